@@ -1,0 +1,70 @@
+// Lint: type-checked rules, the package graph as import boundaries, and a pure engine.
+import tseslint from 'typescript-eslint';
+
+/** Which workspace packages each package may import (DESIGN.md, Proposed layout). */
+const allowedImports = {
+  api: [],
+  engine: ['api'],
+  git: ['api'],
+  render: ['api', 'engine'],
+  host: ['api', 'engine'],
+  agent: ['api', 'engine', 'git', 'render', 'host'],
+  cli: ['api', 'engine', 'git', 'render', 'host', 'agent', 'testkit'],
+  testkit: ['api', 'engine', 'git', 'render', 'host', 'agent'],
+};
+const allPackages = Object.keys(allowedImports);
+
+const boundaries = Object.entries(allowedImports).map(([pkg, allowed]) => ({
+  files: [`packages/${pkg}/src/**/*.ts`],
+  ignores: ['**/*.test.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [
+        {
+          group: allPackages.filter((p) => p !== pkg && !allowed.includes(p)).map((p) => `@trueup/${p}`),
+          message: `packages/${pkg} may import only: ${allowed.join(', ') || 'nothing from the workspace'}.`,
+        },
+        { group: ['../../*'], message: 'Import another package by its name, not by a relative path.' },
+        ...(pkg === 'engine' ? [{ group: ['node:*', 'fs', 'path', 'child_process', 'os', 'crypto'], message: 'The engine is pure: no I/O.' }] : []),
+      ],
+    }],
+  },
+}));
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '**/testdata/**', 'bench/out/**', '.cache/**'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': ['error', {
+        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }],
+      }],
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  ...boundaries,
+  {
+    files: ['packages/engine/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-globals': ['error',
+        { name: 'process', message: 'The engine is pure: pass values in.' },
+        { name: 'setTimeout', message: 'The engine is pure: no timers.' },
+        { name: 'setInterval', message: 'The engine is pure: no timers.' },
+        { name: 'fetch', message: 'The engine is pure: no I/O.' },
+      ],
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'The engine is pure: take the time as an argument.' },
+        { object: 'Math', property: 'random', message: 'The engine is pure: no randomness.' },
+      ],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'The engine is pure: take the time as an argument.' }],
+    },
+  },
+  {
+    files: ['**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+  },
+);

@@ -1,0 +1,73 @@
+/** Objects as every provider sees them: a key, a manifest, and where the manifest came from. */
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** A resource document: Kubernetes-style, with `spec` for host kinds. */
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** Identifies one object across desired state, live state and inventory. */
+export interface ObjectKey {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** The place in the repository a desired object was rendered from. */
+export interface Origin {
+  /** Path relative to the repository root. */
+  file: string;
+  line: number;
+}
+
+export interface DesiredObject {
+  key: ObjectKey;
+  manifest: Manifest;
+  origin: Origin;
+}
+
+/**
+ * What a provider observed. `manifest` is undefined when the object does not exist. `status`
+ * carries observed facts the engine needs for health (a process's pid, a check's result).
+ */
+export interface LiveObject {
+  key: ObjectKey;
+  manifest: Manifest | undefined;
+  status?: Record<string, unknown>;
+}
+
+export function keyOf(manifest: Manifest): ObjectKey {
+  const { apiVersion, kind } = manifest;
+  const { name, namespace } = manifest.metadata;
+  return namespace === undefined ? { apiVersion, kind, name } : { apiVersion, kind, namespace, name };
+}
+
+/** A stable string for maps and storage: `host.trueup.dev/v1alpha1/File//motd`. */
+export function keyId(key: ObjectKey): string {
+  return `${key.apiVersion}/${key.kind}/${key.namespace ?? ''}/${key.name}`;
+}
+
+export function parseKeyId(id: string): ObjectKey {
+  const parts = id.split('/');
+  const name = parts.pop() ?? '';
+  const namespace = parts.pop() ?? '';
+  const kind = parts.pop() ?? '';
+  const apiVersion = parts.join('/');
+  return namespace === '' ? { apiVersion, kind, name } : { apiVersion, kind, namespace, name };
+}
+
+/** How users name an object in messages: `File/motd`, `Deployment/web/api`. */
+export function displayKey(key: ObjectKey): string {
+  return key.namespace === undefined ? `${key.kind}/${key.name}` : `${key.kind}/${key.namespace}/${key.name}`;
+}

@@ -1,0 +1,43 @@
+/**
+ * The provider port: how the agent observes and changes one kind of environment. The host
+ * provider implements it now, the Kubernetes provider next; both pass `testkit`'s conformance suite.
+ */
+import type { DesiredObject, LiveObject, ObjectKey } from './object.ts';
+
+/** Why an object is being applied. */
+export type ApplyReason =
+  | 'create' // absent live
+  | 'update' // differs from Git
+  | 'trigger'; // unchanged, but a resource it names in `onChange` changed: rerun a Command, restart a Service
+
+export interface ApplyRequest {
+  desired: DesiredObject;
+  live: LiveObject;
+  reason: ApplyReason;
+}
+
+/** A hint that live state may have drifted: the agent reconciles the object soon. */
+export interface DriftSignal {
+  key: ObjectKey;
+  source: 'watch' | 'process-exit';
+  detail: string;
+}
+
+export interface DriftWatch {
+  /** Replaces the set of watched objects. */
+  update(objects: readonly DesiredObject[]): void;
+  close(): Promise<void>;
+}
+
+export interface Provider {
+  /** Reads live state for every key given, in the same order; absent objects have no manifest. */
+  observe(keys: readonly ObjectKey[], desired: ReadonlyMap<string, DesiredObject>): Promise<LiveObject[]>;
+  /** Makes one object match Git. Throws a TrueupError on failure. */
+  apply(request: ApplyRequest): Promise<void>;
+  /** Removes one object that Git no longer declares; a no-op when already gone. */
+  delete(live: LiveObject): Promise<void>;
+  /** Notices drift between passes, as soon as it happens. */
+  watch(onDrift: (signal: DriftSignal) => void): DriftWatch;
+  /** Releases watches and handles; supervised processes keep running. */
+  close(): Promise<void>;
+}

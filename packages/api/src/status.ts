@@ -1,0 +1,85 @@
+/** The one vocabulary of sync, health and conditions, spoken by the agent, CLI, hub and UI. */
+import type { ObjectKey, Origin } from './object.ts';
+
+export type SyncStatus = 'Synced' | 'OutOfSync' | 'Unknown';
+export type HealthStatus = 'Healthy' | 'Progressing' | 'Degraded' | 'Suspended' | 'Missing' | 'Unknown';
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled' | 'Fighting';
+
+export interface Condition {
+  type: ConditionType;
+  status: 'True' | 'False' | 'Unknown';
+  /** PascalCase, stable: scripts may branch on it. */
+  reason: string;
+  message: string;
+  /** ISO 8601. */
+  lastTransitionTime: string;
+}
+
+export interface Health {
+  status: HealthStatus;
+  message?: string;
+}
+
+export interface ResourceStatus extends ObjectKey {
+  sync: SyncStatus;
+  health: Health;
+  /** Unified diff of live → desired when OutOfSync. */
+  diff?: string;
+  origin?: Origin;
+}
+
+export interface ApplicationStatus {
+  name: string;
+  /** Full commit SHA of the last fetched revision; empty before the first fetch. */
+  revision: string;
+  /** Revision last applied successfully. */
+  appliedRevision: string;
+  source: { repoURL: string; ref: string; path: string };
+  sync: SyncStatus;
+  health: Health;
+  conditions: Condition[];
+  resources: ResourceStatus[];
+  /** ISO 8601 time of the last finished pass. */
+  lastPassAt?: string;
+  /** The error of the last pass, if it failed. */
+  error?: { code: string; message: string; file?: string; line?: number; field?: string };
+}
+
+export type ChangeAction = 'create' | 'update' | 'delete' | 'run' | 'restart';
+
+export interface AppliedChange {
+  key: ObjectKey;
+  action: ChangeAction;
+  /** Set when this object's change failed. */
+  error?: string;
+}
+
+export type PassTrigger = 'interval' | 'refresh' | 'drift' | 'start' | 'manual';
+export type PassResult = 'Succeeded' | 'Failed' | 'NoChange' | 'DetectedOnly';
+
+export interface HistoryEntry {
+  id: number;
+  application: string;
+  revision: string;
+  trigger: PassTrigger;
+  result: PassResult;
+  /** ISO 8601. */
+  startedAt: string;
+  finishedAt: string;
+  changes: AppliedChange[];
+  message: string;
+}
+
+export interface DriftEvent {
+  id: number;
+  application: string;
+  key: ObjectKey;
+  /** What noticed it: inotify, a process exit, a pass. */
+  source: 'watch' | 'process-exit' | 'pass';
+  /** Fields that differ from Git. */
+  fields: string[];
+  /** Who changed it, when known (a Kubernetes field manager). */
+  changedBy?: string;
+  detectedAt: string;
+  healedAt?: string;
+}

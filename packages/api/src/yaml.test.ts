@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ApplicationSchema } from './application.ts';
+import { isTrueupError } from './errors.ts';
+import { validateDocument } from './validate.ts';
+import { parseYamlDocuments } from './yaml.ts';
+
+const app = (extra: string): string => `apiVersion: trueup.dev/v1alpha1
+kind: Application
+metadata:
+  name: web
+spec:
+  source:
+    repoURL: https://git.example.com/ops/config.git
+    path: hosts/web
+  destination:
+    host:
+      root: /srv/web
+  syncPolicy:
+    automated: { prune: true, selfHeal: true }
+${extra}`;
+
+function errorOf(fn: () => unknown): { code: string; file?: string; line?: number; field?: string } {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(isTrueupError(error), `expected a TrueupError, got ${String(error)}`);
+    return { code: error.code, ...error.location };
+  }
+  assert.fail('expected an error');
+}
+
+test('an application validates and takes its defaults', () => {
+  const [doc] = parseYamlDocuments(app('    interval: 30s\n'), 'web.yaml');
+  assert.ok(doc);
+  const parsed = validateDocument(ApplicationSchema, doc, 'web.yaml');
+  assert.equal(parsed.spec.source.ref, 'main');
+  assert.equal(parsed.spec.syncPolicy.interval, '30s');
+  assert.equal(parsed.spec.syncPolicy.retry.limit, 5);
+  assert.equal(parsed.spec.syncPolicy.retry.backoff.maxDuration, '3m');
+});
+
+test('an unknown field names the file, the line and the field', () => {
+  const [doc] = parseYamlDocuments(app('    intervall: 30s\n'), 'web.yaml');
+  assert.ok(doc);
+  assert.deepEqual(errorOf(() => validateDocument(ApplicationSchema, doc, 'web.yaml')), {
+    code: 'API_FIELD_UNKNOWN', file: 'web.yaml', line: 14, field: 'spec.syncPolicy.intervall',
+  });
+});
+
+test('a bad value names its line', () => {
+  const [doc] = parseYamlDocuments(app('    interval: soon\n'), 'web.yaml');
+  assert.ok(doc);
+  assert.deepEqual(errorOf(() => validateDocument(ApplicationSchema, doc, 'web.yaml')), {
+    code: 'API_FIELD_INVALID', file: 'web.yaml', line: 14, field: 'spec.syncPolicy.interval',
+  });
+});
+
+test('invalid YAML names its line', () => {
+  assert.deepEqual(errorOf(() => parseYamlDocuments('a: 1\nb: [1, 2\nc: 3\n', 'bad.yaml')).code, 'API_YAML_INVALID');
+  const error = errorOf(() => parseYamlDocuments('a: 1\nb: c: d\n', 'bad.yaml'));
+  assert.equal(error.line, 2);
+});
+
+test('an alias bomb is refused', () => {
+  const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 0; i < 9; i++) {
+    const prev = String.fromCharCode(97 + i);
+    const next = String.fromCharCode(98 + i);
+    bomb.push(`${next}: &${next} [*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev},*${prev}]`);
+  }
+  assert.equal(errorOf(() => parseYamlDocuments(bomb.join('\n'), 'bomb.yaml')).code, 'API_YAML_LIMIT');
+});
+
+test('depth, size and document count are limited', () => {
+  const limits = { maxBytes: 1000, maxDocuments: 2, maxAliases: 10, maxDepth: 4 };
+  assert.equal(errorOf(() => parseYamlDocuments('a: {b: {c: {d: {e: 1}}}}', 'deep.yaml', limits)).code, 'API_YAML_LIMIT');
+  assert.equal(errorOf(() => parseYamlDocuments('a: 1\n---\nb: 1\n---\nc: 1\n', 'many.yaml', limits)).code, 'API_YAML_LIMIT');
+  assert.equal(errorOf(() => parseYamlDocuments(`a: "${'x'.repeat(2000)}"`, 'big.yaml', limits)).code, 'API_YAML_LIMIT');
+  assert.equal(parseYamlDocuments('a: 1\n---\n---\nb: 2\n', 'ok.yaml', limits).length, 2);
+});
