@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { HealthStatus } from '@trueup/api';
+import { healthOf, worstHealth } from './health.ts';
+import { absent, hostManifest, liveOf } from './testing.ts';
+
+const service = hostManifest('Service', 'web', { command: 'true' });
+const table: { name: string; status?: Record<string, unknown>; missing?: boolean; want: HealthStatus }[] = [
+  { name: 'running and passing', status: { phase: 'running', pid: 10, healthy: true }, want: 'Healthy' },
+  { name: 'running, no check yet', status: { phase: 'running', pid: 10 }, want: 'Healthy' },
+  { name: 'check failing in start period', status: { phase: 'running', healthy: false, inStartPeriod: true }, want: 'Progressing' },
+  { name: 'check failing after start period', status: { phase: 'running', healthy: false }, want: 'Degraded' },
+  { name: 'starting', status: { phase: 'starting' }, want: 'Progressing' },
+  { name: 'crash-looping', status: { phase: 'backoff', restarts: 3 }, want: 'Degraded' },
+  { name: 'failed for good', status: { phase: 'failed', lastExitCode: 1 }, want: 'Degraded' },
+  { name: 'stopped by policy', status: { phase: 'stopped' }, want: 'Suspended' },
+  { name: 'absent', missing: true, want: 'Missing' },
+];
+
+for (const c of table) {
+  test(`Service health: ${c.name}`, () => {
+    assert.equal(healthOf(c.missing === true ? absent(service) : liveOf(service, c.status)).status, c.want);
+  });
+}
+
+test('Files are Healthy once present; a failed Command is Degraded', () => {
+  assert.equal(healthOf(liveOf(hostManifest('File', 'f', { path: '/f' }))).status, 'Healthy');
+  assert.equal(healthOf(liveOf(hostManifest('Command', 'c', { run: 'x' }), { lastExitCode: 2 })).status, 'Degraded');
+});
+
+test('kstatus conditions', () => {
+  const obj = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
+  assert.equal(healthOf(liveOf(obj, { conditions: [{ type: 'Ready', status: 'True' }] })).status, 'Healthy');
+  assert.equal(healthOf(liveOf(obj, { conditions: [{ type: 'Reconciling', status: 'True' }] })).status, 'Progressing');
+  assert.equal(healthOf(liveOf(obj, { conditions: [{ type: 'Stalled', status: 'True', message: 'bad' }] })).message, 'bad');
+});
+
+test('worst wins', () => {
+  const h = (status: HealthStatus) => ({ status });
+  assert.equal(worstHealth([]).status, 'Healthy');
+  assert.equal(worstHealth([h('Healthy'), h('Progressing'), h('Suspended')]).status, 'Progressing');
+  assert.equal(worstHealth([h('Missing'), h('Degraded'), h('Progressing')]).status, 'Degraded');
+  assert.equal(worstHealth([h('Degraded'), h('Unknown')]).status, 'Unknown');
+});

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { diffObject } from './object-diff.ts';
+import { absent, desiredOf, hostManifest, liveOf } from './testing.ts';
+
+const motd = (spec: Record<string, unknown>) => hostManifest('File', 'motd', { path: '/etc/motd', mode: '0644', ...spec });
+
+const cases = [
+  { name: 'absent live is a create', desired: motd({ content: 'hi\n' }), live: absent(motd({})), want: 'create' },
+  { name: 'same fields are unchanged', desired: motd({ content: 'hi\n' }), live: liveOf(motd({ content: 'hi\n', owner: 'root' })), want: 'unchanged' },
+  { name: 'fields Git does not set are ignored', desired: hostManifest('File', 'motd', { path: '/etc/motd', content: 'x' }), live: liveOf(motd({ content: 'x', owner: 'www', group: 'www' })), want: 'unchanged' },
+  { name: 'changed content is an update', desired: motd({ content: 'hi\n' }), live: liveOf(motd({ content: 'hello\n' })), want: 'update', fields: ['spec.content'] },
+  { name: 'changed mode is an update', desired: motd({ content: 'x', mode: '0600' }), live: liveOf(motd({ content: 'x' })), want: 'update', fields: ['spec.mode'] },
+  { name: 'changed env entry', desired: hostManifest('Service', 'web', { command: ['node'], env: { PORT: '80' } }), live: liveOf(hostManifest('Service', 'web', { command: ['node'], env: { PORT: '81' } })), want: 'update', fields: ['spec.env.PORT'] },
+  { name: 'changed argv', desired: hostManifest('Service', 'web', { command: ['node', 'a.js'] }), live: liveOf(hostManifest('Service', 'web', { command: ['node'] })), want: 'update', fields: ['spec.command'] },
+] as const;
+
+for (const c of cases) {
+  test(`diffObject: ${c.name}`, () => {
+    const diff = diffObject(desiredOf(c.desired), c.live);
+    assert.equal(diff.action, c.want);
+    if (diff.action === 'update' && 'fields' in c) assert.deepEqual(diff.fields, c.fields);
+  });
+}
+
+test('diffObject: Git no longer declares it → delete; already gone → unchanged', () => {
+  assert.equal(diffObject(undefined, liveOf(motd({ content: 'x' }))).action, 'delete');
+  assert.equal(diffObject(undefined, absent(motd({}))).action, 'unchanged');
+});
+
+test('diffObject: the patch is a readable unified diff of the content', () => {
+  const diff = diffObject(desiredOf(motd({ content: 'line 1\nline 2\nline 3\n' })), liveOf(motd({ content: 'line 1\nTAMPERED\nline 3\n', owner: 'root' })));
+  assert.equal(diff.action, 'update');
+  assert.ok(diff.action === 'update' && diff.patch.includes('-    TAMPERED\n+    line 2\n'), diff.action === 'update' ? diff.patch : '');
+  assert.ok(diff.action === 'update' && !diff.patch.includes('owner'), 'fields Git does not set stay out of the patch');
+});
+
+test('diffObject: ignored pointers never count', () => {
+  const desired = desiredOf(hostManifest('Service', 'web', { command: ['node'], env: { A: '1' } }));
+  const live = liveOf(hostManifest('Service', 'web', { command: ['node'], env: { A: '2' } }));
+  assert.equal(diffObject(desired, live, { ignore: ['/spec/env/A'] }).action, 'unchanged');
+});
