@@ -1,0 +1,8 @@
+/** `@trueup/render`: turns a checkout into desired objects. Host manifests for now. */
+export { renderHostManifests, type RenderHostOptions } from './render-host.ts';
+export { RenderErrors, type RenderErrorCode } from './errors.ts';
+export { DEFAULT_RENDER_LIMITS, resolveRenderLimits, type RenderLimitOverrides, type RenderLimits } from './limits.ts';
+export { describeRender, type RenderSummary } from './describe.ts';
+export { SOURCE_ANNOTATION } from './desired.ts';
+export { compareDesired, HOST_KIND_ORDER } from './order.ts';
+export { DEFAULT_DIRECTORY_MODE, DEFAULT_FILE_MODE, normalizeHostPath, normalizeMode } from './normalize.ts';

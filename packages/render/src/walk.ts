@@ -1,0 +1,73 @@
+/** Finds the manifest files under the render path: recursive, sorted, dot-entries skipped. */
+import { readdir } from 'node:fs/promises';
+import { RenderErrors } from './errors.ts';
+import { compareText } from './order.ts';
+import { mapOrdered } from './parallel.ts';
+import { confineRelative, isInside, joinRelative, readError, realpathInRepo, toAbsolute, type RepoRoot } from './repo.ts';
+
+const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
+const READDIR_CONCURRENCY = 16;
+
+export interface ManifestFile {
+  /** Repo-relative POSIX path: what errors and origins name. */
+  file: string;
+  /** Reached through a symlink: its target must be checked before reading. */
+  symlink: boolean;
+}
+
+/** Resolves `path` (spec.source.path) to a repo-relative folder that exists inside the checkout. */
+export async function resolveRenderPath(repo: RepoRoot, renderPath: string): Promise<string> {
+  const folder = confineRelative(renderPath);
+  if (folder === undefined) {
+    throw RenderErrors.create('RENDER_PATH_ESCAPES_REPO', `path "${renderPath}" leads outside the repository`, { file: renderPath });
+  }
+  const real = await realpathInRepo(repo, folder);
+  if (real === undefined) throw RenderErrors.create('RENDER_PATH_NOT_FOUND', `path "${folder}" does not exist in the repository`, { file: folder });
+  if (!isInside(repo.real, real)) {
+    throw RenderErrors.create('RENDER_PATH_ESCAPES_REPO', `path "${folder}" is a symlink leading outside the repository`, { file: folder });
+  }
+  return folder;
+}
+
+/** Lists manifest files below `folder`, sorted by repo-relative path. Symlinked folders are not followed. */
+export async function listManifestFiles(repo: RepoRoot, folder: string, maxFiles: number): Promise<ManifestFile[]> {
+  const found: ManifestFile[] = [];
+  let level = [folder];
+  while (level.length > 0) {
+    const listings = await mapOrdered(level, READDIR_CONCURRENCY, (dir) => listFolder(repo, dir));
+    const next: string[] = [];
+    for (const listing of listings) {
+      next.push(...listing.folders);
+      found.push(...listing.files);
+    }
+    if (found.length > maxFiles) {
+      throw RenderErrors.create('RENDER_LIMIT', `more than ${maxFiles} manifest files under "${folder}"`, { file: folder });
+    }
+    level = next;
+  }
+  return found.sort((a, b) => compareText(a.file, b.file));
+}
+
+async function listFolder(repo: RepoRoot, dir: string): Promise<{ folders: string[]; files: ManifestFile[] }> {
+  let entries;
+  try {
+    entries = await readdir(toAbsolute(repo, dir), { withFileTypes: true });
+  } catch (cause) {
+    const notFolder = RenderErrors.create('RENDER_PATH_NOT_FOUND', `path "${dir}" is not a folder`, { file: dir });
+    throw readError(cause, notFolder, dir);
+  }
+  const folders: string[] = [];
+  const files: ManifestFile[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const relative = joinRelative(dir, entry.name);
+    if (entry.isDirectory()) folders.push(relative);
+    else if ((entry.isFile() || entry.isSymbolicLink()) && isManifestName(entry.name)) files.push({ file: relative, symlink: entry.isSymbolicLink() });
+  }
+  return { folders, files };
+}
+
+function isManifestName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return MANIFEST_EXTENSIONS.some((extension) => lower.endsWith(extension));
+}
