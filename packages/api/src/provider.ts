@@ -40,4 +40,6 @@ export interface Provider {
   watch(onDrift: (signal: DriftSignal) => void): DriftWatch;
   /** Releases watches and handles; supervised processes keep running. */
   close(): Promise<void>;
+  /** Stops every process the provider supervises (a demo's or a test's clean exit). */
+  stopAll?(): Promise<void>;
 }

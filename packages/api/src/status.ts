@@ -83,3 +83,10 @@ export interface DriftEvent {
   detectedAt: string;
   healedAt?: string;
 }
+
+/** An application's error as users read it: `hosts/web.yaml:12: spec.mode: …`. */
+export function describeStatusError(error: NonNullable<ApplicationStatus['error']>): string {
+  const { file, line, field, message } = error;
+  const where = [file === undefined ? undefined : line === undefined ? file : `${file}:${line}`, field].filter((part) => part !== undefined && part !== '').join(': ');
+  return where === '' || message.startsWith(where) ? message : `${where}: ${message}`;
+}

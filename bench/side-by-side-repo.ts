@@ -1,0 +1,68 @@
+/**
+ * One Git repository for both tools: 1,000 files and 5 services, as Trueup host manifests
+ * (`trueup/`) and as an equivalent Ansible playbook (`ansible/playbook.yml`), sharing `files/`.
+ * Each run gets a fresh root (and state or checkout) under `dir`.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ansiblePlaybook } from './ansible-playbook.ts';
+import { hostManifests, managedFiles, type BenchService, type ManagedFile } from './host-manifests.ts';
+import { createBenchRepo, fileContent, writeAppFile, type BenchRepo } from './repo-fixture.ts';
+import { freePorts, killByPidFiles, waitForPorts } from './services.ts';
+
+export const SIDE_BY_SIDE_FILES = 1000;
+export const SIDE_BY_SIDE_SERVICES = 5;
+const DATA_DIR = '/srv/data';
+
+export interface Host {
+  label: string;
+  root: string;
+  /** Trueup's state dir, or ansible-pull's checkout dir. */
+  stateDir: string;
+  appFile: string;
+}
+
+export interface SideBySideRepo {
+  repo: BenchRepo;
+  services: BenchService[];
+  files: ManagedFile[];
+  /** A fresh root with its Application file (unused by ansible-pull) and state folder. */
+  newHost(label: string): Promise<Host>;
+  /** Throws unless every file holds its Git content and every service port accepts connections. */
+  verify(host: Host): Promise<void>;
+  /** Stops the services of a host by their pid files and waits until their ports are closed. */
+  stopServices(host: Host): Promise<void>;
+}
+
+export async function createSideBySideRepo(dir: string): Promise<SideBySideRepo> {
+  const ports = await freePorts(SIDE_BY_SIDE_SERVICES);
+  const services = ports.map((port, i) => ({ name: `svc-${i}`, port, dir: `/srv/svc-${i}` }));
+  const files = managedFiles(SIDE_BY_SIDE_FILES, DATA_DIR, '../files');
+  const directories = ['/srv', DATA_DIR, ...services.map((s) => s.dir)];
+  const repoFiles: Record<string, string> = { 'ansible/playbook.yml': ansiblePlaybook({ directories, dataDir: DATA_DIR, services }) };
+  for (const [path, yaml] of Object.entries(hostManifests({ directories, files, services }))) repoFiles[`trueup/${path}`] = yaml;
+  files.forEach((file, i) => (repoFiles[`files/${file.name}.txt`] = fileContent(i, 0)));
+  const repo = await createBenchRepo(join(dir, 'repo'), repoFiles);
+  let hosts = 0;
+  return {
+    repo, services, files,
+    async newHost(label) {
+      const base = join(dir, 'hosts', `${String(++hosts).padStart(2, '0')}-${label}`);
+      await mkdir(base, { recursive: true });
+      const root = join(base, 'root');
+      const appFile = await writeAppFile(join(base, 'app.yaml'), { name: 'fleet', repoURL: repo.repoURL, path: 'trueup', root });
+      return { label, root, stateDir: join(base, 'state'), appFile };
+    },
+    async verify(host) {
+      for (const [i, file] of files.entries()) {
+        const got = await readFile(join(host.root, file.path), 'utf8').catch(() => undefined);
+        if (got !== fileContent(i, 0)) throw new Error(`${host.label}: ${file.path} does not hold its Git content`);
+      }
+      await waitForPorts(ports, true);
+    },
+    async stopServices(host) {
+      await killByPidFiles(services.map((s) => join(host.root, s.dir, 'service.pid')));
+      await waitForPorts(ports, false);
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/** The pull agent: one reconcile loop per application, drift watches, state, and a loopback API. */
+import { mkdirSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ApplicationStatus } from '@trueup/api';
+import { GitCache } from '@trueup/git';
+import { createHostProvider } from '@trueup/host';
+import { AppRuntime } from './app-runtime.ts';
+import type { AgentEvent, AgentListener } from './events.ts';
+import { loadApplications, type LoadedApplication } from './load-applications.ts';
+import { Metrics } from './metrics.ts';
+import { PassScheduler } from './scheduler.ts';
+import { createAgentServer, listen } from './server.ts';
+import { StateStore } from './state-store.ts';
+
+export interface AgentOptions {
+  stateDir: string;
+  /** Application files or folders of them. */
+  paths: readonly string[];
+  /** `127.0.0.1:7171`; omitted: no listener. */
+  listen?: string;
+  onEvent?: AgentListener;
+}
+
+export interface Agent {
+  /** The listener's URL, when listening. */
+  url: string | undefined;
+  applications(): ApplicationStatus[];
+  refresh(name: string): Promise<ApplicationStatus> | undefined;
+  /** Stops loops and watches; supervised services keep running unless `stopServices`. */
+  stop(options?: { stopServices?: boolean }): Promise<void>;
+}
+
+/** File in the state dir telling the CLI where the running agent listens. */
+export const AGENT_INFO_FILE = 'agent.json';
+
+export async function startAgent(options: AgentOptions): Promise<Agent> {
+  const loaded = await loadApplications(options.paths);
+  const store = new StateStore(options.stateDir);
+  const git = new GitCache({ dir: join(options.stateDir, 'git') });
+  const metrics = new Metrics();
+  const finishedFirstPass = new Set<string>();
+  const emit = (event: AgentEvent): void => {
+    record(metrics, event);
+    if (event.type === 'pass-finished') finishedFirstPass.add(event.application);
+    options.onEvent?.(event);
+  };
+  const apps = new Map(loaded.map((app) => [app.application.metadata.name, createApp(app, options.stateDir, git, store, emit)]));
+  const api = {
+    statuses: () => [...apps.values()].map(({ runtime }) => runtime.status).filter((s) => s !== undefined),
+    refresh: (name: string) => apps.get(name)?.scheduler.refresh(),
+    ready: () => finishedFirstPass.size === apps.size,
+    metrics: () => metrics.render(),
+  };
+  const server = options.listen === undefined ? undefined : createAgentServer(api);
+  const url = server === undefined ? undefined : await listen(server, options.listen ?? '');
+  const infoFile = join(options.stateDir, AGENT_INFO_FILE);
+  if (url !== undefined) await writeFile(infoFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
+  for (const { scheduler } of apps.values()) scheduler.start();
+  return {
+    url,
+    applications: api.statuses,
+    refresh: api.refresh,
+    async stop({ stopServices = false } = {}) {
+      for (const { scheduler } of apps.values()) scheduler.stop();
+      await Promise.all([...apps.values()].map(async ({ runtime, provider }) => {
+        await runtime.close();
+        if (stopServices) await provider.stopAll?.();
+        await provider.close();
+      }));
+      if (server !== undefined) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        await rm(infoFile, { force: true });
+      }
+      store.close();
+    },
+  };
+}
+
+export function createApp(loaded: LoadedApplication, stateDir: string, git: GitCache, store: StateStore, emit: AgentListener) {
+  const name = loaded.application.metadata.name;
+  const root = loaded.application.spec.destination.host.root;
+  mkdirSync(root, { recursive: true, mode: 0o755 }); // a new host's root, as `CreateNamespace=true` would
+  const provider = createHostProvider({ root, stateDir: join(stateDir, 'apps', name), application: name });
+  const runtime = new AppRuntime({ loaded, provider, git, store, emit });
+  return { runtime, provider, scheduler: new PassScheduler(runtime, loaded) };
+}
+
+function record(metrics: Metrics, event: AgentEvent): void {
+  const application = event.application;
+  switch (event.type) {
+    case 'pass-finished': {
+      const result = event.status.error === undefined ? 'success' : 'failure';
+      metrics.observe('trueup_reconcile_duration_seconds', 'Duration of reconcile passes.', { application, result }, event.durationMs / 1000);
+      metrics.inc('trueup_reconcile_total', 'Reconcile passes.', { application, result });
+      metrics.inc('trueup_applied_changes_total', 'Objects created, updated, run, restarted or pruned.', { application }, event.changed);
+      for (const sync of ['Synced', 'OutOfSync', 'Unknown']) metrics.set('trueup_application_sync', 'Sync status (1 for the current one).', { application, sync }, event.status.sync === sync ? 1 : 0);
+      for (const health of ['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown']) metrics.set('trueup_application_health', 'Health status (1 for the current one).', { application, health }, event.status.health.status === health ? 1 : 0);
+      metrics.set('trueup_managed_resources', 'Resources managed.', { application }, event.status.resources.length);
+      return;
+    }
+    case 'drift-detected':
+      return metrics.inc('trueup_drift_events_total', 'Drift events detected between passes.', { application, source: event.source });
+    case 'drift-healed':
+      return metrics.observe('trueup_heal_duration_seconds', 'From drift noticed to healed.', { application }, event.durationMs / 1000);
+    case 'error':
+      return metrics.inc('trueup_agent_errors_total', 'Unexpected agent errors.', { application });
+    case 'pass-started':
+    case 'heal-deferred':
+      return;
+  }
+}

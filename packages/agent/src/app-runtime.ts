@@ -1,0 +1,238 @@
+/**
+ * One application inside the agent: its reconcile pass (fetch → render → observe → plan → apply
+ * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
+ * of one application never overlap.
+ */
+import { isTrueupError, keyId, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Provider, type PassTrigger } from '@trueup/api';
+import { diffObject, fightingIds, keysToObserve, nextInventory, planPass, recordHeal, summarize, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
+import { stripCredentials, type GitCache } from '@trueup/git';
+import { renderHostManifests } from '@trueup/render';
+import { applyPlan } from './apply-plan.ts';
+import { AgentErrors } from './errors.ts';
+import type { AgentListener } from './events.ts';
+import type { LoadedApplication } from './load-applications.ts';
+import type { StateStore } from './state-store.ts';
+
+export type PassMode = 'apply' | 'detect';
+
+export interface RuntimeDeps {
+  loaded: LoadedApplication;
+  provider: Provider;
+  git: GitCache;
+  store: StateStore;
+  emit: AgentListener;
+  /** The wall clock, in ms; injected so tests can move it. */
+  now?: () => number;
+}
+
+export class AppRuntime {
+  readonly name: string;
+  readonly #deps: RuntimeDeps;
+  readonly #now: () => number;
+  #desired: DesiredObject[] = [];
+  #desiredById = new Map<string, DesiredObject>();
+  #live: LiveObject[] = [];
+  #diffs = new Map<string, ObjectDiff>();
+  #revision = '';
+  #renderedRevision = '';
+  #appliedRevision: string;
+  #status: ApplicationStatus | undefined;
+  #error: PassError | undefined;
+  #lastFailure = '';
+  #fights: FightState = new Map();
+  #queue: Promise<unknown> = Promise.resolve();
+  #healing = new Map<string, { signal: DriftSignal; at: number }>();
+  #watch;
+
+  constructor(deps: RuntimeDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.name = deps.loaded.application.metadata.name;
+    this.#status = deps.store.status(this.name);
+    this.#appliedRevision = this.#status?.appliedRevision ?? '';
+    this.#watch = deps.provider.watch((signal) => this.#onDrift(signal));
+  }
+
+  get status(): ApplicationStatus | undefined {
+    return this.#status;
+  }
+
+  get automated(): boolean {
+    return this.#deps.loaded.application.spec.syncPolicy.automated !== undefined;
+  }
+
+  /** One reconcile pass; `detect` compares and reports without changing anything. */
+  pass(trigger: PassTrigger, mode: PassMode = this.automated ? 'apply' : 'detect'): Promise<ApplicationStatus> {
+    return this.#exclusive(() => this.#pass(trigger, mode));
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.catch(() => undefined);
+    await this.#watch.close();
+  }
+
+  async #pass(trigger: PassTrigger, mode: PassMode): Promise<ApplicationStatus> {
+    const { loaded, provider, store, emit } = this.#deps;
+    const { source, syncPolicy } = loaded.application.spec;
+    const startedAt = this.#now();
+    emit({ type: 'pass-started', application: this.name, trigger });
+    try {
+      const artifact = await this.#deps.git.sync(source, { baseDir: loaded.baseDir, lastRevision: this.#renderedRevision });
+      this.#revision = artifact.revision;
+      if (artifact.revision !== this.#renderedRevision) {
+        this.#setDesired(await renderHostManifests({ checkoutDir: artifact.dir, path: source.path }));
+        this.#renderedRevision = artifact.revision;
+      }
+    } catch (error) {
+      return this.#finish({ trigger, startedAt, changes: [], error: toPassError(error) });
+    }
+    const inventory = store.inventory(this.name);
+    this.#setLive(await provider.observe(keysToObserve(this.#desired.map((d) => d.key), inventory), this.#desiredById));
+    const plan = planPass({ desired: this.#desired, live: this.#live });
+    this.#diffs = plan.diffs;
+    const emptyRender = this.#desired.length === 0 && inventory.length > 0;
+    const prune = mode === 'apply' && syncPolicy.automated?.prune === true && !emptyRender;
+    const pruneSkipped = plan.prune.length === 0 || prune ? undefined : emptyRender ? AgentErrors.AGENT_RENDER_EMPTY.message : `${plan.prune.length} resource(s) to prune; automated prune is off`;
+    if (mode === 'detect') return this.#finish({ trigger, startedAt, changes: [], detectOnly: true, pruneSkipped });
+    const outcome = await applyPlan(provider, plan, { prune });
+    const pruned = outcome.changes.filter((c) => c.action === 'delete' && c.error === undefined).map((c) => c.key);
+    store.saveInventory(this.name, nextInventory(inventory, this.#desired.map((d) => d.key), pruned));
+    if (outcome.changes.length > 0) {
+      const keys = keysToObserve(this.#desired.map((d) => d.key), nextInventory(inventory, [], pruned));
+      this.#setLive(await provider.observe(keys, this.#desiredById));
+      this.#diffs = planPass({ desired: this.#desired, live: this.#live }).diffs;
+    }
+    const error = outcome.failures.length === 0 ? undefined : { code: 'AGENT_APPLY_FAILED', retryable: AgentErrors.AGENT_APPLY_FAILED.retryable, message: outcome.failures.slice(0, 5).join('; ') };
+    if (error === undefined) this.#appliedRevision = this.#revision;
+    return this.#finish({ trigger, startedAt, changes: outcome.changes, error, pruneSkipped });
+  }
+
+  #finish(pass: { trigger: PassTrigger; startedAt: number; changes: AppliedChange[]; error?: PassError | undefined; detectOnly?: boolean; pruneSkipped?: string | undefined }): ApplicationStatus {
+    this.#error = pass.error;
+    const status = this.#summarize(pass.pruneSkipped);
+    const { store, emit } = this.#deps;
+    store.saveStatus(status);
+    const result = pass.error !== undefined ? 'Failed' : pass.detectOnly === true ? 'DetectedOnly' : pass.changes.length > 0 ? 'Succeeded' : 'NoChange';
+    const failure = pass.error === undefined ? '' : `${this.#revision}:${pass.error.code}:${pass.error.message}`;
+    const outOfSync = status.sync === 'OutOfSync';
+    const worthRecording = pass.changes.length > 0 || (failure !== '' && failure !== this.#lastFailure) || (pass.detectOnly === true && outOfSync && failure === '');
+    this.#lastFailure = failure;
+    if (worthRecording) {
+      store.appendHistory({
+        application: this.name,
+        revision: this.#revision,
+        trigger: pass.trigger,
+        result,
+        startedAt: new Date(pass.startedAt).toISOString(),
+        finishedAt: new Date(this.#now()).toISOString(),
+        changes: pass.changes,
+        message: pass.error?.message ?? status.conditions.find((c) => c.type === 'Ready')?.message ?? '',
+      });
+    }
+    emit({ type: 'pass-finished', application: this.name, status, changed: pass.changes.length, durationMs: this.#now() - pass.startedAt });
+    return status;
+  }
+
+  #summarize(pruneSkipped?: string): ApplicationStatus {
+    const { application } = this.#deps.loaded;
+    const now = this.#now();
+    this.#status = summarize({
+      name: this.name,
+      source: { repoURL: stripCredentials(application.spec.source.repoURL), ref: application.spec.source.ref, path: application.spec.source.path },
+      revision: this.#revision,
+      appliedRevision: this.#appliedRevision,
+      desired: this.#desired,
+      live: this.#live,
+      diffs: this.#diffs,
+      fighting: fightingIds(this.#fights, now).map((id) => this.#desiredById.get(id)).filter((d) => d !== undefined).map((d) => `${d.key.kind}/${d.key.name}`),
+      ...(this.#error === undefined ? {} : { error: this.#error }),
+      ...(pruneSkipped === undefined ? {} : { pruneSkipped }),
+      previous: this.#status?.conditions ?? [],
+      now: new Date(now).toISOString(),
+    });
+    return this.#status;
+  }
+
+  #setDesired(desired: DesiredObject[]): void {
+    this.#desired = desired;
+    this.#desiredById = new Map(desired.map((d) => [keyId(d.key), d]));
+    this.#watch.update(desired);
+  }
+
+  #setLive(live: LiveObject[]): void {
+    this.#live = live;
+  }
+
+  /** Coalesces bursts of signals for one object into one heal. */
+  #onDrift(signal: DriftSignal): void {
+    const id = keyId(signal.key);
+    if (!this.#desiredById.has(id) || this.#healing.has(id)) return;
+    this.#healing.set(id, { signal, at: this.#now() });
+    setTimeout(() => void this.#exclusive(() => this.#heal(id)).catch((error: unknown) => this.#deps.emit({ type: 'error', application: this.name, message: String(error) })), 5);
+  }
+
+  async #heal(id: string): Promise<void> {
+    const pending = this.#healing.get(id);
+    this.#healing.delete(id);
+    const desired = this.#desiredById.get(id);
+    if (pending === undefined || desired === undefined) return;
+    const { provider, store, emit, loaded } = this.#deps;
+    const [live] = await provider.observe([desired.key], this.#desiredById);
+    if (live === undefined) return;
+    this.#replaceLive(id, live);
+    const diff = diffObject(desired, live);
+    this.#diffs.set(id, diff);
+    if (diff.action === 'unchanged' || diff.action === 'delete') {
+      store.saveStatus(this.#summarize());
+      return;
+    }
+    const fields = diff.action === 'update' ? diff.fields : ['(absent)'];
+    const detectedAt = new Date(pending.at).toISOString();
+    const driftId = store.recordDrift({ application: this.name, key: desired.key, source: pending.signal.source, fields, detectedAt });
+    emit({ type: 'drift-detected', application: this.name, key: desired.key, source: pending.signal.source, fields });
+    if (loaded.application.spec.syncPolicy.automated?.selfHeal !== true) {
+      store.saveStatus(this.#summarize());
+      return;
+    }
+    const decision = recordHeal(this.#fights, id, this.#now());
+    this.#fights = decision.state;
+    if (decision.delayMs > 0) {
+      store.saveStatus(this.#summarize());
+      emit({ type: 'heal-deferred', application: this.name, key: desired.key, delayMs: decision.delayMs });
+      setTimeout(() => this.#onDrift(pending.signal), decision.delayMs);
+      return;
+    }
+    try {
+      await provider.apply({ desired, live, reason: diff.action });
+    } catch (error) {
+      this.#error = toPassError(error);
+      store.saveStatus(this.#summarize());
+      return;
+    }
+    const [after] = await provider.observe([desired.key], this.#desiredById);
+    if (after !== undefined) {
+      this.#replaceLive(id, after);
+      this.#diffs.set(id, diffObject(desired, after));
+    }
+    store.markHealed(driftId, new Date(this.#now()).toISOString());
+    emit({ type: 'drift-healed', application: this.name, key: desired.key, durationMs: this.#now() - pending.at });
+    store.saveStatus(this.#summarize());
+  }
+
+  #replaceLive(id: string, live: LiveObject): void {
+    const index = this.#live.findIndex((l) => keyId(l.key) === id);
+    if (index >= 0) this.#live[index] = live;
+    else this.#live.push(live);
+  }
+
+  #exclusive<T>(body: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(body, body);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function toPassError(error: unknown): PassError {
+  if (isTrueupError(error)) return { code: error.code, message: stripCredentials(error.message), retryable: error.retryable, ...error.location };
+  return { code: 'AGENT_INTERNAL', message: stripCredentials(error instanceof Error ? error.message : String(error)), retryable: true };
+}

@@ -1,0 +1,12 @@
+/** The agent's error registry. */
+import { defineErrors } from '@trueup/api';
+
+export const AgentErrors = defineErrors({
+  AGENT_APPLICATION_NOT_FOUND: { message: 'no such application', retryable: false, httpStatus: 404 },
+  AGENT_NO_APPLICATIONS: { message: 'no Application found in the paths given', retryable: false, httpStatus: 400 },
+  AGENT_DUPLICATE_APPLICATION: { message: 'two Applications share a name', retryable: false, httpStatus: 409 },
+  AGENT_RENDER_EMPTY: { message: 'the render is empty while the inventory is not; nothing is pruned', retryable: false, httpStatus: 409 },
+  AGENT_APPLY_FAILED: { message: 'some resources could not be applied', retryable: true, httpStatus: 500 },
+  AGENT_LISTEN_FAILED: { message: 'cannot listen', retryable: false, httpStatus: 500 },
+  AGENT_NOT_RUNNING: { message: 'no agent is running for this state directory', retryable: true, httpStatus: 503 },
+});

@@ -1,0 +1,12 @@
+/** What the agent tells its listeners (the CLI's live output, the demo, logs). */
+import type { ApplicationStatus, DriftSignal, ObjectKey, PassTrigger } from '@trueup/api';
+
+export type AgentEvent =
+  | { type: 'pass-started'; application: string; trigger: PassTrigger }
+  | { type: 'pass-finished'; application: string; status: ApplicationStatus; changed: number; durationMs: number }
+  | { type: 'drift-detected'; application: string; key: ObjectKey; source: DriftSignal['source']; fields: string[] }
+  | { type: 'drift-healed'; application: string; key: ObjectKey; durationMs: number }
+  | { type: 'heal-deferred'; application: string; key: ObjectKey; delayMs: number }
+  | { type: 'error'; application: string; message: string };
+
+export type AgentListener = (event: AgentEvent) => void;

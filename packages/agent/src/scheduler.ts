@@ -1,0 +1,88 @@
+/**
+ * When each application's next pass runs: at start, every `interval` (with jitter), sooner on
+ * refresh, and with exponential backoff after a failure that may pass on retry.
+ */
+import { parseDuration, type ApplicationStatus, type PassTrigger } from '@trueup/api';
+import { backoffDelay, jitteredInterval } from '@trueup/engine';
+import type { AppRuntime } from './app-runtime.ts';
+import type { LoadedApplication } from './load-applications.ts';
+
+export class PassScheduler {
+  readonly #runtime: AppRuntime;
+  readonly #intervalMs: number;
+  readonly #retry: { limit: number; durationMs: number; factor: number; maxDurationMs: number };
+  #timer: NodeJS.Timeout | undefined;
+  #attempt = 0;
+  #stopped = false;
+  #waiters: ((status: ApplicationStatus) => void)[] = [];
+  #running = false;
+  #rerun: PassTrigger | undefined;
+
+  constructor(runtime: AppRuntime, loaded: LoadedApplication) {
+    const { interval, retry } = loaded.application.spec.syncPolicy;
+    this.#runtime = runtime;
+    this.#intervalMs = parseDuration(interval) ?? 180_000;
+    this.#retry = {
+      limit: retry.limit,
+      durationMs: parseDuration(retry.backoff.duration) ?? 5000,
+      factor: retry.backoff.factor,
+      maxDurationMs: parseDuration(retry.backoff.maxDuration) ?? 180_000,
+    };
+  }
+
+  start(): void {
+    this.#schedule('start', 0);
+  }
+
+  /** Runs a pass as soon as possible; resolves with the status after it. */
+  refresh(trigger: PassTrigger = 'refresh'): Promise<ApplicationStatus> {
+    const done = new Promise<ApplicationStatus>((resolve) => this.#waiters.push(resolve));
+    if (this.#running) this.#rerun = trigger;
+    else this.#schedule(trigger, 0);
+    return done;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  #schedule(trigger: PassTrigger, delayMs: number): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#run(trigger), delayMs);
+  }
+
+  async #run(trigger: PassTrigger): Promise<void> {
+    this.#running = true;
+    const waiters = this.#waiters.splice(0);
+    let status: ApplicationStatus | undefined;
+    try {
+      status = await this.#runtime.pass(trigger);
+    } finally {
+      this.#running = false;
+    }
+    for (const resolve of waiters) resolve(status);
+    if (this.#rerun !== undefined) {
+      const next = this.#rerun;
+      this.#rerun = undefined;
+      this.#schedule(next, 0);
+      return;
+    }
+    this.#schedule('interval', this.#nextDelay(status));
+  }
+
+  #nextDelay(status: ApplicationStatus): number {
+    if (!this.#shouldRetry(status)) {
+      this.#attempt = 0;
+      return jitteredInterval(this.#intervalMs, Math.random());
+    }
+    this.#attempt++;
+    return Math.min(backoffDelay(this.#retry, this.#attempt, Math.random()), this.#intervalMs);
+  }
+
+  #shouldRetry(status: ApplicationStatus): boolean {
+    const retryable = status.error !== undefined && status.conditions.some((c) => c.type === 'Stalled' && c.status === 'False');
+    return retryable && (this.#retry.limit < 0 || this.#attempt < this.#retry.limit);
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * `trueup demo`: an example config repository served over real Git smart HTTP on loopback, and
+ * an agent converging a demo root from it. Ctrl-C stops everything.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, relative, resolve } from 'node:path';
+import { startAgent } from '@trueup/agent';
+import { createServedRepo, createWorkRepo, startGitHttpServer } from '@trueup/testkit';
+import type { Command } from '../command.ts';
+import { demoApplication, demoRepositoryFiles } from '../demo/template.ts';
+import { logEvent } from '../event-log.ts';
+import { paint } from '../output.ts';
+
+export const demoCommand: Command = {
+  name: 'demo',
+  usage: 'trueup demo [--dir .trueup-demo]',
+  summary: 'Run a Git server, an example config repository and an agent, on embedded defaults.',
+  options: { dir: { type: 'string', default: '.trueup-demo' } },
+  async run({ values }) {
+    const dir = resolve(String(values.dir));
+    await rm(dir, { recursive: true, force: true });
+    const paths = { repos: join(dir, 'repos'), work: join(dir, 'work'), root: join(dir, 'root'), state: join(dir, 'state'), secrets: join(dir, 'secrets') };
+    const password = randomBytes(18).toString('base64url');
+    await mkdir(paths.secrets, { recursive: true, mode: 0o700 });
+    await writeFile(join(paths.secrets, 'git-password'), `${password}\n`, { mode: 0o600 });
+
+    const server = await startGitHttpServer({ root: paths.repos, username: 'demo', password });
+    const bare = await createServedRepo(paths.repos, 'config.git');
+    const repoURL = server.url('config.git');
+    const work = await createWorkRepo(paths.work);
+    const port = await freePort();
+    await work.write(demoRepositoryFiles(port));
+    await work.commit('Add the demo web service');
+    await configureWorkingCopy((...args) => work.git(...args), repoURL, password);
+    await work.git('push', '--quiet', 'origin', 'main');
+    await writeFile(join(dir, 'app.yaml'), demoApplication(repoURL, paths.root));
+
+    const agent = await startAgent({ stateDir: paths.state, paths: [join(dir, 'app.yaml')], listen: '127.0.0.1:0', onEvent: (event) => logEvent(event, true) });
+    await installRefreshHook(bare, `${agent.url }/api/v1/applications/demo/refresh`);
+    await agent.refresh('demo');
+    process.stdout.write(instructions({ paths, agentUrl: agent.url ?? '', repoURL, webUrl: `http://127.0.0.1:${port}/` }));
+
+    await new Promise<void>((resolveStop) => {
+      process.once('SIGINT', resolveStop);
+      process.once('SIGTERM', resolveStop);
+    });
+    process.stdout.write('\nStopping the agent, the web service and the Git server…\n');
+    await agent.stop({ stopServices: true });
+    await server.close();
+    return 0;
+  },
+};
+
+async function configureWorkingCopy(git: (...args: string[]) => Promise<string>, repoURL: string, password: string): Promise<void> {
+  await git('remote', 'add', 'origin', repoURL);
+  await git('config', 'http.extraHeader', `Authorization: Basic ${Buffer.from(`demo:${password}`).toString('base64')}`);
+  await git('config', 'user.name', 'Demo User');
+  await git('config', 'user.email', 'demo@trueup.invalid');
+  await git('branch', '--set-upstream-to=origin/main', 'main').catch(() => git('push', '--quiet', '-u', 'origin', 'main'));
+}
+
+/** A post-receive hook asks the agent for a pass right after each push. */
+async function installRefreshHook(bare: string, refreshUrl: string): Promise<void> {
+  const hook = join(bare, 'hooks', 'post-receive');
+  const script = `fetch(${JSON.stringify(refreshUrl)}, { method: 'POST' }).catch(() => {})`;
+  await writeFile(hook, `#!/bin/sh\n"${process.execPath}" -e "${script.replaceAll('"', '\\"')}" >/dev/null 2>&1\n`);
+  await chmod(hook, 0o755);
+}
+
+function instructions(o: { paths: { work: string; root: string; state: string }; agentUrl: string; repoURL: string; webUrl: string }): string {
+  const rel = (path: string): string => relative(process.cwd(), path) || '.';
+  const cmd = (text: string): string => paint(text, 'green');
+  return `
+${paint('Trueup demo is running.', 'green')} An agent keeps ${rel(o.paths.root)} converged to ${o.repoURL} (path hosts/web).
+
+  config repository (working copy)  ${rel(o.paths.work)}
+  managed root                      ${rel(o.paths.root)}
+  web service                       ${o.webUrl}
+  agent API                         ${o.agentUrl}/api/v1/applications
+
+Try:
+  1. Tamper with a managed file and watch it heal:
+       ${cmd(`echo tampered >> ${rel(join(o.paths.root , 'srv/web/index.html'))}`)}
+  2. Commit a change and watch it apply (a post-receive hook refreshes the agent):
+       ${cmd(`cd ${rel(o.paths.work)} && sed -i 's/Hello from Trueup/Hello again/' files/web/config.json && git commit -qam 'New greeting' && git push -q; cd -`)}
+  3. Look at the application:
+       ${cmd(`npx trueup status --state-dir ${rel(o.paths.state)} demo`)}
+       ${cmd(`npx trueup history demo --state-dir ${rel(o.paths.state)}`)}
+
+Ctrl-C stops everything.
+`;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolvePort(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}

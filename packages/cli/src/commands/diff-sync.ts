@@ -1,0 +1,63 @@
+/** `trueup diff` and `trueup sync`: one pass now, outside the agent loop. */
+import { describeStatusError, type ApplicationStatus } from '@trueup/api';
+import { runOnce } from '@trueup/agent';
+import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command, type CommandContext } from '../command.ts';
+import { paint, printJson, shortSha, withProgress } from '../output.ts';
+
+export const diffCommand: Command = {
+  name: 'diff',
+  usage: 'trueup diff APPLICATION.yaml [--state-dir D] [-o json]',
+  summary: 'Show what a sync would change, as a unified diff. Exit 0 in sync, 1 differs, 2 error.',
+  options: { ...stateDirOption, ...outputOption },
+  async run({ values, positionals }) {
+    const statuses = await passes(values, positionals, 'detect');
+    if (outputFormat(values) === 'json') printJson({ applications: statuses });
+    else for (const status of statuses) printDiff(status);
+    if (statuses.some((s) => s.error !== undefined)) return 2;
+    return statuses.some((s) => s.sync !== 'Synced') ? 1 : 0;
+  },
+};
+
+export const syncCommand: Command = {
+  name: 'sync',
+  usage: 'trueup sync APPLICATION.yaml [--dry-run] [--state-dir D] [-o json]',
+  summary: 'Run one reconcile pass now. Exit 0 when synced and healthy.',
+  options: { ...stateDirOption, ...outputOption, 'dry-run': { type: 'boolean' } },
+  async run({ values, positionals }) {
+    const dryRun = values['dry-run'] === true;
+    const statuses = await passes(values, positionals, dryRun ? 'detect' : 'apply');
+    if (outputFormat(values) === 'json') printJson({ applications: statuses });
+    else for (const status of statuses) (dryRun ? printDiff : printResult)(status);
+    if (statuses.some((s) => s.error !== undefined)) return 2;
+    return statuses.every((s) => s.sync === 'Synced' && (dryRun || s.health.status === 'Healthy')) ? 0 : 1;
+  },
+};
+
+async function passes(values: CommandContext['values'], paths: string[], mode: 'apply' | 'detect'): Promise<ApplicationStatus[]> {
+  if (paths.length === 0) throw new Error('give an Application file');
+  return withProgress(mode === 'apply' ? 'syncing' : 'comparing', runOnce({ stateDir: stateDirOf(values), paths, mode }));
+}
+
+function printDiff(status: ApplicationStatus): void {
+  if (status.error !== undefined) {
+    process.stderr.write(`${status.name}: ${paint('error', 'red')} ${describeStatusError(status.error)} [${status.error.code}]\n`);
+    return;
+  }
+  const changed = status.resources.filter((r) => r.sync !== 'Synced');
+  if (changed.length === 0) {
+    process.stdout.write(`${status.name}: in sync at ${shortSha(status.revision)}\n`);
+    return;
+  }
+  for (const resource of changed) process.stdout.write(colorDiff(resource.diff ?? ''));
+}
+
+function printResult(status: ApplicationStatus): void {
+  const line = `${status.name}: ${shortSha(status.revision)} ${status.sync}/${status.health.status}`;
+  if (status.error !== undefined) process.stderr.write(`${line} — ${paint('error', 'red')} ${describeStatusError(status.error)} [${status.error.code}]\n`);
+  else process.stdout.write(`${line}\n`);
+  for (const r of status.resources.filter((r) => r.health.status !== 'Healthy')) process.stdout.write(`  ${r.kind}/${r.name}: ${r.health.status} ${r.health.message ?? ''}\n`);
+}
+
+function colorDiff(patch: string): string {
+  return patch.split('\n').map((line) => (line.startsWith('+') ? paint(line, 'green') : line.startsWith('-') ? paint(line, 'red') : line)).join('\n');
+}

@@ -1,0 +1,36 @@
+/** `trueup history APP`: past syncs and drift events. */
+import { displayKey } from '@trueup/api';
+import { StateStore } from '@trueup/agent';
+import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command } from '../command.ts';
+import { formatTable, printJson, shortSha } from '../output.ts';
+
+export const historyCommand: Command = {
+  name: 'history',
+  usage: 'trueup history APP [--state-dir D] [-o json] [--limit N]',
+  summary: 'Show past syncs (revision, time, result, changes) and drift events.',
+  options: { ...stateDirOption, ...outputOption, limit: { type: 'string', default: '20' } },
+  async run({ values, positionals }) {
+    const [name] = positionals;
+    if (name === undefined) throw new Error('give the application name: trueup history APP');
+    const store = new StateStore(stateDirOf(values), { readOnly: true });
+    const limit = Number(values.limit);
+    const entries = store.history(name, limit);
+    const drift = store.driftEvents(name, limit);
+    store.close();
+    if (outputFormat(values) === 'json') {
+      printJson({ application: name, history: entries, drift });
+      return 0;
+    }
+    process.stdout.write(formatTable(['ID', 'FINISHED', 'REVISION', 'TRIGGER', 'RESULT', 'CHANGES', 'MESSAGE'], entries.map((e) => [
+      String(e.id), e.finishedAt, shortSha(e.revision), e.trigger, e.result,
+      e.changes.length === 0 ? '-' : e.changes.slice(0, 3).map((c) => `${c.action} ${displayKey(c.key)}`).join(', ') + (e.changes.length > 3 ? ` +${e.changes.length - 3}` : ''),
+      e.message,
+    ])));
+    if (drift.length > 0) {
+      process.stdout.write(`\nDrift:\n${formatTable(['DETECTED', 'OBJECT', 'SOURCE', 'FIELDS', 'CHANGED BY', 'HEALED'], drift.map((d) => [
+        d.detectedAt, displayKey(d.key), d.source, d.fields.join(', '), d.changedBy ?? '-', d.healedAt ?? '-',
+      ]))}`);
+    }
+    return 0;
+  },
+};

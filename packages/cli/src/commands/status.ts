@@ -1,0 +1,47 @@
+/** `trueup status`: applications with revision, sync, health and conditions. */
+import { StateStore } from '@trueup/agent';
+import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command } from '../command.ts';
+import { formatTable, printJson, shortSha } from '../output.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const statusCommand: Command = {
+  name: 'status',
+  usage: 'trueup status [--state-dir D] [-o json] [APP]',
+  summary: 'Show applications with revision, sync, health and conditions.',
+  options: { ...stateDirOption, ...outputOption },
+  async run({ values, positionals }) {
+    const stateDir = stateDirOf(values);
+    const statuses = existsSync(join(stateDir, 'state.db')) ? readStatuses(stateDir) : [];
+    const shown = positionals.length === 0 ? statuses : statuses.filter((s) => positionals.includes(s.name));
+    if (outputFormat(values) === 'json') {
+      printJson({ applications: shown });
+      return 0;
+    }
+    if (shown.length === 0) {
+      process.stdout.write(`No applications in ${stateDir}.\n`);
+      return 0;
+    }
+    process.stdout.write(formatTable(['NAME', 'REVISION', 'SYNC', 'HEALTH', 'READY', 'MESSAGE'], shown.map((s) => {
+      const ready = s.conditions.find((c) => c.type === 'Ready');
+      const fighting = s.conditions.find((c) => c.type === 'Fighting');
+      return [s.name, shortSha(s.revision), s.sync, s.health.status, ready?.status ?? 'Unknown', fighting?.message ?? ready?.message ?? ''];
+    })));
+    if (positionals.length > 0) {
+      for (const s of shown) {
+        process.stdout.write(`\n${formatTable(['KIND', 'NAME', 'SYNC', 'HEALTH', 'MESSAGE'], s.resources.map((r) => [r.kind, r.name, r.sync, r.health.status, r.health.message ?? '']))}`);
+        for (const r of s.resources.filter((r) => r.diff !== undefined)) process.stdout.write(`\n${r.diff}`);
+      }
+    }
+    return 0;
+  },
+};
+
+function readStatuses(stateDir: string) {
+  const store = new StateStore(stateDir, { readOnly: true });
+  try {
+    return store.statuses();
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,188 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { chmod, readdir, readFile, readlink, stat, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { isTrueupError } from '@trueup/api';
+import { createServedRepo, createWorkRepo, requireGit, runTestGit, tempDir, type WorkRepo } from '@trueup/testkit';
+import { GitCache, sourceDir, type GitCommandEvent } from './index.ts';
+
+interface Fixture {
+  root: string;
+  work: WorkRepo;
+  served: string;
+  url: string;
+  cache: GitCache;
+  commands: GitCommandEvent[];
+  first: string;
+}
+
+async function fixture(t: TestContext, options: { keepCheckouts?: number } = {}): Promise<Fixture | undefined> {
+  if (!await requireGit(t)) return undefined;
+  const root = await tempDir(t);
+  const work = await createWorkRepo(join(root, 'work'));
+  await work.write({ 'hosts/web/motd.yaml': 'kind: File\n', 'README.md': 'v1\n', 'bin/run.sh': '#!/bin/sh\n' });
+  await chmod(join(work.dir, 'bin/run.sh'), 0o755);
+  const first = await work.commit('first');
+  const served = await createServedRepo(join(root, 'served'), 'config.git');
+  await work.push(served);
+  const commands: GitCommandEvent[] = [];
+  const cache = new GitCache({ dir: join(root, 'state', 'git'), onGitCommand: (event) => commands.push(event), ...options });
+  return { root, work, served, url: `file://${served}`, cache, commands, first };
+}
+
+test('resolve gives the commit of a branch, an annotated tag and a full SHA (without network)', async (t) => {
+  const f = await fixture(t);
+  if (f === undefined) return;
+  const second = await f.work.commit('second');
+  await f.work.tag('v1.0.0', { message: 'release', rev: f.first });
+  await f.work.tag('light', { rev: f.first });
+  await f.work.push(f.served);
+  assert.equal(await f.cache.resolve({ repoURL: f.url, ref: 'main' }), second);
+  assert.equal(await f.cache.resolve({ repoURL: f.url, ref: 'v1.0.0' }), f.first, 'annotated tag peeled to its commit');
+  assert.equal(await f.cache.resolve({ repoURL: f.url, ref: 'light' }), f.first);
+  assert.equal(await f.cache.resolve({ repoURL: f.url, ref: 'refs/heads/main' }), second);
+  const before = f.commands.length;
+  assert.equal(await f.cache.resolve({ repoURL: f.url, ref: f.first.toUpperCase() }), f.first);
+  assert.equal(f.commands.length, before, 'a full SHA needs no git command');
+});
+
+test('sync checks the tree out, and a second sync of the same revision only lists refs', async (t) => {
+  const f = await fixture(t);
+  if (f === undefined) return;
+  const source = { repoURL: f.url, ref: 'main', path: 'hosts/web' };
+  const artifact = await f.cache.sync(source);
+  assert.equal(artifact.revision, f.first);
+  assert.equal(artifact.digest, await runTestGit(f.served, ['rev-parse', `${f.first}^{tree}`]));
+  assert.equal(artifact.dir, join(f.cache.repoDir(f.url), 'checkouts', f.first));
+  assert.equal(await readFile(join(sourceDir(artifact, source), 'motd.yaml'), 'utf8'), 'kind: File\n');
+  assert.equal((await stat(join(artifact.dir, 'bin/run.sh'))).mode & 0o111, 0o111, 'executable bit kept');
+  assert.deepEqual(f.cache.stats, { lsRemote: 1, fetch: 1, checkout: 1 });
+
+  f.commands.length = 0;
+  const again = await f.cache.sync(source, { lastRevision: artifact.revision });
+  assert.deepEqual(again, artifact);
+  assert.deepEqual(f.cache.stats, { lsRemote: 2, fetch: 1, checkout: 1 });
+  assert.deepEqual(f.commands.map((c) => c.command), ['ls-remote']);
+
+  // Without lastRevision, the known checkout is reused as well: nothing fetched, nothing written.
+  assert.deepEqual(await f.cache.sync(source), artifact);
+  assert.deepEqual(f.cache.stats, { lsRemote: 3, fetch: 1, checkout: 1 });
+});
+
+test('a new commit is picked up, fetched shallow (depth 1) into the cache', async (t) => {
+  const f = await fixture(t);
+  if (f === undefined) return;
+  const source = { repoURL: f.url, ref: 'main' };
+  const one = await f.cache.sync(source);
+  await f.work.write({ 'README.md': 'v2\n', 'hosts/web/new.yaml': 'kind: Directory\n' });
+  const second = await f.work.commit('second');
+  await f.work.push(f.served);
+  const two = await f.cache.sync(source, { lastRevision: one.revision });
+  assert.equal(two.revision, second);
+  assert.notEqual(two.digest, one.digest);
+  assert.equal(await readFile(join(two.dir, 'README.md'), 'utf8'), 'v2\n');
+  assert.equal(await readFile(join(one.dir, 'README.md'), 'utf8'), 'v1\n', 'the previous checkout is untouched');
+  const gitDir = join(f.cache.repoDir(f.url), 'repo.git');
+  assert.equal(await runTestGit(gitDir, ['rev-list', '--count', second]), '1', 'history is not fetched');
+  assert.ok(existsSync(join(gitDir, 'shallow')));
+  assert.deepEqual(f.cache.stats, { lsRemote: 2, fetch: 2, checkout: 2 });
+});
+
+test('a commit with the same content has the same digest', async (t) => {
+  const f = await fixture(t);
+  if (f === undefined) return;
+  const second = await f.work.commit('empty commit');
+  await f.work.push(f.served);
+  const one = await f.cache.checkout({ repoURL: f.url, ref: 'main' }, f.first);
+  const two = await f.cache.checkout({ repoURL: f.url, ref: 'main' }, second);
+  assert.notEqual(one.revision, two.revision);
+  assert.equal(one.digest, two.digest);
+});
+
+test('two applications on the same URL share one cache repository and its checkouts', async (t) => {
+  const f = await fixture(t);
+  if (f === undefined) return;
+  await f.work.tag('stable', { message: 'stable' });
+  await f.work.push(f.served);
+  const [web, db] = await Promise.all([
+    f.cache.sync({ repoURL: f.url, ref: 'main', path: 'hosts/web' }),
+    f.cache.sync({ repoURL: `${f.url}/`, ref: 'stable' }),
+  ]);
+  assert.equal(web.dir, db.dir);
+  assert.equal(f.cache.stats.fetch, 1, 'the second caller found the commit fetched by the first');
+  assert.deepEqual(await readdir(f.cache.dir), [f.cache.repoDir(f.url).split('/').pop()]);
+  const other = new GitCache({ dir: f.cache.dir });
+  const reused = await other.sync({ repoURL: f.url, ref: 'main' });
+  assert.deepEqual(reused, web);
+  assert.deepEqual(other.stats, { lsRemote: 1, fetch: 0, checkout: 0 }, 'a new process reuses the cache on disk');
+});
+
+test('only the last few checkouts are kept, and the latest of every ref in use', async (t) => {
+  const f = await fixture(t, { keepCheckouts: 2 });
+  if (f === undefined) return;
+  const pinned = await f.cache.sync({ repoURL: f.url, ref: f.first });
+  const revisions: string[] = [];
+  for (let i = 0; i < 4; i += 1) {
+    await f.work.write({ 'README.md': `change ${i}\n` });
+    await f.work.commit(`change ${i}`);
+    await f.work.push(f.served);
+    revisions.push((await f.cache.sync({ repoURL: f.url, ref: 'main' })).revision);
+  }
+  const kept = (await readdir(join(f.cache.repoDir(f.url), 'checkouts'))).sort();
+  assert.deepEqual(kept, [pinned.revision, revisions[2], revisions[3]].sort());
+  const refs = await runTestGit(join(f.cache.repoDir(f.url), 'repo.git'), ['for-each-ref', '--format=%(refname)']);
+  assert.deepEqual(refs.split('\n').sort(), kept.map((sha) => `refs/trueup/${sha}`).sort());
+});
+
+test('symlinks and nested folders are written as committed', async (t) => {
+  const f = await fixture(t);
+  if (f === undefined) return;
+  await symlink('hosts/web/motd.yaml', join(f.work.dir, 'link.yaml'));
+  const sha = await f.work.commit('link');
+  await f.work.push(f.served);
+  const artifact = await f.cache.checkout({ repoURL: f.url, ref: 'main' }, sha);
+  assert.equal(await readlink(join(artifact.dir, 'link.yaml')), 'hosts/web/motd.yaml');
+  assert.equal(await readFile(join(artifact.dir, 'link.yaml'), 'utf8'), 'kind: File\n');
+});
+
+test('unknown ref, missing path and missing repository have their own codes', async (t) => {
+  const f = await fixture(t);
+  if (f === undefined) return;
+  await assert.rejects(f.cache.sync({ repoURL: f.url, ref: 'no-such-branch' }), (error) => {
+    assert.ok(isTrueupError(error, 'GIT_REF_NOT_FOUND'), String(error));
+    assert.equal(error.retryable, false);
+    assert.match(error.message, /no-such-branch/);
+    assert.ok(error.message.includes(f.url), error.message);
+    return true;
+  });
+  await assert.rejects(f.cache.sync({ repoURL: f.url, ref: 'main', path: 'hosts/db' }), (error) => isTrueupError(error, 'GIT_PATH_NOT_FOUND') && error.message.includes('hosts/db'));
+  await assert.rejects(f.cache.sync({ repoURL: f.url, ref: 'main', path: 'README.md' }), (error) => isTrueupError(error, 'GIT_PATH_NOT_FOUND') && /not a folder/.test(error.message));
+  await assert.rejects(f.cache.sync({ repoURL: f.url, ref: 'main', path: '../outside' }), (error) => isTrueupError(error, 'GIT_PATH_NOT_FOUND'));
+  await assert.rejects(f.cache.sync({ repoURL: f.url, ref: '--upload-pack=touch' }), (error) => isTrueupError(error, 'GIT_REF_NOT_FOUND'));
+  await assert.rejects(f.cache.sync({ repoURL: `file://${f.root}/missing.git`, ref: 'main' }), (error) => isTrueupError(error, 'GIT_REPO_NOT_FOUND'));
+  await assert.rejects(f.cache.sync({ repoURL: 'ftp://example.com/x.git', ref: 'main' }), (error) => isTrueupError(error, 'GIT_URL_INVALID'));
+  const unknownSha = 'f'.repeat(40);
+  await assert.rejects(f.cache.sync({ repoURL: f.url, ref: unknownSha }), (error) => isTrueupError(error, 'GIT_REF_NOT_FOUND') && error.message.includes(unknownSha));
+});
+
+test('when the server refuses to fetch by SHA, the ref is fetched instead', async (t) => {
+  const f = await fixture(t);
+  if (f === undefined) return;
+  const gitDir = join(f.cache.repoDir(f.url), 'repo.git');
+  await f.cache.resolve({ repoURL: f.url, ref: 'main' });
+  // Protocol v0 and no allow*SHA1InWant on the server: fetching an unadvertised object is refused.
+  await runTestGit(f.served, ['config', 'uploadpack.allowAnySHA1InWant', 'false']);
+  await runTestGit(gitDir, ['config', 'protocol.version', '0']);
+  await f.work.write({ 'README.md': 'v2\n' });
+  const second = await f.work.commit('second');
+  await f.work.tag('v2', { message: 'v2' });
+  await f.work.commit('third: the tagged commit is no branch tip, so it is not advertised');
+  await f.work.push(f.served);
+  const artifact = await f.cache.sync({ repoURL: f.url, ref: 'v2' });
+  assert.equal(artifact.revision, second);
+  assert.equal(await readFile(join(artifact.dir, 'README.md'), 'utf8'), 'v2\n');
+  const fetches = f.commands.filter((c) => c.command === 'fetch').map((c) => c.args.at(-1));
+  assert.deepEqual(fetches, [`+${second}:refs/trueup/${second}`, `+refs/tags/v2:refs/trueup/${second}`]);
+  await assert.rejects(f.cache.checkout({ repoURL: f.url, ref: f.first }, f.first), (error) => isTrueupError(error, 'GIT_REF_NOT_FOUND'));
+});

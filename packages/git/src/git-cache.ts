@@ -1,0 +1,199 @@
+import { existsSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import type { RepoCredentials } from '@trueup/api';
+import { dropKeepRefs, ensureBareRepo, fetchCommit, inspectCommit, lsRemote } from './cache-repo.ts';
+import { materialize, pruneCheckouts } from './checkouts.ts';
+import { loadAuth } from './credentials.ts';
+import { GitErrors } from './errors.ts';
+import type { GitContext } from './git-context.ts';
+import { Mutex } from './mutex.ts';
+import { checkRef, cleanSourcePath, isFullSha } from './refs.ts';
+import { parseRepoUrl, type RepoUrl } from './repo-url.ts';
+import type { GitCommandHook } from './run-git.ts';
+
+/** The part of an Application's `spec.source` the cache needs; `Source` from `@trueup/api` fits. */
+export interface GitSource {
+  repoURL: string;
+  /** Branch, tag or full commit SHA. */
+  ref: string;
+  /** Folder in the repository that must exist in the revision; default the root. */
+  path?: string | undefined;
+  credentials?: RepoCredentials | undefined;
+}
+
+/** A revision written to disk, addressed by its commit and its content. */
+export interface Artifact {
+  /** Full commit SHA. */
+  revision: string;
+  /** The checkout of the whole repository at `revision` (read-only by convention); see `sourceDir`. */
+  dir: string;
+  /** The commit's tree SHA: equal for equal content whatever the commit. */
+  digest: string;
+}
+
+export interface GitCacheOptions {
+  /** Folder of the cache, e.g. `<state-dir>/git`. */
+  dir: string;
+  /** Checkouts kept per repository besides the latest of every ref in use. Default 3. */
+  keepCheckouts?: number;
+  /** Default timeout of one git command. Default 60 000 ms. */
+  timeoutMs?: number;
+  /** Called for every git process started (arguments without credentials). */
+  onGitCommand?: GitCommandHook;
+}
+
+export interface GitCallOptions {
+  /** Folder that relative credentials file paths resolve against (the Application file's folder). Default: the working directory. */
+  baseDir?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface SyncOptions extends GitCallOptions {
+  /** The revision the caller already has: when the ref still points there, nothing is fetched or written. */
+  lastRevision?: string | undefined;
+}
+
+/** Counts of work done, for tests and metrics. */
+export interface GitCacheStats {
+  lsRemote: number;
+  fetch: number;
+  checkout: number;
+}
+
+interface RepoState {
+  mutex: Mutex;
+  /** Tree SHA by commit SHA, for commits checked out by this process. */
+  trees: Map<string, string>;
+  /** `<sha>:<path>` pairs known to be folders. */
+  folders: Set<string>;
+  /** The latest revision checked out for each ref: never pruned. */
+  latestByRef: Map<string, string>;
+}
+
+/**
+ * Git sources over the real `git` CLI. One bare, shallow cache repository per repository URL
+ * (`<dir>/<key>/repo.git`), shared by every application on that URL, with checkouts of recent
+ * commits in `<dir>/<key>/checkouts/<sha>`. Calls on one repository are serialized.
+ */
+export class GitCache {
+  readonly dir: string;
+  readonly stats: GitCacheStats = { lsRemote: 0, fetch: 0, checkout: 0 };
+  readonly #keep: number;
+  readonly #timeoutMs: number;
+  readonly #onGitCommand: GitCommandHook | undefined;
+  readonly #repos = new Map<string, RepoState>();
+
+  constructor(options: GitCacheOptions) {
+    this.dir = resolvePath(options.dir);
+    this.#keep = options.keepCheckouts ?? 3;
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#onGitCommand = options.onGitCommand;
+    if (!Number.isInteger(this.#keep) || this.#keep < 1) throw new RangeError('keepCheckouts must be an integer of at least 1');
+    if (!(this.#timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
+  }
+
+  /** The cache folder of a repository URL (holding `repo.git` and `checkouts/`). */
+  repoDir(repoURL: string): string {
+    return join(this.dir, parseRepoUrl(repoURL).key);
+  }
+
+  /**
+   * The full commit SHA `source.ref` points to now, by one `git ls-remote` (no objects fetched).
+   * A full SHA is returned as it is, without network.
+   */
+  async resolve(source: GitSource, options: GitCallOptions = {}): Promise<string> {
+    if (isFullSha(source.ref)) return source.ref.toLowerCase();
+    const ctx = await this.#context(source, options);
+    checkRef(source.ref, ctx.repo.display);
+    await this.#state(ctx.repo).mutex.run(() => ensureBareRepo(ctx));
+    this.stats.lsRemote += 1;
+    return (await lsRemote(ctx, source.ref)).sha;
+  }
+
+  /**
+   * Writes commit `revision` (a full SHA, usually from `resolve`) to disk, fetching it with depth 1
+   * when the cache lacks it, and checks that `source.path` is a folder in it.
+   */
+  async checkout(source: GitSource, revision: string, options: GitCallOptions = {}): Promise<Artifact> {
+    const ctx = await this.#context(source, options);
+    if (!isFullSha(revision)) throw GitErrors.create('GIT_REF_NOT_FOUND', `checkout of ${ctx.repo.display} needs a full commit SHA, got "${revision}"`);
+    const sha = revision.toLowerCase();
+    const path = cleanSourcePath(source.path);
+    const state = this.#state(ctx.repo);
+    const checkoutsDir = join(this.dir, ctx.repo.key, 'checkouts');
+    return state.mutex.run(async () => {
+      const known = state.trees.get(sha);
+      if (known !== undefined && existsSync(join(checkoutsDir, sha)) && (path === '' || state.folders.has(`${sha}:${path}`))) {
+        state.latestByRef.set(source.ref, sha);
+        return { revision: sha, dir: join(checkoutsDir, sha), digest: known };
+      }
+      await ensureBareRepo(ctx);
+      let info = await inspectCommit(ctx, sha, path);
+      if (info.tree === undefined) {
+        this.stats.fetch += 1;
+        await fetchCommit(ctx, sha, source.ref);
+        info = await inspectCommit(ctx, sha, path);
+        if (info.tree === undefined) throw GitErrors.create('GIT_FETCH_FAILED', `fetching ${sha} from ${ctx.repo.display} did not bring the commit`);
+      }
+      if (path !== '' && info.pathType !== 'tree') {
+        throw GitErrors.create('GIT_PATH_NOT_FOUND', `path "${path}" is ${info.pathType === undefined ? 'not in' : 'not a folder in'} ${sha} of ${ctx.repo.display}: check spec.source.path`, { field: 'spec.source.path' });
+      }
+      const { dir, created } = await materialize(ctx, sha, checkoutsDir);
+      state.trees.set(sha, info.tree);
+      state.folders.add(`${sha}:${path}`);
+      state.latestByRef.set(source.ref, sha);
+      if (created) {
+        this.stats.checkout += 1;
+        const removed = await pruneCheckouts(checkoutsDir, this.#keep, new Set(state.latestByRef.values()));
+        for (const old of removed) state.trees.delete(old);
+        for (const key of state.folders) if (!state.trees.has(key.slice(0, key.indexOf(':')))) state.folders.delete(key);
+        await dropKeepRefs(ctx, removed);
+      }
+      return { revision: sha, dir, digest: info.tree };
+    });
+  }
+
+  /**
+   * `resolve`, then `checkout` unless the ref still points at `lastRevision` and its checkout is
+   * on disk: the cheap path of every reconcile pass is one `git ls-remote`.
+   */
+  async sync(source: GitSource, options: SyncOptions = {}): Promise<Artifact> {
+    const revision = await this.resolve(source, options);
+    if (options.lastRevision?.toLowerCase() === revision) {
+      const repo = parseRepoUrl(source.repoURL);
+      const digest = this.#repos.get(repo.key)?.trees.get(revision);
+      const dir = join(this.dir, repo.key, 'checkouts', revision);
+      if (digest !== undefined && existsSync(dir)) return { revision, dir, digest };
+    }
+    return this.checkout(source, revision, options);
+  }
+
+  async #context(source: GitSource, options: GitCallOptions): Promise<GitContext> {
+    const repo = parseRepoUrl(source.repoURL);
+    const auth = await loadAuth(source.credentials, repo.transport, resolvePath(options.baseDir ?? '.'));
+    return {
+      repo,
+      auth,
+      gitDir: join(this.dir, repo.key, 'repo.git'),
+      timeoutMs: options.timeoutMs ?? this.#timeoutMs,
+      signal: options.signal,
+      onGitCommand: this.#onGitCommand,
+    };
+  }
+
+  #state(repo: RepoUrl): RepoState {
+    let state = this.#repos.get(repo.key);
+    if (state === undefined) {
+      state = { mutex: new Mutex(), trees: new Map(), folders: new Set(), latestByRef: new Map() };
+      this.#repos.set(repo.key, state);
+    }
+    return state;
+  }
+}
+
+/** The folder of `source.path` inside an artifact (never outside it). */
+export function sourceDir(artifact: Artifact, source: Pick<GitSource, 'path'>): string {
+  const path = cleanSourcePath(source.path);
+  return path === '' ? artifact.dir : join(artifact.dir, path);
+}

@@ -1,0 +1,102 @@
+/**
+ * Command: an idempotent run. In sync when `creates` exists or `unless` exits 0; without guards,
+ * when this exact spec already ran successfully. Out of sync means absent, so the engine plans a
+ * run; `onChange` makes the engine apply with reason 'trigger', which runs it regardless.
+ */
+import { parseDuration, type ApplyRequest, type CommandSpec, type DesiredObject, type ObjectKey } from '@trueup/api';
+import { describeCommand, processEnv, workingDir } from './command-line.ts';
+import { HostErrors } from './errors.ts';
+import { absent, liveManifest, specOf, type HostContext, type KindHandler } from './kind.ts';
+import { lstatOrUndefined } from './root-fs.ts';
+import { hostPath, objectPathParts } from './root-path.ts';
+import { lastLines, runCommand } from './run-command.ts';
+import { specHash } from './spec-hash.ts';
+
+const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+
+interface CommandRecord {
+  spec: CommandSpec;
+  /** Hash of the spec that last ran successfully. */
+  succeededHash?: string;
+  lastExitCode?: number;
+  lastRunAt?: string;
+}
+
+export function commandKind(ctx: HostContext): KindHandler {
+  return {
+    async observe(key, desired) {
+      const record = await ctx.state.read<CommandRecord>('commands', key.name);
+      const status = recordStatus(record);
+      if (desired === undefined) return record === undefined ? absent(key) : { key, manifest: liveManifest(key, { ...record.spec }), status };
+      const inSync = await isInSync(ctx, desired, record);
+      return { key, manifest: inSync ? structuredClone(desired.manifest) : undefined, status };
+    },
+    apply: (request) => runIt(ctx, request),
+    async delete(live) {
+      await ctx.state.remove('commands', live.key.name);
+    },
+  };
+}
+
+async function isInSync(ctx: HostContext, desired: DesiredObject, record: CommandRecord | undefined): Promise<boolean> {
+  const spec = specOf<CommandSpec>(desired);
+  if (spec.creates === undefined && spec.unless === undefined) return record?.succeededHash === specHash(spec);
+  if (spec.creates !== undefined && (await createsExists(ctx, spec.creates))) return true;
+  if (spec.unless === undefined) return false;
+  const result = await runCommand({ command: spec.unless, env: processEnv(ctx.fs.root, spec.env), cwd: await workingDir(ctx, spec.workingDir), timeoutMs: timeoutOf(spec) });
+  return result.exitCode === 0;
+}
+
+async function createsExists(ctx: HostContext, creates: string): Promise<boolean> {
+  const { parent, name } = objectPathParts(creates, 'spec.creates');
+  const dir = await ctx.fs.openDir(parent, 'open', 'spec.creates');
+  if (dir === undefined) return false;
+  try {
+    return (await lstatOrUndefined(dir.entry(name))) !== undefined;
+  } finally {
+    await dir.close();
+  }
+}
+
+async function runIt(ctx: HostContext, { desired }: ApplyRequest): Promise<void> {
+  const spec = specOf<CommandSpec>(desired);
+  const creates = spec.creates === undefined ? undefined : objectPathParts(spec.creates, 'spec.creates');
+  const cwd = await workingDir(ctx, spec.workingDir);
+  const createsPath = creates === undefined ? undefined : hostPath(ctx.fs.root, [...creates.parent, creates.name]);
+  const end = createsPath === undefined ? undefined : ctx.own.begin(createsPath);
+  try {
+    const result = await runCommand({ command: spec.run, env: processEnv(ctx.fs.root, spec.env), cwd, timeoutMs: timeoutOf(spec) });
+    const record: CommandRecord = { spec, lastRunAt: new Date().toISOString() };
+    if (result.exitCode !== undefined) record.lastExitCode = result.exitCode;
+    if (result.exitCode === 0 && !result.timedOut) {
+      await ctx.state.write('commands', desired.key.name, { ...record, succeededHash: specHash(spec) });
+      if (createsPath !== undefined) ctx.own.record(createsPath, await lstatOrUndefined(createsPath));
+      return;
+    }
+    const previous = await ctx.state.read<CommandRecord>('commands', desired.key.name);
+    await ctx.state.write('commands', desired.key.name, { ...previous, ...record });
+    throw HostErrors.create('HOST_COMMAND_FAILED', failureMessage(desired.key, spec, result));
+  } finally {
+    end?.();
+  }
+}
+
+function failureMessage(key: ObjectKey, spec: CommandSpec, result: Awaited<ReturnType<typeof runCommand>>): string {
+  const what = `Command ${key.name} (${describeCommand(spec.run)})`;
+  if (result.error !== undefined) return `${what} could not start: ${result.error}`;
+  const output = lastLines(result.stderr.trim() === '' ? result.stdout : result.stderr);
+  const why = result.timedOut ? `timed out after ${spec.timeout}` : `exited with code ${result.exitCode ?? 'unknown'}`;
+  return output === '' ? `${what} ${why}` : `${what} ${why}:\n${output}`;
+}
+
+function recordStatus(record: CommandRecord | undefined): Record<string, unknown> {
+  const status: Record<string, unknown> = {};
+  if (record === undefined) return status;
+  if (record.lastExitCode !== undefined) status.lastExitCode = record.lastExitCode;
+  if (record.lastRunAt !== undefined) status.lastRunAt = record.lastRunAt;
+  return status;
+}
+
+function timeoutOf(spec: CommandSpec): number {
+  return parseDuration(spec.timeout ?? '') ?? DEFAULT_TIMEOUT_MS;
+}

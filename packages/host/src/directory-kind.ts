@@ -1,0 +1,90 @@
+/** Directory: mode and owner of one directory. Deleted only when empty: unmanaged content stays. */
+import { constants, promises as fsp } from 'node:fs';
+import type { ApplyRequest, DirectorySpec, LiveObject, ObjectKey } from '@trueup/api';
+import { clearWay, entryType } from './atomic-write.ts';
+import { applyFailed, errnoCode } from './errors.ts';
+import { deleteEntry } from './delete-entry.ts';
+import { absent, liveManifest, livePath, specOf, type HostContext, type KindHandler } from './kind.ts';
+import { DEFAULT_DIRECTORY_MODE, formatMode, parseMode, permissionBits } from './modes.ts';
+import { lstatOrUndefined } from './root-fs.ts';
+import { hostPath, objectPathParts } from './root-path.ts';
+
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+export function directoryKind(ctx: HostContext): KindHandler {
+  return {
+    async observe(key, desired) {
+      const spec = desired === undefined ? undefined : specOf<DirectorySpec>(desired);
+      const path = spec?.path ?? (await ctx.paths.get(key));
+      return path === undefined ? absent(key) : observeDirectory(ctx, key, path, spec);
+    },
+    apply: (request) => applyDirectory(ctx, request),
+    async delete(live) {
+      const path = livePath(live);
+      if (path !== undefined) await deleteEntry(ctx, live.key, path, (stats) => stats.isDirectory());
+    },
+  };
+}
+
+async function observeDirectory(ctx: HostContext, key: ObjectKey, path: string, spec: DirectorySpec | undefined): Promise<LiveObject> {
+  const { parent, name } = objectPathParts(path);
+  const dir = await ctx.fs.openDir(parent, 'open');
+  if (dir === undefined) return absent(key);
+  try {
+    const stats = await lstatOrUndefined(dir.entry(name));
+    if (stats === undefined) return absent(key);
+    if (!stats.isDirectory()) return { key, manifest: liveManifest(key, { path, type: entryType(stats) }) };
+    return {
+      key,
+      manifest: liveManifest(key, {
+        path,
+        mode: formatMode(stats.mode, spec?.mode),
+        owner: await ctx.owners.display('passwd', stats.uid, spec?.owner),
+        group: await ctx.owners.display('group', stats.gid, spec?.group),
+      }),
+    };
+  } finally {
+    await dir.close();
+  }
+}
+
+async function applyDirectory(ctx: HostContext, { desired }: ApplyRequest): Promise<void> {
+  const spec = specOf<DirectorySpec>(desired);
+  const { parent, name } = objectPathParts(spec.path);
+  const mode = parseMode(spec.mode, DEFAULT_DIRECTORY_MODE);
+  const uid = spec.owner === undefined ? undefined : await ctx.owners.idOf('passwd', spec.owner, 'spec.owner');
+  const gid = spec.group === undefined ? undefined : await ctx.owners.idOf('group', spec.group, 'spec.group');
+  const lexical = hostPath(ctx.fs.root, [...parent, name]);
+  const end = ctx.own.begin(lexical);
+  try {
+    const dir = await ctx.fs.ensureDir(parent);
+    try {
+      const existing = await lstatOrUndefined(dir.entry(name));
+      if (existing !== undefined && !existing.isDirectory()) await clearWay(ctx.fs, dir, name, existing, true);
+      if (existing?.isDirectory() !== true) {
+        await ctx.fs.verify(dir);
+        await fsp.mkdir(dir.entry(name), mode).catch((error: unknown) => {
+          if (errnoCode(error) !== 'EEXIST') throw error;
+        });
+      }
+      const handle = await fsp.open(dir.entry(name), DIR_FLAGS);
+      try {
+        const stats = await handle.stat();
+        const chown = (uid !== undefined && stats.uid !== uid) || (gid !== undefined && stats.gid !== gid);
+        if (chown) await handle.chown(uid ?? -1, gid ?? -1);
+        if (chown || permissionBits(stats.mode) !== mode) await handle.chmod(mode); // chown clears set-id bits
+      } finally {
+        await handle.close();
+      }
+      await dir.handle.sync();
+      ctx.own.record(lexical, await lstatOrUndefined(dir.entry(name)));
+      await ctx.paths.set(desired.key, spec.path);
+    } finally {
+      await dir.close();
+    }
+  } catch (error) {
+    throw applyFailed(`Directory ${spec.path}`, error);
+  } finally {
+    end();
+  }
+}

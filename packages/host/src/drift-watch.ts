@@ -1,0 +1,183 @@
+/**
+ * Drift between passes, from inotify: one non-recursive watch per parent directory of a managed
+ * path (deduplicated) and on each managed directory, filtered by name. A watch whose directory is
+ * removed or replaced is re-established; the provider's own writes are not reported (see
+ * `OwnWrites`).
+ */
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { posix } from 'node:path';
+import { HOST_API_VERSION, keyId, type DesiredObject, type DriftSignal, type DriftWatch, type ObjectKey } from '@trueup/api';
+import { isTempName } from './atomic-write.ts';
+import type { OwnWrites } from './own-writes.ts';
+import { lstatOrUndefined } from './root-fs.ts';
+import { hostPath, pathParts } from './root-path.ts';
+
+/** While a watched directory is missing, how often to look for it again. */
+const RETRY_MS = 300;
+
+interface DirWatch {
+  watcher: FSWatcher | undefined;
+  ino: number | undefined;
+}
+
+export class DriftWatcher implements DriftWatch {
+  readonly #root: string;
+  readonly #own: OwnWrites;
+  readonly #onDrift: (signal: DriftSignal) => void;
+  /** Managed host path → the keys of the objects at it. */
+  #targets = new Map<string, Map<string, ObjectKey>>();
+  readonly #dirs = new Map<string, DirWatch>();
+  readonly #missing = new Set<string>();
+  readonly #pending = new Map<string, DriftSignal>();
+  #flushing = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(root: string, own: OwnWrites, onDrift: (signal: DriftSignal) => void) {
+    this.#root = root;
+    this.#own = own;
+    this.#onDrift = onDrift;
+  }
+
+  update(objects: readonly DesiredObject[]): void {
+    if (this.#closed) return;
+    const targets = new Map<string, Map<string, ObjectKey>>();
+    const wanted = new Set<string>();
+    for (const object of objects) {
+      const watched = this.#watchedPath(object);
+      if (watched === undefined) continue;
+      let keys = targets.get(watched.path);
+      if (keys === undefined) targets.set(watched.path, (keys = new Map<string, ObjectKey>()));
+      keys.set(keyId(object.key), object.key);
+      wanted.add(posix.dirname(watched.path));
+      if (watched.isDirectory) wanted.add(watched.path);
+    }
+    this.#targets = targets;
+    for (const dir of [...this.#dirs.keys()]) if (!wanted.has(dir)) this.#unwatch(dir);
+    for (const dir of wanted) if (!this.#dirs.has(dir)) this.#watch(dir);
+  }
+
+  /** Looks again for missing directories now (the provider just created some). */
+  nudge(): void {
+    for (const dir of [...this.#missing]) this.#revalidate(dir);
+  }
+
+  close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retryTimer);
+    for (const dir of [...this.#dirs.keys()]) this.#unwatch(dir);
+    this.#pending.clear();
+    return Promise.resolve();
+  }
+
+  #watchedPath(object: DesiredObject): { path: string; isDirectory: boolean } | undefined {
+    if (object.key.apiVersion !== HOST_API_VERSION) return undefined;
+    const spec = object.manifest.spec ?? {};
+    const path = object.key.kind === 'Command' ? spec.creates : ['File', 'Directory', 'Symlink'].includes(object.key.kind) ? spec.path : undefined;
+    if (typeof path !== 'string') return undefined;
+    try {
+      const parts = pathParts(path);
+      if (parts.length === 0) return undefined;
+      return { path: hostPath(this.#root, parts), isDirectory: object.key.kind === 'Directory' };
+    } catch {
+      return undefined; // an invalid path: apply reports it
+    }
+  }
+
+  #watch(dir: string): void {
+    const entry: DirWatch = { watcher: undefined, ino: undefined };
+    this.#dirs.set(dir, entry);
+    this.#open(dir, entry);
+  }
+
+  #open(dir: string, entry: DirWatch): void {
+    try {
+      entry.ino = statSync(dir).ino;
+      const watcher = watch(dir, { persistent: false }, (event, filename) => this.#onEvent(dir, event, filename));
+      watcher.on('error', () => this.#revalidate(dir, true));
+      entry.watcher = watcher;
+      this.#missing.delete(dir);
+    } catch {
+      entry.watcher = undefined;
+      entry.ino = undefined;
+      this.#missing.add(dir);
+      this.#scheduleRetry();
+    }
+  }
+
+  #unwatch(dir: string): void {
+    this.#dirs.get(dir)?.watcher?.close();
+    this.#dirs.delete(dir);
+    this.#missing.delete(dir);
+  }
+
+  /** Re-establishes the watch of `dir` when it is gone, missing or a different directory now. */
+  #revalidate(dir: string, force = false): void {
+    const entry = this.#dirs.get(dir);
+    if (entry === undefined || this.#closed) return;
+    let ino: number | undefined;
+    try {
+      ino = statSync(dir).ino;
+    } catch {
+      ino = undefined;
+    }
+    if (!force && entry.watcher !== undefined && ino === entry.ino) return;
+    entry.watcher?.close();
+    this.#open(dir, entry);
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retryTimer !== undefined || this.#closed) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.nudge();
+      if (this.#missing.size > 0) this.#scheduleRetry();
+    }, RETRY_MS).unref();
+  }
+
+  #onEvent(dir: string, event: string, filename: string | null): void {
+    if (this.#closed) return;
+    if (filename === null) {
+      for (const path of this.#targets.keys()) if (posix.dirname(path) === dir || path === dir) this.#check(path, event);
+      this.#revalidate(dir);
+      return;
+    }
+    if (isTempName(filename)) return;
+    const path = posix.join(dir, filename);
+    if (this.#targets.has(path)) this.#check(path, event);
+    if (filename === posix.basename(dir)) {
+      // Possibly an event on the watched directory itself.
+      if (this.#targets.has(dir)) this.#check(dir, event);
+      this.#revalidate(dir);
+    }
+    if (this.#dirs.has(path)) this.#revalidate(path);
+  }
+
+  #check(path: string, event: string): void {
+    if (this.#own.inFlight(path)) return;
+    void lstatOrUndefined(path)
+      .catch(() => undefined)
+      .then((stats) => {
+        if (this.#closed || this.#own.isOwn(path, stats)) return;
+        for (const [id, key] of this.#targets.get(path) ?? []) this.#queue(id, { key, source: 'watch', detail: `${event} ${path}` });
+      });
+  }
+
+  #queue(id: string, signal: DriftSignal): void {
+    this.#pending.set(id, signal);
+    if (this.#flushing) return;
+    this.#flushing = true;
+    setImmediate(() => {
+      this.#flushing = false;
+      const signals = [...this.#pending.values()];
+      this.#pending.clear();
+      for (const item of signals) {
+        try {
+          this.#onDrift(item);
+        } catch {
+          // A listener's failure must not stop the watch.
+        }
+      }
+    });
+  }
+}

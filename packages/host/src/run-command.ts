@@ -1,0 +1,87 @@
+/**
+ * Runs a command to completion (Commands, `unless`, exec health checks): its own process group,
+ * killed whole on timeout, the tail of its output kept for messages.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { constants } from 'node:os';
+import { argvOf } from './command-line.ts';
+import { signalGroup } from './proc-stat.ts';
+
+const TAIL_BYTES = 8 * 1024;
+/** After exit, how long to wait for output still held by processes the command left behind. */
+const DRAIN_MS = 200;
+
+export interface RunOptions {
+  command: string | readonly string[];
+  env: Record<string, string>;
+  cwd: string;
+  timeoutMs: number;
+}
+
+export interface RunResult {
+  /** The exit code; 128 + n for a signal; undefined when it could not start. */
+  exitCode: number | undefined;
+  timedOut: boolean;
+  /** Why it could not start (ENOENT…). */
+  error?: string;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runCommand(options: RunOptions): Promise<RunResult> {
+  const [program, args] = argvOf(options.command);
+  const child = spawn(program, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout = new Tail();
+  const stderr = new Tail();
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  const closed = once(child, 'close').catch(() => undefined);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+  }, options.timeoutMs);
+  try {
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>((resolve) => {
+      child.once('error', resolve);
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    if (exit instanceof Error) return { exitCode: undefined, timedOut: false, error: exit.message, stdout: '', stderr: '' };
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, DRAIN_MS))]);
+    child.stdout.destroy();
+    child.stderr.destroy();
+    const exitCode = exit.code ?? 128 + signalNumber(exit.signal);
+    return { exitCode, timedOut, stdout: stdout.text(), stderr: stderr.text() };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The last lines of a command's output, for an error message. */
+export function lastLines(text: string, count = 10): string {
+  return text.trimEnd().split('\n').slice(-count).join('\n');
+}
+
+export function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal === null ? 0 : constants.signals[signal];
+}
+
+/** Keeps the last TAIL_BYTES of a stream. */
+class Tail {
+  #chunks: Buffer[] = [];
+  #size = 0;
+
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#size += chunk.length;
+    while (this.#chunks.length > 1 && this.#size - (this.#chunks[0]?.length ?? 0) >= TAIL_BYTES) {
+      this.#size -= this.#chunks.shift()?.length ?? 0;
+    }
+  }
+
+  text(): string {
+    const all = Buffer.concat(this.#chunks);
+    return all.subarray(Math.max(0, all.length - TAIL_BYTES)).toString('utf8');
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The provider's own records under the state directory, one JSON file per object:
+ * `<stateDir>/host/<application>/<area>/<name>.json`. Writes are atomic (temp file, rename).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errnoCode } from './errors.ts';
+
+export type StateArea = 'services' | 'commands' | 'objects' | 'logs';
+
+export class StateStore {
+  readonly dir: string;
+  readonly #made = new Set<StateArea>();
+
+  constructor(stateDir: string, application: string) {
+    this.dir = join(stateDir, 'host', encodeURIComponent(application));
+  }
+
+  /** The file of a record (or, for `logs`, of a log) of the object `name`. */
+  file(area: StateArea, name: string, extension = '.json'): string {
+    return join(this.dir, area, `${encodeURIComponent(name)}${extension}`);
+  }
+
+  async ensureArea(area: StateArea): Promise<string> {
+    const dir = join(this.dir, area);
+    if (!this.#made.has(area)) {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      this.#made.add(area);
+    }
+    return dir;
+  }
+
+  /** The record, or undefined when it is missing or unreadable (a torn record is treated as none). */
+  async read<T>(area: StateArea, name: string): Promise<T | undefined> {
+    try {
+      return JSON.parse(await readFile(this.file(area, name), 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async write(area: StateArea, name: string, value: unknown, durable = false): Promise<void> {
+    await this.ensureArea(area);
+    const target = this.file(area, name);
+    const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    const handle = await open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify(value, null, 2)}\n`);
+      if (durable) await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async remove(area: StateArea, name: string): Promise<void> {
+    await rm(this.file(area, name), { force: true });
+  }
+
+  /** Names of the records in an area. */
+  async list(area: StateArea): Promise<string[]> {
+    try {
+      const files = await readdir(join(this.dir, area));
+      return files.filter((file) => file.endsWith('.json')).map((file) => decodeURIComponent(file.slice(0, -'.json'.length)));
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return [];
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,110 @@
+/** Helpers for the host provider's tests: temporary roots, objects with schema defaults, waiting. Used by tests only. */
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  HOST_API_VERSION,
+  HOST_KIND_SCHEMAS,
+  keyId,
+  keyOf,
+  type ApplyReason,
+  type DesiredObject,
+  type HostKind,
+  type LiveObject,
+  type Provider,
+} from '@trueup/api';
+import { createHostProvider } from './host-provider.ts';
+import { groupExists, signalGroup } from './proc-stat.ts';
+
+/** A desired host object whose spec went through the kind's schema (defaults applied), as render gives it. */
+export function hostObject(kind: HostKind, name: string, spec: Record<string, unknown>): DesiredObject {
+  const parsed = HOST_KIND_SCHEMAS[kind].parse(spec) as Record<string, unknown>;
+  const manifest = { apiVersion: HOST_API_VERSION, kind, metadata: { name }, spec: parsed };
+  return { key: keyOf(manifest), manifest, origin: { file: 'hosts/app.yaml', line: 1 } };
+}
+
+export interface Sandbox {
+  /** The destination root (real path). */
+  root: string;
+  stateDir: string;
+  /** A directory outside the root, standing in for /etc in escape tests. */
+  outside: string;
+  provider: Provider;
+  /** Another provider on the same root and state (an agent restart). */
+  reopen(): Provider;
+  cleanup(): Promise<void>;
+}
+
+export async function sandbox(application = 'app'): Promise<Sandbox> {
+  const base = await realpath(await mkdtemp(join(tmpdir(), 'trueup-host-')));
+  const root = join(base, 'root');
+  const stateDir = join(base, 'state');
+  const outside = join(base, 'outside');
+  await Promise.all([mkdir(root), mkdir(stateDir), mkdir(outside)]);
+  const providers: Provider[] = [];
+  const reopen = (): Provider => {
+    const provider = createHostProvider({ root, stateDir, application });
+    providers.push(provider);
+    return provider;
+  };
+  return {
+    root,
+    stateDir,
+    outside,
+    provider: reopen(),
+    reopen,
+    async cleanup() {
+      for (const provider of providers) await provider.close();
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function observe(provider: Provider, desired: DesiredObject): Promise<LiveObject> {
+  const [live] = await provider.observe([desired.key], new Map([[keyId(desired.key), desired]]));
+  if (live === undefined) throw new Error('observe returned nothing');
+  return live;
+}
+
+/** Observes, then applies with the reason the engine would give (or the one given). */
+export async function apply(provider: Provider, desired: DesiredObject, reason?: ApplyReason): Promise<LiveObject> {
+  const live = await observe(provider, desired);
+  await provider.apply({ desired, live, reason: reason ?? (live.manifest === undefined ? 'create' : 'update') });
+  return observe(provider, desired);
+}
+
+export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A free TCP port on the loopback interface. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Kills process groups a test started, whatever state they are in. */
+export function killGroups(pids: Iterable<number | undefined>): void {
+  for (const pid of pids) if (pid !== undefined && groupExists(pid)) signalGroup(pid, 'SIGKILL');
+}
+
+/** The node binary running the tests, for `node -e` services. */
+export const NODE = process.execPath;

@@ -1,0 +1,4 @@
+export * from './git-repo.ts';
+export * from './git-server.ts';
+export * from './sshd.ts';
+export * from './conformance.ts';
