@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { ApplicationStatus } from '@trueup/api';
 import { startAgent, type Agent } from './agent.ts';
 import { StateStore } from './state-store.ts';
-import { agentFixture, hostManifest, type AgentFixture } from './testing.ts';
+import { agentFixture, hostManifest, type AgentFixture } from '@trueup/testkit';
 
 const files = {
   'app/dirs.yaml': hostManifest('Directory', 'etc', { path: '/etc/demo' }),

@@ -107,6 +107,7 @@ function record(metrics: Metrics, event: AgentEvent): void {
     case 'error':
       return metrics.inc('trueup_agent_errors_total', 'Unexpected agent errors.', { application });
     case 'pass-started':
+    case 'health-changed':
     case 'heal-deferred':
       return;
   }

@@ -15,6 +15,13 @@ import type { StateStore } from './state-store.ts';
 
 export type PassMode = 'apply' | 'detect';
 
+/** A drift signal waiting to be healed; `driftId` is set once the event is recorded (a deferred heal). */
+interface PendingHeal {
+  signal: DriftSignal;
+  at: number;
+  driftId?: number;
+}
+
 export interface RuntimeDeps {
   loaded: LoadedApplication;
   provider: Provider;
@@ -41,7 +48,7 @@ export class AppRuntime {
   #lastFailure = '';
   #fights: FightState = new Map();
   #queue: Promise<unknown> = Promise.resolve();
-  #healing = new Map<string, { signal: DriftSignal; at: number }>();
+  #healing = new Map<string, PendingHeal>();
   #watch;
 
   constructor(deps: RuntimeDeps) {
@@ -64,6 +71,24 @@ export class AppRuntime {
   /** One reconcile pass; `detect` compares and reports without changing anything. */
   pass(trigger: PassTrigger, mode: PassMode = this.automated ? 'apply' : 'detect'): Promise<ApplicationStatus> {
     return this.#exclusive(() => this.#pass(trigger, mode));
+  }
+
+  /**
+   * Observes again without fetching: how a Progressing application notices it became Healthy
+   * (a service passing its first health check) before the next pass.
+   */
+  recheck(): Promise<ApplicationStatus | undefined> {
+    return this.#exclusive(async () => {
+      if (this.#status === undefined || this.#renderedRevision === '') return this.#status;
+      const before = this.#status.health.status;
+      const inventory = this.#deps.store.inventory(this.name);
+      this.#setLive(await this.#deps.provider.observe(keysToObserve(this.#desired.map((d) => d.key), inventory), this.#desiredById));
+      this.#diffs = planPass({ desired: this.#desired, live: this.#live }).diffs;
+      const status = this.#summarize();
+      this.#deps.store.saveStatus(status);
+      if (status.health.status !== before) this.#deps.emit({ type: 'health-changed', application: this.name, status });
+      return status;
+    });
   }
 
   async close(): Promise<void> {
@@ -102,7 +127,13 @@ export class AppRuntime {
       this.#setLive(await provider.observe(keys, this.#desiredById));
       this.#diffs = planPass({ desired: this.#desired, live: this.#live }).diffs;
     }
-    const error = outcome.failures.length === 0 ? undefined : { code: 'AGENT_APPLY_FAILED', retryable: AgentErrors.AGENT_APPLY_FAILED.retryable, message: outcome.failures.slice(0, 5).join('; ') };
+    const [failure] = outcome.failures;
+    const error = failure === undefined ? undefined : {
+      code: 'AGENT_APPLY_FAILED',
+      retryable: AgentErrors.AGENT_APPLY_FAILED.retryable,
+      message: outcome.failures.slice(0, 5).map((f) => f.message).join('; '),
+      ...(failure.origin === undefined ? {} : { file: failure.origin.file, line: failure.origin.line }),
+    };
     if (error === undefined) this.#appliedRevision = this.#revision;
     return this.#finish({ trigger, startedAt, changes: outcome.changes, error, pruneSkipped });
   }
@@ -164,10 +195,10 @@ export class AppRuntime {
   }
 
   /** Coalesces bursts of signals for one object into one heal. */
-  #onDrift(signal: DriftSignal): void {
+  #onDrift(signal: DriftSignal, deferred?: PendingHeal): void {
     const id = keyId(signal.key);
     if (!this.#desiredById.has(id) || this.#healing.has(id)) return;
-    this.#healing.set(id, { signal, at: this.#now() });
+    this.#healing.set(id, deferred ?? { signal, at: this.#now() });
     setTimeout(() => void this.#exclusive(() => this.#heal(id)).catch((error: unknown) => this.#deps.emit({ type: 'error', application: this.name, message: String(error) })), 5);
   }
 
@@ -186,21 +217,21 @@ export class AppRuntime {
       store.saveStatus(this.#summarize());
       return;
     }
-    const fields = diff.action === 'update' ? diff.fields : ['(absent)'];
-    const detectedAt = new Date(pending.at).toISOString();
-    const driftId = store.recordDrift({ application: this.name, key: desired.key, source: pending.signal.source, fields, detectedAt });
-    emit({ type: 'drift-detected', application: this.name, key: desired.key, source: pending.signal.source, fields });
+    const deferred = pending.driftId !== undefined;
+    const driftId = pending.driftId ?? this.#recordDrift(desired, pending, diff);
     if (loaded.application.spec.syncPolicy.automated?.selfHeal !== true) {
       store.saveStatus(this.#summarize());
       return;
     }
-    const decision = recordHeal(this.#fights, id, this.#now());
-    this.#fights = decision.state;
-    if (decision.delayMs > 0) {
-      store.saveStatus(this.#summarize());
-      emit({ type: 'heal-deferred', application: this.name, key: desired.key, delayMs: decision.delayMs });
-      setTimeout(() => this.#onDrift(pending.signal), decision.delayMs);
-      return;
+    if (!deferred) {
+      const decision = recordHeal(this.#fights, id, this.#now());
+      this.#fights = decision.state;
+      if (decision.delayMs > 0) {
+        store.saveStatus(this.#summarize());
+        emit({ type: 'heal-deferred', application: this.name, key: desired.key, delayMs: decision.delayMs });
+        setTimeout(() => this.#onDrift(pending.signal, { ...pending, driftId }), decision.delayMs);
+        return;
+      }
     }
     try {
       await provider.apply({ desired, live, reason: diff.action });
@@ -217,6 +248,14 @@ export class AppRuntime {
     store.markHealed(driftId, new Date(this.#now()).toISOString());
     emit({ type: 'drift-healed', application: this.name, key: desired.key, durationMs: this.#now() - pending.at });
     store.saveStatus(this.#summarize());
+  }
+
+  #recordDrift(desired: DesiredObject, pending: PendingHeal, diff: ObjectDiff): number {
+    const fields = diff.action === 'update' ? diff.fields : ['(absent)'];
+    const detectedAt = new Date(pending.at).toISOString();
+    const id = this.#deps.store.recordDrift({ application: this.name, key: desired.key, source: pending.signal.source, fields, detectedAt });
+    this.#deps.emit({ type: 'drift-detected', application: this.name, key: desired.key, source: pending.signal.source, fields });
+    return id;
   }
 
   #replaceLive(id: string, live: LiveObject): void {

@@ -1,28 +1,36 @@
 /** Applies a plan wave by wave, then prunes; reports every change, failed or not. */
-import { displayKey, isTrueupError, type AppliedChange, type Provider } from '@trueup/api';
+import { displayKey, isTrueupError, type AppliedChange, type Origin, type Provider } from '@trueup/api';
 import type { Plan, PlanStep } from '@trueup/engine';
 
 /** Kinds whose objects in one wave do not depend on each other, so they apply in parallel. */
 const PARALLEL_KINDS = new Set(['File', 'Symlink']);
 const PARALLELISM = 16;
 
+export interface ApplyFailure {
+  /** `file:line: Kind/name: message [CODE]`, the file being the manifest in the repository. */
+  message: string;
+  origin?: Origin;
+}
+
 export interface ApplyOutcome {
   changes: AppliedChange[];
-  /** Messages of failed steps; empty when all succeeded. */
-  failures: string[];
+  /** Failed steps; empty when all succeeded. */
+  failures: ApplyFailure[];
 }
 
 export async function applyPlan(provider: Provider, plan: Plan, options: { prune: boolean }): Promise<ApplyOutcome> {
   const changes: AppliedChange[] = [];
-  const failures: string[] = [];
+  const failures: ApplyFailure[] = [];
   const run = async (step: PlanStep, call: () => Promise<void>): Promise<void> => {
     try {
       await call();
       changes.push({ key: step.key, action: step.action });
     } catch (error) {
-      const message = isTrueupError(error) ? error.describe() : error instanceof Error ? error.message : String(error);
+      const message = isTrueupError(error) ? `${error.describe()} [${error.code}]` : error instanceof Error ? error.message : String(error);
       changes.push({ key: step.key, action: step.action, error: message });
-      failures.push(`${displayKey(step.key)}: ${message}`);
+      const origin = step.desired?.origin;
+      const where = origin === undefined ? '' : `${origin.file}:${origin.line}: `;
+      failures.push({ message: `${where}${displayKey(step.key)}: ${message}`, ...(origin === undefined ? {} : { origin }) });
     }
   };
   for (const wave of plan.waves) {

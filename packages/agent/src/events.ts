@@ -4,6 +4,7 @@ import type { ApplicationStatus, DriftSignal, ObjectKey, PassTrigger } from '@tr
 export type AgentEvent =
   | { type: 'pass-started'; application: string; trigger: PassTrigger }
   | { type: 'pass-finished'; application: string; status: ApplicationStatus; changed: number; durationMs: number }
+  | { type: 'health-changed'; application: string; status: ApplicationStatus }
   | { type: 'drift-detected'; application: string; key: ObjectKey; source: DriftSignal['source']; fields: string[] }
   | { type: 'drift-healed'; application: string; key: ObjectKey; durationMs: number }
   | { type: 'heal-deferred'; application: string; key: ObjectKey; delayMs: number }

@@ -7,11 +7,17 @@ import { backoffDelay, jitteredInterval } from '@trueup/engine';
 import type { AppRuntime } from './app-runtime.ts';
 import type { LoadedApplication } from './load-applications.ts';
 
+/** While an application is Progressing, it is observed again after 1 s, 2 s, 4 s … up to 30 s. */
+const RECHECK_FIRST_MS = 1000;
+const RECHECK_MAX_MS = 30_000;
+
 export class PassScheduler {
   readonly #runtime: AppRuntime;
   readonly #intervalMs: number;
   readonly #retry: { limit: number; durationMs: number; factor: number; maxDurationMs: number };
   #timer: NodeJS.Timeout | undefined;
+  #recheckTimer: NodeJS.Timeout | undefined;
+  #recheckDelayMs = RECHECK_FIRST_MS;
   #attempt = 0;
   #stopped = false;
   #waiters: ((status: ApplicationStatus) => void)[] = [];
@@ -45,6 +51,18 @@ export class PassScheduler {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#recheckTimer);
+  }
+
+  #recheckWhileProgressing(status: ApplicationStatus | undefined, fresh: boolean): void {
+    clearTimeout(this.#recheckTimer);
+    if (fresh) this.#recheckDelayMs = RECHECK_FIRST_MS;
+    if (this.#stopped || status?.health.status !== 'Progressing') return;
+    const delay = this.#recheckDelayMs;
+    this.#recheckDelayMs = Math.min(RECHECK_MAX_MS, delay * 2);
+    this.#recheckTimer = setTimeout(() => {
+      void this.#runtime.recheck().then((next) => this.#recheckWhileProgressing(next, false));
+    }, delay);
   }
 
   #schedule(trigger: PassTrigger, delayMs: number): void {
@@ -63,6 +81,7 @@ export class PassScheduler {
       this.#running = false;
     }
     for (const resolve of waiters) resolve(status);
+    this.#recheckWhileProgressing(status, true);
     if (this.#rerun !== undefined) {
       const next = this.#rerun;
       this.#rerun = undefined;

@@ -15,6 +15,8 @@ function jsonLine(event: AgentEvent): Record<string, unknown> {
       const { status } = event;
       return { ...base, revision: status.revision, sync: status.sync, health: status.health.status, changed: event.changed, durationMs: event.durationMs, ...(status.error === undefined ? {} : { error: status.error }) };
     }
+    case 'health-changed':
+      return { ...base, health: event.status.health.status, message: event.status.health.message };
     case 'drift-detected':
       return { ...base, object: displayKey(event.key), source: event.source, fields: event.fields };
     case 'drift-healed':
@@ -40,6 +42,8 @@ function humanLine(event: AgentEvent): string | undefined {
       const what = event.changed === 0 ? 'no change' : `${event.changed} change(s)`;
       return `${time} ${app}: ${shortSha(status.revision)} ${status.sync}/${status.health.status}, ${what} in ${event.durationMs} ms`;
     }
+    case 'health-changed':
+      return `${time} ${app}: ${event.status.sync}/${event.status.health.status}${event.status.health.message === undefined ? '' : ` (${event.status.health.message})`}`;
     case 'drift-detected':
       return `${time} ${app}: ${paint('drift', 'yellow')} ${displayKey(event.key)} (${event.fields.join(', ')}) via ${event.source}`;
     case 'drift-healed':

@@ -2,3 +2,4 @@ export * from './git-repo.ts';
 export * from './git-server.ts';
 export * from './sshd.ts';
 export * from './conformance.ts';
+export * from './app-fixture.ts';

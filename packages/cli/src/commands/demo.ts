@@ -82,7 +82,7 @@ ${paint('Trueup demo is running.', 'green')} An agent keeps ${rel(o.paths.root)}
 
 Try:
   1. Tamper with a managed file and watch it heal:
-       ${cmd(`echo tampered >> ${rel(join(o.paths.root , 'srv/web/index.html'))}`)}
+       ${cmd(`echo tampered >> ${rel(join(o.paths.root, 'srv/web/index.html'))}`)}
   2. Commit a change and watch it apply (a post-receive hook refreshes the agent):
        ${cmd(`cd ${rel(o.paths.work)} && sed -i 's/Hello from Trueup/Hello again/' files/web/config.json && git commit -qam 'New greeting' && git push -q; cd -`)}
   3. Look at the application:

@@ -1,9 +1,9 @@
-/** A Git repository, an Application and a temporary root for agent tests. Used by tests only. */
+/** A Git repository, an Application and a temporary root: what agent and CLI tests start from. */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServedRepo, createWorkRepo, type WorkRepo } from '@trueup/testkit';
-import type { AgentEvent } from './events.ts';
+import { createServedRepo, createWorkRepo, type WorkRepo } from './git-repo.ts';
+import type { AgentEvent } from '@trueup/agent';
 
 export interface AgentFixture {
   dir: string;
