@@ -3,8 +3,7 @@ import { constants, promises as fsp } from 'node:fs';
 import type { ApplyRequest, DirectorySpec, LiveObject, ObjectKey } from '@trueup/api';
 import { clearWay, entryType } from './atomic-write.ts';
 import { applyFailed, errnoCode } from './errors.ts';
-import { deleteEntry } from './delete-entry.ts';
-import { absent, liveManifest, livePath, specOf, type HostContext, type KindHandler } from './kind.ts';
+import { absent, liveManifest, pathEntryKind, specOf, type HostContext, type KindHandler } from './kind.ts';
 import { DEFAULT_DIRECTORY_MODE, formatMode, parseMode, permissionBits } from './modes.ts';
 import { lstatOrUndefined } from './root-fs.ts';
 import { hostPath, objectPathParts } from './root-path.ts';
@@ -12,18 +11,7 @@ import { hostPath, objectPathParts } from './root-path.ts';
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
 export function directoryKind(ctx: HostContext): KindHandler {
-  return {
-    async observe(key, desired) {
-      const spec = desired === undefined ? undefined : specOf<DirectorySpec>(desired);
-      const path = spec?.path ?? (await ctx.paths.get(key));
-      return path === undefined ? absent(key) : observeDirectory(ctx, key, path, spec);
-    },
-    apply: (request) => applyDirectory(ctx, request),
-    async delete(live) {
-      const path = livePath(live);
-      if (path !== undefined) await deleteEntry(ctx, live.key, path, (stats) => stats.isDirectory());
-    },
-  };
+  return pathEntryKind<DirectorySpec>(ctx, { observeAt: observeDirectory, apply: applyDirectory, isEntry: (stats) => stats.isDirectory() });
 }
 
 async function observeDirectory(ctx: HostContext, key: ObjectKey, path: string, spec: DirectorySpec | undefined): Promise<LiveObject> {

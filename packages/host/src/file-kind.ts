@@ -2,9 +2,8 @@
 import { constants, promises as fsp } from 'node:fs';
 import type { ApplyRequest, FileSpec, LiveObject, ObjectKey } from '@trueup/api';
 import { clearWay, entryType, writeFileAtomic } from './atomic-write.ts';
-import { deleteEntry } from './delete-entry.ts';
 import { applyFailed } from './errors.ts';
-import { absent, liveManifest, livePath, specOf, type HostContext, type KindHandler } from './kind.ts';
+import { absent, liveManifest, pathEntryKind, specOf, type HostContext, type KindHandler } from './kind.ts';
 import { DEFAULT_FILE_MODE, formatMode, parseMode, permissionBits } from './modes.ts';
 import { lstatOrUndefined } from './root-fs.ts';
 import { hostPath, objectPathParts } from './root-path.ts';
@@ -15,18 +14,7 @@ const MAX_READ_BYTES = 8 * 1024 * 1024;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function fileKind(ctx: HostContext): KindHandler {
-  return {
-    async observe(key, desired) {
-      const spec = desired === undefined ? undefined : specOf<FileSpec>(desired);
-      const path = spec?.path ?? (await ctx.paths.get(key));
-      return path === undefined ? absent(key) : observeFile(ctx, key, path, spec);
-    },
-    apply: (request) => applyFile(ctx, request),
-    async delete(live) {
-      const path = livePath(live);
-      if (path !== undefined) await deleteEntry(ctx, live.key, path, (stats) => !stats.isDirectory());
-    },
-  };
+  return pathEntryKind<FileSpec>(ctx, { observeAt: observeFile, apply: applyFile, isEntry: (stats) => !stats.isDirectory() });
 }
 
 async function observeFile(ctx: HostContext, key: ObjectKey, path: string, spec: FileSpec | undefined): Promise<LiveObject> {

@@ -1,5 +1,7 @@
 /** What every host kind implements, and what the provider hands each of them. */
+import type { Stats } from 'node:fs';
 import type { ApplyRequest, DesiredObject, LiveObject, Manifest, ObjectKey } from '@trueup/api';
+import { deleteEntry } from './delete-entry.ts';
 import type { ObjectPaths } from './object-paths.ts';
 import type { OwnWrites } from './own-writes.ts';
 import type { Owners } from './owners.ts';
@@ -39,4 +41,28 @@ export function specOf<T>(desired: DesiredObject): T {
 export function livePath(live: LiveObject): string | undefined {
   const path = live.manifest?.spec?.path;
   return typeof path === 'string' ? path : undefined;
+}
+
+/** How a kind that is one entry at a path (File, Directory, Symlink) reads, writes and recognizes it. */
+export interface PathEntryParts<S extends { path: string }> {
+  observeAt(ctx: HostContext, key: ObjectKey, path: string, spec: S | undefined): Promise<LiveObject>;
+  apply(ctx: HostContext, request: ApplyRequest): Promise<void>;
+  /** Whether an entry on disk is of this kind, so delete never removes something else. */
+  isEntry(stats: Stats): boolean;
+}
+
+/** A kind handler for one entry at a path; objects known only from the inventory use their recorded path. */
+export function pathEntryKind<S extends { path: string }>(ctx: HostContext, parts: PathEntryParts<S>): KindHandler {
+  return {
+    async observe(key, desired) {
+      const spec = desired === undefined ? undefined : specOf<S>(desired);
+      const path = spec?.path ?? (await ctx.paths.get(key));
+      return path === undefined ? absent(key) : parts.observeAt(ctx, key, path, spec);
+    },
+    apply: (request) => parts.apply(ctx, request),
+    async delete(live) {
+      const path = livePath(live);
+      if (path !== undefined) await deleteEntry(ctx, live.key, path, (stats) => parts.isEntry(stats));
+    },
+  };
 }

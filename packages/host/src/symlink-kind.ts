@@ -7,24 +7,12 @@ import { promises as fsp } from 'node:fs';
 import type { ApplyRequest, LiveObject, ObjectKey, SymlinkSpec } from '@trueup/api';
 import { clearWay, entryType, writeSymlinkAtomic } from './atomic-write.ts';
 import { applyFailed, HostErrors } from './errors.ts';
-import { deleteEntry } from './delete-entry.ts';
-import { absent, liveManifest, livePath, specOf, type HostContext, type KindHandler } from './kind.ts';
+import { absent, liveManifest, pathEntryKind, specOf, type HostContext, type KindHandler } from './kind.ts';
 import { lstatOrUndefined, type DirHandle } from './root-fs.ts';
 import { hostPath, manifestPath, objectPathParts, partsUnder, pathParts, walkParts } from './root-path.ts';
 
 export function symlinkKind(ctx: HostContext): KindHandler {
-  return {
-    async observe(key, desired) {
-      const spec = desired === undefined ? undefined : specOf<SymlinkSpec>(desired);
-      const path = spec?.path ?? (await ctx.paths.get(key));
-      return path === undefined ? absent(key) : observeSymlink(ctx, key, path, spec);
-    },
-    apply: (request) => applySymlink(ctx, request),
-    async delete(live) {
-      const path = livePath(live);
-      if (path !== undefined) await deleteEntry(ctx, live.key, path, (stats) => stats.isSymbolicLink());
-    },
-  };
+  return pathEntryKind<SymlinkSpec>(ctx, { observeAt: observeSymlink, apply: applySymlink, isEntry: (stats) => stats.isSymbolicLink() });
 }
 
 async function observeSymlink(ctx: HostContext, key: ObjectKey, path: string, spec: SymlinkSpec | undefined): Promise<LiveObject> {
