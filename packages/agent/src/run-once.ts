@@ -8,7 +8,18 @@ import type { AgentListener } from './events.ts';
 import { loadApplications } from './load-applications.ts';
 import { StateStore } from './state-store.ts';
 
-export async function runOnce(options: { stateDir: string; paths: readonly string[]; mode: PassMode; onEvent?: AgentListener }): Promise<ApplicationStatus[]> {
+export interface RunOnceOptions {
+  stateDir: string;
+  paths: readonly string[];
+  mode: PassMode;
+  /** After applying, observe again until no longer Progressing, for at most this long. */
+  waitHealthyMs?: number;
+  onEvent?: AgentListener;
+}
+
+const RECHECK_EVERY_MS = 250;
+
+export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatus[]> {
   const loaded = await loadApplications(options.paths);
   const store = new StateStore(options.stateDir);
   const git = new GitCache({ dir: join(options.stateDir, 'git') });
@@ -18,7 +29,13 @@ export async function runOnce(options: { stateDir: string; paths: readonly strin
     for (const app of loaded) {
       const { runtime, provider } = createApp(app, options.stateDir, git, store, emit);
       try {
-        statuses.push(await runtime.pass('manual', options.mode));
+        let status = await runtime.pass('manual', options.mode);
+        const deadline = Date.now() + (options.waitHealthyMs ?? 0);
+        while (status.health.status === 'Progressing' && status.error === undefined && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, RECHECK_EVERY_MS));
+          status = (await runtime.recheck()) ?? status;
+        }
+        statuses.push(status);
       } finally {
         await runtime.close();
         await provider.close();

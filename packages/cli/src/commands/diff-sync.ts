@@ -1,5 +1,5 @@
 /** `trueup diff` and `trueup sync`: one pass now, outside the agent loop. */
-import { describeStatusError, type ApplicationStatus } from '@trueup/api';
+import { describeStatusError, parseDuration, type ApplicationStatus } from '@trueup/api';
 import { runOnce } from '@trueup/agent';
 import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command, type CommandContext } from '../command.ts';
 import { paint, printJson, shortSha, withProgress } from '../output.ts';
@@ -20,12 +20,14 @@ export const diffCommand: Command = {
 
 export const syncCommand: Command = {
   name: 'sync',
-  usage: 'trueup sync APPLICATION.yaml [--dry-run] [--state-dir D] [-o json]',
-  summary: 'Run one reconcile pass now. Exit 0 when synced and healthy.',
-  options: { ...stateDirOption, ...outputOption, 'dry-run': { type: 'boolean' } },
+  usage: 'trueup sync APPLICATION.yaml [--dry-run] [--timeout 2m] [--state-dir D] [-o json]',
+  summary: 'Run one reconcile pass now and wait while it is Progressing. Exit 0 when synced and healthy.',
+  options: { ...stateDirOption, ...outputOption, 'dry-run': { type: 'boolean' }, timeout: { type: 'string', default: '2m' } },
   async run({ values, positionals }) {
     const dryRun = values['dry-run'] === true;
-    const statuses = await passes(values, positionals, dryRun ? 'detect' : 'apply');
+    const timeout = parseDuration(String(values.timeout));
+    if (timeout === undefined) throw new Error(`--timeout: expected a duration such as 30s or 2m, not "${String(values.timeout)}"`);
+    const statuses = await passes(values, positionals, dryRun ? 'detect' : 'apply', timeout);
     if (outputFormat(values) === 'json') printJson({ applications: statuses });
     else for (const status of statuses) (dryRun ? printDiff : printResult)(status);
     if (statuses.some((s) => s.error !== undefined)) return 2;
@@ -33,9 +35,9 @@ export const syncCommand: Command = {
   },
 };
 
-async function passes(values: CommandContext['values'], paths: string[], mode: 'apply' | 'detect'): Promise<ApplicationStatus[]> {
+async function passes(values: CommandContext['values'], paths: string[], mode: 'apply' | 'detect', waitHealthyMs = 0): Promise<ApplicationStatus[]> {
   if (paths.length === 0) throw new Error('give an Application file');
-  return withProgress(mode === 'apply' ? 'syncing' : 'comparing', runOnce({ stateDir: stateDirOf(values), paths, mode }));
+  return withProgress(mode === 'apply' ? 'syncing' : 'comparing', runOnce({ stateDir: stateDirOf(values), paths, mode, waitHealthyMs }));
 }
 
 function printDiff(status: ApplicationStatus): void {
