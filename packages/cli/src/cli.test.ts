@@ -126,8 +126,7 @@ test('sync waits while a service is starting and exits 0 once its health check p
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const server = `setTimeout(() => require('http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1'), 700)`;
   const f = await fixture(t, { 'app/svc.yaml': hostManifest('Service', 'web', { command: [process.execPath, '-e', server], healthCheck: { http: { port }, interval: '200ms' } }) });
-  t.after(async () => process.kill(await servicePid(f.stateDir), 'SIGKILL'));
-  const result = await trueup(['sync', f.appFile, '--state-dir', f.stateDir, '-o', 'json']);
+  const result = await trueup(['sync', f.appFile, '--state-dir', f.stateDir, '-o', 'json']).finally(async () => process.kill(await servicePid(f.stateDir), 'SIGKILL'));
   const [status] = (JSON.parse(result.stdout) as { applications: { health: { status: string } }[] }).applications;
   assert.equal(status?.health.status, 'Healthy');
   assert.equal(result.code, 0, result.stderr);
