@@ -97,8 +97,8 @@ export class AppRuntime {
   }
 
   async #pass(trigger: PassTrigger, mode: PassMode): Promise<ApplicationStatus> {
-    const { loaded, provider, store, emit } = this.#deps;
-    const { source, syncPolicy } = loaded.application.spec;
+    const { loaded, emit } = this.#deps;
+    const { source } = loaded.application.spec;
     const startedAt = this.#now();
     emit({ type: 'pass-started', application: this.name, trigger });
     try {
@@ -108,9 +108,16 @@ export class AppRuntime {
         this.#setDesired(await renderHostManifests({ checkoutDir: artifact.dir, path: source.path }));
         this.#renderedRevision = artifact.revision;
       }
+      return await this.#converge(trigger, mode, startedAt);
     } catch (error) {
       return this.#finish({ trigger, startedAt, changes: [], error: toPassError(error) });
     }
+  }
+
+  /** Observe, plan, apply and prune against the rendered desired state. */
+  async #converge(trigger: PassTrigger, mode: PassMode, startedAt: number): Promise<ApplicationStatus> {
+    const { loaded, provider, store } = this.#deps;
+    const { syncPolicy } = loaded.application.spec;
     const inventory = store.inventory(this.name);
     this.#setLive(await provider.observe(keysToObserve(this.#desired.map((d) => d.key), inventory), this.#desiredById));
     const plan = planPass({ desired: this.#desired, live: this.#live });

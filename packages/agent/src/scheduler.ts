@@ -74,7 +74,7 @@ export class PassScheduler {
   async #run(trigger: PassTrigger): Promise<void> {
     this.#running = true;
     const waiters = this.#waiters.splice(0);
-    let status: ApplicationStatus | undefined;
+    let status: ApplicationStatus;
     try {
       status = await this.#runtime.pass(trigger);
     } finally {
