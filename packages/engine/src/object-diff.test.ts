@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffObject } from './object-diff.ts';
+import { diffObject, patchOf } from './object-diff.ts';
 import { absent, desiredOf, hostManifest, liveOf } from './testing.ts';
 
 const motd = (spec: Record<string, unknown>) => hostManifest('File', 'motd', { path: '/etc/motd', mode: '0644', ...spec });
@@ -29,10 +29,14 @@ test('diffObject: Git no longer declares it → delete; already gone → unchang
 });
 
 test('diffObject: the patch is a readable unified diff of the content', () => {
-  const diff = diffObject(desiredOf(motd({ content: 'line 1\nline 2\nline 3\n' })), liveOf(motd({ content: 'line 1\nTAMPERED\nline 3\n', owner: 'root' })));
-  assert.equal(diff.action, 'update');
-  assert.ok(diff.action === 'update' && diff.patch.includes('-    TAMPERED\n+    line 2\n'), diff.action === 'update' ? diff.patch : '');
-  assert.ok(diff.action === 'update' && !diff.patch.includes('owner'), 'fields Git does not set stay out of the patch');
+  const desired = desiredOf(motd({ content: 'line 1\nline 2\nline 3\n' }));
+  const live = liveOf(motd({ content: 'line 1\nTAMPERED\nline 3\n', owner: 'root' }));
+  assert.equal(diffObject(desired, live).action, 'update');
+  const patch = patchOf(desired, live);
+  assert.ok(patch.includes('-    TAMPERED\n+    line 2\n'), patch);
+  assert.ok(!patch.includes('owner'), 'fields Git does not set stay out of the patch');
+  assert.equal(patchOf(desired, liveOf(desired.manifest)), '');
+  assert.match(patchOf(undefined, live), /^--- live\/File\/motd\n\+\+\+ git\/File\/motd\n@@ -1,8 \+0,0 @@/);
 });
 
 test('diffObject: ignored pointers never count', () => {

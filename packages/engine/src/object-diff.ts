@@ -4,10 +4,11 @@ import { stringify } from 'yaml';
 import { differingFields, projectOnto, withoutPointers } from './compare.ts';
 import { unifiedDiff } from './line-diff.ts';
 
+/** What a sync would do to one object. The readable patch is `patchOf`, computed only when shown. */
 export type ObjectDiff =
-  | { action: 'create'; patch: string }
-  | { action: 'update'; fields: string[]; patch: string }
-  | { action: 'delete'; patch: string }
+  | { action: 'create' }
+  | { action: 'update'; fields: string[] }
+  | { action: 'delete' }
   | { action: 'unchanged' };
 
 export interface DiffOptions {
@@ -17,17 +18,19 @@ export interface DiffOptions {
 
 /** Compares Git's object (undefined when Git no longer declares it) with the live one. */
 export function diffObject(desired: DesiredObject | undefined, live: LiveObject, options: DiffOptions = {}): ObjectDiff {
-  const label = displayKey(live.key);
-  if (desired === undefined) {
-    if (live.manifest === undefined) return { action: 'unchanged' };
-    return { action: 'delete', patch: unifiedDiff(render(comparable(live.manifest)), '', labels(label)) };
-  }
+  if (desired === undefined) return live.manifest === undefined ? { action: 'unchanged' } : { action: 'delete' };
+  if (live.manifest === undefined) return { action: 'create' };
+  const fields = differingFields(withoutPointers(comparable(desired.manifest), options.ignore ?? []), comparable(live.manifest));
+  return fields.length === 0 ? { action: 'unchanged' } : { action: 'update', fields };
+}
+
+/** The unified diff from live to Git of one object, in YAML; empty when they agree. */
+export function patchOf(desired: DesiredObject | undefined, live: LiveObject, options: DiffOptions = {}): string {
+  const names = labels(displayKey(live.key));
+  if (desired === undefined) return live.manifest === undefined ? '' : unifiedDiff(render(comparable(live.manifest)), '', names);
   const wanted = withoutPointers(comparable(desired.manifest), options.ignore ?? []);
-  if (live.manifest === undefined) return { action: 'create', patch: unifiedDiff('', render(wanted), labels(label)) };
-  const actual = comparable(live.manifest);
-  const fields = differingFields(wanted, actual);
-  if (fields.length === 0) return { action: 'unchanged' };
-  return { action: 'update', fields, patch: unifiedDiff(render(projectOnto(actual, wanted)), render(wanted), labels(label)) };
+  if (live.manifest === undefined) return unifiedDiff('', render(wanted), names);
+  return unifiedDiff(render(projectOnto(comparable(live.manifest), wanted)), render(wanted), names);
 }
 
 /**

@@ -2,7 +2,7 @@
 import { displayKey, keyId, type ApplicationStatus, type Condition, type DesiredObject, type LiveObject, type ResourceStatus, type SyncStatus } from '@trueup/api';
 import { mergeConditions, Reasons, type ConditionInput } from './conditions.ts';
 import { healthOf, worstHealth } from './health.ts';
-import type { ObjectDiff } from './object-diff.ts';
+import { patchOf, type ObjectDiff } from './object-diff.ts';
 
 export interface PassError {
   code: string;
@@ -53,14 +53,14 @@ export function summarize(input: SummaryInput): ApplicationStatus {
 }
 
 function resourceStatuses({ desired, live, diffs }: SummaryInput): ResourceStatus[] {
-  const origins = new Map(desired.map((object) => [keyId(object.key), object.origin]));
+  const desiredById = new Map(desired.map((object) => [keyId(object.key), object]));
   return live.map((observed) => {
     const id = keyId(observed.key);
     const diff = diffs.get(id) ?? { action: 'unchanged' };
-    const origin = origins.get(id);
+    const wanted = desiredById.get(id);
     const status: ResourceStatus = { ...observed.key, sync: diff.action === 'unchanged' ? 'Synced' : 'OutOfSync', health: healthOf(observed) };
-    if (diff.action !== 'unchanged') status.diff = diff.patch;
-    if (origin !== undefined) status.origin = origin;
+    if (diff.action !== 'unchanged') status.diff = patchOf(wanted, observed);
+    if (wanted !== undefined) status.origin = wanted.origin;
     return status;
   });
 }
