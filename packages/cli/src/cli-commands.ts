@@ -1,0 +1,13 @@
+/** The commands of `trueup`, by name. */
+import type { Command } from './command.ts';
+
+/** Each command's module loads only when it runs: `trueup agent` never loads the demo's Git server. */
+export const COMMANDS: { name: string; summary: string; load: () => Promise<Command> }[] = [
+  { name: 'agent', summary: 'Run the pull agent for the Application files or folders given, until SIGTERM.', load: async () => (await import('./commands/agent.ts')).agentCommand },
+  { name: 'diff', summary: 'Show what a sync would change, as a unified diff. Exit 0 in sync, 1 differs, 2 error.', load: async () => (await import('./commands/diff-sync.ts')).diffCommand },
+  { name: 'sync', summary: 'Run one reconcile pass now and wait while it is Progressing. Exit 0 when synced and healthy.', load: async () => (await import('./commands/diff-sync.ts')).syncCommand },
+  { name: 'status', summary: 'Show applications with revision, sync, health and conditions.', load: async () => (await import('./commands/status.ts')).statusCommand },
+  { name: 'history', summary: 'Show past syncs (revision, time, result, changes) and drift events.', load: async () => (await import('./commands/history.ts')).historyCommand },
+  { name: 'refresh', summary: 'Start a pass of the running agent now (e.g. from a Git post-receive hook).', load: async () => (await import('./commands/refresh.ts')).refreshCommand },
+  { name: 'demo', summary: 'Run a Git server, an example config repository and an agent, on embedded defaults.', load: async () => (await import('./commands/demo.ts')).demoCommand },
+];
