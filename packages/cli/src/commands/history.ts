@@ -1,8 +1,8 @@
 /** `trueup history APP`: past syncs and drift events. */
 import { displayKey } from '@trueup/api';
-import { StateStore } from '@trueup/agent';
 import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command } from '../command.ts';
 import { formatTable, printJson, shortSha } from '../output.ts';
+import { openStateForReading } from '../state-dir.ts';
 
 export const historyCommand: Command = {
   name: 'history',
@@ -12,7 +12,9 @@ export const historyCommand: Command = {
   async run({ values, positionals }) {
     const [name] = positionals;
     if (name === undefined) throw new Error('give the application name: trueup history APP');
-    const store = new StateStore(stateDirOf(values), { readOnly: true });
+    const stateDir = stateDirOf(values);
+    const store = openStateForReading(stateDir);
+    if (store === undefined) throw new Error(`no state in ${stateDir}: no agent or sync has run with this --state-dir`);
     const limit = Number(values.limit);
     const entries = store.history(name, limit);
     const drift = store.driftEvents(name, limit);

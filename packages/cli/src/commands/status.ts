@@ -1,9 +1,7 @@
 /** `trueup status`: applications with revision, sync, health and conditions. */
-import { StateStore } from '@trueup/agent';
 import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command } from '../command.ts';
 import { formatTable, printJson, shortSha } from '../output.ts';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { openStateForReading } from '../state-dir.ts';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -12,7 +10,9 @@ export const statusCommand: Command = {
   options: { ...stateDirOption, ...outputOption },
   async run({ values, positionals }) {
     const stateDir = stateDirOf(values);
-    const statuses = existsSync(join(stateDir, 'state.db')) ? readStatuses(stateDir) : [];
+    const store = openStateForReading(stateDir);
+    const statuses = store?.statuses() ?? [];
+    store?.close();
     const shown = positionals.length === 0 ? statuses : statuses.filter((s) => positionals.includes(s.name));
     if (outputFormat(values) === 'json') {
       printJson({ applications: shown });
@@ -36,12 +36,3 @@ export const statusCommand: Command = {
     return 0;
   },
 };
-
-function readStatuses(stateDir: string) {
-  const store = new StateStore(stateDir, { readOnly: true });
-  try {
-    return store.statuses();
-  } finally {
-    store.close();
-  }
-}
