@@ -14,5 +14,6 @@ export async function sideBySideRepo(ctx: BenchContext): Promise<SideBySideRepo>
 }
 
 export async function benchAnsiblePull(ctx: BenchContext, sbs: SideBySideRepo, ansiblePull: string): Promise<Row[]> {
-  return [...await benchFirstConverge(ctx, sbs, ansiblePull), ...await benchNoopCpu(ctx, sbs, ansiblePull)];
+  const cold = await benchFirstConverge(ctx, sbs, ansiblePull);
+  return [...cold.rows, ...await benchNoopCpu(ctx, sbs, ansiblePull, cold.ansibleHost)];
 }

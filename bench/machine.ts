@@ -1,6 +1,6 @@
 /** What the benchmark ran on, for the header of the table. */
 import { execFileSync } from 'node:child_process';
-import { availableParallelism, cpus, release, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, totalmem } from 'node:os';
 
 function firstLine(command: string, args: string[]): string {
   try {
@@ -19,5 +19,6 @@ export function describeMachine(): string[] {
     firstLine('ansible', ['--version']),
     firstLine('git', ['--version']),
     firstLine('/usr/bin/python3', ['--version']),
+    `load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   ];
 }

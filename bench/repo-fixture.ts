@@ -61,6 +61,6 @@ spec:
 
 /** Deterministic text of about `bytes` bytes for file `index` at `version`. */
 export function fileContent(index: number, version: number, bytes = 1024): string {
-  const line = `file ${index} version ${version} — the quick brown fox jumps over the lazy dog\n`;
+  const line = `file ${index} version ${version} - the quick brown fox jumps over the lazy dog\n`;
   return line.repeat(Math.max(1, Math.ceil(bytes / Buffer.byteLength(line))));
 }

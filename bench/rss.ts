@@ -1,61 +1,85 @@
 /**
- * Resident memory of the real agent as its own process (`trueup agent`) managing the
- * side-by-side repository's 1,000 files and 5 services: VmRSS once its first pass is done and it
- * settled, and VmHWM (the peak), from /proc/PID/status.
+ * Resident memory of the real agent as its own process (`trueup agent`): VmRSS once its first
+ * pass is done and it settled, and VmHWM (the peak), from /proc/PID/status. With the side-by-side
+ * repository's 1,000 files and 5 services, with the compile cache installed with the CLI and with
+ * an empty one; and with 1 managed file, for the floor.
  */
 import { spawn } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from './context.ts';
-import { SIDE_BY_SIDE_FILES, SIDE_BY_SIDE_SERVICES, type Host, type SideBySideRepo } from './side-by-side-repo.ts';
+import { createFilesApp } from './files-app.ts';
+import { SIDE_BY_SIDE_FILES, SIDE_BY_SIDE_SERVICES, type SideBySideRepo } from './side-by-side-repo.ts';
 import type { Row } from './table.ts';
 import { trueupArgv, trueupEnv } from './tools.ts';
 
 const SETTLE_MS = 3000;
 
-export async function benchRss(ctx: BenchContext, sbs: SideBySideRepo): Promise<Row[]> {
-  const runs = ctx.quick ? 1 : 3;
-  const rss: number[] = [];
-  const hwm: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const host = await sbs.newHost('agent-rss');
-    const memory = await measureAgent(host);
-    await sbs.stopServices(host);
-    rss.push(memory.rss);
-    hwm.push(memory.hwm);
-    ctx.log(`agent RSS ${i + 1}/${runs}: VmRSS ${memory.rss.toFixed(1)} MiB, VmHWM ${memory.hwm.toFixed(1)} MiB`);
-  }
-  const on = `\`trueup agent\` process, ${SIDE_BY_SIDE_FILES} managed files + ${SIDE_BY_SIDE_SERVICES} services`;
-  return [{
-    id: 'rss-agent',
-    measured: `Agent VmRSS after its first pass, settled ${SETTLE_MS / 1000} s (and one no-op refresh)`,
-    on, unit: 'MiB', samples: rss, spread: 'min–max',
-    targets: [{ kind: 'atMost', stat: 'median', value: 100 }], peer: 'rss-ansible',
-    note: 'Peer ratio = ansible-pull\'s largest process at its peak / the resident agent; ansible-pull holds no memory between cron runs, so this is context, not a like-for-like target.',
-  }, {
-    id: 'rss-agent-peak',
-    measured: 'Agent VmHWM (peak RSS since start: the clone, first render and apply)',
-    on, unit: 'MiB', samples: hwm, spread: 'min–max',
-    targets: [{ kind: 'atMost', stat: 'median', value: 100 }], peer: 'rss-ansible',
-  }];
+interface AgentRun {
+  name: string;
+  appFile: string;
+  stateDir: string;
+  /** A compile cache folder of its own (empty at first); omitted: the one installed with the CLI. */
+  emptyCompileCache?: string;
 }
 
-async function measureAgent(host: Host): Promise<{ rss: number; hwm: number }> {
-  const log = await open(`${host.stateDir}.log`, 'a');
-  const [node, ...args] = trueupArgv('agent', '--state-dir', host.stateDir, '--listen', '127.0.0.1:0', '--log-format', 'json', host.appFile);
-  const child = spawn(node ?? process.execPath, args, { env: trueupEnv(), stdio: ['ignore', log.fd, log.fd] });
+interface Memory {
+  rss: number;
+  hwm: number;
+}
+
+export async function benchRss(ctx: BenchContext, sbs: SideBySideRepo): Promise<Row[]> {
+  const runs = ctx.quick ? 1 : 3;
+  const warm: Memory[] = [];
+  const cold: Memory[] = [];
+  const floor: Memory[] = [];
+  for (let i = 0; i < runs; i++) {
+    const host = await sbs.newHost('agent-rss');
+    warm.push(await measureAgent({ name: 'fleet', appFile: host.appFile, stateDir: host.stateDir }));
+    await sbs.stopServices(host);
+    const uncached = await sbs.newHost('agent-rss-empty-cache');
+    cold.push(await measureAgent({ name: 'fleet', appFile: uncached.appFile, stateDir: uncached.stateDir, emptyCompileCache: uncached.compileCache }));
+    await sbs.stopServices(uncached);
+    const one = await createFilesApp(join(ctx.dir, `rss-floor-${i}`), 'one', 1);
+    floor.push(await measureAgent({ name: one.name, appFile: one.appFile, stateDir: one.stateDir }));
+    ctx.log(`agent RSS ${i + 1}/${runs}: ${show(warm.at(-1))}, empty compile cache ${show(cold.at(-1))}, 1 file ${show(floor.at(-1))}`);
+  }
+  const on = `\`trueup agent\` process, ${SIDE_BY_SIDE_FILES} managed files + ${SIDE_BY_SIDE_SERVICES} services`;
+  const row = (id: string, measured: string, onText: string, samples: number[], target: boolean): Row => ({
+    id, measured, on: onText, unit: 'MiB', samples, spread: 'min–max',
+    ...(target ? { targets: [{ kind: 'atMost' as const, stat: 'median' as const, value: 100 }] } : {}),
+    ...(id === 'rss-agent-floor' ? { peerNote: '—' } : { peer: 'rss-ansible' }),
+  });
+  return [
+    { ...row('rss-agent', `Agent VmRSS after its first pass, settled ${SETTLE_MS / 1000} s and one no-op refresh (compile cache as installed)`, on, warm.map((m) => m.rss), true),
+      note: 'Peer ratio = the peak RSS of ansible-pull\'s largest process ÷ the resident agent; ansible-pull holds no memory between cron runs, so this is context, not a like-for-like target.' },
+    row('rss-agent-peak', 'Agent VmHWM, peak since start: clone, first render and apply', on, warm.map((m) => m.hwm), false),
+    row('rss-agent-uncached', 'Agent VmRSS as above with an empty compile cache (the TypeScript stripper loads)', on, cold.map((m) => m.rss), true),
+    row('rss-agent-floor', 'Agent VmRSS with 1 managed file: the floor under the target', '`trueup agent` process, 1 managed file', floor.map((m) => m.rss), false),
+  ];
+}
+
+function show(memory: Memory | undefined): string {
+  return memory === undefined ? '?' : `VmRSS ${memory.rss.toFixed(1)} MiB (VmHWM ${memory.hwm.toFixed(1)} MiB)`;
+}
+
+async function measureAgent(run: AgentRun): Promise<Memory> {
+  const log = await open(`${run.stateDir}.log`, 'a');
+  const [node, ...args] = trueupArgv('agent', '--state-dir', run.stateDir, '--listen', '127.0.0.1:0', '--log-format', 'json', run.appFile);
+  const child = spawn(node ?? process.execPath, args, { env: trueupEnv(run.emptyCompileCache), stdio: ['ignore', log.fd, log.fd] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   try {
-    const url = await agentUrl(host.stateDir, child.pid ?? 0);
+    const url = await agentUrl(run.stateDir, child.pid ?? 0);
     await until(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true, 120_000);
     await sleep(SETTLE_MS);
-    const refreshed = await fetch(`${url}/api/v1/applications/fleet/refresh?wait=true`, { method: 'POST' });
+    const refreshed = await fetch(`${url}/api/v1/applications/${run.name}/refresh?wait=true`, { method: 'POST' });
     if (!refreshed.ok) throw new Error(`refresh answered ${refreshed.status}`);
     await refreshed.arrayBuffer();
     const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
     return { rss: kib(status, 'VmRSS') / 1024, hwm: kib(status, 'VmHWM') / 1024 };
   } finally {
+    // A clean stop also writes the compile cache for the next start.
     child.kill('SIGTERM');
     await Promise.race([exited, sleep(15_000)]);
     await log.close();

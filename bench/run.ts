@@ -15,7 +15,7 @@ import { describeMachine } from './machine.ts';
 import { benchRss } from './rss.ts';
 import type { SideBySideRepo } from './side-by-side-repo.ts';
 import { renderTable, type Row } from './table.ts';
-import { findAnsiblePull, REPO_ROOT } from './tools.ts';
+import { findAnsiblePull, gitState, REPO_ROOT, warmInstalledCompileCache } from './tools.ts';
 
 const BENCHES = ['heal', 'commit', 'ansible', 'rss'] as const;
 type BenchName = (typeof BENCHES)[number];
@@ -34,6 +34,9 @@ if (selected.includes('ansible') && ansiblePull === undefined) {
 }
 if (!existsSync('/usr/bin/python3')) fatal('/usr/bin/python3 is missing: it measures whole processes (getrusage) and runs the benchmark services');
 
+const gitAtStart = gitState();
+const machine = describeMachine();
+const compileCache = warmInstalledCompileCache();
 const dir = await mkdtemp(join(tmpdir(), 'trueup-bench-'));
 const ctx: BenchContext = { dir, quick: values.quick, log: (message) => process.stderr.write(`[bench] ${message}\n`) };
 const started = new Date();
@@ -62,15 +65,19 @@ for (const name of selected) {
   } catch (error) {
     failures.push(`${name}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
     ctx.log(`${name} FAILED: ${failures.at(-1)}`);
+  } finally {
+    await sbs?.stopAll().catch((error: unknown) => ctx.log(`stopping services: ${String(error)}`));
   }
 }
 
+const gitAtEnd = gitState();
 const { markdown, verdicts } = renderTable(rows);
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const header = [
   `Command: \`${command}\`${values.quick ? ' (quick: reduced trials, not for publishing)' : ''}`,
   `Date: ${started.toISOString()} (took ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min)`,
-  `Machine: ${describeMachine().join('; ')}`,
+  `Code: ${gitAtStart === gitAtEnd ? gitAtStart : `${gitAtStart} at the start, ${gitAtEnd} at the end (the code changed during the run)`}; CLI compile cache ${compileCache}`,
+  `Machine: ${machine.join('; ')}`,
   '',
 ].join('\n');
 const output = `${header}\n${markdown}${failures.length === 0 ? '' : `\nFailed benchmarks:\n\n${failures.map((f) => `- ${f.split('\n')[0] ?? ''}`).join('\n')}\n`}`;

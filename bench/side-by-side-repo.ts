@@ -20,18 +20,24 @@ export interface Host {
   /** Trueup's state dir, or ansible-pull's checkout dir. */
   stateDir: string;
   appFile: string;
+  /** A Node.js compile cache folder of this host's own, empty at first (see trueupEnv). */
+  compileCache: string;
 }
 
 export interface SideBySideRepo {
   repo: BenchRepo;
   services: BenchService[];
   files: ManagedFile[];
-  /** A fresh root with its Application file (unused by ansible-pull) and state folder. */
+  /** A fresh root with its Application file (unused by ansible-pull) and state folder; the service ports must be free. */
   newHost(label: string): Promise<Host>;
   /** Throws unless every file holds its Git content and every service port accepts connections. */
   verify(host: Host): Promise<void>;
   /** Stops the services of a host by their pid files and waits until their ports are closed. */
   stopServices(host: Host): Promise<void>;
+  /** The pids the services of a host wrote, in service order ('' when missing). */
+  servicePids(host: Host): Promise<string[]>;
+  /** Stops the services of every host made so far (after a failure, and at the end). */
+  stopAll(): Promise<void>;
 }
 
 export async function createSideBySideRepo(dir: string): Promise<SideBySideRepo> {
@@ -43,15 +49,23 @@ export async function createSideBySideRepo(dir: string): Promise<SideBySideRepo>
   for (const [path, yaml] of Object.entries(hostManifests({ directories, files, services }))) repoFiles[`trueup/${path}`] = yaml;
   files.forEach((file, i) => (repoFiles[`files/${file.name}.txt`] = fileContent(i, 0)));
   const repo = await createBenchRepo(join(dir, 'repo'), repoFiles);
-  let hosts = 0;
+  const hosts: Host[] = [];
+  const stopServices = async (host: Host): Promise<void> => {
+    await killByPidFiles(services.map((s) => join(host.root, s.dir, 'service.pid')));
+    await waitForPorts(ports, false);
+  };
   return {
     repo, services, files,
     async newHost(label) {
-      const base = join(dir, 'hosts', `${String(++hosts).padStart(2, '0')}-${label}`);
+      // No other host's service may hold the ports, or verify() would count it.
+      await waitForPorts(ports, false);
+      const base = join(dir, 'hosts', `${String(hosts.length + 1).padStart(2, '0')}-${label}`);
       await mkdir(base, { recursive: true });
       const root = join(base, 'root');
       const appFile = await writeAppFile(join(base, 'app.yaml'), { name: 'fleet', repoURL: repo.repoURL, path: 'trueup', root });
-      return { label, root, stateDir: join(base, 'state'), appFile };
+      const host = { label, root, stateDir: join(base, 'state'), appFile, compileCache: join(base, 'compile-cache') };
+      hosts.push(host);
+      return host;
     },
     async verify(host) {
       for (const [i, file] of files.entries()) {
@@ -60,8 +74,10 @@ export async function createSideBySideRepo(dir: string): Promise<SideBySideRepo>
       }
       await waitForPorts(ports, true);
     },
-    async stopServices(host) {
-      await killByPidFiles(services.map((s) => join(host.root, s.dir, 'service.pid')));
+    stopServices,
+    servicePids: (host) => Promise.all(services.map((s) => readFile(join(host.root, s.dir, 'service.pid'), 'utf8').then((pid) => pid.trim(), () => ''))),
+    async stopAll() {
+      await killByPidFiles(hosts.flatMap((host) => services.map((s) => join(host.root, s.dir, 'service.pid'))));
       await waitForPorts(ports, false);
     },
   };

@@ -42,7 +42,7 @@ function targetText(target: Target, unit: Unit): string {
     case 'atMost':
       return `${target.stat === 'median' ? 'p50' : 'p99'} ≤ ${formatValue(target.value, unit)}`;
     case 'peerRatioAtLeast':
-      return `≥ ${target.value}× better than peer`;
+      return `peer ÷ this ≥ ${target.value}×`;
   }
 }
 
@@ -65,7 +65,7 @@ export interface Verdict {
 export function renderTable(rows: readonly Row[]): { markdown: string; verdicts: Verdict[] } {
   const summaries = new Map(rows.map((row) => [row.id, summarize(row.samples)]));
   const lines = [
-    '| Measured | On | Runs | Median | Spread | p99 | Target | Result | vs peer (same run) |',
+    '| Measured | On | Runs | Median | Spread | p99 | Target | Result | vs peer: peer ÷ this (peer median), same run |',
     '| --- | --- | ---: | ---: | --- | ---: | --- | --- | --- |',
   ];
   const notes: string[] = [];
@@ -90,5 +90,5 @@ export function renderTable(rows: readonly Row[]): { markdown: string; verdicts:
 }
 
 function ratioText(ratio: number): string {
-  return ratio >= 10 ? `${ratio.toFixed(0)}×` : `${ratio.toFixed(1)}×`;
+  return ratio >= 10 ? `${ratio.toFixed(0)}×` : ratio >= 1 ? `${ratio.toFixed(1)}×` : `${ratio.toFixed(2)}×`;
 }
