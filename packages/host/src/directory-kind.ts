@@ -4,7 +4,7 @@ import type { ApplyRequest, DirectorySpec, LiveObject, ObjectKey } from '@trueup
 import { clearWay, entryType } from './atomic-write.ts';
 import { applyFailed, errnoCode } from './errors.ts';
 import { absent, liveManifest, pathEntryKind, specOf, type HostContext, type KindHandler } from './kind.ts';
-import { DEFAULT_DIRECTORY_MODE, formatMode, parseMode, permissionBits } from './modes.ts';
+import { DEFAULT_DIRECTORY_MODE, formatMode, parseMode, settleAttributes } from './modes.ts';
 import { lstatOrUndefined } from './root-fs.ts';
 import { hostPath, objectPathParts } from './root-path.ts';
 
@@ -57,10 +57,7 @@ async function applyDirectory(ctx: HostContext, { desired }: ApplyRequest): Prom
       }
       const handle = await fsp.open(dir.entry(name), DIR_FLAGS);
       try {
-        const stats = await handle.stat();
-        const chown = (uid !== undefined && stats.uid !== uid) || (gid !== undefined && stats.gid !== gid);
-        if (chown) await handle.chown(uid ?? -1, gid ?? -1);
-        if (chown || permissionBits(stats.mode) !== mode) await handle.chmod(mode); // chown clears set-id bits
+        await settleAttributes(handle, mode, uid, gid);
       } finally {
         await handle.close();
       }

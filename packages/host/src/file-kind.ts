@@ -4,7 +4,7 @@ import type { ApplyRequest, FileSpec, LiveObject, ObjectKey } from '@trueup/api'
 import { clearWay, entryType, writeFileAtomic } from './atomic-write.ts';
 import { applyFailed } from './errors.ts';
 import { absent, liveManifest, pathEntryKind, specOf, type HostContext, type KindHandler } from './kind.ts';
-import { DEFAULT_FILE_MODE, formatMode, parseMode, permissionBits } from './modes.ts';
+import { DEFAULT_FILE_MODE, formatMode, parseMode, settleAttributes } from './modes.ts';
 import { lstatOrUndefined } from './root-fs.ts';
 import { hostPath, objectPathParts } from './root-path.ts';
 
@@ -101,10 +101,7 @@ async function sameContent(entry: string, size: number, bytes: Buffer): Promise<
 async function fixAttributes(entry: string, mode: number, uid: number | undefined, gid: number | undefined): Promise<void> {
   const handle = await fsp.open(entry, READ_FLAGS);
   try {
-    const stats = await handle.stat();
-    const chown = (uid !== undefined && stats.uid !== uid) || (gid !== undefined && stats.gid !== gid);
-    if (chown) await handle.chown(uid ?? -1, gid ?? -1);
-    if (chown || permissionBits(stats.mode) !== mode) await handle.chmod(mode); // chown clears set-id bits
+    await settleAttributes(handle, mode, uid, gid);
   } finally {
     await handle.close();
   }
