@@ -9,7 +9,7 @@ import { stripCredentials, type GitCache } from '@trueup/git';
 import { renderHostManifests } from '@trueup/render';
 import { applyPlan } from './apply-plan.ts';
 import { AgentErrors } from './errors.ts';
-import type { AgentListener } from './events.ts';
+import type { AgentEventBody, AgentListener } from './events.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -48,6 +48,7 @@ export class AppRuntime {
   #lastFailure = '';
   #fights: FightState = new Map();
   #queue: Promise<unknown> = Promise.resolve();
+  #passes = 0;
   #healing = new Map<string, PendingHeal>();
   #watch;
 
@@ -86,7 +87,7 @@ export class AppRuntime {
       this.#diffs = planPass({ desired: this.#desired, live: this.#live }).diffs;
       const status = this.#summarize();
       this.#deps.store.saveStatus(status);
-      if (status.health.status !== before) this.#deps.emit({ type: 'health-changed', application: this.name, status });
+      if (status.health.status !== before) this.#emit({ type: 'health-changed', application: this.name, status });
       return status;
     });
   }
@@ -97,10 +98,11 @@ export class AppRuntime {
   }
 
   async #pass(trigger: PassTrigger, mode: PassMode): Promise<ApplicationStatus> {
-    const { loaded, emit } = this.#deps;
+    const { loaded } = this.#deps;
     const { source } = loaded.application.spec;
     const startedAt = this.#now();
-    emit({ type: 'pass-started', application: this.name, trigger });
+    this.#passes++;
+    this.#emit({ type: 'pass-started', application: this.name, trigger });
     try {
       const artifact = await this.#deps.git.sync(source, { baseDir: loaded.baseDir, lastRevision: this.#renderedRevision });
       this.#revision = artifact.revision;
@@ -148,7 +150,7 @@ export class AppRuntime {
   #finish(pass: { trigger: PassTrigger; startedAt: number; changes: AppliedChange[]; error?: PassError | undefined; detectOnly?: boolean; pruneSkipped?: string | undefined }): ApplicationStatus {
     this.#error = pass.error;
     const status = this.#summarize(pass.pruneSkipped);
-    const { store, emit } = this.#deps;
+    const { store } = this.#deps;
     store.saveStatus(status);
     const result = pass.error !== undefined ? 'Failed' : pass.detectOnly === true ? 'DetectedOnly' : pass.changes.length > 0 ? 'Succeeded' : 'NoChange';
     const failure = pass.error === undefined ? '' : `${this.#revision}:${pass.error.code}:${pass.error.message}`;
@@ -167,7 +169,7 @@ export class AppRuntime {
         message: pass.error?.message ?? status.conditions.find((c) => c.type === 'Ready')?.message ?? '',
       });
     }
-    emit({ type: 'pass-finished', application: this.name, status, changed: pass.changes.length, durationMs: this.#now() - pass.startedAt });
+    this.#emit({ type: 'pass-finished', application: this.name, status, changed: pass.changes.length, durationMs: this.#now() - pass.startedAt });
     return status;
   }
 
@@ -206,7 +208,7 @@ export class AppRuntime {
     const id = keyId(signal.key);
     if (!this.#desiredById.has(id) || this.#healing.has(id)) return;
     this.#healing.set(id, deferred ?? { signal, at: this.#now() });
-    setTimeout(() => void this.#exclusive(() => this.#heal(id)).catch((error: unknown) => this.#deps.emit({ type: 'error', application: this.name, message: String(error) })), 5);
+    setTimeout(() => void this.#exclusive(() => this.#heal(id)).catch((error: unknown) => this.#emit({ type: 'error', application: this.name, message: String(error) })), 5);
   }
 
   async #heal(id: string): Promise<void> {
@@ -214,7 +216,7 @@ export class AppRuntime {
     this.#healing.delete(id);
     const desired = this.#desiredById.get(id);
     if (pending === undefined || desired === undefined) return;
-    const { provider, store, emit, loaded } = this.#deps;
+    const { provider, store, loaded } = this.#deps;
     const [live] = await provider.observe([desired.key], this.#desiredById);
     if (live === undefined) return;
     this.#replaceLive(id, live);
@@ -235,7 +237,7 @@ export class AppRuntime {
       this.#fights = decision.state;
       if (decision.delayMs > 0) {
         store.saveStatus(this.#summarize());
-        emit({ type: 'heal-deferred', application: this.name, key: desired.key, delayMs: decision.delayMs });
+        this.#emit({ type: 'heal-deferred', application: this.name, key: desired.key, delayMs: decision.delayMs });
         setTimeout(() => this.#onDrift(pending.signal, { ...pending, driftId }), decision.delayMs);
         return;
       }
@@ -253,7 +255,7 @@ export class AppRuntime {
       this.#diffs.set(id, diffObject(desired, after));
     }
     store.markHealed(driftId, new Date(this.#now()).toISOString());
-    emit({ type: 'drift-healed', application: this.name, key: desired.key, durationMs: this.#now() - pending.at });
+    this.#emit({ type: 'drift-healed', application: this.name, key: desired.key, durationMs: this.#now() - pending.at });
     store.saveStatus(this.#summarize());
   }
 
@@ -261,8 +263,12 @@ export class AppRuntime {
     const fields = diff.action === 'update' ? diff.fields : ['(absent)'];
     const detectedAt = new Date(pending.at).toISOString();
     const id = this.#deps.store.recordDrift({ application: this.name, key: desired.key, source: pending.signal.source, fields, detectedAt });
-    this.#deps.emit({ type: 'drift-detected', application: this.name, key: desired.key, source: pending.signal.source, fields });
+    this.#emit({ type: 'drift-detected', application: this.name, key: desired.key, source: pending.signal.source, fields });
     return id;
+  }
+
+  #emit(body: AgentEventBody): void {
+    this.#deps.emit({ ...body, revision: this.#revision, pass: this.#passes });
   }
 
   #replaceLive(id: string, live: LiveObject): void {

@@ -9,11 +9,11 @@ export function logEvent(event: AgentEvent, human = process.stderr.isTTY === tru
 }
 
 function jsonLine(event: AgentEvent): Record<string, unknown> {
-  const base = { time: new Date().toISOString(), level: event.type === 'error' ? 'error' : 'info', application: event.application, event: event.type };
+  const base = { time: new Date().toISOString(), level: event.type === 'error' ? 'error' : 'info', application: event.application, revision: event.revision, pass: event.pass, event: event.type };
   switch (event.type) {
     case 'pass-finished': {
       const { status } = event;
-      return { ...base, revision: status.revision, sync: status.sync, health: status.health.status, changed: event.changed, durationMs: event.durationMs, ...(status.error === undefined ? {} : { error: status.error }) };
+      return { ...base, sync: status.sync, health: status.health.status, changed: event.changed, durationMs: event.durationMs, ...(status.error === undefined ? {} : { error: status.error }) };
     }
     case 'health-changed':
       return { ...base, health: event.status.health.status, message: event.status.health.message };
