@@ -1,7 +1,7 @@
 /** The pull agent: one reconcile loop per application, drift watches, state, and a loopback API. */
 import { mkdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
 import { createHostProvider } from '@trueup/host';
@@ -36,8 +36,9 @@ export const AGENT_INFO_FILE = 'agent.json';
 
 export async function startAgent(options: AgentOptions): Promise<Agent> {
   const loaded = await loadApplications(options.paths);
-  const store = new StateStore(options.stateDir);
-  const git = new GitCache({ dir: join(options.stateDir, 'git') });
+  const stateDir = resolve(options.stateDir); // the host provider and git need absolute paths
+  const store = new StateStore(stateDir);
+  const git = new GitCache({ dir: join(stateDir, 'git') });
   const metrics = new Metrics();
   const finishedFirstPass = new Set<string>();
   const emit = (event: AgentEvent): void => {
@@ -45,7 +46,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     if (event.type === 'pass-finished') finishedFirstPass.add(event.application);
     options.onEvent?.(event);
   };
-  const apps = new Map(loaded.map((app) => [app.application.metadata.name, createApp(app, options.stateDir, git, store, emit)]));
+  const apps = new Map(loaded.map((app) => [app.application.metadata.name, createApp(app, stateDir, git, store, emit)]));
   const api = {
     statuses: () => [...apps.values()].map(({ runtime }) => runtime.status).filter((s) => s !== undefined),
     refresh: (name: string) => apps.get(name)?.scheduler.refresh(),
@@ -54,7 +55,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   };
   const server = options.listen === undefined ? undefined : createAgentServer(api);
   const url = server === undefined ? undefined : await listen(server, options.listen ?? '');
-  const infoFile = join(options.stateDir, AGENT_INFO_FILE);
+  const infoFile = join(stateDir, AGENT_INFO_FILE);
   if (url !== undefined) await writeFile(infoFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
   for (const { scheduler } of apps.values()) scheduler.start();
   return {

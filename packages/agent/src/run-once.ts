@@ -1,5 +1,5 @@
 /** One pass per application, outside the agent loop: what `trueup diff` and `trueup sync` run. */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
 import { createApp } from './agent.ts';
@@ -21,13 +21,14 @@ const RECHECK_EVERY_MS = 250;
 
 export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatus[]> {
   const loaded = await loadApplications(options.paths);
-  const store = new StateStore(options.stateDir);
-  const git = new GitCache({ dir: join(options.stateDir, 'git') });
+  const stateDir = resolve(options.stateDir); // the host provider and git need absolute paths
+  const store = new StateStore(stateDir);
+  const git = new GitCache({ dir: join(stateDir, 'git') });
   const emit: AgentListener = (event) => options.onEvent?.(event);
   try {
     const statuses: ApplicationStatus[] = [];
     for (const app of loaded) {
-      const { runtime, provider } = createApp(app, options.stateDir, git, store, emit);
+      const { runtime, provider } = createApp(app, stateDir, git, store, emit);
       try {
         let status = await runtime.pass('manual', options.mode);
         const deadline = Date.now() + (options.waitHealthyMs ?? 0);

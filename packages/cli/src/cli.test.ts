@@ -131,3 +131,19 @@ test('sync waits while a service is starting and exits 0 once its health check p
   assert.equal(status?.health.status, 'Healthy');
   assert.equal(result.code, 0, result.stderr);
 });
+
+test('a relative --state-dir works, and sync starts again a service that died while no agent ran', async (t) => {
+  const f = await fixture(t, { 'app/svc.yaml': hostManifest('Service', 'sleeper', { command: ['sleep', '600'] }) });
+  const run = (args: string[]) => new Promise<number | null>((resolve) => spawn(process.execPath, [MAIN, ...args], { cwd: f.dir, stdio: 'ignore' }).once('close', resolve));
+  assert.equal(await run(['sync', 'app.yaml', '--state-dir', 'state']), 0);
+  const first = await servicePid(f.stateDir);
+  process.kill(first, 'SIGKILL');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  try {
+    assert.equal(await run(['sync', 'app.yaml', '--state-dir', 'state']), 0);
+  } finally {
+    const second = await servicePid(f.stateDir);
+    assert.notEqual(second, first);
+    process.kill(second, 'SIGKILL');
+  }
+});

@@ -100,7 +100,7 @@ export class ServiceSupervisor implements KindHandler {
       this.#services.set(name, service);
       const alive = record.pid !== undefined && record.startTime !== undefined && (await isSameProcess(record.pid, record.startTime));
       if (alive) service.adopt(record, { pid: record.pid ?? 0, startTime: record.startTime ?? 0 });
-      else service.resume(record);
+      else await service.resume(record);
     }
   }
 

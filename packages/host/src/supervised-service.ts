@@ -117,8 +117,12 @@ export class SupervisedService {
     this.#running(generation, ref, Number.isNaN(startedAt) ? Date.now() : startedAt, undefined);
   }
 
-  /** A recorded service whose process ended while no agent watched it: the restart policy decides. */
-  resume(record: ServiceRecord): void {
+  /**
+   * A recorded service whose process ended while no agent watched it. Under `always` it starts
+   * again at once, as a supervisor does at boot: no crash loop was seen, so no backoff applies.
+   * Otherwise its exit is handled as any other (the exit code is unknown).
+   */
+  async resume(record: ServiceRecord): Promise<void> {
     this.restarts = record.restarts;
     this.#lastExitCode = record.lastExitCode;
     this.#message = record.message;
@@ -126,7 +130,11 @@ export class SupervisedService {
       this.#phase = record.phase;
       return;
     }
-    this.#exited(this.#begin(), undefined, 'exited while the agent was not running');
+    if (this.spec.restart !== 'always') {
+      this.#exited(this.#begin(), undefined, 'exited while the agent was not running');
+      return;
+    }
+    await this.#restart(this.#begin());
   }
 
   /** Stops gracefully: stopSignal to the group, stopTimeout, then SIGKILL. */
