@@ -41,19 +41,22 @@ export async function writeFileAtomic(fs: RootFs, dir: DirHandle, name: string, 
     } finally {
       await handle.close();
     }
-    await fs.verify(dir);
-    await fsp.rename(dir.entry(temp), dir.entry(name));
   } catch (error) {
     await fsp.unlink(dir.entry(temp)).catch(() => undefined);
     throw error;
   }
-  await dir.handle.sync();
+  await renameIntoPlace(fs, dir, temp, name);
 }
 
 /** Points `dir/name` at `target` atomically. */
 export async function writeSymlinkAtomic(fs: RootFs, dir: DirHandle, name: string, target: string): Promise<void> {
   const temp = tempName(name);
   await fsp.symlink(target, dir.entry(temp));
+  await renameIntoPlace(fs, dir, temp, name);
+}
+
+/** Renames the finished temp entry over `name` once `dir` is verified still under the root; fsyncs `dir`. */
+async function renameIntoPlace(fs: RootFs, dir: DirHandle, temp: string, name: string): Promise<void> {
   try {
     await fs.verify(dir);
     await fsp.rename(dir.entry(temp), dir.entry(name));

@@ -1,9 +1,9 @@
 /** Directory: mode and owner of one directory. Deleted only when empty: unmanaged content stays. */
 import { constants, promises as fsp } from 'node:fs';
 import type { ApplyRequest, DirectorySpec, LiveObject, ObjectKey } from '@trueup/api';
-import { clearWay, entryType } from './atomic-write.ts';
+import { clearWay } from './atomic-write.ts';
 import { applyFailed, errnoCode } from './errors.ts';
-import { absent, liveManifest, pathEntryKind, specOf, type HostContext, type KindHandler } from './kind.ts';
+import { observeEntry, pathEntryKind, specOf, type HostContext, type KindHandler } from './kind.ts';
 import { DEFAULT_DIRECTORY_MODE, formatMode, parseMode, settleAttributes } from './modes.ts';
 import { lstatOrUndefined } from './root-fs.ts';
 import { hostPath, objectPathParts } from './root-path.ts';
@@ -15,25 +15,11 @@ export function directoryKind(ctx: HostContext): KindHandler {
 }
 
 async function observeDirectory(ctx: HostContext, key: ObjectKey, path: string, spec: DirectorySpec | undefined): Promise<LiveObject> {
-  const { parent, name } = objectPathParts(path);
-  const dir = await ctx.fs.openDir(parent, 'open');
-  if (dir === undefined) return absent(key);
-  try {
-    const stats = await lstatOrUndefined(dir.entry(name));
-    if (stats === undefined) return absent(key);
-    if (!stats.isDirectory()) return { key, manifest: liveManifest(key, { path, type: entryType(stats) }) };
-    return {
-      key,
-      manifest: liveManifest(key, {
-        path,
-        mode: formatMode(stats.mode, spec?.mode),
-        owner: await ctx.owners.display('passwd', stats.uid, spec?.owner),
-        group: await ctx.owners.display('group', stats.gid, spec?.group),
-      }),
-    };
-  } finally {
-    await dir.close();
-  }
+  return observeEntry(ctx, key, path, (stats) => stats.isDirectory(), async (_entry, stats) => ({
+    mode: formatMode(stats.mode, spec?.mode),
+    owner: await ctx.owners.display('passwd', stats.uid, spec?.owner),
+    group: await ctx.owners.display('group', stats.gid, spec?.group),
+  }));
 }
 
 async function applyDirectory(ctx: HostContext, { desired }: ApplyRequest): Promise<void> {

@@ -1,7 +1,10 @@
 /** What every host kind implements, and what the provider hands each of them. */
 import type { Stats } from 'node:fs';
 import type { ApplyRequest, DesiredObject, LiveObject, Manifest, ObjectKey } from '@trueup/api';
+import { entryType } from './atomic-write.ts';
 import { deleteEntry } from './delete-entry.ts';
+import { lstatOrUndefined } from './root-fs.ts';
+import { objectPathParts } from './root-path.ts';
 import type { ObjectPaths } from './object-paths.ts';
 import type { OwnWrites } from './own-writes.ts';
 import type { Owners } from './owners.ts';
@@ -65,4 +68,28 @@ export function pathEntryKind<S extends { path: string }>(ctx: HostContext, part
       if (path !== undefined) await deleteEntry(ctx, live.key, path, (stats) => parts.isEntry(stats));
     },
   };
+}
+
+/**
+ * Observes the one entry at `path`: absent when it or its folder is missing, its type when it is
+ * not the kind's (so the diff shows it), else what `describe` reads of it.
+ */
+export async function observeEntry(
+  ctx: HostContext,
+  key: ObjectKey,
+  path: string,
+  isEntry: (stats: Stats) => boolean,
+  describe: (entry: string, stats: Stats) => Promise<Record<string, unknown>>,
+): Promise<LiveObject> {
+  const { parent, name } = objectPathParts(path);
+  const dir = await ctx.fs.openDir(parent, 'open');
+  if (dir === undefined) return absent(key);
+  try {
+    const stats = await lstatOrUndefined(dir.entry(name));
+    if (stats === undefined) return absent(key);
+    if (!isEntry(stats)) return { key, manifest: liveManifest(key, { path, type: entryType(stats) }) };
+    return { key, manifest: liveManifest(key, { path, ...(await describe(dir.entry(name), stats)) }) };
+  } finally {
+    await dir.close();
+  }
 }

@@ -5,9 +5,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import type { ApplyRequest, LiveObject, ObjectKey, SymlinkSpec } from '@trueup/api';
-import { clearWay, entryType, writeSymlinkAtomic } from './atomic-write.ts';
+import { clearWay, writeSymlinkAtomic } from './atomic-write.ts';
 import { applyFailed, HostErrors } from './errors.ts';
-import { absent, liveManifest, pathEntryKind, specOf, type HostContext, type KindHandler } from './kind.ts';
+import { observeEntry, pathEntryKind, specOf, type HostContext, type KindHandler } from './kind.ts';
 import { lstatOrUndefined, type DirHandle } from './root-fs.ts';
 import { hostPath, manifestPath, objectPathParts, partsUnder, pathParts, walkParts } from './root-path.ts';
 
@@ -16,18 +16,9 @@ export function symlinkKind(ctx: HostContext): KindHandler {
 }
 
 async function observeSymlink(ctx: HostContext, key: ObjectKey, path: string, spec: SymlinkSpec | undefined): Promise<LiveObject> {
-  const { parent, name } = objectPathParts(path);
-  const dir = await ctx.fs.openDir(parent, 'open');
-  if (dir === undefined) return absent(key);
-  try {
-    const stats = await lstatOrUndefined(dir.entry(name));
-    if (stats === undefined) return absent(key);
-    if (!stats.isSymbolicLink()) return { key, manifest: liveManifest(key, { path, type: entryType(stats) }) };
-    const onDisk = await fsp.readlink(dir.entry(name));
-    return { key, manifest: liveManifest(key, { path, target: await userTarget(ctx, onDisk, spec?.target) }) };
-  } finally {
-    await dir.close();
-  }
+  return observeEntry(ctx, key, path, (stats) => stats.isSymbolicLink(), async (entry) => ({
+    target: await userTarget(ctx, await fsp.readlink(entry), spec?.target),
+  }));
 }
 
 /** Maps an on-disk absolute target under the root back to the manifest's notation. */
