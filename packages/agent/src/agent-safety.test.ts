@@ -2,19 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { agentFixture, createServedRepo, hostManifest, startGitHttpServer } from '@trueup/testkit';
+import { agentFixture, createServedRepo, hostManifest, runningAgent, startGitHttpServer } from '@trueup/testkit';
 import { startAgent } from './agent.ts';
 
 const files = { 'app/files.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'hello\n' }) + hostManifest('File', 'keep', { path: '/etc/keep', content: 'keep\n' }) };
 
 test('something that keeps changing a file back is Fighting, and self-heal backs off', async (t) => {
-  const fixture = await agentFixture({ files });
-  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], onEvent: (e) => fixture.onEvent(e) });
-  t.after(async () => {
-    await agent.stop();
-    await fixture.cleanup();
-  });
-  await fixture.waitFor((e) => e.type === 'pass-finished');
+  const { fixture, agent } = await runningAgent(t, { files });
   const motd = join(fixture.root, 'etc/motd');
   for (let round = 0; round < 4; round++) {
     const healed = fixture.events.filter((e) => e.type === 'drift-healed').length;
@@ -32,13 +26,7 @@ test('something that keeps changing a file back is Fighting, and self-heal backs
 });
 
 test('a path escaping the root is refused with HOST_PATH_ESCAPES_ROOT, and nothing is pruned', async (t) => {
-  const fixture = await agentFixture({ files });
-  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], onEvent: (e) => fixture.onEvent(e) });
-  t.after(async () => {
-    await agent.stop();
-    await fixture.cleanup();
-  });
-  await fixture.waitFor((e) => e.type === 'pass-finished');
+  const { fixture, agent } = await runningAgent(t, { files });
   await fixture.commit({ 'app/files.yaml': hostManifest('File', 'evil', { path: '/../../../tmp/trueup-escape', content: 'x' }) });
   const status = await agent.refresh('test');
   assert.match(status?.error?.message ?? '', /^app\/files\.yaml:2: File\/evil: .*climbs above the root \[HOST_PATH_ESCAPES_ROOT\]/);

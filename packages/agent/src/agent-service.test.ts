@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { agentFixture, hostManifest } from '@trueup/testkit';
-import { startAgent } from './agent.ts';
+import { hostManifest, runningAgent } from '@trueup/testkit';
 
 function alive(pid: number): boolean {
   try {
@@ -16,13 +15,7 @@ function alive(pid: number): boolean {
 
 test('a Service removed from Git is stopped gracefully; a config change restarts the one that names it', async (t) => {
   const service = (name: string) => hostManifest('Service', name, { command: ['/bin/sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'], onChange: ['File/conf'] });
-  const fixture = await agentFixture({ files: { 'app/app.yaml': hostManifest('File', 'conf', { path: '/etc/app.conf', content: 'a\n' }) + service('keep') + service('drop') } });
-  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], onEvent: (e) => fixture.onEvent(e) });
-  t.after(async () => {
-    await agent.stop({ stopServices: true });
-    await fixture.cleanup();
-  });
-  await fixture.waitFor((e) => e.type === 'pass-finished');
+  const { fixture, agent } = await runningAgent(t, { files: { 'app/app.yaml': hostManifest('File', 'conf', { path: '/etc/app.conf', content: 'a\n' }) + service('keep') + service('drop') } });
   const pidOf = async (name: string) => (JSON.parse(await readFile(join(fixture.stateDir, 'apps', 'test', 'host', 'test', 'services', `${name}.json`), 'utf8')) as { pid: number }).pid;
   const keep = await pidOf('keep');
   const drop = await pidOf('drop');

@@ -3,9 +3,8 @@ import { readFile, writeFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ApplicationStatus } from '@trueup/api';
-import { startAgent, type Agent } from './agent.ts';
 import { StateStore } from './state-store.ts';
-import { agentFixture, hostManifest, type AgentFixture } from '@trueup/testkit';
+import { hostManifest, runningAgent } from '@trueup/testkit';
 
 const files = {
   'app/dirs.yaml': hostManifest('Directory', 'etc', { path: '/etc/demo' }),
@@ -13,17 +12,7 @@ const files = {
   'app/app.conf': 'port = 8080\n',
 };
 
-async function running(t: { after: (fn: () => Promise<void>) => void }, options: Parameters<typeof agentFixture>[0] = { files }): Promise<{ fixture: AgentFixture; agent: Agent; first: ApplicationStatus }> {
-  const fixture = await agentFixture(options);
-  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], listen: '127.0.0.1:0', onEvent: (e) => fixture.onEvent(e) });
-  t.after(async () => {
-    await agent.stop({ stopServices: true });
-    await fixture.cleanup();
-  });
-  const finished = await fixture.waitFor((e) => e.type === 'pass-finished');
-  assert.ok(finished.type === 'pass-finished');
-  return { fixture, agent, first: finished.status };
-}
+const running = (t: { after: (fn: () => Promise<void>) => void }, options: Parameters<typeof runningAgent>[1] = { files }) => runningAgent(t, options);
 
 test('converges a host root from Git and serves its status', async (t) => {
   const { fixture, agent, first } = await running(t);

@@ -3,3 +3,4 @@ export * from './git-server.ts';
 export * from './sshd.ts';
 export * from './conformance.ts';
 export * from './app-fixture.ts';
+export * from './running-agent.ts';
