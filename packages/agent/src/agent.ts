@@ -6,6 +6,7 @@ import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
 import { createHostProvider } from '@trueup/host';
 import { AppRuntime } from './app-runtime.ts';
+import { AgentErrors } from './errors.ts';
 import type { AgentEvent, AgentListener } from './events.ts';
 import { loadApplications, type LoadedApplication } from './load-applications.ts';
 import { Metrics } from './metrics.ts';
@@ -81,7 +82,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 
 export function createApp(loaded: LoadedApplication, stateDir: string, git: GitCache, store: StateStore, emit: AgentListener) {
   const name = loaded.application.metadata.name;
-  const root = loaded.application.spec.destination.host.root;
+  const host = loaded.application.spec.destination.host;
+  if (host === undefined) throw AgentErrors.create('AGENT_DESTINATION_UNSUPPORTED', `Application "${name}": only host destinations are supported`, { file: loaded.file, field: 'spec.destination' });
+  const root = host.root;
   mkdirSync(root, { recursive: true, mode: 0o755 }); // a new host's root, as `CreateNamespace=true` would
   const provider = createHostProvider({ root, stateDir: join(stateDir, 'apps', name), application: name });
   const runtime = new AppRuntime({ loaded, provider, git, store, emit });

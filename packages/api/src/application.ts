@@ -20,6 +20,30 @@ export const RepoCredentialsSchema = z.strictObject({
   knownHostsFile: z.string().optional(),
 });
 
+/** `helm template` options, as Argo CD names them. */
+export const HelmSourceSchema = z.strictObject({
+  /** Defaults to the Application's name. */
+  releaseName: z.string().optional(),
+  /** Values files relative to the chart folder, applied in order. */
+  valueFiles: z.array(z.string()).default([]),
+  /** Inline values as a YAML string; applied after the files. */
+  values: z.string().optional(),
+  /** Inline values as an object; applied after `values`. */
+  valuesObject: z.record(z.string(), z.unknown()).optional(),
+  /** `--set` (or `--set-string` with forceString) parameters, applied last. */
+  parameters: z.array(z.strictObject({ name: z.string().min(1), value: z.string(), forceString: z.boolean().default(false) })).default([]),
+});
+
+/** Kustomize options, as Argo CD names them; applied through an overlay, never by editing the checkout. */
+export const KustomizeSourceSchema = z.strictObject({
+  namePrefix: z.string().optional(),
+  nameSuffix: z.string().optional(),
+  /** Image overrides: `name=new:tag`, `name:tag` or `name@digest`. */
+  images: z.array(z.string()).default([]),
+  commonLabels: z.record(z.string(), z.string()).optional(),
+  commonAnnotations: z.record(z.string(), z.string()).optional(),
+});
+
 export const SourceSchema = z.strictObject({
   repoURL: z.string().regex(/^(file|https?|ssh):\/\/.+/, { message: 'expected a file://, https:// or ssh:// URL' }),
   /** Branch, tag or full commit SHA. */
@@ -27,6 +51,10 @@ export const SourceSchema = z.strictObject({
   /** Folder in the repository; "." is its root. */
   path: z.string().default('.'),
   credentials: RepoCredentialsSchema.optional(),
+  /** Kubernetes only. Auto-detected from `Chart.yaml`; setting it forces Helm. */
+  helm: HelmSourceSchema.optional(),
+  /** Kubernetes only. Auto-detected from `kustomization.yaml`; setting it forces Kustomize. */
+  kustomize: KustomizeSourceSchema.optional(),
 });
 
 export const HostDestinationSchema = z.strictObject({
@@ -34,7 +62,32 @@ export const HostDestinationSchema = z.strictObject({
   root: z.string().startsWith('/', { message: 'expected an absolute path' }),
 });
 
-export const DestinationSchema = z.strictObject({ host: HostDestinationSchema });
+export const KubernetesDestinationSchema = z.strictObject({
+  /** A kubeconfig file, relative to the Application file. Omitted: in-cluster, else `$KUBECONFIG`. */
+  kubeconfig: z.string().optional(),
+  /** A context of the kubeconfig; omitted: its current context. */
+  context: z.string().optional(),
+  /** Namespace for namespaced objects that name none. */
+  namespace: name.optional(),
+});
+
+export const DestinationSchema = z.strictObject({
+  host: HostDestinationSchema.optional(),
+  kubernetes: KubernetesDestinationSchema.optional(),
+}).refine((d) => (d.host === undefined) !== (d.kubernetes === undefined), { message: 'expected exactly one of "host" or "kubernetes"' });
+
+/** Differences that never count as drift, as Argo CD's `ignoreDifferences`. */
+export const IgnoreDifferenceSchema = z.strictObject({
+  /** API group; "" or omitted is the core group. */
+  group: z.string().optional(),
+  kind: z.string().min(1),
+  name: z.string().optional(),
+  namespace: z.string().optional(),
+  /** JSON pointers such as `/spec/replicas`. */
+  jsonPointers: z.array(z.string().startsWith('/', { message: 'expected a JSON pointer such as /spec/replicas' })).default([]),
+  /** Fields owned by these field managers (an HPA's `kube-controller-manager`). */
+  managedFieldsManagers: z.array(z.string().min(1)).default([]),
+});
 
 export const RetrySchema = z.strictObject({
   limit: z.number().int().min(-1).default(5),
@@ -50,6 +103,8 @@ export const SyncPolicySchema = z.strictObject({
   automated: z.strictObject({ prune: z.boolean().default(false), selfHeal: z.boolean().default(false) }).optional(),
   interval: duration.default('3m'),
   retry: RetrySchema.prefault({}),
+  /** Kubernetes only: `CreateNamespace=true` creates the destination namespace. */
+  syncOptions: z.array(z.string().regex(/^[A-Za-z]+=(true|false)$/, { message: 'expected Name=true or Name=false' })).default([]),
 });
 
 export const ApplicationSchema = z.strictObject({
@@ -64,6 +119,7 @@ export const ApplicationSchema = z.strictObject({
     source: SourceSchema,
     destination: DestinationSchema,
     syncPolicy: SyncPolicySchema.prefault({}),
+    ignoreDifferences: z.array(IgnoreDifferenceSchema).default([]),
   }),
 });
 
@@ -71,3 +127,12 @@ export type Application = z.output<typeof ApplicationSchema>;
 export type Source = Application['spec']['source'];
 export type RepoCredentials = z.output<typeof RepoCredentialsSchema>;
 export type SyncPolicy = Application['spec']['syncPolicy'];
+export type HelmSource = z.output<typeof HelmSourceSchema>;
+export type KustomizeSource = z.output<typeof KustomizeSourceSchema>;
+export type KubernetesDestination = z.output<typeof KubernetesDestinationSchema>;
+export type IgnoreDifference = z.output<typeof IgnoreDifferenceSchema>;
+
+/** Whether `syncOptions` turns an option on (`CreateNamespace=true`). */
+export function hasSyncOption(policy: SyncPolicy, option: string): boolean {
+  return policy.syncOptions.includes(`${option}=true`);
+}

@@ -45,6 +45,12 @@ export interface LiveObject {
   key: ObjectKey;
   manifest: Manifest | undefined;
   status?: Record<string, unknown>;
+  /**
+   * What the live object would become if Git's manifest were applied now, when the provider can
+   * ask (a Kubernetes server-side dry-run apply). The diff then compares this with `manifest`, so
+   * server defaults and fields other managers own never count as drift.
+   */
+  expected?: Manifest;
 }
 
 export function keyOf(manifest: Manifest): ObjectKey {

@@ -21,6 +21,8 @@ export interface DriftSignal {
   key: ObjectKey;
   source: 'watch' | 'process-exit';
   detail: string;
+  /** Who made the change, when the environment records it (a Kubernetes field manager). */
+  changedBy?: string;
 }
 
 export interface DriftWatch {

@@ -4,3 +4,4 @@ export * from './sshd.ts';
 export * from './conformance.ts';
 export * from './app-fixture.ts';
 export * from './running-agent.ts';
+export * from './kube-tools.ts';
