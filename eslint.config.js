@@ -8,9 +8,10 @@ const allowedImports = {
   git: ['api'],
   render: ['api', 'engine'],
   host: ['api', 'engine'],
-  agent: ['api', 'engine', 'git', 'render', 'host'],
-  cli: ['api', 'engine', 'git', 'render', 'host', 'agent', 'testkit'],
-  testkit: ['api', 'engine', 'git', 'render', 'host', 'agent'],
+  kubernetes: ['api', 'engine'],
+  agent: ['api', 'engine', 'git', 'render', 'host', 'kubernetes'],
+  cli: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent', 'testkit'],
+  testkit: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent'],
 };
 const allPackages = Object.keys(allowedImports);
 

@@ -5,6 +5,8 @@ export interface ObjectMeta {
   namespace?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** Server-written metadata of live objects (resourceVersion, generation, managedFields…). */
+  [field: string]: unknown;
 }
 
 /** A resource document: Kubernetes-style, with `spec` for host kinds. */

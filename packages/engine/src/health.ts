@@ -1,6 +1,7 @@
-/** Health: a pure function per kind, and a worst-wins aggregate. */
+/** Health: a pure function per kind (host kinds here, Kubernetes kinds in kube-health.ts), and a worst-wins aggregate. */
 import type { Health, HealthStatus, LiveObject } from '@trueup/api';
 import { isPlainObject } from './compare.ts';
+import { kubeHealth } from './kube-health.ts';
 
 /** Argo CD's order, best first: the aggregate takes the worst. */
 const SEVERITY: Record<HealthStatus, number> = { Healthy: 0, Suspended: 1, Progressing: 2, Missing: 3, Degraded: 4, Unknown: 5 };
@@ -14,7 +15,8 @@ const HEALTH_BY_KIND: Record<string, HealthCheck> = {
 
 export function healthOf(live: LiveObject): Health {
   if (live.manifest === undefined) return { status: 'Missing', message: 'not found' };
-  const check = live.key.apiVersion.startsWith('host.trueup.dev/') ? HEALTH_BY_KIND[live.key.kind] : undefined;
+  if (!live.key.apiVersion.startsWith('host.trueup.dev/')) return kubeHealth(live.manifest, live.status);
+  const check = HEALTH_BY_KIND[live.key.kind];
   return check === undefined ? conditionsHealth(live.status) : check({ ...live, manifest: live.manifest });
 }
 

@@ -1,0 +1,234 @@
+/**
+ * The Kubernetes provider: observe from the shared mirror (a GET only for objects not labelled
+ * yet), a server-side dry-run apply to predict what Git would change, server-side apply under
+ * field manager `trueup`, careful prune, and drift from the watches.
+ */
+import { displayKey, isTrueupError, keyId, type ApplyRequest, type DesiredObject, type DriftSignal, type DriftWatch, type LiveObject, type Manifest, type ObjectKey, type Provider } from '@trueup/api';
+import type { ClusterSession } from './cluster-session.ts';
+import { resourcePath, type ResourceInfo } from './discovery.ts';
+import { isDrift } from './drift-filter.ts';
+import { KubeErrors } from './errors.ts';
+import { kubeStatusOf } from './kube-client.ts';
+import { lastManager } from './managers.ts';
+import { assertNamespaceOwned } from './namespace-guard.ts';
+import { prepareObjects } from './prepare.ts';
+import { loadInventory, saveInventory } from './inventory-object.ts';
+import { APPLICATION_LABEL } from './resource-watch.ts';
+import { mapLimit } from './map-limit.ts';
+
+export const FIELD_MANAGER = 'trueup';
+export const REPLACE_ANNOTATION = 'trueup.dev/replace';
+const APPLY_PATCH = 'application/apply-patch+yaml';
+const CONCURRENCY = 16;
+const KIND_WAIT_MS = 30_000;
+
+export interface KubernetesProviderOptions {
+  session: ClusterSession;
+  application: string;
+  /** Namespace for namespaced objects that name none (`destination.kubernetes.namespace`). */
+  namespace?: string | undefined;
+  /** `CreateNamespace=true`: create the destination namespace when it is missing. */
+  createNamespace?: boolean;
+}
+
+export interface KubernetesProvider extends Provider {
+  prepare(desired: readonly DesiredObject[]): Promise<DesiredObject[]>;
+  loadInventory(): Promise<ObjectKey[] | undefined>;
+  saveInventory(keys: readonly ObjectKey[]): Promise<void>;
+}
+
+/** A dry-run result, valid while neither Git's manifest nor the live object changed. */
+interface Prediction {
+  desired: Manifest;
+  resourceVersion: unknown;
+  expected: Manifest;
+}
+
+export function createKubernetesProvider(options: KubernetesProviderOptions): KubernetesProvider {
+  const { session, application } = options;
+  const namespace = options.namespace ?? 'default';
+  const predictions = new Map<string, Prediction>();
+  /** resourceVersions our own writes produced: their watch events are not drift. */
+  const ownVersions = new Set<string>();
+  const watches = new Set<() => void>();
+
+  async function resourceOf(key: ObjectKey, waitMs = 0): Promise<ResourceInfo> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const info = await session.discovery.resolve(key.apiVersion, key.kind);
+      if (info !== undefined) return info;
+      if (Date.now() >= deadline) throw KubeErrors.create('KUBE_KIND_UNKNOWN', `${displayKey(key)}: the cluster serves no kind ${key.kind} in ${key.apiVersion}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  async function read(info: ResourceInfo, key: ObjectKey): Promise<Manifest | undefined> {
+    const mirror = await session.mirror(info);
+    const cached = mirror.get(key.namespace, key.name);
+    if (cached !== undefined) return cached;
+    try {
+      const manifest = await session.client.request<Manifest>('GET', resourcePath(info, key.namespace, key.name));
+      return { ...manifest, apiVersion: info.apiVersion, kind: info.kind };
+    } catch (error) {
+      if (kubeStatusOf(error)?.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async function predict(info: ResourceInfo, desired: DesiredObject, live: Manifest): Promise<Manifest> {
+    const id = keyId(desired.key);
+    const known = predictions.get(id);
+    if (known !== undefined && known.desired === desired.manifest && known.resourceVersion === live.metadata['resourceVersion']) return known.expected;
+    const expected = await applyPatch(info, desired.manifest, true);
+    predictions.set(id, { desired: desired.manifest, resourceVersion: live.metadata['resourceVersion'], expected });
+    return expected;
+  }
+
+  async function applyPatch(info: ResourceInfo, manifest: Manifest, dryRun: boolean): Promise<Manifest> {
+    const result = await session.client.request<Manifest>('PATCH', resourcePath(info, manifest.metadata.namespace, manifest.metadata.name), {
+      query: { fieldManager: FIELD_MANAGER, force: 'true', ...(dryRun ? { dryRun: 'All' } : {}) },
+      body: manifest,
+      contentType: APPLY_PATCH,
+    });
+    return { ...result, apiVersion: info.apiVersion, kind: info.kind };
+  }
+
+  async function applyOnce(info: ResourceInfo, desired: DesiredObject): Promise<Manifest> {
+    try {
+      return await applyPatch(info, desired.manifest, false);
+    } catch (error) {
+      const status = kubeStatusOf(error);
+      if (status?.status === 404 && options.createNamespace === true && desired.key.namespace === namespace) {
+        await ensureNamespace();
+        return applyPatch(info, desired.manifest, false);
+      }
+      throw error;
+    }
+  }
+
+  async function ensureNamespace(): Promise<void> {
+    const info = await resourceOf({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
+    await session.client.request('PATCH', resourcePath(info, undefined, namespace), {
+      query: { fieldManager: FIELD_MANAGER },
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      contentType: APPLY_PATCH,
+    });
+  }
+
+  async function deleteObject(info: ResourceInfo, key: ObjectKey): Promise<void> {
+    try {
+      await session.client.request('DELETE', resourcePath(info, key.namespace, key.name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
+    } catch (error) {
+      if (kubeStatusOf(error)?.status !== 404) throw error;
+    }
+    (await session.mirror(info)).forget(key.namespace, key.name);
+    predictions.delete(keyId(key));
+  }
+
+  async function waitGone(info: ResourceInfo, key: ObjectKey): Promise<void> {
+    const deadline = Date.now() + KIND_WAIT_MS;
+    while (Date.now() < deadline) {
+      try {
+        await session.client.request('GET', resourcePath(info, key.namespace, key.name));
+      } catch (error) {
+        if (kubeStatusOf(error)?.status === 404) return;
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw KubeErrors.create('KUBE_CONFLICT', `${displayKey(key)}: still being deleted after ${KIND_WAIT_MS / 1000} s`);
+  }
+
+  function record(desired: DesiredObject, applied: Manifest, mirror: { remember(manifest: Manifest): void }): void {
+    const version = applied.metadata['resourceVersion'];
+    if (typeof version === 'string') ownVersions.add(version);
+    if (ownVersions.size > 10_000) ownVersions.delete(ownVersions.values().next().value ?? '');
+    if (applied.metadata.labels?.[APPLICATION_LABEL] !== undefined) mirror.remember(applied);
+    predictions.set(keyId(desired.key), { desired: desired.manifest, resourceVersion: version, expected: applied });
+  }
+
+  return {
+    async prepare(desired) {
+      return prepareObjects(desired, { discovery: session.discovery, application, namespace });
+    },
+
+    async observe(keys, desired) {
+      return mapLimit(keys, CONCURRENCY, async (key): Promise<LiveObject> => {
+        const info = await session.discovery.resolve(key.apiVersion, key.kind);
+        if (info === undefined) return { key, manifest: undefined };
+        const manifest = await read(info, key);
+        const wanted = desired.get(keyId(key));
+        if (manifest === undefined || wanted === undefined) return { key, manifest };
+        return { key, manifest, expected: await predict(info, wanted, manifest) };
+      });
+    },
+
+    async apply({ desired }: ApplyRequest) {
+      const info = await resourceOf(desired.key, KIND_WAIT_MS);
+      const mirror = await session.mirror(info);
+      try {
+        record(desired, await applyOnce(info, desired), mirror);
+      } catch (error) {
+        if (!isTrueupError(error, 'KUBE_IMMUTABLE_FIELD')) throw error;
+        if (desired.manifest.metadata.annotations?.[REPLACE_ANNOTATION] !== 'true') {
+          throw KubeErrors.create('KUBE_IMMUTABLE_FIELD', `${displayKey(desired.key)}: ${error.message.replace(/^PATCH \S+: /, '')}; the object must be recreated: annotate it ${REPLACE_ANNOTATION}: "true" to allow delete and recreate`, {}, { cause: error });
+        }
+        await deleteObject(info, desired.key);
+        await waitGone(info, desired.key);
+        record(desired, await applyOnce(info, desired), mirror);
+      }
+    },
+
+    async delete(live) {
+      if (live.manifest === undefined) return;
+      const info = await session.discovery.resolve(live.key.apiVersion, live.key.kind);
+      if (info === undefined) return;
+      if (live.key.kind === 'Namespace' && live.key.apiVersion === 'v1') await assertNamespaceOwned(session, live.key.name, application);
+      await deleteObject(info, live.key);
+    },
+
+    watch(onDrift: (signal: DriftSignal) => void): DriftWatch {
+      let watched = new Set<string>();
+      const stop = session.onChange(({ info, before, after }) => {
+        const manifest = after ?? before;
+        if (manifest === undefined) return;
+        const key: ObjectKey = { apiVersion: info.apiVersion, kind: info.kind, name: manifest.metadata.name, ...(info.namespaced ? { namespace: manifest.metadata.namespace ?? '' } : {}) };
+        if (!watched.has(keyId(key))) return;
+        const version = after?.metadata['resourceVersion'];
+        if (typeof version === 'string' && ownVersions.has(version)) return;
+        if (!isDrift(before, after)) return;
+        const by = after === undefined ? undefined : lastManager(before, after);
+        const detail = after === undefined ? 'deleted' : `changed${by === undefined ? '' : ` by ${by.manager}`}`;
+        onDrift({ key, source: 'watch', detail, ...(by === undefined ? {} : { changedBy: by.manager }) });
+      });
+      watches.add(stop);
+      return {
+        update(objects) {
+          watched = new Set(objects.map((object) => keyId(object.key)));
+          const kinds = new Map(objects.map((object) => [`${object.key.apiVersion}/${object.key.kind}`, object.key]));
+          for (const key of kinds.values()) {
+            void session.discovery.resolve(key.apiVersion, key.kind).then((info) => (info === undefined ? undefined : session.mirror(info))).catch(() => undefined);
+          }
+        },
+        async close() {
+          stop();
+          watches.delete(stop);
+        },
+      };
+    },
+
+    async loadInventory() {
+      return loadInventory(session, application, namespace);
+    },
+
+    async saveInventory(keys) {
+      await saveInventory(session, application, namespace, keys);
+    },
+
+    async close() {
+      for (const stop of watches) stop();
+      watches.clear();
+      session.release();
+    },
+  };
+}
