@@ -1,18 +1,16 @@
 /** The pull agent: one reconcile loop per application, drift watches, state, and a loopback API. */
-import { mkdirSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
-import { createHostProvider } from '@trueup/host';
 import { AppRuntime } from './app-runtime.ts';
-import { AgentErrors } from './errors.ts';
 import type { AgentEvent, AgentListener } from './events.ts';
 import { loadApplications, type LoadedApplication } from './load-applications.ts';
 import { Metrics } from './metrics.ts';
 import { PassScheduler } from './scheduler.ts';
 import { createAgentServer, listen } from './server.ts';
 import { StateStore } from './state-store.ts';
+import { createTarget } from './targets.ts';
 
 export interface AgentOptions {
   stateDir: string;
@@ -81,14 +79,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 }
 
 export function createApp(loaded: LoadedApplication, stateDir: string, git: GitCache, store: StateStore, emit: AgentListener) {
-  const name = loaded.application.metadata.name;
-  const host = loaded.application.spec.destination.host;
-  if (host === undefined) throw AgentErrors.create('AGENT_DESTINATION_UNSUPPORTED', `Application "${name}": only host destinations are supported`, { file: loaded.file, field: 'spec.destination' });
-  const root = host.root;
-  mkdirSync(root, { recursive: true, mode: 0o755 }); // a new host's root, as `CreateNamespace=true` would
-  const provider = createHostProvider({ root, stateDir: join(stateDir, 'apps', name), application: name });
-  const runtime = new AppRuntime({ loaded, provider, git, store, emit });
-  return { runtime, provider, scheduler: new PassScheduler(runtime, loaded) };
+  const target = createTarget(loaded, stateDir, store);
+  const runtime = new AppRuntime({ loaded, target, git, store, emit });
+  return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded) };
 }
 
 function record(metrics: Metrics, event: AgentEvent): void {

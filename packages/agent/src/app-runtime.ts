@@ -3,15 +3,15 @@
  * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
  * of one application never overlap.
  */
-import { isTrueupError, keyId, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Provider, type PassTrigger } from '@trueup/api';
-import { diffObject, fightingIds, keysToObserve, nextInventory, planPass, recordHeal, summarize, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
+import { isTrueupError, keyId, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type ObjectKey, type PassTrigger } from '@trueup/api';
+import { diffObject, fightingIds, keysToObserve, nextInventory, planPass, recordHeal, splitHooks, suggestIgnore, summarize, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
-import { renderHostManifests } from '@trueup/render';
 import { applyPlan } from './apply-plan.ts';
 import { AgentErrors } from './errors.ts';
 import type { AgentEventBody, AgentListener } from './events.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import type { StateStore } from './state-store.ts';
+import type { Target } from './targets.ts';
 
 export type PassMode = 'apply' | 'detect';
 
@@ -24,7 +24,7 @@ interface PendingHeal {
 
 export interface RuntimeDeps {
   loaded: LoadedApplication;
-  provider: Provider;
+  target: Target;
   git: GitCache;
   store: StateStore;
   emit: AgentListener;
@@ -37,7 +37,10 @@ export class AppRuntime {
   readonly #deps: RuntimeDeps;
   readonly #now: () => number;
   #desired: DesiredObject[] = [];
+  /** The desired objects that are resources: hooks run during a sync, they are not kept in sync. */
+  #resources: DesiredObject[] = [];
   #desiredById = new Map<string, DesiredObject>();
+  readonly #diffOptions: DiffOptions;
   #live: LiveObject[] = [];
   #diffs = new Map<string, ObjectDiff>();
   #revision = '';
@@ -50,6 +53,8 @@ export class AppRuntime {
   #queue: Promise<unknown> = Promise.resolve();
   #passes = 0;
   #healing = new Map<string, PendingHeal>();
+  /** The last drift of each object: its fields and who made it, for the Fighting hint. */
+  #lastDrift = new Map<string, { fields: string[]; changedBy: string | undefined }>();
   #watch;
 
   constructor(deps: RuntimeDeps) {
@@ -58,7 +63,8 @@ export class AppRuntime {
     this.name = deps.loaded.application.metadata.name;
     this.#status = deps.store.status(this.name);
     this.#appliedRevision = this.#status?.appliedRevision ?? '';
-    this.#watch = deps.provider.watch((signal) => this.#onDrift(signal));
+    this.#diffOptions = { ignoreDifferences: deps.loaded.application.spec.ignoreDifferences };
+    this.#watch = deps.target.provider.watch((signal) => this.#onDrift(signal));
   }
 
   get status(): ApplicationStatus | undefined {
@@ -82,9 +88,9 @@ export class AppRuntime {
     return this.#exclusive(async () => {
       if (this.#status === undefined || this.#renderedRevision === '') return this.#status;
       const before = this.#status.health.status;
-      const inventory = this.#deps.store.inventory(this.name);
-      this.#setLive(await this.#deps.provider.observe(keysToObserve(this.#desired.map((d) => d.key), inventory), this.#desiredById));
-      this.#diffs = planPass({ desired: this.#desired, live: this.#live }).diffs;
+      const inventory = await this.#deps.target.loadInventory();
+      this.#setLive(await this.#deps.target.provider.observe(this.#keysToObserve(inventory), this.#desiredById));
+      this.#diffs = this.#plan().diffs;
       const status = this.#summarize();
       this.#deps.store.saveStatus(status);
       if (status.health.status !== before) this.#emit({ type: 'health-changed', application: this.name, status });
@@ -107,7 +113,7 @@ export class AppRuntime {
       const artifact = await this.#deps.git.sync(source, { baseDir: loaded.baseDir, lastRevision: this.#renderedRevision });
       this.#revision = artifact.revision;
       if (artifact.revision !== this.#renderedRevision) {
-        this.#setDesired(await renderHostManifests({ checkoutDir: artifact.dir, path: source.path }));
+        this.#setDesired(await this.#deps.target.render(artifact.dir));
         this.#renderedRevision = artifact.revision;
       }
       return await this.#converge(trigger, mode, startedAt);
@@ -118,23 +124,29 @@ export class AppRuntime {
 
   /** Observe, plan, apply and prune against the rendered desired state. */
   async #converge(trigger: PassTrigger, mode: PassMode, startedAt: number): Promise<ApplicationStatus> {
-    const { loaded, provider, store } = this.#deps;
+    const { loaded, target } = this.#deps;
+    const { provider } = target;
     const { syncPolicy } = loaded.application.spec;
-    const inventory = store.inventory(this.name);
-    this.#setLive(await provider.observe(keysToObserve(this.#desired.map((d) => d.key), inventory), this.#desiredById));
-    const plan = planPass({ desired: this.#desired, live: this.#live });
+    const inventory = await target.loadInventory();
+    this.#setLive(await provider.observe(this.#keysToObserve(inventory), this.#desiredById));
+    const plan = this.#plan();
     this.#diffs = plan.diffs;
-    const emptyRender = this.#desired.length === 0 && inventory.length > 0;
+    const [problem] = plan.problems;
+    if (problem !== undefined) {
+      const error = { code: 'API_FIELD_INVALID', message: problem.message, retryable: false, file: problem.file, line: problem.line, field: problem.field };
+      return this.#finish({ trigger, startedAt, changes: [], error });
+    }
+    const emptyRender = this.#resources.length === 0 && inventory.length > 0;
     const prune = mode === 'apply' && syncPolicy.automated?.prune === true && !emptyRender;
     const pruneSkipped = plan.prune.length === 0 || prune ? undefined : emptyRender ? AgentErrors.AGENT_RENDER_EMPTY.message : `${plan.prune.length} resource(s) to prune; automated prune is off`;
     if (mode === 'detect') return this.#finish({ trigger, startedAt, changes: [], detectOnly: true, pruneSkipped });
     const outcome = await applyPlan(provider, plan, { prune });
-    const pruned = outcome.changes.filter((c) => c.action === 'delete' && c.error === undefined).map((c) => c.key);
-    store.saveInventory(this.name, nextInventory(inventory, this.#desired.map((d) => d.key), pruned));
+    const pruned = outcome.changes.filter((c) => c.action === 'delete' && c.error === undefined && !this.#isHook(c.key)).map((c) => c.key);
+    const next = nextInventory(inventory, this.#resources.map((d) => d.key), pruned);
+    if (outcome.changes.length > 0 || !sameKeys(next, inventory)) await target.saveInventory(next);
     if (outcome.changes.length > 0) {
-      const keys = keysToObserve(this.#desired.map((d) => d.key), nextInventory(inventory, [], pruned));
-      this.#setLive(await provider.observe(keys, this.#desiredById));
-      this.#diffs = planPass({ desired: this.#desired, live: this.#live }).diffs;
+      this.#setLive(await provider.observe(this.#keysToObserve(nextInventory(inventory, [], pruned)), this.#desiredById));
+      this.#diffs = this.#plan().diffs;
     }
     const [failure] = outcome.failures;
     const error = failure === undefined ? undefined : {
@@ -176,6 +188,7 @@ export class AppRuntime {
   #summarize(pruneSkipped?: string): ApplicationStatus {
     const { application } = this.#deps.loaded;
     const now = this.#now();
+    const fighting = fightingIds(this.#fights, now).map((id) => this.#desiredById.get(id)).filter((d) => d !== undefined);
     this.#status = summarize({
       name: this.name,
       source: { repoURL: stripCredentials(application.spec.source.repoURL), ref: application.spec.source.ref, path: application.spec.source.path },
@@ -184,7 +197,9 @@ export class AppRuntime {
       desired: this.#desired,
       live: this.#live,
       diffs: this.#diffs,
-      fighting: fightingIds(this.#fights, now).map((id) => this.#desiredById.get(id)).filter((d) => d !== undefined).map((d) => `${d.key.kind}/${d.key.name}`),
+      fighting: fighting.map((d) => `${d.key.kind}/${d.key.name}`),
+      fightingHints: fighting.map((d) => this.#ignoreHint(d)),
+      diffOptions: this.#diffOptions,
       ...(this.#error === undefined ? {} : { error: this.#error }),
       ...(pruneSkipped === undefined ? {} : { pruneSkipped }),
       previous: this.#status?.conditions ?? [],
@@ -195,8 +210,30 @@ export class AppRuntime {
 
   #setDesired(desired: DesiredObject[]): void {
     this.#desired = desired;
+    this.#resources = splitHooks(desired).resources;
     this.#desiredById = new Map(desired.map((d) => [keyId(d.key), d]));
-    this.#watch.update(desired);
+    this.#watch.update(this.#resources);
+  }
+
+  #plan(): ReturnType<typeof planPass> {
+    return planPass({ desired: this.#desired, live: this.#live, options: this.#diffOptions });
+  }
+
+  /** The ignoreDifferences entry that would end a fight over this object. */
+  #ignoreHint(desired: DesiredObject): string {
+    const drift = this.#lastDrift.get(keyId(desired.key));
+    if (drift === undefined) return '';
+    const live = this.#live.find((l) => keyId(l.key) === keyId(desired.key));
+    return suggestIgnore(desired.key, drift.fields, drift.changedBy, live?.manifest);
+  }
+
+  #keysToObserve(inventory: readonly ObjectKey[]): ObjectKey[] {
+    return keysToObserve(this.#resources.map((d) => d.key), inventory);
+  }
+
+  #isHook(key: ObjectKey): boolean {
+    const id = keyId(key);
+    return this.#desiredById.has(id) && !this.#resources.some((r) => keyId(r.key) === id);
   }
 
   #setLive(live: LiveObject[]): void {
@@ -216,11 +253,11 @@ export class AppRuntime {
     this.#healing.delete(id);
     const desired = this.#desiredById.get(id);
     if (pending === undefined || desired === undefined) return;
-    const { provider, store, loaded } = this.#deps;
+    const { target: { provider }, store, loaded } = this.#deps;
     const [live] = await provider.observe([desired.key], this.#desiredById);
     if (live === undefined) return;
     this.#replaceLive(id, live);
-    const diff = diffObject(desired, live);
+    const diff = diffObject(desired, live, this.#diffOptions);
     this.#diffs.set(id, diff);
     if (diff.action === 'unchanged' || diff.action === 'delete') {
       store.saveStatus(this.#summarize());
@@ -252,7 +289,7 @@ export class AppRuntime {
     const [after] = await provider.observe([desired.key], this.#desiredById);
     if (after !== undefined) {
       this.#replaceLive(id, after);
-      this.#diffs.set(id, diffObject(desired, after));
+      this.#diffs.set(id, diffObject(desired, after, this.#diffOptions));
     }
     store.markHealed(driftId, new Date(this.#now()).toISOString());
     this.#emit({ type: 'drift-healed', application: this.name, key: desired.key, durationMs: this.#now() - pending.at });
@@ -262,8 +299,10 @@ export class AppRuntime {
   #recordDrift(desired: DesiredObject, pending: PendingHeal, diff: ObjectDiff): number {
     const fields = diff.action === 'update' ? diff.fields : ['(absent)'];
     const detectedAt = new Date(pending.at).toISOString();
-    const id = this.#deps.store.recordDrift({ application: this.name, key: desired.key, source: pending.signal.source, fields, detectedAt });
-    this.#emit({ type: 'drift-detected', application: this.name, key: desired.key, source: pending.signal.source, fields });
+    const { changedBy } = pending.signal;
+    this.#lastDrift.set(keyId(desired.key), { fields, changedBy });
+    const id = this.#deps.store.recordDrift({ application: this.name, key: desired.key, source: pending.signal.source, fields, detectedAt, ...(changedBy === undefined ? {} : { changedBy }) });
+    this.#emit({ type: 'drift-detected', application: this.name, key: desired.key, source: pending.signal.source, fields, ...(changedBy === undefined ? {} : { changedBy }) });
     return id;
   }
 
@@ -282,6 +321,12 @@ export class AppRuntime {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function sameKeys(a: readonly ObjectKey[], b: readonly ObjectKey[]): boolean {
+  if (a.length !== b.length) return false;
+  const ids = new Set(a.map(keyId));
+  return b.every((key) => ids.has(keyId(key)));
 }
 
 function toPassError(error: unknown): PassError {

@@ -5,7 +5,7 @@ export type AgentEventBody =
   | { type: 'pass-started'; application: string; trigger: PassTrigger }
   | { type: 'pass-finished'; application: string; status: ApplicationStatus; changed: number; durationMs: number }
   | { type: 'health-changed'; application: string; status: ApplicationStatus }
-  | { type: 'drift-detected'; application: string; key: ObjectKey; source: DriftSignal['source']; fields: string[] }
+  | { type: 'drift-detected'; application: string; key: ObjectKey; source: DriftSignal['source']; fields: string[]; changedBy?: string }
   | { type: 'drift-healed'; application: string; key: ObjectKey; durationMs: number }
   | { type: 'heal-deferred'; application: string; key: ObjectKey; delayMs: number }
   | { type: 'error'; application: string; message: string };

@@ -1,7 +1,7 @@
 /** Reads Application files (or folders of them) given to the agent or the CLI. */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ApplicationSchema, parseYamlDocuments, validateDocument, type Application } from '@trueup/api';
+import { ApplicationSchema, fromArgoApplication, isArgoApplication, parseYamlDocuments, validateDocument, type Application } from '@trueup/api';
 import { AgentErrors } from './errors.ts';
 
 export interface LoadedApplication {
@@ -36,5 +36,5 @@ async function expand(path: string): Promise<string[]> {
 async function loadFile(file: string): Promise<LoadedApplication[]> {
   const docs = parseYamlDocuments(await readFile(file, 'utf8'), file);
   const baseDir = dirname(resolve(file));
-  return docs.map((doc) => ({ application: validateDocument(ApplicationSchema, doc, file), file, baseDir }));
+  return docs.map((doc) => ({ application: isArgoApplication(doc.value) ? fromArgoApplication(doc, file) : validateDocument(ApplicationSchema, doc, file), file, baseDir }));
 }

@@ -104,7 +104,7 @@ export const SyncPolicySchema = z.strictObject({
   interval: duration.default('3m'),
   retry: RetrySchema.prefault({}),
   /** Kubernetes only: `CreateNamespace=true` creates the destination namespace. */
-  syncOptions: z.array(z.string().regex(/^[A-Za-z]+=(true|false)$/, { message: 'expected Name=true or Name=false' })).default([]),
+  syncOptions: z.array(z.string().regex(/^[A-Za-z]+=\S+$/, { message: 'expected Name=value, such as CreateNamespace=true' })).default([]),
 });
 
 export const ApplicationSchema = z.strictObject({

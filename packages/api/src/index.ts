@@ -4,6 +4,7 @@ export * from './yaml.ts';
 export * from './validate.ts';
 export * from './object.ts';
 export * from './application.ts';
+export * from './argo-application.ts';
 export * from './host-kinds.ts';
 export * from './status.ts';
 export * from './provider.ts';

@@ -2,7 +2,7 @@
 import { displayKey, keyId, type ApplicationStatus, type Condition, type DesiredObject, type LiveObject, type ResourceStatus, type SyncStatus } from '@trueup/api';
 import { mergeConditions, Reasons, type ConditionInput } from './conditions.ts';
 import { healthOf, worstHealth } from './health.ts';
-import { patchOf, type ObjectDiff } from './object-diff.ts';
+import { patchOf, type DiffOptions, type ObjectDiff } from './object-diff.ts';
 
 export interface PassError {
   code: string;
@@ -24,6 +24,10 @@ export interface SummaryInput {
   diffs: ReadonlyMap<string, ObjectDiff>;
   /** Keys (by id) whose drift keeps coming back. */
   fighting?: readonly string[];
+  /** `ignoreDifferences` entries (YAML) that would end the fights, when known. */
+  fightingHints?: readonly string[];
+  /** The Application's ignore rules, so patches leave out what they ignore. */
+  diffOptions?: DiffOptions;
   /** Why the pass could not finish; the resources then are the last good ones. */
   error?: PassError;
   /** Objects kept because pruning was not allowed or not safe. */
@@ -52,14 +56,14 @@ export function summarize(input: SummaryInput): ApplicationStatus {
   };
 }
 
-function resourceStatuses({ desired, live, diffs }: SummaryInput): ResourceStatus[] {
+function resourceStatuses({ desired, live, diffs, diffOptions }: SummaryInput): ResourceStatus[] {
   const desiredById = new Map(desired.map((object) => [keyId(object.key), object]));
   return live.map((observed) => {
     const id = keyId(observed.key);
     const diff = diffs.get(id) ?? { action: 'unchanged' };
     const wanted = desiredById.get(id);
     const status: ResourceStatus = { ...observed.key, sync: diff.action === 'unchanged' ? 'Synced' : 'OutOfSync', health: healthOf(observed) };
-    if (diff.action !== 'unchanged') status.diff = patchOf(wanted, observed);
+    if (diff.action !== 'unchanged') status.diff = patchOf(wanted, observed, diffOptions);
     if (wanted !== undefined) status.origin = wanted.origin;
     return status;
   });
@@ -94,7 +98,7 @@ function conditionsFor(input: SummaryInput, sync: SyncStatus, health: string, re
   }
   const fighting = input.fighting ?? [];
   if (fighting.length > 0) {
-    conditions.push({ type: 'Fighting', status: 'True', reason: Reasons.Fighting, message: `something keeps changing ${fighting.join(', ')} back; self-heal is backing off` });
+    conditions.push({ type: 'Fighting', status: 'True', reason: Reasons.Fighting, message: `something keeps changing ${fighting.join(', ')} back; self-heal is backing off${fightingHint(input.fightingHints)}` });
   }
   return conditions;
 }
@@ -106,4 +110,9 @@ function location(error: PassError): string {
 
 function withoutRetryable({ retryable: _retryable, ...rest }: PassError): NonNullable<ApplicationStatus['error']> {
   return rest;
+}
+
+function fightingHint(hints: readonly string[] | undefined): string {
+  const known = (hints ?? []).filter((hint) => hint !== '');
+  return known.length === 0 ? '' : `. If that change is wanted, let it stay by adding to spec:\n${known.join('')}`;
 }

@@ -4,19 +4,19 @@
  * field manager `trueup`, careful prune, and drift from the watches.
  */
 import { displayKey, isTrueupError, keyId, type ApplyRequest, type DesiredObject, type DriftSignal, type DriftWatch, type LiveObject, type Manifest, type ObjectKey, type Provider } from '@trueup/api';
+import { changedBy, TRUEUP_FIELD_MANAGER } from '@trueup/engine';
 import type { ClusterSession } from './cluster-session.ts';
 import { resourcePath, type ResourceInfo } from './discovery.ts';
 import { isDrift } from './drift-filter.ts';
 import { KubeErrors } from './errors.ts';
 import { kubeStatusOf } from './kube-client.ts';
-import { lastManager } from './managers.ts';
 import { assertNamespaceOwned } from './namespace-guard.ts';
 import { prepareObjects } from './prepare.ts';
 import { loadInventory, saveInventory } from './inventory-object.ts';
 import { APPLICATION_LABEL } from './resource-watch.ts';
 import { mapLimit } from './map-limit.ts';
 
-export const FIELD_MANAGER = 'trueup';
+export const FIELD_MANAGER = TRUEUP_FIELD_MANAGER;
 export const REPLACE_ANNOTATION = 'trueup.dev/replace';
 const APPLY_PATCH = 'application/apply-patch+yaml';
 const CONCURRENCY = 16;
@@ -197,8 +197,8 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
         const version = after?.metadata['resourceVersion'];
         if (typeof version === 'string' && ownVersions.has(version)) return;
         if (!isDrift(before, after)) return;
-        const by = after === undefined ? undefined : lastManager(before, after);
-        const detail = after === undefined ? 'deleted' : `changed${by === undefined ? '' : ` by ${by.manager}`}`;
+        const by = after === undefined ? undefined : changedBy(before, after);
+        const detail = after === undefined ? 'deleted' : `changed${by === undefined ? '' : ` by ${by.manager}${by.fields.length === 0 ? '' : `: ${by.fields.slice(0, 5).join(', ')}`}`}`;
         onDrift({ key, source: 'watch', detail, ...(by === undefined ? {} : { changedBy: by.manager }) });
       });
       watches.add(stop);

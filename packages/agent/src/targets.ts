@@ -1,0 +1,68 @@
+/**
+ * Where an application deploys to, as the reconcile pass needs it: a provider, how to render
+ * Git for it, and where its inventory lives. A host keeps its inventory in the agent's state; a
+ * cluster keeps it in the cluster too, so a lost state directory never orphans or mis-prunes.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { hasSyncOption, type DesiredObject, type ObjectKey, type Provider } from '@trueup/api';
+import { createHostProvider } from '@trueup/host';
+import { createKubernetesProvider, openCluster, type KubernetesProvider } from '@trueup/kubernetes';
+import { renderHostManifests, renderKubernetesManifests } from '@trueup/render';
+import { AgentErrors } from './errors.ts';
+import type { LoadedApplication } from './load-applications.ts';
+import type { StateStore } from './state-store.ts';
+
+export interface Target {
+  provider: Provider;
+  /** Desired objects for a checkout, completed for this target (namespaces, ownership labels). */
+  render(checkoutDir: string, signal?: AbortSignal): Promise<DesiredObject[]>;
+  loadInventory(): Promise<ObjectKey[]>;
+  saveInventory(keys: readonly ObjectKey[]): Promise<void>;
+}
+
+export function createTarget(loaded: LoadedApplication, stateDir: string, store: StateStore): Target {
+  const { application } = loaded;
+  const name = application.metadata.name;
+  const { host, kubernetes } = application.spec.destination;
+  const { source } = application.spec;
+  if (host !== undefined) {
+    mkdirSync(host.root, { recursive: true, mode: 0o755 }); // a new host's root, as `CreateNamespace=true` would
+    return {
+      provider: createHostProvider({ root: host.root, stateDir: join(stateDir, 'apps', name), application: name }),
+      render: (checkoutDir) => renderHostManifests({ checkoutDir, path: source.path }),
+      loadInventory: () => Promise.resolve(store.inventory(name)),
+      saveInventory: (keys) => Promise.resolve(store.saveInventory(name, [...keys])),
+    };
+  }
+  if (kubernetes === undefined) throw AgentErrors.create('AGENT_DESTINATION_UNSUPPORTED', `Application "${name}" has no destination`, { file: loaded.file, field: 'spec.destination' });
+  const session = openCluster({ kubeconfig: kubernetes.kubeconfig, context: kubernetes.context, baseDir: loaded.baseDir });
+  const provider: KubernetesProvider = createKubernetesProvider({
+    session,
+    application: name,
+    namespace: kubernetes.namespace,
+    createNamespace: hasSyncOption(application.spec.syncPolicy, 'CreateNamespace'),
+  });
+  return {
+    provider,
+    async render(checkoutDir, signal) {
+      const { objects } = await renderKubernetesManifests({
+        checkoutDir,
+        path: source.path,
+        application: name,
+        ...(kubernetes.namespace === undefined ? {} : { namespace: kubernetes.namespace }),
+        ...(source.helm === undefined ? {} : { helm: source.helm }),
+        ...(source.kustomize === undefined ? {} : { kustomize: source.kustomize }),
+        ...(signal === undefined ? {} : { signal }),
+      });
+      return provider.prepare(objects);
+    },
+    async loadInventory() {
+      return (await provider.loadInventory()) ?? store.inventory(name);
+    },
+    async saveInventory(keys) {
+      store.saveInventory(name, [...keys]);
+      await provider.saveInventory(keys);
+    },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Argo CD's `Application` (`argoproj.io/v1alpha1`), read as-is and turned into ours, so existing
+ * repositories run unchanged. Fields with no effect on what is deployed (project, info,
+ * revisionHistoryLimit, finalizers) are accepted and ignored; fields we cannot honour (a chart
+ * from a Helm repository, several sources, jq path expressions) are errors that say so.
+ * The destination is the cluster the agent runs in: an agent holds only its own credentials.
+ */
+import { z } from 'zod';
+import { APPLICATION_API_VERSION, type Application, ApplicationSchema } from './application.ts';
+import { fieldError, validateDocument } from './validate.ts';
+import type { ParsedDocument } from './yaml.ts';
+
+export const ARGO_API_VERSION = 'argoproj.io/v1alpha1';
+
+const ArgoHelmSchema = z.looseObject({
+  releaseName: z.string().optional(),
+  valueFiles: z.array(z.string()).optional(),
+  values: z.string().optional(),
+  valuesObject: z.record(z.string(), z.unknown()).optional(),
+  parameters: z.array(z.looseObject({ name: z.string(), value: z.string().optional(), forceString: z.boolean().optional() })).optional(),
+});
+
+const ArgoKustomizeSchema = z.looseObject({
+  namePrefix: z.string().optional(),
+  nameSuffix: z.string().optional(),
+  images: z.array(z.string()).optional(),
+  commonLabels: z.record(z.string(), z.string()).optional(),
+  commonAnnotations: z.record(z.string(), z.string()).optional(),
+});
+
+const ArgoApplicationSchema = z.looseObject({
+  apiVersion: z.literal(ARGO_API_VERSION),
+  kind: z.literal('Application'),
+  metadata: z.looseObject({ name: z.string(), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }),
+  spec: z.looseObject({
+    source: z.looseObject({
+      repoURL: z.string(),
+      targetRevision: z.string().optional(),
+      path: z.string().optional(),
+      chart: z.undefined({ message: 'a chart from a Helm repository is not supported; keep the chart in Git and set path' }).optional(),
+      helm: ArgoHelmSchema.optional(),
+      kustomize: ArgoKustomizeSchema.optional(),
+    }),
+    sources: z.undefined({ message: 'several sources are not supported; use one source' }).optional(),
+    destination: z.looseObject({ server: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() }),
+    syncPolicy: z.looseObject({
+      automated: z.looseObject({ prune: z.boolean().optional(), selfHeal: z.boolean().optional(), enabled: z.boolean().optional() }).optional(),
+      syncOptions: z.array(z.string()).optional(),
+      retry: z.looseObject({
+        limit: z.number().int().optional(),
+        backoff: z.looseObject({ duration: z.string().optional(), factor: z.number().optional(), maxDuration: z.string().optional() }).optional(),
+      }).optional(),
+    }).optional(),
+    ignoreDifferences: z.array(z.looseObject({
+      group: z.string().optional(),
+      kind: z.string(),
+      name: z.string().optional(),
+      namespace: z.string().optional(),
+      jsonPointers: z.array(z.string()).optional(),
+      managedFieldsManagers: z.array(z.string()).optional(),
+      jqPathExpressions: z.undefined({ message: 'jq path expressions are not supported; use jsonPointers or managedFieldsManagers' }).optional(),
+    })).optional(),
+  }),
+});
+
+export function isArgoApplication(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as { apiVersion?: unknown }).apiVersion === ARGO_API_VERSION && (value as { kind?: unknown }).kind === 'Application';
+}
+
+/** Our Application for an Argo CD one; errors name the Argo field, file and line. */
+export function fromArgoApplication(doc: ParsedDocument, file: string): Application {
+  const argo = validateDocument(ArgoApplicationSchema, doc, file);
+  const { source, destination, syncPolicy, ignoreDifferences } = argo.spec;
+  const automated = syncPolicy?.automated;
+  const converted = {
+    apiVersion: APPLICATION_API_VERSION,
+    kind: 'Application',
+    metadata: { name: argo.metadata.name, ...pick(argo.metadata, ['labels', 'annotations']) },
+    spec: {
+      source: {
+        repoURL: withScheme(source.repoURL),
+        ref: source.targetRevision === undefined || source.targetRevision === '' ? 'HEAD' : source.targetRevision,
+        path: source.path ?? '.',
+        ...(source.helm === undefined ? {} : { helm: pick(source.helm, ['releaseName', 'valueFiles', 'values', 'valuesObject', 'parameters']) }),
+        ...(source.kustomize === undefined ? {} : { kustomize: pick(source.kustomize, ['namePrefix', 'nameSuffix', 'images', 'commonLabels', 'commonAnnotations']) }),
+      },
+      destination: { kubernetes: destination.namespace === undefined || destination.namespace === '' ? {} : { namespace: destination.namespace } },
+      syncPolicy: {
+        ...(automated === undefined || automated.enabled === false ? {} : { automated: pick(automated, ['prune', 'selfHeal']) }),
+        ...(syncPolicy?.syncOptions === undefined ? {} : { syncOptions: syncPolicy.syncOptions }),
+        ...(syncPolicy?.retry === undefined ? {} : { retry: { ...pick(syncPolicy.retry, ['limit']), ...(syncPolicy.retry.backoff === undefined ? {} : { backoff: pick(syncPolicy.retry.backoff, ['duration', 'factor', 'maxDuration']) }) } }),
+      },
+      ignoreDifferences: (ignoreDifferences ?? []).map((rule) => pick(rule, ['group', 'kind', 'name', 'namespace', 'jsonPointers', 'managedFieldsManagers'])),
+    },
+  };
+  const result = ApplicationSchema.safeParse(converted);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw fieldError(doc, file, (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol'), issue?.message ?? 'invalid Application');
+}
+
+/** Argo CD accepts scp-like Git addresses (`git@host:org/repo.git`); ours are URLs. */
+function withScheme(repoURL: string): string {
+  const scp = /^([^@/:]+)@([^:/]+):(?!\/)(.+)$/.exec(repoURL);
+  return scp === null ? repoURL : `ssh://${scp[1]}@${scp[2]}/${scp[3]}`;
+}
+
+function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (value[key] !== undefined) picked[key] = value[key];
+  return picked;
+}
