@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real components the test suite starts: git (smart HTTP via git http-backend) and
 # OpenSSH's sshd. Debian packages, installed only when missing; needs root (or sudo) when it installs.
+# Then builds the Kubernetes test environment's binaries with Go (cached; seconds once built).
 set -euo pipefail
 
 need=()
@@ -17,3 +18,12 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 mkdir -p /run/sshd 2>/dev/null || true
+
+# The Kubernetes test environment's binaries (kube-apiserver, etcd, kwok, …), built from Go modules
+# into a cache outside the repository; a cached build answers in seconds. Prints the bin folder.
+# Without Go the Kubernetes tests are skipped (and fail under CI=true).
+if command -v go >/dev/null 2>&1; then
+  bash "$(dirname "$0")/../tools/kube-testenv/build.sh"
+else
+  echo "Go is not installed: not building the Kubernetes test tools (tools/kube-testenv/build.sh)" >&2
+fi

@@ -5,6 +5,7 @@
  */
 import type { Manifest } from '@trueup/api';
 import { Discovery, type ResourceInfo } from './discovery.ts';
+import { KubeErrors } from './errors.ts';
 import { KubeClient } from './kube-client.ts';
 import { loadClusterCredentials, type ClusterCredentials, type KubeconfigSelection } from './kubeconfig.ts';
 import { ResourceWatch, type ObjectChange } from './resource-watch.ts';
@@ -18,6 +19,7 @@ export class ClusterSession {
   readonly #watches = new Map<string, ResourceWatch>();
   readonly #listeners = new Set<ChangeListener>();
   #users = 0;
+  #closed = false;
 
   constructor(credentials: ClusterCredentials) {
     this.id = credentials.id;
@@ -27,6 +29,7 @@ export class ClusterSession {
 
   /** The mirror of managed objects of this resource, listed once and watched from then on. */
   async mirror(info: ResourceInfo): Promise<ResourceWatch> {
+    if (this.#closed) throw KubeErrors.create('KUBE_UNREACHABLE', `the connection to ${this.client.server} is closed`);
     const id = `${info.apiVersion}/${info.resource}`;
     let watch = this.#watches.get(id);
     if (watch === undefined) {
@@ -63,6 +66,7 @@ export class ClusterSession {
   /** Drops one user; the last one closes watches and connections. */
   release(): void {
     if (--this.#users > 0) return;
+    this.#closed = true;
     for (const watch of this.#watches.values()) watch.close();
     this.#watches.clear();
     this.client.close();

@@ -11,7 +11,7 @@ export const KubeErrors = defineErrors({
   /** 403: RBAC denies the request. */
   KUBE_FORBIDDEN: { message: 'forbidden by the Kubernetes API server', retryable: false, httpStatus: 403 },
   /** The API server serves no such apiVersion and kind. */
-  KUBE_KIND_UNKNOWN: { message: 'the cluster serves no such kind', retryable: true, httpStatus: 400 },
+  KUBE_KIND_UNKNOWN: { message: 'the cluster serves no such kind', retryable: false, httpStatus: 400 },
   /** 422 or 400: the API server rejected the object. */
   KUBE_INVALID: { message: 'the object is invalid', retryable: false, httpStatus: 422 },
   /** A field that cannot change after creation was changed in Git. */

@@ -46,6 +46,7 @@ export class KubeClient {
   readonly #agent: Agent;
   readonly #host: string;
   readonly #port: number;
+  #closed = false;
 
   constructor(credentials: ClusterCredentials) {
     this.#credentials = credentials;
@@ -95,10 +96,12 @@ export class KubeClient {
   }
 
   close(): void {
+    this.#closed = true;
     this.#agent.destroy();
   }
 
   #send(method: string, path: string, options: RequestOptions): Promise<IncomingMessage> {
+    if (this.#closed) return Promise.reject(KubeErrors.create('KUBE_UNREACHABLE', `${method} ${this.server}${path}: the client is closed`));
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) search.set(name, value);
     const query = search.size === 0 ? '' : `?${search.toString()}`;

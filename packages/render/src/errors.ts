@@ -18,6 +18,12 @@ export const RenderErrors = defineErrors({
   RENDER_LIMIT: { message: 'render input exceeds a limit', retryable: false, httpStatus: 413 },
   /** Reading the checkout failed for a reason other than a missing file (permissions, I/O). */
   RENDER_READ_FAILED: { message: 'could not read the repository checkout', retryable: true, httpStatus: 500 },
+  /** The `kustomize` or `helm` binary is not installed (or not executable) where the agent looks for it. */
+  RENDER_TOOL_MISSING: { message: 'rendering tool not found', retryable: false, httpStatus: 500 },
+  /** `kustomize build` or `helm template` exited with an error: the message carries its stderr. */
+  RENDER_TOOL_FAILED: { message: 'rendering tool failed', retryable: false, httpStatus: 422 },
+  /** `kustomize build` or `helm template` outlived its time limit and was killed. */
+  RENDER_TOOL_TIMEOUT: { message: 'rendering tool timed out', retryable: true, httpStatus: 504 },
 });
 
 export type RenderErrorCode = Exclude<keyof typeof RenderErrors, 'create'>;

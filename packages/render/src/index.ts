@@ -6,3 +6,4 @@ export { describeRender, type RenderSummary } from './describe.ts';
 export { SOURCE_ANNOTATION } from './desired.ts';
 export { compareDesired, HOST_KIND_ORDER } from './order.ts';
 export { DEFAULT_DIRECTORY_MODE, DEFAULT_FILE_MODE, normalizeHostPath, normalizeMode } from './normalize.ts';
+export { renderKubernetesManifests, type KubernetesRender, type RenderKubernetesOptions } from './kube/render-kubernetes.ts';

@@ -26,7 +26,20 @@ export function hostManifest(kind: string, name: string, spec: Record<string, un
   return `---\napiVersion: host.trueup.dev/v1alpha1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec: ${JSON.stringify(spec)}\n`;
 }
 
-export async function agentFixture(options: { files: Record<string, string>; automated?: boolean; prune?: boolean; interval?: string }): Promise<AgentFixture> {
+export interface AgentFixtureOptions {
+  files: Record<string, string>;
+  automated?: boolean;
+  prune?: boolean;
+  interval?: string;
+  /** The destination as flow YAML; default a host root in the fixture's folder. */
+  destination?: string;
+  /** More lines under `spec` (indented two spaces), such as `ignoreDifferences`. */
+  extraSpec?: string;
+  /** More lines under `syncPolicy` (indented four spaces), such as `syncOptions`. */
+  extraSyncPolicy?: string;
+}
+
+export async function agentFixture(options: AgentFixtureOptions): Promise<AgentFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'trueup-agent-'));
   const bare = await createServedRepo(join(dir, 'repos'), 'config.git');
   const repoURL = `file://${bare}`;
@@ -47,11 +60,11 @@ metadata:
   name: test
 spec:
   source: { repoURL: "${repoURL}", ref: main, path: app }
-  destination: { host: { root: "${root}" } }
+  destination: ${options.destination ?? `{ host: { root: "${root}" } }`}
   syncPolicy:
     interval: ${options.interval ?? '1h'}${automated}
     retry: { limit: 2, backoff: { duration: 100ms, maxDuration: 200ms } }
-`);
+${options.extraSyncPolicy ?? ''}${options.extraSpec ?? ''}`);
   const events: AgentEvent[] = [];
   const waiters = new Set<{ match: (event: AgentEvent) => boolean; resolve: (event: AgentEvent) => void }>();
   return {

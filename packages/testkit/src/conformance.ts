@@ -133,13 +133,18 @@ async function applyObject(provider: Provider, desired: DesiredObject): Promise<
   await provider.apply({ desired, live, reason: live.manifest === undefined ? 'create' : 'update' });
 }
 
-/** Every field Git sets has the same value live; a provider may add fields of its own. */
+/** Every field Git sets has the same value live; a provider (or server) may add fields of its own, also inside list items. */
 function assertMatches(live: LiveObject, desired: DesiredObject): void {
   assert.ok(live.manifest !== undefined, `${keyId(desired.key)} should exist`);
   assertSubset(live.manifest.spec, desired.manifest.spec, 'spec');
 }
 
 function assertSubset(live: unknown, desired: unknown, path: string): void {
+  if (Array.isArray(desired)) {
+    assert.ok(Array.isArray(live) && live.length === desired.length, `${path}: expected a list of ${desired.length}`);
+    desired.forEach((item, index) => assertSubset((live as unknown[])[index], item, `${path}[${index}]`));
+    return;
+  }
   if (typeof desired === 'object' && desired !== null && !Array.isArray(desired)) {
     assert.ok(typeof live === 'object' && live !== null, `${path}: expected an object`);
     for (const [field, value] of Object.entries(desired)) assertSubset((live as Record<string, unknown>)[field], value, `${path}.${field}`);

@@ -5,3 +5,4 @@ export * from './conformance.ts';
 export * from './app-fixture.ts';
 export * from './running-agent.ts';
 export * from './kube-tools.ts';
+export * from './kube-testenv.ts';

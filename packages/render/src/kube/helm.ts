@@ -1,0 +1,65 @@
+/**
+ * A Helm chart folder → objects, through `helm template`. Helm gets a private HOME and Helm
+ * folders, so the user's repositories, registries and plugins are never used, and it is never
+ * asked to fetch anything: a chart must carry its dependencies in `charts/`.
+ */
+import { mkdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import type { DesiredObject, HelmSource, Origin } from '@trueup/api';
+import type { RenderLimits } from '../limits.ts';
+import { joinRelative, toAbsolute, type RepoRoot } from '../repo.ts';
+import { CHART_FILE } from './detect.ts';
+import { resolveValueFiles, valuesArgs } from './helm-values.ts';
+import { runTool, toolEnv } from './run-tool.ts';
+import { withTempDir } from './temp-dir.ts';
+import { collectToolOutput } from './tool-output.ts';
+
+export interface HelmRender {
+  repo: RepoRoot;
+  /** Repo-relative chart folder. */
+  folder: string;
+  release: string;
+  namespace?: string | undefined;
+  options: HelmSource;
+  bin: string;
+  limits: RenderLimits;
+  signal?: AbortSignal | undefined;
+}
+
+export async function renderHelm(render: HelmRender): Promise<DesiredObject[]> {
+  const { repo, folder } = render;
+  const valueFiles = await resolveValueFiles(repo, folder, render.options.valueFiles);
+  const chartDir = await realpath(toAbsolute(repo, folder));
+  const output = await withTempDir('trueup-helm-', async (home) => {
+    const dirs = { HELM_CACHE_HOME: path.join(home, 'cache'), HELM_CONFIG_HOME: path.join(home, 'config'), HELM_DATA_HOME: path.join(home, 'data') };
+    await Promise.all(Object.values(dirs).map((dir) => mkdir(dir)));
+    const args = [
+      'template', render.release, chartDir,
+      ...(render.namespace === undefined ? [] : ['--namespace', render.namespace]),
+      '--include-crds',
+      // Test hooks are for `helm test`; applied as desired state they would run on every sync.
+      '--skip-tests',
+      ...(await valuesArgs(render.options, valueFiles, home)),
+    ];
+    return runTool({
+      tool: 'helm', bin: render.bin, args, env: toolEnv(home, dirs), cwd: home, renderPath: folder, signal: render.signal,
+      rewrites: [{ from: `${repo.real}/`, to: '' }, { from: `${repo.dir}/`, to: '' }, { from: home, to: '<tmp>' }],
+      noise: [/^Use --debug flag to render out invalid YAML$/],
+    });
+  });
+  return collectToolOutput({ output, producedBy: `helm template of ${folder}`, limits: render.limits, originOf: (chunk) => sourceOrigin(folder, chunk) });
+}
+
+const SOURCE_COMMENT = /^# Source: ([^\n]+)$/m;
+
+/**
+ * `# Source: web/templates/deploy.yaml`, which helm writes above each document, names the
+ * template by chart name: it is mapped to the file in the chart folder. The line of the object
+ * within the template cannot be known after templating, so it is 1.
+ */
+export function sourceOrigin(folder: string, chunk: string): Origin {
+  const source = SOURCE_COMMENT.exec(chunk)?.[1]?.trim();
+  const slash = source?.indexOf('/') ?? -1;
+  if (source === undefined || slash === -1) return { file: joinRelative(folder, CHART_FILE), line: 1 };
+  return { file: joinRelative(folder, source.slice(slash + 1)), line: 1 };
+}

@@ -1,0 +1,147 @@
+/**
+ * Runs `kustomize` or `helm` and collects what it prints. Bounded: a time limit, a cap on stdout
+ * and stderr, and the caller's abort signal. The tool runs in a process group of its own that is
+ * killed as a whole, so a `git` that kustomize started for a remote base does not outlive it
+ * (execFile's `timeout` would kill only the tool itself).
+ */
+import { spawn } from 'node:child_process';
+import { RenderErrors } from '../errors.ts';
+import { cleanToolMessage, type Rewrite } from './tool-message.ts';
+
+export type ToolName = 'kustomize' | 'helm';
+
+/** Variables that name the binaries when `tools` does not. */
+export const TOOL_ENV: Record<ToolName, string> = { kustomize: 'TRUEUP_KUSTOMIZE', helm: 'TRUEUP_HELM' };
+
+/** How long one `kustomize build` or `helm template` may run. */
+export const TOOL_TIMEOUT_MS = 120_000;
+/** Largest output accepted from one run: objects are parsed from it in memory. */
+export const TOOL_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** stderr kept from each end of the stream; the message shows less. */
+const STDERR_KEEP_CHARS = 16 * 1024;
+
+export interface ToolRun {
+  tool: ToolName;
+  /** A path, or a name looked up on `env.PATH`. */
+  bin: string;
+  args: readonly string[];
+  /** The whole environment of the tool: nothing is inherited. */
+  env: Record<string, string>;
+  cwd?: string;
+  /** Repo-relative path being rendered: every message names it. */
+  renderPath: string;
+  /** Absolute paths in stderr to show otherwise (the checkout, temporary folders). */
+  rewrites?: readonly Rewrite[];
+  /** stderr lines that mean nothing to a user of the agent (hints about the tool's own flags). */
+  noise?: readonly RegExp[];
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+  signal?: AbortSignal | undefined;
+}
+
+/** Resolves with stdout when the tool exits 0; rejects with a RENDER_TOOL_* error, or the signal's reason. */
+export function runTool(run: ToolRun): Promise<string> {
+  const timeoutMs = run.timeoutMs ?? TOOL_TIMEOUT_MS;
+  const maxOutputBytes = run.maxOutputBytes ?? TOOL_MAX_OUTPUT_BYTES;
+  const location = { file: run.renderPath };
+  const command = `${run.tool} ${run.args[0] ?? ''}`.trim();
+  return new Promise<string>((resolve, reject) => {
+    run.signal?.throwIfAborted();
+    const child = spawn(run.bin, run.args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    const stderr = new StderrBuffer();
+    let failure: Error | undefined;
+    const kill = (error: Error): void => {
+      failure ??= error;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const timer = setTimeout(() => {
+      kill(RenderErrors.create('RENDER_TOOL_TIMEOUT', `${command} did not finish within ${timeoutMs / 1000}s rendering ${run.renderPath} and was killed`, location));
+    }, timeoutMs);
+    const onAbort = (): void => kill(run.signal?.reason instanceof Error ? run.signal.reason : new Error('aborted'));
+    run.signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > maxOutputBytes) {
+        kill(RenderErrors.create('RENDER_LIMIT', `${command} printed more than ${maxOutputBytes} bytes rendering ${run.renderPath}`, location));
+      } else {
+        stdout.push(chunk);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => stderr.push(chunk));
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      failure ??= startError(run, error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      run.signal?.removeEventListener('abort', onAbort);
+      if (failure !== undefined) return reject(failure);
+      if (code === 0) return resolve(Buffer.concat(stdout).toString('utf8'));
+      const said = cleanToolMessage(dropLines(stderr.text(), run.noise ?? []), run.rewrites);
+      const how = signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
+      const message = said === '' ? `${command} ${how} rendering ${run.renderPath}` : `${command} failed rendering ${run.renderPath}: ${said}`;
+      reject(RenderErrors.create('RENDER_TOOL_FAILED', message, location));
+    });
+  });
+}
+
+function startError(run: ToolRun, error: NodeJS.ErrnoException): Error {
+  const where = run.bin.includes('/') ? `"${run.bin}"` : `"${run.bin}" on PATH`;
+  const hint = `install ${run.tool}, or set ${TOOL_ENV[run.tool]} to its path (tools/kube-testenv/build.sh builds the pinned version)`;
+  const location = { file: run.renderPath };
+  switch (error.code) {
+    case 'ENOENT':
+      return RenderErrors.create('RENDER_TOOL_MISSING', `${run.tool} is needed to render ${run.renderPath} but ${where} was not found: ${hint}`, location, { cause: error });
+    case 'EACCES':
+      return RenderErrors.create('RENDER_TOOL_MISSING', `${run.tool} is needed to render ${run.renderPath} but ${where} is not executable: ${hint}`, location, { cause: error });
+    default:
+      return RenderErrors.create('RENDER_TOOL_FAILED', `cannot start ${run.tool} to render ${run.renderPath}: ${error.code ?? error.message}`, location, { cause: error });
+  }
+}
+
+function dropLines(text: string, noise: readonly RegExp[]): string {
+  return noise.length === 0 ? text : text.split('\n').filter((line) => !noise.some((pattern) => pattern.test(line))).join('\n');
+}
+
+/** The first and last STDERR_KEEP_CHARS of a stream. */
+class StderrBuffer {
+  #head = '';
+  #tail = '';
+  #dropped = false;
+
+  push(chunk: string): void {
+    if (this.#head.length < STDERR_KEEP_CHARS) {
+      const room = STDERR_KEEP_CHARS - this.#head.length;
+      this.#head += chunk.slice(0, room);
+      chunk = chunk.slice(room);
+    }
+    if (chunk === '') return;
+    const joined = this.#tail + chunk;
+    if (joined.length > STDERR_KEEP_CHARS) this.#dropped = true;
+    this.#tail = joined.slice(-STDERR_KEEP_CHARS);
+  }
+
+  text(): string {
+    return this.#dropped ? `${this.#head}\n…\n${this.#tail}` : this.#head + this.#tail;
+  }
+}
+
+/** The binary to run: the option, else `$TRUEUP_KUSTOMIZE` / `$TRUEUP_HELM`, else the name on PATH. */
+export function toolBin(tool: ToolName, configured: string | undefined): string {
+  const fromEnv = process.env[TOOL_ENV[tool]];
+  return configured ?? (fromEnv === undefined || fromEnv === '' ? tool : fromEnv);
+}
+
+/**
+ * The environment a tool gets: PATH, and a private HOME and TMPDIR, nothing else. The agent's own
+ * variables (tokens, proxies, KUBECONFIG) and the user's dotfiles never reach a render.
+ */
+export function toolEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin', HOME: home, TMPDIR: home, LC_ALL: 'C', ...extra };
+}
