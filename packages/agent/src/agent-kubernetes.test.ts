@@ -118,3 +118,21 @@ test('ignoreDifferences by manager keeps a field another controller owns from co
   assert.equal(status?.sync, 'Synced', status?.resources[0]?.diff);
   assert.equal(fixture.events.filter((e) => e.type === 'drift-healed').length, 0);
 });
+
+test('a controller that keeps changing a field back is Fighting, and the message gives the ignoreDifferences entry', async (t) => {
+  const run = await kubeAgent(t, { 'app/config.yaml': configMap('settings', { replicas: '1' }) });
+  if (run === undefined) return;
+  const { fixture, agent, env, namespace } = run;
+  const path = `/api/v1/namespaces/${namespace}/configmaps/settings?fieldManager=autoscaler`;
+  let fighting = false;
+  for (let round = 0; round < 40 && !fighting; round++) {
+    await kubeCall(env, 'PATCH', path, { data: { replicas: String(3 + round) } }, { contentType: 'application/merge-patch+json' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    fighting = agent.applications()[0]?.conditions.some((c) => c.type === 'Fighting' && c.status === 'True') === true;
+  }
+  assert.ok(fighting, 'the application should be Fighting');
+  assert.ok(fixture.events.some((e) => e.type === 'heal-deferred'), 'self-heal backs off');
+  const message = agent.applications()[0]?.conditions.find((c) => c.type === 'Fighting')?.message ?? '';
+  assert.match(message, /ConfigMap\/settings/);
+  assert.match(message, /managedFieldsManagers:\s*\n\s*- autoscaler/);
+});

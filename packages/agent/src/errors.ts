@@ -9,5 +9,6 @@ export const AgentErrors = defineErrors({
   AGENT_APPLY_FAILED: { message: 'some resources could not be applied', retryable: true, httpStatus: 500 },
   AGENT_LISTEN_FAILED: { message: 'cannot listen', retryable: false, httpStatus: 500 },
   AGENT_DESTINATION_UNSUPPORTED: { message: 'this agent cannot reach the destination', retryable: false, httpStatus: 400 },
+  AGENT_CHILD_APPLICATION_REFUSED: { message: 'an Application from Git asks for more than its parent may deploy', retryable: false, httpStatus: 400 },
   AGENT_NOT_RUNNING: { message: 'no agent is running for this state directory', retryable: true, httpStatus: 503 },
 });

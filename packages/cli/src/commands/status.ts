@@ -29,7 +29,7 @@ export const statusCommand: Command = {
     })));
     if (positionals.length > 0) {
       for (const s of shown) {
-        process.stdout.write(`\n${formatTable(['KIND', 'NAME', 'SYNC', 'HEALTH', 'MESSAGE'], s.resources.map((r) => [r.kind, r.name, r.sync, r.health.status, r.health.message ?? '']))}`);
+        process.stdout.write(`\n${formatTable(['KIND', 'NAME', 'SYNC', 'HEALTH', 'MESSAGE'], s.resources.map((r) => [r.kind, r.namespace === undefined ? r.name : `${r.namespace}/${r.name}`, r.sync, r.health.status, r.health.message ?? '']))}`);
         for (const r of s.resources.filter((r) => r.diff !== undefined)) process.stdout.write(`\n${r.diff}`);
       }
     }

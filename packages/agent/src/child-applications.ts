@@ -1,0 +1,64 @@
+/**
+ * App of apps: Application manifests (ours or Argo CD's) found in a Kubernetes application's
+ * render are not applied to the cluster; they are applications the agent runs next to their
+ * parent. What a Git author may decide is limited to what the parent could deploy anyway: a
+ * child deploys to the parent's cluster with the parent's kubeconfig and context, and fetches
+ * with the parent's credentials only from the parent's repository. A child that names a
+ * kubeconfig, credential files or a host destination is refused, naming the file and line.
+ */
+import { ApplicationSchema, fromArgoApplication, isArgoApplication, validateDocument, type Application, type DesiredObject, type ParsedDocument } from '@trueup/api';
+import { AgentErrors } from './errors.ts';
+import type { LoadedApplication } from './load-applications.ts';
+
+const OUR_API_VERSION = 'trueup.dev/v1alpha1';
+
+export interface SplitChildren {
+  /** Objects to apply to the cluster. */
+  resources: DesiredObject[];
+  children: LoadedApplication[];
+}
+
+export function isApplicationManifest(object: DesiredObject): boolean {
+  const { apiVersion, kind } = object.manifest;
+  return kind === 'Application' && (apiVersion === OUR_API_VERSION || isArgoApplication(object.manifest));
+}
+
+export function splitChildApplications(objects: readonly DesiredObject[], parent: LoadedApplication): SplitChildren {
+  const resources: DesiredObject[] = [];
+  const children: LoadedApplication[] = [];
+  for (const object of objects) {
+    if (isApplicationManifest(object)) children.push(childOf(object, parent));
+    else resources.push(object);
+  }
+  return { resources, children };
+}
+
+function childOf(object: DesiredObject, parent: LoadedApplication): LoadedApplication {
+  const { file, line } = object.origin;
+  const doc: ParsedDocument = { value: object.manifest, index: 0, line, lineOf: () => line };
+  const child = isArgoApplication(object.manifest) ? fromArgoApplication(doc, file) : validateDocument(ApplicationSchema, doc, file);
+  const refuse = (field: string, message: string): Error => AgentErrors.create('AGENT_CHILD_APPLICATION_REFUSED', `Application "${child.metadata.name}": ${message}`, { file, line, field });
+  const parentCluster = parent.application.spec.destination.kubernetes;
+  const { kubernetes, host } = child.spec.destination;
+  if (host !== undefined || kubernetes === undefined || parentCluster === undefined) throw refuse('spec.destination', 'an application from Git deploys only to its parent\'s cluster');
+  if (kubernetes.kubeconfig !== undefined || kubernetes.context !== undefined) throw refuse('spec.destination.kubernetes', 'an application from Git uses its parent\'s cluster credentials; remove kubeconfig and context');
+  if (child.spec.source.credentials !== undefined) throw refuse('spec.source.credentials', 'an application from Git cannot name credential files; it uses its parent\'s for the same repository');
+  const parentSource = parent.application.spec.source;
+  const credentials = child.spec.source.repoURL === parentSource.repoURL ? parentSource.credentials : undefined;
+  const application: Application = {
+    ...child,
+    spec: {
+      ...child.spec,
+      source: { ...child.spec.source, ...(credentials === undefined ? {} : { credentials }) },
+      destination: { kubernetes: { ...kubernetes, ...pickCluster(parentCluster) } },
+    },
+  };
+  return { application, file: `${parent.file} → ${file}`, baseDir: parent.baseDir };
+}
+
+function pickCluster(cluster: { kubeconfig?: string | undefined; context?: string | undefined }): { kubeconfig?: string; context?: string } {
+  return {
+    ...(cluster.kubeconfig === undefined ? {} : { kubeconfig: cluster.kubeconfig }),
+    ...(cluster.context === undefined ? {} : { context: cluster.context }),
+  };
+}
