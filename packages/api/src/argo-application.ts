@@ -12,6 +12,11 @@ import type { ParsedDocument } from './yaml.ts';
 
 export const ARGO_API_VERSION = 'argoproj.io/v1alpha1';
 
+/** A field we cannot honour: absent, or an error saying why. */
+function unsupported(message: string) {
+  return z.unknown().refine((value) => value === undefined, { message }).optional();
+}
+
 const ArgoHelmSchema = z.looseObject({
   releaseName: z.string().optional(),
   valueFiles: z.array(z.string()).optional(),
@@ -37,11 +42,11 @@ const ArgoApplicationSchema = z.looseObject({
       repoURL: z.string(),
       targetRevision: z.string().optional(),
       path: z.string().optional(),
-      chart: z.undefined({ message: 'a chart from a Helm repository is not supported; keep the chart in Git and set path' }).optional(),
+      chart: unsupported('a chart from a Helm repository is not supported; keep the chart in Git and set path'),
       helm: ArgoHelmSchema.optional(),
       kustomize: ArgoKustomizeSchema.optional(),
     }),
-    sources: z.undefined({ message: 'several sources are not supported; use one source' }).optional(),
+    sources: unsupported('several sources are not supported; use one source'),
     destination: z.looseObject({ server: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() }),
     syncPolicy: z.looseObject({
       automated: z.looseObject({ prune: z.boolean().optional(), selfHeal: z.boolean().optional(), enabled: z.boolean().optional() }).optional(),
@@ -58,7 +63,7 @@ const ArgoApplicationSchema = z.looseObject({
       namespace: z.string().optional(),
       jsonPointers: z.array(z.string()).optional(),
       managedFieldsManagers: z.array(z.string()).optional(),
-      jqPathExpressions: z.undefined({ message: 'jq path expressions are not supported; use jsonPointers or managedFieldsManagers' }).optional(),
+      jqPathExpressions: unsupported('jq path expressions are not supported; use jsonPointers or managedFieldsManagers'),
     })).optional(),
   }),
 });
