@@ -65,12 +65,12 @@ export class ClusterSession {
 
   /** Drops one user; the last one closes watches and connections. */
   release(): void {
-    if (--this.#users > 0) return;
+    if (this.#closed || --this.#users > 0) return;
     this.#closed = true;
     for (const watch of this.#watches.values()) watch.close();
     this.#watches.clear();
     this.client.close();
-    sessions.delete(this.id);
+    if (sessions.get(this.id) === this) sessions.delete(this.id);
   }
 }
 

@@ -37,7 +37,7 @@ export class Discovery {
 
   /** The resource serving `apiVersion`/`kind`, refreshing once when unknown; undefined if the cluster serves none. */
   async resolve(apiVersion: string, kind: string): Promise<ResourceInfo | undefined> {
-    await (this.#loaded ??= this.#load());
+    await this.#ensureLoaded();
     const known = this.#byKind.get(`${apiVersion}/${kind}`);
     if (known !== undefined || Date.now() - this.#lastRefresh < REFRESH_EVERY_MS) return known;
     await this.refresh();
@@ -51,12 +51,24 @@ export class Discovery {
 
   /** Every listable namespaced resource: what a namespace can hold. */
   async namespacedResources(): Promise<ResourceInfo[]> {
-    await (this.#loaded ??= this.#load());
+    await this.#ensureLoaded();
     return [...new Map([...this.#byKind.values()].filter((r) => r.namespaced && r.verbs.includes('list')).map((r) => [`${r.apiVersion}/${r.resource}`, r])).values()];
   }
 
   refresh(): Promise<void> {
-    this.#loaded = this.#load();
+    this.#loaded = undefined;
+    return this.#ensureLoaded();
+  }
+
+  /** The load in progress or done; a failed one is forgotten, so the next call tries again. */
+  #ensureLoaded(): Promise<void> {
+    if (this.#loaded === undefined) {
+      const loading = this.#load();
+      this.#loaded = loading;
+      loading.catch(() => {
+        if (this.#loaded === loading) this.#loaded = undefined;
+      });
+    }
     return this.#loaded;
   }
 

@@ -39,6 +39,8 @@ export interface WatchStream {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
+const MAX_TOO_MANY_REQUESTS_ATTEMPTS = 5;
+const MAX_RETRY_AFTER_MS = 10_000;
 
 export class KubeClient {
   readonly server: string;
@@ -65,10 +67,18 @@ export class KubeClient {
   }
 
   async request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.#send(method, path, options);
-    const text = await readBody(response);
-    if ((response.statusCode ?? 0) >= 400) throw statusError(method, path, response.statusCode ?? 0, text);
-    return (text === '' ? {} : JSON.parse(text)) as T;
+    for (let attempt = 1; ; attempt++) {
+      const response = await this.#send(method, path, options);
+      const text = await readBody(response);
+      const status = response.statusCode ?? 0;
+      // 429: not processed (throttled, or the storage of a just established CRD still starting): retried after Retry-After, as client-go does.
+      if (status === 429 && attempt < MAX_TOO_MANY_REQUESTS_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, retryAfterMs(response)));
+        continue;
+      }
+      if (status >= 400) throw statusError(method, path, status, text);
+      return (text === '' ? {} : JSON.parse(text)) as T;
+    }
   }
 
   /** Opens a watch (`?watch=true` is added) and calls `onEvent` per event, in order. */
@@ -123,8 +133,13 @@ export class KubeClient {
   }
 
   #token(): string | undefined {
-    if (this.#credentials.tokenFile !== undefined) return readFileSync(this.#credentials.tokenFile, 'utf8').trim();
-    return this.#credentials.token;
+    const file = this.#credentials.tokenFile;
+    if (file === undefined) return this.#credentials.token;
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw KubeErrors.create('KUBE_CONFIG_INVALID', `cannot read token file ${file}: ${(error as Error).message}`, { file }, { cause: error });
+    }
   }
 }
 
@@ -132,6 +147,12 @@ export class KubeClient {
 export function kubeStatusOf(error: unknown): KubeStatusDetails | undefined {
   const cause = error instanceof Error ? error.cause : undefined;
   return typeof cause === 'object' && cause !== null && 'status' in cause && 'reason' in cause ? cause as KubeStatusDetails : undefined;
+}
+
+/** The wait a 429 answer asks for (`Retry-After` in seconds), 1 s when it names none, at most 10 s. */
+function retryAfterMs(response: IncomingMessage): number {
+  const seconds = Number(response.headers['retry-after']);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS) : 1000;
 }
 
 function readBody(response: IncomingMessage): Promise<string> {

@@ -35,21 +35,22 @@ const IN_CLUSTER_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /**
  * The kubeconfig named, else in-cluster credentials when running in a pod, else `$KUBECONFIG`
- * (its first file), else `~/.kube/config`.
+ * (its first file), else `~/.kube/config`. `inClusterDir` is where a pod finds its service
+ * account (tests name another).
  */
-export function loadClusterCredentials(selection: KubeconfigSelection, env: NodeJS.ProcessEnv = process.env): ClusterCredentials {
+export function loadClusterCredentials(selection: KubeconfigSelection, env: NodeJS.ProcessEnv = process.env, inClusterDir = IN_CLUSTER_DIR): ClusterCredentials {
   if (selection.kubeconfig !== undefined) return fromKubeconfig(resolve(selection.baseDir ?? '.', selection.kubeconfig), selection.context);
-  if (env['KUBERNETES_SERVICE_HOST'] !== undefined && env['KUBERNETES_SERVICE_PORT'] !== undefined) return inCluster(env);
+  if (env['KUBERNETES_SERVICE_HOST'] !== undefined && env['KUBERNETES_SERVICE_PORT'] !== undefined) return inCluster(env, inClusterDir);
   const fromEnv = env['KUBECONFIG']?.split(':').find((part) => part !== '');
   const path = fromEnv ?? (env['HOME'] === undefined ? undefined : `${env['HOME']}/.kube/config`);
   if (path === undefined) throw KubeErrors.create('KUBE_CONFIG_INVALID', 'no kubeconfig: set destination.kubernetes.kubeconfig or $KUBECONFIG');
   return fromKubeconfig(path, selection.context);
 }
 
-function inCluster(env: NodeJS.ProcessEnv): ClusterCredentials {
+function inCluster(env: NodeJS.ProcessEnv, dir: string): ClusterCredentials {
   const host = env['KUBERNETES_SERVICE_HOST'] ?? '';
   const server = `https://${host.includes(':') ? `[${host}]` : host}:${env['KUBERNETES_SERVICE_PORT'] ?? '443'}`;
-  return { server, ca: readText(`${IN_CLUSTER_DIR}/ca.crt`, 'in-cluster CA'), tokenFile: `${IN_CLUSTER_DIR}/token`, id: `in-cluster:${server}` };
+  return { server, ca: readText(`${dir}/ca.crt`, 'in-cluster CA'), tokenFile: `${dir}/token`, id: `in-cluster:${server}` };
 }
 
 function fromKubeconfig(file: string, contextName: string | undefined): ClusterCredentials {
@@ -85,6 +86,7 @@ function fromKubeconfig(file: string, contextName: string | undefined): ClusterC
   if (tokenFile !== undefined) credentials.tokenFile = isAbsolute(tokenFile) ? tokenFile : resolve(base, tokenFile);
   const cert = pem('client-certificate-data', 'client-certificate', user);
   const key = pem('client-key-data', 'client-key', user);
+  if ((cert === undefined) !== (key === undefined)) throw invalid(`user "${userName}" has a client ${cert === undefined ? 'key without a certificate' : 'certificate without a key'}`);
   if (cert !== undefined && key !== undefined) Object.assign(credentials, { cert, key });
   return credentials;
 }

@@ -50,7 +50,10 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
   const predictions = new Map<string, Prediction>();
   /** resourceVersions our own writes produced: their watch events are not drift. */
   const ownVersions = new Set<string>();
+  /** Objects we are writing now: their watch events wait until our write's resourceVersion is known. */
+  const inFlight = new Map<string, Array<() => void>>();
   const watches = new Set<() => void>();
+  let closed = false;
 
   async function resourceOf(key: ObjectKey, waitMs = 0): Promise<ResourceInfo> {
     const deadline = Date.now() + waitMs;
@@ -78,10 +81,27 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
   async function predict(info: ResourceInfo, desired: DesiredObject, live: Manifest): Promise<Manifest> {
     const id = keyId(desired.key);
     const known = predictions.get(id);
-    if (known !== undefined && known.desired === desired.manifest && known.resourceVersion === live.metadata['resourceVersion']) return known.expected;
+    if (known !== undefined && known.resourceVersion === live.metadata['resourceVersion'] && sameManifest(known.desired, desired.manifest)) {
+      known.desired = desired.manifest; // a new render of the same object: compared by reference from now on
+      return known.expected;
+    }
     const expected = await applyPatch(info, desired.manifest, true);
     predictions.set(id, { desired: desired.manifest, resourceVersion: live.metadata['resourceVersion'], expected });
     return expected;
+  }
+
+  /**
+   * The dry-run result, or none when the server rejects Git's object (an invalid value, a changed
+   * immutable field): the diff then compares the fields Git sets, and the apply reports the
+   * error with the object's file and line (or replaces the object, when it allows that).
+   */
+  async function expectedOf(info: ResourceInfo, desired: DesiredObject, live: Manifest): Promise<Manifest | undefined> {
+    try {
+      return await predict(info, desired, live);
+    } catch (error) {
+      if (isTrueupError(error, 'KUBE_IMMUTABLE_FIELD') || isTrueupError(error, 'KUBE_INVALID')) return undefined;
+      throw error;
+    }
   }
 
   async function applyPatch(info: ResourceInfo, manifest: Manifest, dryRun: boolean): Promise<Manifest> {
@@ -139,6 +159,22 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     throw KubeErrors.create('KUBE_CONFLICT', `${displayKey(key)}: still being deleted after ${KIND_WAIT_MS / 1000} s`);
   }
 
+  /**
+   * Runs our write of one object. Its watch event can arrive before the write's answer: events of
+   * the object wait until then, when `record` has noted the resourceVersion that is ours.
+   */
+  async function writing(key: ObjectKey, write: () => Promise<void>): Promise<void> {
+    const id = keyId(key);
+    inFlight.set(id, inFlight.get(id) ?? []);
+    try {
+      await write();
+    } finally {
+      const held = inFlight.get(id) ?? [];
+      inFlight.delete(id);
+      for (const judge of held) judge();
+    }
+  }
+
   function record(desired: DesiredObject, applied: Manifest, mirror: { remember(manifest: Manifest): void }): void {
     const version = applied.metadata['resourceVersion'];
     if (typeof version === 'string') ownVersions.add(version);
@@ -159,24 +195,27 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
         const manifest = await read(info, key);
         const wanted = desired.get(keyId(key));
         if (manifest === undefined || wanted === undefined) return { key, manifest };
-        return { key, manifest, expected: await predict(info, wanted, manifest) };
+        const expected = await expectedOf(info, wanted, manifest);
+        return expected === undefined ? { key, manifest } : { key, manifest, expected };
       });
     },
 
     async apply({ desired }: ApplyRequest) {
-      const info = await resourceOf(desired.key, KIND_WAIT_MS);
-      const mirror = await session.mirror(info);
-      try {
-        record(desired, await applyOnce(info, desired), mirror);
-      } catch (error) {
-        if (!isTrueupError(error, 'KUBE_IMMUTABLE_FIELD')) throw error;
-        if (desired.manifest.metadata.annotations?.[REPLACE_ANNOTATION] !== 'true') {
-          throw KubeErrors.create('KUBE_IMMUTABLE_FIELD', `${displayKey(desired.key)}: ${error.message.replace(/^PATCH \S+: /, '')}; the object must be recreated: annotate it ${REPLACE_ANNOTATION}: "true" to allow delete and recreate`, {}, { cause: error });
+      await writing(desired.key, async () => {
+        const info = await resourceOf(desired.key, KIND_WAIT_MS);
+        const mirror = await session.mirror(info);
+        try {
+          record(desired, await applyOnce(info, desired), mirror);
+        } catch (error) {
+          if (!isTrueupError(error, 'KUBE_IMMUTABLE_FIELD')) throw error;
+          if (desired.manifest.metadata.annotations?.[REPLACE_ANNOTATION] !== 'true') {
+            throw KubeErrors.create('KUBE_IMMUTABLE_FIELD', `${displayKey(desired.key)}: ${error.message.replace(/^PATCH \S+: /, '')}; the object must be recreated: annotate it ${REPLACE_ANNOTATION}: "true" to allow delete and recreate`, {}, { cause: error });
+          }
+          await deleteObject(info, desired.key);
+          await waitGone(info, desired.key);
+          record(desired, await applyOnce(info, desired), mirror);
         }
-        await deleteObject(info, desired.key);
-        await waitGone(info, desired.key);
-        record(desired, await applyOnce(info, desired), mirror);
-      }
+      });
     },
 
     async delete(live) {
@@ -189,17 +228,22 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
 
     watch(onDrift: (signal: DriftSignal) => void): DriftWatch {
       let watched = new Set<string>();
-      const stop = session.onChange(({ info, before, after }) => {
-        const manifest = after ?? before;
-        if (manifest === undefined) return;
-        const key: ObjectKey = { apiVersion: info.apiVersion, kind: info.kind, name: manifest.metadata.name, ...(info.namespaced ? { namespace: manifest.metadata.namespace ?? '' } : {}) };
-        if (!watched.has(keyId(key))) return;
+      const judge = (key: ObjectKey, before: Manifest | undefined, after: Manifest | undefined): void => {
         const version = after?.metadata['resourceVersion'];
         if (typeof version === 'string' && ownVersions.has(version)) return;
         if (!isDrift(before, after)) return;
         const by = after === undefined ? undefined : changedBy(before, after);
         const detail = after === undefined ? 'deleted' : `changed${by === undefined ? '' : ` by ${by.manager}${by.fields.length === 0 ? '' : `: ${by.fields.slice(0, 5).join(', ')}`}`}`;
         onDrift({ key, source: 'watch', detail, ...(by === undefined ? {} : { changedBy: by.manager }) });
+      };
+      const stop = session.onChange(({ info, before, after }) => {
+        const manifest = after ?? before;
+        if (manifest === undefined) return;
+        const key: ObjectKey = { apiVersion: info.apiVersion, kind: info.kind, name: manifest.metadata.name, ...(info.namespaced ? { namespace: manifest.metadata.namespace ?? '' } : {}) };
+        if (!watched.has(keyId(key))) return;
+        const held = inFlight.get(keyId(key));
+        if (held === undefined) judge(key, before, after);
+        else held.push(() => judge(key, before, after));
       });
       watches.add(stop);
       return {
@@ -226,9 +270,16 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     },
 
     async close() {
+      if (closed) return; // the session is shared: release our use of it once
+      closed = true;
       for (const stop of watches) stop();
       watches.clear();
       session.release();
     },
   };
+}
+
+/** Same object from Git: the same render, or an equal one from a later render (renders are deterministic). */
+function sameManifest(a: Manifest, b: Manifest): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }

@@ -19,6 +19,9 @@ export interface ObjectChange {
   after: Manifest | undefined;
 }
 
+/** How a watch stream ended: after events, before any (`quiet`), with 410 Gone, or with another error. */
+type WatchOutcome = 'events' | 'quiet' | 'gone' | 'failed';
+
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5000;
 
@@ -88,29 +91,37 @@ export class ResourceWatch {
 
   async #run(): Promise<void> {
     let delay = RETRY_MIN_MS;
+    let relist = false;
+    let previous: WatchOutcome = 'events';
     while (!this.#closed) {
+      let outcome: WatchOutcome;
       try {
-        const gone = await this.#watchOnce();
-        delay = RETRY_MIN_MS;
-        if (gone && !this.#closed) {
-          this.#restarts++;
+        if (relist) {
           await this.#list(true);
+          relist = false;
         }
+        outcome = await this.#watchOnce();
       } catch (error) {
-        if (this.#closed) return;
-        if (kubeStatusOf(error)?.status === 410) {
-          await this.#list(true).catch(() => undefined);
-          continue;
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, RETRY_MAX_MS);
+        outcome = kubeStatusOf(error)?.status === 410 ? 'gone' : 'failed';
       }
+      if (this.#closed) return;
+      if (outcome !== 'failed') this.#restarts++;
+      if (outcome === 'gone') relist = true;
+      if (outcome === 'events') delay = RETRY_MIN_MS;
+      // A stream that delivered events ended (a server restart, its timeout): resume at once; a
+      // first 410, relist at once. Anything else (refused, an error event, a stream closed before
+      // any event, 410 again) waits longer each time: a sick server is not hammered.
+      const atOnce = outcome === 'events' || (outcome === 'gone' && previous !== 'gone');
+      previous = outcome;
+      if (atOnce) continue;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, RETRY_MAX_MS);
     }
   }
 
-  /** Watches until the stream ends; true when the server says our resourceVersion is too old. */
-  async #watchOnce(): Promise<boolean> {
-    let gone = false;
+  /** Watches until the stream ends, and says how it went. */
+  async #watchOnce(): Promise<WatchOutcome> {
+    let outcome: WatchOutcome = 'quiet';
     let closeStream = (): void => undefined;
     const stream = await this.#client.watch(resourcePath(this.info, undefined), {
       labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`,
@@ -119,18 +130,18 @@ export class ResourceWatch {
       timeoutSeconds: '1800',
     }, (event) => {
       if (event.type === 'ERROR') {
-        gone = event.object['code'] === 410;
+        outcome = event.object['code'] === 410 ? 'gone' : 'failed';
         closeStream();
         return;
       }
+      outcome = 'events';
       this.#apply(event);
     });
     closeStream = () => stream.close();
     this.#stream = stream;
     if (this.#closed) stream.close();
     await stream.ended;
-    if (!gone) this.#restarts++;
-    return gone;
+    return outcome;
   }
 
   #apply(event: WatchEvent): void {

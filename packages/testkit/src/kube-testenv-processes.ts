@@ -14,6 +14,8 @@ export interface ComponentProcess {
   pid: number;
   /** Absolute path of the executable. */
   bin: string;
+  /** Its arguments, to start it again the same way (absent in records of older launchers). */
+  args?: string[];
   /** Start time of `pid` (clock ticks since boot, /proc/PID/stat): tells it from a recycled pid. */
   startTime: string;
   log: string;
@@ -49,6 +51,7 @@ export function spawnComponent(name: string, bin: string, args: readonly string[
     name,
     pid,
     bin,
+    args: [...args],
     startTime: procStat(pid)?.startTime ?? '',
     log: options.log,
     child,

@@ -194,8 +194,8 @@ export async function startKubeTestEnv(dirArg: string, options: StartKubeTestEnv
   }
 }
 
-function component(p: Started): ComponentProcess {
-  return { name: p.name, pid: p.pid, bin: p.bin, startTime: p.startTime, log: p.log };
+export function component(p: Started): ComponentProcess {
+  return { name: p.name, pid: p.pid, bin: p.bin, ...(p.args === undefined ? {} : { args: p.args }), startTime: p.startTime, log: p.log };
 }
 
 function seconds(since: number): string {

@@ -25,6 +25,7 @@ import { requireKubeTools } from './kube-tools.ts';
 
 export { kubeCall, kubeRequest, type KubeCredentials, type KubeResponse } from './kube-testenv-http.ts';
 export { KubeTestEnvStartError, startKubeTestEnv, type StartKubeTestEnvOptions } from './kube-testenv-start.ts';
+export { restartKubeTestEnvComponent, startKubeTestEnvComponent, stopKubeTestEnvComponent } from './kube-testenv-restart.ts';
 export { componentStatus, readState as readKubeTestEnvState, stopKubeTestEnv, type KubeTestEnvState } from './kube-testenv-state.ts';
 
 /** Names the folder of the run's environment (running, or on-demand). */

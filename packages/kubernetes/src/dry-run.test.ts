@@ -1,0 +1,89 @@
+/**
+ * The prediction of what Git would change (a server-side dry-run apply) is asked for once per
+ * change: an observe with nothing changed, in Git or in the cluster, costs no request at all.
+ * The session's client is wrapped to count requests.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { keyId, type DesiredObject, type Manifest } from '@trueup/api';
+import { kubeTestEnv } from '@trueup/testkit';
+import type { KubernetesProvider } from './kubernetes-provider.ts';
+import { applyObject, desired, dryRuns, foreignPatch, ownSession, providerOn, recordRequests, scratchNamespace, waitFor } from './testing.ts';
+
+function configMap(namespace: string, data: Record<string, string>): Manifest {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace }, data };
+}
+
+async function observe(provider: KubernetesProvider, object: DesiredObject) {
+  const [live] = await provider.observe([object.key], new Map([[keyId(object.key), object]]));
+  assert.ok(live?.manifest !== undefined && live.expected !== undefined, 'observed with a prediction');
+  return live;
+}
+
+test('dry-run: observing twice without changes asks the server nothing the second time', async (t) => {
+  const env = await kubeTestEnv(t);
+  if (env === undefined) return;
+  const namespace = await scratchNamespace(env, 'dry-run');
+  const object = desired(configMap(namespace.name, { mode: 'git' }), 'dry-run');
+  const writer = providerOn(ownSession(env), 'dry-run', namespace.name);
+  const session = ownSession(env);
+  const calls = recordRequests(session);
+  const provider = providerOn(session, 'dry-run', namespace.name);
+  try {
+    await applyObject(writer, object);
+
+    await observe(provider, object);
+    assert.equal(dryRuns(calls).length, 1, 'the first observe predicts');
+    const before = calls.length;
+    const second = await observe(provider, object);
+    assert.equal(calls.length, before, `no request at all: ${JSON.stringify(calls.slice(before).map((c) => `${c.method} ${c.path}`))}`);
+    assert.deepEqual(second.expected?.['data'], { mode: 'git' });
+
+    // The same object rendered again (a new revision that left it alone) is no change either.
+    await observe(provider, structuredClone(object));
+    assert.equal(calls.length, before, 'an equal manifest from a new render asks nothing');
+
+    // A change in the cluster is a new question, asked once.
+    await foreignPatch(env, `/api/v1/namespaces/${namespace.name}/configmaps/settings`, { data: { mode: 'edited' } });
+    await waitFor('the change in the mirror', async () => ((await observeLive(provider, object))['mode'] === 'edited' ? true : undefined));
+    assert.equal(dryRuns(calls).length, 2);
+    await observe(provider, object);
+    assert.equal(dryRuns(calls).length, 2);
+
+    // So is a change in Git.
+    const changed = desired(configMap(namespace.name, { mode: 'git-2' }), 'dry-run');
+    assert.deepEqual((await observe(provider, changed)).expected?.['data'], { mode: 'git-2' });
+    await observe(provider, changed);
+    assert.equal(dryRuns(calls).length, 3);
+  } finally {
+    await provider.close();
+    await writer.close();
+    await namespace.remove();
+  }
+});
+
+test('dry-run: after an apply, observe uses the apply’s answer as the prediction', async (t) => {
+  const env = await kubeTestEnv(t);
+  if (env === undefined) return;
+  const namespace = await scratchNamespace(env, 'dry-run-apply');
+  const session = ownSession(env);
+  const calls = recordRequests(session);
+  const provider = providerOn(session, 'dry-run', namespace.name);
+  const object = desired(configMap(namespace.name, { mode: 'git' }), 'dry-run');
+  try {
+    await applyObject(provider, object);
+    const before = calls.length;
+    await observe(provider, object);
+    await observe(provider, object);
+    assert.deepEqual(calls.slice(before).map((c) => `${c.method} ${c.path}`), []);
+    assert.equal(dryRuns(calls).length, 0);
+  } finally {
+    await provider.close();
+    await namespace.remove();
+  }
+});
+
+/** The live object's data, as observe sees it. */
+async function observeLive(provider: KubernetesProvider, object: DesiredObject): Promise<Record<string, string>> {
+  return ((await observe(provider, object)).manifest?.['data'] ?? {}) as Record<string, string>;
+}
