@@ -6,7 +6,7 @@
 import { isTrueupError, keyId, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type ObjectKey, type PassTrigger } from '@trueup/api';
 import { diffObject, fightingIds, keysToObserve, nextInventory, planPass, recordHeal, splitHooks, suggestIgnore, summarize, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
-import { applyPlan } from './apply-plan.ts';
+import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import { AgentErrors } from './errors.ts';
 import type { AgentEventBody, AgentListener } from './events.ts';
 import type { LoadedApplication } from './load-applications.ts';
@@ -143,7 +143,7 @@ export class AppRuntime {
     const outcome = await applyPlan(provider, plan, { prune });
     const pruned = outcome.changes.filter((c) => c.action === 'delete' && c.error === undefined && !this.#isHook(c.key)).map((c) => c.key);
     const next = nextInventory(inventory, this.#resources.map((d) => d.key), pruned);
-    if (outcome.changes.length > 0 || !sameKeys(next, inventory)) await target.saveInventory(next);
+    if (outcome.changes.length > 0 || !sameKeys(next, inventory)) await this.#saveInventory(next, outcome.failures);
     if (outcome.changes.length > 0) {
       this.#setLive(await provider.observe(this.#keysToObserve(nextInventory(inventory, [], pruned)), this.#desiredById));
       this.#diffs = this.#plan().diffs;
@@ -225,6 +225,19 @@ export class AppRuntime {
     if (drift === undefined) return '';
     const live = this.#live.find((l) => keyId(l.key) === keyId(desired.key));
     return suggestIgnore(desired.key, drift.fields, drift.changedBy, live?.manifest);
+  }
+
+  /**
+   * Saves the inventory. When the apply failed too, a failed save (the destination namespace it
+   * lives in is missing, say) is added to those failures instead of hiding them.
+   */
+  async #saveInventory(keys: readonly ObjectKey[], failures: ApplyFailure[]): Promise<void> {
+    try {
+      await this.#deps.target.saveInventory(keys);
+    } catch (error) {
+      if (failures.length === 0) throw error;
+      failures.push({ message: `the inventory was not saved: ${toPassError(error).message}` });
+    }
   }
 
   #keysToObserve(inventory: readonly ObjectKey[]): ObjectKey[] {

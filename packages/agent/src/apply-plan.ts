@@ -156,7 +156,8 @@ class PlanRun {
       const message = isTrueupError(error) ? `${error.describe()} [${error.code}]` : error instanceof Error ? error.message : String(error);
       this.changes.push({ key, action, error: message });
       const where = origin === undefined ? '' : `${origin.file}:${origin.line}: `;
-      this.failures.push({ message: `${where}${displayKey(key)}: ${message}`, ...(origin === undefined ? {} : { origin }) });
+      const named = message.startsWith(`${displayKey(key)}: `) ? message : `${displayKey(key)}: ${message}`; // the provider's message may name the object already
+      this.failures.push({ message: `${where}${named}`, ...(origin === undefined ? {} : { origin }) });
       return false;
     }
   }

@@ -49,9 +49,15 @@ export class ResourceWatch {
     return this.#objects.get(objectId(namespace, name));
   }
 
-  /** Records a write of ours at once, before its watch event arrives. */
+  /**
+   * Records a write of ours at once, before its watch event arrives; never over a newer version
+   * the watch delivered meanwhile (a controller's status update, such as a CRD's Established,
+   * can arrive before the answer to our write), or the mirror would keep the older one.
+   */
   remember(manifest: Manifest): void {
-    this.#objects.set(objectId(manifest.metadata.namespace, manifest.metadata.name), slim(manifest));
+    const id = objectId(manifest.metadata.namespace, manifest.metadata.name);
+    if (isNewer(this.#objects.get(id)?.metadata.resourceVersion, manifest.metadata.resourceVersion)) return;
+    this.#objects.set(id, slim(manifest));
   }
 
   forget(namespace: string | undefined, name: string): void {
@@ -161,6 +167,14 @@ export class ResourceWatch {
     this.#objects.set(id, after);
     this.#onChange({ info: this.info, before, after });
   }
+}
+
+/**
+ * Whether resourceVersion `a` is newer than `b`. They are opaque to clients, but etcd's are
+ * revisions that grow with every write; anything else never counts as newer.
+ */
+function isNewer(a: unknown, b: unknown): boolean {
+  return typeof a === 'string' && typeof b === 'string' && /^\d+$/.test(a) && /^\d+$/.test(b) && BigInt(a) > BigInt(b);
 }
 
 function objectId(namespace: string | undefined, name: string): string {

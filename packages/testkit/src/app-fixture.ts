@@ -37,6 +37,8 @@ export interface AgentFixtureOptions {
   extraSpec?: string;
   /** More lines under `syncPolicy` (indented four spaces), such as `syncOptions`. */
   extraSyncPolicy?: string;
+  /** More entries of `spec.source`, as flow YAML, such as `helm: { valueFiles: [values-prod.yaml] }`. */
+  extraSource?: string;
 }
 
 export async function agentFixture(options: AgentFixtureOptions): Promise<AgentFixture> {
@@ -59,7 +61,7 @@ kind: Application
 metadata:
   name: test
 spec:
-  source: { repoURL: "${repoURL}", ref: main, path: app }
+  source: { repoURL: "${repoURL}", ref: main, path: app${options.extraSource === undefined ? '' : `, ${options.extraSource}`} }
   destination: ${options.destination ?? `{ host: { root: "${root}" } }`}
   syncPolicy:
     interval: ${options.interval ?? '1h'}${automated}

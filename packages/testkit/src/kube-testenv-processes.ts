@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 
 export interface ComponentProcess {
   name: string;
@@ -135,17 +134,6 @@ export function killNow(p: ComponentProcess, sig: NodeJS.Signals = 'SIGTERM'): v
   signal(p, sig);
 }
 
-/** A port that was free on 127.0.0.1 a moment ago (callers retry on a clash). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The last `lines` lines of a log file ('' when it does not exist). */
 export async function logTail(file: string, lines = 40): Promise<string> {

@@ -14,8 +14,9 @@ import {
 } from './kube-testenv-components.ts';
 import { httpGet, kubeCall, kubeRequest, waitUntil, type KubeCredentials } from './kube-testenv-http.ts';
 import { ADMIN_USER, kubeconfigYaml, RESTRICTED_USER, writePki, type PkiFiles } from './kube-testenv-pki.ts';
+import { freePort } from './free-port.ts';
 import {
-  failedOnPortClash, freePort, isRunning, logTail, spawnComponent, stopComponent, type ComponentProcess, type Started,
+  failedOnPortClash, isRunning, logTail, spawnComponent, stopComponent, type ComponentProcess, type Started,
 } from './kube-testenv-processes.ts';
 import { testEnvPaths, writeState, type KubeTestEnvState } from './kube-testenv-state.ts';
 
