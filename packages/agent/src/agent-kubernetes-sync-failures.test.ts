@@ -152,6 +152,7 @@ test('a changed selector fails with KUBE_IMMUTABLE_FIELD naming the object and t
   assert.equal(message.split(`Deployment/${namespace}/web`).length, 2, `named once: ${message}`);
   assert.match(message, /trueup\.dev\/replace/);
   assert.equal(failed?.error?.file, 'app/web.yaml');
+  assert.ok(failed?.conditions.some((c) => c.type === 'Stalled' && c.status === 'True'), 'only a change in Git can fix it: Stalled, no retries');
   assert.equal((await getObject(env, path))?.metadata.uid, before?.metadata.uid);
 
   await fixture.commit({ 'app/web.yaml': deployment('web', 'web-v2', '{ trueup.dev/replace: "true" }') });

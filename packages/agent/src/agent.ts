@@ -3,14 +3,12 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
-import { AppRuntime } from './app-runtime.ts';
+import { AppSet } from './app-set.ts';
 import type { AgentEvent, AgentListener } from './events.ts';
-import { loadApplications, type LoadedApplication } from './load-applications.ts';
+import { loadApplications } from './load-applications.ts';
 import { Metrics } from './metrics.ts';
-import { PassScheduler } from './scheduler.ts';
 import { createAgentServer, listen } from './server.ts';
 import { StateStore } from './state-store.ts';
-import { createTarget } from './targets.ts';
 
 export interface AgentOptions {
   stateDir: string;
@@ -45,7 +43,8 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     if (event.type === 'pass-finished') finishedFirstPass.add(event.application);
     options.onEvent?.(event);
   };
-  const apps = new Map(loaded.map((app) => [app.application.metadata.name, createApp(app, stateDir, git, store, emit)]));
+  const set = new AppSet(loaded, { stateDir, git, store, emit });
+  const { apps } = set;
   const api = {
     statuses: () => [...apps.values()].map(({ runtime }) => runtime.status).filter((s) => s !== undefined),
     refresh: (name: string) => apps.get(name)?.scheduler.refresh(),
@@ -56,18 +55,13 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const url = server === undefined ? undefined : await listen(server, options.listen ?? '');
   const infoFile = join(stateDir, AGENT_INFO_FILE);
   if (url !== undefined) await writeFile(infoFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
-  for (const { scheduler } of apps.values()) scheduler.start();
+  set.start();
   return {
     url,
     applications: api.statuses,
     refresh: api.refresh,
     async stop({ stopServices = false } = {}) {
-      for (const { scheduler } of apps.values()) scheduler.stop();
-      await Promise.all([...apps.values()].map(async ({ runtime, provider }) => {
-        await runtime.close();
-        if (stopServices) await provider.stopAll?.();
-        await provider.close();
-      }));
+      await set.stop(stopServices);
       if (server !== undefined) {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
@@ -76,12 +70,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       store.close();
     },
   };
-}
-
-export function createApp(loaded: LoadedApplication, stateDir: string, git: GitCache, store: StateStore, emit: AgentListener) {
-  const target = createTarget(loaded, stateDir, store);
-  const runtime = new AppRuntime({ loaded, target, git, store, emit });
-  return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded) };
 }
 
 function record(metrics: Metrics, event: AgentEvent): void {

@@ -28,6 +28,8 @@ export interface RuntimeDeps {
   git: GitCache;
   store: StateStore;
   emit: AgentListener;
+  /** Told the Applications Git declares in this application's path (app of apps), at each new revision. */
+  onChildren?: (children: LoadedApplication[]) => void;
   /** The wall clock, in ms; injected so tests can move it. */
   now?: () => number;
 }
@@ -113,8 +115,10 @@ export class AppRuntime {
       const artifact = await this.#deps.git.sync(source, { baseDir: loaded.baseDir, lastRevision: this.#renderedRevision });
       this.#revision = artifact.revision;
       if (artifact.revision !== this.#renderedRevision) {
-        this.#setDesired(await this.#deps.target.render(artifact.dir));
+        const { desired, children } = await this.#deps.target.render(artifact.dir);
+        this.#setDesired(desired);
         this.#renderedRevision = artifact.revision;
+        this.#deps.onChildren?.(children);
       }
       return await this.#converge(trigger, mode, startedAt);
     } catch (error) {
@@ -151,7 +155,8 @@ export class AppRuntime {
     const [failure] = outcome.failures;
     const error = failure === undefined ? undefined : {
       code: 'AGENT_APPLY_FAILED',
-      retryable: AgentErrors.AGENT_APPLY_FAILED.retryable,
+      // Stalled when no failure can pass by retrying: only a change in Git fixes them.
+      retryable: outcome.failures.some((f) => f.retryable !== false) && AgentErrors.AGENT_APPLY_FAILED.retryable,
       message: outcome.failures.slice(0, 5).map((f) => f.message).join('; '),
       ...(failure.origin === undefined ? {} : { file: failure.origin.file, line: failure.origin.line }),
     };

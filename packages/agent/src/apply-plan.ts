@@ -16,6 +16,8 @@ export interface ApplyFailure {
   /** `file:line: Kind/name: message [CODE]`, the file being the manifest in the repository. */
   message: string;
   origin?: Origin;
+  /** False when only a change in Git can fix it (an invalid object, an immutable field). */
+  retryable?: boolean;
 }
 
 export interface ApplyOutcome {
@@ -157,7 +159,7 @@ class PlanRun {
       this.changes.push({ key, action, error: message });
       const where = origin === undefined ? '' : `${origin.file}:${origin.line}: `;
       const named = message.startsWith(`${displayKey(key)}: `) ? message : `${displayKey(key)}: ${message}`; // the provider's message may name the object already
-      this.failures.push({ message: `${where}${named}`, ...(origin === undefined ? {} : { origin }) });
+      this.failures.push({ message: `${where}${named}`, retryable: !isTrueupError(error) || error.retryable, ...(origin === undefined ? {} : { origin }) });
       return false;
     }
   }

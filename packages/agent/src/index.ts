@@ -1,5 +1,6 @@
 export * from './agent.ts';
 export * from './app-runtime.ts';
+export { createApp, type RunningApp } from './app-set.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './load-applications.ts';

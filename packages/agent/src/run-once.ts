@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
-import { createApp } from './agent.ts';
+import { createApp } from './app-set.ts';
 import type { PassMode } from './app-runtime.ts';
 import type { AgentListener } from './events.ts';
 import { loadApplications } from './load-applications.ts';
@@ -28,7 +28,7 @@ export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatu
   try {
     const statuses: ApplicationStatus[] = [];
     for (const app of loaded) {
-      const { runtime, provider } = createApp(app, stateDir, git, store, emit);
+      const { runtime, provider } = createApp(app, { stateDir, git, store, emit });
       try {
         let status = await runtime.pass('manual', options.mode);
         const deadline = Date.now() + (options.waitHealthyMs ?? 0);

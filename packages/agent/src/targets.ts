@@ -9,14 +9,21 @@ import { hasSyncOption, type DesiredObject, type ObjectKey, type Provider } from
 import { createHostProvider } from '@trueup/host';
 import { createKubernetesProvider, openCluster, type KubernetesProvider } from '@trueup/kubernetes';
 import { renderHostManifests, renderKubernetesManifests } from '@trueup/render';
+import { splitChildApplications } from './child-applications.ts';
 import { AgentErrors } from './errors.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import type { StateStore } from './state-store.ts';
 
+export interface Rendered {
+  /** Objects to deploy, completed for this target (namespaces, ownership labels). */
+  desired: DesiredObject[];
+  /** Applications declared in Git among them (app of apps), run by the agent next to this one. */
+  children: LoadedApplication[];
+}
+
 export interface Target {
   provider: Provider;
-  /** Desired objects for a checkout, completed for this target (namespaces, ownership labels). */
-  render(checkoutDir: string, signal?: AbortSignal): Promise<DesiredObject[]>;
+  render(checkoutDir: string, signal?: AbortSignal): Promise<Rendered>;
   loadInventory(): Promise<ObjectKey[]>;
   saveInventory(keys: readonly ObjectKey[]): Promise<void>;
 }
@@ -30,7 +37,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
     mkdirSync(host.root, { recursive: true, mode: 0o755 }); // a new host's root, as `CreateNamespace=true` would
     return {
       provider: createHostProvider({ root: host.root, stateDir: join(stateDir, 'apps', name), application: name }),
-      render: (checkoutDir) => renderHostManifests({ checkoutDir, path: source.path }),
+      render: async (checkoutDir) => ({ desired: await renderHostManifests({ checkoutDir, path: source.path }), children: [] }),
       loadInventory: () => Promise.resolve(store.inventory(name)),
       saveInventory: (keys) => Promise.resolve(store.saveInventory(name, [...keys])),
     };
@@ -55,7 +62,8 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
         ...(source.kustomize === undefined ? {} : { kustomize: source.kustomize }),
         ...(signal === undefined ? {} : { signal }),
       });
-      return provider.prepare(objects);
+      const { resources, children } = splitChildApplications(objects, loaded);
+      return { desired: await provider.prepare(resources), children };
     },
     async loadInventory() {
       return (await provider.loadInventory()) ?? store.inventory(name);

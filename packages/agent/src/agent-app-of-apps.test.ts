@@ -1,0 +1,68 @@
+/** App of apps: Applications declared in Git are run by the agent, on the parent's cluster. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { kubeCall } from '@trueup/testkit';
+import { getObject, kubeAgent, waitForStatus } from './testing.ts';
+
+const configMap = (name: string, value: string): string => `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata: { value: "${value}" }\n`;
+
+function ours(name: string, repoURL: string, path: string, namespace: string): string {
+  return `---
+apiVersion: trueup.dev/v1alpha1
+kind: Application
+metadata: { name: ${name} }
+spec:
+  source: { repoURL: "${repoURL}", ref: main, path: ${path} }
+  destination: { kubernetes: { namespace: ${namespace} } }
+  syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: [CreateNamespace=true] }
+`;
+}
+
+function argo(name: string, repoURL: string, path: string, namespace: string): string {
+  return `---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: { name: ${name}, namespace: argocd }
+spec:
+  project: default
+  source: { repoURL: "${repoURL}", targetRevision: main, path: ${path} }
+  destination: { server: "https://kubernetes.default.svc", namespace: ${namespace} }
+  syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: [CreateNamespace=true] }
+`;
+}
+
+test('Applications in Git (ours and Argo CD\'s) are started, replaced when changed, and stopped when removed', async (t) => {
+  const run = await kubeAgent(t, { 'app/root.yaml': configMap('root', 'r'), 'web/cm.yaml': configMap('web', 'w1'), 'api/cm.yaml': configMap('api', 'a1') });
+  if (run === undefined) return;
+  const { fixture, agent, env, namespace } = run;
+  const [webNs, apiNs] = [`${namespace}-web`, `${namespace}-api`];
+  t.after(async () => {
+    for (const ns of [webNs, apiNs]) await kubeCall(env, 'DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+  });
+  await fixture.commit({ 'app/children.yaml': ours('web', fixture.repoURL, 'web', webNs) + argo('api', fixture.repoURL, 'api', apiNs) });
+  await agent.refresh('test');
+  await waitForStatus(agent, (s) => s.sync === 'Synced', 'web synced', 30_000, 'web');
+  await waitForStatus(agent, (s) => s.sync === 'Synced', 'api synced', 30_000, 'api');
+  assert.deepEqual((await getObject(env, `/api/v1/namespaces/${webNs}/configmaps/web`))?.['data'], { value: 'w1' });
+  assert.deepEqual((await getObject(env, `/api/v1/namespaces/${apiNs}/configmaps/api`))?.['data'], { value: 'a1' });
+  const parent = agent.applications().find((s) => s.name === 'test');
+  assert.equal(parent?.resources.some((r) => r.kind === 'Application'), false, 'Applications are not applied to the cluster');
+
+  await fixture.commit({ 'app/children.yaml': ours('web', fixture.repoURL, 'api', webNs) });
+  await agent.refresh('test');
+  await waitForStatus(agent, (s) => s.sync === 'Synced' && s.resources.some((r) => r.name === 'api'), 'web now deploys the api folder', 30_000, 'web');
+  assert.equal(agent.applications().some((s) => s.name === 'api'), false, 'a child removed from Git is no longer run');
+  assert.deepEqual((await getObject(env, `/api/v1/namespaces/${apiNs}/configmaps/api`))?.['data'], { value: 'a1' }, 'what it deployed stays');
+});
+
+test('an Application in Git naming its own kubeconfig stalls the parent and starts nothing', async (t) => {
+  const run = await kubeAgent(t, { 'app/root.yaml': configMap('root', 'r') });
+  if (run === undefined) return;
+  const { fixture, agent, namespace } = run;
+  const evil = ours('evil', fixture.repoURL, 'app', namespace).replace(`kubernetes: { namespace: ${namespace} }`, `kubernetes: { namespace: ${namespace}, kubeconfig: /root/.kube/config }`);
+  await fixture.commit({ 'app/children.yaml': evil });
+  const status = await agent.refresh('test');
+  assert.equal(status?.error?.code, 'AGENT_CHILD_APPLICATION_REFUSED');
+  assert.equal(status?.error?.file, 'app/children.yaml');
+  assert.equal(agent.applications().some((s) => s.name === 'evil'), false);
+});

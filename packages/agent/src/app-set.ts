@@ -1,0 +1,107 @@
+/**
+ * The applications an agent runs: those given on its command line, and those Git declares inside
+ * them (app of apps), added, replaced and removed as Git changes. A child removed from Git stops
+ * being managed; what it deployed stays (nothing is deleted on the strength of a missing file).
+ */
+import type { Provider } from '@trueup/api';
+import type { GitCache } from '@trueup/git';
+import { AppRuntime } from './app-runtime.ts';
+import type { AgentListener } from './events.ts';
+import type { LoadedApplication } from './load-applications.ts';
+import { PassScheduler } from './scheduler.ts';
+import type { StateStore } from './state-store.ts';
+import { createTarget } from './targets.ts';
+
+export interface RunningApp {
+  runtime: AppRuntime;
+  provider: Provider;
+  scheduler: PassScheduler;
+}
+
+export interface AppContext {
+  stateDir: string;
+  git: GitCache;
+  store: StateStore;
+  emit: AgentListener;
+}
+
+export function createApp(loaded: LoadedApplication, context: AppContext, onChildren?: (children: LoadedApplication[]) => void): RunningApp {
+  const { stateDir, git, store, emit } = context;
+  const target = createTarget(loaded, stateDir, store);
+  const runtime = new AppRuntime({ loaded, target, git, store, emit, ...(onChildren === undefined ? {} : { onChildren }) });
+  return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded) };
+}
+
+export async function stopApp({ runtime, provider, scheduler }: RunningApp, stopServices = false): Promise<void> {
+  scheduler.stop();
+  await runtime.close();
+  if (stopServices) await provider.stopAll?.();
+  await provider.close();
+}
+
+export class AppSet {
+  readonly apps = new Map<string, RunningApp>();
+  readonly #context: AppContext;
+  /** For each parent, its children and the Application each was created from. */
+  readonly #children = new Map<string, Map<string, string>>();
+  #changes: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(loaded: readonly LoadedApplication[], context: AppContext) {
+    this.#context = context;
+    for (const app of loaded) this.#add(app);
+  }
+
+  start(): void {
+    for (const { scheduler } of this.apps.values()) scheduler.start();
+  }
+
+  async stop(stopServices: boolean): Promise<void> {
+    this.#stopped = true;
+    await this.#changes;
+    await Promise.all([...this.apps.values()].map((app) => stopApp(app, stopServices)));
+  }
+
+  #add(loaded: LoadedApplication): RunningApp {
+    const name = loaded.application.metadata.name;
+    const app = createApp(loaded, this.#context, (children) => this.#childrenChanged(name, children));
+    this.apps.set(name, app);
+    return app;
+  }
+
+  #childrenChanged(parent: string, children: LoadedApplication[]): void {
+    this.#changes = this.#changes.then(() => this.#reconcile(parent, children)).catch((error: unknown) => {
+      this.#context.emit({ type: 'error', application: parent, message: `applications from Git: ${String(error)}`, revision: '', pass: 0 });
+    });
+  }
+
+  async #reconcile(parent: string, children: LoadedApplication[]): Promise<void> {
+    if (this.#stopped) return;
+    const current = this.#children.get(parent) ?? new Map<string, string>();
+    const next = new Map<string, string>();
+    for (const child of children) {
+      const name = child.application.metadata.name;
+      const spec = JSON.stringify(child.application);
+      if (current.get(name) === spec) {
+        next.set(name, spec);
+        continue;
+      }
+      const existing = this.apps.get(name);
+      if (existing !== undefined && !current.has(name)) {
+        this.#context.emit({ type: 'error', application: parent, message: `Application "${name}" from ${child.file} is not started: another application has that name`, revision: '', pass: 0 });
+        continue;
+      }
+      if (existing !== undefined) await stopApp(existing);
+      this.#add(child).scheduler.start();
+      next.set(name, spec);
+    }
+    for (const name of current.keys()) {
+      const gone = this.apps.get(name);
+      if (next.has(name) || gone === undefined) continue;
+      this.apps.delete(name);
+      await stopApp(gone);
+      this.#childrenChanged(name, []); // its own children go with it
+    }
+    this.#children.set(parent, next);
+  }
+}
