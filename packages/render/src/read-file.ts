@@ -7,8 +7,10 @@
 import { closeSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { isTrueupError } from '@trueup/api';
+import { ApiErrors, isTrueupError } from '@trueup/api';
+import { RenderErrors } from './errors.ts';
 import { isInside, isMissing, readError, toAbsolute, type RepoRoot } from './repo.ts';
+import type { ManifestFile } from './walk.ts';
 
 /** Longest stretch of synchronous work between two turns of the event loop. */
 export const SLICE_MS = 8;
@@ -81,5 +83,25 @@ function locate(repo: RepoRoot, relative: string): { real: string; stats: Stats 
   } catch (cause) {
     if (isMissing(cause)) return undefined;
     throw cause;
+  }
+}
+
+/** The text of one manifest; undefined for a symlink to a folder, which is not followed. */
+export function readManifestText(repo: RepoRoot, manifest: ManifestFile, maxBytes: number): string | undefined {
+  const { file } = manifest;
+  const read = readConfined(repo, file, maxBytes);
+  switch (read.status) {
+    case 'ok':
+      return read.bytes.toString('utf8');
+    case 'missing':
+      throw RenderErrors.create('RENDER_PATH_NOT_FOUND', manifest.symlink ? `${file} is a symlink to nothing` : `${file} disappeared while rendering`, { file });
+    case 'escapes':
+      throw RenderErrors.create('RENDER_PATH_ESCAPES_REPO', `${file} is a symlink leading outside the repository`, { file });
+    case 'not-a-file':
+      if (read.folder) return undefined;
+      throw RenderErrors.create('RENDER_PATH_NOT_FOUND', `${file} is not a regular file`, { file });
+    case 'too-large':
+      // Checked before reading: parseYamlDocuments checks the text too, but only once it is in memory.
+      throw ApiErrors.create('API_YAML_LIMIT', `file is larger than ${maxBytes} bytes`, { file });
   }
 }
