@@ -90,7 +90,8 @@ async function measureAgent(run: AgentRun): Promise<Memory> {
 async function agentUrl(stateDir: string, pid: number): Promise<string> {
   let url = '';
   await until(async () => {
-    const info = await readFile(join(stateDir, 'agent.json'), 'utf8').then((text) => JSON.parse(text) as { url?: string; pid?: number }, () => undefined);
+    // Missing, or caught half-written: not yet.
+    const info = await readFile(join(stateDir, 'agent.json'), 'utf8').then((text) => JSON.parse(text) as { url?: string; pid?: number }).catch(() => undefined);
     if (info?.pid === pid && typeof info.url === 'string') url = info.url;
     return url !== '';
   }, 60_000);

@@ -1,8 +1,11 @@
 /** The agent's loopback listener: status JSON, refresh, health, readiness and metrics. */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApplicationStatus } from '@trueup/api';
 import { AgentErrors } from './errors.ts';
+
+/** Through the builtin loader, not an ES import, which would load undici for nothing (packages/host/src/health-check.ts says why). */
+const { createServer } = process.getBuiltinModule('node:http');
 
 export interface AgentApi {
   statuses(): ApplicationStatus[];

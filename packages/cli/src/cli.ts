@@ -19,6 +19,16 @@ function help(): string {
   ].join('\n');
 }
 
+/** Runs the command line and sets the exit code; errors are printed as `trueup: file:line: … [CODE]`. */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (error) {
+    process.stderr.write(`trueup: ${isTrueupError(error) ? `${error.describe()} [${error.code}]` : error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -38,13 +48,3 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
   return command.run({ values, positionals });
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`trueup: ${isTrueupError(error) ? `${error.describe()} [${error.code}]` : error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 2;
-  },
-);

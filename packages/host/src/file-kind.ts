@@ -30,7 +30,7 @@ async function observeFile(ctx: HostContext, key: ObjectKey, path: string, spec:
     case 'other':
       return { key, manifest: liveManifest(key, { path, type: found.type === 'symlink' ? 'symlink' : entryType(found.stats) }) };
     case 'file': {
-      const live: Record<string, unknown> = { path, ...encodeContent(found.bytes, found.stats.size, spec?.encoding) };
+      const live: Record<string, unknown> = { path, ...encodeContent(found.bytes, found.stats.size, spec) };
       live.mode = formatMode(found.stats.mode, spec?.mode);
       live.owner = await ctx.owners.display('passwd', found.stats.uid, spec?.owner);
       live.group = await ctx.owners.display('group', found.stats.gid, spec?.group);
@@ -39,8 +39,17 @@ async function observeFile(ctx: HostContext, key: ObjectKey, path: string, spec:
   }
 }
 
-/** The content in the desired encoding; without a desired one, UTF-8 when the bytes are valid UTF-8. */
-function encodeContent(bytes: Buffer | undefined, size: number, encoding: FileSpec['encoding']): Record<string, string> {
+/**
+ * The content in the desired encoding; without a desired one, UTF-8 when the bytes are valid UTF-8.
+ * Content equal to the desired content is the desired string itself, so the agent holds it once.
+ */
+function encodeContent(bytes: Buffer | undefined, size: number, spec: FileSpec | undefined): Record<string, string> {
+  const live = readContent(bytes, size, spec?.encoding);
+  const desired = spec?.content;
+  return desired !== undefined && live.content === desired ? { ...live, content: desired } : live;
+}
+
+function readContent(bytes: Buffer | undefined, size: number, encoding: FileSpec['encoding']): Record<string, string> {
   if (bytes === undefined) return { content: `<${size} bytes, too large to compare>` };
   if (encoding === 'base64') return { content: bytes.toString('base64'), encoding };
   if (encoding === 'utf8') return { content: bytes.toString('utf8'), encoding };
