@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only heal,commit,ansible,rss] [-- --keep]`: runs the
+ * `npm run bench [-- --quick] [-- --only heal,commit,ansible,rss,kube-heal,kube-commit,kube-scale,kube-noop] [-- --keep]`: runs the
  * benchmarks, prints one markdown table and writes it (and the raw samples) to bench/out/.
  */
 import { existsSync } from 'node:fs';
@@ -11,13 +11,19 @@ import { benchAnsiblePull, sideBySideRepo } from './ansible-pull.ts';
 import { benchCommitConverge } from './commit-converge.ts';
 import type { BenchContext } from './context.ts';
 import { benchHeal } from './heal.ts';
+import { benchKubeCommit } from './kube-commit.ts';
+import { benchKubeHeal } from './kube-heal.ts';
+import { benchKubeNoop } from './kube-noop.ts';
+import { benchKubeScale } from './kube-scale.ts';
+import { KubeShared } from './kube-shared.ts';
 import { describeMachine } from './machine.ts';
 import { benchRss } from './rss.ts';
 import type { SideBySideRepo } from './side-by-side-repo.ts';
 import { renderTable, type Row } from './table.ts';
 import { findAnsiblePull, gitState, REPO_ROOT, warmInstalledCompileCache } from './tools.ts';
+import { kubeToolsBin } from '@trueup/testkit';
 
-const BENCHES = ['heal', 'commit', 'ansible', 'rss'] as const;
+const BENCHES = ['heal', 'commit', 'ansible', 'rss', 'kube-heal', 'kube-commit', 'kube-scale', 'kube-noop'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const { values } = parseArgs({
@@ -32,6 +38,9 @@ const ansiblePull = findAnsiblePull();
 if (selected.includes('ansible') && ansiblePull === undefined) {
   fatal('ansible-pull is not installed: the side-by-side benchmark needs it (Debian: apt-get install ansible), or skip it with --only heal,commit,rss');
 }
+if (selected.some((name) => name.startsWith('kube-')) && kubeToolsBin() === undefined) {
+  fatal('the Kubernetes test tools are not built: the kube-* benchmarks need them (bash tools/kube-testenv/build.sh), or skip them with --only heal,commit,ansible,rss');
+}
 if (!existsSync('/usr/bin/python3')) fatal('/usr/bin/python3 is missing: it measures whole processes (getrusage) and runs the benchmark services');
 
 const gitAtStart = gitState();
@@ -44,6 +53,7 @@ const rows: Row[] = [];
 const failures: string[] = [];
 let sbs: SideBySideRepo | undefined;
 const sharedRepo = async (): Promise<SideBySideRepo> => (sbs ??= await sideBySideRepo(ctx));
+const kube = new KubeShared(ctx);
 
 for (const name of selected) {
   ctx.log(`— ${name} —`);
@@ -61,6 +71,18 @@ for (const name of selected) {
       case 'rss':
         rows.push(...await benchRss(ctx, await sharedRepo()));
         break;
+      case 'kube-heal':
+        rows.push(...await benchKubeHeal(ctx, kube));
+        break;
+      case 'kube-commit':
+        rows.push(...await benchKubeCommit(ctx, kube));
+        break;
+      case 'kube-scale':
+        rows.push(...await benchKubeScale(ctx, kube));
+        break;
+      case 'kube-noop':
+        rows.push(...await benchKubeNoop(ctx, kube));
+        break;
     }
   } catch (error) {
     failures.push(`${name}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
@@ -70,6 +92,7 @@ for (const name of selected) {
   }
 }
 
+await kube.stop().catch((error: unknown) => ctx.log(`stopping the Kubernetes test environments: ${String(error)}`));
 const gitAtEnd = gitState();
 const { markdown, verdicts } = renderTable(rows);
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;

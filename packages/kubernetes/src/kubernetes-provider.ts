@@ -13,7 +13,7 @@ import { kubeStatusOf } from './kube-client.ts';
 import { assertNamespaceOwned } from './namespace-guard.ts';
 import { prepareObjects } from './prepare.ts';
 import { loadInventory, saveInventory } from './inventory-object.ts';
-import { APPLICATION_LABEL } from './resource-watch.ts';
+import { APPLICATION_LABEL, type ObjectChange } from './resource-watch.ts';
 import { mapLimit } from './map-limit.ts';
 
 export const FIELD_MANAGER = TRUEUP_FIELD_MANAGER;
@@ -236,19 +236,23 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
         const detail = after === undefined ? 'deleted' : `changed${by === undefined ? '' : ` by ${by.manager}${by.fields.length === 0 ? '' : `: ${by.fields.slice(0, 5).join(', ')}`}`}`;
         onDrift({ key, source: 'watch', detail, ...(by === undefined ? {} : { changedBy: by.manager }) });
       };
-      const stop = session.onChange(({ info, before, after }) => {
-        const manifest = after ?? before;
-        if (manifest === undefined) return;
-        const key: ObjectKey = { apiVersion: info.apiVersion, kind: info.kind, name: manifest.metadata.name, ...(info.namespaced ? { namespace: manifest.metadata.namespace ?? '' } : {}) };
-        if (!watched.has(keyId(key))) return;
-        const held = inFlight.get(keyId(key));
+      const routes = changeRoutes(session);
+      let watched: string[] = [];
+      const handler: ChangeHandler = (key, id, { before, after }) => {
+        const held = inFlight.get(id);
         if (held === undefined) judge(key, before, after);
         else held.push(() => judge(key, before, after));
-      });
+      };
+      const stop = (): void => {
+        routes.route(handler, watched, []);
+        watched = [];
+      };
       watches.add(stop);
       return {
         update(objects) {
-          watched = new Set(objects.map((object) => keyId(object.key)));
+          const next = objects.map((object) => keyId(object.key));
+          routes.route(handler, watched, next);
+          watched = next;
           const kinds = new Map(objects.map((object) => [`${object.key.apiVersion}/${object.key.kind}`, object.key]));
           for (const key of kinds.values()) {
             void session.discovery.resolve(key.apiVersion, key.kind).then((info) => (info === undefined ? undefined : session.mirror(info))).catch(() => undefined);
@@ -277,6 +281,53 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       session.release();
     },
   };
+}
+
+type ChangeHandler = (key: ObjectKey, id: string, change: ObjectChange) => void;
+
+/**
+ * Which application's watch wants each object, per cluster session: a watch event goes to the
+ * applications that manage the object, not to every application on the cluster (with 1,000
+ * applications, asking each of them about every event was the largest cost of the watches).
+ */
+class ChangeRoutes {
+  readonly #byId = new Map<string, Set<ChangeHandler>>();
+
+  constructor(session: ClusterSession) {
+    session.onChange((change) => {
+      const manifest = change.after ?? change.before;
+      if (manifest === undefined) return;
+      const { info } = change;
+      const key: ObjectKey = { apiVersion: info.apiVersion, kind: info.kind, name: manifest.metadata.name, ...(info.namespaced ? { namespace: manifest.metadata.namespace ?? '' } : {}) };
+      const id = keyId(key);
+      for (const handler of [...this.#byId.get(id) ?? []]) handler(key, id, change);
+    });
+  }
+
+  /** Moves `handler` from the objects `before` to the objects `after` (ids). */
+  route(handler: ChangeHandler, before: readonly string[], after: readonly string[]): void {
+    for (const id of before) {
+      const handlers = this.#byId.get(id);
+      handlers?.delete(handler);
+      if (handlers?.size === 0) this.#byId.delete(id);
+    }
+    for (const id of after) {
+      const handlers = this.#byId.get(id) ?? new Set();
+      handlers.add(handler);
+      this.#byId.set(id, handlers);
+    }
+  }
+}
+
+const routesBySession = new WeakMap<ClusterSession, ChangeRoutes>();
+
+function changeRoutes(session: ClusterSession): ChangeRoutes {
+  let routes = routesBySession.get(session);
+  if (routes === undefined) {
+    routes = new ChangeRoutes(session);
+    routesBySession.set(session, routes);
+  }
+  return routes;
 }
 
 /** Same object from Git: the same render, or an equal one from a later render (renders are deterministic). */
