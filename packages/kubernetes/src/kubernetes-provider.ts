@@ -227,7 +227,6 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     },
 
     watch(onDrift: (signal: DriftSignal) => void): DriftWatch {
-      let watched = new Set<string>();
       const judge = (key: ObjectKey, before: Manifest | undefined, after: Manifest | undefined): void => {
         const version = after?.metadata['resourceVersion'];
         if (typeof version === 'string' && ownVersions.has(version)) return;
