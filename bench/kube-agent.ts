@@ -74,15 +74,21 @@ export class AgentProcess {
     const deadline = Date.now() + 120_000;
     let exitCode: number | null | undefined;
     void agent.exited.then((code) => (exitCode = code));
-    for (;;) {
-      const info = await readFile(join(options.stateDir, 'agent.json'), 'utf8').then((text) => JSON.parse(text) as { url?: string; pid?: number }, () => undefined);
-      if (info?.pid === agent.pid && typeof info.url === 'string') {
-        agent.url = info.url;
-        return agent;
+    try {
+      for (;;) {
+        // Missing, or caught half-written: not yet.
+        const info = await readFile(join(options.stateDir, 'agent.json'), 'utf8').then((text) => JSON.parse(text) as { url?: string; pid?: number }).catch(() => undefined);
+        if (info?.pid === agent.pid && typeof info.url === 'string') {
+          agent.url = info.url;
+          return agent;
+        }
+        if (exitCode !== undefined) throw new Error(`the agent exited (${exitCode}) before it listened; see ${options.logFile}`);
+        if (Date.now() > deadline) throw new Error(`the agent did not listen within 120 s; see ${options.logFile}`);
+        await sleep(20);
       }
-      if (exitCode !== undefined) throw new Error(`the agent exited (${exitCode}) before it listened; see ${options.logFile}`);
-      if (Date.now() > deadline) throw new Error(`the agent did not listen within 120 s; see ${options.logFile}`);
-      await sleep(20);
+    } catch (error) {
+      await agent.stop();
+      throw error;
     }
   }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from './context.ts';
 import { AgentProcess } from './kube-agent.ts';
-import { apiRequestCounts, CollectionWatch, requestDelta, type BenchKube, type WatchedObject } from './kube-env.ts';
+import { apiRequestCounts, CollectionWatch, CpuAccount, requestDelta, type BenchKube, type WatchedObject } from './kube-env.ts';
 import { untilHealthy } from './kube-heal.ts';
 import { configMap, deployment, kubeAppFile, manifestFile, service, writeText, type Manifest } from './kube-manifests.ts';
 import type { KubeShared } from './kube-shared.ts';
@@ -46,10 +46,12 @@ export async function benchKubeCommit(ctx: BenchContext, shared: KubeShared): Pr
   const reported: number[] = [];
   const total: number[] = [];
   let perTrial = '';
+  let machine = '';
   try {
     await untilHealthy(agent, APP);
     watch = await CollectionWatch.open(kube, `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`);
     const requestsBefore = await apiRequestCounts(kube);
+    const account = new CpuAccount(kube, agent.pid);
     for (let version = 1; version <= trials; version++) {
       const tCommit = performance.now();
       const sha = await repo.commitAndPush({ 'web/objects.yaml': manifestFile(objects(version)) }, `version ${version}`);
@@ -69,6 +71,7 @@ export async function benchKubeCommit(ctx: BenchContext, shared: KubeShared): Pr
       ctx.log(`kube-commit ${version}/${trials}: Synced and live ${(tSynced - t0).toFixed(0)} ms, rolled out ${(rolled.at - t0).toFixed(0)} ms, agent reports Healthy ${(tReported - t0).toFixed(0)} ms`);
     }
     // Agent, controllers and the benchmark's own GETs together; per trial.
+    machine = account.describe();
     const delta = requestDelta(requestsBefore, await apiRequestCounts(kube));
     const ours = delta.filter(([key]) => /^(APPLY|GET) /.test(key));
     const others = delta.filter(([key]) => !/^(APPLY|GET) /.test(key)).reduce((sum, [, n]) => sum + n, 0);
@@ -83,7 +86,7 @@ export async function benchKubeCommit(ctx: BenchContext, shared: KubeShared): Pr
     id: 'kube-commit-synced',
     measured: 'Kubernetes commit → converged: `POST …/refresh?wait=true` until the pass reports Synced at the new commit and the changed objects read back changed',
     on, unit: 'ms', samples: synced, spread: 'p10–p90', targets: target, peerNote: 'n/a (no peer run here)',
-    note: `The pass does not wait for the rollout. "Read back" is a GET of the 3 ConfigMaps and the Deployment, inside the time. API requests per trial (apiserver_request_total over all trials ÷ ${trials}; APPLY and GET are the agent's, with the benchmark's 4 read-back GETs): ${perTrial}.`,
+    note: `The pass does not wait for the rollout. "Read back" is a GET of the 3 ConfigMaps and the Deployment, inside the time. API requests per trial (apiserver_request_total over all trials ÷ ${trials}; APPLY and GET are the agent's, with the benchmark's 4 read-back GETs): ${perTrial}. CPU over the trials: ${machine}.`,
   }, {
     id: 'kube-commit-rolled-out',
     measured: 'Kubernetes commit → converged and rolled out: as above, until the Deployment is rolled out (a watch sees observedGeneration current and every replica updated and available)',

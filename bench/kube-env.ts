@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { kubeCall, kubeRequest, kubeToolsBin, startKubeTestEnv, stopKubeTestEnv, type KubeCredentials, type KubeTestEnvState } from '@trueup/testkit';
@@ -176,4 +177,72 @@ export function processMemoryMiB(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
+}
+
+/** CPU ms the whole machine spent busy (every core), from /proc/stat. */
+function machineBusyMs(): number {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / ticksPerSecond;
+}
+
+const ENV_COMPONENTS = ['kube-apiserver', 'etcd', 'kube-controller-manager', 'kube-scheduler', 'kwok'];
+
+/**
+ * Where the machine's CPU went between `start` and `finish`: the agent (and the git processes it
+ * reaped), the test environment, and everything else (the benchmark process itself, and whatever
+ * else ran on the machine: other engineers' tests show here).
+ */
+export class CpuAccount {
+  readonly #kube: BenchKube;
+  #agentPid = 0;
+  readonly #t0 = performance.now();
+  readonly #machine0 = machineBusyMs();
+  #agent0 = 0;
+  readonly #env0: number;
+
+  /** Without `agentPid`: the agent starts later (`agentStarted`), and all its CPU counts. */
+  constructor(kube: BenchKube, agentPid?: number) {
+    this.#kube = kube;
+    this.#env0 = this.#envMs();
+    if (agentPid !== undefined) {
+      this.#agentPid = agentPid;
+      this.#agent0 = this.#agentMs();
+    }
+  }
+
+  agentStarted(pid: number): void {
+    this.#agentPid = pid;
+  }
+
+  finish(): { wallMs: number; machineMs: number; agentMs: number; envMs: number; othersMs: number } {
+    const machineMs = machineBusyMs() - this.#machine0;
+    const agentMs = this.#agentMs() - this.#agent0;
+    const envMs = this.#envMs() - this.#env0;
+    return { wallMs: performance.now() - this.#t0, machineMs, agentMs, envMs, othersMs: Math.max(0, machineMs - agentMs - envMs) };
+  }
+
+  /** "2 cores 81% busy: agent 38%, test environment 53%, other processes 9%" (shares of the busy time). */
+  describe(): string {
+    const { wallMs, machineMs, agentMs, envMs, othersMs } = this.finish();
+    const pct = (ms: number): string => `${((100 * ms) / machineMs).toFixed(0)}%`;
+    return `${availableParallelism()} cores ${((100 * machineMs) / (wallMs * availableParallelism())).toFixed(0)}% busy; of that the agent ${pct(agentMs)}, the test environment ${pct(envMs)}, other processes ${pct(othersMs)}`;
+  }
+
+  #agentMs(): number {
+    if (this.#agentPid === 0) return 0;
+    const cpu = processCpuMs(this.#agentPid);
+    return cpu.selfMs + cpu.childrenMs;
+  }
+
+  #envMs(): number {
+    let sum = 0;
+    for (const name of ENV_COMPONENTS) {
+      const pid = this.#kube.pid(name);
+      if (pid === undefined) continue;
+      const cpu = processCpuMs(pid);
+      sum += cpu.selfMs + cpu.childrenMs;
+    }
+    return sum;
+  }
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from './context.ts';
 import { AgentProcess, type LogEvent } from './kube-agent.ts';
-import { apiRequestCounts, processCpuMs, requestDelta, startBenchKube, type BenchKube } from './kube-env.ts';
+import { apiRequestCounts, CpuAccount, processCpuMs, requestDelta, startBenchKube, type BenchKube } from './kube-env.ts';
 import { configMap, deployment, kubeAppFile, manifestFile, role, roleBinding, secret, service, serviceAccount, writeText, type Manifest } from './kube-manifests.ts';
 import { createBenchRepo } from './repo-fixture.ts';
 
@@ -68,6 +68,8 @@ export interface ColdStart {
   healthySeenBy: string;
   /** The agent's Node.js flags, as it runs. */
   nodeFlags: string;
+  /** How busy the machine was, and with what (CpuAccount.describe). */
+  machine: string;
 }
 
 export class KubeFleet {
@@ -145,8 +147,10 @@ export class KubeFleet {
     };
     const envBefore = this.#envCpu();
     const requestsBefore = await apiRequestCounts(this.kube);
+    const account = new CpuAccount(this.kube);
     const agent = await AgentProcess.start({ stateDir: join(this.dir, 'state'), paths: [this.appsDir], logFile: join(this.dir, 'agent.log'), onEvent, nodeFlags });
     this.agent = agent;
+    account.agentStarted(agent.pid);
     const progress = setInterval(() => ctx.log(`kube-scale: ${((performance.now() - agent.spawnedAt) / 1000).toFixed(0)} s: ${firstPasses} first passes, ${synced} Synced, ${healthy} Synced+Healthy of ${total}; ${failedPasses} failed passes`), 5000);
     // The agent logs no health-changed event when a drift heal's observe is what sees an object
     // become Healthy (it only updates the status): once every first pass is done, the status API
@@ -175,6 +179,7 @@ export class KubeFleet {
       polling = false;
       await poll;
     }
+    const machine = account.describe();
     const agentCpu = agent.cpuMs();
     const envAfter = this.#envCpu();
     const requests = requestDelta(requestsBefore, await apiRequestCounts(this.kube));
@@ -191,6 +196,7 @@ export class KubeFleet {
       firstErrors,
       healthySeenBy: polledHealthy ? 'the status API (polled once a second)' : 'the log events',
       nodeFlags: agent.nodeFlags(),
+      machine,
     };
   }
 

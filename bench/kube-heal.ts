@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from './context.ts';
 import { AgentProcess, type LogEvent } from './kube-agent.ts';
-import { CollectionWatch, type BenchKube, type WatchedObject } from './kube-env.ts';
+import { CollectionWatch, CpuAccount, type BenchKube, type WatchedObject } from './kube-env.ts';
 import { configMap, deployment, kubeAppFile, manifestFile, writeText } from './kube-manifests.ts';
 import type { KubeShared } from './kube-shared.ts';
 import { createBenchRepo } from './repo-fixture.ts';
@@ -59,6 +59,7 @@ export async function benchKubeHeal(ctx: BenchContext, shared: KubeShared): Prom
     const deployWatch = await CollectionWatch.open(kube, `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`);
     watches.push(cmWatch, deployWatch);
     await sleep(500);
+    const account = new CpuAccount(kube, agent.pid);
     const cmTrials = ctx.quick ? 20 : CONFIG_MAPS;
     const configMapMs = await runTrials(ctx, kube, agent, cmWatch, 'ConfigMap', Array.from({ length: cmTrials }, (_, i): Trial => {
       const name = configMaps[i] ?? '';
@@ -81,6 +82,7 @@ export async function benchKubeHeal(ctx: BenchContext, shared: KubeShared): Prom
       const s = summarize(ms);
       return `median ${s.median.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms over ${ms.length} events`;
     };
+    const machine = account.describe();
     const final = (await agent.applications()).find((a) => a.name === APP);
     if (final?.sync !== 'Synced') throw new Error(`kube-heal: the application ended ${final?.sync ?? 'missing'}`);
     const on = (kind: string, count: number): string => `\`trueup agent\` process; application of ${CONFIG_MAPS} ConfigMaps + ${DEPLOYMENTS} Deployments; one ${kind} per trial${count > 1 ? ` (each ${count} times)` : ''}, ${SPACING_MS} ms apart`;
@@ -90,7 +92,7 @@ export async function benchKubeHeal(ctx: BenchContext, shared: KubeShared): Prom
       measured: 'Kubernetes drift → healed: a ConfigMap\'s `data` merge-patched by field manager `kubectl-edit`, until a watch sees Git\'s value back',
       on: on('ConfigMap', 1), unit: 'ms', samples: configMapMs, spread: 'p10–p90', showP99: true, targets,
       peerNote: 'n/a (no peer run here)',
-      note: `t0 when the PATCH's response arrives; t1 when the benchmark's own watch on the namespace's ConfigMaps delivers the event with Git's value (after the one with the foreign value). The agent's own drift-healed durationMs (from its watch event to healed): ${own('ConfigMap')}. Deferred heals (Fighting backoff) over both rows: ${deferred}.`,
+      note: `t0 when the PATCH's response arrives; t1 when the benchmark's own watch on the namespace's ConfigMaps delivers the event with Git's value (after the one with the foreign value). The agent's own drift-healed durationMs (from its watch event to healed): ${own('ConfigMap')}. Deferred heals (Fighting backoff) over both rows: ${deferred}. CPU over both rows' trials: ${machine}.`,
     }, {
       id: 'kube-heal-deployment',
       measured: 'Kubernetes drift → healed: a Deployment\'s `spec.replicas` merge-patched from 1 to 2 by `kubectl-edit`, until a watch sees 1 again',

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchContext } from './context.ts';
 import type { LogEvent } from './kube-agent.ts';
-import { apiRequestCounts, describeRequests, requestDelta } from './kube-env.ts';
+import { apiRequestCounts, CpuAccount, describeRequests, requestDelta } from './kube-env.ts';
 import { KubeFleet } from './kube-fleet.ts';
 import { FLEET_APPS } from './kube-scale.ts';
 import type { KubeShared } from './kube-shared.ts';
@@ -41,6 +41,7 @@ export async function benchKubeNoop(ctx: BenchContext, shared: KubeShared): Prom
   let gitShare = 0;
   let requests = '';
   let changed = 0;
+  const machine: string[] = [];
   const stop = agent.onEvent((event: LogEvent) => {
     if (event.event === 'pass-finished' && (event.changed ?? 0) > 0) changed++;
   });
@@ -51,9 +52,11 @@ export async function benchKubeNoop(ctx: BenchContext, shared: KubeShared): Prom
       const before = agent.cpuMs();
       const envBefore = fleet.envCpu();
       const requestsBefore = await apiRequestCounts(fleet.kube);
+      const account = new CpuAccount(fleet.kube, agent.pid);
       const t0 = performance.now();
       await round(fleet.names, agent.refresh.bind(agent));
       const wall = performance.now() - t0;
+      machine.push(account.describe());
       const after = agent.cpuMs();
       const envAfter = fleet.envCpu();
       requests = describeRequests(requestDelta(requestsBefore, await apiRequestCounts(fleet.kube)));
@@ -77,7 +80,7 @@ export async function benchKubeNoop(ctx: BenchContext, shared: KubeShared): Prom
     id: 'kube-noop-cpu',
     measured: 'No-op pass CPU (user+sys) per application: one round of `POST …/refresh?wait=true` over all 1,000, agent and git children ÷ 1,000',
     on, unit: 'ms', samples: perPassMs, spread: 'min–max', peerNote: '—',
-    note: `Each sample is one round (${FLEET_APPS.toLocaleString('en-US')} passes; a warm-up round before them): /proc/PID/stat utime+stime of the agent plus cutime+cstime of its reaped children (git ls-remote), ÷ ${FLEET_APPS}. Git's share in the last round: ${(gitShare * 100).toFixed(0)}%. Every pass reported Synced and Healthy at the same commit with 0 changes. The test environment's processes spent ${summarize(envPerRound).median.toFixed(0)} ms CPU per round (median). API requests in the last round: ${requests}.`,
+    note: `Each sample is one round (${FLEET_APPS.toLocaleString('en-US')} passes; a warm-up round before them): /proc/PID/stat utime+stime of the agent plus cutime+cstime of its reaped children (git ls-remote), ÷ ${FLEET_APPS}. Git's share in the last round: ${(gitShare * 100).toFixed(0)}%. Every pass reported Synced and Healthy at the same commit with 0 changes. The test environment's processes spent ${summarize(envPerRound).median.toFixed(0)} ms CPU per round (median). API requests in the last round: ${requests}. CPU over each round: ${machine.join('; ')}.`,
   }, {
     id: 'kube-noop-round',
     measured: 'No-op round over all 1,000 applications, wall time',
