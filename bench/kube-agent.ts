@@ -148,7 +148,9 @@ export class AgentProcess {
 
   async stop(): Promise<void> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    const code = await Promise.race([this.exited, sleep(30_000).then(() => 'timeout' as const)]);
+    const timeout = new AbortController();
+    const code = await Promise.race([this.exited, sleep(30_000, 'timeout' as const, { signal: timeout.signal })]);
+    timeout.abort();
     if (code === 'timeout') this.child.kill('SIGKILL');
     await new Promise<void>((resolve) => this.#log.end(resolve));
   }

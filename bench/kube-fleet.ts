@@ -170,11 +170,13 @@ export class KubeFleet {
         }
       }
     })();
+    const timeout = new AbortController();
     try {
-      await Promise.race([done, sleep(timeoutMs).then(() => {
+      await Promise.race([done, sleep(timeoutMs, undefined, { signal: timeout.signal }).then(() => {
         throw new Error(`not every application Synced and Healthy within ${timeoutMs / 1000} s: ${synced} Synced, ${healthy} Healthy of ${total}; first errors: ${firstErrors.join(' | ')}`);
       })]);
     } finally {
+      timeout.abort(); // or the timer would hold the benchmark process for up to timeoutMs at its end
       clearInterval(progress);
       polling = false;
       await poll;
