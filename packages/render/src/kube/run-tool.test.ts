@@ -22,8 +22,8 @@ test('runTool: stdout of a successful run', async () => {
 });
 
 test('runTool: a failure carries stderr, credentials and local paths removed, and the render path', async () => {
-  const script = 'echo "Error: cannot fetch https://bot:s3cret@git.example.com/ops.git?ref=v1 for /work/checkout/apps/web/kustomization.yaml" >&2; exit 1';
-  const error = await captureError(runTool(fakeKustomize(script, { rewrites: [{ from: '/work/checkout/', to: '' }] })));
+  const script = 'echo "Error: cannot fetch https://bot:s3cret@git.example.com/ops.git?ref=v1 for /srv/checkout/apps/web/kustomization.yaml" >&2; exit 1';
+  const error = await captureError(runTool(fakeKustomize(script, { rewrites: [{ from: '/srv/checkout/', to: '' }] })));
   assert.deepEqual(error, {
     code: 'RENDER_TOOL_FAILED', file: 'apps/web',
     message: 'kustomize -c failed rendering apps/web: Error: cannot fetch https://git.example.com/ops.git?ref=v1 for apps/web/kustomization.yaml',
