@@ -3,7 +3,6 @@
  * client, discovery, and one watch per managed resource (not one per application), so a
  * thousand applications cost a handful of watches.
  */
-import type { Manifest } from '@trueup/api';
 import { Discovery, type ResourceInfo } from './discovery.ts';
 import { KubeErrors } from './errors.ts';
 import { KubeClient } from './kube-client.ts';
@@ -41,11 +40,6 @@ export class ClusterSession {
     }
     await watch.synced;
     return watch;
-  }
-
-  /** A managed object as last seen, when its resource is mirrored. */
-  cached(info: ResourceInfo, namespace: string | undefined, name: string): Manifest | undefined {
-    return this.#watches.get(`${info.apiVersion}/${info.resource}`)?.get(namespace, name);
   }
 
   onChange(listener: ChangeListener): () => void {

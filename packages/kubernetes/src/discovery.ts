@@ -44,11 +44,6 @@ export class Discovery {
     return this.#byKind.get(`${apiVersion}/${kind}`);
   }
 
-  /** What is known now, without a request. */
-  cached(apiVersion: string, kind: string): ResourceInfo | undefined {
-    return this.#byKind.get(`${apiVersion}/${kind}`);
-  }
-
   /** Every listable namespaced resource: what a namespace can hold. */
   async namespacedResources(): Promise<ResourceInfo[]> {
     await this.#ensureLoaded();
