@@ -12,7 +12,7 @@
  * Without the built tools the test is skipped, or fails under CI=true.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -99,18 +99,7 @@ async function useRunning(dir: string): Promise<KubeTestEnv> {
 /** The first caller in the run starts it (holding start.lock); the others wait for it. */
 async function onDemand(dir: string, binDir: string): Promise<KubeTestEnv> {
   const { ownerPid } = JSON.parse(await readFile(join(dir, ON_DEMAND_FILE), 'utf8')) as { ownerPid: number };
-  let lock;
-  try {
-    lock = await open(join(dir, START_LOCK), 'wx');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return waitForStarter(dir);
-  }
-  try {
-    await lock.writeFile(JSON.stringify({ pid: process.pid }));
-  } finally {
-    await lock.close();
-  }
+  if (!await takeStartLock(dir)) return waitForStarter(dir);
   try {
     const state = await startKubeTestEnv(dir, { binDir, owner: { pid: ownerPid, removeDir: true } });
     return toEnv(state, await readFile(state.caFile, 'utf8'));
@@ -120,8 +109,26 @@ async function onDemand(dir: string, binDir: string): Promise<KubeTestEnv> {
   }
 }
 
+/**
+ * True when this process now holds start.lock. The lock appears whole, with the holder's pid in
+ * it: written aside first, then hard-linked into place (a link fails if the lock exists).
+ */
+async function takeStartLock(dir: string): Promise<boolean> {
+  const aside = join(dir, `${START_LOCK}.${process.pid}`);
+  await writeFile(aside, JSON.stringify({ pid: process.pid }));
+  try {
+    await link(aside, join(dir, START_LOCK));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await rm(aside, { force: true });
+  }
+}
+
 async function waitForStarter(dir: string): Promise<KubeTestEnv> {
-  const starter = (JSON.parse(await readFile(join(dir, START_LOCK), 'utf8').catch(() => '{}')) as { pid?: number }).pid;
+  const starter = (JSON.parse(await readFile(join(dir, START_LOCK), 'utf8')) as { pid: number }).pid;
   const deadline = Date.now() + 280_000;
   for (;;) {
     if (existsSync(join(dir, START_FAILED))) {
@@ -129,7 +136,7 @@ async function waitForStarter(dir: string): Promise<KubeTestEnv> {
     }
     const state = await readState(dir).catch(() => undefined);
     if (state?.phase === 'ready') return toEnv(state, await readFile(state.caFile, 'utf8'));
-    if (starter !== undefined && !processAlive(starter)) {
+    if (!processAlive(starter)) {
       throw new Error(`the Kubernetes test environment did not start: the process starting it (pid ${starter}) ended`);
     }
     if (Date.now() > deadline) throw new Error(`the Kubernetes test environment in ${dir} was not ready within 280 s`);
