@@ -1,5 +1,5 @@
 /** The pull agent: one reconcile loop per application, drift watches, state, and a loopback API. */
-import { rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
@@ -54,7 +54,11 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const server = options.listen === undefined ? undefined : createAgentServer(api);
   const url = server === undefined ? undefined : await listen(server, options.listen ?? '');
   const infoFile = join(stateDir, AGENT_INFO_FILE);
-  if (url !== undefined) await writeFile(infoFile, `${JSON.stringify({ url, pid: process.pid })}\n`);
+  if (url !== undefined) {
+    // Whole or absent for readers (the CLI, a second agent): written aside, then renamed.
+    await writeFile(`${infoFile}.${process.pid}`, `${JSON.stringify({ url, pid: process.pid })}\n`);
+    await rename(`${infoFile}.${process.pid}`, infoFile);
+  }
   set.start();
   return {
     url,
