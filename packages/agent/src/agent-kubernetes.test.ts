@@ -1,5 +1,6 @@
 /** The agent against the real API server: converge, drift by another manager, prune, bad input. */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { kubeCall, kubeNamespace, kubeRequest, kubeTestEnv, runningAgent, type KubeTestEnv } from '@trueup/testkit';
 import { StateStore } from './state-store.ts';
@@ -135,4 +136,34 @@ test('a controller that keeps changing a field back is Fighting, and the message
   const message = agent.applications()[0]?.conditions.find((c) => c.type === 'Fighting')?.message ?? '';
   assert.match(message, /ConfigMap\/settings/);
   assert.match(message, /managedFieldsManagers:\s*\n\s*- autoscaler/);
+});
+
+test('health follows the cluster between passes: a Deployment turns Healthy from its status updates, with no other pass', async (t) => {
+  const zone = `zone.trueup.dev/${randomBytes(4).toString('hex')}`;
+  const deployment = `---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      nodeSelector: { "${zone}": "yes" }
+      containers: [{ name: web, image: registry.invalid/trueup/web:1 }]
+`;
+  const run = await kubeAgent(t, { 'app/web.yaml': deployment });
+  if (run === undefined) return;
+  const { first, fixture, env } = run;
+  // No node carries the label yet: the pod cannot be scheduled, so the Deployment cannot be ready.
+  assert.equal(first.health.status, 'Progressing', JSON.stringify(first.resources));
+  const nodePath = `/api/v1/nodes/${env.nodeName}`;
+  const label = (value: string | null) => kubeCall(env, 'PATCH', nodePath, { metadata: { labels: { [zone]: value } } }, { contentType: 'application/merge-patch+json' });
+  t.after(async () => void (await label(null).catch(() => undefined)));
+  await label('yes');
+  const changed = await fixture.waitFor((e) => e.type === 'health-changed' && e.status.health.status === 'Healthy', 60_000);
+  assert.equal(changed.type === 'health-changed' && changed.status.sync, 'Synced');
+  assert.equal(fixture.events.filter((e) => e.type === 'pass-started').length, 1, 'no pass ran after the first');
 });

@@ -3,7 +3,7 @@
  * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
  * of one application never overlap.
  */
-import { isTrueupError, keyId, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type ObjectKey, type PassTrigger } from '@trueup/api';
+import { isTrueupError, keyId, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
 import { diffObject, fightingIds, keysToObserve, nextInventory, planPass, recordHeal, splitHooks, suggestIgnore, summarize, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
@@ -14,6 +14,9 @@ import type { StateStore } from './state-store.ts';
 import type { Target } from './targets.ts';
 
 export type PassMode = 'apply' | 'detect';
+
+/** Status changes the watch reports within this window are applied together. */
+const OBSERVED_BATCH_MS = 10;
 
 /** A drift signal waiting to be healed; `driftId` is set once the event is recorded (a deferred heal). */
 interface PendingHeal {
@@ -57,6 +60,9 @@ export class AppRuntime {
   #healing = new Map<string, PendingHeal>();
   /** The last drift of each object: its fields and who made it, for the Fighting hint. */
   #lastDrift = new Map<string, { fields: string[]; changedBy: string | undefined }>();
+  /** The newest manifest the watch reported per object since the last batch (status, not drift). */
+  #observed = new Map<string, Manifest>();
+  #observedBatch: NodeJS.Timeout | undefined;
   #watch;
 
   constructor(deps: RuntimeDeps) {
@@ -66,7 +72,7 @@ export class AppRuntime {
     this.#status = deps.store.status(this.name);
     this.#appliedRevision = this.#status?.appliedRevision ?? '';
     this.#diffOptions = { ignoreDifferences: deps.loaded.application.spec.ignoreDifferences };
-    this.#watch = deps.target.provider.watch((signal) => this.#onDrift(signal));
+    this.#watch = deps.target.provider.watch((signal) => this.#onDrift(signal), (key, manifest) => this.#onObserved(key, manifest));
   }
 
   get status(): ApplicationStatus | undefined {
@@ -89,18 +95,15 @@ export class AppRuntime {
   recheck(): Promise<ApplicationStatus | undefined> {
     return this.#exclusive(async () => {
       if (this.#status === undefined || this.#renderedRevision === '') return this.#status;
-      const before = this.#status.health.status;
       const inventory = await this.#deps.target.loadInventory();
       this.#setLive(await this.#deps.target.provider.observe(this.#keysToObserve(inventory), this.#desiredById));
       this.#diffs = this.#plan().diffs;
-      const status = this.#summarize();
-      this.#deps.store.saveStatus(status);
-      if (status.health.status !== before) this.#emit({ type: 'health-changed', application: this.name, status });
-      return status;
+      return this.#saveSummary();
     });
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.#observedBatch);
     await this.#queue.catch(() => undefined);
     await this.#watch.close();
   }
@@ -190,6 +193,15 @@ export class AppRuntime {
     return status;
   }
 
+  /** Summarizes and saves the status between passes; tells listeners when health moved. */
+  #saveSummary(): ApplicationStatus {
+    const before = this.#status?.health.status;
+    const status = this.#summarize();
+    this.#deps.store.saveStatus(status);
+    if (before !== undefined && status.health.status !== before) this.#emit({ type: 'health-changed', application: this.name, status });
+    return status;
+  }
+
   #summarize(pruneSkipped?: string): ApplicationStatus {
     const { application } = this.#deps.loaded;
     const now = this.#now();
@@ -258,6 +270,38 @@ export class AppRuntime {
     this.#live = live;
   }
 
+  /**
+   * A managed object changed without drifting (a controller wrote its status): its health may
+   * have moved. Batched, and applied between passes and heals, never during one.
+   */
+  #onObserved(key: ObjectKey, manifest: Manifest): void {
+    const id = keyId(key);
+    if (!this.#desiredById.has(id)) return;
+    this.#observed.set(id, manifest);
+    this.#observedBatch ??= setTimeout(() => {
+      this.#observedBatch = undefined;
+      void this.#exclusive(async () => this.#applyObserved()).catch((error: unknown) => this.#emit({ type: 'error', application: this.name, message: String(error) }));
+    }, OBSERVED_BATCH_MS);
+  }
+
+  /**
+   * Takes the reported manifests as live. Each is the newest the watch delivered, so it is never
+   * older than what a pass in between observed; the diff is kept, as status is not compared.
+   */
+  #applyObserved(): void {
+    const observed = this.#observed;
+    this.#observed = new Map();
+    if (this.#status === undefined) return;
+    let changed = false;
+    this.#live = this.#live.map((live) => {
+      const manifest = observed.get(keyId(live.key));
+      if (manifest === undefined || live.manifest === undefined) return live;
+      changed = true;
+      return { ...live, manifest };
+    });
+    if (changed) this.#saveSummary();
+  }
+
   /** Coalesces bursts of signals for one object into one heal. */
   #onDrift(signal: DriftSignal, deferred?: PendingHeal): void {
     const id = keyId(signal.key);
@@ -278,20 +322,20 @@ export class AppRuntime {
     const diff = diffObject(desired, live, this.#diffOptions);
     this.#diffs.set(id, diff);
     if (diff.action === 'unchanged' || diff.action === 'delete') {
-      store.saveStatus(this.#summarize());
+      this.#saveSummary();
       return;
     }
     const deferred = pending.driftId !== undefined;
     const driftId = pending.driftId ?? this.#recordDrift(desired, pending, diff);
     if (loaded.application.spec.syncPolicy.automated?.selfHeal !== true) {
-      store.saveStatus(this.#summarize());
+      this.#saveSummary();
       return;
     }
     if (!deferred) {
       const decision = recordHeal(this.#fights, id, this.#now());
       this.#fights = decision.state;
       if (decision.delayMs > 0) {
-        store.saveStatus(this.#summarize());
+        this.#saveSummary();
         this.#emit({ type: 'heal-deferred', application: this.name, key: desired.key, delayMs: decision.delayMs });
         setTimeout(() => this.#onDrift(pending.signal, { ...pending, driftId }), decision.delayMs);
         return;
@@ -301,7 +345,7 @@ export class AppRuntime {
       await provider.apply({ desired, live, reason: diff.action });
     } catch (error) {
       this.#error = toPassError(error);
-      store.saveStatus(this.#summarize());
+      this.#saveSummary();
       return;
     }
     const [after] = await provider.observe([desired.key], this.#desiredById);
@@ -311,7 +355,7 @@ export class AppRuntime {
     }
     store.markHealed(driftId, new Date(this.#now()).toISOString());
     this.#emit({ type: 'drift-healed', application: this.name, key: desired.key, durationMs: this.#now() - pending.at });
-    store.saveStatus(this.#summarize());
+    this.#saveSummary();
   }
 
   #recordDrift(desired: DesiredObject, pending: PendingHeal, diff: ObjectDiff): number {

@@ -29,7 +29,7 @@ export function createApp(loaded: LoadedApplication, context: AppContext, onChil
   const { stateDir, git, store, emit } = context;
   const target = createTarget(loaded, stateDir, store);
   const runtime = new AppRuntime({ loaded, target, git, store, emit, ...(onChildren === undefined ? {} : { onChildren }) });
-  return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded) };
+  return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded, { recheckHealth: !target.healthPushed }) };
 }
 
 export async function stopApp({ runtime, provider, scheduler }: RunningApp, stopServices = false): Promise<void> {

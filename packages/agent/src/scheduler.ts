@@ -7,7 +7,10 @@ import { backoffDelay, jitteredInterval } from '@trueup/engine';
 import type { AppRuntime } from './app-runtime.ts';
 import type { LoadedApplication } from './load-applications.ts';
 
-/** While an application is Progressing, it is observed again after 1 s, 2 s, 4 s … up to 30 s. */
+/**
+ * While an application is Progressing, it is observed again after 1 s, 2 s, 4 s … up to 30 s,
+ * unless its provider reports status changes as they happen.
+ */
 const RECHECK_FIRST_MS = 1000;
 const RECHECK_MAX_MS = 30_000;
 
@@ -23,8 +26,10 @@ export class PassScheduler {
   #waiters: ((status: ApplicationStatus) => void)[] = [];
   #running = false;
   #rerun: PassTrigger | undefined;
+  readonly #recheckHealth: boolean;
 
-  constructor(runtime: AppRuntime, loaded: LoadedApplication) {
+  constructor(runtime: AppRuntime, loaded: LoadedApplication, options: { recheckHealth: boolean }) {
+    this.#recheckHealth = options.recheckHealth;
     const { interval, retry } = loaded.application.spec.syncPolicy;
     this.#runtime = runtime;
     this.#intervalMs = parseDuration(interval) ?? 180_000;
@@ -57,7 +62,7 @@ export class PassScheduler {
   #recheckWhileProgressing(status: ApplicationStatus | undefined, fresh: boolean): void {
     clearTimeout(this.#recheckTimer);
     if (fresh) this.#recheckDelayMs = RECHECK_FIRST_MS;
-    if (this.#stopped || status?.health.status !== 'Progressing') return;
+    if (this.#stopped || !this.#recheckHealth || status?.health.status !== 'Progressing') return;
     const delay = this.#recheckDelayMs;
     this.#recheckDelayMs = Math.min(RECHECK_MAX_MS, delay * 2);
     this.#recheckTimer = setTimeout(() => {

@@ -23,6 +23,11 @@ export interface Rendered {
 
 export interface Target {
   provider: Provider;
+  /**
+   * The provider's watch reports every status change of a managed object, so health is current
+   * without timed rechecks (a cluster: yes; a host, whose services are probed: no).
+   */
+  healthPushed: boolean;
   render(checkoutDir: string, signal?: AbortSignal): Promise<Rendered>;
   loadInventory(): Promise<ObjectKey[]>;
   saveInventory(keys: readonly ObjectKey[]): Promise<void>;
@@ -37,6 +42,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
     mkdirSync(host.root, { recursive: true, mode: 0o755 }); // a new host's root, as `CreateNamespace=true` would
     return {
       provider: createHostProvider({ root: host.root, stateDir: join(stateDir, 'apps', name), application: name }),
+      healthPushed: false,
       render: async (checkoutDir) => ({ desired: await renderHostManifests({ checkoutDir, path: source.path }), children: [] }),
       loadInventory: () => Promise.resolve(store.inventory(name)),
       saveInventory: (keys) => Promise.resolve(store.saveInventory(name, [...keys])),
@@ -52,6 +58,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
   });
   return {
     provider,
+    healthPushed: true,
     async render(checkoutDir, signal) {
       const { objects } = await renderKubernetesManifests({
         checkoutDir,

@@ -2,7 +2,7 @@
  * The provider port: how the agent observes and changes one kind of environment. The host
  * provider implements it now, the Kubernetes provider next; both pass `testkit`'s conformance suite.
  */
-import type { DesiredObject, LiveObject, ObjectKey } from './object.ts';
+import type { DesiredObject, LiveObject, Manifest, ObjectKey } from './object.ts';
 
 /** Why an object is being applied. */
 export type ApplyReason =
@@ -38,8 +38,12 @@ export interface Provider {
   apply(request: ApplyRequest): Promise<void>;
   /** Removes one object that Git no longer declares; a no-op when already gone. */
   delete(live: LiveObject): Promise<void>;
-  /** Notices drift between passes, as soon as it happens. */
-  watch(onDrift: (signal: DriftSignal) => void): DriftWatch;
+  /**
+   * Notices drift between passes, as soon as it happens. A provider that sees every change of a
+   * watched object also reports, through `onObserved`, changes that are not drift (a controller
+   * writing `status`): the agent then updates health at once instead of at its next look.
+   */
+  watch(onDrift: (signal: DriftSignal) => void, onObserved?: (key: ObjectKey, manifest: Manifest) => void): DriftWatch;
   /** Releases watches and handles; supervised processes keep running. */
   close(): Promise<void>;
   /** Stops every process the provider supervises (a demo's or a test's clean exit). */

@@ -1,7 +1,7 @@
 /**
  * What the provider's watch reports as drift, against the real API server: changes by other
  * field managers (named in the signal), deletions and added labels are drift; status written by
- * controllers and the provider's own applies are not.
+ * controllers and the provider's own applies are not: those are reported as observed (health may move).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -114,7 +114,7 @@ test('drift: a label added by another manager is signalled, on objects with and 
   }
 });
 
-test('drift: a status-only update of a Deployment is not drift; a spec change after it is', async (t) => {
+test('drift: a status-only update of a Deployment is not drift but is reported as observed; a spec change after it is drift', async (t) => {
   const env = await kubeTestEnv(t);
   if (env === undefined) return;
   const namespace = await scratchNamespace(env, 'drift-status');
@@ -129,6 +129,7 @@ test('drift: a status-only update of a Deployment is not drift; a spec change af
       await kubeCall(env, 'PATCH', `${deploymentPath(namespace.name, 'web')}/status?fieldManager=auditor`, { status: { conditions } }, { contentType: 'application/strategic-merge-patch+json' });
       const live = await kubeCall(env, 'GET', deploymentPath(namespace.name, 'web')) as Manifest;
       assert.ok(JSON.stringify(live['status']).includes('Audited'), 'the status write took');
+      await waitFor('the status write reported as observed', async () => (signals.observed().some((m) => JSON.stringify(m['status']).includes('Audited')) ? true : undefined), SIGNAL_MS);
       await sleep(QUIET_MS);
       assert.deepEqual(signals.seen(), []);
       // The watch is alive: a spec change right after is drift.

@@ -226,11 +226,13 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       await deleteObject(info, live.key);
     },
 
-    watch(onDrift: (signal: DriftSignal) => void): DriftWatch {
+    watch(onDrift: (signal: DriftSignal) => void, onObserved?: (key: ObjectKey, manifest: Manifest) => void): DriftWatch {
       const judge = (key: ObjectKey, before: Manifest | undefined, after: Manifest | undefined): void => {
         const version = after?.metadata['resourceVersion'];
-        if (typeof version === 'string' && ownVersions.has(version)) return;
-        if (!isDrift(before, after)) return;
+        if ((typeof version === 'string' && ownVersions.has(version)) || !isDrift(before, after)) {
+          if (after !== undefined) onObserved?.(key, after);
+          return;
+        }
         const by = after === undefined ? undefined : changedBy(before, after);
         const detail = after === undefined ? 'deleted' : `changed${by === undefined ? '' : ` by ${by.manager}${by.fields.length === 0 ? '' : `: ${by.fields.slice(0, 5).join(', ')}`}`}`;
         onDrift({ key, source: 'watch', detail, ...(by === undefined ? {} : { changedBy: by.manager }) });

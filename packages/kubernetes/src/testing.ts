@@ -144,14 +144,17 @@ export async function cuttableProxy(target: string): Promise<CuttableProxy> {
 export function driftSignals(provider: KubernetesProvider, objects: readonly DesiredObject[]): {
   next(match: (signal: DriftSignal) => boolean, timeoutMs?: number): Promise<DriftSignal>;
   seen(): DriftSignal[];
+  /** The manifests the watch reported as changed without drift (status writes, own applies). */
+  observed(): Manifest[];
   close(): Promise<void>;
 } {
   const seen: DriftSignal[] = [];
+  const observed: Manifest[] = [];
   const waiters = new Set<{ match: (signal: DriftSignal) => boolean; resolve: (signal: DriftSignal) => void }>();
   const watch = provider.watch((signal) => {
     seen.push(signal);
     for (const waiter of waiters) if (waiter.match(signal)) waiter.resolve(signal);
-  });
+  }, (_key, manifest) => observed.push(manifest));
   watch.update(objects);
   return {
     next(match, timeoutMs = 10_000) {
@@ -174,6 +177,7 @@ export function driftSignals(provider: KubernetesProvider, objects: readonly Des
       });
     },
     seen: () => [...seen],
+    observed: () => [...observed],
     close: () => watch.close(),
   };
 }
