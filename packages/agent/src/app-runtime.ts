@@ -3,7 +3,7 @@
  * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
  * of one application never overlap.
  */
-import { isTrueupError, keyId, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
+import { isTrueupError, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
 import { diffObject, fightingIds, keysToObserve, nextInventory, planPass, recordHeal, splitHooks, suggestIgnore, summarize, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
@@ -17,6 +17,12 @@ export type PassMode = 'apply' | 'detect';
 
 /** Status changes the watch reports within this window are applied together. */
 const OBSERVED_BATCH_MS = 10;
+/**
+ * A pass on its interval takes where the ref pointed up to this long ago (at most half the
+ * interval) when another application's listing of the same repository says so: one
+ * `git ls-remote` serves every application on the repository in that time.
+ */
+const SHARED_LISTING_MAX_AGE_MS = 5000;
 
 /** A drift signal waiting to be healed; `driftId` is set once the event is recorded (a deferred heal). */
 interface PendingHeal {
@@ -46,6 +52,7 @@ export class AppRuntime {
   #resources: DesiredObject[] = [];
   #desiredById = new Map<string, DesiredObject>();
   readonly #diffOptions: DiffOptions;
+  readonly #listingMaxAgeMs: number;
   #live: LiveObject[] = [];
   #diffs = new Map<string, ObjectDiff>();
   #revision = '';
@@ -72,6 +79,7 @@ export class AppRuntime {
     this.#status = deps.store.status(this.name);
     this.#appliedRevision = this.#status?.appliedRevision ?? '';
     this.#diffOptions = { ignoreDifferences: deps.loaded.application.spec.ignoreDifferences };
+    this.#listingMaxAgeMs = Math.min(SHARED_LISTING_MAX_AGE_MS, (parseDuration(deps.loaded.application.spec.syncPolicy.interval) ?? 0) / 2);
     this.#watch = deps.target.provider.watch((signal) => this.#onDrift(signal), (key, manifest) => this.#onObserved(key, manifest));
   }
 
@@ -115,7 +123,8 @@ export class AppRuntime {
     this.#passes++;
     this.#emit({ type: 'pass-started', application: this.name, trigger });
     try {
-      const artifact = await this.#deps.git.sync(source, { baseDir: loaded.baseDir, lastRevision: this.#renderedRevision });
+      const maxAgeMs = trigger === 'interval' ? this.#listingMaxAgeMs : 0;
+      const artifact = await this.#deps.git.sync(source, { baseDir: loaded.baseDir, lastRevision: this.#renderedRevision, maxAgeMs });
       this.#revision = artifact.revision;
       if (artifact.revision !== this.#renderedRevision) {
         const { desired, children } = await this.#deps.target.render(artifact.dir);

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { classifyFailure } from './classify.ts';
 import { GitErrors } from './errors.ts';
 import { git, type GitContext } from './git-context.ts';
+import { refNotFound } from './ref-listings.ts';
 import { lsRemotePatterns, pickRemoteRef, isFullSha, type RemoteRef } from './refs.ts';
 import { runGit } from './run-git.ts';
 
@@ -36,9 +37,7 @@ export async function lsRemote(ctx: GitContext, ref: string): Promise<RemoteRef>
   const result = await git(ctx, ['ls-remote', ctx.repo.url, ...lsRemotePatterns(ref)]);
   if (result.exitCode !== 0) throw classifyFailure(result, { operation: 'list refs', display: ctx.repo.display, ref });
   const found = pickRemoteRef(result.stdout, ref);
-  if (found === undefined) {
-    throw GitErrors.create('GIT_REF_NOT_FOUND', `no branch or tag "${ref}" in ${ctx.repo.display}: check spec.source.ref (a branch, a tag or a full commit SHA)`, { field: 'spec.source.ref' });
-  }
+  if (found === undefined) throw refNotFound(ctx, ref);
   return found;
 }
 

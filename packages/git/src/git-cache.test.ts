@@ -186,3 +186,36 @@ test('when the server refuses to fetch by SHA, the ref is fetched instead', asyn
   assert.deepEqual(fetches, [`+${second}:refs/trueup/${second}`, `+refs/tags/v2:refs/trueup/${second}`]);
   await assert.rejects(f.cache.checkout({ repoURL: f.url, ref: f.first }, f.first), (error) => isTrueupError(error, 'GIT_REF_NOT_FOUND'));
 });
+
+test('applications asking at once share one ls-remote per round; each gets its own ref', async (t) => {
+  const f = await fixture(t);
+  if (f === undefined) return;
+  await f.work.tag('v1', { message: 'release' });
+  const second = await f.work.commit('second');
+  await f.work.push(f.served);
+  await f.cache.resolve({ repoURL: f.url, ref: 'main' }); // the cache repository exists: only listings remain
+  const before = f.cache.stats.lsRemote;
+  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => f.cache.resolve({ repoURL: f.url, ref: i % 2 === 0 ? 'main' : 'v1' })));
+  assert.deepEqual(new Set(answers.filter((_, i) => i % 2 === 0)), new Set([second]));
+  assert.deepEqual(new Set(answers.filter((_, i) => i % 2 === 1)), new Set([f.first]));
+  const listings = f.cache.stats.lsRemote - before;
+  assert.ok(listings <= 2, `20 callers at once: ${listings} ls-remote processes (one running, one for those who came during it)`);
+  const unknown = await f.cache.resolve({ repoURL: f.url, ref: 'nope' }).catch((error: unknown) => error);
+  assert.ok(isTrueupError(unknown, 'GIT_REF_NOT_FOUND'), String(unknown));
+});
+
+test('a caller accepting an older answer takes a recent listing; any other caller sees a push at once', async (t) => {
+  const f = await fixture(t);
+  if (f === undefined) return;
+  const source = { repoURL: f.url, ref: 'main' };
+  assert.equal(await f.cache.resolve(source), f.first);
+  const listed = f.cache.stats.lsRemote;
+  const second = await f.work.commit('second');
+  await f.work.push(f.served);
+  assert.equal(await f.cache.resolve(source, { maxAgeMs: 60_000 }), f.first, 'the listing of a moment ago answers');
+  assert.equal(f.cache.stats.lsRemote, listed, 'without a process');
+  assert.equal(await f.cache.resolve({ repoURL: f.url, ref: 'other' }, { maxAgeMs: 60_000 }).catch((error: unknown) => isTrueupError(error, 'GIT_REF_NOT_FOUND')), true, 'a ref the listing did not cover is listed');
+  assert.equal(await f.cache.resolve(source, { maxAgeMs: 60_000 }), f.first, 'the answer for main outlives a listing of another ref');
+  assert.equal(await f.cache.resolve(source), second, 'without maxAgeMs the push is seen');
+  assert.equal(await f.cache.resolve(source, { maxAgeMs: 0 }), second);
+});

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import type { RepoCredentials } from '@trueup/api';
-import { dropKeepRefs, ensureBareRepo, fetchCommit, inspectCommit, lsRemote } from './cache-repo.ts';
+import { dropKeepRefs, ensureBareRepo, fetchCommit, inspectCommit } from './cache-repo.ts';
 import { materialize, pruneCheckouts } from './checkouts.ts';
 import { loadAuth } from './credentials.ts';
 import { GitErrors } from './errors.ts';
 import type { GitContext } from './git-context.ts';
 import { Mutex } from './mutex.ts';
+import { RefListings } from './ref-listings.ts';
 import { checkRef, cleanSourcePath, isFullSha } from './refs.ts';
 import { parseRepoUrl, type RepoUrl } from './repo-url.ts';
 import type { GitCommandHook } from './run-git.ts';
@@ -52,6 +53,12 @@ export interface GitCallOptions {
 export interface SyncOptions extends GitCallOptions {
   /** The revision the caller already has: when the ref still points there, nothing is fetched or written. */
   lastRevision?: string | undefined;
+  /**
+   * How old (ms) an answer to "where does the ref point" may be: a listing of the repository
+   * that another caller started that recently answers this one too. Default 0: a listing that
+   * starts after this call.
+   */
+  maxAgeMs?: number | undefined;
 }
 
 /** Counts of work done, for tests and metrics. */
@@ -83,6 +90,7 @@ export class GitCache {
   readonly #timeoutMs: number;
   readonly #onGitCommand: GitCommandHook | undefined;
   readonly #repos = new Map<string, RepoState>();
+  readonly #listings = new RefListings({ onList: () => void (this.stats.lsRemote += 1) });
 
   constructor(options: GitCacheOptions) {
     this.dir = resolvePath(options.dir);
@@ -99,16 +107,18 @@ export class GitCache {
   }
 
   /**
-   * The full commit SHA `source.ref` points to now, by one `git ls-remote` (no objects fetched).
-   * A full SHA is returned as it is, without network.
+   * The full commit SHA `source.ref` points to now, by `git ls-remote` (no objects fetched),
+   * shared with the other callers on the repository (see RefListings). A full SHA is returned as
+   * it is, without network.
    */
-  async resolve(source: GitSource, options: GitCallOptions = {}): Promise<string> {
+  async resolve(source: GitSource, options: GitCallOptions & { maxAgeMs?: number | undefined } = {}): Promise<string> {
     if (isFullSha(source.ref)) return source.ref.toLowerCase();
     const ctx = await this.#context(source, options);
     checkRef(source.ref, ctx.repo.display);
     await this.#state(ctx.repo).mutex.run(() => ensureBareRepo(ctx));
-    this.stats.lsRemote += 1;
-    return (await lsRemote(ctx, source.ref)).sha;
+    const key = source.credentials === undefined ? ctx.repo.key : `${ctx.repo.key}\n${resolvePath(options.baseDir ?? '.')}\n${JSON.stringify(source.credentials)}`;
+    const found = await this.#listings.lookup(key, ctx, source.ref, options.maxAgeMs);
+    return found.sha;
   }
 
   /**
