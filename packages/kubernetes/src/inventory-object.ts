@@ -25,8 +25,10 @@ export async function loadInventory(session: ClusterSession, application: string
   }
 }
 
-export async function saveInventory(session: ClusterSession, application: string, namespace: string, keys: readonly ObjectKey[]): Promise<void> {
-  const objects = [...new Set(keys.map(keyId))].sort().join('\n');
+/** Writes the inventory; returns the keys as stored (sorted, without duplicates). */
+export async function saveInventory(session: ClusterSession, application: string, namespace: string, keys: readonly ObjectKey[]): Promise<ObjectKey[]> {
+  const ids = [...new Set(keys.map(keyId))].sort();
+  const objects = ids.join('\n');
   await session.client.request('PATCH', path(namespace, application), {
     query: { fieldManager: 'trueup', force: 'true' },
     contentType: 'application/apply-patch+yaml',
@@ -37,6 +39,7 @@ export async function saveInventory(session: ClusterSession, application: string
       data: { objects },
     },
   });
+  return ids.map(parseKeyId);
 }
 
 function path(namespace: string, application: string): string {

@@ -53,6 +53,11 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
   /** Objects we are writing now: their watch events wait until our write's resourceVersion is known. */
   const inFlight = new Map<string, Array<() => void>>();
   const watches = new Set<() => void>();
+  /**
+   * The inventory as last read or written. Only this application's agent writes it, so after the
+   * first read a pass needs no request for it.
+   */
+  let inventory: { keys: ObjectKey[] | undefined } | undefined;
   let closed = false;
 
   async function resourceOf(key: ObjectKey, waitMs = 0): Promise<ResourceInfo> {
@@ -267,11 +272,13 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     },
 
     async loadInventory() {
-      return loadInventory(session, application, namespace);
+      inventory ??= { keys: await loadInventory(session, application, namespace) };
+      return inventory.keys;
     },
 
     async saveInventory(keys) {
-      await saveInventory(session, application, namespace, keys);
+      inventory = undefined; // a failed write leaves the stored one unknown: read it again
+      inventory = { keys: await saveInventory(session, application, namespace, keys) };
     },
 
     async close() {

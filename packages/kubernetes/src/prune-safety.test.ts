@@ -156,21 +156,53 @@ test('inventory: saveInventory and loadInventory round-trip through a ConfigMap'
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'web-reader' },
       { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'other', name: 'settings' },
     ];
+    // Each read by a new provider (as a restarted agent would make it) sees what the cluster holds.
+    const reader = () => providerOn(ownSession(env), APP, namespace.name);
+    const readBack = async () => {
+      const fresh = reader();
+      try {
+        return await fresh.loadInventory();
+      } finally {
+        await fresh.close();
+      }
+    };
     await provider.saveInventory([...keys, keys[1] as ObjectKey]);
-    const loaded = await provider.loadInventory();
+    const loaded = await readBack();
     assert.deepEqual(loaded?.map(keyId).sort(), keys.map(keyId).sort());
     assert.equal(loaded?.length, keys.length, 'no duplicates');
+    assert.deepEqual((await provider.loadInventory())?.map(keyId), loaded?.map(keyId), 'the writer holds what it stored');
 
     await provider.saveInventory(keys.slice(0, 1));
-    assert.deepEqual((await provider.loadInventory())?.map(keyId), [keyId(keys[0] as ObjectKey)]);
+    assert.deepEqual((await readBack())?.map(keyId), [keyId(keys[0] as ObjectKey)]);
     await provider.saveInventory([]);
-    assert.deepEqual(await provider.loadInventory(), []);
+    assert.deepEqual(await readBack(), []);
 
     const stored = await kubeCall(env, 'GET', `/api/v1/namespaces/${namespace.name}/configmaps/${inventoryName(APP)}`) as Manifest;
     assert.equal(stored.metadata.labels?.['trueup.dev/application'], APP);
     assert.notEqual(stored.metadata.labels?.['app.kubernetes.io/managed-by'], 'trueup', 'the inventory is not one of the managed objects');
   } finally {
     await provider.close();
+    await namespace.remove();
+  }
+});
+
+test('inventory: read from the cluster once, then held: a no-op pass makes no request for it', async (t) => {
+  const env = await kubeTestEnv(t);
+  if (env === undefined) return;
+  const namespace = await scratchNamespace(env, 'inventory-held');
+  const writer = providerOn(ownSession(env), APP, namespace.name);
+  const session = ownSession(env);
+  const requests = recordRequests(session);
+  const provider = providerOn(session, APP, namespace.name);
+  try {
+    const keys: ObjectKey[] = [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: namespace.name, name: 'settings' }];
+    await writer.saveInventory(keys);
+    assert.deepEqual((await provider.loadInventory())?.map(keyId), keys.map(keyId));
+    assert.deepEqual((await provider.loadInventory())?.map(keyId), keys.map(keyId));
+    assert.equal(requests.filter((r) => r.method === 'GET' && r.path.includes(inventoryName(APP))).length, 1);
+  } finally {
+    await provider.close();
+    await writer.close();
     await namespace.remove();
   }
 });
