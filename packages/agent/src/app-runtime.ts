@@ -3,8 +3,8 @@
  * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
  * of one application never overlap.
  */
-import { isTrueupError, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
-import { diffObject, fightingIds, keysToObserve, nextInventory, planPass, recordHeal, splitHooks, suggestIgnore, summarize, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
+import { isTrueupError, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type Health, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
+import { diffObject, fightingIds, healthOf, keysToObserve, nextInventory, planPass, recordHeal, splitHooks, suggestIgnore, summarize, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import { AgentErrors } from './errors.ts';
@@ -295,20 +295,22 @@ export class AppRuntime {
 
   /**
    * Takes the reported manifests as live. Each is the newest the watch delivered, so it is never
-   * older than what a pass in between observed; the diff is kept, as status is not compared.
+   * older than what a pass in between observed; the diff is kept, as status is not compared. The
+   * status is summarized again only when an object's health moved.
    */
   #applyObserved(): void {
     const observed = this.#observed;
     this.#observed = new Map();
     if (this.#status === undefined) return;
-    let changed = false;
+    let moved = false;
     this.#live = this.#live.map((live) => {
       const manifest = observed.get(keyId(live.key));
       if (manifest === undefined || live.manifest === undefined) return live;
-      changed = true;
-      return { ...live, manifest };
+      const next = { ...live, manifest };
+      moved ||= !sameHealth(healthOf(live), healthOf(next));
+      return next;
     });
-    if (changed) this.#saveSummary();
+    if (moved) this.#saveSummary();
   }
 
   /** Coalesces bursts of signals for one object into one heal. */
@@ -392,6 +394,10 @@ export class AppRuntime {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function sameHealth(a: Health, b: Health): boolean {
+  return a.status === b.status && a.message === b.message;
 }
 
 function sameKeys(a: readonly ObjectKey[], b: readonly ObjectKey[]): boolean {

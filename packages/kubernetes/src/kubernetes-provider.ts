@@ -234,7 +234,8 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     watch(onDrift: (signal: DriftSignal) => void, onObserved?: (key: ObjectKey, manifest: Manifest) => void): DriftWatch {
       const judge = (key: ObjectKey, before: Manifest | undefined, after: Manifest | undefined): void => {
         const version = after?.metadata['resourceVersion'];
-        if ((typeof version === 'string' && ownVersions.has(version)) || !isDrift(before, after)) {
+        if (typeof version === 'string' && ownVersions.has(version)) return; // our write: the pass observes it
+        if (!isDrift(before, after)) {
           if (after !== undefined) onObserved?.(key, after);
           return;
         }
