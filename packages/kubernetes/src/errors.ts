@@ -4,6 +4,8 @@ import { defineErrors } from '@trueup/api';
 export const KubeErrors = defineErrors({
   /** The kubeconfig is missing, unreadable, or names no usable cluster, user or context. */
   KUBE_CONFIG_INVALID: { message: 'invalid kubeconfig', retryable: false, httpStatus: 400 },
+  /** The kubeconfig's exec plugin is missing, failed, or answered no usable credential. */
+  KUBE_EXEC_FAILED: { message: 'the kubeconfig exec plugin gave no credential', retryable: true, httpStatus: 502 },
   /** The API server did not answer (refused, reset, timed out, TLS failure). */
   KUBE_UNREACHABLE: { message: 'the Kubernetes API server is unreachable', retryable: true, httpStatus: 503 },
   /** 401: the credential was refused. */

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { KubeErrors, type KubeErrorCode } from './errors.ts';
+import { ExecCredentials, type ExecCredential } from './exec-credentials.ts';
 import type { ClusterCredentials } from './kubeconfig.ts';
 
 export interface RequestOptions {
@@ -42,10 +43,19 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const MAX_TOO_MANY_REQUESTS_ATTEMPTS = 5;
 const MAX_RETRY_AFTER_MS = 10_000;
 
+/** What one request was sent with: the exec plugin's credential, to forget when refused. */
+interface Sent {
+  response: IncomingMessage;
+  credential: ExecCredential | undefined;
+}
+
 export class KubeClient {
   readonly server: string;
   readonly #credentials: ClusterCredentials;
   readonly #agent: Agent;
+  readonly #exec: ExecCredentials | undefined;
+  /** The agent for the client certificate an exec plugin gave last. */
+  #execAgent: { cert: string; agent: Agent } | undefined;
   readonly #host: string;
   readonly #port: number;
   #closed = false;
@@ -57,20 +67,22 @@ export class KubeClient {
     if (url.protocol !== 'https:') throw KubeErrors.create('KUBE_CONFIG_INVALID', `the server must be https:// (got ${url.protocol}//)`);
     this.#host = url.hostname.replace(/^\[|\]$/g, '');
     this.#port = url.port === '' ? 443 : Number(url.port);
-    this.#agent = new Agent({
-      keepAlive: true,
-      maxSockets: 32,
-      ...(credentials.ca === undefined ? {} : { ca: credentials.ca }),
-      ...(credentials.cert === undefined ? {} : { cert: credentials.cert, key: credentials.key }),
-      rejectUnauthorized: credentials.insecureSkipTLSVerify !== true,
-    });
+    this.#agent = this.#newAgent(credentials.cert, credentials.key);
+    this.#exec = credentials.exec === undefined ? undefined : new ExecCredentials(credentials.exec);
   }
 
   async request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    let refreshed = false;
     for (let attempt = 1; ; attempt++) {
-      const response = await this.#send(method, path, options);
+      const { response, credential } = await this.#send(method, path, options);
       const text = await readBody(response);
       const status = response.statusCode ?? 0;
+      // 401 with an exec plugin's credential: it was revoked or rotated early; ask the plugin again, once.
+      if (status === 401 && credential !== undefined && !refreshed) {
+        refreshed = true;
+        this.#exec?.invalidate(credential);
+        continue;
+      }
       // 429: not processed (throttled, or the storage of a just established CRD still starting): retried after Retry-After, as client-go does.
       if (status === 429 && attempt < MAX_TOO_MANY_REQUESTS_ATTEMPTS) {
         await new Promise((resolve) => setTimeout(resolve, retryAfterMs(response)));
@@ -83,8 +95,11 @@ export class KubeClient {
 
   /** Opens a watch (`?watch=true` is added) and calls `onEvent` per event, in order. */
   async watch(path: string, query: Record<string, string | undefined>, onEvent: (event: WatchEvent) => void): Promise<WatchStream> {
-    const response = await this.#send('GET', path, { query: { ...query, watch: 'true' }, timeoutMs: 0 });
-    if ((response.statusCode ?? 0) >= 400) throw statusError('WATCH', path, response.statusCode ?? 0, await readBody(response));
+    const { response, credential } = await this.#send('GET', path, { query: { ...query, watch: 'true' }, timeoutMs: 0 });
+    if ((response.statusCode ?? 0) >= 400) {
+      if (response.statusCode === 401 && credential !== undefined) this.#exec?.invalidate(credential);
+      throw statusError('WATCH', path, response.statusCode ?? 0, await readBody(response));
+    }
     let buffered = '';
     response.setEncoding('utf8');
     response.on('data', (chunk: string) => {
@@ -108,28 +123,53 @@ export class KubeClient {
   close(): void {
     this.#closed = true;
     this.#agent.destroy();
+    this.#execAgent?.agent.destroy();
   }
 
-  #send(method: string, path: string, options: RequestOptions): Promise<IncomingMessage> {
-    if (this.#closed) return Promise.reject(KubeErrors.create('KUBE_UNREACHABLE', `${method} ${this.server}${path}: the client is closed`));
+  async #send(method: string, path: string, options: RequestOptions): Promise<Sent> {
+    if (this.#closed) throw KubeErrors.create('KUBE_UNREACHABLE', `${method} ${this.server}${path}: the client is closed`);
+    const credential = await this.#exec?.get();
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) search.set(name, value);
     const query = search.size === 0 ? '' : `?${search.toString()}`;
     const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
     const headers: Record<string, string> = { accept: options.accept ?? 'application/json', 'user-agent': 'trueup' };
-    const token = this.#token();
+    const token = credential?.token ?? this.#token();
     if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+    const agent = credential?.cert === undefined ? this.#agent : this.#agentFor(credential.cert, credential.key);
     if (body !== undefined) {
       headers['content-type'] = options.contentType ?? 'application/json';
       headers['content-length'] = String(Buffer.byteLength(body));
     }
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
-      const req = request({ host: this.#host, port: this.#port, method, path: `${path}${query}`, headers, agent: this.#agent }, resolve);
+      const req = request({ host: this.#host, port: this.#port, method, path: `${path}${query}`, headers, agent }, (response) => resolve({ response, credential }));
       if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.once('error', (error) => reject(KubeErrors.create('KUBE_UNREACHABLE', `${method} ${this.server}${path}: ${error.message}`, {}, { cause: error })));
       req.end(body);
     });
+  }
+
+  #newAgent(cert: string | undefined, key: string | undefined): Agent {
+    const { ca, insecureSkipTLSVerify } = this.#credentials;
+    return new Agent({
+      keepAlive: true,
+      maxSockets: 32,
+      ...(ca === undefined ? {} : { ca }),
+      ...(cert === undefined ? {} : { cert, key }),
+      rejectUnauthorized: insecureSkipTLSVerify !== true,
+    });
+  }
+
+  /** An agent presenting the exec plugin's client certificate; a new one when the certificate rotates. */
+  #agentFor(cert: string, key: string | undefined): Agent {
+    if (this.#execAgent?.cert !== cert) {
+      const previous = this.#execAgent?.agent;
+      this.#execAgent = { cert, agent: this.#newAgent(cert, key) };
+      // Requests in flight, watches too, get a minute on the old connections; a watch then resumes on the new.
+      if (previous !== undefined) setTimeout(() => previous.destroy(), 60_000).unref();
+    }
+    return this.#execAgent.agent;
   }
 
   #token(): string | undefined {

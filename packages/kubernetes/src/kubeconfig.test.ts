@@ -154,13 +154,41 @@ test('kubeconfig: no current-context, a missing cluster, user or server, a missi
   assert.throws(() => loadClusterCredentials({ kubeconfig: absent }, {}), (error: unknown) => invalid(/cannot read kubeconfig/)(error) && isTrueupError(error) && error.location.file === absent);
 });
 
-test('kubeconfig: exec and auth-provider plugins are refused with a clear error', async () => {
-  for (const fields of [
-    { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'aws', args: ['eks', 'get-token'] } },
-    { 'auth-provider': { name: 'oidc', config: {} } },
-  ]) {
+test('kubeconfig: an exec plugin is read with its args, env, install hint and the cluster it is told about', async () => {
+  const exec = {
+    apiVersion: 'client.authentication.k8s.io/v1beta1',
+    command: 'aws',
+    args: ['eks', 'get-token', '--cluster-name', 'prod'],
+    env: [{ name: 'AWS_PROFILE', value: 'deploy' }],
+    installHint: 'install the AWS CLI',
+    provideClusterInfo: true,
+  };
+  const path = await kubeconfig({ clusters: [cluster('c', { server: 'https://k', 'certificate-authority-data': b64(CA) })], users: [user('cloud', { exec })], contexts: [context('ctx', 'c', 'cloud')], 'current-context': 'ctx' });
+  const credentials = loadClusterCredentials({ kubeconfig: path }, {});
+  assert.deepEqual(credentials.exec, {
+    apiVersion: 'client.authentication.k8s.io/v1beta1',
+    command: 'aws',
+    args: ['eks', 'get-token', '--cluster-name', 'prod'],
+    env: { AWS_PROFILE: 'deploy' },
+    installHint: 'install the AWS CLI',
+    baseDir: join(path, '..'),
+    cluster: { server: 'https://k', 'certificate-authority-data': b64(CA) },
+  });
+  assert.equal(credentials.token, undefined);
+});
+
+test('kubeconfig: an exec plugin without command or apiVersion, with bad env or an interactive prompt, and auth-provider plugins are refused', async () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ exec: { apiVersion: 'client.authentication.k8s.io/v1' } }, /user "cloud" exec: command is required/],
+    [{ exec: { command: 'aws' } }, /user "cloud" exec: apiVersion is required/],
+    [{ exec: { apiVersion: 'client.authentication.k8s.io/v1alpha1', command: 'aws' } }, /apiVersion "client.authentication.k8s.io\/v1alpha1" is not supported/],
+    [{ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'aws', env: [{ name: 'A' }] } }, /every env entry needs a name and a string value/],
+    [{ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'kubelogin', interactiveMode: 'Always' } }, /interactiveMode is Always/],
+    [{ 'auth-provider': { name: 'oidc', config: {} } }, /user "cloud" uses an auth-provider plugin, which Kubernetes no longer supports/],
+  ];
+  for (const [fields, pattern] of cases) {
     const path = await kubeconfig({ clusters: [cluster('c', { server: 'https://k' })], users: [user('cloud', fields)], contexts: [context('ctx', 'c', 'cloud')], 'current-context': 'ctx' });
-    assert.throws(() => loadClusterCredentials({ kubeconfig: path }, {}), invalid(/user "cloud" uses an exec or auth-provider plugin/));
+    assert.throws(() => loadClusterCredentials({ kubeconfig: path }, {}), invalid(pattern));
   }
 });
 

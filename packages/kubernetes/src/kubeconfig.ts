@@ -1,12 +1,14 @@
 /**
  * Where a cluster is and how to prove who we are: from a kubeconfig file (a context of it), or
- * from the service account a pod runs as. Only static credentials: a bearer token (inline or in a
- * file) or a client certificate; exec and auth-provider plugins are refused with a clear error.
+ * from the service account a pod runs as. A bearer token (inline or in a file), a client
+ * certificate, or an exec plugin (exec-credentials.ts); the legacy auth-provider plugins, removed
+ * from Kubernetes, are refused with a clear error.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseYamlDocuments } from '@trueup/api';
 import { KubeErrors } from './errors.ts';
+import { EXEC_API_VERSIONS, type ExecPlugin } from './exec-credentials.ts';
 
 export interface ClusterCredentials {
   /** `https://host:port`, no trailing slash. */
@@ -20,6 +22,8 @@ export interface ClusterCredentials {
   /** PEM client certificate and key. */
   cert?: string;
   key?: string;
+  /** A command that gives a token or client certificate when asked (kubeconfig `user.exec`). */
+  exec?: ExecPlugin;
   /** A stable name for this cluster and identity: clients and caches are shared per name. */
   id: string;
 }
@@ -66,8 +70,8 @@ function fromKubeconfig(file: string, contextName: string | undefined): ClusterC
   const user = userName === '' ? {} : record(named(config['users'], userName, 'user', invalid));
   const server = stringOr(cluster['server'])?.replace(/\/+$/, '');
   if (server === undefined) throw invalid(`cluster "${clusterName}" has no server`);
-  if (user['exec'] !== undefined || user['auth-provider'] !== undefined) {
-    throw invalid(`user "${userName}" uses an exec or auth-provider plugin; give a token, tokenFile or client certificate`);
+  if (user['auth-provider'] !== undefined) {
+    throw invalid(`user "${userName}" uses an auth-provider plugin, which Kubernetes no longer supports; use an exec plugin, a token, tokenFile or client certificate`);
   }
   const base = dirname(file);
   const pem = (dataField: string, fileField: string, source: Record<string, unknown>): string | undefined => {
@@ -88,7 +92,45 @@ function fromKubeconfig(file: string, contextName: string | undefined): ClusterC
   const key = pem('client-key-data', 'client-key', user);
   if ((cert === undefined) !== (key === undefined)) throw invalid(`user "${userName}" has a client ${cert === undefined ? 'key without a certificate' : 'certificate without a key'}`);
   if (cert !== undefined && key !== undefined) Object.assign(credentials, { cert, key });
+  if (user['exec'] !== undefined) credentials.exec = execPlugin(record(user['exec']), base, `user "${userName}" exec`, invalid, provideClusterInfo(cluster, server));
   return credentials;
+}
+
+function execPlugin(exec: Record<string, unknown>, baseDir: string, where: string, invalid: (message: string) => Error, cluster: ExecPlugin['cluster']): ExecPlugin {
+  const apiVersion = stringOr(exec['apiVersion']);
+  const command = stringOr(exec['command']);
+  if (apiVersion === undefined) throw invalid(`${where}: apiVersion is required`);
+  if (!EXEC_API_VERSIONS.includes(apiVersion)) throw invalid(`${where}: apiVersion "${apiVersion}" is not supported; use ${EXEC_API_VERSIONS.join(' or ')}`);
+  if (command === undefined || command === '') throw invalid(`${where}: command is required`);
+  const args = exec['args'] ?? [];
+  if (!Array.isArray(args) || !args.every((arg) => typeof arg === 'string')) throw invalid(`${where}: args must be a list of strings`);
+  const env: Record<string, string> = {};
+  for (const entry of Array.isArray(exec['env']) ? exec['env'].map(record) : []) {
+    const name = stringOr(entry['name']);
+    if (name === undefined || typeof entry['value'] !== 'string') throw invalid(`${where}: every env entry needs a name and a string value`);
+    env[name] = entry['value'];
+  }
+  if (exec['interactiveMode'] === 'Always') throw invalid(`${where}: interactiveMode is Always, but the agent runs without a terminal; sign in ahead, or use a plugin that needs no prompt`);
+  const hint = stringOr(exec['installHint']);
+  return {
+    apiVersion,
+    command,
+    args,
+    env,
+    baseDir,
+    ...(hint === undefined ? {} : { installHint: hint }),
+    ...(exec['provideClusterInfo'] === true ? { cluster } : {}),
+  };
+}
+
+/** The cluster as an exec plugin is told it (`spec.cluster` of its ExecCredential). */
+function provideClusterInfo(cluster: Record<string, unknown>, server: string): ExecPlugin['cluster'] {
+  const caData = stringOr(cluster['certificate-authority-data']);
+  return {
+    server,
+    ...(caData === undefined ? {} : { 'certificate-authority-data': caData }),
+    ...(cluster['insecure-skip-tls-verify'] === true ? { 'insecure-skip-tls-verify': true } : {}),
+  };
 }
 
 function named(list: unknown, name: string, what: string, invalid: (message: string) => Error): unknown {
