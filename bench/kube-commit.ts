@@ -95,7 +95,7 @@ export async function benchKubeCommit(ctx: BenchContext, shared: KubeShared): Pr
     id: 'kube-commit-reported',
     measured: 'Kubernetes commit → Synced and Healthy as the agent reports it (`GET /api/v1/applications`, polled every 25 ms)',
     on: 'same', unit: 'ms', samples: reported, spread: 'p10–p90', targets: target, peerNote: 'n/a (no peer run here)',
-    note: `A pass does not wait for a rollout: it reports Progressing, and the agent observes again 1 s, then 2 s, 4 s … later (packages/agent/src/scheduler.ts), so Healthy shows at the first of those rechecks after the rollout. Rollout alone (previous row minus the first): median ${summarize(rolledOut.map((r, i) => r - (synced[i] ?? 0))).median.toFixed(0)} ms.`,
+    note: `A pass does not wait for a rollout: it reports Progressing, and the Deployment's status updates, delivered by the agent's watch, move it to Healthy (packages/agent/src/app-runtime.ts, applyObserved). Rollout alone (previous row minus the first): median ${summarize(rolledOut.map((r, i) => r - (synced[i] ?? 0))).median.toFixed(0)} ms.`,
   }, {
     id: 'kube-commit-total',
     measured: 'Kubernetes commit + push + refresh until the agent reports Synced and Healthy, total',

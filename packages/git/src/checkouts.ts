@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GitErrors } from './errors.ts';
 import { git, type GitContext } from './git-context.ts';
@@ -40,6 +40,21 @@ export async function materialize(ctx: GitContext, sha: string, checkoutsDir: st
     await rm(tmp, { recursive: true, force: true });
     await rm(index, { force: true });
   }
+}
+
+/**
+ * Whether `path` (clean, relative) is a folder of the checkout in `dir` through real folders
+ * only, as git finds a tree at `<sha>:<path>` (a symlink is a blob to git, and an empty folder
+ * is in neither).
+ */
+export async function isFolderInCheckout(dir: string, path: string): Promise<boolean> {
+  let current = dir;
+  for (const part of path.split('/')) {
+    current = join(current, part);
+    const info = await lstat(current).catch(() => undefined);
+    if (info?.isDirectory() !== true) return false;
+  }
+  return true;
 }
 
 /**

@@ -219,3 +219,20 @@ test('a caller accepting an older answer takes a recent listing; any other calle
   assert.equal(await f.cache.resolve(source), second, 'without maxAgeMs the push is seen');
   assert.equal(await f.cache.resolve(source, { maxAgeMs: 0 }), second);
 });
+
+test('another folder of a commit already written is found on disk, without a git process; what is not a folder there still fails', async (t) => {
+  const f = await fixture(t);
+  if (f === undefined) return;
+  await f.work.write({ 'hosts/db/motd.yaml': 'kind: File\n' });
+  await symlink('hosts/web', join(f.work.dir, 'web-link'));
+  const sha = await f.work.commit('db');
+  await f.work.push(f.served);
+  const web = await f.cache.sync({ repoURL: f.url, ref: 'main', path: 'hosts/web' });
+  const before = f.commands.filter((c) => c.command !== 'ls-remote').length;
+  const db = await f.cache.checkout({ repoURL: f.url, ref: 'main', path: 'hosts/db' }, sha);
+  assert.equal(db.dir, web.dir);
+  assert.equal(f.commands.filter((c) => c.command !== 'ls-remote').length, before, 'no git process for a second path');
+  await assert.rejects(f.cache.checkout({ repoURL: f.url, ref: 'main', path: 'hosts/mail' }, sha), (error) => isTrueupError(error, 'GIT_PATH_NOT_FOUND'));
+  await assert.rejects(f.cache.checkout({ repoURL: f.url, ref: 'main', path: 'web-link' }, sha), (error) => isTrueupError(error, 'GIT_PATH_NOT_FOUND') && /not a folder/.test(error.message));
+  await assert.rejects(f.cache.checkout({ repoURL: f.url, ref: 'main', path: 'web-link/motd.yaml' }, sha), (error) => isTrueupError(error, 'GIT_PATH_NOT_FOUND'));
+});

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import type { RepoCredentials } from '@trueup/api';
 import { dropKeepRefs, ensureBareRepo, fetchCommit, inspectCommit } from './cache-repo.ts';
-import { materialize, pruneCheckouts } from './checkouts.ts';
+import { isFolderInCheckout, materialize, pruneCheckouts } from './checkouts.ts';
 import { loadAuth } from './credentials.ts';
 import { GitErrors } from './errors.ts';
 import type { GitContext } from './git-context.ts';
@@ -134,9 +134,12 @@ export class GitCache {
     const checkoutsDir = join(this.dir, ctx.repo.key, 'checkouts');
     return state.mutex.run(async () => {
       const known = state.trees.get(sha);
-      if (known !== undefined && existsSync(join(checkoutsDir, sha)) && (path === '' || state.folders.has(`${sha}:${path}`))) {
+      const onDisk = join(checkoutsDir, sha);
+      // A commit already written: its folders are checked on disk, without a git process.
+      if (known !== undefined && existsSync(onDisk) && (path === '' || state.folders.has(`${sha}:${path}`) || await isFolderInCheckout(onDisk, path))) {
+        state.folders.add(`${sha}:${path}`);
         state.latestByRef.set(source.ref, sha);
-        return { revision: sha, dir: join(checkoutsDir, sha), digest: known };
+        return { revision: sha, dir: onDisk, digest: known };
       }
       await ensureBareRepo(ctx);
       let info = await inspectCommit(ctx, sha, path);
