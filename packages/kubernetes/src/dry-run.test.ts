@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { keyId, type DesiredObject, type Manifest } from '@trueup/api';
-import { kubeTestEnv } from '@trueup/testkit';
+import { kubeCall, kubeTestEnv } from '@trueup/testkit';
 import type { KubernetesProvider } from './kubernetes-provider.ts';
 import { applyObject, desired, dryRuns, foreignPatch, ownSession, providerOn, recordRequests, scratchNamespace, waitFor } from './testing.ts';
 
@@ -87,3 +87,28 @@ test('dry-run: after an apply, observe uses the apply’s answer as the predicti
 async function observeLive(provider: KubernetesProvider, object: DesiredObject): Promise<Record<string, string>> {
   return ((await observe(provider, object)).manifest?.['data'] ?? {}) as Record<string, string>;
 }
+
+test('observe: objects in a namespace that does not exist cost one question for the namespace; in one that exists, each is looked up (foreign objects found)', async (t) => {
+  const env = await kubeTestEnv(t);
+  if (env === undefined) return;
+  const session = ownSession(env);
+  const calls = recordRequests(session);
+  const absent = `not-yet-${Date.now().toString(36)}`;
+  const provider = providerOn(session, 'observe', absent);
+  const existing = await scratchNamespace(env, 'observe');
+  try {
+    const inAbsent = ['a', 'b', 'c'].map((name) => desired({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: absent }, data: {} }, 'observe'));
+    const live = await provider.observe(inAbsent.map((d) => d.key), new Map(inAbsent.map((d) => [keyId(d.key), d])));
+    assert.deepEqual(live.map((l) => l.manifest), [undefined, undefined, undefined]);
+    assert.deepEqual(calls.map((c) => `${c.method} ${c.path}`).filter((c) => c.includes(absent)), [`GET /api/v1/namespaces/${absent}`]);
+
+    // Objects another manager made, without our labels, are not in the mirror: they are found by name.
+    await kubeCall(env, 'POST', `/api/v1/namespaces/${existing.name}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' }, data: { owner: 'someone' } });
+    const inExisting = ['a', 'b'].map((name) => desired({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: existing.name }, data: {} }, 'observe'));
+    const found = await provider.observe(inExisting.map((d) => d.key), new Map());
+    assert.deepEqual(found.map((l) => l.manifest?.['data']), [{ owner: 'someone' }, undefined]);
+  } finally {
+    await provider.close();
+    await existing.remove();
+  }
+});

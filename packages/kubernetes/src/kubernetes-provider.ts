@@ -70,10 +70,8 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     }
   }
 
-  async function read(info: ResourceInfo, key: ObjectKey): Promise<Manifest | undefined> {
-    const mirror = await session.mirror(info);
-    const cached = mirror.get(key.namespace, key.name);
-    if (cached !== undefined) return cached;
+  /** An object the mirror does not hold (not ours yet, or not there): asked of the API server. */
+  async function fetchObject(info: ResourceInfo, key: ObjectKey): Promise<Manifest | undefined> {
     try {
       const manifest = await session.client.request<Manifest>('GET', resourcePath(info, key.namespace, key.name));
       return { ...manifest, apiVersion: info.apiVersion, kind: info.kind };
@@ -81,6 +79,26 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       if (kubeStatusOf(error)?.status === 404) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * The namespaces among these that do not exist: nothing can be found in them. Asked only for a
+   * namespace of several objects, where one question saves the others (a first pass into a
+   * namespace that CreateNamespace=true has yet to create).
+   */
+  async function missingNamespaces(namespaces: readonly (string | undefined)[]): Promise<Set<string>> {
+    const counts = new Map<string, number>();
+    for (const name of namespaces) if (name !== undefined) counts.set(name, (counts.get(name) ?? 0) + 1);
+    const missing = new Set<string>();
+    await Promise.all([...counts].filter(([, count]) => count > 1).map(async ([name]) => {
+      try {
+        await session.client.request('GET', `/api/v1/namespaces/${encodeURIComponent(name)}`);
+      } catch (error) {
+        if (kubeStatusOf(error)?.status !== 404) throw error;
+        missing.add(name);
+      }
+    }));
+    return missing;
   }
 
   async function predict(info: ResourceInfo, desired: DesiredObject, live: Manifest): Promise<Manifest> {
@@ -194,10 +212,14 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     },
 
     async observe(keys, desired) {
-      return mapLimit(keys, CONCURRENCY, async (key): Promise<LiveObject> => {
+      const mirrored = await mapLimit(keys, CONCURRENCY, async (key) => {
         const info = await session.discovery.resolve(key.apiVersion, key.kind);
+        return { key, info, cached: info === undefined ? undefined : (await session.mirror(info)).get(key.namespace, key.name) };
+      });
+      const missing = await missingNamespaces(mirrored.filter((m) => m.info !== undefined && m.cached === undefined).map((m) => m.key.namespace));
+      return mapLimit(mirrored, CONCURRENCY, async ({ key, info, cached }): Promise<LiveObject> => {
         if (info === undefined) return { key, manifest: undefined };
-        const manifest = await read(info, key);
+        const manifest = cached ?? (key.namespace !== undefined && missing.has(key.namespace) ? undefined : await fetchObject(info, key));
         const wanted = desired.get(keyId(key));
         if (manifest === undefined || wanted === undefined) return { key, manifest };
         const expected = await expectedOf(info, wanted, manifest);
