@@ -1,8 +1,10 @@
 /** App of apps: Applications declared in Git are run by the agent, on the parent's cluster. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { kubeCall } from '@trueup/testkit';
-import { getObject, kubeAgent, waitForStatus } from './testing.ts';
+import { agentFixture, kubeCall, kubeNamespace } from '@trueup/testkit';
+import type { AgentEvent } from './events.ts';
+import { runOnce } from './run-once.ts';
+import { getObject, kubeAgent, kubeEnv, waitForStatus } from './testing.ts';
 
 const configMap = (name: string, value: string): string => `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata: { value: "${value}" }\n`;
 
@@ -65,4 +67,23 @@ test('an Application in Git naming its own kubeconfig stalls the parent and star
   assert.equal(status?.error?.code, 'AGENT_CHILD_APPLICATION_REFUSED');
   assert.equal(status?.error?.file, 'app/children.yaml');
   assert.equal(agent.applications().some((s) => s.name === 'evil'), false);
+});
+
+test('a one-off pass (trueup sync) runs the Applications Git declares after their parent; a child taking a used name is reported, not run', async (t) => {
+  const env = await kubeEnv(t);
+  if (env === undefined) return;
+  const namespace = await kubeNamespace(env, t);
+  const fixture = await agentFixture({ files: { 'app/root.yaml': configMap('root', 'r'), 'web/cm.yaml': configMap('web', 'w1') }, destination: `{ kubernetes: { kubeconfig: "${env.kubeconfig}", namespace: ${namespace} } }` });
+  const webNs = `${namespace}-web`;
+  t.after(async () => {
+    await kubeCall(env, 'DELETE', `/api/v1/namespaces/${webNs}`).catch(() => undefined);
+    await fixture.cleanup();
+  });
+  await fixture.commit({ 'app/children.yaml': ours('web', fixture.repoURL, 'web', webNs) + ours('test', fixture.repoURL, 'web', webNs) });
+  const events: AgentEvent[] = [];
+  const statuses = await runOnce({ stateDir: fixture.stateDir, paths: [fixture.appFile], mode: 'apply', onEvent: (event) => events.push(event) });
+  assert.deepEqual(statuses.map((s) => `${s.name} ${s.sync}`), ['test Synced', 'web Synced'], JSON.stringify(statuses.map((s) => s.error)));
+  assert.deepEqual((await getObject(env, `/api/v1/namespaces/${webNs}/configmaps/web`))?.['data'], { value: 'w1' });
+  const refused = events.find((e) => e.type === 'error');
+  assert.match(refused?.type === 'error' ? refused.message : '', /Application "test" from \S+app\.yaml → app\/children\.yaml is not run: another application has that name/);
 });

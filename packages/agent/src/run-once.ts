@@ -1,11 +1,15 @@
-/** One pass per application, outside the agent loop: what `trueup diff` and `trueup sync` run. */
+/**
+ * One pass per application, outside the agent loop: what `trueup diff` and `trueup sync` run.
+ * Applications that Git declares inside them (app of apps) get their pass too, after their
+ * parent, as the agent would run them.
+ */
 import { join, resolve } from 'node:path';
 import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
 import { createApp } from './app-set.ts';
 import type { PassMode } from './app-runtime.ts';
 import type { AgentListener } from './events.ts';
-import { loadApplications } from './load-applications.ts';
+import { loadApplications, type LoadedApplication } from './load-applications.ts';
 import { StateStore } from './state-store.ts';
 
 export interface RunOnceOptions {
@@ -25,10 +29,13 @@ export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatu
   const store = new StateStore(stateDir);
   const git = new GitCache({ dir: join(stateDir, 'git') });
   const emit: AgentListener = (event) => options.onEvent?.(event);
+  const queue = [...loaded];
+  const names = new Set(loaded.map((app) => app.application.metadata.name));
   try {
     const statuses: ApplicationStatus[] = [];
-    for (const app of loaded) {
-      const { runtime, provider } = createApp(app, { stateDir, git, store, emit });
+    for (let app = queue.shift(); app !== undefined; app = queue.shift()) {
+      const children: LoadedApplication[] = [];
+      const { runtime, provider } = createApp(app, { stateDir, git, store, emit }, (found) => children.splice(0, children.length, ...found));
       try {
         let status = await runtime.pass('manual', options.mode);
         const deadline = Date.now() + (options.waitHealthyMs ?? 0);
@@ -40,6 +47,15 @@ export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatu
       } finally {
         await runtime.close();
         await provider.close();
+      }
+      for (const child of children) {
+        const name = child.application.metadata.name;
+        if (names.has(name)) {
+          emit({ type: 'error', application: app.application.metadata.name, message: `Application "${name}" from ${child.file} is not run: another application has that name`, revision: '', pass: 0 });
+          continue;
+        }
+        names.add(name);
+        queue.push(child);
       }
     }
     return statuses;

@@ -1,6 +1,6 @@
 /** `trueup diff` and `trueup sync`: one pass now, outside the agent loop. */
 import { describeStatusError, parseDuration, type ApplicationStatus } from '@trueup/api';
-import { runOnce } from '@trueup/agent';
+import { runOnce, type AgentEvent } from '@trueup/agent';
 import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command, type CommandContext } from '../command.ts';
 import { paint, printJson, shortSha, withProgress } from '../output.ts';
 
@@ -10,10 +10,10 @@ export const diffCommand: Command = {
   summary: 'Show what a sync would change, as a unified diff. Exit 0 in sync, 1 differs, 2 error.',
   options: { ...stateDirOption, ...outputOption },
   async run({ values, positionals }) {
-    const statuses = await passes(values, positionals, 'detect');
+    const { statuses, problems } = await passes(values, positionals, 'detect');
     if (outputFormat(values) === 'json') printJson({ applications: statuses });
     else for (const status of statuses) printDiff(status);
-    if (statuses.some((s) => s.error !== undefined)) return 2;
+    if (problems > 0 || statuses.some((s) => s.error !== undefined)) return 2;
     return statuses.some((s) => s.sync !== 'Synced') ? 1 : 0;
   },
 };
@@ -27,17 +27,28 @@ export const syncCommand: Command = {
     const dryRun = values['dry-run'] === true;
     const timeout = parseDuration(String(values.timeout));
     if (timeout === undefined) throw new Error(`--timeout: expected a duration such as 30s or 2m, not "${String(values.timeout)}"`);
-    const statuses = await passes(values, positionals, dryRun ? 'detect' : 'apply', timeout);
+    const { statuses, problems } = await passes(values, positionals, dryRun ? 'detect' : 'apply', timeout);
     if (outputFormat(values) === 'json') printJson({ applications: statuses });
     else for (const status of statuses) (dryRun ? printDiff : printResult)(status);
-    if (statuses.some((s) => s.error !== undefined)) return 2;
+    if (problems > 0 || statuses.some((s) => s.error !== undefined)) return 2;
     return statuses.every((s) => s.sync === 'Synced' && (dryRun || s.health.status === 'Healthy')) ? 0 : 1;
   },
 };
 
-async function passes(values: CommandContext['values'], paths: string[], mode: 'apply' | 'detect', waitHealthyMs = 0): Promise<ApplicationStatus[]> {
+/**
+ * One pass for each application given and each one Git declares inside them. `problems` counts
+ * what kept an application from running (told on stderr at once).
+ */
+async function passes(values: CommandContext['values'], paths: string[], mode: 'apply' | 'detect', waitHealthyMs = 0): Promise<{ statuses: ApplicationStatus[]; problems: number }> {
   if (paths.length === 0) throw new Error('give an Application file');
-  return withProgress(mode === 'apply' ? 'syncing' : 'comparing', runOnce({ stateDir: stateDirOf(values), paths, mode, waitHealthyMs }));
+  let problems = 0;
+  const onEvent = (event: AgentEvent): void => {
+    if (event.type !== 'error') return;
+    problems++;
+    process.stderr.write(`${event.application}: ${paint('error', 'red')} ${event.message}\n`);
+  };
+  const statuses = await withProgress(mode === 'apply' ? 'syncing' : 'comparing', runOnce({ stateDir: stateDirOf(values), paths, mode, waitHealthyMs, onEvent }));
+  return { statuses, problems };
 }
 
 function printDiff(status: ApplicationStatus): void {
