@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { keyId, type DesiredObject, type Manifest } from '@trueup/api';
 import { kubeCall, kubeTestEnv } from '@trueup/testkit';
+import { diffObject } from '@trueup/engine';
 import type { KubernetesProvider } from './kubernetes-provider.ts';
 import { applyObject, desired, dryRuns, foreignPatch, ownSession, providerOn, recordRequests, scratchNamespace, waitFor } from './testing.ts';
 
@@ -110,5 +111,39 @@ test('observe: objects in a namespace that does not exist cost one question for 
   } finally {
     await provider.close();
     await existing.remove();
+  }
+});
+
+test('dry-run: when the object moved on the server past the copy in hand, observe compares the prediction with the version it was made from', async (t) => {
+  const env = await kubeTestEnv(t);
+  if (env === undefined) return;
+  const namespace = await scratchNamespace(env, 'dry-run-race');
+  const object = desired(configMap(namespace.name, { mode: 'git' }), 'dry-run');
+  const writer = providerOn(ownSession(env), 'dry-run', namespace.name);
+  const session = ownSession(env);
+  let raced = false;
+  // Fault injector: just before the first dry-run reaches the server, a controller writes the
+  // object (an annotation Git does not set), so the server predicts from a newer version than
+  // the one observe holds.
+  recordRequests(session, async (call, send) => {
+    if (!raced && call.options.query?.['dryRun'] !== undefined) {
+      raced = true;
+      await foreignPatch(env, `/api/v1/namespaces/${namespace.name}/configmaps/settings`, { metadata: { annotations: { 'controller.example.com/seen': 'yes' } } }, 'controller');
+    }
+    return send();
+  });
+  const provider = providerOn(session, 'dry-run', namespace.name);
+  try {
+    await applyObject(writer, object);
+    await waitFor('the object in the mirror', async () => ((await provider.observe([object.key], new Map()))[0]?.manifest === undefined ? undefined : true));
+    const live = await observe(provider, object);
+    assert.ok(raced, 'the fault was injected');
+    assert.equal(live.manifest?.metadata['resourceVersion'], live.expected?.metadata['resourceVersion'], 'live and prediction are of the same version');
+    assert.equal(live.manifest?.metadata.annotations?.['controller.example.com/seen'], 'yes');
+    assert.equal(diffObject(object, live).action, 'unchanged');
+  } finally {
+    await provider.close();
+    await writer.close();
+    await namespace.remove();
   }
 });

@@ -38,6 +38,9 @@ export interface KubernetesProvider extends Provider {
 }
 
 /** A dry-run result, valid while neither Git's manifest nor the live object changed. */
+/** How many times observe reads an object that keeps moving while its prediction is asked for. */
+const PAIR_ATTEMPTS = 3;
+
 interface Prediction {
   desired: Manifest;
   resourceVersion: unknown;
@@ -109,8 +112,30 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       return known.expected;
     }
     const expected = await applyPatch(info, desired.manifest, true);
-    predictions.set(id, { desired: desired.manifest, resourceVersion: live.metadata['resourceVersion'], expected });
+    // Keyed by the version the server predicted from, which may be newer than our copy of live.
+    predictions.set(id, { desired: desired.manifest, resourceVersion: expected.metadata['resourceVersion'], expected });
     return expected;
+  }
+
+  /**
+   * Live and the dry-run result, made from the same version of the object. The server predicts
+   * from its current object, which can be newer than the copy in hand (a controller wrote the
+   * object since our watch delivered it): compared with the older copy, the controller's own
+   * writes (a Deployment's revision annotation) would read as drift. Then the object is read
+   * again, a few times at most while it keeps moving.
+   */
+  async function observedPair(info: ResourceInfo, desired: DesiredObject, first: Manifest): Promise<LiveObject> {
+    let live = first;
+    for (let attempt = 1; ; attempt++) {
+      const expected = await expectedOf(info, desired, live);
+      if (expected === undefined) return { key: desired.key, manifest: live };
+      const base = expected.metadata['resourceVersion'];
+      if (base === undefined || base === live.metadata['resourceVersion'] || attempt === PAIR_ATTEMPTS) return { key: desired.key, manifest: live, expected };
+      const current = await fetchObject(info, desired.key);
+      if (current === undefined) return { key: desired.key, manifest: undefined };
+      if (current.metadata['resourceVersion'] === base) return { key: desired.key, manifest: current, expected };
+      live = current;
+    }
   }
 
   /**
@@ -222,8 +247,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
         const manifest = cached ?? (key.namespace !== undefined && missing.has(key.namespace) ? undefined : await fetchObject(info, key));
         const wanted = desired.get(keyId(key));
         if (manifest === undefined || wanted === undefined) return { key, manifest };
-        const expected = await expectedOf(info, wanted, manifest);
-        return expected === undefined ? { key, manifest } : { key, manifest, expected };
+        return observedPair(info, wanted, manifest);
       });
     },
 
