@@ -60,6 +60,10 @@ spec:
     - group: apps
       kind: Deployment
       jsonPointers: [/spec/replicas]
+    - group: apps
+      kind: Deployment
+      jqPathExpressions:
+        - .spec.template.spec.containers[] | select(.name == "main") | .image
 `);
   const saved = process.env['KUBECONFIG'];
   process.env['KUBECONFIG'] = env.kubeconfig;
@@ -79,8 +83,10 @@ spec:
   assert.equal(status.revision, (await fixture.work.git('rev-parse', 'HEAD')).trim());
   assert.deepEqual((await getObject(env, `/api/v1/namespaces/${namespace}/configmaps/settings`))?.['data'], { mode: 'fast' });
 
-  // Another manager scales the Deployment: ignored, so neither drift nor OutOfSync.
+  // Another manager scales the Deployment, an image updater moves its image: both ignored (a
+  // JSON pointer, a jq path), so neither drift nor OutOfSync.
   await kubeCall(env, 'PATCH', `/apis/apps/v1/namespaces/${namespace}/deployments/web?fieldManager=hpa`, { spec: { replicas: 2 } }, { contentType: 'application/merge-patch+json' });
+  await kubeCall(env, 'PATCH', `/apis/apps/v1/namespaces/${namespace}/deployments/web?fieldManager=image-updater`, { spec: { template: { spec: { containers: [{ name: 'main', image: 'registry.local/web:1.0.1' }] } } } }, { contentType: 'application/strategic-merge-patch+json' });
   // Self-heal: a foreign edit of the ConfigMap is reverted.
   await kubeCall(env, 'PATCH', `/api/v1/namespaces/${namespace}/configmaps/settings?fieldManager=kubectl-edit`, { data: { mode: 'slow' } }, { contentType: 'application/merge-patch+json' });
   await fixture.waitFor((e) => e.type === 'drift-healed' && e.key.name === 'settings');
@@ -93,7 +99,8 @@ spec:
   assert.equal(await getObject(env, `/api/v1/namespaces/${namespace}/configmaps/old`), undefined);
   const web = await getObject(env, `/apis/apps/v1/namespaces/${namespace}/deployments/web`);
   assert.equal((web?.['spec'] as { replicas: number }).replicas, 2);
-  assert.ok(fixture.events.every((e) => e.type !== 'drift-detected' || e.key.kind !== 'Deployment'), 'the ignored replicas count was taken for drift');
+  assert.equal((web?.['spec'] as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]?.image, 'registry.local/web:1.0.1');
+  assert.ok(fixture.events.every((e) => e.type !== 'drift-detected' || e.key.kind !== 'Deployment'), 'the ignored replicas count or image was taken for drift');
 });
 
 test('a Kustomize render failure stalls the application with kustomize\'s message and the path, and changes nothing', async (t) => {

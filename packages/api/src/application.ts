@@ -1,6 +1,7 @@
 /** The Application resource (`trueup.dev/v1alpha1`). Field names follow Argo CD where they mean the same. */
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
+import { JqSyntaxError, parseJqPath } from './jq-path.ts';
 
 export const APPLICATION_API_VERSION = 'trueup.dev/v1alpha1';
 
@@ -87,6 +88,15 @@ export const IgnoreDifferenceSchema = z.strictObject({
   jsonPointers: z.array(z.string().startsWith('/', { message: 'expected a JSON pointer such as /spec/replicas' })).default([]),
   /** Fields owned by these field managers (an HPA's `kube-controller-manager`). */
   managedFieldsManagers: z.array(z.string().min(1)).default([]),
+  /** jq path expressions such as `.spec.template.spec.containers[] | select(.name == "istio-proxy")`. */
+  jqPathExpressions: z.array(z.string().superRefine((source, ctx) => {
+    try {
+      parseJqPath(source);
+    } catch (error) {
+      if (!(error instanceof JqSyntaxError)) throw error;
+      ctx.addIssue({ code: 'custom', message: `not a supported jq path expression: ${error.message}` });
+    }
+  })).default([]),
 });
 
 export const RetrySchema = z.strictObject({

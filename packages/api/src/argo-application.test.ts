@@ -54,7 +54,7 @@ test('an Argo CD Application becomes ours, fields that change nothing ignored', 
   assert.deepEqual(app.spec.destination, { kubernetes: { namespace: 'guestbook' } });
   assert.deepEqual(app.spec.syncPolicy.automated, { prune: true, selfHeal: true });
   assert.deepEqual(app.spec.syncPolicy.syncOptions, ['CreateNamespace=true', 'PrunePropagationPolicy=foreground']);
-  assert.deepEqual(app.spec.ignoreDifferences, [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'], managedFieldsManagers: [] }]);
+  assert.deepEqual(app.spec.ignoreDifferences, [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'], managedFieldsManagers: [], jqPathExpressions: [] }]);
 });
 
 test('no automated block means detect only; an empty one means automated without prune or self-heal', () => {
@@ -67,7 +67,7 @@ test('no automated block means detect only; an empty one means automated without
 test('what we cannot honour is refused, naming the field and line', () => {
   const cases: Array<[string, string, RegExp]> = [
     [argo.replace('    path: helm-guestbook\n', '    chart: guestbook\n'), 'spec.source.chart', /Helm repository/],
-    [argo.replace('      jsonPointers: [/spec/replicas]', '      jqPathExpressions: [.spec.replicas]'), 'spec.ignoreDifferences[0].jqPathExpressions', /jq path/],
+    [argo.replace('      jsonPointers: [/spec/replicas]', '      jqPathExpressions: [".spec.replicas | length"]'), 'spec.ignoreDifferences[0].jqPathExpressions[0]', /not a supported jq path expression: expected a path such as \.spec\.replicas, or select\(…\), got "length" at column 18/],
   ];
   for (const [text, field, message] of cases) {
     assert.throws(() => convert(text), (error: unknown) => {
@@ -79,4 +79,9 @@ test('what we cannot honour is refused, naming the field and line', () => {
       return true;
     });
   }
+});
+
+test('jq path expressions are read as Argo CD writes them', () => {
+  const app = convert(argo.replace('      jsonPointers: [/spec/replicas]', '      jqPathExpressions: [\'.spec.template.spec.containers[] | select(.name == "istio-proxy")\']'));
+  assert.deepEqual(app.spec.ignoreDifferences[0]?.jqPathExpressions, ['.spec.template.spec.containers[] | select(.name == "istio-proxy")']);
 });

@@ -2,7 +2,7 @@
  * Argo CD's `Application` (`argoproj.io/v1alpha1`), read as-is and turned into ours, so existing
  * repositories run unchanged. Fields with no effect on what is deployed (project, info,
  * revisionHistoryLimit, finalizers) are accepted and ignored; fields we cannot honour (a chart
- * from a Helm repository, several sources, jq path expressions) are errors that say so.
+ * from a Helm repository, several sources) are errors that say so.
  * The destination is the cluster the agent runs in: an agent holds only its own credentials.
  */
 import { z } from 'zod';
@@ -63,7 +63,7 @@ const ArgoApplicationSchema = z.looseObject({
       namespace: z.string().optional(),
       jsonPointers: z.array(z.string()).optional(),
       managedFieldsManagers: z.array(z.string()).optional(),
-      jqPathExpressions: unsupported('jq path expressions are not supported; use jsonPointers or managedFieldsManagers'),
+      jqPathExpressions: z.array(z.string()).optional(),
     })).optional(),
   }),
 });
@@ -95,7 +95,7 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
         ...(syncPolicy?.syncOptions === undefined ? {} : { syncOptions: syncPolicy.syncOptions }),
         ...(syncPolicy?.retry === undefined ? {} : { retry: { ...pick(syncPolicy.retry, ['limit']), ...(syncPolicy.retry.backoff === undefined ? {} : { backoff: pick(syncPolicy.retry.backoff, ['duration', 'factor', 'maxDuration']) }) } }),
       },
-      ignoreDifferences: (ignoreDifferences ?? []).map((rule) => pick(rule, ['group', 'kind', 'name', 'namespace', 'jsonPointers', 'managedFieldsManagers'])),
+      ignoreDifferences: (ignoreDifferences ?? []).map((rule) => pick(rule, ['group', 'kind', 'name', 'namespace', 'jsonPointers', 'managedFieldsManagers', 'jqPathExpressions'])),
     },
   };
   const result = ApplicationSchema.safeParse(converted);

@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './duration.ts';
+export * from './jq-path.ts';
 export * from './yaml.ts';
 export * from './validate.ts';
 export * from './object.ts';

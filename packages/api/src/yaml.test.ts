@@ -56,6 +56,16 @@ test('a bad value names its line', () => {
   });
 });
 
+test('a jq path expression outside the supported subset names its line and says where it fails', () => {
+  const rules = '  ignoreDifferences:\n    - kind: Deployment\n      jqPathExpressions:\n        - .spec.replicas\n        - ".spec.replicas | tostring"\n';
+  const [doc] = parseYamlDocuments(app(rules), 'web.yaml');
+  assert.ok(doc);
+  assert.deepEqual(errorOf(() => validateDocument(ApplicationSchema, doc, 'web.yaml')), {
+    code: 'API_FIELD_INVALID', file: 'web.yaml', line: 18, field: 'spec.ignoreDifferences[0].jqPathExpressions[1]',
+  });
+  assert.throws(() => validateDocument(ApplicationSchema, doc, 'web.yaml'), /not a supported jq path expression: expected a path such as \.spec\.replicas, or select\(…\), got "tostring" at column 18/);
+});
+
 test('invalid YAML names its line', () => {
   assert.deepEqual(errorOf(() => parseYamlDocuments('a: 1\nb: [1, 2\nc: 3\n', 'bad.yaml')).code, 'API_YAML_INVALID');
   const error = errorOf(() => parseYamlDocuments('a: 1\nb: c: d\n', 'bad.yaml'));

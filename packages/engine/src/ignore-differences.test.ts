@@ -4,7 +4,7 @@ import type { IgnoreDifference, Manifest, ObjectKey } from '@trueup/api';
 import { groupOf, ignoreRulesFor, pointerOf, suggestIgnore } from './ignore-differences.ts';
 
 const deployment: ObjectKey = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'shop-api' };
-const rule = (fields: Partial<IgnoreDifference> & { kind: string }): IgnoreDifference => ({ jsonPointers: [], managedFieldsManagers: [], ...fields });
+const rule = (fields: Partial<IgnoreDifference> & { kind: string }): IgnoreDifference => ({ jsonPointers: [], managedFieldsManagers: [], jqPathExpressions: [], ...fields });
 
 test('groupOf: the core group is empty', () => {
   assert.deepEqual(['v1', 'apps/v1', 'admissionregistration.k8s.io/v1', 'host.trueup.dev/v1alpha1'].map(groupOf), ['', 'apps', 'admissionregistration.k8s.io', 'host.trueup.dev']);

@@ -2,7 +2,7 @@
  * `ignoreDifferences`, as Argo CD names it: which rules apply to an object, taking what they name
  * out of both sides of a comparison, and writing the rule that would end a fight over a field.
  */
-import type { IgnoreDifference, Manifest, ObjectKey } from '@trueup/api';
+import { parseJqPath, type IgnoreDifference, type JqPath, type JqProgram, type Manifest, type ObjectKey } from '@trueup/api';
 import { stringify } from 'yaml';
 import { escapePointerToken, isPlainObject, withoutPointers } from './compare.ts';
 import { isEmptyFieldSet, withoutFieldSet, type FieldSet } from './field-set.ts';
@@ -26,6 +26,8 @@ export function ignoreRulesFor(key: ObjectKey, rules: readonly IgnoreDifference[
 export interface IgnoreSpec {
   /** JSON pointers, removed from both sides. */
   pointers: readonly string[];
+  /** jq path expressions, each side's own matches removed from it. */
+  jq?: readonly JqProgram[];
   /** Fields the ignored managers own in the live object, removed from both sides. */
   owned?: FieldSet;
   /** Fields Trueup owns in the live object: Git decides them, so they are never ignored by manager. */
@@ -39,18 +41,37 @@ export interface IgnoreSpec {
 export function resolveIgnore(key: ObjectKey, live: Manifest | undefined, pointers: readonly string[], rules: readonly IgnoreDifference[]): IgnoreSpec {
   const matching = ignoreRulesFor(key, rules);
   const all = [...pointers, ...matching.flatMap((rule) => rule.jsonPointers)];
+  const expressions = matching.flatMap((rule) => rule.jqPathExpressions);
+  const base: IgnoreSpec = expressions.length === 0 ? { pointers: all } : { pointers: all, jq: expressions.map(jqProgram) };
   const managers = matching.flatMap((rule) => rule.managedFieldsManagers).filter((manager) => manager !== TRUEUP_FIELD_MANAGER);
-  if (managers.length === 0 || live === undefined) return { pointers: all };
+  if (managers.length === 0 || live === undefined) return base;
   const owned = fieldsOwnedBy(live, managers);
-  if (isEmptyFieldSet(owned)) return { pointers: all };
+  if (isEmptyFieldSet(owned)) return base;
   const keep = fieldsByManager(live).get(TRUEUP_FIELD_MANAGER);
-  return keep === undefined ? { pointers: all, owned } : { pointers: all, owned, keep };
+  return keep === undefined ? { ...base, owned } : { ...base, owned, keep };
 }
 
-/** A copy of a manifest (or a part of one from its root) without what the spec ignores. */
+/** A copy of a whole manifest without what the spec ignores. */
 export function applyIgnore<T>(value: T, spec: IgnoreSpec): T {
-  const pointed = withoutPointers(value, spec.pointers);
+  const matched = spec.jq?.flatMap((program) => program.paths(value).map(pointerOfPath)) ?? [];
+  const pointed = withoutPointers(value, [...spec.pointers, ...matched]);
   return spec.owned === undefined ? pointed : withoutFieldSet(pointed, spec.owned, spec.keep);
+}
+
+/** Parsed once per expression: the same few rules are applied to every object of every pass. */
+const programs = new Map<string, JqProgram>();
+
+function jqProgram(source: string): JqProgram {
+  let program = programs.get(source);
+  if (program === undefined) {
+    program = parseJqPath(source); // validated when the Application was loaded
+    programs.set(source, program);
+  }
+  return program;
+}
+
+function pointerOfPath(path: JqPath): string {
+  return path.map((token) => `/${escapePointerToken(String(token))}`).join('');
 }
 
 /**

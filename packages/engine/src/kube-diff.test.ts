@@ -43,7 +43,14 @@ function scaledByAutoscaler(f: Fixture): void {
   managedFields(f.live).push({ manager: 'kube-controller-manager', operation: 'Update', apiVersion: 'apps/v1', time: '2025-03-02T10:20:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } });
 }
 
-const rule = (fields: Partial<IgnoreDifference> & { kind: string }): IgnoreDifference => ({ jsonPointers: [], managedFieldsManagers: [], ...fields });
+/** An injected sidecar, live at one version and, in the dry-run, at the version the injector writes now. */
+function sidecarVersions(f: Fixture): void {
+  const sidecar = (image: string) => ({ name: 'istio-proxy', image, resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File', imagePullPolicy: 'IfNotPresent' });
+  (f.live.spec!.template as { spec: { containers: unknown[] } }).spec.containers.push(sidecar('proxyv2:1.20'));
+  (f.expected!.spec!.template as { spec: { containers: unknown[] } }).spec.containers.push(sidecar('proxyv2:1.21'));
+}
+
+const rule = (fields: Partial<IgnoreDifference> & { kind: string }): IgnoreDifference => ({ jsonPointers: [], managedFieldsManagers: [], jqPathExpressions: [], ...fields });
 const containers = 'spec.template.spec.containers';
 
 interface Case {
@@ -82,11 +89,16 @@ const cases: Case[] = [
     want: 'update',
     fields: ['spec.replicas'],
   },
+  { name: 'Deployment: autoscaler, ignored by a jq path', fixture: 'deployment', edit: scaledByAutoscaler, options: { ignoreDifferences: [rule({ group: 'apps', kind: 'Deployment', jqPathExpressions: ['.spec.replicas'] })] }, want: 'unchanged' },
+  { name: 'Deployment: a sidecar the injector now writes differently', fixture: 'deployment', edit: sidecarVersions, want: 'update', fields: [`${containers}[name=istio-proxy].image`] },
+  { name: 'Deployment: that sidecar, ignored by a jq select', fixture: 'deployment', edit: sidecarVersions, options: { ignoreDifferences: [rule({ group: 'apps', kind: 'Deployment', jqPathExpressions: ['.spec.template.spec.containers[] | select(.name == "istio-proxy")'] })] }, want: 'unchanged' },
+  { name: 'Deployment: a jq select for another container leaves the sidecar\'s change', fixture: 'deployment', edit: sidecarVersions, options: { ignoreDifferences: [rule({ group: 'apps', kind: 'Deployment', jqPathExpressions: ['.spec.template.spec.containers[] | select(.name == "log-shipper")'] })] }, want: 'update', fields: [`${containers}[name=istio-proxy].image`] },
   { name: 'StatefulSet: defaults inside volumeClaimTemplates are not drift', fixture: 'statefulset', want: 'unchanged' },
   { name: 'StatefulSet: Git changed the claim size', fixture: 'statefulset', edit: (f) => setAt(f.expected, '/spec/volumeClaimTemplates/0/spec/resources/requests/storage', '20Gi'), want: 'update', fields: ['spec.volumeClaimTemplates[0].spec.resources.requests.storage'] },
   { name: 'StatefulSet: without a dry-run, defaults inside lists read as drift (why the provider dry-runs)', fixture: 'statefulset', edit: (f) => delete f.expected, want: 'update', fields: [containers, 'spec.volumeClaimTemplates'] },
   { name: 'MutatingWebhookConfiguration: injected caBundle against Git\'s placeholder', fixture: 'mutating-webhook', want: 'update', fields: ['webhooks[name=mutate.policy.example.com].clientConfig.caBundle'] },
   { name: 'MutatingWebhookConfiguration: injector ignored by manager', fixture: 'mutating-webhook', options: { ignoreDifferences: [rule({ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', managedFieldsManagers: ['cainjector'] })] }, want: 'unchanged' },
+  { name: 'MutatingWebhookConfiguration: caBundle of every webhook ignored by a jq path', fixture: 'mutating-webhook', options: { ignoreDifferences: [rule({ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jqPathExpressions: ['.webhooks[]?.clientConfig.caBundle'] })] }, want: 'unchanged' },
   { name: 'MutatingWebhookConfiguration: caBundle ignored by pointer', fixture: 'mutating-webhook', options: { ignoreDifferences: [rule({ group: 'admissionregistration.k8s.io', kind: 'MutatingWebhookConfiguration', jsonPointers: ['/webhooks/0/clientConfig/caBundle'] })] }, want: 'unchanged' },
   {
     name: 'MutatingWebhookConfiguration: Git leaves caBundle out, the dry-run keeps the injected one',

@@ -48,7 +48,7 @@ test('diffObject: ignored pointers never count', () => {
 test('diffObject: ignoreDifferences match host objects by group host.trueup.dev and kind', () => {
   const desired = desiredOf(motd({ content: 'hi\n' }));
   const live = liveOf(motd({ content: 'edited\n' }));
-  const rule = { group: 'host.trueup.dev', kind: 'File', name: 'motd', jsonPointers: ['/spec/content'], managedFieldsManagers: [] };
+  const rule = { group: 'host.trueup.dev', kind: 'File', name: 'motd', jsonPointers: ['/spec/content'], managedFieldsManagers: [], jqPathExpressions: [] };
   assert.equal(diffObject(desired, live, { ignoreDifferences: [rule] }).action, 'unchanged');
   assert.equal(patchOf(desired, live, { ignoreDifferences: [rule] }), '');
   assert.equal(diffObject(desired, live, { ignoreDifferences: [{ ...rule, kind: 'Directory' }] }).action, 'update');
