@@ -26,7 +26,7 @@ spec:
       containers: [{ name: main, image: registry.local/web:1.0.0 }]
 `;
 
-test('an Argo CD Application file runs unchanged: automated prune and self-heal, sync options, ignoreDifferences', async (t) => {
+test('an Argo CD Application file runs unchanged: automated prune and self-heal, sync options, ignoreDifferences respected by a sync', async (t) => {
   const env = await kubeEnv(t);
   if (env === undefined) return;
   const namespace = await kubeNamespace(env, t);
@@ -56,6 +56,7 @@ spec:
     syncOptions:
       - CreateNamespace=true
       - ApplyOutOfSyncOnly=true
+      - RespectIgnoreDifferences=true
   ignoreDifferences:
     - group: apps
       kind: Deployment
@@ -92,14 +93,16 @@ spec:
   await fixture.waitFor((e) => e.type === 'drift-healed' && e.key.name === 'settings');
   assert.deepEqual((await getObject(env, `/api/v1/namespaces/${namespace}/configmaps/settings`))?.['data'], { mode: 'fast' });
 
-  // Prune: a file removed from Git goes from the cluster.
-  await fixture.commit({ 'deploy/old.yaml': null });
+  // Prune: a file removed from Git goes from the cluster. The Deployment changes in Git too: its
+  // sync keeps the ignored replicas and image (RespectIgnoreDifferences).
+  await fixture.commit({ 'deploy/old.yaml': null, 'deploy/web.yaml': deployment('web', 'web', '{ team: shop }') });
   const after = await agent.refresh('web');
   assert.equal(after?.sync, 'Synced', JSON.stringify(brief(after)));
   assert.equal(await getObject(env, `/api/v1/namespaces/${namespace}/configmaps/old`), undefined);
   const web = await getObject(env, `/apis/apps/v1/namespaces/${namespace}/deployments/web`);
   assert.equal((web?.['spec'] as { replicas: number }).replicas, 2);
   assert.equal((web?.['spec'] as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]?.image, 'registry.local/web:1.0.1');
+  assert.equal((web?.['metadata'] as { annotations: Record<string, string> }).annotations['team'], 'shop', 'the Deployment was applied');
   assert.ok(fixture.events.every((e) => e.type !== 'drift-detected' || e.key.kind !== 'Deployment'), 'the ignored replicas count or image was taken for drift');
 });
 

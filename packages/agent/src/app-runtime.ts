@@ -3,8 +3,8 @@
  * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
  * of one application never overlap.
  */
-import { isTrueupError, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type Health, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
-import { diffObject, fightingIds, healthOf, keysToObserve, nextInventory, planPass, recordHeal, splitHooks, suggestIgnore, summarize, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
+import { hasSyncOption, isTrueupError, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type Health, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
+import { diffObject, fightingIds, healthOf, keysToObserve, nextInventory, planPass, recordHeal, splitHooks, objectToApply, suggestIgnore, summarize, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import { AgentErrors } from './errors.ts';
@@ -78,7 +78,8 @@ export class AppRuntime {
     this.name = deps.loaded.application.metadata.name;
     this.#status = deps.store.status(this.name);
     this.#appliedRevision = this.#status?.appliedRevision ?? '';
-    this.#diffOptions = { ignoreDifferences: deps.loaded.application.spec.ignoreDifferences };
+    const { ignoreDifferences, syncPolicy } = deps.loaded.application.spec;
+    this.#diffOptions = { ignoreDifferences, respectIgnoreDifferences: hasSyncOption(syncPolicy, 'RespectIgnoreDifferences') };
     this.#listingMaxAgeMs = Math.min(SHARED_LISTING_MAX_AGE_MS, (parseDuration(deps.loaded.application.spec.syncPolicy.interval) ?? 0) / 2);
     this.#watch = deps.target.provider.watch((signal) => this.#onDrift(signal), (key, manifest) => this.#onObserved(key, manifest));
   }
@@ -353,7 +354,7 @@ export class AppRuntime {
       }
     }
     try {
-      await provider.apply({ desired, live, reason: diff.action });
+      await provider.apply({ desired: objectToApply(desired, live, this.#diffOptions), live, reason: diff.action });
     } catch (error) {
       this.#error = toPassError(error);
       this.#saveSummary();

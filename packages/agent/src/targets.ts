@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasSyncOption, type DesiredObject, type ObjectKey, type Provider } from '@trueup/api';
+import { hasSyncOption, syncOptionValue, type DesiredObject, type ObjectKey, type Provider } from '@trueup/api';
 import { createHostProvider } from '@trueup/host';
 import { createKubernetesProvider, openCluster, type KubernetesProvider } from '@trueup/kubernetes';
 import { renderHostManifests, renderKubernetesManifests } from '@trueup/render';
@@ -55,6 +55,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
     application: name,
     namespace: kubernetes.namespace,
     createNamespace: hasSyncOption(application.spec.syncPolicy, 'CreateNamespace'),
+    ...prunePropagation(application.spec.syncPolicy.syncOptions),
   });
   return {
     provider,
@@ -80,4 +81,9 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
       await provider.saveInventory(keys);
     },
   };
+}
+
+function prunePropagation(syncOptions: readonly string[]): { prunePropagation?: 'foreground' | 'background' | 'orphan' } {
+  const value = syncOptionValue(syncOptions, 'PrunePropagationPolicy');
+  return value === 'foreground' || value === 'background' || value === 'orphan' ? { prunePropagation: value } : {};
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { JqSyntaxError, parseJqPath } from './jq-path.ts';
+import { syncOptionProblem, syncOptionValue } from './sync-options.ts';
 
 export const APPLICATION_API_VERSION = 'trueup.dev/v1alpha1';
 
@@ -113,8 +114,11 @@ export const SyncPolicySchema = z.strictObject({
   automated: z.strictObject({ prune: z.boolean().default(false), selfHeal: z.boolean().default(false) }).optional(),
   interval: duration.default('3m'),
   retry: RetrySchema.prefault({}),
-  /** Kubernetes only: `CreateNamespace=true` creates the destination namespace. */
-  syncOptions: z.array(z.string().regex(/^[A-Za-z]+=\S+$/, { message: 'expected Name=value, such as CreateNamespace=true' })).default([]),
+  /** Kubernetes only, as Argo CD names them (sync-options.ts): `CreateNamespace=true`, … */
+  syncOptions: z.array(z.string().superRefine((option, ctx) => {
+    const problem = syncOptionProblem(option);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  })).default([]),
 });
 
 export const ApplicationSchema = z.strictObject({
@@ -142,7 +146,7 @@ export type KustomizeSource = z.output<typeof KustomizeSourceSchema>;
 export type KubernetesDestination = z.output<typeof KubernetesDestinationSchema>;
 export type IgnoreDifference = z.output<typeof IgnoreDifferenceSchema>;
 
-/** Whether `syncOptions` turns an option on (`CreateNamespace=true`). */
+/** Whether `syncOptions` turns an option on (`CreateNamespace=true`); the last mention wins. */
 export function hasSyncOption(policy: SyncPolicy, option: string): boolean {
-  return policy.syncOptions.includes(`${option}=true`);
+  return syncOptionValue(policy.syncOptions, option) === 'true';
 }

@@ -5,6 +5,7 @@ export * from './yaml.ts';
 export * from './validate.ts';
 export * from './object.ts';
 export * from './application.ts';
+export * from './sync-options.ts';
 export * from './argo-application.ts';
 export * from './host-kinds.ts';
 export * from './status.ts';

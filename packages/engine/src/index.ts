@@ -14,3 +14,4 @@ export * from './field-set.ts';
 export * from './managed-fields.ts';
 export * from './kube-normalize.ts';
 export * from './ignore-differences.ts';
+export * from './respect-ignore.ts';

@@ -26,6 +26,8 @@ export interface DiffOptions {
   ignore?: readonly string[];
   /** The Application's `ignoreDifferences`, matched per object by group, kind, name and namespace. */
   ignoreDifferences?: readonly IgnoreDifference[];
+  /** `RespectIgnoreDifferences=true`: what is ignored keeps its live value when applied (respect-ignore.ts). */
+  respectIgnoreDifferences?: boolean;
 }
 
 /** Compares Git's object (undefined when Git no longer declares it) with the live one. */

@@ -6,6 +6,7 @@ import { keyId, type ApplyReason, type ChangeAction, type DesiredObject, type Li
 import { compareHooks, isHook, splitHooks, validateSyncAnnotations, type HookStep, type HooksByPhase, type SyncAnnotationProblem } from './hooks.ts';
 import { diffObject, type DiffOptions, type ObjectDiff } from './object-diff.ts';
 import { compareApplyOrder, compareInWave, compareWaves, isHostKey, waveOf, type WaveId, type WavePhase } from './order.ts';
+import { objectToApply } from './respect-ignore.ts';
 
 export interface PlanStep {
   key: ObjectKey;
@@ -81,7 +82,7 @@ export function planPass({ desired, live, options = {} }: PlanInput): Plan {
     diffs.set(id, diff);
     if (diff.action === 'unchanged') continue;
     if (diff.action === 'delete') prune.push({ key: observed.key, action: 'delete', live: observed, diff });
-    else steps.push({ key: observed.key, action: applyAction(observed.key, diff.action), reason: diff.action, desired: wanted!, live: observed, diff });
+    else steps.push({ key: observed.key, action: applyAction(observed.key, diff.action), reason: diff.action, desired: objectToApply(wanted!, observed, options), live: observed, diff });
   }
   steps.push(...triggeredSteps(split.resources, live, steps, diffs));
   const syncing = steps.length > 0 || prune.length > 0;

@@ -29,6 +29,8 @@ export interface KubernetesProviderOptions {
   namespace?: string | undefined;
   /** `CreateNamespace=true`: create the destination namespace when it is missing. */
   createNamespace?: boolean;
+  /** How prune deletes (`PrunePropagationPolicy`); default `background`. */
+  prunePropagation?: 'foreground' | 'background' | 'orphan';
 }
 
 export interface KubernetesProvider extends Provider {
@@ -183,9 +185,10 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     });
   }
 
-  async function deleteObject(info: ResourceInfo, key: ObjectKey): Promise<void> {
+  async function deleteObject(info: ResourceInfo, key: ObjectKey, propagation: 'foreground' | 'background' | 'orphan' = 'background'): Promise<void> {
+    const propagationPolicy = `${propagation.charAt(0).toUpperCase()}${propagation.slice(1)}`;
     try {
-      await session.client.request('DELETE', resourcePath(info, key.namespace, key.name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
+      await session.client.request('DELETE', resourcePath(info, key.namespace, key.name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy } });
     } catch (error) {
       if (kubeStatusOf(error)?.status !== 404) throw error;
     }
@@ -274,7 +277,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       const info = await session.discovery.resolve(live.key.apiVersion, live.key.kind);
       if (info === undefined) return;
       if (live.key.kind === 'Namespace' && live.key.apiVersion === 'v1') await assertNamespaceOwned(session, live.key.name, application);
-      await deleteObject(info, live.key);
+      await deleteObject(info, live.key, options.prunePropagation);
     },
 
     watch(onDrift: (signal: DriftSignal) => void, onObserved?: (key: ObjectKey, manifest: Manifest) => void): DriftWatch {

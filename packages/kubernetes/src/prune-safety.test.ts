@@ -11,7 +11,7 @@ import { kubeCall, kubeRequest, kubeTestEnv, type KubeTestEnv } from '@trueup/te
 import { KubeErrors } from './errors.ts';
 import { inventoryName } from './inventory-object.ts';
 import type { KubernetesProvider } from './kubernetes-provider.ts';
-import { applyObject, desired, ownSession, providerOn, recordRequests, scratchNamespace, waitFor } from './testing.ts';
+import { applyObject, desired, ownSession, providerFor, providerOn, recordRequests, scratchNamespace, waitFor } from './testing.ts';
 
 const APP = 'prune';
 
@@ -203,6 +203,34 @@ test('inventory: read from the cluster once, then held: a no-op pass makes no re
   } finally {
     await provider.close();
     await writer.close();
+    await namespace.remove();
+  }
+});
+
+test('prune: PrunePropagationPolicy=orphan deletes a Deployment and leaves its ReplicaSet', async (t) => {
+  const env = await kubeTestEnv(t);
+  if (env === undefined) return;
+  const namespace = await scratchNamespace(env, 'prune-orphan');
+  const provider = providerFor(env, APP, namespace.name, { prunePropagation: 'orphan' });
+  const web = desired({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: namespace.name },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.invalid/web:1' }] } } },
+  }, APP);
+  const replicaSets = async () => ((await kubeCall(env, 'GET', `/apis/apps/v1/namespaces/${namespace.name}/replicasets`)) as { items: Manifest[] }).items;
+  try {
+    const live = await applyObject(provider, web);
+    await waitFor('the Deployment\'s ReplicaSet', async () => ((await replicaSets()).length === 1 ? true : undefined), 30_000);
+    const [observed] = await provider.observe([web.key], new Map());
+    await provider.delete(observed ?? live);
+    await waitFor('the Deployment gone', async () => ((await kubeRequest(env, 'GET', `/apis/apps/v1/namespaces/${namespace.name}/deployments/web`)).status === 404 ? true : undefined), 30_000);
+    await waitFor('the ReplicaSet orphaned', async () => {
+      const [rs] = await replicaSets();
+      return rs !== undefined && (rs.metadata['ownerReferences'] === undefined || (rs.metadata['ownerReferences'] as unknown[]).length === 0) ? true : undefined;
+    }, 30_000);
+  } finally {
+    await provider.close();
     await namespace.remove();
   }
 });

@@ -27,7 +27,7 @@ export async function scratchNamespace(env: KubeTestEnv, prefix: string): Promis
   return { name, remove: async () => void (await kubeCall(env, 'DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined)) };
 }
 
-export function providerFor(env: KubeTestEnv, application: string, namespace: string, options: { createNamespace?: boolean } = {}): KubernetesProvider {
+export function providerFor(env: KubeTestEnv, application: string, namespace: string, options: { createNamespace?: boolean; prunePropagation?: 'foreground' | 'background' | 'orphan' } = {}): KubernetesProvider {
   return createKubernetesProvider({ session: openCluster({ kubeconfig: env.kubeconfig }), application, namespace, ...options });
 }
 
