@@ -167,3 +167,16 @@ spec:
   assert.equal(changed.type === 'health-changed' && changed.status.sync, 'Synced');
   assert.equal(fixture.events.filter((e) => e.type === 'pass-started').length, 1, 'no pass ran after the first');
 });
+
+test('an object whose annotation forbids its prune stays when Git drops it, and the status says why', async (t) => {
+  const kept = '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\n  annotations: { argocd.argoproj.io/sync-options: Prune=false }\ndata: { a: "1" }\n';
+  const run = await kubeAgent(t, { 'app/kept.yaml': kept, 'app/config.yaml': configMap('settings', { mode: 'fast' }), 'app/svc.yaml': service });
+  if (run === undefined) return;
+  const { fixture, agent, env, namespace } = run;
+  await fixture.commit({ 'app/kept.yaml': null, 'app/svc.yaml': null });
+  const status = await agent.refresh('test');
+  assert.equal(await get(env, `/api/v1/namespaces/${namespace}/services/web`), undefined, 'pruned');
+  assert.ok(await get(env, `/api/v1/namespaces/${namespace}/configmaps/kept`) !== undefined, 'kept');
+  assert.equal(status?.sync, 'OutOfSync');
+  assert.match(status?.conditions.find((c) => c.type === 'Ready')?.message ?? '', /not pruned, as their annotation asks: ConfigMap\/kept/);
+});

@@ -155,7 +155,10 @@ export class AppRuntime {
     }
     const emptyRender = this.#resources.length === 0 && inventory.length > 0;
     const prune = mode === 'apply' && syncPolicy.automated?.prune === true && !emptyRender;
-    const pruneSkipped = plan.prune.length === 0 || prune ? undefined : emptyRender ? AgentErrors.AGENT_RENDER_EMPTY.message : `${plan.prune.length} resource(s) to prune; automated prune is off`;
+    const pruneSkipped = joinNotes(
+      plan.prune.length === 0 || prune ? undefined : emptyRender ? AgentErrors.AGENT_RENDER_EMPTY.message : `${plan.prune.length} resource(s) to prune; automated prune is off`,
+      plan.kept.length === 0 ? undefined : `not pruned, as their annotation asks: ${plan.kept.slice(0, 5).map((step) => `${step.key.kind}/${step.key.name}`).join(', ')}`,
+    );
     if (mode === 'detect') return this.#finish({ trigger, startedAt, changes: [], detectOnly: true, pruneSkipped });
     const outcome = await applyPlan(provider, plan, { prune });
     const pruned = outcome.changes.filter((c) => c.action === 'delete' && c.error === undefined && !this.#isHook(c.key)).map((c) => c.key);
@@ -395,6 +398,11 @@ export class AppRuntime {
     this.#queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function joinNotes(...notes: (string | undefined)[]): string | undefined {
+  const present = notes.filter((note) => note !== undefined);
+  return present.length === 0 ? undefined : present.join('; ');
 }
 
 function sameHealth(a: Health, b: Health): boolean {

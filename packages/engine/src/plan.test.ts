@@ -156,3 +156,14 @@ test('host plans: one wave per kind, no hooks, no waits', () => {
   assert.deepEqual(plan.waves.map((w) => `${w.phase} ${w.wave} ${w.waitFor} ${w.hooks.length}`), ['Host 1 none 0', 'Host 4 none 0']);
   assert.deepEqual(plan.hooks, { PreSync: [], Sync: [], PostSync: [], SyncFail: [] });
 });
+
+test('an object Git removed that forbids its prune (Argo CD or Trueup annotation) is kept, OutOfSync', () => {
+  const claim = kube('v1', 'PersistentVolumeClaim', 'data', 'shop', { 'argocd.argoproj.io/sync-options': 'Delete=false, Prune=false' });
+  const keepNs = kube('v1', 'Namespace', 'keep', undefined, { 'trueup.dev/prune': 'false' });
+  const other = kube('v1', 'ConfigMap', 'old', 'shop', { 'argocd.argoproj.io/sync-options': 'Delete=false' });
+  const plan = planPass({ desired: [], live: [liveOf(claim), liveOf(keepNs), liveOf(other)] });
+  assert.deepEqual(plan.prune.map((step) => displayKey(step.key)), ['ConfigMap/shop/old']);
+  assert.deepEqual(plan.kept.map((step) => displayKey(step.key)), ['PersistentVolumeClaim/shop/data', 'Namespace/keep']);
+  assert.equal(plan.diffs.size, 3);
+  assert.ok([...plan.diffs.values()].every((diff) => diff.action === 'delete'), 'still OutOfSync');
+});

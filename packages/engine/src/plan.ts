@@ -6,6 +6,7 @@ import { keyId, type ApplyReason, type ChangeAction, type DesiredObject, type Li
 import { compareHooks, isHook, splitHooks, validateSyncAnnotations, type HookStep, type HooksByPhase, type SyncAnnotationProblem } from './hooks.ts';
 import { diffObject, type DiffOptions, type ObjectDiff } from './object-diff.ts';
 import { compareApplyOrder, compareInWave, compareWaves, isHostKey, waveOf, type WaveId, type WavePhase } from './order.ts';
+import { pruneForbidden } from './prune-guard.ts';
 import { objectToApply } from './respect-ignore.ts';
 
 export interface PlanStep {
@@ -48,6 +49,8 @@ export interface Plan {
   waves: PlanWave[];
   /** Objects in the inventory that Git no longer declares, in prune order (apply order reversed). */
   prune: PlanStep[];
+  /** Objects Git no longer declares that forbid their own prune (prune-guard.ts): kept, OutOfSync. */
+  kept: PlanStep[];
   /** The diff of every resource, desired or inventoried, by key id; hooks have none. */
   diffs: Map<string, ObjectDiff>;
   /**
@@ -74,6 +77,7 @@ export function planPass({ desired, live, options = {} }: PlanInput): Plan {
   const diffs = new Map<string, ObjectDiff>();
   const steps: PlanStep[] = [];
   const prune: PlanStep[] = [];
+  const kept: PlanStep[] = [];
   for (const observed of live) {
     const id = keyId(observed.key);
     const wanted = resourcesById.get(id);
@@ -81,7 +85,7 @@ export function planPass({ desired, live, options = {} }: PlanInput): Plan {
     const diff = diffObject(wanted, observed, options);
     diffs.set(id, diff);
     if (diff.action === 'unchanged') continue;
-    if (diff.action === 'delete') prune.push({ key: observed.key, action: 'delete', live: observed, diff });
+    if (diff.action === 'delete') (pruneForbidden(observed.manifest) ? kept : prune).push({ key: observed.key, action: 'delete', live: observed, diff });
     else steps.push({ key: observed.key, action: applyAction(observed.key, diff.action), reason: diff.action, desired: objectToApply(wanted!, observed, options), live: observed, diff });
   }
   steps.push(...triggeredSteps(split.resources, live, steps, diffs));
@@ -89,6 +93,7 @@ export function planPass({ desired, live, options = {} }: PlanInput): Plan {
   return {
     waves: groupInWaves(steps, syncing ? split.hooks : undefined),
     prune: prune.sort((a, b) => -compareApplyOrder(ordered(a), ordered(b))),
+    kept,
     diffs,
     hooks: split.hooks,
     problems: validateSyncAnnotations(desired),
