@@ -146,7 +146,7 @@ test('a Helm render failure (a template calling fail) stalls the application wit
   assert.deepEqual((await getObject(env, `/api/v1/namespaces/${namespace}/configmaps/settings`))?.['data'], { mode: 'fast' });
 });
 
-test('a changed selector fails with KUBE_IMMUTABLE_FIELD naming the object and trueup.dev/replace; with the annotation the Deployment is recreated', async (t) => {
+test('a changed selector fails with KUBE_IMMUTABLE_FIELD naming the object and trueup.dev/replace; with the annotation (or Argo CD\'s Force=true,Replace=true) the Deployment is recreated', async (t) => {
   const run = await kubeAgent(t, { 'app/web.yaml': deployment('web', 'web') });
   if (run === undefined) return;
   const { agent, env, namespace, fixture, first } = run;
@@ -173,4 +173,12 @@ test('a changed selector fails with KUBE_IMMUTABLE_FIELD naming the object and t
   assert.notEqual(after?.metadata.uid, before?.metadata.uid);
   assert.deepEqual((after?.['spec'] as { selector: unknown }).selector, { matchLabels: { app: 'web-v2' } });
   await waitForStatus(agent, isSyncedAndHealthy, 'Healthy after the replace');
+
+  // Argo CD's way of saying the same: sync options Force=true,Replace=true on the object.
+  await fixture.commit({ 'app/web.yaml': deployment('web', 'web-v3', '{ argocd.argoproj.io/sync-options: "Force=true,Replace=true" }') });
+  const again = await agent.refresh('test');
+  assert.equal(again?.error, undefined, JSON.stringify(brief(again)));
+  const third = await getObject(env, path);
+  assert.notEqual(third?.metadata.uid, after?.metadata.uid);
+  assert.deepEqual((third?.['spec'] as { selector: unknown }).selector, { matchLabels: { app: 'web-v3' } });
 });

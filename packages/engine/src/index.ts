@@ -15,4 +15,4 @@ export * from './managed-fields.ts';
 export * from './kube-normalize.ts';
 export * from './ignore-differences.ts';
 export * from './respect-ignore.ts';
-export * from './prune-guard.ts';
+export * from './object-sync-options.ts';

@@ -6,7 +6,7 @@ import { keyId, type ApplyReason, type ChangeAction, type DesiredObject, type Li
 import { compareHooks, isHook, splitHooks, validateSyncAnnotations, type HookStep, type HooksByPhase, type SyncAnnotationProblem } from './hooks.ts';
 import { diffObject, type DiffOptions, type ObjectDiff } from './object-diff.ts';
 import { compareApplyOrder, compareInWave, compareWaves, isHostKey, waveOf, type WaveId, type WavePhase } from './order.ts';
-import { pruneForbidden } from './prune-guard.ts';
+import { pruneForbidden } from './object-sync-options.ts';
 import { objectToApply } from './respect-ignore.ts';
 
 export interface PlanStep {
@@ -49,7 +49,7 @@ export interface Plan {
   waves: PlanWave[];
   /** Objects in the inventory that Git no longer declares, in prune order (apply order reversed). */
   prune: PlanStep[];
-  /** Objects Git no longer declares that forbid their own prune (prune-guard.ts): kept, OutOfSync. */
+  /** Objects Git no longer declares that forbid their own prune (object-sync-options.ts): kept, OutOfSync. */
   kept: PlanStep[];
   /** The diff of every resource, desired or inventoried, by key id; hooks have none. */
   diffs: Map<string, ObjectDiff>;

@@ -4,7 +4,7 @@
  * field manager `trueup`, careful prune, and drift from the watches.
  */
 import { displayKey, isTrueupError, keyId, type ApplyRequest, type DesiredObject, type DriftSignal, type DriftWatch, type LiveObject, type Manifest, type ObjectKey, type Provider } from '@trueup/api';
-import { changedBy, TRUEUP_FIELD_MANAGER } from '@trueup/engine';
+import { changedBy, objectSyncOptions, TRUEUP_FIELD_MANAGER } from '@trueup/engine';
 import type { ClusterSession } from './cluster-session.ts';
 import { resourcePath, type ResourceInfo } from './discovery.ts';
 import { isDrift } from './drift-filter.ts';
@@ -262,7 +262,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
           record(desired, await applyOnce(info, desired), mirror);
         } catch (error) {
           if (!isTrueupError(error, 'KUBE_IMMUTABLE_FIELD')) throw error;
-          if (desired.manifest.metadata.annotations?.[REPLACE_ANNOTATION] !== 'true') {
+          if (!replaceAllowed(desired.manifest)) {
             throw KubeErrors.create('KUBE_IMMUTABLE_FIELD', `${displayKey(desired.key)}: ${error.message.replace(/^PATCH \S+: /, '')}; the object must be recreated: annotate it ${REPLACE_ANNOTATION}: "true" to allow delete and recreate`, {}, { cause: error });
           }
           await deleteObject(info, desired.key);
@@ -391,4 +391,13 @@ function changeRoutes(session: ClusterSession): ChangeRoutes {
 /** Same object from Git: the same render, or an equal one from a later render (renders are deterministic). */
 function sameManifest(a: Manifest, b: Manifest): boolean {
   return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Whether an immutable-field change may delete and recreate the object: `trueup.dev/replace:
+ * "true"`, or Argo CD's `Force=true,Replace=true` sync options, which do the same.
+ */
+function replaceAllowed(manifest: Manifest): boolean {
+  const options = objectSyncOptions(manifest);
+  return manifest.metadata.annotations?.[REPLACE_ANNOTATION] === 'true' || (options.includes('Replace=true') && options.includes('Force=true'));
 }
