@@ -34,6 +34,18 @@ export const HelmSourceSchema = z.strictObject({
   valuesObject: z.record(z.string(), z.unknown()).optional(),
   /** `--set` (or `--set-string` with forceString) parameters, applied last. */
   parameters: z.array(z.strictObject({ name: z.string().min(1), value: z.string(), forceString: z.boolean().default(false) })).default([]),
+  /** Values files that do not exist are skipped instead of failing the render. */
+  ignoreMissingValueFiles: z.boolean().default(false),
+  /** Leave out the chart's `crds/` folder. */
+  skipCrds: z.boolean().default(false),
+  /** The namespace the chart is rendered for (`--namespace`); default the destination's. */
+  namespace: z.string().optional(),
+  /** The Kubernetes version `.Capabilities` reports (`--kube-version`). */
+  kubeVersion: z.string().optional(),
+  /** API versions `.Capabilities.APIVersions` holds besides the built-in ones (`--api-versions`). */
+  apiVersions: z.array(z.string()).default([]),
+  /** Skip the chart's values.schema.json check. */
+  skipSchemaValidation: z.boolean().default(false),
 });
 
 /** Kustomize options, as Argo CD names them; applied through an overlay, never by editing the checkout. */
@@ -44,6 +56,24 @@ export const KustomizeSourceSchema = z.strictObject({
   images: z.array(z.string()).default([]),
   commonLabels: z.record(z.string(), z.string()).optional(),
   commonAnnotations: z.record(z.string(), z.string()).optional(),
+  /** The namespace set on every namespaced object. */
+  namespace: z.string().optional(),
+  /** Replica counts by Deployment, StatefulSet or ReplicaSet name. */
+  replicas: z.array(z.strictObject({ name: z.string().min(1), count: z.union([z.number().int().min(0), z.string().regex(/^\d+$/, { message: 'expected a whole number' })]) })).default([]),
+  /** Inline patches (strategic merge or JSON 6902), each for the objects its target selects. */
+  patches: z.array(z.strictObject({
+    patch: z.string().min(1),
+    target: z.strictObject({
+      group: z.string().optional(),
+      version: z.string().optional(),
+      kind: z.string().optional(),
+      name: z.string().optional(),
+      namespace: z.string().optional(),
+      labelSelector: z.string().optional(),
+      annotationSelector: z.string().optional(),
+    }).optional(),
+    options: z.strictObject({ allowNameChange: z.boolean().optional(), allowKindChange: z.boolean().optional() }).optional(),
+  })).default([]),
 });
 
 export const SourceSchema = z.strictObject({

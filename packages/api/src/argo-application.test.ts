@@ -49,7 +49,10 @@ test('an Argo CD Application becomes ours, fields that change nothing ignored', 
     repoURL: 'ssh://git@github.com/argoproj/argocd-example-apps.git',
     ref: 'HEAD',
     path: 'helm-guestbook',
-    helm: { releaseName: 'gb', valueFiles: ['values-production.yaml'], parameters: [{ name: 'service.type', value: 'NodePort', forceString: false }] },
+    helm: {
+      releaseName: 'gb', valueFiles: ['values-production.yaml'], parameters: [{ name: 'service.type', value: 'NodePort', forceString: false }],
+      ignoreMissingValueFiles: false, skipCrds: false, apiVersions: [], skipSchemaValidation: false,
+    },
   });
   assert.deepEqual(app.spec.destination, { kubernetes: { namespace: 'guestbook' } });
   assert.deepEqual(app.spec.syncPolicy.automated, { prune: true, selfHeal: true });
@@ -67,6 +70,10 @@ test('no automated block means detect only; an empty one means automated without
 test('what we cannot honour is refused, naming the field and line', () => {
   const cases: Array<[string, string, RegExp]> = [
     [argo.replace('    path: helm-guestbook\n', '    chart: guestbook\n'), 'spec.source.chart', /Helm repository/],
+    [argo.replace('      releaseName: gb\n', '      fileParameters: [{ name: cert, path: files/cert.pem }]\n'), 'spec.source.helm.fileParameters', /fileParameters are not supported/],
+    [argo.replace('      releaseName: gb\n', '      someFutureOption: true\n'), 'spec.source.helm.someFutureOption', /unknown|unrecognized|not/i],
+    [argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', '    kustomize:\n      patches: [{ path: patch.yaml }]\n'), 'spec.source.kustomize.patches[0].path', /write the patch inline/],
+    [argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', '    kustomize:\n      components: [../components/tls]\n'), 'spec.source.kustomize.components', /components are not supported/],
     [argo.replace('      jsonPointers: [/spec/replicas]', '      jqPathExpressions: [".spec.replicas | length"]'), 'spec.ignoreDifferences[0].jqPathExpressions[0]', /not a supported jq path expression: expected a path such as \.spec\.replicas, or select\(…\), got "length" at column 18/],
   ];
   for (const [text, field, message] of cases) {
@@ -84,4 +91,16 @@ test('what we cannot honour is refused, naming the field and line', () => {
 test('jq path expressions are read as Argo CD writes them', () => {
   const app = convert(argo.replace('      jsonPointers: [/spec/replicas]', '      jqPathExpressions: [\'.spec.template.spec.containers[] | select(.name == "istio-proxy")\']'));
   assert.deepEqual(app.spec.ignoreDifferences[0]?.jqPathExpressions, ['.spec.template.spec.containers[] | select(.name == "istio-proxy")']);
+});
+
+test('helm and kustomize options Trueup honours are carried over', () => {
+  const helm = convert(argo.replace('      releaseName: gb\n', '      releaseName: gb\n      skipCrds: true\n      ignoreMissingValueFiles: true\n      kubeVersion: 1.31.0\n      apiVersions: [example.com/v1]\n      passCredentials: true\n'));
+  assert.equal(helm.spec.source.helm?.skipCrds, true);
+  assert.equal(helm.spec.source.helm?.ignoreMissingValueFiles, true);
+  assert.equal(helm.spec.source.helm?.kubeVersion, '1.31.0');
+  assert.deepEqual(helm.spec.source.helm?.apiVersions, ['example.com/v1']);
+  const kustomize = convert(argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', '    kustomize:\n      namespace: prod\n      replicas: [{ name: web, count: 3 }]\n      patches: [{ target: { kind: Deployment }, patch: "- op: remove\\n  path: /spec/replicas" }]\n'));
+  assert.equal(kustomize.spec.source.kustomize?.namespace, 'prod');
+  assert.deepEqual(kustomize.spec.source.kustomize?.replicas, [{ name: 'web', count: 3 }]);
+  assert.deepEqual(kustomize.spec.source.kustomize?.patches, [{ target: { kind: 'Deployment' }, patch: '- op: remove\n  path: /spec/replicas' }]);
 });

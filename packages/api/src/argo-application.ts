@@ -17,20 +17,48 @@ function unsupported(message: string) {
   return z.unknown().refine((value) => value === undefined, { message }).optional();
 }
 
-const ArgoHelmSchema = z.looseObject({
+/** Helm options: each one honoured, without effect here (no chart repository), or refused. Unknown fields are errors. */
+const ArgoHelmSchema = z.strictObject({
   releaseName: z.string().optional(),
   valueFiles: z.array(z.string()).optional(),
   values: z.string().optional(),
   valuesObject: z.record(z.string(), z.unknown()).optional(),
   parameters: z.array(z.looseObject({ name: z.string(), value: z.string().optional(), forceString: z.boolean().optional() })).optional(),
+  ignoreMissingValueFiles: z.boolean().optional(),
+  skipCrds: z.boolean().optional(),
+  namespace: z.string().optional(),
+  kubeVersion: z.string().optional(),
+  apiVersions: z.array(z.string()).optional(),
+  skipSchemaValidation: z.boolean().optional(),
+  skipTests: z.boolean().optional(), // test hooks are always left out
+  passCredentials: z.boolean().optional(), // charts come from Git: no repository to pass them to
+  version: z.string().optional(), // Helm 3 is the only one
+  fileParameters: unsupported('helm fileParameters are not supported; put the file\'s content in valueFiles or values'),
 });
 
-const ArgoKustomizeSchema = z.looseObject({
+/** Kustomize options, the same way. */
+const ArgoKustomizeSchema = z.strictObject({
   namePrefix: z.string().optional(),
   nameSuffix: z.string().optional(),
   images: z.array(z.string()).optional(),
   commonLabels: z.record(z.string(), z.string()).optional(),
   commonAnnotations: z.record(z.string(), z.string()).optional(),
+  namespace: z.string().optional(),
+  replicas: z.array(z.looseObject({ name: z.string(), count: z.union([z.number(), z.string()]) })).optional(),
+  patches: z.array(z.looseObject({
+    path: unsupported('kustomize patches from a file are not supported; write the patch inline (patch:) or in the kustomization in Git'),
+    patch: z.string().optional(),
+    target: z.record(z.string(), z.string()).optional(),
+    options: z.record(z.string(), z.boolean()).optional(),
+  })).optional(),
+  version: z.string().optional(), // the pinned kustomize runs
+  components: unsupported('kustomize components are not supported here; list them in the kustomization in Git'),
+  forceCommonLabels: unsupported('forceCommonLabels is not supported; use commonLabels'),
+  forceCommonAnnotations: unsupported('forceCommonAnnotations is not supported; use commonAnnotations'),
+  commonAnnotationsEnvsubst: unsupported('commonAnnotationsEnvsubst is not supported'),
+  labelWithoutSelector: unsupported('labelWithoutSelector is not supported; set labels in the kustomization in Git'),
+  kubeVersion: unsupported('kustomize kubeVersion is not supported'),
+  apiVersions: unsupported('kustomize apiVersions are not supported'),
 });
 
 const ArgoApplicationSchema = z.looseObject({
@@ -86,8 +114,8 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
         repoURL: withScheme(source.repoURL),
         ref: source.targetRevision === undefined || source.targetRevision === '' ? 'HEAD' : source.targetRevision,
         path: source.path ?? '.',
-        ...(source.helm === undefined ? {} : { helm: pick(source.helm, ['releaseName', 'valueFiles', 'values', 'valuesObject', 'parameters']) }),
-        ...(source.kustomize === undefined ? {} : { kustomize: pick(source.kustomize, ['namePrefix', 'nameSuffix', 'images', 'commonLabels', 'commonAnnotations']) }),
+        ...(source.helm === undefined ? {} : { helm: pick(source.helm, ['releaseName', 'valueFiles', 'values', 'valuesObject', 'parameters', 'ignoreMissingValueFiles', 'skipCrds', 'namespace', 'kubeVersion', 'apiVersions', 'skipSchemaValidation']) }),
+        ...(source.kustomize === undefined ? {} : { kustomize: pick(source.kustomize, ['namePrefix', 'nameSuffix', 'images', 'commonLabels', 'commonAnnotations', 'namespace', 'replicas', 'patches']) }),
       },
       destination: { kubernetes: destination.namespace === undefined || destination.namespace === '' ? {} : { namespace: destination.namespace } },
       syncPolicy: {

@@ -4,14 +4,23 @@
  */
 import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { HelmSource } from '@trueup/api';
+import { isTrueupError, type HelmSource } from '@trueup/api';
 import { RenderErrors } from '../errors.ts';
 import { confineRelative, isInside, realpathInRepo, type RepoRoot } from '../repo.ts';
 
-/** Absolute path of each values file, checked to be a file inside the checkout. */
-export async function resolveValueFiles(repo: RepoRoot, chartFolder: string, valueFiles: readonly string[]): Promise<string[]> {
+/**
+ * Absolute path of each values file, checked to be a file inside the checkout. With
+ * `ignoreMissing`, a file that does not exist is left out; one that escapes the checkout never is.
+ */
+export async function resolveValueFiles(repo: RepoRoot, chartFolder: string, valueFiles: readonly string[], ignoreMissing = false): Promise<string[]> {
   const resolved: string[] = [];
-  for (const [index, file] of valueFiles.entries()) resolved.push(await resolveValueFile(repo, chartFolder, file, index));
+  for (const [index, file] of valueFiles.entries()) {
+    try {
+      resolved.push(await resolveValueFile(repo, chartFolder, file, index));
+    } catch (error) {
+      if (!ignoreMissing || !isTrueupError(error, 'RENDER_PATH_NOT_FOUND')) throw error;
+    }
+  }
   return resolved;
 }
 

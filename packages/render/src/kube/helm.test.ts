@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { DesiredObject, HelmSource } from '@trueup/api';
+import { HelmSourceSchema, isTrueupError, type DesiredObject, type HelmSource } from '@trueup/api';
 import { requireKubeTools } from '@trueup/testkit';
 import { captureError, fixture, scratchRepo } from '../test-helpers.ts';
 import { renderKubernetesManifests } from './render-kubernetes.ts';
@@ -16,7 +16,7 @@ function tools(t: TestContext): { kustomize: string; helm: string } | undefined 
 }
 
 function helmOptions(extra: Partial<HelmSource> = {}): HelmSource {
-  return { valueFiles: [], parameters: [], ...extra };
+  return { ...HelmSourceSchema.parse({}), ...extra };
 }
 
 function summary(objects: readonly DesiredObject[]): string[] {
@@ -65,6 +65,35 @@ test('helm: chart defaults, releaseName, and nothing of the agent\'s environment
     'Deployment/default/blue-web helm/web/templates/deployment.yaml:1',
   ]);
   assert.deepEqual(objects[1]?.manifest['data'], { greeting: 'hello', color: 'blue', size: 'small', list: '', port: '80' });
+});
+
+test('helm: skipCrds, ignoreMissingValueFiles, a namespace, kubeVersion and apiVersions, as Argo CD passes them', async (t) => {
+  const bins = tools(t);
+  if (bins === undefined) return;
+  const { objects } = await renderKubernetesManifests({
+    checkoutDir: REPO, path: 'helm/web', application: 'shop', namespace: 'web', tools: bins,
+    helm: helmOptions({
+      skipCrds: true,
+      ignoreMissingValueFiles: true,
+      valueFiles: ['values-missing.yaml', 'values-prod.yaml'],
+      namespace: 'other',
+      kubeVersion: '1.31.0',
+      apiVersions: ['example.com/v1'],
+      parameters: [{ name: 'showCapabilities', value: 'true', forceString: false }],
+    }),
+  });
+  assert.deepEqual(summary(objects), [
+    'ConfigMap//shop-web-capabilities helm/web/templates/capabilities.yaml:1',
+    'ConfigMap//shop-web-settings helm/web/templates/configmap.yaml:1',
+    'Deployment/other/shop-web helm/web/templates/deployment.yaml:1',
+  ]);
+  assert.deepEqual(objects[0]?.manifest['data'], { kubeVersion: 'v1.31.0', hasWidgets: 'true' });
+  await assert.rejects(renderKubernetesManifests({
+    checkoutDir: REPO, path: 'helm/web', application: 'shop', tools: bins, helm: helmOptions({ valueFiles: ['values-missing.yaml'] }),
+  }), (error: unknown) => isTrueupError(error, 'RENDER_PATH_NOT_FOUND'));
+  await assert.rejects(renderKubernetesManifests({
+    checkoutDir: REPO, path: 'helm/web', application: 'shop', tools: bins, helm: helmOptions({ ignoreMissingValueFiles: true, valueFiles: ['../../../outside.yaml'] }),
+  }), (error: unknown) => isTrueupError(error, 'RENDER_PATH_ESCAPES_REPO'), 'escaping the checkout is never ignored');
 });
 
 test('helm: a template error fails with helm\'s message and renders nothing', async (t) => {

@@ -28,18 +28,23 @@ export interface HelmRender {
 
 export async function renderHelm(render: HelmRender): Promise<DesiredObject[]> {
   const { repo, folder } = render;
-  const valueFiles = await resolveValueFiles(repo, folder, render.options.valueFiles);
+  const valueFiles = await resolveValueFiles(repo, folder, render.options.valueFiles, render.options.ignoreMissingValueFiles);
   const chartDir = await realpath(toAbsolute(repo, folder));
   const output = await withTempDir('trueup-helm-', async (home) => {
     const dirs = { HELM_CACHE_HOME: path.join(home, 'cache'), HELM_CONFIG_HOME: path.join(home, 'config'), HELM_DATA_HOME: path.join(home, 'data') };
     await Promise.all(Object.values(dirs).map((dir) => mkdir(dir)));
+    const { options } = render;
+    const namespace = options.namespace ?? render.namespace;
     const args = [
       'template', render.release, chartDir,
-      ...(render.namespace === undefined ? [] : ['--namespace', render.namespace]),
-      '--include-crds',
+      ...(namespace === undefined ? [] : ['--namespace', namespace]),
+      options.skipCrds ? '--skip-crds' : '--include-crds',
       // Test hooks are for `helm test`; applied as desired state they would run on every sync.
       '--skip-tests',
-      ...(await valuesArgs(render.options, valueFiles, home)),
+      ...(options.kubeVersion === undefined ? [] : ['--kube-version', options.kubeVersion]),
+      ...options.apiVersions.flatMap((version) => ['--api-versions', version]),
+      ...(options.skipSchemaValidation ? ['--skip-schema-validation'] : []),
+      ...(await valuesArgs(options, valueFiles, home)),
     ];
     return runTool({
       tool: 'helm', bin: render.bin, args, env: toolEnv(home, dirs), cwd: home, renderPath: folder, signal: render.signal,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTrueupError } from '@trueup/api';
+import { isTrueupError, KustomizeSourceSchema } from '@trueup/api';
 import { overlayFields } from './kustomize.ts';
 import { parseImageOverride } from './kustomize-images.ts';
 
@@ -27,8 +27,8 @@ for (const text of ['nginx', 'nginx:', '=nginx:1', 'nginx: 1.2', 'registry.local
 
 test('overlayFields: no overlay when the options change nothing', () => {
   assert.equal(overlayFields(undefined), undefined);
-  assert.equal(overlayFields({ images: [], namePrefix: '', commonLabels: {} }), undefined);
-  assert.deepEqual(overlayFields({ images: ['api:2'], nameSuffix: '-b', commonAnnotations: { team: 'ops' } }), {
+  assert.equal(overlayFields(KustomizeSourceSchema.parse({ namePrefix: '', commonLabels: {} })), undefined);
+  assert.deepEqual(overlayFields(KustomizeSourceSchema.parse({ images: ['api:2'], nameSuffix: '-b', commonAnnotations: { team: 'ops' } })), {
     nameSuffix: '-b', images: [{ name: 'api', newTag: '2' }], commonAnnotations: { team: 'ops' },
   });
 });

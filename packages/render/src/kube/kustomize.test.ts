@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { parseYamlDocuments, type DesiredObject } from '@trueup/api';
+import { KustomizeSourceSchema, parseYamlDocuments, type DesiredObject } from '@trueup/api';
 import { requireKubeTools } from '@trueup/testkit';
 import { captureError, fixture, scratchRepo } from '../test-helpers.ts';
 import { renderKubernetesManifests, type RenderKubernetesOptions } from './render-kubernetes.ts';
@@ -54,10 +54,10 @@ test('kustomize: Application options (image override, namePrefix, labels, annota
   if (bins === undefined) return;
   const options: RenderKubernetesOptions = {
     checkoutDir: REPO, path: 'kustomize/overlay', application: 'api', tools: bins,
-    kustomize: {
+    kustomize: KustomizeSourceSchema.parse({
       namePrefix: 'prod-', nameSuffix: '-v2', images: ['registry.local/api=mirror.local/api:2.0.0'],
       commonLabels: { team: 'web' }, commonAnnotations: { 'example.com/owner': 'ops' },
-    },
+    }),
   };
   const { objects } = await renderKubernetesManifests(options);
   assert.deepEqual(summary(objects), [
@@ -70,6 +70,29 @@ test('kustomize: Application options (image override, namePrefix, labels, annota
   assert.deepEqual(deployment?.manifest.metadata.annotations, { 'example.com/owner': 'ops' });
 });
 
+test('kustomize: namespace, replicas and inline patches, as Argo CD passes them', async (t) => {
+  const bins = tools(t);
+  if (bins === undefined) return;
+  const { objects } = await renderKubernetesManifests({
+    checkoutDir: REPO, path: 'kustomize/overlay', application: 'api', tools: bins,
+    kustomize: KustomizeSourceSchema.parse({
+      namespace: 'prod',
+      replicas: [{ name: 'staging-api', count: 4 }],
+      patches: [
+        { target: { kind: 'Deployment', name: 'staging-api' }, patch: '- op: add\n  path: /spec/template/metadata/annotations\n  value: { patched: json6902 }\n' },
+        { patch: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: staging-api\n  namespace: staging\n  labels: { patched: strategic }\n' },
+      ],
+    }),
+  });
+  assert.deepEqual(summary(objects), [
+    'Service/prod/staging-api kustomize/base/service.yaml:1',
+    'Deployment/prod/staging-api kustomize/base/deployment.yaml:1',
+  ]);
+  assert.equal((objects[1]?.manifest['spec'] as { replicas: number }).replicas, 4);
+  assert.deepEqual((objects[1]?.manifest['spec'] as { template: { metadata: { annotations: unknown } } }).template.metadata.annotations, { patched: 'json6902' });
+  assert.equal(objects[0]?.manifest.metadata.labels?.['patched'], 'strategic');
+});
+
 test('kustomize: the user\'s own buildMetadata is kept, origin annotations relative to their kustomization', async (t) => {
   const bins = tools(t);
   if (bins === undefined) return;
@@ -77,7 +100,7 @@ test('kustomize: the user\'s own buildMetadata is kept, origin annotations relat
   t.after(() => scratch.remove());
   await scratch.write('apps/web/kustomization.yaml', 'resources:\n  - cm.yaml\nbuildMetadata: [originAnnotations]\nconfigMapGenerator:\n  - name: gen\n    literals: [a=b]\n');
   await scratch.write('apps/web/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\n');
-  const { objects } = await renderKubernetesManifests({ checkoutDir: scratch.repo, path: 'apps/web', application: 'web', tools: bins, kustomize: { images: [], namePrefix: 'p-' } });
+  const { objects } = await renderKubernetesManifests({ checkoutDir: scratch.repo, path: 'apps/web', application: 'web', tools: bins, kustomize: KustomizeSourceSchema.parse({ namePrefix: 'p-' }) });
   assert.deepEqual(summary(objects), ['ConfigMap//p-gen-4h2mbtbbt6 apps/web/kustomization.yaml:1', 'ConfigMap//p-plain apps/web/cm.yaml:1']);
   assert.deepEqual(objects.map((o) => o.manifest.metadata.annotations?.['config.kubernetes.io/origin']), [
     'configuredIn: kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n  kind: ConfigMapGenerator\n',
@@ -100,7 +123,7 @@ test('kustomize: a missing resource fails with kustomize\'s message and renders 
 test('kustomize: forced on a folder with no kustomization, kustomize says so', async (t) => {
   const bins = tools(t);
   if (bins === undefined) return;
-  const error = await captureError(renderKubernetesManifests({ checkoutDir: REPO, path: 'plain', application: 'web', tools: bins, kustomize: { images: [] } }));
+  const error = await captureError(renderKubernetesManifests({ checkoutDir: REPO, path: 'plain', application: 'web', tools: bins, kustomize: KustomizeSourceSchema.parse({}) }));
   assert.equal(error.code, 'RENDER_TOOL_FAILED');
   assert.match(error.message, /rendering plain: .*kustomization/);
 });

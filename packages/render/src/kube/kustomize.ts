@@ -88,5 +88,8 @@ export function overlayFields(options: KustomizeSource | undefined): Record<stri
   if (options.images.length > 0) fields['images'] = options.images.map(parseImageOverride);
   if (options.commonLabels !== undefined && Object.keys(options.commonLabels).length > 0) fields['commonLabels'] = options.commonLabels;
   if (options.commonAnnotations !== undefined && Object.keys(options.commonAnnotations).length > 0) fields['commonAnnotations'] = options.commonAnnotations;
+  if (options.namespace !== undefined && options.namespace !== '') fields['namespace'] = options.namespace;
+  if (options.replicas.length > 0) fields['replicas'] = options.replicas.map(({ name, count }) => ({ name, count: Number(count) }));
+  if (options.patches.length > 0) fields['patches'] = options.patches;
   return Object.keys(fields).length === 0 ? undefined : fields;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { HelmSourceSchema, KustomizeSourceSchema } from '@trueup/api';
 import { renderKubernetesManifests } from './render-kubernetes.ts';
 import { captureError, fixture, scratchRepo } from '../test-helpers.ts';
 
@@ -99,7 +100,7 @@ test('plain, bad input: a document that is not a mapping, and a metadata that is
 
 test('detect: helm and kustomize options together are refused', async () => {
   const error = await captureError(renderKubernetesManifests({
-    checkoutDir: REPO, path: 'plain', application: 'web', helm: { valueFiles: [], parameters: [] }, kustomize: { images: [] },
+    checkoutDir: REPO, path: 'plain', application: 'web', helm: HelmSourceSchema.parse({}), kustomize: KustomizeSourceSchema.parse({}),
   }));
   assert.deepEqual(error, { code: 'API_FIELD_INVALID', field: 'spec.source', message: 'set at most one of spec.source.helm and spec.source.kustomize' });
 });

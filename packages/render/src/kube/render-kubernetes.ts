@@ -4,7 +4,7 @@
  * Every object is checked (apiVersion, kind, metadata.name) and unique; namespaces are left as
  * written, for the provider to default with discovery.
  */
-import type { DesiredObject, HelmSource, KustomizeSource } from '@trueup/api';
+import { HelmSourceSchema, type DesiredObject, type HelmSource, type KustomizeSource } from '@trueup/api';
 import { resolveRenderLimits, type RenderLimitOverrides, type RenderLimits } from '../limits.ts';
 import { openRepo, type RepoRoot } from '../repo.ts';
 import { resolveRenderPath } from '../walk.ts';
@@ -68,7 +68,7 @@ async function renderWith(tool: KubeTool, { options, repo, folder, kustomization
       return renderKustomize({ repo, folder, kustomization, options: options.kustomize, bin: toolBin('kustomize', options.tools?.kustomize), limits, signal });
     case 'helm': {
       await checkSymlinksConfined(repo, folder);
-      const helm = options.helm ?? { valueFiles: [], parameters: [] };
+      const helm = options.helm ?? HelmSourceSchema.parse({});
       return renderHelm({
         repo, folder, release: helm.releaseName ?? options.application, namespace: options.namespace, options: helm,
         bin: toolBin('helm', options.tools?.helm), limits, signal,
