@@ -68,6 +68,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
         ...(kubernetes.namespace === undefined ? {} : { namespace: kubernetes.namespace }),
         ...(source.helm === undefined ? {} : { helm: source.helm }),
         ...(source.kustomize === undefined ? {} : { kustomize: source.kustomize }),
+        ...(source.directory === undefined ? {} : { directory: source.directory }),
         ...(signal === undefined ? {} : { signal }),
       });
       const { resources, children } = splitChildApplications(objects, loaded);

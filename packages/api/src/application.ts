@@ -76,6 +76,16 @@ export const KustomizeSourceSchema = z.strictObject({
   })).default([]),
 });
 
+/** Which files of a plain folder are read, as Argo CD's `source.directory`. */
+export const DirectorySourceSchema = z.strictObject({
+  /** Read the folders below too. */
+  recurse: z.boolean().default(true),
+  /** A glob the path below the folder must match (`*.yaml`, `{a.yaml,prod/*}`). */
+  include: z.string().optional(),
+  /** A glob of paths below the folder to leave out. */
+  exclude: z.string().optional(),
+});
+
 export const SourceSchema = z.strictObject({
   repoURL: z.string().regex(/^(file|https?|ssh):\/\/.+/, { message: 'expected a file://, https:// or ssh:// URL' }),
   /** Branch, tag or full commit SHA. */
@@ -87,6 +97,8 @@ export const SourceSchema = z.strictObject({
   helm: HelmSourceSchema.optional(),
   /** Kubernetes only. Auto-detected from `kustomization.yaml`; setting it forces Kustomize. */
   kustomize: KustomizeSourceSchema.optional(),
+  /** Kubernetes only: which files of a plain folder are read; default every file, recursively. */
+  directory: DirectorySourceSchema.optional(),
 });
 
 export const HostDestinationSchema = z.strictObject({
@@ -173,6 +185,7 @@ export type RepoCredentials = z.output<typeof RepoCredentialsSchema>;
 export type SyncPolicy = Application['spec']['syncPolicy'];
 export type HelmSource = z.output<typeof HelmSourceSchema>;
 export type KustomizeSource = z.output<typeof KustomizeSourceSchema>;
+export type DirectorySource = z.output<typeof DirectorySourceSchema>;
 export type KubernetesDestination = z.output<typeof KubernetesDestinationSchema>;
 export type IgnoreDifference = z.output<typeof IgnoreDifferenceSchema>;
 

@@ -53,6 +53,7 @@ test('an Argo CD Application becomes ours, fields that change nothing ignored', 
       releaseName: 'gb', valueFiles: ['values-production.yaml'], parameters: [{ name: 'service.type', value: 'NodePort', forceString: false }],
       ignoreMissingValueFiles: false, skipCrds: false, apiVersions: [], skipSchemaValidation: false,
     },
+    directory: { recurse: false },
   });
   assert.deepEqual(app.spec.destination, { kubernetes: { namespace: 'guestbook' } });
   assert.deepEqual(app.spec.syncPolicy.automated, { prune: true, selfHeal: true });
@@ -103,4 +104,12 @@ test('helm and kustomize options Trueup honours are carried over', () => {
   assert.equal(kustomize.spec.source.kustomize?.namespace, 'prod');
   assert.deepEqual(kustomize.spec.source.kustomize?.replicas, [{ name: 'web', count: 3 }]);
   assert.deepEqual(kustomize.spec.source.kustomize?.patches, [{ target: { kind: 'Deployment' }, patch: '- op: remove\n  path: /spec/replicas' }]);
+});
+
+test('a plain folder is read as Argo CD reads it: without subfolders unless recurse, with include and exclude; jsonnet is refused', () => {
+  const plain = (directory: string) => argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', directory);
+  assert.deepEqual(convert(plain('')).spec.source.directory, { recurse: false });
+  assert.deepEqual(convert(plain('    directory: { recurse: true, include: "*.yaml", exclude: "test-*" }\n')).spec.source.directory, { recurse: true, include: '*.yaml', exclude: 'test-*' });
+  assert.deepEqual(convert(plain('    directory: { jsonnet: {} }\n')).spec.source.directory, { recurse: false }, 'an empty jsonnet block, as the UI writes it');
+  assert.throws(() => convert(plain('    directory: { jsonnet: { libs: [vendor] } }\n')), /jsonnet is not supported/);
 });

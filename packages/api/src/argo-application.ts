@@ -73,6 +73,12 @@ const ArgoApplicationSchema = z.looseObject({
       chart: unsupported('a chart from a Helm repository is not supported; keep the chart in Git and set path'),
       helm: ArgoHelmSchema.optional(),
       kustomize: ArgoKustomizeSchema.optional(),
+      directory: z.strictObject({
+        recurse: z.boolean().optional(),
+        include: z.string().optional(),
+        exclude: z.string().optional(),
+        jsonnet: z.record(z.string(), z.unknown()).refine((value) => Object.values(value).every((v) => v === undefined || (Array.isArray(v) && v.length === 0)), { message: 'jsonnet is not supported; render it to YAML in Git' }).optional(),
+      }).optional(),
     }),
     sources: unsupported('several sources are not supported; use one source'),
     destination: z.looseObject({ server: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() }),
@@ -116,6 +122,8 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
         path: source.path ?? '.',
         ...(source.helm === undefined ? {} : { helm: pick(source.helm, ['releaseName', 'valueFiles', 'values', 'valuesObject', 'parameters', 'ignoreMissingValueFiles', 'skipCrds', 'namespace', 'kubeVersion', 'apiVersions', 'skipSchemaValidation']) }),
         ...(source.kustomize === undefined ? {} : { kustomize: pick(source.kustomize, ['namePrefix', 'nameSuffix', 'images', 'commonLabels', 'commonAnnotations', 'namespace', 'replicas', 'patches']) }),
+        // Argo CD reads a plain folder without its subfolders unless told to recurse.
+        directory: { recurse: source.directory?.recurse ?? false, ...pick(source.directory ?? {}, ['include', 'exclude']) },
       },
       destination: { kubernetes: destination.namespace === undefined || destination.namespace === '' ? {} : { namespace: destination.namespace } },
       syncPolicy: {

@@ -29,8 +29,11 @@ export async function resolveRenderPath(repo: RepoRoot, renderPath: string): Pro
   return folder;
 }
 
-/** Lists manifest files below `folder`, sorted by repo-relative path. Symlinked folders are not followed. */
-export async function listManifestFiles(repo: RepoRoot, folder: string, maxFiles: number): Promise<ManifestFile[]> {
+/**
+ * Lists manifest files below `folder` (only in it, without `recurse`), sorted by repo-relative
+ * path. Symlinked folders are not followed.
+ */
+export async function listManifestFiles(repo: RepoRoot, folder: string, maxFiles: number, recurse = true): Promise<ManifestFile[]> {
   const found: ManifestFile[] = [];
   let level = [folder];
   while (level.length > 0) {
@@ -43,7 +46,7 @@ export async function listManifestFiles(repo: RepoRoot, folder: string, maxFiles
     if (found.length > maxFiles) {
       throw RenderErrors.create('RENDER_LIMIT', `more than ${maxFiles} manifest files under "${folder}"`, { file: folder });
     }
-    level = next;
+    level = recurse ? next : [];
   }
   return found.sort((a, b) => compareText(a.file, b.file));
 }

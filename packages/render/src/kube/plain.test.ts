@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HelmSourceSchema, KustomizeSourceSchema } from '@trueup/api';
+import { HelmSourceSchema, KustomizeSourceSchema, type DirectorySource } from '@trueup/api';
 import { renderKubernetesManifests } from './render-kubernetes.ts';
 import { captureError, fixture, scratchRepo } from '../test-helpers.ts';
 
@@ -24,6 +24,14 @@ test('plain: nested folders, multi-document YAML, JSON and a List, in file order
   ]);
   assert.deepEqual(objects[0]?.manifest['data'], { mode: 'plain' });
   assert.equal((objects[1]?.manifest['spec'] as { replicas?: number }).replicas, 2);
+});
+
+test('plain: directory options, as Argo CD reads a folder: no subfolders unless recurse, include and exclude globs', async () => {
+  const files = async (directory: DirectorySource) => [...new Set((await renderKubernetesManifests({ checkoutDir: REPO, path: 'plain', application: 'web', directory })).objects.map((o) => o.origin.file))];
+  assert.deepEqual(await files({ recurse: false }), ['plain/list.yml', 'plain/namespace.yaml']);
+  assert.deepEqual(await files({ recurse: true, include: '{apps/**,namespace.yaml}' }), ['plain/apps/config/settings.json', 'plain/apps/deploy.yaml', 'plain/namespace.yaml']);
+  assert.deepEqual(await files({ recurse: true, exclude: '**/*.json' }), ['plain/apps/deploy.yaml', 'plain/list.yml', 'plain/namespace.yaml']);
+  assert.deepEqual(await files({ recurse: false, include: '*.yaml' }), ['plain/namespace.yaml']);
 });
 
 test('plain: the path is a sub-folder, origins stay relative to the repository root', async () => {

@@ -4,7 +4,7 @@
  * Every object is checked (apiVersion, kind, metadata.name) and unique; namespaces are left as
  * written, for the provider to default with discovery.
  */
-import { HelmSourceSchema, type DesiredObject, type HelmSource, type KustomizeSource } from '@trueup/api';
+import { HelmSourceSchema, type DesiredObject, type DirectorySource, type HelmSource, type KustomizeSource } from '@trueup/api';
 import { resolveRenderLimits, type RenderLimitOverrides, type RenderLimits } from '../limits.ts';
 import { openRepo, type RepoRoot } from '../repo.ts';
 import { resolveRenderPath } from '../walk.ts';
@@ -29,6 +29,8 @@ export interface RenderKubernetesOptions {
   helm?: HelmSource;
   /** `spec.source.kustomize`: set, the folder is rendered with Kustomize. */
   kustomize?: KustomizeSource;
+  /** `spec.source.directory`: which files of a plain folder are read. */
+  directory?: DirectorySource;
   /** Binaries; default `$TRUEUP_KUSTOMIZE` / `$TRUEUP_HELM`, else `kustomize` / `helm` on PATH. */
   tools?: { kustomize?: string; helm?: string };
   limits?: RenderLimitOverrides;
@@ -62,7 +64,7 @@ async function renderWith(tool: KubeTool, { options, repo, folder, kustomization
   const { signal } = options;
   switch (tool) {
     case 'plain':
-      return renderPlain(repo, folder, limits, signal);
+      return renderPlain(repo, folder, limits, signal, options.directory);
     case 'kustomize':
       await checkSymlinksConfined(repo);
       return renderKustomize({ repo, folder, kustomization, options: options.kustomize, bin: toolBin('kustomize', options.tools?.kustomize), limits, signal });
