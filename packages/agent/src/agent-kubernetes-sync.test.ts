@@ -228,16 +228,19 @@ spec:
   assert.deepEqual(again?.resources.map((r) => `${r.kind}/${r.name}`), [`CustomResourceDefinition/widgets.${group}`, 'Widget/blue']);
 });
 
-test('CreateNamespace=true creates a destination namespace that does not exist yet', async (t) => {
+test('CreateNamespace=true creates a destination namespace that does not exist yet, with managedNamespaceMetadata', async (t) => {
   const env = await kubeEnv(t);
   if (env === undefined) return;
   const namespace = `created-${Math.random().toString(16).slice(2, 10)}`;
-  const run = await kubeAgent(t, { 'app/config.yaml': waveConfigMap('settings', 0) }, { namespace, extraSyncPolicy: '    syncOptions: [CreateNamespace=true]\n' });
+  const extraSyncPolicy = '    syncOptions: [CreateNamespace=true]\n    managedNamespaceMetadata: { labels: { team: shop }, annotations: { owner: ops } }\n';
+  const run = await kubeAgent(t, { 'app/config.yaml': waveConfigMap('settings', 0) }, { namespace, extraSyncPolicy });
   if (run === undefined) return;
   t.after(async () => void (await kubeRequest(env, 'DELETE', `/api/v1/namespaces/${namespace}`).catch(() => undefined)));
   assert.equal(run.first.error, undefined, JSON.stringify(brief(run.first)));
   assert.equal(run.first.sync, 'Synced', JSON.stringify(brief(run.first)));
-  assert.ok(await getObject(env, `/api/v1/namespaces/${namespace}`) !== undefined);
+  const created = await getObject(env, `/api/v1/namespaces/${namespace}`);
+  assert.equal(created?.metadata.labels?.['team'], 'shop');
+  assert.equal(created?.metadata.annotations?.['owner'], 'ops');
   assert.deepEqual((await getObject(env, `/api/v1/namespaces/${namespace}/configmaps/settings`))?.['data'], { wave: '0' });
   const inventory = await getObject(env, `/api/v1/namespaces/${namespace}/configmaps/trueup-inventory-test`);
   assert.equal((inventory?.['data'] as { objects: string }).objects, `v1/ConfigMap/${namespace}/settings`);

@@ -55,6 +55,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
     application: name,
     namespace: kubernetes.namespace,
     createNamespace: hasSyncOption(application.spec.syncPolicy, 'CreateNamespace'),
+    namespaceMetadata: application.spec.syncPolicy.managedNamespaceMetadata,
     ...prunePropagation(application.spec.syncPolicy.syncOptions),
   });
   return {

@@ -161,6 +161,11 @@ export const SyncPolicySchema = z.strictObject({
     const problem = syncOptionProblem(option);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   })).default([]),
+  /** Labels and annotations given to the namespace `CreateNamespace=true` creates. */
+  managedNamespaceMetadata: z.strictObject({
+    labels: z.record(z.string(), z.string()).optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  }).optional(),
 });
 
 export const ApplicationSchema = z.strictObject({

@@ -71,6 +71,7 @@ test('no automated block means detect only; an empty one means automated without
 test('what we cannot honour is refused, naming the field and line', () => {
   const cases: Array<[string, string, RegExp]> = [
     [argo.replace('    path: helm-guestbook\n', '    chart: guestbook\n'), 'spec.source.chart', /Helm repository/],
+    [argo.replace('    path: helm-guestbook\n', '    path: helm-guestbook\n    plugin: { name: cdk8s }\n'), 'spec.source.plugin', /plugins are not supported/],
     [argo.replace('      releaseName: gb\n', '      fileParameters: [{ name: cert, path: files/cert.pem }]\n'), 'spec.source.helm.fileParameters', /fileParameters are not supported/],
     [argo.replace('      releaseName: gb\n', '      someFutureOption: true\n'), 'spec.source.helm.someFutureOption', /unknown|unrecognized|not/i],
     [argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', '    kustomize:\n      patches: [{ path: patch.yaml }]\n'), 'spec.source.kustomize.patches[0].path', /write the patch inline/],

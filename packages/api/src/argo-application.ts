@@ -66,8 +66,11 @@ const ArgoApplicationSchema = z.looseObject({
   kind: z.literal('Application'),
   metadata: z.looseObject({ name: z.string(), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }),
   spec: z.looseObject({
-    source: z.looseObject({
+    source: z.strictObject({
       repoURL: z.string(),
+      plugin: unsupported('config management plugins are not supported; render to YAML in Git, or use Helm or Kustomize'),
+      ref: unsupported('ref belongs to several sources, which are not supported'),
+      name: z.string().optional(),
       targetRevision: z.string().optional(),
       path: z.string().optional(),
       chart: unsupported('a chart from a Helm repository is not supported; keep the chart in Git and set path'),
@@ -85,6 +88,7 @@ const ArgoApplicationSchema = z.looseObject({
     syncPolicy: z.looseObject({
       automated: z.looseObject({ prune: z.boolean().optional(), selfHeal: z.boolean().optional(), enabled: z.boolean().optional() }).optional(),
       syncOptions: z.array(z.string()).optional(),
+      managedNamespaceMetadata: z.looseObject({ labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }).optional(),
       retry: z.looseObject({
         limit: z.number().int().optional(),
         backoff: z.looseObject({ duration: z.string().optional(), factor: z.number().optional(), maxDuration: z.string().optional() }).optional(),
@@ -129,6 +133,7 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
       syncPolicy: {
         ...(automated === undefined || automated.enabled === false ? {} : { automated: pick(automated, ['prune', 'selfHeal']) }),
         ...(syncPolicy?.syncOptions === undefined ? {} : { syncOptions: syncPolicy.syncOptions }),
+        ...(syncPolicy?.managedNamespaceMetadata === undefined ? {} : { managedNamespaceMetadata: pick(syncPolicy.managedNamespaceMetadata, ['labels', 'annotations']) }),
         ...(syncPolicy?.retry === undefined ? {} : { retry: { ...pick(syncPolicy.retry, ['limit']), ...(syncPolicy.retry.backoff === undefined ? {} : { backoff: pick(syncPolicy.retry.backoff, ['duration', 'factor', 'maxDuration']) }) } }),
       },
       ignoreDifferences: (ignoreDifferences ?? []).map((rule) => pick(rule, ['group', 'kind', 'name', 'namespace', 'jsonPointers', 'managedFieldsManagers', 'jqPathExpressions'])),

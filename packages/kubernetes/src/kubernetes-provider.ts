@@ -29,6 +29,8 @@ export interface KubernetesProviderOptions {
   namespace?: string | undefined;
   /** `CreateNamespace=true`: create the destination namespace when it is missing. */
   createNamespace?: boolean;
+  /** Labels and annotations of the namespace CreateNamespace=true creates (`managedNamespaceMetadata`). */
+  namespaceMetadata?: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined } | undefined;
   /** How prune deletes (`PrunePropagationPolicy`); default `background`. */
   prunePropagation?: 'foreground' | 'background' | 'orphan';
 }
@@ -180,7 +182,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     const info = await resourceOf({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
     await session.client.request('PATCH', resourcePath(info, undefined, namespace), {
       query: { fieldManager: FIELD_MANAGER },
-      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } },
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, ...options.namespaceMetadata } },
       contentType: APPLY_PATCH,
     });
   }
