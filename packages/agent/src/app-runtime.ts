@@ -4,7 +4,7 @@
  * of one application never overlap.
  */
 import { hasSyncOption, isTrueupError, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type Health, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
-import { diffObject, fightingIds, healthOf, keysToObserve, nextInventory, planPass, recordHeal, splitHooks, objectToApply, suggestIgnore, summarize, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
+import { diffObject, fightingIds, healthOf, keysToObserve, nextInventory, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import { AgentErrors } from './errors.ts';
@@ -80,7 +80,7 @@ export class AppRuntime {
     this.#appliedRevision = this.#status?.appliedRevision ?? '';
     const { ignoreDifferences, syncPolicy } = deps.loaded.application.spec;
     this.#diffOptions = { ignoreDifferences, respectIgnoreDifferences: hasSyncOption(syncPolicy, 'RespectIgnoreDifferences') };
-    this.#listingMaxAgeMs = Math.min(SHARED_LISTING_MAX_AGE_MS, (parseDuration(deps.loaded.application.spec.syncPolicy.interval) ?? 0) / 2);
+    this.#listingMaxAgeMs = Math.min(SHARED_LISTING_MAX_AGE_MS, (parseDuration(syncPolicy.interval) ?? 0) / 2);
     this.#watch = deps.target.provider.watch((signal) => this.#onDrift(signal), (key, manifest) => this.#onObserved(key, manifest));
   }
 

@@ -50,15 +50,18 @@ export interface GitCallOptions {
   signal?: AbortSignal;
 }
 
-export interface SyncOptions extends GitCallOptions {
-  /** The revision the caller already has: when the ref still points there, nothing is fetched or written. */
-  lastRevision?: string | undefined;
+export interface ResolveOptions extends GitCallOptions {
   /**
    * How old (ms) an answer to "where does the ref point" may be: a listing of the repository
    * that another caller started that recently answers this one too. Default 0: a listing that
    * starts after this call.
    */
   maxAgeMs?: number | undefined;
+}
+
+export interface SyncOptions extends ResolveOptions {
+  /** The revision the caller already has: when the ref still points there, nothing is fetched or written. */
+  lastRevision?: string | undefined;
 }
 
 /** Counts of work done, for tests and metrics. */
@@ -111,7 +114,7 @@ export class GitCache {
    * shared with the other callers on the repository (see RefListings). A full SHA is returned as
    * it is, without network.
    */
-  async resolve(source: GitSource, options: GitCallOptions & { maxAgeMs?: number | undefined } = {}): Promise<string> {
+  async resolve(source: GitSource, options: ResolveOptions = {}): Promise<string> {
     if (isFullSha(source.ref)) return source.ref.toLowerCase();
     const ctx = await this.#context(source, options);
     checkRef(source.ref, ctx.repo.display);

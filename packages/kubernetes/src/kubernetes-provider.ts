@@ -41,10 +41,10 @@ export interface KubernetesProvider extends Provider {
   saveInventory(keys: readonly ObjectKey[]): Promise<void>;
 }
 
-/** A dry-run result, valid while neither Git's manifest nor the live object changed. */
 /** How many times observe reads an object that keeps moving while its prediction is asked for. */
 const PAIR_ATTEMPTS = 3;
 
+/** A dry-run result, valid while neither Git's manifest nor the live object changed. */
 interface Prediction {
   desired: Manifest;
   resourceVersion: unknown;
