@@ -8,7 +8,7 @@ export function logEvent(event: AgentEvent, human = process.stderr.isTTY === tru
   if (line !== undefined) process.stderr.write(`${line}\n`);
 }
 
-function jsonLine(event: AgentEvent): Record<string, unknown> {
+export function jsonLine(event: AgentEvent): Record<string, unknown> {
   const base = { time: new Date().toISOString(), level: event.type === 'error' ? 'error' : 'info', application: event.application, revision: event.revision, pass: event.pass, event: event.type };
   switch (event.type) {
     case 'pass-finished': {
@@ -18,7 +18,7 @@ function jsonLine(event: AgentEvent): Record<string, unknown> {
     case 'health-changed':
       return { ...base, health: event.status.health.status, message: event.status.health.message };
     case 'drift-detected':
-      return { ...base, object: displayKey(event.key), source: event.source, fields: event.fields };
+      return { ...base, object: displayKey(event.key), source: event.source, fields: event.fields, ...(event.changedBy === undefined ? {} : { changedBy: event.changedBy }) };
     case 'drift-healed':
       return { ...base, object: displayKey(event.key), durationMs: event.durationMs };
     case 'heal-deferred':
@@ -30,7 +30,7 @@ function jsonLine(event: AgentEvent): Record<string, unknown> {
   }
 }
 
-function humanLine(event: AgentEvent): string | undefined {
+export function humanLine(event: AgentEvent): string | undefined {
   const time = paint(new Date().toISOString().slice(11, 23), 'dim');
   const app = event.application;
   switch (event.type) {
@@ -45,7 +45,7 @@ function humanLine(event: AgentEvent): string | undefined {
     case 'health-changed':
       return `${time} ${app}: ${event.status.sync}/${event.status.health.status}${event.status.health.message === undefined ? '' : ` (${event.status.health.message})`}`;
     case 'drift-detected':
-      return `${time} ${app}: ${paint('drift', 'yellow')} ${displayKey(event.key)} (${event.fields.join(', ')}) via ${event.source}`;
+      return `${time} ${app}: ${paint('drift', 'yellow')} ${displayKey(event.key)} (${event.fields.join(', ')}) via ${event.source}${event.changedBy === undefined ? '' : `, changed by ${event.changedBy}`}`;
     case 'drift-healed':
       return `${time} ${app}: ${paint('healed', 'green')} ${displayKey(event.key)} in ${event.durationMs} ms`;
     case 'heal-deferred':
