@@ -3,11 +3,12 @@
  * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
  * of one application never overlap.
  */
-import { hasSyncOption, isTrueupError, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type Health, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
-import { diffObject, fightingIds, healthOf, keysToObserve, nextInventory, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
+import { hasSyncOption, isTrueupError, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
+import { diffObject, fightingIds, keysToObserve, nextInventory, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import { AgentErrors } from './errors.ts';
+import { ObservedBatch } from './observed-batch.ts';
 import type { AgentEventBody, AgentListener } from './events.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import type { StateStore } from './state-store.ts';
@@ -67,9 +68,8 @@ export class AppRuntime {
   #healing = new Map<string, PendingHeal>();
   /** The last drift of each object: its fields and who made it, for the Fighting hint. */
   #lastDrift = new Map<string, { fields: string[]; changedBy: string | undefined }>();
-  /** The newest manifest the watch reported per object since the last batch (status, not drift). */
-  #observed = new Map<string, Manifest>();
-  #observedBatch: NodeJS.Timeout | undefined;
+  /** The watch's reports of objects that changed without drifting (their status). */
+  readonly #observed: ObservedBatch;
   #watch;
 
   constructor(deps: RuntimeDeps) {
@@ -81,7 +81,12 @@ export class AppRuntime {
     const { ignoreDifferences, syncPolicy } = deps.loaded.application.spec;
     this.#diffOptions = { ignoreDifferences, respectIgnoreDifferences: hasSyncOption(syncPolicy, 'RespectIgnoreDifferences') };
     this.#listingMaxAgeMs = Math.min(SHARED_LISTING_MAX_AGE_MS, (parseDuration(syncPolicy.interval) ?? 0) / 2);
-    this.#watch = deps.target.provider.watch((signal) => this.#onDrift(signal), (key, manifest) => this.#onObserved(key, manifest));
+    this.#observed = new ObservedBatch(OBSERVED_BATCH_MS, (batch) => {
+      void this.#exclusive(async () => this.#applyObserved(batch)).catch((error: unknown) => this.#emit({ type: 'error', application: this.name, message: String(error) }));
+    });
+    this.#watch = deps.target.provider.watch((signal) => this.#onDrift(signal), (key, manifest) => {
+      if (this.#desiredById.has(keyId(key))) this.#observed.add(keyId(key), manifest);
+    });
   }
 
   get status(): ApplicationStatus | undefined {
@@ -112,7 +117,7 @@ export class AppRuntime {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.#observedBatch);
+    this.#observed.close();
     await this.#queue.catch(() => undefined);
     await this.#watch.close();
   }
@@ -284,37 +289,15 @@ export class AppRuntime {
   }
 
   /**
-   * A managed object changed without drifting (a controller wrote its status): its health may
-   * have moved. Batched, and applied between passes and heals, never during one.
+   * Health changes between passes: the watch's reports, applied between passes and heals, never
+   * during one. Each report is the newest the watch delivered, so it is never older than what a
+   * pass in between observed. The status is summarized again only when an object's health moved.
    */
-  #onObserved(key: ObjectKey, manifest: Manifest): void {
-    const id = keyId(key);
-    if (!this.#desiredById.has(id)) return;
-    this.#observed.set(id, manifest);
-    this.#observedBatch ??= setTimeout(() => {
-      this.#observedBatch = undefined;
-      void this.#exclusive(async () => this.#applyObserved()).catch((error: unknown) => this.#emit({ type: 'error', application: this.name, message: String(error) }));
-    }, OBSERVED_BATCH_MS);
-  }
-
-  /**
-   * Takes the reported manifests as live. Each is the newest the watch delivered, so it is never
-   * older than what a pass in between observed; the diff is kept, as status is not compared. The
-   * status is summarized again only when an object's health moved.
-   */
-  #applyObserved(): void {
-    const observed = this.#observed;
-    this.#observed = new Map();
+  #applyObserved(observed: ReadonlyMap<string, Manifest>): void {
     if (this.#status === undefined) return;
-    let moved = false;
-    this.#live = this.#live.map((live) => {
-      const manifest = observed.get(keyId(live.key));
-      if (manifest === undefined || live.manifest === undefined) return live;
-      const next = { ...live, manifest };
-      moved ||= !sameHealth(healthOf(live), healthOf(next));
-      return next;
-    });
-    if (moved) this.#saveSummary();
+    const { live, healthMoved } = withObserved(this.#live, observed);
+    this.#live = live;
+    if (healthMoved) this.#saveSummary();
   }
 
   /** Coalesces bursts of signals for one object into one heal. */
@@ -403,10 +386,6 @@ export class AppRuntime {
 function joinNotes(...notes: (string | undefined)[]): string | undefined {
   const present = notes.filter((note) => note !== undefined);
   return present.length === 0 ? undefined : present.join('; ');
-}
-
-function sameHealth(a: Health, b: Health): boolean {
-  return a.status === b.status && a.message === b.message;
 }
 
 function sameKeys(a: readonly ObjectKey[], b: readonly ObjectKey[]): boolean {

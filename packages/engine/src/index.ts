@@ -16,3 +16,4 @@ export * from './kube-normalize.ts';
 export * from './ignore-differences.ts';
 export * from './respect-ignore.ts';
 export * from './object-sync-options.ts';
+export * from './observed-live.ts';

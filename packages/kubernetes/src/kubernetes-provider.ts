@@ -6,6 +6,7 @@
 import { displayKey, isTrueupError, keyId, type ApplyRequest, type DesiredObject, type DriftSignal, type DriftWatch, type LiveObject, type Manifest, type ObjectKey, type Provider } from '@trueup/api';
 import { changedBy, objectSyncOptions, TRUEUP_FIELD_MANAGER } from '@trueup/engine';
 import type { ClusterSession } from './cluster-session.ts';
+import { changeRoutes, type ChangeHandler } from './change-routes.ts';
 import { resourcePath, type ResourceInfo } from './discovery.ts';
 import { isDrift } from './drift-filter.ts';
 import { KubeErrors } from './errors.ts';
@@ -13,7 +14,7 @@ import { kubeStatusOf } from './kube-client.ts';
 import { assertNamespaceOwned } from './namespace-guard.ts';
 import { prepareObjects } from './prepare.ts';
 import { loadInventory, saveInventory } from './inventory-object.ts';
-import { APPLICATION_LABEL, type ObjectChange } from './resource-watch.ts';
+import { APPLICATION_LABEL } from './resource-watch.ts';
 import { mapLimit } from './map-limit.ts';
 
 export const FIELD_MANAGER = TRUEUP_FIELD_MANAGER;
@@ -341,53 +342,6 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       session.release();
     },
   };
-}
-
-type ChangeHandler = (key: ObjectKey, id: string, change: ObjectChange) => void;
-
-/**
- * Which application's watch wants each object, per cluster session: a watch event goes to the
- * applications that manage the object, not to every application on the cluster (with 1,000
- * applications, asking each of them about every event was the largest cost of the watches).
- */
-class ChangeRoutes {
-  readonly #byId = new Map<string, Set<ChangeHandler>>();
-
-  constructor(session: ClusterSession) {
-    session.onChange((change) => {
-      const manifest = change.after ?? change.before;
-      if (manifest === undefined) return;
-      const { info } = change;
-      const key: ObjectKey = { apiVersion: info.apiVersion, kind: info.kind, name: manifest.metadata.name, ...(info.namespaced ? { namespace: manifest.metadata.namespace ?? '' } : {}) };
-      const id = keyId(key);
-      for (const handler of [...this.#byId.get(id) ?? []]) handler(key, id, change);
-    });
-  }
-
-  /** Moves `handler` from the objects `before` to the objects `after` (ids). */
-  route(handler: ChangeHandler, before: readonly string[], after: readonly string[]): void {
-    for (const id of before) {
-      const handlers = this.#byId.get(id);
-      handlers?.delete(handler);
-      if (handlers?.size === 0) this.#byId.delete(id);
-    }
-    for (const id of after) {
-      const handlers = this.#byId.get(id) ?? new Set();
-      handlers.add(handler);
-      this.#byId.set(id, handlers);
-    }
-  }
-}
-
-const routesBySession = new WeakMap<ClusterSession, ChangeRoutes>();
-
-function changeRoutes(session: ClusterSession): ChangeRoutes {
-  let routes = routesBySession.get(session);
-  if (routes === undefined) {
-    routes = new ChangeRoutes(session);
-    routesBySession.set(session, routes);
-  }
-  return routes;
 }
 
 /** Same object from Git: the same render, or an equal one from a later render (renders are deterministic). */
