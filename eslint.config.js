@@ -5,8 +5,9 @@ import tseslint from 'typescript-eslint';
 const allowedImports = {
   api: [],
   engine: ['api'],
-  git: ['api'],
-  render: ['api', 'engine'],
+  process: [],
+  git: ['api', 'process'],
+  render: ['api', 'engine', 'process'],
   host: ['api', 'engine'],
   kubernetes: ['api', 'engine'],
   agent: ['api', 'engine', 'git', 'render', 'host', 'kubernetes'],

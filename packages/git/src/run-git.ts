@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { runInGroup } from '@trueup/process';
 import type { GitAuth } from './credentials.ts';
 import { GitErrors } from './errors.ts';
 import { stripCredentials } from './redact.ts';
@@ -70,58 +70,37 @@ export function gitEnv(auth: GitAuth | undefined, extra: Record<string, string> 
  * rejects with GIT_TIMEOUT when it outlives `timeoutMs` (the whole process group is killed),
  * GIT_NOT_INSTALLED when there is no git, and the signal's reason when aborted.
  */
-export function runGit(options: RunGitOptions): Promise<GitResult> {
+export async function runGit(options: RunGitOptions): Promise<GitResult> {
   const secrets = options.auth?.secrets ?? [];
   const shownArgs = options.args.map((arg) => stripCredentials(arg, secrets));
   const command = shownArgs.find((arg) => !arg.startsWith('-')) ?? '';
   options.onGitCommand?.({ command, args: shownArgs });
-  return new Promise<GitResult>((resolvePromise, reject) => {
-    options.signal?.throwIfAborted();
-    const child = spawn('git', options.args, {
-      cwd: options.cwd,
-      env: gitEnv(options.auth, options.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
-    const stdout: Buffer[] = [];
-    let stdoutBytes = 0;
-    let stderr = '';
-    let failure: Error | undefined;
-    const kill = (error: Error): void => {
-      failure ??= error;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    };
-    const timer = setTimeout(() => {
-      const target = options.target === undefined ? '' : ` for ${options.target}`;
-      kill(GitErrors.create('GIT_TIMEOUT', `git ${command}${target} did not finish within ${options.timeoutMs / 1000}s and was killed: the server or network is slow or stuck; will retry`));
-    }, options.timeoutMs);
-    const onAbort = (): void => kill(options.signal?.reason instanceof Error ? options.signal.reason : new Error('aborted'));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (stdoutBytes > MAX_STDOUT_BYTES) kill(GitErrors.create('GIT_CACHE_FAILED', `git ${command} printed more than ${MAX_STDOUT_BYTES} bytes`));
-      else stdout.push(chunk);
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
+  let stderr = '';
+  const outcome = await runInGroup({
+    command: 'git',
+    args: options.args,
+    cwd: options.cwd,
+    env: gitEnv(options.auth, options.env),
+    input: options.input ?? '',
+    timeoutMs: options.timeoutMs,
+    maxStdoutBytes: MAX_STDOUT_BYTES,
+    onStderr: (chunk) => {
       stderr = (stderr + chunk).slice(-MAX_STDERR_CHARS);
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      failure ??= error.code === 'ENOENT'
-        ? GitErrors.create('GIT_NOT_INSTALLED', 'the git command was not found on PATH: install git (2.30 or newer)')
-        : GitErrors.create('GIT_CACHE_FAILED', `cannot run git: ${error.message}`);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      if (failure !== undefined) reject(failure);
-      else resolvePromise({ exitCode: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: stripCredentials(stderr, secrets) });
-    });
+    },
+    signal: options.signal,
   });
+  switch (outcome.kind) {
+    case 'exited':
+      return { exitCode: outcome.code ?? -1, stdout: outcome.stdout.toString('utf8'), stderr: stripCredentials(stderr, secrets) };
+    case 'timed-out': {
+      const target = options.target === undefined ? '' : ` for ${options.target}`;
+      throw GitErrors.create('GIT_TIMEOUT', `git ${command}${target} did not finish within ${options.timeoutMs / 1000}s and was killed: the server or network is slow or stuck; will retry`);
+    }
+    case 'too-much-output':
+      throw GitErrors.create('GIT_CACHE_FAILED', `git ${command} printed more than ${MAX_STDOUT_BYTES} bytes`);
+    case 'not-started':
+      throw outcome.error.code === 'ENOENT'
+        ? GitErrors.create('GIT_NOT_INSTALLED', 'the git command was not found on PATH: install git (2.30 or newer)')
+        : GitErrors.create('GIT_CACHE_FAILED', `cannot run git: ${outcome.error.message}`);
+  }
 }

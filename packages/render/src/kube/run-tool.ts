@@ -1,10 +1,9 @@
 /**
  * Runs `kustomize` or `helm` and collects what it prints. Bounded: a time limit, a cap on stdout
- * and stderr, and the caller's abort signal. The tool runs in a process group of its own that is
- * killed as a whole, so a `git` that kustomize started for a remote base does not outlive it
- * (execFile's `timeout` would kill only the tool itself).
+ * and stderr, and the caller's abort signal, in a process group killed as a whole
+ * (`@trueup/process`), so a `git` that kustomize started for a remote base does not outlive it.
  */
-import { spawn } from 'node:child_process';
+import { runInGroup } from '@trueup/process';
 import { RenderErrors } from '../errors.ts';
 import { cleanToolMessage, type Rewrite } from './tool-message.ts';
 
@@ -40,55 +39,30 @@ export interface ToolRun {
 }
 
 /** Resolves with stdout when the tool exits 0; rejects with a RENDER_TOOL_* error, or the signal's reason. */
-export function runTool(run: ToolRun): Promise<string> {
+export async function runTool(run: ToolRun): Promise<string> {
   const timeoutMs = run.timeoutMs ?? TOOL_TIMEOUT_MS;
   const maxOutputBytes = run.maxOutputBytes ?? TOOL_MAX_OUTPUT_BYTES;
   const location = { file: run.renderPath };
   const command = `${run.tool} ${run.args[0] ?? ''}`.trim();
-  return new Promise<string>((resolve, reject) => {
-    run.signal?.throwIfAborted();
-    const child = spawn(run.bin, run.args, { cwd: run.cwd, env: run.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const stdout: Buffer[] = [];
-    let stdoutBytes = 0;
-    const stderr = new StderrBuffer();
-    let failure: Error | undefined;
-    const kill = (error: Error): void => {
-      failure ??= error;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
-    };
-    const timer = setTimeout(() => {
-      kill(RenderErrors.create('RENDER_TOOL_TIMEOUT', `${command} did not finish within ${timeoutMs / 1000}s rendering ${run.renderPath} and was killed`, location));
-    }, timeoutMs);
-    const onAbort = (): void => kill(run.signal?.reason instanceof Error ? run.signal.reason : new Error('aborted'));
-    run.signal?.addEventListener('abort', onAbort, { once: true });
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdoutBytes += chunk.length;
-      if (stdoutBytes > maxOutputBytes) {
-        kill(RenderErrors.create('RENDER_LIMIT', `${command} printed more than ${maxOutputBytes} bytes rendering ${run.renderPath}`, location));
-      } else {
-        stdout.push(chunk);
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => stderr.push(chunk));
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      failure ??= startError(run, error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      run.signal?.removeEventListener('abort', onAbort);
-      if (failure !== undefined) return reject(failure);
-      if (code === 0) return resolve(Buffer.concat(stdout).toString('utf8'));
-      const said = cleanToolMessage(dropLines(stderr.text(), run.noise ?? []), run.rewrites);
-      const how = signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
-      const message = said === '' ? `${command} ${how} rendering ${run.renderPath}` : `${command} failed rendering ${run.renderPath}: ${said}`;
-      reject(RenderErrors.create('RENDER_TOOL_FAILED', message, location));
-    });
+  const stderr = new StderrBuffer();
+  const outcome = await runInGroup({
+    command: run.bin, args: run.args, cwd: run.cwd, env: run.env, timeoutMs, maxStdoutBytes: maxOutputBytes, onStderr: (chunk) => stderr.push(chunk), signal: run.signal,
   });
+  switch (outcome.kind) {
+    case 'timed-out':
+      throw RenderErrors.create('RENDER_TOOL_TIMEOUT', `${command} did not finish within ${timeoutMs / 1000}s rendering ${run.renderPath} and was killed`, location);
+    case 'too-much-output':
+      throw RenderErrors.create('RENDER_LIMIT', `${command} printed more than ${maxOutputBytes} bytes rendering ${run.renderPath}`, location);
+    case 'not-started':
+      throw startError(run, outcome.error);
+    case 'exited': {
+      if (outcome.code === 0) return outcome.stdout.toString('utf8');
+      const said = cleanToolMessage(dropLines(stderr.text(), run.noise ?? []), run.rewrites);
+      const how = outcome.signal === null ? `exited with code ${outcome.code}` : `was killed by ${outcome.signal}`;
+      const message = said === '' ? `${command} ${how} rendering ${run.renderPath}` : `${command} failed rendering ${run.renderPath}: ${said}`;
+      throw RenderErrors.create('RENDER_TOOL_FAILED', message, location);
+    }
+  }
 }
 
 function startError(run: ToolRun, error: NodeJS.ErrnoException): Error {
