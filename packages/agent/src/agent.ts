@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
 import { AppSet } from './app-set.ts';
+import { ChartCache } from './chart-cache.ts';
 import type { AgentEvent, AgentListener } from './events.ts';
 import { loadApplications } from './load-applications.ts';
 import { Metrics } from './metrics.ts';
@@ -36,6 +37,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const stateDir = resolve(options.stateDir); // the host provider and git need absolute paths
   const store = new StateStore(stateDir);
   const git = new GitCache({ dir: join(stateDir, 'git') });
+  const charts = new ChartCache({ dir: join(stateDir, 'charts') });
   const metrics = new Metrics();
   const finishedFirstPass = new Set<string>();
   const emit = (event: AgentEvent): void => {
@@ -43,7 +45,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     if (event.type === 'pass-finished') finishedFirstPass.add(event.application);
     options.onEvent?.(event);
   };
-  const set = new AppSet(loaded, { stateDir, git, store, emit });
+  const set = new AppSet(loaded, { stateDir, git, charts, store, emit });
   const { apps } = set;
   const api = {
     statuses: () => [...apps.values()].map(({ runtime }) => runtime.status).filter((s) => s !== undefined),

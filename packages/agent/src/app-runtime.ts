@@ -7,6 +7,7 @@ import { hasSyncOption, isTrueupError, keyId, parseDuration, type AppliedChange,
 import { diffObject, fightingIds, keysToObserve, nextInventory, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
+import type { ChartCache } from './chart-cache.ts';
 import { AgentErrors } from './errors.ts';
 import { ObservedBatch } from './observed-batch.ts';
 import type { AgentEventBody, AgentListener } from './events.ts';
@@ -36,6 +37,7 @@ export interface RuntimeDeps {
   loaded: LoadedApplication;
   target: Target;
   git: GitCache;
+  charts: ChartCache;
   store: StateStore;
   emit: AgentListener;
   /** Told the Applications Git declares in this application's path (app of apps), at each new revision. */
@@ -130,7 +132,9 @@ export class AppRuntime {
     this.#emit({ type: 'pass-started', application: this.name, trigger });
     try {
       const maxAgeMs = trigger === 'interval' ? this.#listingMaxAgeMs : 0;
-      const artifact = await this.#deps.git.sync(source, { baseDir: loaded.baseDir, lastRevision: this.#renderedRevision, maxAgeMs });
+      const artifact = source.chart === undefined
+        ? await this.#deps.git.sync(source, { baseDir: loaded.baseDir, lastRevision: this.#renderedRevision, maxAgeMs })
+        : await this.#deps.charts.sync({ ...source, chart: source.chart }, { baseDir: loaded.baseDir });
       this.#revision = artifact.revision;
       if (artifact.revision !== this.#renderedRevision) {
         const { desired, children } = await this.#deps.target.render(artifact.dir);

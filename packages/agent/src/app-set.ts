@@ -6,6 +6,7 @@
 import type { Provider } from '@trueup/api';
 import type { GitCache } from '@trueup/git';
 import { AppRuntime } from './app-runtime.ts';
+import type { ChartCache } from './chart-cache.ts';
 import type { AgentListener } from './events.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import { PassScheduler } from './scheduler.ts';
@@ -21,14 +22,15 @@ export interface RunningApp {
 export interface AppContext {
   stateDir: string;
   git: GitCache;
+  charts: ChartCache;
   store: StateStore;
   emit: AgentListener;
 }
 
 export function createApp(loaded: LoadedApplication, context: AppContext, onChildren?: (children: LoadedApplication[]) => void): RunningApp {
-  const { stateDir, git, store, emit } = context;
+  const { stateDir, git, charts, store, emit } = context;
   const target = createTarget(loaded, stateDir, store);
-  const runtime = new AppRuntime({ loaded, target, git, store, emit, ...(onChildren === undefined ? {} : { onChildren }) });
+  const runtime = new AppRuntime({ loaded, target, git, charts, store, emit, ...(onChildren === undefined ? {} : { onChildren }) });
   return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded, { recheckHealth: !target.healthPushed }) };
 }
 

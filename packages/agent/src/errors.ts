@@ -11,4 +11,5 @@ export const AgentErrors = defineErrors({
   AGENT_DESTINATION_UNSUPPORTED: { message: 'this agent cannot reach the destination', retryable: false, httpStatus: 400 },
   AGENT_CHILD_APPLICATION_REFUSED: { message: 'an Application from Git asks for more than its parent may deploy', retryable: false, httpStatus: 400 },
   AGENT_NOT_RUNNING: { message: 'no agent is running for this state directory', retryable: true, httpStatus: 503 },
+  AGENT_CHART_CREDENTIALS: { message: 'the Helm repository credentials cannot be read', retryable: false, httpStatus: 400 },
 });

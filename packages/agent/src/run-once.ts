@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
 import { createApp } from './app-set.ts';
+import { ChartCache } from './chart-cache.ts';
 import type { PassMode } from './app-runtime.ts';
 import type { AgentListener } from './events.ts';
 import { loadApplications, type LoadedApplication } from './load-applications.ts';
@@ -28,6 +29,7 @@ export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatu
   const stateDir = resolve(options.stateDir); // the host provider and git need absolute paths
   const store = new StateStore(stateDir);
   const git = new GitCache({ dir: join(stateDir, 'git') });
+  const charts = new ChartCache({ dir: join(stateDir, 'charts') });
   const emit: AgentListener = (event) => options.onEvent?.(event);
   const queue = [...loaded];
   const names = new Set(loaded.map((app) => app.application.metadata.name));
@@ -35,7 +37,7 @@ export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatu
     const statuses: ApplicationStatus[] = [];
     for (let app = queue.shift(); app !== undefined; app = queue.shift()) {
       const children: LoadedApplication[] = [];
-      const { runtime, provider } = createApp(app, { stateDir, git, store, emit }, (found) => children.splice(0, children.length, ...found));
+      const { runtime, provider } = createApp(app, { stateDir, git, charts, store, emit }, (found) => children.splice(0, children.length, ...found));
       try {
         let status = await runtime.pass('manual', options.mode);
         const deadline = Date.now() + (options.waitHealthyMs ?? 0);

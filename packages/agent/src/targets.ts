@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasSyncOption, syncOptionValue, type DesiredObject, type ObjectKey, type Provider } from '@trueup/api';
+import { hasSyncOption, HelmSourceSchema, syncOptionValue, type DesiredObject, type ObjectKey, type Provider } from '@trueup/api';
 import { createHostProvider } from '@trueup/host';
 import { createKubernetesProvider, openCluster, type KubernetesProvider } from '@trueup/kubernetes';
 import { renderHostManifests, renderKubernetesManifests } from '@trueup/render';
@@ -67,7 +67,8 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
         path: source.path,
         application: name,
         ...(kubernetes.namespace === undefined ? {} : { namespace: kubernetes.namespace }),
-        ...(source.helm === undefined ? {} : { helm: source.helm }),
+        // A chart from a Helm repository is rendered with Helm whatever its options.
+        ...(source.helm === undefined && source.chart === undefined ? {} : { helm: source.helm ?? HelmSourceSchema.parse({}) }),
         ...(source.kustomize === undefined ? {} : { kustomize: source.kustomize }),
         ...(source.directory === undefined ? {} : { directory: source.directory }),
         ...(signal === undefined ? {} : { signal }),

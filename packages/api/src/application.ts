@@ -86,8 +86,16 @@ export const DirectorySourceSchema = z.strictObject({
   exclude: z.string().optional(),
 });
 
+/** An exact chart version (`1.2.3`, `v1.2.3-rc.1`): a range would move without a change in Git. */
+const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
 export const SourceSchema = z.strictObject({
   repoURL: z.string().regex(/^(file|https?|ssh):\/\/.+/, { message: 'expected a file://, https:// or ssh:// URL' }),
+  /**
+   * Kubernetes only: a chart of the Helm repository at `repoURL` (http:// or https://), at the
+   * exact version `ref`, instead of a folder of a Git repository.
+   */
+  chart: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a chart name such as ingress-nginx' }).optional(),
   /** Branch, tag or full commit SHA. */
   ref: z.string().min(1).default('main'),
   /** Folder in the repository; "." is its root. */
@@ -99,6 +107,14 @@ export const SourceSchema = z.strictObject({
   kustomize: KustomizeSourceSchema.optional(),
   /** Kubernetes only: which files of a plain folder are read; default every file, recursively. */
   directory: DirectorySourceSchema.optional(),
+}).superRefine((source, ctx) => {
+  if (source.chart === undefined) return;
+  const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  if (!/^https?:\/\//.test(source.repoURL)) problem('repoURL', 'a chart comes from a Helm repository at an http:// or https:// URL');
+  if (!EXACT_CHART_VERSION.test(source.ref)) problem('ref', `a chart version must be exact, such as 1.2.3, not "${source.ref}": a range would change what runs without a change in Git`);
+  if (source.path !== '.') problem('path', 'path is not used with chart: the chart is the folder rendered');
+  if (source.directory !== undefined || source.kustomize !== undefined) problem(source.directory === undefined ? 'kustomize' : 'directory', 'a chart is rendered with Helm only');
+  if (source.credentials?.tokenFile !== undefined || source.credentials?.sshKeyFile !== undefined) problem('credentials', 'a Helm repository takes username and passwordFile');
 });
 
 export const HostDestinationSchema = z.strictObject({

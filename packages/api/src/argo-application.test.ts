@@ -70,7 +70,7 @@ test('no automated block means detect only; an empty one means automated without
 
 test('what we cannot honour is refused, naming the field and line', () => {
   const cases: Array<[string, string, RegExp]> = [
-    [argo.replace('    path: helm-guestbook\n', '    chart: guestbook\n'), 'spec.source.chart', /Helm repository/],
+    [argo.replace('    repoURL: git@github.com:argoproj/argocd-example-apps.git\n    targetRevision: HEAD\n    path: helm-guestbook\n', '    repoURL: https://charts.example.com\n    targetRevision: 1.2.*\n    chart: guestbook\n'), 'spec.source.targetRevision', /a chart version must be exact, such as 1\.2\.3, not "1\.2\.\*"/],
     [argo.replace('    path: helm-guestbook\n', '    path: helm-guestbook\n    plugin: { name: cdk8s }\n'), 'spec.source.plugin', /plugins are not supported/],
     [argo.replace('      releaseName: gb\n', '      fileParameters: [{ name: cert, path: files/cert.pem }]\n'), 'spec.source.helm.fileParameters', /fileParameters are not supported/],
     [argo.replace('      releaseName: gb\n', '      someFutureOption: true\n'), 'spec.source.helm.someFutureOption', /unknown|unrecognized|not/i],
@@ -113,4 +113,12 @@ test('a plain folder is read as Argo CD reads it: without subfolders unless recu
   assert.deepEqual(convert(plain('    directory: { recurse: true, include: "*.yaml", exclude: "test-*" }\n')).spec.source.directory, { recurse: true, include: '*.yaml', exclude: 'test-*' });
   assert.deepEqual(convert(plain('    directory: { jsonnet: {} }\n')).spec.source.directory, { recurse: false }, 'an empty jsonnet block, as the UI writes it');
   assert.throws(() => convert(plain('    directory: { jsonnet: { libs: [vendor] } }\n')), /jsonnet is not supported/);
+});
+
+test('a chart from a Helm repository, at an exact version, is read as Argo CD writes it', () => {
+  const app = convert(argo.replace('    repoURL: git@github.com:argoproj/argocd-example-apps.git\n    targetRevision: HEAD\n    path: helm-guestbook\n', '    repoURL: https://charts.example.com\n    targetRevision: 4.7.1\n    chart: guestbook\n'));
+  assert.equal(app.spec.source.chart, 'guestbook');
+  assert.equal(app.spec.source.ref, '4.7.1');
+  assert.equal(app.spec.source.repoURL, 'https://charts.example.com');
+  assert.equal(app.spec.source.directory, undefined);
 });

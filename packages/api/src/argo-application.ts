@@ -1,8 +1,8 @@
 /**
  * Argo CD's `Application` (`argoproj.io/v1alpha1`), read as-is and turned into ours, so existing
  * repositories run unchanged. Fields with no effect on what is deployed (project, info,
- * revisionHistoryLimit, finalizers) are accepted and ignored; fields we cannot honour (a chart
- * from a Helm repository, several sources) are errors that say so.
+ * revisionHistoryLimit, finalizers) are accepted and ignored; fields we cannot honour (several
+ * sources, plugins, a chart version range) are errors that say so.
  * The destination is the cluster the agent runs in: an agent holds only its own credentials.
  */
 import { z } from 'zod';
@@ -17,7 +17,7 @@ function unsupported(message: string) {
   return z.unknown().refine((value) => value === undefined, { message }).optional();
 }
 
-/** Helm options: each one honoured, without effect here (no chart repository), or refused. Unknown fields are errors. */
+/** Helm options: each one honoured, without effect here, or refused. Unknown fields are errors. */
 const ArgoHelmSchema = z.strictObject({
   releaseName: z.string().optional(),
   valueFiles: z.array(z.string()).optional(),
@@ -31,7 +31,7 @@ const ArgoHelmSchema = z.strictObject({
   apiVersions: z.array(z.string()).optional(),
   skipSchemaValidation: z.boolean().optional(),
   skipTests: z.boolean().optional(), // test hooks are always left out
-  passCredentials: z.boolean().optional(), // charts come from Git: no repository to pass them to
+  passCredentials: z.boolean().optional(), // credentials go to the chart's repository only
   version: z.string().optional(), // Helm 3 is the only one
   fileParameters: unsupported('helm fileParameters are not supported; put the file\'s content in valueFiles or values'),
 });
@@ -73,7 +73,7 @@ const ArgoApplicationSchema = z.looseObject({
       name: z.string().optional(),
       targetRevision: z.string().optional(),
       path: z.string().optional(),
-      chart: unsupported('a chart from a Helm repository is not supported; keep the chart in Git and set path'),
+      chart: z.string().optional(),
       helm: ArgoHelmSchema.optional(),
       kustomize: ArgoKustomizeSchema.optional(),
       directory: z.strictObject({
@@ -126,8 +126,10 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
         path: source.path ?? '.',
         ...(source.helm === undefined ? {} : { helm: pick(source.helm, ['releaseName', 'valueFiles', 'values', 'valuesObject', 'parameters', 'ignoreMissingValueFiles', 'skipCrds', 'namespace', 'kubeVersion', 'apiVersions', 'skipSchemaValidation']) }),
         ...(source.kustomize === undefined ? {} : { kustomize: pick(source.kustomize, ['namePrefix', 'nameSuffix', 'images', 'commonLabels', 'commonAnnotations', 'namespace', 'replicas', 'patches']) }),
-        // Argo CD reads a plain folder without its subfolders unless told to recurse.
-        directory: { recurse: source.directory?.recurse ?? false, ...pick(source.directory ?? {}, ['include', 'exclude']) },
+        // A chart from a Helm repository; else a folder, which Argo CD reads without its subfolders unless told to recurse.
+        ...(source.chart === undefined
+          ? { directory: { recurse: source.directory?.recurse ?? false, ...pick(source.directory ?? {}, ['include', 'exclude']) } }
+          : { chart: source.chart }),
       },
       destination: { kubernetes: destination.namespace === undefined || destination.namespace === '' ? {} : { namespace: destination.namespace } },
       syncPolicy: {
@@ -142,7 +144,9 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
   const result = ApplicationSchema.safeParse(converted);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  throw fieldError(doc, file, (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol'), issue?.message ?? 'invalid Application');
+  // Named as in the Argo CD file: our `ref` is its `targetRevision`.
+  const path = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol').map((p, i, all) => (p === 'ref' && all[i - 1] === 'source' ? 'targetRevision' : p));
+  throw fieldError(doc, file, path, issue?.message ?? 'invalid Application');
 }
 
 /** Argo CD accepts scp-like Git addresses (`git@host:org/repo.git`); ours are URLs. */

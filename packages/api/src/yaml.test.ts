@@ -89,3 +89,28 @@ test('depth, size and document count are limited', () => {
   assert.equal(errorOf(() => parseYamlDocuments(`a: "${'x'.repeat(2000)}"`, 'big.yaml', limits)).code, 'API_YAML_LIMIT');
   assert.equal(parseYamlDocuments('a: 1\n---\n---\nb: 2\n', 'ok.yaml', limits).length, 2);
 });
+
+test('a chart source needs an http(s) Helm repository and an exact version, and no path', () => {
+  const chartApp = (source: string) => `apiVersion: trueup.dev/v1alpha1
+kind: Application
+metadata: { name: web }
+spec:
+  source: ${source}
+  destination: { kubernetes: { namespace: web } }
+`;
+  const [good] = parseYamlDocuments(chartApp('{ repoURL: "https://charts.example.com", chart: web, ref: 1.4.2 }'), 'web.yaml');
+  assert.ok(good);
+  assert.equal(validateDocument(ApplicationSchema, good, 'web.yaml').spec.source.chart, 'web');
+  const cases: Array<[string, string]> = [
+    ['{ repoURL: "https://charts.example.com", chart: web, ref: "^1.4" }', 'spec.source.ref'],
+    ['{ repoURL: "https://charts.example.com", chart: web }', 'spec.source.ref'],
+    ['{ repoURL: "ssh://git@example.com/charts.git", chart: web, ref: 1.4.2 }', 'spec.source.repoURL'],
+    ['{ repoURL: "https://charts.example.com", chart: web, ref: 1.4.2, path: charts/web }', 'spec.source.path'],
+    ['{ repoURL: "https://charts.example.com", chart: web, ref: 1.4.2, credentials: { tokenFile: t } }', 'spec.source.credentials'],
+  ];
+  for (const [source, field] of cases) {
+    const [doc] = parseYamlDocuments(chartApp(source), 'web.yaml');
+    assert.ok(doc);
+    assert.equal(errorOf(() => validateDocument(ApplicationSchema, doc, 'web.yaml')).field, field, source);
+  }
+});

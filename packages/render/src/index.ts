@@ -7,3 +7,5 @@ export { SOURCE_ANNOTATION } from './desired.ts';
 export { compareDesired, HOST_KIND_ORDER } from './order.ts';
 export { DEFAULT_DIRECTORY_MODE, DEFAULT_FILE_MODE, normalizeHostPath, normalizeMode } from './normalize.ts';
 export { renderKubernetesManifests, type KubernetesRender, type RenderKubernetesOptions } from './kube/render-kubernetes.ts';
+export { pullChart, type ChartPull } from './kube/helm-pull.ts';
+export { toolBin } from './kube/run-tool.ts';

@@ -6,3 +6,4 @@ export * from './app-fixture.ts';
 export * from './running-agent.ts';
 export * from './kube-tools.ts';
 export * from './kube-testenv.ts';
+export * from './helm-repo.ts';

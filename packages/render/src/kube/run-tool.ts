@@ -36,6 +36,10 @@ export interface ToolRun {
   timeoutMs?: number;
   maxOutputBytes?: number;
   signal?: AbortSignal | undefined;
+  /** Written to the tool's stdin (a password for `--password-stdin`). */
+  input?: string;
+  /** What the run does to `renderPath`, for messages; default `rendering`. */
+  doing?: string;
 }
 
 /** Resolves with stdout when the tool exits 0; rejects with a RENDER_TOOL_* error, or the signal's reason. */
@@ -44,22 +48,23 @@ export async function runTool(run: ToolRun): Promise<string> {
   const maxOutputBytes = run.maxOutputBytes ?? TOOL_MAX_OUTPUT_BYTES;
   const location = { file: run.renderPath };
   const command = `${run.tool} ${run.args[0] ?? ''}`.trim();
+  const doing = `${run.doing ?? 'rendering'} ${run.renderPath}`;
   const stderr = new StderrBuffer();
   const outcome = await runInGroup({
-    command: run.bin, args: run.args, cwd: run.cwd, env: run.env, timeoutMs, maxStdoutBytes: maxOutputBytes, onStderr: (chunk) => stderr.push(chunk), signal: run.signal,
+    command: run.bin, args: run.args, cwd: run.cwd, env: run.env, input: run.input, timeoutMs, maxStdoutBytes: maxOutputBytes, onStderr: (chunk) => stderr.push(chunk), signal: run.signal,
   });
   switch (outcome.kind) {
     case 'timed-out':
-      throw RenderErrors.create('RENDER_TOOL_TIMEOUT', `${command} did not finish within ${timeoutMs / 1000}s rendering ${run.renderPath} and was killed`, location);
+      throw RenderErrors.create('RENDER_TOOL_TIMEOUT', `${command} did not finish within ${timeoutMs / 1000}s ${doing} and was killed`, location);
     case 'too-much-output':
-      throw RenderErrors.create('RENDER_LIMIT', `${command} printed more than ${maxOutputBytes} bytes rendering ${run.renderPath}`, location);
+      throw RenderErrors.create('RENDER_LIMIT', `${command} printed more than ${maxOutputBytes} bytes ${doing}`, location);
     case 'not-started':
       throw startError(run, outcome.error);
     case 'exited': {
       if (outcome.code === 0) return outcome.stdout.toString('utf8');
       const said = cleanToolMessage(dropLines(stderr.text(), run.noise ?? []), run.rewrites);
       const how = outcome.signal === null ? `exited with code ${outcome.code}` : `was killed by ${outcome.signal}`;
-      const message = said === '' ? `${command} ${how} rendering ${run.renderPath}` : `${command} failed rendering ${run.renderPath}: ${said}`;
+      const message = said === '' ? `${command} ${how} ${doing}` : `${command} failed ${doing}: ${said}`;
       throw RenderErrors.create('RENDER_TOOL_FAILED', message, location);
     }
   }
