@@ -197,6 +197,10 @@ export const ApplicationSchema = z.strictObject({
     destination: DestinationSchema,
     syncPolicy: SyncPolicySchema.prefault({}),
     ignoreDifferences: z.array(IgnoreDifferenceSchema).default([]),
+  }).superRefine((spec, ctx) => {
+    if (spec.source.chart !== undefined && spec.destination.host !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['source', 'chart'], message: 'a Helm chart deploys to Kubernetes, not to a host' });
+    }
   }),
 });
 

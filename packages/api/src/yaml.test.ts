@@ -108,6 +108,9 @@ spec:
     ['{ repoURL: "https://charts.example.com", chart: web, ref: 1.4.2, path: charts/web }', 'spec.source.path'],
     ['{ repoURL: "https://charts.example.com", chart: web, ref: 1.4.2, credentials: { tokenFile: t } }', 'spec.source.credentials'],
   ];
+  const [onHost] = parseYamlDocuments(chartApp('{ repoURL: "https://charts.example.com", chart: web, ref: 1.4.2 }').replace('{ kubernetes: { namespace: web } }', '{ host: { root: /srv } }'), 'web.yaml');
+  assert.ok(onHost);
+  assert.equal(errorOf(() => validateDocument(ApplicationSchema, onHost, 'web.yaml')).field, 'spec.source.chart');
   for (const [source, field] of cases) {
     const [doc] = parseYamlDocuments(chartApp(source), 'web.yaml');
     assert.ok(doc);
