@@ -1,10 +1,11 @@
 /** Helm through the real `helm` binary (tools/kube-testenv/build.sh), and choosing the renderer. */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { HelmSourceSchema, isTrueupError, type DesiredObject, type HelmSource } from '@trueup/api';
-import { requireKubeTools } from '@trueup/testkit';
+import { requireKubeTools, serveHelmRepo } from '@trueup/testkit';
 import { captureError, fixture, scratchRepo } from '../test-helpers.ts';
 import { renderKubernetesManifests } from './render-kubernetes.ts';
 
@@ -159,4 +160,28 @@ test('helm: symlinks out of the checkout are refused before helm runs, also thro
   assert.equal((await captureError(render())).code, 'RENDER_TOOL_MISSING', 'links inside the checkout are fine');
   await scratch.link('lib/leak.txt', path.join(scratch.root, 'secret.txt'));
   assert.deepEqual(await captureError(render()), { code: 'RENDER_PATH_ESCAPES_REPO', file: 'web/templates/shared/leak.txt', message: 'web/templates/shared/leak.txt is a symlink leading outside the repository' });
+});
+
+test('helm: dependencies from a Helm repository that the chart does not carry are built in a copy, never in the checkout', async (t) => {
+  const bins = tools(t);
+  if (bins === undefined) return;
+  const charts = await serveHelmRepo([
+    { name: 'common', version: '0.2.0', files: { 'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-common\n' } },
+  ], { helm: bins.helm });
+  const scratch = await scratchRepo();
+  t.after(async () => {
+    await scratch.remove();
+    await charts.close();
+  });
+  await scratch.write('apps/web/Chart.yaml', `apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - name: common\n    version: 0.2.0\n    repository: ${charts.url}\n`);
+  await scratch.write('apps/web/templates/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-web\n');
+  const { objects } = await renderKubernetesManifests({ checkoutDir: scratch.repo, path: 'apps/web', application: 'shop', tools: bins });
+  assert.deepEqual(objects.map((o) => o.key.name).sort(), ['shop-common', 'shop-web']);
+  assert.equal(existsSync(path.join(scratch.repo, 'apps/web/charts')), false, 'the checkout is not written');
+  assert.deepEqual(charts.requests.filter((r) => r.endsWith('.tgz')), ['/common-0.2.0.tgz']);
+
+  await scratch.write('apps/web/Chart.yaml', `apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - name: common\n    version: 9.9.9\n    repository: ${charts.url}\n`);
+  const error = await captureError(renderKubernetesManifests({ checkoutDir: scratch.repo, path: 'apps/web', application: 'shop', tools: bins }));
+  assert.equal(error.code, 'RENDER_TOOL_FAILED');
+  assert.match(error.message, /helm dependency failed fetching the dependencies of apps\/web: .*common/);
 });

@@ -9,6 +9,7 @@ import type { DesiredObject, HelmSource, Origin } from '@trueup/api';
 import type { RenderLimits } from '../limits.ts';
 import { joinRelative, toAbsolute, type RepoRoot } from '../repo.ts';
 import { CHART_FILE } from './detect.ts';
+import { buildDependencies, dependenciesToFetch } from './helm-dependencies.ts';
 import { resolveValueFiles, valuesArgs } from './helm-values.ts';
 import { runTool, toolEnv } from './run-tool.ts';
 import { withTempDir } from './temp-dir.ts';
@@ -30,13 +31,18 @@ export async function renderHelm(render: HelmRender): Promise<DesiredObject[]> {
   const { repo, folder } = render;
   const valueFiles = await resolveValueFiles(repo, folder, render.options.valueFiles, render.options.ignoreMissingValueFiles);
   const chartDir = await realpath(toAbsolute(repo, folder));
+  const fetch = dependenciesToFetch(repo, folder, chartDir, render.limits);
   const output = await withTempDir('trueup-helm-', async (home) => {
     const dirs = { HELM_CACHE_HOME: path.join(home, 'cache'), HELM_CONFIG_HOME: path.join(home, 'config'), HELM_DATA_HOME: path.join(home, 'data') };
     await Promise.all(Object.values(dirs).map((dir) => mkdir(dir)));
+    const rewrites = [{ from: `${repo.real}/`, to: '' }, { from: `${repo.dir}/`, to: '' }, { from: home, to: '<tmp>' }];
+    const tool = { tool: 'helm' as const, bin: render.bin, env: toolEnv(home, dirs), cwd: home, renderPath: folder, signal: render.signal, rewrites };
+    const built = path.join(home, 'chart');
+    if (fetch.length > 0) await buildDependencies(chartDir, built, tool);
     const { options } = render;
     const namespace = options.namespace ?? render.namespace;
     const args = [
-      'template', render.release, chartDir,
+      'template', render.release, fetch.length > 0 ? built : chartDir,
       ...(namespace === undefined ? [] : ['--namespace', namespace]),
       options.skipCrds ? '--skip-crds' : '--include-crds',
       // Test hooks are for `helm test`; applied as desired state they would run on every sync.
@@ -46,11 +52,7 @@ export async function renderHelm(render: HelmRender): Promise<DesiredObject[]> {
       ...(options.skipSchemaValidation ? ['--skip-schema-validation'] : []),
       ...(await valuesArgs(options, valueFiles, home)),
     ];
-    return runTool({
-      tool: 'helm', bin: render.bin, args, env: toolEnv(home, dirs), cwd: home, renderPath: folder, signal: render.signal,
-      rewrites: [{ from: `${repo.real}/`, to: '' }, { from: `${repo.dir}/`, to: '' }, { from: home, to: '<tmp>' }],
-      noise: [/^Use --debug flag to render out invalid YAML$/],
-    });
+    return runTool({ ...tool, args, noise: [/^Use --debug flag to render out invalid YAML$/] });
   });
   return collectToolOutput({ output, producedBy: `helm template of ${folder}`, limits: render.limits, originOf: (chunk) => sourceOrigin(folder, chunk) });
 }
