@@ -1,7 +1,7 @@
 /**
  * A Helm chart folder → objects, through `helm template`. Helm gets a private HOME and Helm
- * folders, so the user's repositories, registries and plugins are never used, and it is never
- * asked to fetch anything: a chart must carry its dependencies in `charts/`.
+ * folders, so the user's repositories, registries and plugins are never used. Its only fetch is
+ * of dependencies the chart names but does not carry in `charts/` (helm-dependencies.ts).
  */
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
