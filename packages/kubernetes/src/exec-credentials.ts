@@ -44,8 +44,6 @@ export class ExecCredentials {
   #current: Promise<ExecCredential> | undefined;
   /** What `#current` gave, once it did. */
   #known: ExecCredential | undefined;
-  /** Runs of the plugin so far (for tests and metrics). */
-  runs = 0;
 
   constructor(plugin: ExecPlugin, now: () => number = Date.now) {
     this.#plugin = plugin;
@@ -76,7 +74,6 @@ export class ExecCredentials {
     const { command, args, env, baseDir } = this.#plugin;
     const file = command.includes('/') && !isAbsolute(command) ? resolve(baseDir, command) : command;
     const info = { apiVersion: this.#plugin.apiVersion, kind: 'ExecCredential', spec: { interactive: false, ...(this.#plugin.cluster === undefined ? {} : { cluster: this.#plugin.cluster }) } };
-    this.runs += 1;
     const stdout = await new Promise<string>((done, fail) => {
       execFile(file, args, {
         env: { ...process.env, ...env, KUBERNETES_EXEC_INFO: JSON.stringify(info) },
