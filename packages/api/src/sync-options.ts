@@ -13,7 +13,7 @@ interface SyncOptionRule {
 const SYNC_OPTIONS: Record<string, SyncOptionRule> = {
   /** Create the destination namespace when it is missing. */
   CreateNamespace: { values: ['true', 'false'] },
-  /** When applying, keep the live value of what `ignoreDifferences` ignores (paths and jq paths). */
+  /** When applying, keep the live value of what `ignoreDifferences` ignores (pointers, jq paths, managers). */
   RespectIgnoreDifferences: { values: ['true', 'false'] },
   /** How prune deletes: dependents first (foreground), in the background, or left behind (orphan). */
   PrunePropagationPolicy: { values: ['foreground', 'background', 'orphan'] },

@@ -176,3 +176,30 @@ function matches(element: PathElement, item: unknown, index: number): boolean {
   if ('key' in element) return isPlainObject(item) && Object.entries(element.key).every(([name, value]) => deepEqual(item[name], value));
   return false;
 }
+
+/**
+ * Where the set's leaves are in `value`, as paths of keys and list indexes (list items found by
+ * their key, value or index), leaving out what `keep` holds too.
+ */
+export function fieldSetValuePaths(value: unknown, set: FieldSet, keep?: FieldSet, prefix: ReadonlyArray<string | number> = []): Array<Array<string | number>> {
+  const paths: Array<Array<string | number>> = [];
+  const keeps = (kept: FieldSet | undefined): boolean => kept !== undefined && !isEmptyFieldSet(kept);
+  for (const [raw, { element, set: child }] of set.children) {
+    const kept = keep?.children.get(raw)?.set;
+    const visit = (inner: unknown, path: Array<string | number>): void => {
+      if (child.children.size === 0) {
+        if (!keeps(kept)) paths.push(path);
+      } else {
+        paths.push(...fieldSetValuePaths(inner, child, kept, path));
+      }
+    };
+    if ('field' in element) {
+      if (isPlainObject(value) && element.field in value) visit(value[element.field], [...prefix, element.field]);
+    } else if (Array.isArray(value)) {
+      (value as unknown[]).forEach((item, index) => {
+        if (matches(element, item, index)) visit(item, [...prefix, index]);
+      });
+    }
+  }
+  return paths;
+}

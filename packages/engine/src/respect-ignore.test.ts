@@ -35,13 +35,13 @@ test('respect: an ignored pointer takes the live value; without the option Git\'
   assert.equal(git.spec?.replicas, 1, 'Git\'s object is not changed');
 });
 
-test('respect: a jq select keeps the live item only where both sides hold the same item', () => {
+test('respect: a jq select keeps the live item, found in Git\'s list by its name; an item Git does not list is not added', () => {
   const rules = [rule({ jqPathExpressions: [sidecar] })];
   const containersOf = (m: Manifest) => (m.spec?.template as { spec: { containers: unknown[] } }).spec.containers;
   const same = applied(deployment(1, [container('web', 'web:2'), container('istio-proxy', 'proxy:1.21')]), deployment(1, [container('web', 'web:1'), container('istio-proxy', 'proxy:1.20')]), rules);
   assert.deepEqual(containersOf(same), [container('web', 'web:2'), container('istio-proxy', 'proxy:1.20')]);
   const swapped = applied(deployment(1, [container('web', 'web:2'), container('istio-proxy', 'proxy:1.21')]), deployment(1, [container('istio-proxy', 'proxy:1.20'), container('web', 'web:1')]), rules);
-  assert.deepEqual(containersOf(swapped), [container('web', 'web:2'), container('istio-proxy', 'proxy:1.21')], 'another item is never overwritten');
+  assert.deepEqual(containersOf(swapped), [container('web', 'web:2'), container('istio-proxy', 'proxy:1.20')], 'found by name, whatever the order');
   const injected = applied(deployment(1, [container('web', 'web:2')]), deployment(1, [container('web', 'web:1'), container('istio-proxy', 'proxy:1.20')]), rules);
   assert.deepEqual(containersOf(injected), [container('web', 'web:2')], 'an item Git does not list is not added');
 });
@@ -59,4 +59,18 @@ test('respect: the plan applies the object with the live values of what is ignor
   const plan = planPass({ desired: [git], live: [live], options: { ignoreDifferences: [rule({ jsonPointers: ['/spec/replicas'] })], respectIgnoreDifferences: true } });
   const [step] = plan.waves.flatMap((wave) => wave.steps);
   assert.equal(step?.desired?.manifest.spec?.replicas, 5);
+});
+
+test('respect: fields an ignored manager owns keep their live value; fields Trueup co-owns follow Git', () => {
+  const managedFields = (entries: Array<[string, unknown]>) => entries.map(([manager, fieldsV1]) => ({ manager, operation: 'Update', fieldsType: 'FieldsV1', fieldsV1 }));
+  const live = deployment(5, [container('web', 'web:1')]);
+  live.metadata['managedFields'] = managedFields([
+    ['hpa', { 'f:spec': { 'f:replicas': {} } }],
+    ['trueup', { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {} } } } } } }],
+    ['image-bot', { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { 'f:image': {} } } } } } }],
+  ]);
+  const git = deployment(1, [container('web', 'web:2')]);
+  const manifest = applied(git, live, [rule({ managedFieldsManagers: ['hpa', 'image-bot'] })]);
+  assert.equal(manifest.spec?.replicas, 5, 'the autoscaler\'s replicas');
+  assert.deepEqual((manifest.spec?.template as { spec: { containers: unknown[] } }).spec.containers, [container('web', 'web:2')], 'Trueup co-owns the image: Git decides');
 });

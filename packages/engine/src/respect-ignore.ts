@@ -1,12 +1,12 @@
 /**
  * Argo CD's `RespectIgnoreDifferences=true`: what `ignoreDifferences` leaves out of the comparison
  * is left alone by the apply too. Git's object is applied with the live value at every ignored
- * JSON pointer and jq path (or without the field, when live has none), so an autoscaler's
- * `replicas` or an injector's sidecar is not reset by a sync. Fields ignored by manager are not
- * touched: server-side apply already leaves what other managers own and Git does not set.
+ * JSON pointer, jq path and field an ignored manager owns (or without the field, when live has
+ * none), so an autoscaler's `replicas` or an injector's sidecar is not reset by a sync.
  */
 import type { DesiredObject, LiveObject } from '@trueup/api';
 import { isPlainObject, parsePointer } from './compare.ts';
+import { fieldSetValuePaths } from './field-set.ts';
 import { resolveIgnore } from './ignore-differences.ts';
 import type { DiffOptions } from './object-diff.ts';
 
@@ -17,6 +17,7 @@ export function objectToApply(desired: DesiredObject, live: LiveObject, options:
   const paths = [
     ...ignore.pointers.map(parsePointer).filter((path) => path !== undefined && path.length > 0),
     ...(ignore.jq ?? []).flatMap((program) => program.paths(live.manifest)),
+    ...(ignore.owned === undefined ? [] : fieldSetValuePaths(live.manifest, ignore.owned, ignore.keep)),
   ];
   if (paths.length === 0) return desired;
   const manifest = structuredClone(desired.manifest);
@@ -25,9 +26,9 @@ export function objectToApply(desired: DesiredObject, live: LiveObject, options:
 }
 
 /**
- * Sets `target` at `path` to live's value there, or removes it when live has none. A list item
- * is followed only when both sides' items at that index are the same item (the same `name`,
- * when they have one), so another item is never overwritten.
+ * Sets `target` at `path` to live's value there, or removes it when live has none. The path's
+ * list indexes are live's: an item with a `name` is found in Git's list by that name, another by
+ * its index; an item Git does not list is left out, never added or put in another's place.
  */
 function keepLive(target: unknown, live: unknown, path: ReadonlyArray<string | number>): void {
   let into = target;
@@ -36,10 +37,11 @@ function keepLive(target: unknown, live: unknown, path: ReadonlyArray<string | n
     const last = index === path.length - 1;
     if (Array.isArray(into) && Array.isArray(from)) {
       const [list, source] = [into as unknown[], from as unknown[]];
-      const at = Number(step);
-      if (!Number.isInteger(at) || at < 0 || at >= list.length || at >= source.length || !sameItem(list[at], source[at])) return;
-      if (last) list[at] = structuredClone(source[at]);
-      [into, from] = [list[at], source[at]];
+      const liveItem = source[Number(step)];
+      const at = itemIndex(list, liveItem, Number(step));
+      if (liveItem === undefined || at === undefined) return;
+      if (last) list[at] = structuredClone(liveItem);
+      [into, from] = [list[at], liveItem];
       continue;
     }
     if (!isPlainObject(into)) return;
@@ -56,7 +58,9 @@ function keepLive(target: unknown, live: unknown, path: ReadonlyArray<string | n
   }
 }
 
-function sameItem(a: unknown, b: unknown): boolean {
-  if (!isPlainObject(a) || !isPlainObject(b) || a['name'] === undefined || b['name'] === undefined) return true;
-  return a['name'] === b['name'];
+/** Where Git's list holds the live item: by its `name` when it has one, else at the same index. */
+function itemIndex(list: readonly unknown[], liveItem: unknown, liveIndex: number): number | undefined {
+  const name = isPlainObject(liveItem) ? liveItem['name'] : undefined;
+  const at = name === undefined ? liveIndex : list.findIndex((item) => isPlainObject(item) && item['name'] === name);
+  return Number.isInteger(at) && at >= 0 && at < list.length ? at : undefined;
 }
