@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { agentFixture, hostManifest, type AgentFixture } from '@trueup/testkit';
+import { agentFixture, freePort, hostManifest, type AgentFixture } from '@trueup/testkit';
 
 const MAIN = join(import.meta.dirname, 'main.js');
 
@@ -86,10 +86,15 @@ async function waitReady(f: AgentFixture): Promise<string> {
   throw new Error('agent did not become ready');
 }
 
-async function servicePid(stateDir: string): Promise<number> {
+/** The pid in the service's record; undefined while it is between two runs (restarting). */
+async function servicePid(stateDir: string): Promise<number | undefined> {
   const dir = join(stateDir, 'apps', 'test', 'host', 'test', 'services');
-  const [record] = await readdir(dir);
-  return (JSON.parse(await readFile(join(dir, record ?? ''), 'utf8')) as { pid: number }).pid;
+  const [record] = (await readdir(dir)).filter((name) => name.endsWith('.json'));
+  return (JSON.parse(await readFile(join(dir, record ?? ''), 'utf8')) as { pid?: number }).pid;
+}
+
+function killService(pid: number | undefined): void {
+  if (pid !== undefined) process.kill(pid, 'SIGKILL');
 }
 
 function stopped(child: ChildProcess): Promise<number | null> {
@@ -104,7 +109,8 @@ test('the agent stops cleanly on SIGTERM; a new agent adopts the running service
   });
   const first = startAgentProcess(f);
   await waitReady(f);
-  pid = await servicePid(f.stateDir);
+  pid = (await servicePid(f.stateDir)) ?? 0;
+  assert.ok(pid > 0, 'the service runs');
   first.kill('SIGTERM');
   assert.equal(await stopped(first), 0);
   process.kill(pid, 0); // still running without the agent
@@ -123,10 +129,10 @@ test('the agent stops cleanly on SIGTERM; a new agent adopts the running service
 });
 
 test('sync waits while a service is starting and exits 0 once its health check passes', async (t) => {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const server = `setTimeout(() => require('http').createServer((q, s) => s.end('ok')).listen(${port}, '127.0.0.1'), 700)`;
   const f = await fixture(t, { 'app/svc.yaml': hostManifest('Service', 'web', { command: [process.execPath, '-e', server], healthCheck: { http: { port }, interval: '200ms' } }) });
-  const result = await trueup(['sync', f.appFile, '--state-dir', f.stateDir, '-o', 'json']).finally(async () => process.kill(await servicePid(f.stateDir), 'SIGKILL'));
+  const result = await trueup(['sync', f.appFile, '--state-dir', f.stateDir, '-o', 'json']).finally(async () => killService(await servicePid(f.stateDir)));
   const [status] = (JSON.parse(result.stdout) as { applications: { health: { status: string } }[] }).applications;
   assert.equal(status?.health.status, 'Healthy');
   assert.equal(result.code, 0, result.stderr);
@@ -137,6 +143,7 @@ test('a relative --state-dir works, and sync starts again a service that died wh
   const run = (args: string[]) => new Promise<number | null>((resolve) => spawn(process.execPath, [MAIN, ...args], { cwd: f.dir, stdio: 'ignore' }).once('close', resolve));
   assert.equal(await run(['sync', 'app.yaml', '--state-dir', 'state']), 0);
   const first = await servicePid(f.stateDir);
+  assert.ok(first !== undefined, 'the service runs');
   process.kill(first, 'SIGKILL');
   await new Promise((resolve) => setTimeout(resolve, 200));
   try {
@@ -144,6 +151,6 @@ test('a relative --state-dir works, and sync starts again a service that died wh
   } finally {
     const second = await servicePid(f.stateDir);
     assert.notEqual(second, first);
-    process.kill(second, 'SIGKILL');
+    killService(second);
   }
 });

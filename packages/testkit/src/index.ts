@@ -7,3 +7,4 @@ export * from './running-agent.ts';
 export * from './kube-tools.ts';
 export * from './kube-testenv.ts';
 export * from './helm-repo.ts';
+export * from './free-port.ts';
