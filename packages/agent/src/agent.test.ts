@@ -90,6 +90,15 @@ test('an empty render prunes nothing', async (t) => {
   assert.match(status?.conditions.find((c) => c.type === 'Ready')?.message ?? '', /render is empty/);
 });
 
+test('with allowEmpty, an empty render prunes everything, as Git says', async (t) => {
+  const { fixture, agent } = await running(t, { files, allowEmpty: true });
+  await fixture.commit({ 'app/dirs.yaml': null, 'app/files.yaml': null, 'app/app.conf': null, 'app/README.md': 'nothing here\n' });
+  const status = await agent.refresh('test');
+  assert.equal(status?.sync, 'Synced', JSON.stringify(status?.conditions));
+  await assert.rejects(stat(join(fixture.root, 'etc/demo/motd')), { code: 'ENOENT' });
+  await assert.rejects(stat(join(fixture.root, 'etc/demo')), { code: 'ENOENT' });
+});
+
 test('without automated, the agent reports OutOfSync with the diff and changes nothing', async (t) => {
   const { fixture, first } = await running(t, { files, automated: false });
   assert.equal(first.sync, 'OutOfSync');

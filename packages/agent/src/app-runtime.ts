@@ -162,7 +162,7 @@ export class AppRuntime {
       const error = { code: 'API_FIELD_INVALID', message: problem.message, retryable: false, file: problem.file, line: problem.line, field: problem.field };
       return this.#finish({ trigger, startedAt, changes: [], error });
     }
-    const emptyRender = this.#resources.length === 0 && inventory.length > 0;
+    const emptyRender = this.#resources.length === 0 && inventory.length > 0 && syncPolicy.automated?.allowEmpty !== true;
     const prune = mode === 'apply' && syncPolicy.automated?.prune === true && !emptyRender;
     const pruneSkipped = joinNotes(
       plan.prune.length === 0 || prune ? undefined : emptyRender ? AgentErrors.AGENT_RENDER_EMPTY.message : `${plan.prune.length} resource(s) to prune; automated prune is off`,

@@ -169,7 +169,12 @@ export const RetrySchema = z.strictObject({
 
 export const SyncPolicySchema = z.strictObject({
   /** Omitted: detect and report only. */
-  automated: z.strictObject({ prune: z.boolean().default(false), selfHeal: z.boolean().default(false) }).optional(),
+  automated: z.strictObject({
+    prune: z.boolean().default(false),
+    selfHeal: z.boolean().default(false),
+    /** Prune even when the render is empty (everything Git held was removed); off, an empty render prunes nothing. */
+    allowEmpty: z.boolean().default(false),
+  }).optional(),
   interval: duration.default('3m'),
   retry: RetrySchema.prefault({}),
   /** Kubernetes only, as Argo CD names them (sync-options.ts): `CreateNamespace=true`, … */

@@ -56,7 +56,7 @@ test('an Argo CD Application becomes ours, fields that change nothing ignored', 
     directory: { recurse: false },
   });
   assert.deepEqual(app.spec.destination, { kubernetes: { namespace: 'guestbook' } });
-  assert.deepEqual(app.spec.syncPolicy.automated, { prune: true, selfHeal: true });
+  assert.deepEqual(app.spec.syncPolicy.automated, { prune: true, selfHeal: true, allowEmpty: false });
   assert.deepEqual(app.spec.syncPolicy.syncOptions, ['CreateNamespace=true', 'PrunePropagationPolicy=foreground']);
   assert.deepEqual(app.spec.ignoreDifferences, [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'], managedFieldsManagers: [], jqPathExpressions: [] }]);
 });
@@ -65,7 +65,9 @@ test('no automated block means detect only; an empty one means automated without
   const manual = convert(argo.replace('    automated: { prune: true, selfHeal: true }\n', ''));
   assert.equal(manual.spec.syncPolicy.automated, undefined);
   const bare = convert(argo.replace('automated: { prune: true, selfHeal: true }', 'automated: {}'));
-  assert.deepEqual(bare.spec.syncPolicy.automated, { prune: false, selfHeal: false });
+  assert.deepEqual(bare.spec.syncPolicy.automated, { prune: false, selfHeal: false, allowEmpty: false });
+  const empty = convert(argo.replace('automated: { prune: true, selfHeal: true }', 'automated: { prune: true, allowEmpty: true }'));
+  assert.equal(empty.spec.syncPolicy.automated?.allowEmpty, true);
 });
 
 test('what we cannot honour is refused, naming the field and line', () => {

@@ -86,7 +86,7 @@ const ArgoApplicationSchema = z.looseObject({
     sources: unsupported('several sources are not supported; use one source'),
     destination: z.looseObject({ server: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() }),
     syncPolicy: z.looseObject({
-      automated: z.looseObject({ prune: z.boolean().optional(), selfHeal: z.boolean().optional(), enabled: z.boolean().optional() }).optional(),
+      automated: z.looseObject({ prune: z.boolean().optional(), selfHeal: z.boolean().optional(), allowEmpty: z.boolean().optional(), enabled: z.boolean().optional() }).optional(),
       syncOptions: z.array(z.string()).optional(),
       managedNamespaceMetadata: z.looseObject({ labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }).optional(),
       retry: z.looseObject({
@@ -133,7 +133,7 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
       },
       destination: { kubernetes: destination.namespace === undefined || destination.namespace === '' ? {} : { namespace: destination.namespace } },
       syncPolicy: {
-        ...(automated === undefined || automated.enabled === false ? {} : { automated: pick(automated, ['prune', 'selfHeal']) }),
+        ...(automated === undefined || automated.enabled === false ? {} : { automated: pick(automated, ['prune', 'selfHeal', 'allowEmpty']) }),
         ...(syncPolicy?.syncOptions === undefined ? {} : { syncOptions: syncPolicy.syncOptions }),
         ...(syncPolicy?.managedNamespaceMetadata === undefined ? {} : { managedNamespaceMetadata: pick(syncPolicy.managedNamespaceMetadata, ['labels', 'annotations']) }),
         ...(syncPolicy?.retry === undefined ? {} : { retry: { ...pick(syncPolicy.retry, ['limit']), ...(syncPolicy.retry.backoff === undefined ? {} : { backoff: pick(syncPolicy.retry.backoff, ['duration', 'factor', 'maxDuration']) }) } }),

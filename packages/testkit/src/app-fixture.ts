@@ -29,6 +29,8 @@ export function hostManifest(kind: string, name: string, spec: Record<string, un
 export interface AgentFixtureOptions {
   files: Record<string, string>;
   automated?: boolean;
+  /** `automated.allowEmpty`. */
+  allowEmpty?: boolean;
   prune?: boolean;
   interval?: string;
   /** The destination as flow YAML; default a host root in the fixture's folder. */
@@ -54,7 +56,7 @@ export async function agentFixture(options: AgentFixtureOptions): Promise<AgentF
   };
   await commit(options.files, 'initial');
   const root = join(dir, 'root');
-  const automated = options.automated === false ? '' : `\n    automated: { prune: ${String(options.prune ?? true)}, selfHeal: true }`;
+  const automated = options.automated === false ? '' : `\n    automated: { prune: ${String(options.prune ?? true)}, selfHeal: true${options.allowEmpty === true ? ', allowEmpty: true' : ''} }`;
   const appFile = join(dir, 'app.yaml');
   await writeFile(appFile, `apiVersion: trueup.dev/v1alpha1
 kind: Application
