@@ -3,15 +3,15 @@
  * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
  * of one application never overlap.
  */
-import { hasSyncOption, isTrueupError, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
+import { hasSyncOption, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
 import { diffObject, fightingIds, keysToObserve, nextInventory, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import type { ChartCache } from './chart-cache.ts';
-import { AgentErrors } from './errors.ts';
 import { ObservedBatch } from './observed-batch.ts';
 import type { AgentEventBody, AgentListener } from './events.ts';
 import type { LoadedApplication } from './load-applications.ts';
+import { applyError, pruneNote, sameKeys, toPassError } from './pass-outcome.ts';
 import type { StateStore } from './state-store.ts';
 import type { Target } from './targets.ts';
 
@@ -164,10 +164,7 @@ export class AppRuntime {
     }
     const emptyRender = this.#resources.length === 0 && inventory.length > 0 && syncPolicy.automated?.allowEmpty !== true;
     const prune = mode === 'apply' && syncPolicy.automated?.prune === true && !emptyRender;
-    const pruneSkipped = joinNotes(
-      plan.prune.length === 0 || prune ? undefined : emptyRender ? AgentErrors.AGENT_RENDER_EMPTY.message : `${plan.prune.length} resource(s) to prune; automated prune is off`,
-      plan.kept.length === 0 ? undefined : `not pruned, as their annotation asks: ${plan.kept.slice(0, 5).map((step) => `${step.key.kind}/${step.key.name}`).join(', ')}`,
-    );
+    const pruneSkipped = pruneNote(plan, prune, emptyRender);
     if (mode === 'detect') return this.#finish({ trigger, startedAt, changes: [], detectOnly: true, pruneSkipped });
     const outcome = await applyPlan(provider, plan, { prune });
     const pruned = outcome.changes.filter((c) => c.action === 'delete' && c.error === undefined && !this.#isHook(c.key)).map((c) => c.key);
@@ -177,14 +174,7 @@ export class AppRuntime {
       this.#setLive(await provider.observe(this.#keysToObserve(nextInventory(inventory, [], pruned)), this.#desiredById));
       this.#diffs = this.#plan().diffs;
     }
-    const [failure] = outcome.failures;
-    const error = failure === undefined ? undefined : {
-      code: 'AGENT_APPLY_FAILED',
-      // Stalled when no failure can pass by retrying: only a change in Git fixes them.
-      retryable: outcome.failures.some((f) => f.retryable !== false) && AgentErrors.AGENT_APPLY_FAILED.retryable,
-      message: outcome.failures.slice(0, 5).map((f) => f.message).join('; '),
-      ...(failure.origin === undefined ? {} : { file: failure.origin.file, line: failure.origin.line }),
-    };
+    const error = applyError(outcome.failures);
     if (error === undefined) this.#appliedRevision = this.#revision;
     return this.#finish({ trigger, startedAt, changes: outcome.changes, error, pruneSkipped });
   }
@@ -385,20 +375,4 @@ export class AppRuntime {
     this.#queue = run.catch(() => undefined);
     return run;
   }
-}
-
-function joinNotes(...notes: (string | undefined)[]): string | undefined {
-  const present = notes.filter((note) => note !== undefined);
-  return present.length === 0 ? undefined : present.join('; ');
-}
-
-function sameKeys(a: readonly ObjectKey[], b: readonly ObjectKey[]): boolean {
-  if (a.length !== b.length) return false;
-  const ids = new Set(a.map(keyId));
-  return b.every((key) => ids.has(keyId(key)));
-}
-
-function toPassError(error: unknown): PassError {
-  if (isTrueupError(error)) return { code: error.code, message: stripCredentials(error.message), retryable: error.retryable, ...error.location };
-  return { code: 'AGENT_INTERNAL', message: stripCredentials(error instanceof Error ? error.message : String(error)), retryable: true };
 }
