@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasSyncOption, HelmSourceSchema, syncOptionValue, type DesiredObject, type ObjectKey, type Provider } from '@trueup/api';
 import { createHostProvider } from '@trueup/host';
-import { createKubernetesProvider, openCluster, type KubernetesProvider } from '@trueup/kubernetes';
+import { createKubernetesProvider, openCluster, type KubernetesProvider, type PrunePropagation } from '@trueup/kubernetes';
 import { renderHostManifests, renderKubernetesManifests } from '@trueup/render';
 import { splitChildApplications } from './child-applications.ts';
 import { AgentErrors } from './errors.ts';
@@ -86,7 +86,8 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
   };
 }
 
-function prunePropagation(syncOptions: readonly string[]): { prunePropagation?: 'foreground' | 'background' | 'orphan' } {
+/** `PrunePropagationPolicy=…`, a value the Application's schema has already checked. */
+function prunePropagation(syncOptions: readonly string[]): { prunePropagation?: PrunePropagation } {
   const value = syncOptionValue(syncOptions, 'PrunePropagationPolicy');
-  return value === 'foreground' || value === 'background' || value === 'orphan' ? { prunePropagation: value } : {};
+  return value === undefined ? {} : { prunePropagation: value as PrunePropagation };
 }

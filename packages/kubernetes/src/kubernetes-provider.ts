@@ -23,6 +23,9 @@ const APPLY_PATCH = 'application/apply-patch+yaml';
 const CONCURRENCY = 16;
 const KIND_WAIT_MS = 30_000;
 
+/** How a delete treats what the object owns (`PrunePropagationPolicy`). */
+export type PrunePropagation = 'foreground' | 'background' | 'orphan';
+
 export interface KubernetesProviderOptions {
   session: ClusterSession;
   application: string;
@@ -33,7 +36,7 @@ export interface KubernetesProviderOptions {
   /** Labels and annotations of the namespace CreateNamespace=true creates (`managedNamespaceMetadata`). */
   namespaceMetadata?: { labels?: Record<string, string> | undefined; annotations?: Record<string, string> | undefined } | undefined;
   /** How prune deletes (`PrunePropagationPolicy`); default `background`. */
-  prunePropagation?: 'foreground' | 'background' | 'orphan';
+  prunePropagation?: PrunePropagation;
 }
 
 export interface KubernetesProvider extends Provider {
@@ -188,7 +191,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     });
   }
 
-  async function deleteObject(info: ResourceInfo, key: ObjectKey, propagation: 'foreground' | 'background' | 'orphan' = 'background'): Promise<void> {
+  async function deleteObject(info: ResourceInfo, key: ObjectKey, propagation: PrunePropagation = 'background'): Promise<void> {
     const propagationPolicy = `${propagation.charAt(0).toUpperCase()}${propagation.slice(1)}`;
     try {
       await session.client.request('DELETE', resourcePath(info, key.namespace, key.name), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy } });

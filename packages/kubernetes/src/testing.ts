@@ -7,7 +7,7 @@ import { kubeCall, kubeTestEnv, kubeToolsBin, type KubeTestEnv } from '@trueup/t
 import { ClusterSession, openCluster } from './cluster-session.ts';
 import type { KubeClient, RequestOptions } from './kube-client.ts';
 import { loadClusterCredentials, type ClusterCredentials } from './kubeconfig.ts';
-import { createKubernetesProvider, type KubernetesProvider } from './kubernetes-provider.ts';
+import { createKubernetesProvider, type KubernetesProvider, type PrunePropagation } from './kubernetes-provider.ts';
 import { APPLICATION_LABEL, MANAGED_BY, MANAGED_BY_LABEL } from './resource-watch.ts';
 
 /**
@@ -27,7 +27,7 @@ export async function scratchNamespace(env: KubeTestEnv, prefix: string): Promis
   return { name, remove: async () => void (await kubeCall(env, 'DELETE', `/api/v1/namespaces/${name}`).catch(() => undefined)) };
 }
 
-export function providerFor(env: KubeTestEnv, application: string, namespace: string, options: { createNamespace?: boolean; prunePropagation?: 'foreground' | 'background' | 'orphan' } = {}): KubernetesProvider {
+export function providerFor(env: KubeTestEnv, application: string, namespace: string, options: { createNamespace?: boolean; prunePropagation?: PrunePropagation } = {}): KubernetesProvider {
   return createKubernetesProvider({ session: openCluster({ kubeconfig: env.kubeconfig }), application, namespace, ...options });
 }
 
