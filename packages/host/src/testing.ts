@@ -1,6 +1,5 @@
 /** Helpers for the host provider's tests: temporary roots, objects with schema defaults, waiting. Used by tests only. */
 import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -16,6 +15,8 @@ import {
 } from '@trueup/api';
 import { createHostProvider } from './host-provider.ts';
 import { groupExists, signalGroup } from './proc-stat.ts';
+
+export { freePort } from '@trueup/testkit/free-port';
 
 /** A desired host object whose spec went through the kind's schema (defaults applied), as render gives it. */
 export function hostObject(kind: HostKind, name: string, spec: Record<string, unknown>): DesiredObject {
@@ -86,19 +87,6 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A free TCP port on the loopback interface. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Kills process groups a test started, whatever state they are in. */
