@@ -21,7 +21,7 @@ test('converges a host root from Git and serves its status', async (t) => {
   assert.match(first.revision, /^[0-9a-f]{40}$/);
   assert.equal(await readFile(join(fixture.root, 'etc/demo/motd'), 'utf8'), 'hello\n');
   assert.equal((await stat(join(fixture.root, 'etc/demo/app.conf'))).mode & 0o777, 0o600);
-  const response = await fetch(`${agent.url ?? ''}/api/v1/applications`);
+  const response = await fetch(`${agent.url ?? ''}/api/v1/applications`, { headers: { authorization: `Bearer ${agent.token ?? ''}` } });
   const body = (await response.json()) as { applications: ApplicationStatus[] };
   assert.equal(body.applications[0]?.name, 'test');
   assert.equal(body.applications[0]?.resources.length, 3);

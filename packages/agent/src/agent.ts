@@ -8,22 +8,33 @@ import { ChartCache } from './chart-cache.ts';
 import type { AgentEvent, AgentListener } from './events.ts';
 import { loadApplications } from './load-applications.ts';
 import { Metrics } from './metrics.ts';
+import { API_TOKEN_FILE, writeApiToken, type ApiAccess } from './api-access.ts';
+import type { PassMode } from './app-runtime.ts';
+import { parseListenAddress, type ListenAddress } from './listen-address.ts';
+import { passAndWait } from './pass-and-wait.ts';
 import { createAgentServer, listen } from './server.ts';
+import { lockStateDir, type StateLock } from './state-lock.ts';
 import { StateStore } from './state-store.ts';
 
 export interface AgentOptions {
   stateDir: string;
   /** Application files or folders of them. */
   paths: readonly string[];
-  /** `127.0.0.1:7171`; omitted: no listener. */
+  /** `127.0.0.1:7171`, `[::1]:7171`, `:7171` (loopback); omitted: no listener. */
   listen?: string;
+  /** Allows a `listen` address other machines can reach (the API still needs its token). */
+  listenNonLoopback?: boolean;
   onEvent?: AgentListener;
 }
 
 export interface Agent {
   /** The listener's URL, when listening. */
   url: string | undefined;
+  /** The token `/api/` needs (also in `<stateDir>/api-token`), when listening. */
+  token: string | undefined;
   applications(): ApplicationStatus[];
+  /** The applications it runs, those without a status yet included. */
+  applicationNames(): string[];
   refresh(name: string): Promise<ApplicationStatus> | undefined;
   /** Stops loops and watches; supervised services keep running unless `stopServices`. */
   stop(options?: { stopServices?: boolean }): Promise<void>;
@@ -33,8 +44,19 @@ export interface Agent {
 export const AGENT_INFO_FILE = 'agent.json';
 
 export async function startAgent(options: AgentOptions): Promise<Agent> {
-  const loaded = await loadApplications(options.paths);
+  const address = options.listen === undefined ? undefined : parseListenAddress(options.listen, { allowNonLoopback: options.listenNonLoopback === true });
   const stateDir = resolve(options.stateDir); // the host provider and git need absolute paths
+  const lock = lockStateDir(stateDir, 'agent');
+  try {
+    return await start(options, stateDir, address, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function start(options: AgentOptions, stateDir: string, address: ListenAddress | undefined, lock: StateLock): Promise<Agent> {
+  const loaded = await loadApplications(options.paths);
   const store = new StateStore(stateDir);
   const git = new GitCache({ dir: join(stateDir, 'git') });
   const charts = new ChartCache({ dir: join(stateDir, 'charts') });
@@ -50,11 +72,25 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const api = {
     statuses: () => [...apps.values()].map(({ runtime }) => runtime.status).filter((s) => s !== undefined),
     refresh: (name: string) => apps.get(name)?.scheduler.refresh(),
+    sync: (name: string, mode: PassMode, waitHealthyMs: number) => {
+      const app = apps.get(name);
+      return app === undefined ? undefined : passAndWait(app.runtime, mode, waitHealthyMs);
+    },
     ready: () => finishedFirstPass.size === apps.size,
     metrics: () => metrics.render(),
   };
-  const server = options.listen === undefined ? undefined : createAgentServer(api);
-  const url = server === undefined ? undefined : await listen(server, options.listen ?? '');
+  const access: ApiAccess = { token: '', port: 0, nonLoopback: address?.loopback === false };
+  const server = address === undefined ? undefined : createAgentServer(api, () => access);
+  let url: string | undefined;
+  if (server !== undefined && address !== undefined) {
+    access.token = writeApiToken(stateDir);
+    try {
+      ({ url, port: access.port } = await listen(server, address));
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
   const infoFile = join(stateDir, AGENT_INFO_FILE);
   if (url !== undefined) {
     // Whole or absent for readers (the CLI, a second agent): written aside, then renamed.
@@ -64,7 +100,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   set.start();
   return {
     url,
+    token: server === undefined ? undefined : access.token,
     applications: api.statuses,
+    applicationNames: () => [...apps.keys()],
     refresh: api.refresh,
     async stop({ stopServices = false } = {}) {
       await set.stop(stopServices);
@@ -72,8 +110,10 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));
         await rm(infoFile, { force: true });
+        await rm(join(stateDir, API_TOKEN_FILE), { force: true });
       }
       store.close();
+      lock.release();
     },
   };
 }

@@ -6,3 +6,6 @@ export * from './events.ts';
 export * from './load-applications.ts';
 export * from './state-store.ts';
 export * from './run-once.ts';
+export { API_TOKEN_FILE, readApiToken } from './api-access.ts';
+export { parseListenAddress, type ListenAddress } from './listen-address.ts';
+export { lockStateDir, stateLockHolder, STATE_LOCK_FILE, type LockHolder, type StateLock } from './state-lock.ts';

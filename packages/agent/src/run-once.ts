@@ -11,6 +11,8 @@ import { ChartCache } from './chart-cache.ts';
 import type { PassMode } from './app-runtime.ts';
 import type { AgentListener } from './events.ts';
 import { loadApplications, type LoadedApplication } from './load-applications.ts';
+import { passAndWait } from './pass-and-wait.ts';
+import { lockStateDir } from './state-lock.ts';
 import { StateStore } from './state-store.ts';
 
 export interface RunOnceOptions {
@@ -22,12 +24,17 @@ export interface RunOnceOptions {
   onEvent?: AgentListener;
 }
 
-const RECHECK_EVERY_MS = 250;
-
 export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatus[]> {
   const loaded = await loadApplications(options.paths);
   const stateDir = resolve(options.stateDir); // the host provider and git need absolute paths
-  const store = new StateStore(stateDir);
+  const lock = lockStateDir(stateDir, options.mode === 'apply' ? 'sync' : 'diff');
+  let store: StateStore;
+  try {
+    store = new StateStore(stateDir);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const git = new GitCache({ dir: join(stateDir, 'git') });
   const charts = new ChartCache({ dir: join(stateDir, 'charts') });
   const emit: AgentListener = (event) => options.onEvent?.(event);
@@ -39,13 +46,7 @@ export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatu
       const children: LoadedApplication[] = [];
       const { runtime, provider } = createApp(app, { stateDir, git, charts, store, emit }, (found) => children.splice(0, children.length, ...found));
       try {
-        let status = await runtime.pass('manual', options.mode);
-        const deadline = Date.now() + (options.waitHealthyMs ?? 0);
-        while (status.health.status === 'Progressing' && status.error === undefined && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, RECHECK_EVERY_MS));
-          status = (await runtime.recheck()) ?? status;
-        }
-        statuses.push(status);
+        statuses.push(await passAndWait(runtime, options.mode, options.waitHealthyMs));
       } finally {
         await runtime.close();
         await provider.close();
@@ -63,5 +64,6 @@ export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatu
     return statuses;
   } finally {
     store.close();
+    lock.release();
   }
 }

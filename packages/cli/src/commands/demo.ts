@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startAgent } from '@trueup/agent';
 import { createServedRepo, createWorkRepo, startGitHttpServer } from '@trueup/testkit';
 import type { Command } from '../command.ts';
@@ -38,7 +39,7 @@ export const demoCommand: Command = {
     await writeFile(join(dir, 'app.yaml'), demoApplication(repoURL, paths.root));
 
     const agent = await startAgent({ stateDir: paths.state, paths: [join(dir, 'app.yaml')], listen: '127.0.0.1:0', onEvent: (event) => logEvent(event, true) });
-    await installRefreshHook(bare, `${agent.url }/api/v1/applications/demo/refresh`);
+    await installRefreshHook(bare, paths.state, 'demo');
     await agent.refresh('demo');
     process.stdout.write(instructions({ paths, agentUrl: agent.url ?? '', repoURL, webUrl: `http://127.0.0.1:${port}/` }));
 
@@ -61,12 +62,17 @@ async function configureWorkingCopy(git: (...args: string[]) => Promise<string>,
   await git('branch', '--set-upstream-to=origin/main', 'main').catch(() => git('push', '--quiet', '-u', 'origin', 'main'));
 }
 
-/** A post-receive hook asks the agent for a pass right after each push. */
-async function installRefreshHook(bare: string, refreshUrl: string): Promise<void> {
+/** A post-receive hook asks the agent for a pass right after each push: `trueup refresh`, which reads the agent's URL and token from its state dir. */
+async function installRefreshHook(bare: string, stateDir: string, application: string): Promise<void> {
   const hook = join(bare, 'hooks', 'post-receive');
-  const script = `fetch(${JSON.stringify(refreshUrl)}, { method: 'POST' }).catch(() => {})`;
-  await writeFile(hook, `#!/bin/sh\n"${process.execPath}" -e "${script.replaceAll('"', '\\"')}" >/dev/null 2>&1\n`);
+  const trueup = fileURLToPath(new URL('../main.js', import.meta.url));
+  const argv = [process.execPath, trueup, 'refresh', application, '--state-dir', stateDir, '--no-wait'];
+  await writeFile(hook, `#!/bin/sh\n${argv.map(shellQuote).join(' ')} >/dev/null 2>&1\n`);
   await chmod(hook, 0o755);
+}
+
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", "'\\''")}'`;
 }
 
 function instructions(o: { paths: { work: string; root: string; state: string }; agentUrl: string; repoURL: string; webUrl: string }): string {
@@ -78,7 +84,7 @@ ${paint('Trueup demo is running.', 'green')} An agent keeps ${rel(o.paths.root)}
   config repository (working copy)  ${rel(o.paths.work)}
   managed root                      ${rel(o.paths.root)}
   web service                       ${o.webUrl}
-  agent API                         ${o.agentUrl}/api/v1/applications
+  agent API                         ${o.agentUrl}/api/v1/applications (token in ${rel(join(o.paths.state, 'api-token'))})
 
 Try:
   1. Tamper with a managed file and watch it heal:
@@ -88,6 +94,7 @@ Try:
   3. Look at the application:
        ${cmd(`npx trueup status --state-dir ${rel(o.paths.state)} demo`)}
        ${cmd(`npx trueup history demo --state-dir ${rel(o.paths.state)}`)}
+       ${cmd(`curl -s -H "Authorization: Bearer $(cat ${rel(join(o.paths.state, 'api-token'))})" ${o.agentUrl}/api/v1/applications`)}
 
 Ctrl-C stops everything.
 `;

@@ -1,6 +1,7 @@
 /** `trueup diff` and `trueup sync`: one pass now, outside the agent loop. */
-import { describeStatusError, parseDuration, type ApplicationStatus } from '@trueup/api';
-import { runOnce, type AgentEvent } from '@trueup/agent';
+import { describeStatusError, isTrueupError, parseDuration, type ApplicationStatus } from '@trueup/api';
+import { loadApplications, runOnce, stateLockHolder, type AgentEvent } from '@trueup/agent';
+import { AgentAnswerError, agentClient } from '../agent-client.ts';
 import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command, type CommandContext } from '../command.ts';
 import { paint, printJson, shortSha, withProgress } from '../output.ts';
 
@@ -47,8 +48,33 @@ async function passes(values: CommandContext['values'], paths: string[], mode: '
     problems++;
     process.stderr.write(`${event.application}: ${paint('error', 'red')} ${event.message}\n`);
   };
-  const statuses = await withProgress(mode === 'apply' ? 'syncing' : 'comparing', runOnce({ stateDir: stateDirOf(values), paths, mode, waitHealthyMs, onEvent }));
+  const stateDir = stateDirOf(values);
+  const pass = runOnce({ stateDir, paths, mode, waitHealthyMs, onEvent }).catch((error: unknown) => {
+    if (!isTrueupError(error) || error.code !== 'AGENT_STATE_DIR_LOCKED' || stateLockHolder(stateDir)?.command !== 'agent') throw error;
+    return throughAgent(stateDir, paths, mode, waitHealthyMs);
+  });
+  const statuses = await withProgress(mode === 'apply' ? 'syncing' : 'comparing', pass);
   return { statuses, problems };
+}
+
+/**
+ * The same passes, run by the agent that holds the state dir (one writer per state dir): each
+ * application of the files given, as the agent loaded it. Applications Git declares inside
+ * them get their passes from the agent's own loop.
+ */
+async function throughAgent(stateDir: string, paths: string[], mode: 'apply' | 'detect', waitHealthyMs: number): Promise<ApplicationStatus[]> {
+  const client = await agentClient(stateDir);
+  process.stderr.write(`trueup: ${stateDir} belongs to the running agent${client.pid === undefined ? '' : ` (pid ${client.pid})`}; the pass runs there\n`);
+  const statuses: ApplicationStatus[] = [];
+  for (const app of await loadApplications(paths)) {
+    const name = app.application.metadata.name;
+    const { body } = await client.post(name, 'sync', { mode, waitHealthyMs: String(waitHealthyMs) }).catch((error: unknown) => {
+      if (!(error instanceof AgentAnswerError) || error.code !== 'AGENT_APPLICATION_NOT_FOUND') throw error;
+      throw new Error(`the agent${client.pid === undefined ? '' : ` (pid ${client.pid})`} that holds ${stateDir} does not run "${name}", and it is the only writer of that state dir: add the application to the agent, stop the agent, or use another --state-dir`);
+    });
+    statuses.push(body as ApplicationStatus);
+  }
+  return statuses;
 }
 
 function printDiff(status: ApplicationStatus): void {
