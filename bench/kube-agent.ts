@@ -45,6 +45,7 @@ export class AgentProcess {
   readonly spawnedAt: number;
   readonly exited: Promise<number | null>;
   url = '';
+  #token = '';
   readonly #log: WriteStream;
   readonly #listeners = new Set<(event: LogEvent) => void>();
   readonly #stateDir: string;
@@ -80,6 +81,7 @@ export class AgentProcess {
         const info = await readFile(join(options.stateDir, 'agent.json'), 'utf8').then((text) => JSON.parse(text) as { url?: string; pid?: number }).catch(() => undefined);
         if (info?.pid === agent.pid && typeof info.url === 'string') {
           agent.url = info.url;
+          agent.#token = (await readFile(join(options.stateDir, 'api-token'), 'utf8')).trim(); // written before agent.json
           return agent;
         }
         if (exitCode !== undefined) throw new Error(`the agent exited (${exitCode}) before it listened; see ${options.logFile}`);
@@ -113,16 +115,21 @@ export class AgentProcess {
     });
   }
 
+  /** The API's token header (`<state-dir>/api-token`). */
+  #auth(): Record<string, string> {
+    return { authorization: `Bearer ${this.#token}` };
+  }
+
   /** `POST /api/v1/applications/NAME/refresh?wait=true`: the status after the pass. */
   async refresh(name: string): Promise<AppStatus> {
-    const res = await fetch(`${this.url}/api/v1/applications/${encodeURIComponent(name)}/refresh?wait=true`, { method: 'POST' });
+    const res = await fetch(`${this.url}/api/v1/applications/${encodeURIComponent(name)}/refresh?wait=true`, { method: 'POST', headers: this.#auth() });
     if (!res.ok) throw new Error(`refresh ${name}: HTTP ${res.status}: ${await res.text()}`);
     return await res.json() as AppStatus;
   }
 
   /** `GET /api/v1/applications`. */
   async applications(): Promise<AppStatus[]> {
-    const res = await fetch(`${this.url}/api/v1/applications`);
+    const res = await fetch(`${this.url}/api/v1/applications`, { headers: this.#auth() });
     if (!res.ok) throw new Error(`applications: HTTP ${res.status}`);
     return (await res.json() as { applications: AppStatus[] }).applications;
   }

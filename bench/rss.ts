@@ -73,7 +73,8 @@ async function measureAgent(run: AgentRun): Promise<Memory> {
     const url = await agentUrl(run.stateDir, child.pid ?? 0);
     await until(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.ok === true, 120_000);
     await sleep(SETTLE_MS);
-    const refreshed = await fetch(`${url}/api/v1/applications/${run.name}/refresh?wait=true`, { method: 'POST' });
+    const token = (await readFile(join(run.stateDir, 'api-token'), 'utf8')).trim();
+    const refreshed = await fetch(`${url}/api/v1/applications/${run.name}/refresh?wait=true`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     if (!refreshed.ok) throw new Error(`refresh answered ${refreshed.status}`);
     await refreshed.arrayBuffer();
     const status = await readFile(`/proc/${child.pid}/status`, 'utf8');

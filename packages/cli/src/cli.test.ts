@@ -119,7 +119,8 @@ test('the agent stops cleanly on SIGTERM; a new agent adopts the running service
   t.after(() => second.kill('SIGKILL'));
   const url = await waitReady(f);
   assert.equal(await servicePid(f.stateDir), pid, 'the same process, adopted');
-  const { applications } = (await (await fetch(`${url}/api/v1/applications`)).json()) as { applications: { resources: { health: { status: string } }[] }[] };
+  const token = (await readFile(join(f.stateDir, 'api-token'), 'utf8')).trim();
+  const { applications } = (await (await fetch(`${url}/api/v1/applications`, { headers: { authorization: `Bearer ${token}` } })).json()) as { applications: { resources: { health: { status: string } }[] }[] };
   assert.equal(applications[0]?.resources[0]?.health.status, 'Healthy');
   const refresh = await trueup(['refresh', 'test', '--state-dir', f.stateDir]);
   assert.equal(refresh.code, 0, refresh.stderr);
