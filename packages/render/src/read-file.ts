@@ -5,6 +5,7 @@
  * with fs/promises at 32 in flight), while a long render still never blocks the loop for long.
  */
 import { closeSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { ApiErrors, isTrueupError } from '@trueup/api';
@@ -92,7 +93,7 @@ export function readManifestText(repo: RepoRoot, manifest: ManifestFile, maxByte
   const read = readConfined(repo, file, maxBytes);
   switch (read.status) {
     case 'ok':
-      return read.bytes.toString('utf8');
+      return decodeUtf8(read.bytes, file);
     case 'missing':
       throw RenderErrors.create('RENDER_PATH_NOT_FOUND', manifest.symlink ? `${file} is a symlink to nothing` : `${file} disappeared while rendering`, { file });
     case 'escapes':
@@ -104,4 +105,35 @@ export function readManifestText(repo: RepoRoot, manifest: ManifestFile, maxByte
       // Checked before reading: parseYamlDocuments checks the text too, but only once it is in memory.
       throw ApiErrors.create('API_YAML_LIMIT', `file is larger than ${maxBytes} bytes`, { file });
   }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The text of a manifest; bytes that are not UTF-8 are an error naming the line, never replaced by U+FFFD. */
+export function decodeUtf8(bytes: Buffer, file: string): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    // A newline byte never occurs inside a multi-byte sequence, so lines can be checked one by one.
+    let start = 0;
+    for (let line = 1; ; line++) {
+      const end = bytes.indexOf(0x0a, start);
+      const text = bytes.subarray(start, end === -1 ? bytes.length : end);
+      if (!isUtf8(text)) {
+        const column = firstInvalidByte(text);
+        throw ApiErrors.create('API_YAML_INVALID', `not valid UTF-8: byte 0x${(text[column] ?? 0).toString(16).padStart(2, '0')} at column ${column + 1}; save the file as UTF-8, or give binary content as a File source`, { file, line });
+      }
+      if (end === -1) throw ApiErrors.create('API_YAML_INVALID', 'not valid UTF-8', { file });
+      start = end + 1;
+    }
+  }
+}
+
+function firstInvalidByte(line: Buffer): number {
+  let good = 0;
+  for (let end = 1; end <= line.length; end++) {
+    if (isUtf8(line.subarray(good, end))) good = end;
+    else if (end - good >= 4) return good; // no UTF-8 sequence is longer than 4 bytes
+  }
+  return good;
 }

@@ -39,6 +39,7 @@ const cases: Case[] = [
   { name: 'absolute source', repo: 'source-absolute', want: { code: 'RENDER_SOURCE_ESCAPES_REPO', file: 'hosts/web.yaml', line: 7, field: 'spec.source' } },
   { name: 'source is a folder', repo: 'source-folder', want: { code: 'RENDER_SOURCE_NOT_FOUND', file: 'hosts/web.yaml', line: 7, field: 'spec.source' }, message: /a folder/ },
   { name: 'onChange naming a missing object', repo: 'on-change-missing', want: { code: 'RENDER_REFERENCE_UNKNOWN', file: 'hosts/web.yaml', line: 17, field: 'spec.onChange[1]' }, message: /File\/app-secrets/ },
+  { name: 'bytes that are not UTF-8', repo: 'not-utf8', want: { code: 'API_YAML_INVALID', file: 'hosts/web.yaml', line: 8 }, message: /not valid UTF-8: byte 0xff at column 15/ },
   { name: 'alias bomb', repo: 'alias-bomb', want: { code: 'API_YAML_LIMIT', file: 'hosts/bomb.yaml', line: 1 } },
   { name: 'nesting too deep', repo: 'too-deep', want: { code: 'API_YAML_LIMIT', file: 'hosts/deep.yaml', line: 8 }, message: /deeper than 64/ },
   { name: 'too many documents in a file', repo: 'many-documents', limits: { yaml: { maxDocuments: 2 } }, want: { code: 'API_YAML_LIMIT', file: 'hosts/dirs.yaml' }, message: /more than 2 documents/ },
