@@ -11,7 +11,19 @@ const mode = z.string({ error: 'expected a quoted octal string such as "0644"' }
 const owner = z.union([z.string().min(1), z.number().int().min(0)]);
 /** `Kind/name` of another host resource in the same application. */
 const resourceRef = z.string().regex(/^(File|Directory|Symlink|Command|Service)\/[^/]+$/, { message: 'expected Kind/name, such as File/app-config' });
-const commandLine = z.union([z.string().min(1), z.array(z.string()).min(1)]);
+/** A shell string or an argv list of strings; a list item that is not a string is named in the message. */
+const commandLine = z.union([z.string().min(1), z.array(z.string()).min(1)], {
+  error: (issue) => {
+    const input: unknown = issue.input;
+    if (!Array.isArray(input)) return 'expected a command: a string for the shell, or a list of strings (argv)';
+    const index = input.findIndex((item) => typeof item !== 'string');
+    if (index === -1) return 'expected at least one item (the program)';
+    const item: unknown = input[index];
+    const quoted = typeof item === 'number' || typeof item === 'boolean' ? `; quote it: "${String(item)}"` : '';
+    const what = item === null ? 'null' : Array.isArray(item) ? 'a list' : typeof item === 'object' ? 'a mapping' : `a ${typeof item}`;
+    return `argv item ${index} is ${what}: every item must be a string${quoted}`;
+  },
+});
 const backoff = z.strictObject({
   duration: duration.default('1s'),
   factor: z.number().min(1).default(2),

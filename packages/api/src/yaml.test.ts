@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ApplicationSchema } from './application.ts';
 import { isTrueupError } from './errors.ts';
 import { validateDocument } from './validate.ts';
-import { parseYamlDocuments } from './yaml.ts';
+import { DEFAULT_YAML_LIMITS, parseYamlDocuments } from './yaml.ts';
 
 const app = (extra: string): string => `apiVersion: trueup.dev/v1alpha1
 kind: Application
@@ -88,6 +88,13 @@ test('depth, size and document count are limited', () => {
   assert.equal(errorOf(() => parseYamlDocuments('a: 1\n---\nb: 1\n---\nc: 1\n', 'many.yaml', limits)).code, 'API_YAML_LIMIT');
   assert.equal(errorOf(() => parseYamlDocuments(`a: "${'x'.repeat(2000)}"`, 'big.yaml', limits)).code, 'API_YAML_LIMIT');
   assert.equal(parseYamlDocuments('a: 1\n---\n---\nb: 2\n', 'ok.yaml', limits).length, 2);
+});
+
+test('deep flow nesting is refused before it is parsed, naming its line', () => {
+  const error = errorOf(() => parseYamlDocuments(`a: 1\nb: "[[[ in a string"\nc: ${'['.repeat(100_000)}`, 'deep.yaml'));
+  assert.deepEqual(error, { code: 'API_YAML_LIMIT', file: 'deep.yaml', line: 3 });
+  const limits = { ...DEFAULT_YAML_LIMITS, maxDepth: 4 };
+  assert.equal(parseYamlDocuments("a: [[[1]], '[[[[', {b: [2]}]  # [[[[\n", 'ok.yaml', limits).length, 1, 'brackets in strings and comments do not count');
 });
 
 test('a chart source needs an http(s) Helm repository and an exact version, and no path', () => {

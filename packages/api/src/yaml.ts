@@ -2,7 +2,7 @@
  * Multi-document YAML with positions and limits: every value keeps the line it came from, so
  * validation errors name the file, the line and the field.
  */
-import { isCollection, isPair, isScalar, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isCollection, isPair, isScalar, Lexer, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { ApiErrors } from './errors.ts';
 
 export interface YamlLimits {
@@ -40,6 +40,7 @@ export function parseYamlDocuments(text: string, file: string, limits: YamlLimit
   if (Buffer.byteLength(text) > limits.maxBytes) {
     throw ApiErrors.create('API_YAML_LIMIT', `file is larger than ${limits.maxBytes} bytes`, { file });
   }
+  checkFlowDepth(text, limits.maxDepth, file);
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (!Array.isArray(docs)) return [];
@@ -99,6 +100,30 @@ function checkDepth(root: unknown, maxDepth: number, file: string, lineAt: (offs
     }
     for (const item of node.items) stack.push({ node: isPair(item) ? item.value : item, depth: depth + 1 });
   }
+}
+
+/**
+ * Flow nesting (`[[[[…`) checked on the lexer's tokens, before the parser builds a tree for it:
+ * the parser's recursion would otherwise spend memory and stack on a small file. Block nesting
+ * needs growing indentation, so the size limit already bounds it.
+ */
+function checkFlowDepth(text: string, maxDepth: number, file: string): void {
+  let depth = 0;
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    if (token === '[' || token === '{') depth++;
+    else if (token === ']' || token === '}') depth = Math.max(0, depth - 1);
+    if (depth > maxDepth) {
+      const line = text.slice(0, offset).split('\n').length;
+      throw ApiErrors.create('API_YAML_LIMIT', `nesting deeper than ${maxDepth} levels`, { file, line });
+    }
+    if (!isLexerControl(token)) offset += token.length;
+  }
+}
+
+/** The lexer's marks for document, scalar and flow boundaries, which take no room in the text. */
+function isLexerControl(token: string): boolean {
+  return token.length === 1 && token.charCodeAt(0) < 0x20 && token !== '\n' && token !== '\t' && token !== '\r';
 }
 
 function isEmpty(doc: Document): boolean {
