@@ -22,21 +22,22 @@ const MAX_SECRET_FILE_BYTES = 64 * 1024;
  * of the Application file, given by the caller). A missing, unreadable or empty file is
  * GIT_CREDENTIALS_FILE naming the file.
  */
-export async function loadAuth(credentials: RepoCredentials | undefined, transport: Transport, baseDir: string): Promise<GitAuth> {
+export async function loadAuth(credentials: RepoCredentials | undefined, transport: Transport, baseDir: string, urlUserinfo?: { username: string; password: string }): Promise<GitAuth> {
   // An empty helper list: git never consults a credential store or keychain of the host.
   const auth: GitAuth = { config: [['credential.helper', '']], env: {}, secrets: [] };
+  const file = credentials?.passwordFile ?? credentials?.tokenFile;
+  if (transport === 'http' && file === undefined && urlUserinfo !== undefined) {
+    // Credentials from the URL, taken out of it: the same header a passwordFile gives.
+    basicAuth(auth, credentials?.username ?? urlUserinfo.username, urlUserinfo.password);
+    return auth;
+  }
   if (credentials === undefined) return auth;
   switch (transport) {
     case 'http': {
-      const file = credentials.passwordFile ?? credentials.tokenFile;
       if (file === undefined) return auth;
       const field = credentials.passwordFile === undefined ? 'tokenFile' : 'passwordFile';
       const password = await readSecretFile(resolve(baseDir, file), field);
-      const username = credentials.username ?? 'git';
-      const encoded = Buffer.from(`${username}:${password}`).toString('base64');
-      for (const secret of [password, encoded]) registerSecret(secret);
-      auth.secrets.push(password, encoded);
-      auth.config.push(['http.extraHeader', `Authorization: Basic ${encoded}`]);
+      basicAuth(auth, credentials.username ?? 'git', password);
       return auth;
     }
     case 'ssh': {
@@ -57,6 +58,14 @@ export async function loadAuth(credentials: RepoCredentials | undefined, transpo
     case 'file':
       return auth;
   }
+}
+
+/** `Authorization: Basic …` for every request, through GIT_CONFIG_* in git's environment. */
+function basicAuth(auth: GitAuth, username: string, password: string): void {
+  const encoded = Buffer.from(`${username}:${password}`).toString('base64');
+  for (const secret of [password, encoded]) registerSecret(secret);
+  auth.secrets.push(password, encoded);
+  auth.config.push(['http.extraHeader', `Authorization: Basic ${encoded}`]);
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -38,6 +39,29 @@ test('HTTPS basic auth: the password from a file, sent in a header, never in arg
   const argv = JSON.stringify(f.commands);
   assert.ok(!argv.includes(PASSWORD) && !argv.includes(Buffer.from(`alice:${PASSWORD}`).toString('base64')), argv);
   assert.ok(f.commands.some((c) => c.command === 'fetch'));
+});
+
+test('a password inside repoURL works and never reaches git argv: it goes in a header, as a passwordFile does', async (t) => {
+  const f = await served(t, { username: 'alice', password: PASSWORD });
+  if (f === undefined) return;
+  // The argv git really gets (the hook's events are already cleaned): a git first on PATH writes it down.
+  const log = join(f.root, 'argv.log');
+  const real = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  await mkdir(join(f.root, 'bin'));
+  await writeFile(join(f.root, 'bin', 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  const path = process.env['PATH'];
+  process.env['PATH'] = `${join(f.root, 'bin')}:${path ?? ''}`;
+  t.after(() => void (process.env['PATH'] = path));
+  const repoURL = f.url.replace('http://', `http://alice:${encodeURIComponent(PASSWORD)}@`);
+  const artifact = await f.cache.sync({ repoURL, ref: 'main' });
+  assert.equal(artifact.revision, f.sha);
+  const argv = await readFile(log, 'utf8');
+  assert.match(argv, /ls-remote/);
+  assert.match(argv, /fetch/);
+  for (const secret of [PASSWORD, encodeURIComponent(PASSWORD), 'alice:', Buffer.from(`alice:${PASSWORD}`).toString('base64')]) {
+    assert.ok(!argv.includes(secret), `${secret} in ${argv}`);
+  }
+  assert.ok(argv.includes(f.url), 'git is called with the URL less its credentials');
 });
 
 test('HTTPS token: sent as the password of user "git"', async (t) => {

@@ -187,7 +187,7 @@ export class GitCache {
 
   async #context(source: GitSource, options: GitCallOptions): Promise<GitContext> {
     const repo = parseRepoUrl(source.repoURL);
-    const auth = await loadAuth(source.credentials, repo.transport, resolvePath(options.baseDir ?? '.'));
+    const auth = await loadAuth(source.credentials, repo.transport, resolvePath(options.baseDir ?? '.'), repo.userinfo);
     return {
       repo,
       auth,

@@ -5,8 +5,10 @@ import { registerSecret, stripCredentials } from './redact.ts';
 export type Transport = 'file' | 'http' | 'ssh';
 
 export interface RepoUrl {
-  /** The URL as given, what git is called with. */
+  /** What git is called with: the URL as given, less any credentials (they go in `userinfo`). */
   url: string;
+  /** `user:password@` of an http(s) URL, decoded: sent as a header through git's environment, never in argv. */
+  userinfo?: { username: string; password: string };
   /** The URL without credentials: the only form that appears in messages and results. */
   display: string;
   transport: Transport;
@@ -34,7 +36,18 @@ export function parseRepoUrl(repoURL: string): RepoUrl {
   }
   if (transport === 'http' && parsed.username !== '' && parsed.password === '') registerSecret(parsed.username);
   const display = stripCredentials(repoURL);
-  return { url: repoURL, display, transport, key: cacheKey(display, parsed) };
+  const base = { display, transport, key: cacheKey(display, parsed) };
+  if (parsed.password === '' && (transport !== 'http' || parsed.username === '')) return { url: repoURL, ...base };
+  // Every local user can read a process's argv (/proc/PID/cmdline), and git hands the URL on to its children.
+  const username = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  if (transport !== 'http') {
+    parsed.password = '';
+    return { url: parsed.toString(), ...base };
+  }
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString(), userinfo: { username, password }, ...base };
 }
 
 function cacheKey(display: string, parsed: URL): string {
