@@ -34,3 +34,11 @@ test('messages quote what git said without its boilerplate', () => {
   assert.match(error.message, /git said: ssh: connect to host h port 22: Connection refused$/);
   assert.equal(error.retryable, true);
 });
+
+test('a lock in the way is GIT_CACHE_LOCKED, and the message keeps the line naming the lock', () => {
+  const stderr = "fatal: Unable to create '/var/lib/trueup/git/x/repo.git/shallow.lock': File exists.\n\nAnother git process seems to be running in this repository, e.g.\nan editor opened by 'git commit'. Please make sure all processes\nare terminated then try again. If it still fails, a git process\nmay have crashed in this repository earlier:\nremove the file manually to continue.\n";
+  const error = classifyFailure({ exitCode: 128, stdout: '', stderr }, { ...ctx, operation: 'fetch abc' });
+  assert.equal(error.code, 'GIT_CACHE_LOCKED');
+  assert.equal(error.retryable, true);
+  assert.match(error.message, /git said: fatal: Unable to create '\/var\/lib\/trueup\/git\/x\/repo\.git\/shallow\.lock': File exists\.$/);
+});

@@ -19,6 +19,11 @@ interface Rule {
 /** First match wins: host key and key-file problems before generic denials, denials before network. */
 const RULES: readonly Rule[] = [
   {
+    code: 'GIT_CACHE_LOCKED',
+    pattern: /Unable to create '[^']*\.lock'|cannot lock ref|Unable to create temporary file/i,
+    explain: (c) => `git could not ${c.operation} from ${c.display}: a lock file in the local cache is in the way (a git process that was killed, or still runs); a stale one is removed and the cache cloned again`,
+  },
+  {
     code: 'GIT_AUTH_FAILED',
     pattern: /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i,
     explain: (c) => `the SSH host key of ${c.display} is not trusted: add the server's key to spec.source.credentials.knownHostsFile (for example with ssh-keyscan, then verify it)`,
@@ -68,8 +73,12 @@ export function classifyFailure(result: GitResult, ctx: FailureContext): TrueupE
 /** Lines git prints around every remote failure, which say nothing about this one. */
 const BOILERPLATE = /^(From |remote: (Counting|Compressing|Total|Enumerating)|fatal: Could not read from remote repository|Please make sure you have the correct access rights|and the repository exists)/;
 
-/** The last few meaningful lines of git's output, on one line. */
+/**
+ * What git said, on one line: its `fatal:`/`error:` lines when it printed any (the advice that
+ * follows a lock failure would push out the line naming the lock), else the last few lines.
+ */
 function excerpt(stderr: string): string {
   const lines = stderr.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !BOILERPLATE.test(line));
-  return lines.slice(-3).join(' | ').slice(0, 600);
+  const errors = lines.filter((line) => /^(fatal|error):/.test(line));
+  return (errors.length > 0 ? errors : lines).slice(-3).join(' | ').slice(0, 600);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { chmod, readdir, readFile, readlink, stat, symlink } from 'node:fs/promises';
+import { chmod, readdir, readFile, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { isTrueupError } from '@trueup/api';
@@ -235,4 +235,34 @@ test('another folder of a commit already written is found on disk, without a git
   await assert.rejects(f.cache.checkout({ repoURL: f.url, ref: 'main', path: 'hosts/mail' }, sha), (error) => isTrueupError(error, 'GIT_PATH_NOT_FOUND'));
   await assert.rejects(f.cache.checkout({ repoURL: f.url, ref: 'main', path: 'web-link' }, sha), (error) => isTrueupError(error, 'GIT_PATH_NOT_FOUND') && /not a folder/.test(error.message));
   await assert.rejects(f.cache.checkout({ repoURL: f.url, ref: 'main', path: 'web-link/motd.yaml' }, sha), (error) => isTrueupError(error, 'GIT_PATH_NOT_FOUND'));
+});
+
+test('a stale lock file left in the cache by a killed git is removed; a fresh one makes a new cache', async (t) => {
+  const f = await fixture(t);
+  if (f === undefined) return;
+  const source = { repoURL: f.url, ref: 'main' };
+  const one = await f.cache.sync(source);
+  const gitDir = join(f.cache.repoDir(f.url), 'repo.git');
+  const keepOne = `refs/trueup/${one.revision}`;
+
+  // Older than the git timeout: no command of ours holds it any more.
+  await writeFile(join(gitDir, 'shallow.lock'), '');
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  await utimes(join(gitDir, 'shallow.lock'), hourAgo, hourAgo);
+  await f.work.write({ 'README.md': 'v2\n' });
+  const second = await f.work.commit('second');
+  await f.work.push(f.served);
+  assert.equal((await f.cache.sync(source, { lastRevision: one.revision })).revision, second);
+  assert.equal(existsSync(join(gitDir, 'shallow.lock')), false);
+  assert.match(await runTestGit(gitDir, ['rev-parse', keepOne]), /^[0-9a-f]{40}$/, 'the same cache, not a new one');
+
+  // A fresh lock (an orphaned git may still run): the cache is cloned again.
+  await writeFile(join(gitDir, 'shallow.lock'), '');
+  await f.work.write({ 'README.md': 'v3\n' });
+  const third = await f.work.commit('third');
+  await f.work.push(f.served);
+  const three = await f.cache.sync(source, { lastRevision: second });
+  assert.equal(three.revision, third);
+  assert.equal(await readFile(join(three.dir, 'README.md'), 'utf8'), 'v3\n');
+  assert.equal(existsSync(join(gitDir, 'shallow.lock')), false);
 });

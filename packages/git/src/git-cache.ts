@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import type { RepoCredentials } from '@trueup/api';
+import { isTrueupError, type RepoCredentials } from '@trueup/api';
+import { discardCacheRepo, removeStaleLocks } from './cache-locks.ts';
 import { dropKeepRefs, ensureBareRepo, fetchCommit, inspectCommit } from './cache-repo.ts';
 import { isFolderInCheckout, materialize, pruneCheckouts } from './checkouts.ts';
 import { loadAuth } from './credentials.ts';
@@ -148,7 +149,14 @@ export class GitCache {
       let info = await inspectCommit(ctx, sha, path);
       if (info.tree === undefined) {
         this.stats.fetch += 1;
-        await fetchCommit(ctx, sha, source.ref);
+        await removeStaleLocks(ctx.gitDir, ctx.timeoutMs);
+        await fetchCommit(ctx, sha, source.ref).catch(async (error: unknown) => {
+          if (!isTrueupError(error, 'GIT_CACHE_LOCKED')) throw error;
+          // A lock that is not stale yet (an orphaned git may still hold it): a new shallow cache costs one fetch.
+          await discardCacheRepo(ctx.gitDir);
+          await ensureBareRepo(ctx);
+          await fetchCommit(ctx, sha, source.ref);
+        });
         info = await inspectCommit(ctx, sha, path);
         if (info.tree === undefined) throw GitErrors.create('GIT_FETCH_FAILED', `fetching ${sha} from ${ctx.repo.display} did not bring the commit`);
       }
