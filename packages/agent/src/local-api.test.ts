@@ -29,6 +29,9 @@ test('the API needs the token from the state dir; without it no file content lea
   const tokenFile = join(fixture.stateDir, API_TOKEN_FILE);
   assert.equal((await stat(tokenFile)).mode & 0o777, 0o600);
   assert.equal(readApiToken(tokenFile), agent.token);
+  for (const file of ['state.db', 'state.db-wal', 'state.db-shm']) {
+    assert.equal((await stat(join(fixture.stateDir, file))).mode & 0o777, 0o600, `${file}: the statuses hold the same diffs`);
+  }
 
   for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${agent.token ?? ''}` }]) {
     const refused = await call(agent, '/api/v1/applications', { headers });

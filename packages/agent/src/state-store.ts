@@ -2,7 +2,7 @@
  * The agent's state in SQLite under `--state-dir`: status, inventory, history and drift events.
  * It survives restarts, and the CLI reads it while the agent runs (WAL mode).
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
 import { keyId, parseKeyId, type ApplicationStatus, type DriftEvent, type HistoryEntry, type ObjectKey } from '@trueup/api';
@@ -31,8 +31,12 @@ export class StateStore {
 
   constructor(stateDir: string, options: { readOnly?: boolean } = {}) {
     if (options.readOnly !== true) mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    this.#db = new DatabaseSync(join(stateDir, 'state.db'), { readOnly: options.readOnly === true, timeout: 5000 });
+    const file = join(stateDir, 'state.db');
+    this.#db = new DatabaseSync(file, { readOnly: options.readOnly === true, timeout: 5000 });
     if (options.readOnly !== true) {
+      // Statuses hold diffs of files other users may not read: owner only, whatever the umask or the dir's mode.
+      // SQLite gives the -wal and -shm files it creates the mode of the database file.
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600);
       this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
       this.#db.exec(SCHEMA);
     }

@@ -70,6 +70,13 @@ test('Command: a non-zero exit fails with the code and the last lines of stderr,
       assert.match(error.message, /disk full/);
       return true;
     });
+    const leaky = hostObject('Command', 'leaky', { run: 'echo "connecting with $DB_PASSWORD failed" >&2; exit 1', env: { DB_PASSWORD: 'Hunter2-db-secret' } });
+    await assert.rejects(apply(box.provider, leaky), (error) => {
+      assert.ok(isTrueupError(error, 'HOST_COMMAND_FAILED'));
+      assert.match(error.message, /connecting with \*\*\* failed/, 'the output stays, the env value is masked');
+      assert.doesNotMatch(error.message, /Hunter2/);
+      return true;
+    });
     const live = await observe(box.provider, bad);
     assert.equal(live.manifest, undefined);
     assert.equal(live.status?.lastExitCode, 3);

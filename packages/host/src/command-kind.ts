@@ -84,9 +84,15 @@ async function runIt(ctx: HostContext, { desired }: ApplyRequest): Promise<void>
 function failureMessage(key: ObjectKey, spec: CommandSpec, result: Awaited<ReturnType<typeof runCommand>>): string {
   const what = `Command ${key.name} (${describeCommand(spec.run)})`;
   if (result.error !== undefined) return `${what} could not start: ${result.error}`;
-  const output = lastLines(result.stderr.trim() === '' ? result.stdout : result.stderr);
+  const output = withoutEnvValues(lastLines(result.stderr.trim() === '' ? result.stdout : result.stderr), spec.env);
   const why = result.timedOut ? `timed out after ${spec.timeout}` : `exited with code ${result.exitCode ?? 'unknown'}`;
   return output === '' ? `${what} ${why}` : `${what} ${why}:\n${output}`;
+}
+
+/** The output goes to status, history and logs: values of `env` (often credentials) that it echoes are masked. */
+function withoutEnvValues(output: string, env: Record<string, string> | undefined): string {
+  const values = Object.values(env ?? {}).filter((value) => value.length >= 4).sort((a, b) => b.length - a.length);
+  return values.reduce((text, value) => text.split(value).join('***'), output);
 }
 
 function recordStatus(record: CommandRecord | undefined): Record<string, unknown> {
