@@ -27,10 +27,13 @@ test('something that keeps changing a file back is Fighting, and self-heal backs
 
 test('a path escaping the root is refused with HOST_PATH_ESCAPES_ROOT, and nothing is pruned', async (t) => {
   const { fixture, agent } = await runningAgent(t, { files });
-  await fixture.commit({ 'app/files.yaml': hostManifest('File', 'evil', { path: '/../../../tmp/trueup-escape', content: 'x' }) });
+  const evil = '---\napiVersion: host.trueup.dev/v1alpha1\nkind: File\nmetadata:\n  name: evil\nspec:\n  content: x\n  path: /../../../tmp/trueup-escape\n';
+  await fixture.commit({ 'app/files.yaml': evil });
   const status = await agent.refresh('test');
-  assert.match(status?.error?.message ?? '', /^app\/files\.yaml:2: File\/evil: .*climbs above the root \[HOST_PATH_ESCAPES_ROOT\]/);
+  // The line of the field at fault (spec.path), not the document's first line.
+  assert.match(status?.error?.message ?? '', /^app\/files\.yaml:8: File\/evil: spec\.path: .*climbs above the root \[HOST_PATH_ESCAPES_ROOT\]/);
   assert.equal(status?.error?.file, 'app/files.yaml');
+  assert.equal(status?.error?.line, 8);
   assert.equal(await readFile(join(fixture.root, 'etc/keep'), 'utf8'), 'keep\n', 'a failed apply prunes nothing');
 });
 

@@ -3,7 +3,7 @@
  * then prune, then PostSync hooks once everything is Healthy; SyncFail hooks when anything
  * failed. Reports every change, failed or not.
  */
-import { displayKey, isTrueupError, keyId, type AppliedChange, type DesiredObject, type LiveObject, type ObjectKey, type Origin, type Provider } from '@trueup/api';
+import { displayKey, isTrueupError, keyId, originOfField, type AppliedChange, type DesiredObject, type LiveObject, type ObjectKey, type Origin, type Provider } from '@trueup/api';
 import { healthOf, hookWaves, type HookStep, type Plan, type PlanStep } from '@trueup/engine';
 
 /** Kinds whose objects in one wave do not depend on each other, so they apply in parallel. */
@@ -87,7 +87,7 @@ class PlanRun {
   async #runHooks(hooks: readonly HookStep[]): Promise<boolean> {
     const byId = new Map(hooks.map((hook) => [keyId(hook.key), hook.desired]));
     for (const hook of hooks) {
-      const ok = await this.#change(hook.key, 'create', hook.desired.origin, async () => {
+      const ok = await this.#change(hook.key, 'create', hook.desired, async () => {
         const [live] = await this.#provider.observe([hook.key], byId);
         if (live?.manifest !== undefined) {
           await this.#provider.delete(live);
@@ -113,7 +113,7 @@ class PlanRun {
     const finished = await this.#provider.observe(hooks.map((h) => h.key), byId);
     for (const [index, hook] of hooks.entries()) {
       const live = finished[index];
-      if (live?.manifest !== undefined && hook.deletePolicies.includes(outcome)) await this.#change(hook.key, 'delete', hook.desired.origin, () => this.#provider.delete(live));
+      if (live?.manifest !== undefined && hook.deletePolicies.includes(outcome)) await this.#change(hook.key, 'delete', hook.desired, () => this.#provider.delete(live));
     }
     return failed === undefined;
   }
@@ -146,10 +146,10 @@ class PlanRun {
   }
 
   #step(step: PlanStep, call: () => Promise<void>): Promise<void> {
-    return this.#change(step.key, step.action, step.desired?.origin, call).then(() => undefined);
+    return this.#change(step.key, step.action, step.desired, call).then(() => undefined);
   }
 
-  async #change(key: ObjectKey, action: AppliedChange['action'], origin: Origin | undefined, call: () => Promise<void>): Promise<boolean> {
+  async #change(key: ObjectKey, action: AppliedChange['action'], desired: DesiredObject | undefined, call: () => Promise<void>): Promise<boolean> {
     try {
       await call();
       this.changes.push({ key, action });
@@ -157,6 +157,7 @@ class PlanRun {
     } catch (error) {
       const message = isTrueupError(error) ? `${error.describe()} [${error.code}]` : error instanceof Error ? error.message : String(error);
       this.changes.push({ key, action, error: message });
+      const origin = desired === undefined ? undefined : originOfField(desired, isTrueupError(error) ? error.location.field : undefined);
       const where = origin === undefined ? '' : `${origin.file}:${origin.line}: `;
       const named = message.startsWith(`${displayKey(key)}: `) ? message : `${displayKey(key)}: ${message}`; // the provider's message may name the object already
       this.failures.push({ message: `${where}${named}`, retryable: !isTrueupError(error) || error.retryable, ...(origin === undefined ? {} : { origin }) });

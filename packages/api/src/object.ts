@@ -37,6 +37,18 @@ export interface DesiredObject {
   key: ObjectKey;
   manifest: Manifest;
   origin: Origin;
+  /** Lines of the fields the manifest gives (`spec.path`: 7), so an error found when applying names the field's line. */
+  fieldLines?: Readonly<Record<string, number>>;
+}
+
+/** Where an error about `field` of the object points: the field's line when known, else the object's. */
+export function originOfField(object: Pick<DesiredObject, 'origin' | 'fieldLines'>, field: string | undefined): Origin {
+  for (let path = field ?? ''; path !== ''; path = path.replace(/(\.[^.[]*|\[\d+\])$/, '')) {
+    const line = object.fieldLines?.[path];
+    if (line !== undefined) return { file: object.origin.file, line };
+    if (!/[.[]/.test(path)) break;
+  }
+  return object.origin;
 }
 
 /**

@@ -17,7 +17,9 @@ export function toDesired(doc: HostDocument, source: SourceContent | undefined):
     metadata = { ...metadata, annotations: { ...metadata.annotations, [SOURCE_ANNOTATION]: source.file } };
   }
   const manifest: Manifest = { apiVersion: HOST_API_VERSION, kind: doc.kind, metadata, spec };
-  return { key: keyOf(manifest), manifest, origin: { file: doc.file, line: doc.doc.line } };
+  const fieldLines: Record<string, number> = {};
+  for (const field of Object.keys(doc.spec)) fieldLines[`spec.${field}`] = doc.doc.lineOf(['spec', field]);
+  return { key: keyOf(manifest), manifest, origin: { file: doc.file, line: doc.doc.line }, fieldLines };
 }
 
 function copyMetadata({ name, labels, annotations }: HostMetadata): ObjectMeta {
