@@ -112,7 +112,17 @@ export class RootFs {
         }
         if (stat.isSymbolicLink()) {
           if (++hops > MAX_SYMLINK_HOPS) throw HostErrors.create('HOST_NOT_A_DIRECTORY', `${hostPath(real, [...at, name])}: too many levels of symlinks`, { field });
-          const target = await fsp.readlink(entry);
+          const target = await fsp.readlink(entry).catch((error: unknown) => {
+            // Replaced since the lstat (no longer a symlink, or gone): look at it again.
+            if (errnoCode(error) !== 'EINVAL' && errnoCode(error) !== 'ENOENT') throw error;
+            return undefined;
+          });
+          if (target === undefined) {
+            if (++retries > MAX_RETRIES) throw HostErrors.create('HOST_APPLY_FAILED', `${hostPath(real, [...at, name])} kept changing while it was resolved; the next pass tries again`, { field });
+            hops--;
+            queue.unshift(name);
+            continue;
+          }
           if (!target.startsWith('/')) {
             queue.unshift(...target.split('/'));
             continue;
