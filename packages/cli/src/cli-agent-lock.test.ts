@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { startAgent } from '@trueup/agent';
 import { agentFixture, hostManifest, type AgentFixture } from '@trueup/testkit';
 
 const MAIN = join(import.meta.dirname, 'main.js');
@@ -21,19 +22,30 @@ function trueup(args: string[]): Promise<{ code: number | null; stdout: string; 
 
 async function fixture(t: { after: (fn: () => Promise<void>) => void }, files: Record<string, string>): Promise<AgentFixture> {
   const f = await agentFixture({ files });
-  t.after(() => f.cleanup());
+  t.after(async () => {
+    await stopAgents(); // before their state dirs go
+    await f.cleanup();
+  });
   return f;
 }
 
-/** `trueup agent` until its first start line; resolves with the process and that line. */
-async function startAgentProcess(t: { after: (fn: () => Promise<void>) => void }, args: string[]): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, [MAIN, 'agent', '--log-format', 'json', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.after(async () => {
-    if (child.exitCode !== null) return;
+/** Agent processes of the running test, stopped before its fixtures are removed. */
+const agents = new Set<ChildProcess>();
+
+async function stopAgents(): Promise<void> {
+  for (const child of agents) {
+    agents.delete(child);
+    if (child.exitCode !== null || child.signalCode !== null) continue;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
-  });
+  }
+}
+
+/** `trueup agent` until its first start line; resolves with the process and that line. */
+async function startAgentProcess(args: string[]): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, [MAIN, 'agent', '--log-format', 'json', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  agents.add(child);
   let stderr = '';
   const line = await new Promise<string>((resolve, reject) => {
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -77,7 +89,7 @@ test('sync against the state dir of a running agent goes through that agent: one
   t.after(async () => {
     for (const pid of await processesRunning(argv)) process.kill(pid, 'SIGKILL');
   });
-  const { line } = await startAgentProcess(t, ['--state-dir', f.stateDir, '--listen', '127.0.0.1:0', f.appFile]);
+  const { line } = await startAgentProcess(['--state-dir', f.stateDir, '--listen', '127.0.0.1:0', f.appFile]);
   assert.match(line, /1 application\(s\), listening on http:\/\/127\.0\.0\.1:\d+/);
   await waitReady(f.stateDir);
   assert.equal((await processesRunning(argv)).length, 1);
@@ -98,7 +110,7 @@ test('sync of an application the holding agent does not run is refused, naming t
   const motd = { 'app/motd.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'hello\n' }) };
   const running = await fixture(t, motd);
   const other = await fixture(t, motd);
-  await startAgentProcess(t, ['--state-dir', running.stateDir, '--listen', '127.0.0.1:0', running.appFile]);
+  await startAgentProcess(['--state-dir', running.stateDir, '--listen', '127.0.0.1:0', running.appFile]);
   await waitReady(running.stateDir);
   const renamed = (await readFile(other.appFile, 'utf8')).replace('name: test', 'name: other');
   await import('node:fs/promises').then(({ writeFile }) => writeFile(other.appFile, renamed));
@@ -120,6 +132,19 @@ test('--listen: every interface is refused without --listen-non-loopback; an emp
   }
   const badPort = await trueup(['agent', '--state-dir', f.stateDir, '--listen', '127.0.0.1:17185x', f.appFile]);
   assert.match(badPort.stderr, /the port must be a number from 0 to 65535, not "17185x"/);
-  const { line } = await startAgentProcess(t, ['--state-dir', f.stateDir, '--listen', ':0', f.appFile]);
+  const { line } = await startAgentProcess(['--state-dir', f.stateDir, '--listen', ':0', f.appFile]);
   assert.match(line, /listening on http:\/\/127\.0\.0\.1:\d+$/);
+});
+
+test('sync against an agent without a listener is refused with its pid and what to do', async (t) => {
+  const f = await fixture(t, { 'app/motd.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'hello\n' }) });
+  const agent = await startAgent({ stateDir: f.stateDir, paths: [f.appFile] });
+  let sync: Awaited<ReturnType<typeof trueup>>;
+  try {
+    sync = await trueup(['sync', f.appFile, '--state-dir', f.stateDir]);
+  } finally {
+    await agent.stop();
+  }
+  assert.equal(sync.code, 2);
+  assert.match(sync.stderr, new RegExp(`is in use by trueup agent \\(pid ${process.pid}, since .*\\): one writer per state dir; ask it for a pass with "trueup refresh APP --state-dir .*", or stop it first \\[AGENT_STATE_DIR_LOCKED\\]`));
 });

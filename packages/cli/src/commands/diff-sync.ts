@@ -1,7 +1,7 @@
 /** `trueup diff` and `trueup sync`: one pass now, outside the agent loop. */
 import { describeStatusError, isTrueupError, parseDuration, type ApplicationStatus } from '@trueup/api';
 import { loadApplications, runOnce, stateLockHolder, type AgentEvent } from '@trueup/agent';
-import { AgentAnswerError, agentClient } from '../agent-client.ts';
+import { AgentAnswerError, agentClient, type AgentClient } from '../agent-client.ts';
 import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command, type CommandContext } from '../command.ts';
 import { paint, printJson, shortSha, withProgress } from '../output.ts';
 
@@ -49,9 +49,13 @@ async function passes(values: CommandContext['values'], paths: string[], mode: '
     process.stderr.write(`${event.application}: ${paint('error', 'red')} ${event.message}\n`);
   };
   const stateDir = stateDirOf(values);
-  const pass = runOnce({ stateDir, paths, mode, waitHealthyMs, onEvent }).catch((error: unknown) => {
-    if (!isTrueupError(error) || error.code !== 'AGENT_STATE_DIR_LOCKED' || stateLockHolder(stateDir)?.command !== 'agent') throw error;
-    return throughAgent(stateDir, paths, mode, waitHealthyMs);
+  const pass = runOnce({ stateDir, paths, mode, waitHealthyMs, onEvent }).catch(async (error: unknown) => {
+    const holder = stateLockHolder(stateDir);
+    if (!isTrueupError(error) || error.code !== 'AGENT_STATE_DIR_LOCKED' || holder?.command !== 'agent') throw error;
+    // The agent that holds the lock must be the one listening: else the lock's message says what to do.
+    const client = await agentClient(stateDir).catch(() => undefined);
+    if (client?.pid !== holder.pid) throw error;
+    return throughAgent(client, stateDir, paths, mode, waitHealthyMs);
   });
   const statuses = await withProgress(mode === 'apply' ? 'syncing' : 'comparing', pass);
   return { statuses, problems };
@@ -62,8 +66,7 @@ async function passes(values: CommandContext['values'], paths: string[], mode: '
  * application of the files given, as the agent loaded it. Applications Git declares inside
  * them get their passes from the agent's own loop.
  */
-async function throughAgent(stateDir: string, paths: string[], mode: 'apply' | 'detect', waitHealthyMs: number): Promise<ApplicationStatus[]> {
-  const client = await agentClient(stateDir);
+async function throughAgent(client: AgentClient, stateDir: string, paths: string[], mode: 'apply' | 'detect', waitHealthyMs: number): Promise<ApplicationStatus[]> {
   process.stderr.write(`trueup: ${stateDir} belongs to the running agent${client.pid === undefined ? '' : ` (pid ${client.pid})`}; the pass runs there\n`);
   const statuses: ApplicationStatus[] = [];
   for (const app of await loadApplications(paths)) {
