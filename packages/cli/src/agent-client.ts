@@ -47,7 +47,10 @@ export async function agentClient(stateDir: string, options: { url?: string; tok
     pid,
     async post(name, action, query) {
       const search = new URLSearchParams(query).toString();
-      const response = await fetch(`${base}/api/v1/applications/${encodeURIComponent(name)}/${action}${search === '' ? '' : `?${search}`}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+      const response = await fetch(`${base}/api/v1/applications/${encodeURIComponent(name)}/${action}${search === '' ? '' : `?${search}`}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } }).catch((error: unknown) => {
+        const cause = (error as { cause?: { code?: string } }).cause?.code ?? String(error);
+        throw AgentErrors.create('AGENT_NOT_RUNNING', `no agent answers at ${base} (${cause})${pid === undefined ? '' : `; ${AGENT_INFO_FILE} names pid ${pid}, which may have stopped`}: start one with "trueup agent --state-dir ${stateDir} …"`);
+      });
       const body = (await response.json()) as ApplicationStatus | { accepted: string } | { code?: string; message?: string };
       if (!response.ok) {
         const error = body as { code?: string; message?: string };

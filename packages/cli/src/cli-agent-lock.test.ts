@@ -148,3 +148,18 @@ test('sync against an agent without a listener is refused with its pid and what 
   assert.equal(sync.code, 2);
   assert.match(sync.stderr, new RegExp(`is in use by trueup agent \\(pid ${process.pid}, since .*\\): one writer per state dir; ask it for a pass with "trueup refresh APP --state-dir .*", or stop it first \\[AGENT_STATE_DIR_LOCKED\\]`));
 });
+
+test('an agent killed with SIGKILL leaves no lock: sync runs on its own; refresh says no agent answers', async (t) => {
+  const f = await fixture(t, { 'app/motd.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'hello\n' }) });
+  const { child } = await startAgentProcess(['--state-dir', f.stateDir, '--listen', '127.0.0.1:0', f.appFile]);
+  await waitReady(f.stateDir);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  const sync = await trueup(['sync', f.appFile, '--state-dir', f.stateDir]);
+  assert.equal(sync.code, 0, sync.stderr);
+  assert.doesNotMatch(sync.stderr, /running agent/);
+  const refresh = await trueup(['refresh', 'test', '--state-dir', f.stateDir]);
+  assert.equal(refresh.code, 2);
+  assert.match(refresh.stderr, /no agent answers at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); agent\.json names pid \d+, which may have stopped.*\[AGENT_NOT_RUNNING\]/);
+});
