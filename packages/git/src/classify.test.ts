@@ -21,6 +21,8 @@ test('git stderr maps to error codes', () => {
     { stderr: 'fatal: couldn\'t find remote ref refs/heads/nope', code: 'GIT_REF_NOT_FOUND' },
     { stderr: 'fatal: remote error: upload-pack: not our ref ffff', code: 'GIT_REF_NOT_FOUND' },
     { stderr: 'fatal: something unexpected', code: 'GIT_FETCH_FAILED' },
+    { stderr: 'fatal: bad shallow line: xx', code: 'GIT_CACHE_CORRUPT' },
+    { stderr: 'error: object file ./objects/ab/cdef is empty\nfatal: loose object abcdef (stored in ./objects/ab/cdef) is corrupt', code: 'GIT_CACHE_CORRUPT' },
   ];
   for (const { stderr, code } of cases) {
     const error = classifyFailure({ exitCode: 128, stdout: '', stderr }, ctx);

@@ -24,6 +24,11 @@ const RULES: readonly Rule[] = [
     explain: (c) => `git could not ${c.operation} from ${c.display}: a lock file in the local cache is in the way (a git process that was killed, or still runs); a stale one is removed and the cache cloned again`,
   },
   {
+    code: 'GIT_CACHE_CORRUPT',
+    pattern: /^(fatal|error): (bad shallow line|bad object|object file \S+ is empty|loose object \S+ .*is corrupt|packfile \S+ .*(corrupt|truncated)|unable to read sha1 file|invalid sha1 pointer)/im,
+    explain: (c) => `git could not ${c.operation} from ${c.display}: the local cache is damaged (a write cut short by a crash or power loss); it is cloned again`,
+  },
+  {
     code: 'GIT_AUTH_FAILED',
     pattern: /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No \S+ host key is known/i,
     explain: (c) => `the SSH host key of ${c.display} is not trusted: add the server's key to spec.source.credentials.knownHostsFile (for example with ssh-keyscan, then verify it)`,

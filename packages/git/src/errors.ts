@@ -15,6 +15,7 @@ export const GitErrors = defineErrors({
   GIT_PATH_NOT_FOUND: { message: 'path not found in the revision', retryable: false, httpStatus: 404 },
   GIT_FETCH_FAILED: { message: 'git fetch failed', retryable: true, httpStatus: 502 },
   GIT_CACHE_LOCKED: { message: 'a lock file of the local Git cache is in the way', retryable: true, httpStatus: 503 },
+  GIT_CACHE_CORRUPT: { message: 'the local Git cache is damaged', retryable: true, httpStatus: 500 },
   GIT_CACHE_FAILED: { message: 'the local Git cache failed', retryable: true, httpStatus: 500 },
   GIT_NOT_INSTALLED: { message: 'the git command is not installed', retryable: false, httpStatus: 500 },
 });

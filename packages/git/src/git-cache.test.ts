@@ -237,7 +237,7 @@ test('another folder of a commit already written is found on disk, without a git
   await assert.rejects(f.cache.checkout({ repoURL: f.url, ref: 'main', path: 'web-link/motd.yaml' }, sha), (error) => isTrueupError(error, 'GIT_PATH_NOT_FOUND'));
 });
 
-test('a stale lock file left in the cache by a killed git is removed; a fresh one makes a new cache', async (t) => {
+test('a stale lock file left in the cache by a killed git is removed; a fresh one, or a damaged file, makes a new cache', async (t) => {
   const f = await fixture(t);
   if (f === undefined) return;
   const source = { repoURL: f.url, ref: 'main' };
@@ -265,4 +265,11 @@ test('a stale lock file left in the cache by a killed git is removed; a fresh on
   assert.equal(three.revision, third);
   assert.equal(await readFile(join(three.dir, 'README.md'), 'utf8'), 'v3\n');
   assert.equal(existsSync(join(gitDir, 'shallow.lock')), false);
+
+  // A file of the cache cut short (power loss): git fails on it every time; a new cache does not.
+  await writeFile(join(gitDir, 'shallow'), 'xx\n');
+  await f.work.write({ 'README.md': 'v4\n' });
+  const fourth = await f.work.commit('fourth');
+  await f.work.push(f.served);
+  assert.equal((await f.cache.sync(source, { lastRevision: third })).revision, fourth);
 });

@@ -151,8 +151,8 @@ export class GitCache {
         this.stats.fetch += 1;
         await removeStaleLocks(ctx.gitDir, ctx.timeoutMs);
         await fetchCommit(ctx, sha, source.ref).catch(async (error: unknown) => {
-          if (!isTrueupError(error, 'GIT_CACHE_LOCKED')) throw error;
-          // A lock that is not stale yet (an orphaned git may still hold it): a new shallow cache costs one fetch.
+          if (!isTrueupError(error, 'GIT_CACHE_LOCKED') && !isTrueupError(error, 'GIT_CACHE_CORRUPT')) throw error;
+          // A lock that is not stale yet (an orphaned git may still hold it), or a file cut short: a new shallow cache costs one fetch.
           await discardCacheRepo(ctx.gitDir);
           await ensureBareRepo(ctx);
           await fetchCommit(ctx, sha, source.ref);
