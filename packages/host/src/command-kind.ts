@@ -6,6 +6,7 @@
 import { parseDuration, type ApplyRequest, type CommandSpec, type DesiredObject, type ObjectKey } from '@trueup/api';
 import { describeCommand, processEnv, workingDir } from './command-line.ts';
 import { HostErrors } from './errors.ts';
+import type { FaultHooks } from './fault-hooks.ts';
 import { absent, liveManifest, specOf, type HostContext, type KindHandler } from './kind.ts';
 import { lstatOrUndefined } from './root-fs.ts';
 import { hostPath, objectPathParts } from './root-path.ts';
@@ -22,7 +23,7 @@ interface CommandRecord {
   lastRunAt?: string;
 }
 
-export function commandKind(ctx: HostContext): KindHandler {
+export function commandKind(ctx: HostContext, faults: FaultHooks = {}): KindHandler {
   return {
     async observe(key, desired) {
       const record = await ctx.state.read<CommandRecord>('commands', key.name);
@@ -31,7 +32,7 @@ export function commandKind(ctx: HostContext): KindHandler {
       const inSync = await isInSync(ctx, desired, record);
       return { key, manifest: inSync ? structuredClone(desired.manifest) : undefined, status };
     },
-    apply: (request) => runIt(ctx, request),
+    apply: (request) => runIt(ctx, request, faults),
     async delete(live) {
       await ctx.state.remove('commands', live.key.name);
     },
@@ -58,14 +59,14 @@ async function createsExists(ctx: HostContext, creates: string): Promise<boolean
   }
 }
 
-async function runIt(ctx: HostContext, { desired }: ApplyRequest): Promise<void> {
+async function runIt(ctx: HostContext, { desired }: ApplyRequest, faults: FaultHooks): Promise<void> {
   const spec = specOf<CommandSpec>(desired);
   const creates = spec.creates === undefined ? undefined : objectPathParts(spec.creates, 'spec.creates');
   const cwd = await workingDir(ctx, spec.workingDir);
   const createsPath = creates === undefined ? undefined : hostPath(ctx.fs.root, [...creates.parent, creates.name]);
   const end = createsPath === undefined ? undefined : ctx.own.begin(createsPath);
   try {
-    const result = await runCommand({ command: spec.run, env: processEnv(ctx.fs.root, spec.env), cwd, timeoutMs: timeoutOf(spec) });
+    const result = await runCommand({ command: spec.run, env: processEnv(ctx.fs.root, spec.env), cwd, timeoutMs: timeoutOf(spec), onSpawn: (pid) => faults.afterSpawn?.('Command', desired.key.name, pid) });
     const record: CommandRecord = { spec, lastRunAt: new Date().toISOString() };
     if (result.exitCode !== undefined) record.lastExitCode = result.exitCode;
     if (result.exitCode === 0 && !result.timedOut) {

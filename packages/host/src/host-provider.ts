@@ -22,6 +22,7 @@ import { commandKind } from './command-kind.ts';
 import { directoryKind } from './directory-kind.ts';
 import { DriftWatcher } from './drift-watch.ts';
 import { HostErrors } from './errors.ts';
+import type { FaultHooks } from './fault-hooks.ts';
 import { fileKind } from './file-kind.ts';
 import { absent, type HostContext, type KindHandler } from './kind.ts';
 import { ObjectPaths } from './object-paths.ts';
@@ -42,6 +43,8 @@ export interface HostProviderOptions {
   observeConcurrency?: number;
   /** How many File, Directory and Symlink changes run at once (descriptors, memory); default 32. */
   applyConcurrency?: number;
+  /** Crash tests only: where to stop the process in a window (see FaultHooks). */
+  faults?: FaultHooks;
 }
 
 export function createHostProvider(options: HostProviderOptions): Provider {
@@ -49,14 +52,15 @@ export function createHostProvider(options: HostProviderOptions): Provider {
   const state = new StateStore(stateDir, application);
   const ctx: HostContext = { fs: new RootFs(root), owners: new Owners(), own: new OwnWrites(), state, paths: new ObjectPaths(state) };
   const listeners = new Set<(signal: DriftSignal) => void>();
+  const faults = options.faults ?? {};
   const services = new ServiceSupervisor(ctx, (signal) => {
     for (const listener of listeners) listener(signal);
-  });
+  }, faults);
   const kinds: Record<HostKind, KindHandler> = {
     File: fileKind(ctx),
     Directory: directoryKind(ctx),
     Symlink: symlinkKind(ctx),
-    Command: commandKind(ctx),
+    Command: commandKind(ctx, faults),
     Service: services,
   };
   const watchers = new Set<DriftWatcher>();

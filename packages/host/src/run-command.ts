@@ -17,6 +17,8 @@ export interface RunOptions {
   env: Record<string, string>;
   cwd: string;
   timeoutMs: number;
+  /** Called once the process is spawned, before anything waits on it. */
+  onSpawn?: (pid: number) => void | Promise<void>;
 }
 
 export interface RunResult {
@@ -42,11 +44,13 @@ export async function runCommand(options: RunOptions): Promise<RunResult> {
     timedOut = true;
     if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
   }, options.timeoutMs);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>((resolve) => {
+    child.once('error', resolve);
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
   try {
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>((resolve) => {
-      child.once('error', resolve);
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
+    if (child.pid !== undefined) await options.onSpawn?.(child.pid);
+    const exit = await exited;
     if (exit instanceof Error) return { exitCode: undefined, timedOut: false, error: exit.message, stdout: '', stderr: '' };
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, DRAIN_MS))]);
     child.stdout.destroy();

@@ -7,6 +7,7 @@
 import { HOST_API_VERSION, type ApplyRequest, type DriftSignal, type LiveObject, type ObjectKey, type ServiceSpec } from '@trueup/api';
 import { processEnv, workingDir } from './command-line.ts';
 import { HostErrors } from './errors.ts';
+import type { FaultHooks } from './fault-hooks.ts';
 import { absent, liveManifest, specOf, type HostContext, type KindHandler } from './kind.ts';
 import { isSameProcess } from './proc-stat.ts';
 import { launchDetached, type Launched } from './service-process.ts';
@@ -18,11 +19,13 @@ export class ServiceSupervisor implements KindHandler {
   readonly #emit: (signal: DriftSignal) => void;
   readonly #services = new Map<string, SupervisedService>();
   readonly #host: ServiceHost;
+  readonly #faults: FaultHooks;
   #loaded: Promise<void> | undefined;
 
-  constructor(ctx: HostContext, emit: (signal: DriftSignal) => void) {
+  constructor(ctx: HostContext, emit: (signal: DriftSignal) => void, faults: FaultHooks = {}) {
     this.#ctx = ctx;
     this.#emit = emit;
+    this.#faults = faults;
     this.#host = {
       launch: (name, spec) => this.#launch(name, spec),
       execContext: async (spec) => ({ env: processEnv(ctx.fs.root, spec.env), cwd: await workingDir(ctx, spec.workingDir) }),
@@ -107,12 +110,15 @@ export class ServiceSupervisor implements KindHandler {
   async #launch(name: string, spec: ServiceSpec): Promise<Launched> {
     const cwd = await workingDir(this.#ctx, spec.workingDir);
     await this.#ctx.state.ensureArea('logs');
+    let launched: Launched;
     try {
-      return await launchDetached({ command: spec.command, env: processEnv(this.#ctx.fs.root, spec.env), cwd, logFile: this.#ctx.state.file('logs', name, '.log') });
+      launched = await launchDetached({ command: spec.command, env: processEnv(this.#ctx.fs.root, spec.env), cwd, logFile: this.#ctx.state.file('logs', name, '.log') });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw HostErrors.create('HOST_SERVICE_START_FAILED', `Service ${name}: ${reason}`, {}, { cause: error });
     }
+    this.#faults.afterSpawn?.('Service', name, launched.ref.pid);
+    return launched;
   }
 }
 

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { isDeepStrictEqual } from 'node:util';
+import type { LiveObject, Provider } from '@trueup/api';
+import { hostObject, killGroups, NODE, observe, processesWith, providerProcess, sandbox, sleep, waitFor } from './testing.ts';
+
+const serviceSpec = (token: string, gen: string): Record<string, unknown> => ({
+  command: [NODE, '-e', 'setInterval(() => {}, 1000)', token],
+  env: { GEN: gen },
+  backoff: { duration: '100ms', factor: 2, maxDuration: '1s' },
+});
+
+/** What the engine does for one Service: apply only when the live spec differs or it is absent. */
+async function converge(provider: Provider, desired: ReturnType<typeof hostObject>): Promise<LiveObject> {
+  const live = await observe(provider, desired);
+  if (live.manifest !== undefined && isDeepStrictEqual(live.manifest.spec, desired.manifest.spec)) return live;
+  await provider.apply({ desired, live, reason: live.manifest === undefined ? 'create' : 'update' });
+  return observe(provider, desired);
+}
+
+for (const [what, gens] of [
+  ['its first start', ['1']],
+  ['a restart for a changed spec', ['1', '2']],
+] as const) {
+  test(`Service: SIGKILL of the agent between spawning ${what} and recording it leaves one process, adopted by the next agent`, async () => {
+    const box = await sandbox();
+    const token = `svc-${randomBytes(6).toString('hex')}`;
+    try {
+      const pidFile = join(box.stateDir, 'spawned.pid');
+      const steps = gens.map((gen) => ({ kind: 'Service' as const, name: 'svc', spec: serviceSpec(token, gen) }));
+      // Fault hook (a fake placing the kill exactly in the window): the agent kills itself after the last spawn.
+      const agentA = providerProcess({ root: box.root, stateDir: box.stateDir, application: 'app', steps, crashAtSpawn: gens.length, pidFile });
+      assert.equal((await agentA.ended).signal, 'SIGKILL');
+      const orphan = Number(await readFile(pidFile, 'utf8'));
+
+      const agentB = box.reopen();
+      const desired = hostObject('Service', 'svc', serviceSpec(token, gens.at(-1) ?? '1'));
+      const live = await converge(agentB, desired);
+      assert.equal(live.status?.running, true);
+      await sleep(500); // a restart policy acting late would show here
+      const again = await converge(agentB, desired);
+      assert.deepEqual(await processesWith(token), [again.status?.pid], 'exactly one process for the Service');
+      assert.equal(again.status?.pid, orphan, 'the process started before the kill is adopted, not duplicated');
+      await agentB.delete(again);
+      await waitFor(async () => (await processesWith(token)).length === 0, 5000, 'no process left after delete');
+    } finally {
+      killGroups(await processesWith(token));
+      await box.cleanup();
+    }
+  });
+}
