@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import type { LiveObject, Provider } from '@trueup/api';
-import { hostObject, killGroups, NODE, observe, processesWith, providerProcess, sandbox, sleep, waitFor } from './testing.ts';
+import { hostObject, killProcesses, NODE, observe, processesWith, providerProcess, sandbox, sleep, waitFor } from './testing.ts';
 
 const serviceSpec = (token: string, gen: string): Record<string, unknown> => ({
   command: [NODE, '-e', 'setInterval(() => {}, 1000)', token],
@@ -47,7 +47,7 @@ for (const [what, gens] of [
       await agentB.delete(again);
       await waitFor(async () => (await processesWith(token)).length === 0, 5000, 'no process left after delete');
     } finally {
-      killGroups(await processesWith(token));
+      await killProcesses(await processesWith(token));
       await box.cleanup();
     }
   });

@@ -10,9 +10,10 @@ import { HostErrors } from './errors.ts';
 import type { FaultHooks } from './fault-hooks.ts';
 import { absent, liveManifest, specOf, type HostContext, type KindHandler } from './kind.ts';
 import { isSameProcess } from './proc-stat.ts';
-import { launchDetached, type Launched } from './service-process.ts';
+import { findMarked, markerEnv, newLaunch, type Marked } from './process-marker.ts';
+import { launchDetached, stopGroup, type Launched, type ProcessRef } from './service-process.ts';
 import { specHash } from './spec-hash.ts';
-import { SupervisedService, type ServiceHost, type ServiceRecord } from './supervised-service.ts';
+import { stopTimeoutMs, SupervisedService, type ServiceHost, type ServiceRecord } from './supervised-service.ts';
 
 export class ServiceSupervisor implements KindHandler {
   readonly #ctx: HostContext;
@@ -27,7 +28,8 @@ export class ServiceSupervisor implements KindHandler {
     this.#emit = emit;
     this.#faults = faults;
     this.#host = {
-      launch: (name, spec) => this.#launch(name, spec),
+      newLaunch: () => newLaunch(ctx.state.id),
+      launch: (name, spec, launch) => this.#launch(name, spec, launch),
       execContext: async (spec) => ({ env: processEnv(ctx.fs.root, spec.env), cwd: await workingDir(ctx, spec.workingDir) }),
       persist: (record) => ctx.state.write('services', record.name, record),
       exited: (name, detail) => this.#emit({ key: serviceKey(name), source: 'process-exit', detail }),
@@ -94,25 +96,40 @@ export class ServiceSupervisor implements KindHandler {
     for (const service of this.#services.values()) service.close();
   }
 
+  /**
+   * Adopts the live process of each record: by its recorded pid and start time, else (killed
+   * before the pid was written) by its launch mark. Every other marked process of this state is a
+   * duplicate no record follows, and is stopped before anything starts.
+   */
   async #load(): Promise<void> {
-    const names = await this.#ctx.state.list('services');
-    for (const name of names) {
+    const records = new Map<string, ServiceRecord>();
+    for (const name of await this.#ctx.state.list('services')) {
       const record = await this.#ctx.state.read<ServiceRecord>('services', name);
-      if (record?.spec === undefined || this.#services.has(name)) continue;
+      if (record?.spec !== undefined && !this.#services.has(name)) records.set(name, record);
+    }
+    const marked = await findMarked('Service', this.#ctx.state.application, this.#ctx.state.id);
+    const adopted = new Map<string, ProcessRef>();
+    for (const [name, record] of records) {
+      const ref = await liveProcess(name, record, marked);
+      if (ref !== undefined) adopted.set(name, ref);
+    }
+    const strays = marked.filter((proc) => !adopted.has(proc.name) || proc.launch !== records.get(proc.name)?.launch);
+    await stopStrays(strays, records);
+    for (const [name, record] of records) {
       const service = new SupervisedService(name, record.spec, record.specHash, this.#host);
       this.#services.set(name, service);
-      const alive = record.pid !== undefined && record.startTime !== undefined && (await isSameProcess(record.pid, record.startTime));
-      if (alive) service.adopt(record, { pid: record.pid ?? 0, startTime: record.startTime ?? 0 });
+      const ref = adopted.get(name);
+      if (ref !== undefined) service.adopt(record, ref);
       else await service.resume(record);
     }
   }
 
-  async #launch(name: string, spec: ServiceSpec): Promise<Launched> {
+  async #launch(name: string, spec: ServiceSpec, launch: string): Promise<Launched> {
     const cwd = await workingDir(this.#ctx, spec.workingDir);
     await this.#ctx.state.ensureArea('logs');
     let launched: Launched;
     try {
-      launched = await launchDetached({ command: spec.command, env: processEnv(this.#ctx.fs.root, spec.env), cwd, logFile: this.#ctx.state.file('logs', name, '.log') });
+      launched = await launchDetached({ command: spec.command, env: { ...processEnv(this.#ctx.fs.root, spec.env), ...markerEnv('Service', this.#ctx.state.application, name, launch) }, cwd, logFile: this.#ctx.state.file('logs', name, '.log') });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw HostErrors.create('HOST_SERVICE_START_FAILED', `Service ${name}: ${reason}`, {}, { cause: error });
@@ -124,4 +141,27 @@ export class ServiceSupervisor implements KindHandler {
 
 function serviceKey(name: string): ObjectKey {
   return { apiVersion: HOST_API_VERSION, kind: 'Service', name };
+}
+
+/** The running process of a record: its recorded pid if that still runs, else the leader marked with its launch. */
+async function liveProcess(name: string, record: ServiceRecord, marked: readonly Marked[]): Promise<ProcessRef | undefined> {
+  if (record.pid !== undefined && record.startTime !== undefined && (await isSameProcess(record.pid, record.startTime))) {
+    return { pid: record.pid, startTime: record.startTime };
+  }
+  if (record.launch === undefined) return undefined;
+  const leader = marked.find((proc) => proc.name === name && proc.launch === record.launch && proc.pid === proc.pgrp);
+  return leader === undefined ? undefined : { pid: leader.pid, startTime: leader.startTime };
+}
+
+/** Stops the groups of marked processes no record follows, with their Service's stop signal when it is known. */
+async function stopStrays(strays: readonly Marked[], records: ReadonlyMap<string, ServiceRecord>): Promise<void> {
+  const groups = new Map<number, Marked>();
+  for (const proc of strays) groups.set(proc.pgrp, proc);
+  await Promise.allSettled(
+    [...groups].map(([pgrp, proc]) => {
+      const spec = records.get(proc.name)?.spec;
+      const leader = proc.pid === pgrp ? proc.startTime : -1;
+      return stopGroup({ pid: pgrp, startTime: leader }, spec?.stopSignal ?? 'SIGTERM', spec === undefined ? 10_000 : stopTimeoutMs(spec));
+    }),
+  );
 }

@@ -2,7 +2,7 @@
  * The provider's own records under the state directory, one JSON file per object:
  * `<stateDir>/host/<application>/<area>/<name>.json`. Writes are atomic (temp file, rename).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode } from './errors.ts';
@@ -11,10 +11,15 @@ export type StateArea = 'services' | 'commands' | 'objects' | 'logs';
 
 export class StateStore {
   readonly dir: string;
+  readonly application: string;
+  /** Short and stable for this state directory and application: marks the processes started from it. */
+  readonly id: string;
   readonly #made = new Set<StateArea>();
 
   constructor(stateDir: string, application: string) {
     this.dir = join(stateDir, 'host', encodeURIComponent(application));
+    this.application = application;
+    this.id = createHash('sha256').update(this.dir).digest('hex').slice(0, 12);
   }
 
   /** The file of a record (or, for `logs`, of a log) of the object `name`. */

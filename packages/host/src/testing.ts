@@ -106,6 +106,20 @@ export function providerProcess(config: CrashChildConfig): { child: ChildProcess
   return { child, ended };
 }
 
+/** SIGKILLs processes a test started (found by processesWith), each with its process group. */
+export async function killProcesses(pids: Iterable<number>): Promise<void> {
+  const own = (await readProcStat(process.pid))?.pgrp;
+  for (const pid of pids) {
+    const stat = await readProcStat(pid);
+    if (stat !== undefined && stat.pgrp !== own) signalGroup(stat.pgrp, 'SIGKILL');
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** Pids of the live processes whose command line holds `token` (zombies excluded). */
 export async function processesWith(token: string): Promise<number[]> {
   const pids: number[] = [];
