@@ -1,10 +1,13 @@
 /**
  * Drift between passes, from inotify: one non-recursive watch per parent directory of a managed
- * path (deduplicated) and on each managed directory, filtered by name. A watch whose directory is
- * removed or replaced is re-established; the provider's own writes are not reported (see
- * `OwnWrites`).
+ * path (deduplicated) and on each managed directory, filtered by name. A directory is watched only
+ * where it really is: never through a symlink (of its own or of a parent), checked before and
+ * after the watch is placed. A watch whose directory is removed, moved or replaced is
+ * re-established (or looked for again until it is back), and every target in that directory is
+ * checked at once: when it goes, and for what changed while it was not watched when it is back.
+ * The provider's own writes are not reported (see `OwnWrites`).
  */
-import { statSync, watch, type FSWatcher } from 'node:fs';
+import { lstatSync, realpathSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { HOST_API_VERSION, keyId, type DesiredObject, type DriftSignal, type DriftWatch, type ObjectKey } from '@trueup/api';
 import { isTempName } from './atomic-write.ts';
@@ -17,7 +20,8 @@ const RETRY_MS = 300;
 
 interface DirWatch {
   watcher: FSWatcher | undefined;
-  ino: number | undefined;
+  /** `dev:ino` of the directory watched. */
+  id: string | undefined;
 }
 
 export class DriftWatcher implements DriftWatch {
@@ -32,6 +36,7 @@ export class DriftWatcher implements DriftWatch {
   #flushing = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  #realRoot: string | undefined;
 
   constructor(root: string, own: OwnWrites, onDrift: (signal: DriftSignal) => void) {
     this.#root = root;
@@ -85,24 +90,46 @@ export class DriftWatcher implements DriftWatch {
   }
 
   #watch(dir: string): void {
-    const entry: DirWatch = { watcher: undefined, ino: undefined };
+    const entry: DirWatch = { watcher: undefined, id: undefined };
     this.#dirs.set(dir, entry);
     this.#open(dir, entry);
   }
 
-  #open(dir: string, entry: DirWatch): void {
+  /** Watches `dir` if it is a real directory at its place; false (and looked for again later) otherwise. */
+  #open(dir: string, entry: DirWatch): boolean {
     try {
-      entry.ino = statSync(dir).ino;
+      const before = this.#directoryAt(dir);
+      if (before === undefined) throw new Error('not a directory at its place');
       const watcher = watch(dir, { persistent: false }, (event, filename) => this.#onEvent(dir, event, filename));
       watcher.on('error', () => this.#revalidate(dir, true));
+      if (this.#directoryAt(dir) !== before) {
+        watcher.close(); // swapped while the watch was placed: it may watch something else
+        throw new Error('replaced meanwhile');
+      }
       entry.watcher = watcher;
+      entry.id = before;
       this.#missing.delete(dir);
+      return true;
     } catch {
       entry.watcher = undefined;
-      entry.ino = undefined;
+      entry.id = undefined;
       this.#missing.add(dir);
       this.#scheduleRetry();
+      return false;
     }
+  }
+
+  /** `dev:ino` of the directory at `dir` when it is one and no symlink leads to it, else undefined. */
+  #directoryAt(dir: string): string | undefined {
+    let stats: Stats;
+    try {
+      stats = lstatSync(dir);
+      this.#realRoot ??= realpathSync.native(this.#root);
+      if (!stats.isDirectory() || realpathSync.native(dir) !== posix.join(this.#realRoot, posix.relative(this.#root, dir))) return undefined;
+    } catch {
+      return undefined;
+    }
+    return `${stats.dev}:${stats.ino}`;
   }
 
   #unwatch(dir: string): void {
@@ -111,19 +138,25 @@ export class DriftWatcher implements DriftWatch {
     this.#missing.delete(dir);
   }
 
-  /** Re-establishes the watch of `dir` when it is gone, missing or a different directory now. */
+  /**
+   * Re-establishes the watch of `dir` when it is gone, missing or a different directory now. When
+   * a watch is lost, every target in `dir` is checked (it went with the directory); when one is
+   * placed again, the targets there are checked for what changed while nothing watched.
+   */
   #revalidate(dir: string, force = false): void {
     const entry = this.#dirs.get(dir);
     if (entry === undefined || this.#closed) return;
-    let ino: number | undefined;
-    try {
-      ino = statSync(dir).ino;
-    } catch {
-      ino = undefined;
-    }
-    if (!force && entry.watcher !== undefined && ino === entry.ino) return;
+    const watching = entry.watcher !== undefined;
+    if (!force && watching && this.#directoryAt(dir) === entry.id) return;
     entry.watcher?.close();
-    this.#open(dir, entry);
+    const opened = this.#open(dir, entry);
+    if (watching) this.#checkIn(dir, 'replaced', false);
+    else if (opened) this.#checkIn(dir, 'watched again', true);
+  }
+
+  /** Checks every target in `dir` (and `dir` itself when it is one); `present`: only those that exist. */
+  #checkIn(dir: string, event: string, present: boolean): void {
+    for (const path of this.#targets.keys()) if (posix.dirname(path) === dir || path === dir) this.#check(path, event, present);
   }
 
   #scheduleRetry(): void {
@@ -138,7 +171,7 @@ export class DriftWatcher implements DriftWatch {
   #onEvent(dir: string, event: string, filename: string | null): void {
     if (this.#closed) return;
     if (filename === null) {
-      for (const path of this.#targets.keys()) if (posix.dirname(path) === dir || path === dir) this.#check(path, event);
+      this.#checkIn(dir, event, false);
       this.#revalidate(dir);
       return;
     }
@@ -153,12 +186,12 @@ export class DriftWatcher implements DriftWatch {
     if (this.#dirs.has(path)) this.#revalidate(path);
   }
 
-  #check(path: string, event: string): void {
+  #check(path: string, event: string, present = false): void {
     if (this.#own.inFlight(path)) return;
     void lstatOrUndefined(path)
       .catch(() => undefined)
       .then((stats) => {
-        if (this.#closed || this.#own.isOwn(path, stats)) return;
+        if (this.#closed || this.#own.isOwn(path, stats) || (present && stats === undefined)) return;
         for (const [id, key] of this.#targets.get(path) ?? []) this.#queue(id, { key, source: 'watch', detail: `${event} ${path}` });
       });
   }
