@@ -24,7 +24,7 @@ import { DriftWatcher } from './drift-watch.ts';
 import { HostErrors } from './errors.ts';
 import type { FaultHooks } from './fault-hooks.ts';
 import { fileKind } from './file-kind.ts';
-import { absent, type HostContext, type KindHandler } from './kind.ts';
+import { absent, livePath, type HostContext, type KindHandler } from './kind.ts';
 import { ObjectPaths } from './object-paths.ts';
 import { OwnWrites } from './own-writes.ts';
 import { Owners } from './owners.ts';
@@ -32,6 +32,7 @@ import { RootFs } from './root-fs.ts';
 import { ServiceSupervisor } from './service-kind.ts';
 import { StateStore } from './state-store.ts';
 import { symlinkKind } from './symlink-kind.ts';
+import { TempSweeper } from './temp-sweep.ts';
 
 export interface HostProviderOptions {
   /** destination.host.root: every host path resolves under it. */
@@ -63,6 +64,7 @@ export function createHostProvider(options: HostProviderOptions): Provider {
     Command: commandKind(ctx, faults),
     Service: services,
   };
+  const temps = new TempSweeper(ctx.fs);
   const watchers = new Set<DriftWatcher>();
   const concurrency = Math.max(1, options.observeConcurrency ?? 64);
   const pathChanges = new Limiter(Math.max(1, options.applyConcurrency ?? 32));
@@ -78,7 +80,8 @@ export function createHostProvider(options: HostProviderOptions): Provider {
   };
 
   return {
-    observe(keys: readonly ObjectKey[], desired: ReadonlyMap<string, DesiredObject>): Promise<LiveObject[]> {
+    async observe(keys: readonly ObjectKey[], desired: ReadonlyMap<string, DesiredObject>): Promise<LiveObject[]> {
+      await temps.sweepFor(writtenPaths(desired.values()));
       return ctx.fs.cached(() =>
         mapBounded(keys, concurrency, async (key) => {
           try {
@@ -100,6 +103,8 @@ export function createHostProvider(options: HostProviderOptions): Provider {
     },
     async delete(live: LiveObject): Promise<void> {
       const handler = handlerOf(live.key);
+      const path = livePath(live);
+      if (path !== undefined && writesTemps(live.key)) await temps.sweepFor([path]);
       await limited(live.key, () => handler.delete(live));
     },
     watch(onDrift: (signal: DriftSignal) => void): DriftWatch {
@@ -124,6 +129,18 @@ export function createHostProvider(options: HostProviderOptions): Provider {
       await services.close();
     },
   };
+}
+
+/** File and Symlink are written through a temporary entry next to them (atomic-write.ts). */
+function writesTemps(key: ObjectKey): boolean {
+  return key.apiVersion === HOST_API_VERSION && (key.kind === 'File' || key.kind === 'Symlink');
+}
+
+function* writtenPaths(objects: Iterable<DesiredObject>): Iterable<string> {
+  for (const object of objects) {
+    const path = object.manifest.spec?.path;
+    if (writesTemps(object.key) && typeof path === 'string') yield path;
+  }
 }
 
 function compileOptions(options: HostProviderOptions): { root: string; stateDir: string; application: string } {

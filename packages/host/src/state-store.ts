@@ -3,9 +3,13 @@
  * `<stateDir>/host/<application>/<area>/<name>.json`. Writes are atomic (temp file, rename).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { errnoCode } from './errors.ts';
+
+/** What `write` names its temp files. */
+const TEMP_NAME = /\.json\.[0-9a-f]{12}\.tmp$/;
 
 export type StateArea = 'services' | 'commands' | 'objects' | 'logs';
 
@@ -15,6 +19,7 @@ export class StateStore {
   /** Short and stable for this state directory and application: marks the processes started from it. */
   readonly id: string;
   readonly #made = new Set<StateArea>();
+  readonly #swept = new Map<StateArea, Promise<number>>();
 
   constructor(stateDir: string, application: string) {
     this.dir = join(stateDir, 'host', encodeURIComponent(application));
@@ -31,9 +36,20 @@ export class StateStore {
     const dir = join(this.dir, area);
     if (!this.#made.has(area)) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
+      await this.sweep(area);
       this.#made.add(area);
     }
     return dir;
+  }
+
+  /**
+   * Removes the temp files of writes a crash interrupted (`<name>.json.<hex>.tmp`), once per area,
+   * of those last changed before this process started: a write of this process is never one of them.
+   */
+  sweep(area: StateArea): Promise<number> {
+    let sweep = this.#swept.get(area);
+    if (sweep === undefined) this.#swept.set(area, (sweep = sweepArea(join(this.dir, area))));
+    return sweep;
   }
 
   /** The record, or undefined when it is missing or unreadable (a torn record is treated as none). */
@@ -70,6 +86,7 @@ export class StateStore {
 
   /** Names of the records in an area. */
   async list(area: StateArea): Promise<string[]> {
+    await this.sweep(area);
     try {
       const files = await readdir(join(this.dir, area));
       return files.filter((file) => file.endsWith('.json')).map((file) => decodeURIComponent(file.slice(0, -'.json'.length)));
@@ -78,4 +95,15 @@ export class StateStore {
       throw error;
     }
   }
+}
+
+async function sweepArea(dir: string): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const name of names.filter((entry) => TEMP_NAME.test(entry))) {
+    const stats = await lstat(join(dir, name)).catch(() => undefined);
+    if (stats === undefined || !stats.isFile() || stats.mtimeMs >= performance.timeOrigin) continue;
+    await rm(join(dir, name), { force: true }).then(() => (removed += 1), () => undefined);
+  }
+  return removed;
 }
