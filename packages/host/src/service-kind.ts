@@ -93,7 +93,7 @@ export class ServiceSupervisor implements KindHandler {
   /** Stops supervising; the processes keep running for the next agent to adopt. */
   async close(): Promise<void> {
     await this.#loaded?.catch(() => undefined);
-    for (const service of this.#services.values()) service.close();
+    await Promise.all([...this.#services.values()].map((service) => service.close()));
   }
 
   /**
@@ -113,7 +113,7 @@ export class ServiceSupervisor implements KindHandler {
       const ref = await liveProcess(name, record, marked);
       if (ref !== undefined) adopted.set(name, ref);
     }
-    const strays = marked.filter((proc) => !adopted.has(proc.name) || proc.launch !== records.get(proc.name)?.launch);
+    const strays = marked.filter((proc) => !this.#services.has(proc.name) && (!adopted.has(proc.name) || proc.launch !== records.get(proc.name)?.launch));
     await stopStrays(strays, records);
     for (const [name, record] of records) {
       const service = new SupervisedService(name, record.spec, record.specHash, this.#host);

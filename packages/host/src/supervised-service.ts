@@ -141,7 +141,12 @@ export class SupervisedService {
     this.#lastExitCode = record.lastExitCode;
     this.#message = record.message;
     this.#launch = record.launch;
-    if (record.phase === 'starting') return this.start();
+    if (record.phase === 'starting') {
+      await this.start().catch((error: unknown) => {
+        this.#exited(this.#generation, undefined, `could not start: ${error instanceof Error ? error.message : String(error)}`);
+      });
+      return;
+    }
     if (record.phase === 'stopped' || record.phase === 'failed') {
       this.#phase = record.phase;
       return;
@@ -167,9 +172,13 @@ export class SupervisedService {
     });
   }
 
-  /** Stops supervising (timers, exit watch) and leaves the process running. */
-  close(): void {
+  /**
+   * Stops supervising (timers, exit watch) and leaves the process running; resolves once a start
+   * or stop under way has ended, so its record is complete for the next agent.
+   */
+  close(): Promise<void> {
     this.#begin();
+    return this.#queue;
   }
 
   status(now = Date.now()): Record<string, unknown> {
