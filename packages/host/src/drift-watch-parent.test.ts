@@ -54,3 +54,26 @@ test('watch: a parent swapped for a symlink to an outside directory is not watch
     await waitFor(() => signalsFor(file)[0], 2000, 'a signal for a write in the restored directory');
   });
 });
+
+test('watch: a parent that is a symlink to a directory inside the root is watched where it leads', async () => {
+  const box = await sandbox();
+  const signals: DriftSignal[] = [];
+  try {
+    await mkdir(join(box.root, 'srv/app'), { recursive: true });
+    await mkdir(join(box.root, 'etc'));
+    await symlink('../srv/app', join(box.root, 'etc/app'));
+    const file = hostObject('File', 'conf', { path: '/etc/app/conf', content: 'good\n' });
+    await apply(box.provider, file);
+    const watch = box.provider.watch((signal) => signals.push(signal));
+    watch.update([file]);
+    try {
+      await sleep(100);
+      await writeFile(join(box.root, 'srv/app/conf'), 'tampered\n');
+      await waitFor(() => signals.find((s) => keyId(s.key) === keyId(file.key)), 2000, 'a signal for a write behind the symlink');
+    } finally {
+      await watch.close();
+    }
+  } finally {
+    await box.cleanup();
+  }
+});

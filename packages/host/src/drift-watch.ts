@@ -1,27 +1,29 @@
 /**
  * Drift between passes, from inotify: one non-recursive watch per parent directory of a managed
- * path (deduplicated) and on each managed directory, filtered by name. A directory is watched only
- * where it really is: never through a symlink (of its own or of a parent), checked before and
- * after the watch is placed. A watch whose directory is removed, moved or replaced is
+ * path (deduplicated) and on each managed directory, filtered by name. A directory is watched at
+ * its physical path (no symlink in it, checked with lstat before and after the watch is placed),
+ * and only while that lies under the root: a symlink never leads the watch outside. A watch whose directory is removed, moved or replaced is
  * re-established (or looked for again until it is back), and every target in that directory is
  * checked at once: when it goes, and for what changed while it was not watched when it is back.
  * The provider's own writes are not reported (see `OwnWrites`).
  */
-import { lstatSync, realpathSync, watch, type FSWatcher, type Stats } from 'node:fs';
+import { lstatSync, realpathSync, watch, type FSWatcher } from 'node:fs';
 import { posix } from 'node:path';
 import { HOST_API_VERSION, keyId, type DesiredObject, type DriftSignal, type DriftWatch, type ObjectKey } from '@trueup/api';
 import { isTempName } from './atomic-write.ts';
 import type { OwnWrites } from './own-writes.ts';
 import { lstatOrUndefined } from './root-fs.ts';
-import { hostPath, pathParts } from './root-path.ts';
+import { hostPath, partsUnder, pathParts } from './root-path.ts';
 
 /** While a watched directory is missing, how often to look for it again. */
 const RETRY_MS = 300;
 
 interface DirWatch {
   watcher: FSWatcher | undefined;
-  /** `dev:ino` of the directory watched. */
+  /** `dev:ino:physical path` of the directory watched. */
   id: string | undefined;
+  /** Where it was when last watched (the name self-events carry). */
+  physical: string | undefined;
 }
 
 export class DriftWatcher implements DriftWatch {
@@ -90,24 +92,25 @@ export class DriftWatcher implements DriftWatch {
   }
 
   #watch(dir: string): void {
-    const entry: DirWatch = { watcher: undefined, id: undefined };
+    const entry: DirWatch = { watcher: undefined, id: undefined, physical: undefined };
     this.#dirs.set(dir, entry);
     this.#open(dir, entry);
   }
 
-  /** Watches `dir` if it is a real directory at its place; false (and looked for again later) otherwise. */
+  /** Watches the directory `dir` leads to, if it lies under the root; false (and looked for again later) otherwise. */
   #open(dir: string, entry: DirWatch): boolean {
     try {
       const before = this.#directoryAt(dir);
-      if (before === undefined) throw new Error('not a directory at its place');
-      const watcher = watch(dir, { persistent: false }, (event, filename) => this.#onEvent(dir, event, filename));
+      if (before === undefined) throw new Error('not a directory under the root');
+      const watcher = watch(before.physical, { persistent: false }, (event, filename) => this.#onEvent(dir, event, filename));
       watcher.on('error', () => this.#revalidate(dir, true));
-      if (this.#directoryAt(dir) !== before) {
+      if (this.#directoryAt(dir)?.id !== before.id) {
         watcher.close(); // swapped while the watch was placed: it may watch something else
         throw new Error('replaced meanwhile');
       }
       entry.watcher = watcher;
-      entry.id = before;
+      entry.id = before.id;
+      entry.physical = before.physical;
       this.#missing.delete(dir);
       return true;
     } catch {
@@ -119,17 +122,20 @@ export class DriftWatcher implements DriftWatch {
     }
   }
 
-  /** `dev:ino` of the directory at `dir` when it is one and no symlink leads to it, else undefined. */
-  #directoryAt(dir: string): string | undefined {
-    let stats: Stats;
+  /**
+   * The directory `dir` leads to, when it is one under the real root: its physical path (no
+   * symlink in it, so the watch follows none) and an id that changes when either changes.
+   */
+  #directoryAt(dir: string): { physical: string; id: string } | undefined {
     try {
-      stats = lstatSync(dir);
       this.#realRoot ??= realpathSync.native(this.#root);
-      if (!stats.isDirectory() || realpathSync.native(dir) !== posix.join(this.#realRoot, posix.relative(this.#root, dir))) return undefined;
+      const physical = realpathSync.native(dir);
+      if (partsUnder(this.#realRoot, physical) === undefined) return undefined;
+      const stats = lstatSync(physical);
+      return stats.isDirectory() ? { physical, id: `${stats.dev}:${stats.ino}:${physical}` } : undefined;
     } catch {
       return undefined;
     }
-    return `${stats.dev}:${stats.ino}`;
   }
 
   #unwatch(dir: string): void {
@@ -147,7 +153,7 @@ export class DriftWatcher implements DriftWatch {
     const entry = this.#dirs.get(dir);
     if (entry === undefined || this.#closed) return;
     const watching = entry.watcher !== undefined;
-    if (!force && watching && this.#directoryAt(dir) === entry.id) return;
+    if (!force && watching && this.#directoryAt(dir)?.id === entry.id) return;
     entry.watcher?.close();
     const opened = this.#open(dir, entry);
     if (watching) this.#checkIn(dir, 'replaced', false);
@@ -178,7 +184,8 @@ export class DriftWatcher implements DriftWatch {
     if (isTempName(filename)) return;
     const path = posix.join(dir, filename);
     if (this.#targets.has(path)) this.#check(path, event);
-    if (filename === posix.basename(dir)) {
+    const physical = this.#dirs.get(dir)?.physical;
+    if (filename === posix.basename(dir) || (physical !== undefined && filename === posix.basename(physical))) {
       // Possibly an event on the watched directory itself.
       if (this.#targets.has(dir)) this.#check(dir, event);
       this.#revalidate(dir);
