@@ -88,7 +88,8 @@ async function runIt(ctx: HostContext, { desired, reason }: ApplyRequest, faults
     const onSpawn = async (pid: number): Promise<void> => {
       faults.afterSpawn?.('Command', name, pid);
       const startTime = (await readProcStat(pid))?.startTime;
-      await ctx.state.write('commands', name, { ...last, running: { ...running, pid, ...(startTime === undefined ? {} : { startTime }) } });
+      // Not fatal when it fails: the run is found by its mark, recorded before the spawn.
+      await ctx.state.write('commands', name, { ...last, running: { ...running, pid, ...(startTime === undefined ? {} : { startTime }) } }).catch(() => undefined);
     };
     const result = await runCommand({ command: spec.run, env, cwd, timeoutMs: timeoutOf(spec), onSpawn });
     const record: CommandRecord = { ...last, spec, lastRunAt: new Date().toISOString() };

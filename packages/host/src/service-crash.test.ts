@@ -44,6 +44,8 @@ for (const [what, gens] of [
       const again = await converge(agentB, desired);
       assert.deepEqual(await processesWith(token), [again.status?.pid], 'exactly one process for the Service');
       assert.equal(again.status?.pid, orphan, 'the process started before the kill is adopted, not duplicated');
+      const record = JSON.parse(await readFile(join(box.stateDir, 'host/app/services/svc.json'), 'utf8')) as { pid?: number; phase?: string };
+      assert.equal(record.pid, orphan, 'and recorded at once');
       await agentB.delete(again);
       await waitFor(async () => (await processesWith(token)).length === 0, 5000, 'no process left after delete');
     } finally {

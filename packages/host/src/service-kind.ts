@@ -1,7 +1,8 @@
 /**
  * Service: processes the agent supervises. A record per service under the state directory lets a
- * restarted agent adopt the processes still running (same pid and start time) instead of
- * restarting them. The live manifest is the spec the process was started with, so a changed spec
+ * restarted agent adopt the processes still running (same pid and start time, or the launch mark
+ * the record names when the agent was killed before writing the pid: ADR 11) instead of
+ * restarting them; a marked process no record follows is a duplicate and is stopped. The live manifest is the spec the process was started with, so a changed spec
  * in Git shows as a diff; apply restarts on a changed spec or a trigger.
  */
 import { HOST_API_VERSION, type ApplyRequest, type DriftSignal, type LiveObject, type ObjectKey, type ServiceSpec } from '@trueup/api';

@@ -128,6 +128,8 @@ export class SupervisedService {
     this.#launch = record.launch;
     const startedAt = record.startedAt === undefined ? Number.NaN : Date.parse(record.startedAt);
     this.#running(generation, ref, Number.isNaN(startedAt) ? Date.now() : startedAt, undefined);
+    // Found by its mark (the agent was killed before recording it): record it now.
+    if (record.pid !== ref.pid || record.phase === 'starting') void this.#persist();
   }
 
   /**
