@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { readProcStat } from './proc-stat.ts';
+import { StateStore } from './state-store.ts';
 
 export type MarkedKind = 'Service' | 'Command';
 
@@ -65,4 +66,13 @@ function markOf(environ: Buffer, prefix: string): string | undefined {
   if (at < 0) return undefined;
   const end = environ.indexOf(0, at);
   return environ.subarray(at + needle.length, end < 0 ? environ.length : end).toString('utf8');
+}
+
+/**
+ * The live Service or Command processes the host provider started for `application` with this
+ * state directory (the one given to createHostProvider), by their marks: what a crash test checks
+ * (one leader per Service, one launch per Command at a time).
+ */
+export function markedProcesses(stateDir: string, application: string, kind: MarkedKind): Promise<Marked[]> {
+  return findMarked(kind, application, new StateStore(stateDir, application).id);
 }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import type { LiveObject } from '@trueup/api';
+import { markedProcesses } from './process-marker.ts';
 import { StateStore } from './state-store.ts';
 import { hostObject, killProcesses, NODE, observe, processesWith, sandbox, waitFor, type Sandbox } from './testing.ts';
 
@@ -64,5 +65,16 @@ test('Service: a new agent stops a marked process of its state that no record fo
     const adopted = await observe(agentB, svc);
     assert.equal(adopted.status?.pid, recorded);
     assert.deepEqual(await processesWith(token), [recorded], 'the duplicate is stopped before the status is read');
+  });
+});
+
+test('markedProcesses lists the Service processes of one state directory and application, for crash checks', async () => {
+  await withToken(async (box, token) => {
+    const svc = hostObject('Service', 'svc', { command: [NODE, '-e', 'setInterval(() => {}, 1000)', token] });
+    await box.provider.apply({ desired: svc, live: await observe(box.provider, svc), reason: 'create' });
+    const pid = (await observe(box.provider, svc)).status?.pid;
+    const marked = await markedProcesses(box.stateDir, 'app', 'Service');
+    assert.deepEqual(marked.map((proc) => [proc.name, proc.pid, proc.pgrp]), [['svc', pid, pid]]);
+    assert.deepEqual(await markedProcesses(box.stateDir, 'other', 'Service'), []);
   });
 });
