@@ -164,12 +164,13 @@ export class SupervisedService {
   stop(): Promise<void> {
     return this.#serial(async () => {
       this.#begin();
-      const proc = this.#proc ?? this.#group;
+      const proc = this.#proc;
       this.#proc = undefined;
       this.#phase = 'stopped';
       this.#message = 'stopped';
-      if (proc === undefined) return;
-      await stopGroup(proc, this.spec.stopSignal, stopTimeoutMs(this.spec));
+      if (proc !== undefined) await stopGroup(proc, this.spec.stopSignal, stopTimeoutMs(this.spec));
+      const group = this.#group;
+      if (group !== undefined) await stopGroup(group, this.spec.stopSignal, stopTimeoutMs(this.spec));
       this.#group = undefined;
     });
   }
@@ -280,7 +281,8 @@ export class SupervisedService {
       await stopGroup(group, this.spec.stopSignal, stopTimeoutMs(this.spec));
       if (this.#group === group) this.#group = undefined;
     } catch (error) {
-      this.#message = `${this.#message ?? ''}; ${error instanceof Error ? error.message : String(error)}`;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#message = this.#message === undefined ? reason : `${this.#message}; ${reason}`;
     }
   }
 
