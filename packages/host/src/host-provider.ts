@@ -81,7 +81,7 @@ export function createHostProvider(options: HostProviderOptions): Provider {
 
   return {
     async observe(keys: readonly ObjectKey[], desired: ReadonlyMap<string, DesiredObject>): Promise<LiveObject[]> {
-      await temps.sweepFor(writtenPaths(desired.values()));
+      await Promise.all([temps.sweepFor(writtenPaths(desired.values())), state.sweepAll()]);
       return ctx.fs.cached(() =>
         mapBounded(keys, concurrency, async (key) => {
           try {

@@ -46,6 +46,11 @@ export class StateStore {
    * Removes the temp files of writes a crash interrupted (`<name>.json.<hex>.tmp`), once per area,
    * of those last changed before this process started: a write of this process is never one of them.
    */
+  async sweepAll(): Promise<number> {
+    const counts = await Promise.all((['services', 'commands', 'objects'] as const).map((area) => this.sweep(area)));
+    return counts.reduce((sum, count) => sum + count, 0);
+  }
+
   sweep(area: StateArea): Promise<number> {
     let sweep = this.#swept.get(area);
     if (sweep === undefined) this.#swept.set(area, (sweep = sweepArea(join(this.dir, area))));

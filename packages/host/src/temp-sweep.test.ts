@@ -43,7 +43,7 @@ test('a pass sweeps crash leftovers in the managed folders it reads and prunes; 
   }
 });
 
-test('the state directory is swept of interrupted record writes when an area is first used', async () => {
+test('the state directory is swept of interrupted record writes at the first pass', async () => {
   const box = await sandbox();
   try {
     const cmd = hostObject('Command', 'init', { run: 'true' });
@@ -53,7 +53,6 @@ test('the state directory is swept of interrupted record writes when an area is 
     await leftover(join(area, 'init.json.fedcba987654.tmp'), -60_000);
     const agentB = box.reopen();
     await observe(agentB, cmd);
-    await agentB.apply({ desired: cmd, live: await observe(agentB, cmd), reason: 'trigger' });
     assert.deepEqual((await readdir(area)).sort(), ['init.json', 'init.json.fedcba987654.tmp']);
   } finally {
     await box.cleanup();
