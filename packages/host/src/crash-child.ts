@@ -5,16 +5,17 @@
  *
  * Usage: node crash-child.ts '<json CrashChildConfig>'
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import type { HostKind } from '@trueup/api';
 import { createHostProvider } from './host-provider.ts';
-import { apply, hostObject } from './testing.ts';
+import { apply, hostObject, observe, waitFor } from './testing.ts';
 
 export interface CrashChildConfig {
   root: string;
   stateDir: string;
   application: string;
-  steps: { kind: HostKind; name: string; spec: Record<string, unknown> }[];
+  /** Applied in order (observe, then apply); `remove`: observed and deleted instead; `after`: a file to wait for first. */
+  steps: { kind: HostKind; name: string; spec: Record<string, unknown>; remove?: boolean; after?: string }[];
   /** Kill this process with SIGKILL right after the Nth spawn (1-based), writing the pid to `pidFile` first. */
   crashAtSpawn?: number;
   pidFile?: string;
@@ -35,5 +36,10 @@ const provider = createHostProvider({
     },
   },
 });
-for (const step of config.steps) await apply(provider, hostObject(step.kind, step.name, step.spec));
+for (const step of config.steps) {
+  const object = hostObject(step.kind, step.name, step.spec);
+  if (step.after !== undefined) await waitFor(() => existsSync(step.after ?? ''), 10_000, step.after);
+  if (step.remove === true) await provider.delete(await observe(provider, object));
+  else await apply(provider, object);
+}
 await provider.close();

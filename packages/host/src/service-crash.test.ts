@@ -54,3 +54,30 @@ for (const [what, gens] of [
     }
   });
 }
+
+test('Service: an agent killed while stopping a removed Service leaves it stopped: the next agent does not start it again', async () => {
+  const box = await sandbox();
+  const token = `svc-${randomBytes(6).toString('hex')}`;
+  try {
+    const termFile = join(box.root, 'got-term');
+    const readyFile = join(box.root, 'ready');
+    const slowStop = `process.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(termFile)}, ''); setTimeout(() => process.exit(0), 800); }); require('fs').writeFileSync(${JSON.stringify(readyFile)}, ''); setInterval(() => {}, 1000)`;
+    const spec = { command: [NODE, '-e', slowStop, token], stopTimeout: '10s' };
+    const steps = [{ kind: 'Service' as const, name: 'svc', spec }, { kind: 'Service' as const, name: 'svc', spec, remove: true, after: readyFile }];
+    const agentA = providerProcess({ root: box.root, stateDir: box.stateDir, application: 'app', steps });
+    await waitFor(async () => (await readFile(termFile).then(() => true, () => undefined)), 10_000, 'the stop began');
+    agentA.child.kill('SIGKILL');
+    await agentA.ended;
+    await waitFor(async () => (await processesWith(token)).filter((pid) => pid !== agentA.child.pid).length === 0, 5000, 'the service ended on its own');
+
+    const agentB = box.reopen();
+    const live = await observe(agentB, hostObject('Service', 'svc', spec));
+    assert.equal(live.status?.running, false);
+    assert.equal(live.status?.phase, 'stopped');
+    await sleep(300);
+    assert.deepEqual(await processesWith(token), [], 'not started again');
+  } finally {
+    await killProcesses(await processesWith(token));
+    await box.cleanup();
+  }
+});

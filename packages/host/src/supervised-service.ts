@@ -168,6 +168,9 @@ export class SupervisedService {
       this.#proc = undefined;
       this.#phase = 'stopped';
       this.#message = 'stopped';
+      // Recorded first: an agent killed mid-stop leaves a record the next one does not restart
+      // (it still adopts the process by its mark while that runs).
+      await this.#persist();
       if (proc !== undefined) await stopGroup(proc, this.spec.stopSignal, stopTimeoutMs(this.spec));
       const group = this.#group;
       if (group !== undefined) await stopGroup(group, this.spec.stopSignal, stopTimeoutMs(this.spec));
