@@ -55,29 +55,39 @@ for (const [what, gens] of [
   });
 }
 
-test('Service: an agent killed while stopping a removed Service leaves it stopped: the next agent does not start it again', async () => {
-  const box = await sandbox();
-  const token = `svc-${randomBytes(6).toString('hex')}`;
-  try {
-    const termFile = join(box.root, 'got-term');
-    const readyFile = join(box.root, 'ready');
-    const slowStop = `process.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(termFile)}, ''); setTimeout(() => process.exit(0), 800); }); require('fs').writeFileSync(${JSON.stringify(readyFile)}, ''); setInterval(() => {}, 1000)`;
-    const spec = { command: [NODE, '-e', slowStop, token], stopTimeout: '10s' };
-    const steps = [{ kind: 'Service' as const, name: 'svc', spec }, { kind: 'Service' as const, name: 'svc', spec, remove: true, after: readyFile }];
-    const agentA = providerProcess({ root: box.root, stateDir: box.stateDir, application: 'app', steps });
-    await waitFor(async () => (await readFile(termFile).then(() => true, () => undefined)), 10_000, 'the stop began');
-    agentA.child.kill('SIGKILL');
-    await agentA.ended;
-    await waitFor(async () => (await processesWith(token)).filter((pid) => pid !== agentA.child.pid).length === 0, 5000, 'the service ended on its own');
+for (const [what, removed] of [
+  ['a removed Service leaves it stopped: the next agent does not start it again', true],
+  ['a Service to restart it has the next agent start it', false],
+] as const) {
+  test(`Service: an agent killed while stopping ${what}`, async () => {
+    const box = await sandbox();
+    const token = `svc-${randomBytes(6).toString('hex')}`;
+    try {
+      const termFile = join(box.root, 'got-term');
+      const readyFile = join(box.root, 'ready');
+      const slowStop = `process.on('SIGTERM', () => { require('fs').writeFileSync(${JSON.stringify(termFile)}, ''); setTimeout(() => process.exit(0), 800); }); require('fs').writeFileSync(${JSON.stringify(readyFile)}, ''); setInterval(() => {}, 1000)`;
+      const spec = (gen: string): Record<string, unknown> => ({ command: [NODE, '-e', slowStop, token], env: { GEN: gen }, stopTimeout: '10s' });
+      const second = removed ? { kind: 'Service' as const, name: 'svc', spec: spec('1'), remove: true, after: readyFile } : { kind: 'Service' as const, name: 'svc', spec: spec('2'), after: readyFile };
+      const agentA = providerProcess({ root: box.root, stateDir: box.stateDir, application: 'app', steps: [{ kind: 'Service', name: 'svc', spec: spec('1') }, second] });
+      await waitFor(async () => await readFile(termFile).then(() => true, () => undefined), 10_000, 'the stop began');
+      agentA.child.kill('SIGKILL');
+      await agentA.ended;
+      await waitFor(async () => (await processesWith(token)).filter((pid) => pid !== agentA.child.pid).length === 0, 5000, 'the service ended on its own');
 
-    const agentB = box.reopen();
-    const live = await observe(agentB, hostObject('Service', 'svc', spec));
-    assert.equal(live.status?.running, false);
-    assert.equal(live.status?.phase, 'stopped');
-    await sleep(300);
-    assert.deepEqual(await processesWith(token), [], 'not started again');
-  } finally {
-    await killProcesses(await processesWith(token));
-    await box.cleanup();
-  }
-});
+      const agentB = box.reopen();
+      const live = await observe(agentB, hostObject('Service', 'svc', spec('1')));
+      await sleep(300);
+      const running = await processesWith(token);
+      if (removed) {
+        assert.equal(live.status?.phase, 'stopped');
+        assert.deepEqual(running, [], 'not started again');
+      } else {
+        assert.equal(live.status?.running, true);
+        assert.deepEqual(running, [live.status?.pid], 'started again, once');
+      }
+    } finally {
+      await killProcesses(await processesWith(token));
+      await box.cleanup();
+    }
+  });
+}

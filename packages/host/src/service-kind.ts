@@ -57,7 +57,7 @@ export class ServiceSupervisor implements KindHandler {
     const name = desired.key.name;
     const existing = this.#services.get(name);
     if (existing !== undefined && (reason === 'trigger' || existing.specHash !== hash)) {
-      await existing.stop();
+      await existing.stop(true);
       existing.setSpec(spec, hash);
     } else if (existing?.running === true || existing?.inBackoff === true) {
       return;

@@ -160,17 +160,20 @@ export class SupervisedService {
     await this.#restart(this.#begin());
   }
 
-  /** Stops gracefully: stopSignal to the group (or what is left of it), stopTimeout, then SIGKILL. */
-  stop(): Promise<void> {
+  /**
+   * Stops gracefully: stopSignal to the group (or what is left of it), stopTimeout, then SIGKILL.
+   * `restarting`: a start follows, so an agent killed in between starts it (else it stays stopped).
+   */
+  stop(restarting = false): Promise<void> {
     return this.#serial(async () => {
       this.#begin();
       const proc = this.#proc;
       this.#proc = undefined;
       this.#phase = 'stopped';
       this.#message = 'stopped';
-      // Recorded first: an agent killed mid-stop leaves a record the next one does not restart
-      // (it still adopts the process by its mark while that runs).
-      await this.#persist();
+      // Recorded first: after an agent killed mid-stop, the next one leaves a removed Service
+      // stopped and starts a restarting one (adopting the process by its mark while that runs).
+      await this.#host.persist({ ...this.record(), phase: restarting ? 'starting' : 'stopped' }).catch(() => undefined);
       if (proc !== undefined) await stopGroup(proc, this.spec.stopSignal, stopTimeoutMs(this.spec));
       const group = this.#group;
       if (group !== undefined) await stopGroup(group, this.spec.stopSignal, stopTimeoutMs(this.spec));
