@@ -77,3 +77,16 @@ test('watch: a parent that is a symlink to a directory inside the root is watche
     await box.cleanup();
   }
 });
+
+test('watch: a grandparent renamed away and recreated (no event reaches the watch) is noticed within seconds', async () => {
+  await watched(async (box, signalsFor, file) => {
+    await rename(join(box.root, 'etc'), join(box.root, 'etc.old'));
+    await mkdir(join(box.root, 'etc/app'), { recursive: true });
+    await writeFile(join(box.root, 'etc/app/conf'), 'planted\n');
+    await waitFor(() => signalsFor(file)[0], 5000, 'a signal for the file under the new grandparent');
+    await sleep(100);
+    signalsFor(file);
+    await writeFile(join(box.root, 'etc/app/conf'), 'tampered\n');
+    await waitFor(() => signalsFor(file)[0], 2000, 'a signal for a write in the new directory');
+  });
+});

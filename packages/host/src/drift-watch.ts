@@ -5,6 +5,8 @@
  * and only while that lies under the root: a symlink never leads the watch outside. A watch whose directory is removed, moved or replaced is
  * re-established (or looked for again until it is back), and every target in that directory is
  * checked at once: when it goes, and for what changed while it was not watched when it is back.
+ * A replaced grandparent sends no event below it: every watched directory is checked against its
+ * path each second (an lstat and a realpath per directory).
  * The provider's own writes are not reported (see `OwnWrites`).
  */
 import { lstatSync, realpathSync, watch, type FSWatcher } from 'node:fs';
@@ -17,6 +19,11 @@ import { hostPath, partsUnder, pathParts } from './root-path.ts';
 
 /** While a watched directory is missing, how often to look for it again. */
 const RETRY_MS = 300;
+/**
+ * How often every watched directory is checked to still be the one at its path: a grandparent
+ * renamed or swapped sends no event to the watch below it.
+ */
+const RECHECK_MS = 1000;
 
 interface DirWatch {
   watcher: FSWatcher | undefined;
@@ -37,6 +44,7 @@ export class DriftWatcher implements DriftWatch {
   readonly #pending = new Map<string, DriftSignal>();
   #flushing = false;
   #retryTimer: NodeJS.Timeout | undefined;
+  #recheckTimer: NodeJS.Timeout | undefined;
   #closed = false;
   #realRoot: string | undefined;
 
@@ -62,6 +70,9 @@ export class DriftWatcher implements DriftWatch {
     this.#targets = targets;
     for (const dir of [...this.#dirs.keys()]) if (!wanted.has(dir)) this.#unwatch(dir);
     for (const dir of wanted) if (!this.#dirs.has(dir)) this.#watch(dir);
+    this.#recheckTimer ??= setInterval(() => {
+      for (const [dir, entry] of this.#dirs) if (entry.watcher !== undefined) this.#revalidate(dir);
+    }, RECHECK_MS).unref();
   }
 
   /** Looks again for missing directories now (the provider just created some). */
@@ -72,6 +83,7 @@ export class DriftWatcher implements DriftWatch {
   close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#recheckTimer);
     for (const dir of [...this.#dirs.keys()]) this.#unwatch(dir);
     this.#pending.clear();
     return Promise.resolve();
