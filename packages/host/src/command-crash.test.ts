@@ -25,7 +25,8 @@ for (const [what, crashAtSpawn] of [
     const box = await sandbox();
     try {
       const log = join(box.root, 'runs.log');
-      const spec = { run: 'echo "start $$" >> "$TRUEUP_ROOT/runs.log"; sleep 1.5; echo "end $$" >> "$TRUEUP_ROOT/runs.log"' };
+      // It prints after the kill: its output must not go to a pipe the dead agent held (SIGPIPE would end it).
+      const spec = { run: 'echo "start $$" >> "$TRUEUP_ROOT/runs.log"; sleep 1.5; echo progress; echo oops >&2; echo "end $$" >> "$TRUEUP_ROOT/runs.log"' };
       const agentA = providerProcess({ root: box.root, stateDir: box.stateDir, application: 'app', steps: [{ kind: 'Command', name: 'migrate', spec }], ...(crashAtSpawn === undefined ? {} : { crashAtSpawn }) });
       await waitFor(async () => (await lines(log)).length === 1 || undefined, 10_000, 'the first run started');
       if (crashAtSpawn === undefined) agentA.child.kill('SIGKILL');

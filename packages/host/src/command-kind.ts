@@ -91,7 +91,9 @@ async function runIt(ctx: HostContext, { desired, reason }: ApplyRequest, faults
       // Not fatal when it fails: the run is found by its mark, recorded before the spawn.
       await ctx.state.write('commands', name, { ...last, running: { ...running, pid, ...(startTime === undefined ? {} : { startTime }) } }).catch(() => undefined);
     };
-    const result = await runCommand({ command: spec.run, env, cwd, timeoutMs: timeoutOf(spec), onSpawn });
+    await ctx.state.ensureArea('logs');
+    const output = { stdout: ctx.state.file('logs', name, '.command.out'), stderr: ctx.state.file('logs', name, '.command.err') };
+    const result = await runCommand({ command: spec.run, env, cwd, timeoutMs: timeoutOf(spec), onSpawn, output });
     const record: CommandRecord = { ...last, spec, lastRunAt: new Date().toISOString() };
     if (result.exitCode !== undefined) record.lastExitCode = result.exitCode;
     if (result.exitCode === 0 && !result.timedOut) {
