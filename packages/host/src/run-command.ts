@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { argvOf } from './command-line.ts';
 import { signalGroup } from './proc-stat.ts';
@@ -87,7 +87,9 @@ export async function runCommand(options: RunOptions): Promise<RunResult> {
   }
 }
 
+/** New files: unlinked first, so whatever an earlier run left in the background writes elsewhere. */
 async function openOutput(output: OutputFiles): Promise<[FileHandle, FileHandle]> {
+  await Promise.all([rm(output.stdout, { force: true }), rm(output.stderr, { force: true })]);
   const out = await open(output.stdout, 'w', 0o600);
   try {
     return [out, await open(output.stderr, 'w', 0o600)];
