@@ -23,9 +23,12 @@ export function tempName(name: string): string {
   return `${base}.trueup-${randomBytes(6).toString('hex')}.tmp`;
 }
 
-/** True for the provider's temporary files, which the watch ignores. */
+/** Exactly what `tempName` makes: `.<name>.trueup-<12 hex>.tmp` or `.trueup-<12 hex>.tmp`. */
+const TEMP_NAME = /^\.(?:.*\.)?trueup-[0-9a-f]{12}\.tmp$/s;
+
+/** True for the provider's temporary files, which the watch ignores and a sweep removes. */
 export function isTempName(name: string): boolean {
-  return name.includes('.trueup-') && name.endsWith('.tmp');
+  return TEMP_NAME.test(name);
 }
 
 /** Writes `bytes` to `dir/name` atomically with the given mode and owner. */

@@ -6,9 +6,13 @@
 import { parseDuration, type ApplyRequest, type CommandSpec, type DesiredObject, type ObjectKey } from '@trueup/api';
 import { describeCommand, processEnv, workingDir } from './command-line.ts';
 import { HostErrors } from './errors.ts';
+import type { FaultHooks } from './fault-hooks.ts';
 import { absent, liveManifest, specOf, type HostContext, type KindHandler } from './kind.ts';
 import { lstatOrUndefined } from './root-fs.ts';
 import { hostPath, objectPathParts } from './root-path.ts';
+import { settleOrphanRun, type RunningRecord } from './orphan-run.ts';
+import { readProcStat } from './proc-stat.ts';
+import { markerEnv, newLaunch } from './process-marker.ts';
 import { lastLines, runCommand } from './run-command.ts';
 import { specHash } from './spec-hash.ts';
 
@@ -20,9 +24,11 @@ interface CommandRecord {
   succeededHash?: string;
   lastExitCode?: number;
   lastRunAt?: string;
+  /** A run in progress: written before the spawn, removed when it ends (see orphan-run.ts). */
+  running?: RunningRecord;
 }
 
-export function commandKind(ctx: HostContext): KindHandler {
+export function commandKind(ctx: HostContext, faults: FaultHooks = {}): KindHandler {
   return {
     async observe(key, desired) {
       const record = await ctx.state.read<CommandRecord>('commands', key.name);
@@ -31,7 +37,7 @@ export function commandKind(ctx: HostContext): KindHandler {
       const inSync = await isInSync(ctx, desired, record);
       return { key, manifest: inSync ? structuredClone(desired.manifest) : undefined, status };
     },
-    apply: (request) => runIt(ctx, request),
+    apply: (request) => runIt(ctx, request, faults),
     async delete(live) {
       await ctx.state.remove('commands', live.key.name);
     },
@@ -58,23 +64,44 @@ async function createsExists(ctx: HostContext, creates: string): Promise<boolean
   }
 }
 
-async function runIt(ctx: HostContext, { desired }: ApplyRequest): Promise<void> {
+async function runIt(ctx: HostContext, { desired, reason }: ApplyRequest, faults: FaultHooks): Promise<void> {
   const spec = specOf<CommandSpec>(desired);
+  const name = desired.key.name;
   const creates = spec.creates === undefined ? undefined : objectPathParts(spec.creates, 'spec.creates');
   const cwd = await workingDir(ctx, spec.workingDir);
   const createsPath = creates === undefined ? undefined : hostPath(ctx.fs.root, [...creates.parent, creates.name]);
+  const previous = await ctx.state.read<CommandRecord>('commands', name);
+  const { running: orphan, ...last } = previous ?? { spec };
+  if (orphan !== undefined && (await settleOrphanRun(ctx.state, name, orphan, timeoutOf(previous?.spec ?? spec)))) {
+    // The earlier run has ended meanwhile: its guard may hold now (its exit code is unknown).
+    const guarded = spec.creates !== undefined || spec.unless !== undefined;
+    if (reason !== 'trigger' && guarded && (await isInSync(ctx, desired, previous))) {
+      await ctx.state.write('commands', name, last);
+      return;
+    }
+  }
+  const running: RunningRecord = { launch: newLaunch(ctx.state.id), startedAt: new Date().toISOString() };
+  await ctx.state.write('commands', name, { ...last, running });
   const end = createsPath === undefined ? undefined : ctx.own.begin(createsPath);
   try {
-    const result = await runCommand({ command: spec.run, env: processEnv(ctx.fs.root, spec.env), cwd, timeoutMs: timeoutOf(spec) });
-    const record: CommandRecord = { spec, lastRunAt: new Date().toISOString() };
+    const env = { ...processEnv(ctx.fs.root, spec.env), ...markerEnv('Command', ctx.state.application, name, running.launch) };
+    const onSpawn = async (pid: number): Promise<void> => {
+      faults.afterSpawn?.('Command', name, pid);
+      const startTime = (await readProcStat(pid))?.startTime;
+      // Not fatal when it fails: the run is found by its mark, recorded before the spawn.
+      await ctx.state.write('commands', name, { ...last, running: { ...running, pid, ...(startTime === undefined ? {} : { startTime }) } }).catch(() => undefined);
+    };
+    await ctx.state.ensureArea('logs');
+    const output = { stdout: ctx.state.file('logs', name, '.command.out'), stderr: ctx.state.file('logs', name, '.command.err') };
+    const result = await runCommand({ command: spec.run, env, cwd, timeoutMs: timeoutOf(spec), onSpawn, output });
+    const record: CommandRecord = { ...last, spec, lastRunAt: new Date().toISOString() };
     if (result.exitCode !== undefined) record.lastExitCode = result.exitCode;
     if (result.exitCode === 0 && !result.timedOut) {
-      await ctx.state.write('commands', desired.key.name, { ...record, succeededHash: specHash(spec) });
+      await ctx.state.write('commands', name, { ...record, succeededHash: specHash(spec) });
       if (createsPath !== undefined) ctx.own.record(createsPath, await lstatOrUndefined(createsPath));
       return;
     }
-    const previous = await ctx.state.read<CommandRecord>('commands', desired.key.name);
-    await ctx.state.write('commands', desired.key.name, { ...previous, ...record });
+    await ctx.state.write('commands', name, record);
     throw HostErrors.create('HOST_COMMAND_FAILED', failureMessage(desired.key, spec, result));
   } finally {
     end?.();

@@ -1,23 +1,36 @@
 /**
  * Drift between passes, from inotify: one non-recursive watch per parent directory of a managed
- * path (deduplicated) and on each managed directory, filtered by name. A watch whose directory is
- * removed or replaced is re-established; the provider's own writes are not reported (see
- * `OwnWrites`).
+ * path (deduplicated) and on each managed directory, filtered by name. A directory is watched at
+ * its physical path (no symlink in it, checked with lstat before and after the watch is placed),
+ * and only while that lies under the root: a symlink never leads the watch outside. A watch whose directory is removed, moved or replaced is
+ * re-established (or looked for again until it is back), and every target in that directory is
+ * checked at once: when it goes, and for what changed while it was not watched when it is back.
+ * A replaced grandparent sends no event below it: every watched directory is checked against its
+ * path each second (an lstat and a realpath per directory).
+ * The provider's own writes are not reported (see `OwnWrites`).
  */
-import { statSync, watch, type FSWatcher } from 'node:fs';
+import { lstatSync, realpathSync, watch, type FSWatcher } from 'node:fs';
 import { posix } from 'node:path';
 import { HOST_API_VERSION, keyId, type DesiredObject, type DriftSignal, type DriftWatch, type ObjectKey } from '@trueup/api';
 import { isTempName } from './atomic-write.ts';
 import type { OwnWrites } from './own-writes.ts';
 import { lstatOrUndefined } from './root-fs.ts';
-import { hostPath, pathParts } from './root-path.ts';
+import { hostPath, partsUnder, pathParts } from './root-path.ts';
 
 /** While a watched directory is missing, how often to look for it again. */
 const RETRY_MS = 300;
+/**
+ * How often every watched directory is checked to still be the one at its path: a grandparent
+ * renamed or swapped sends no event to the watch below it.
+ */
+const RECHECK_MS = 1000;
 
 interface DirWatch {
   watcher: FSWatcher | undefined;
-  ino: number | undefined;
+  /** `dev:ino:physical path` of the directory watched. */
+  id: string | undefined;
+  /** Where it was when last watched (the name self-events carry). */
+  physical: string | undefined;
 }
 
 export class DriftWatcher implements DriftWatch {
@@ -31,7 +44,9 @@ export class DriftWatcher implements DriftWatch {
   readonly #pending = new Map<string, DriftSignal>();
   #flushing = false;
   #retryTimer: NodeJS.Timeout | undefined;
+  #recheckTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  #realRoot: string | undefined;
 
   constructor(root: string, own: OwnWrites, onDrift: (signal: DriftSignal) => void) {
     this.#root = root;
@@ -55,6 +70,9 @@ export class DriftWatcher implements DriftWatch {
     this.#targets = targets;
     for (const dir of [...this.#dirs.keys()]) if (!wanted.has(dir)) this.#unwatch(dir);
     for (const dir of wanted) if (!this.#dirs.has(dir)) this.#watch(dir);
+    this.#recheckTimer ??= setInterval(() => {
+      for (const [dir, entry] of this.#dirs) if (entry.watcher !== undefined) this.#revalidate(dir);
+    }, RECHECK_MS).unref();
   }
 
   /** Looks again for missing directories now (the provider just created some). */
@@ -65,6 +83,7 @@ export class DriftWatcher implements DriftWatch {
   close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#recheckTimer);
     for (const dir of [...this.#dirs.keys()]) this.#unwatch(dir);
     this.#pending.clear();
     return Promise.resolve();
@@ -85,23 +104,49 @@ export class DriftWatcher implements DriftWatch {
   }
 
   #watch(dir: string): void {
-    const entry: DirWatch = { watcher: undefined, ino: undefined };
+    const entry: DirWatch = { watcher: undefined, id: undefined, physical: undefined };
     this.#dirs.set(dir, entry);
     this.#open(dir, entry);
   }
 
-  #open(dir: string, entry: DirWatch): void {
+  /** Watches the directory `dir` leads to, if it lies under the root; false (and looked for again later) otherwise. */
+  #open(dir: string, entry: DirWatch): boolean {
     try {
-      entry.ino = statSync(dir).ino;
-      const watcher = watch(dir, { persistent: false }, (event, filename) => this.#onEvent(dir, event, filename));
+      const before = this.#directoryAt(dir);
+      if (before === undefined) throw new Error('not a directory under the root');
+      const watcher = watch(before.physical, { persistent: false }, (event, filename) => this.#onEvent(dir, event, filename));
       watcher.on('error', () => this.#revalidate(dir, true));
+      if (this.#directoryAt(dir)?.id !== before.id) {
+        watcher.close(); // swapped while the watch was placed: it may watch something else
+        throw new Error('replaced meanwhile');
+      }
       entry.watcher = watcher;
+      entry.id = before.id;
+      entry.physical = before.physical;
       this.#missing.delete(dir);
+      return true;
     } catch {
       entry.watcher = undefined;
-      entry.ino = undefined;
+      entry.id = undefined;
       this.#missing.add(dir);
       this.#scheduleRetry();
+      return false;
+    }
+  }
+
+  /**
+   * The directory `dir` leads to, when it is one under the real root: its physical path (no
+   * symlink in it, so the watch follows none) and an id that changes when either changes.
+   */
+  #directoryAt(dir: string): { physical: string; id: string } | undefined {
+    try {
+      this.#realRoot ??= realpathSync.native(this.#root);
+      const physical = realpathSync.native(dir);
+      if (partsUnder(this.#realRoot, physical) === undefined) return undefined;
+      const stats = lstatSync(physical);
+      return stats.isDirectory() ? { physical, id: `${stats.dev}:${stats.ino}:${physical}` } : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -111,19 +156,25 @@ export class DriftWatcher implements DriftWatch {
     this.#missing.delete(dir);
   }
 
-  /** Re-establishes the watch of `dir` when it is gone, missing or a different directory now. */
+  /**
+   * Re-establishes the watch of `dir` when it is gone, missing or a different directory now. When
+   * a watch is lost, every target in `dir` is checked (it went with the directory); when one is
+   * placed again, the targets there are checked for what changed while nothing watched.
+   */
   #revalidate(dir: string, force = false): void {
     const entry = this.#dirs.get(dir);
     if (entry === undefined || this.#closed) return;
-    let ino: number | undefined;
-    try {
-      ino = statSync(dir).ino;
-    } catch {
-      ino = undefined;
-    }
-    if (!force && entry.watcher !== undefined && ino === entry.ino) return;
+    const watching = entry.watcher !== undefined;
+    if (!force && watching && this.#directoryAt(dir)?.id === entry.id) return;
     entry.watcher?.close();
-    this.#open(dir, entry);
+    const opened = this.#open(dir, entry);
+    if (watching) this.#checkIn(dir, 'replaced', false);
+    else if (opened) this.#checkIn(dir, 'watched again', true);
+  }
+
+  /** Checks every target in `dir` (and `dir` itself when it is one); `present`: only those that exist. */
+  #checkIn(dir: string, event: string, present: boolean): void {
+    for (const path of this.#targets.keys()) if (posix.dirname(path) === dir || path === dir) this.#check(path, event, present);
   }
 
   #scheduleRetry(): void {
@@ -138,14 +189,15 @@ export class DriftWatcher implements DriftWatch {
   #onEvent(dir: string, event: string, filename: string | null): void {
     if (this.#closed) return;
     if (filename === null) {
-      for (const path of this.#targets.keys()) if (posix.dirname(path) === dir || path === dir) this.#check(path, event);
+      this.#checkIn(dir, event, false);
       this.#revalidate(dir);
       return;
     }
     if (isTempName(filename)) return;
     const path = posix.join(dir, filename);
     if (this.#targets.has(path)) this.#check(path, event);
-    if (filename === posix.basename(dir)) {
+    const physical = this.#dirs.get(dir)?.physical;
+    if (filename === posix.basename(dir) || (physical !== undefined && filename === posix.basename(physical))) {
       // Possibly an event on the watched directory itself.
       if (this.#targets.has(dir)) this.#check(dir, event);
       this.#revalidate(dir);
@@ -153,12 +205,12 @@ export class DriftWatcher implements DriftWatch {
     if (this.#dirs.has(path)) this.#revalidate(path);
   }
 
-  #check(path: string, event: string): void {
+  #check(path: string, event: string, present = false): void {
     if (this.#own.inFlight(path)) return;
     void lstatOrUndefined(path)
       .catch(() => undefined)
       .then((stats) => {
-        if (this.#closed || this.#own.isOwn(path, stats)) return;
+        if (this.#closed || this.#own.isOwn(path, stats) || (present && stats === undefined)) return;
         for (const [id, key] of this.#targets.get(path) ?? []) this.#queue(id, { key, source: 'watch', detail: `${event} ${path}` });
       });
   }

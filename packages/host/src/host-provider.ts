@@ -22,8 +22,9 @@ import { commandKind } from './command-kind.ts';
 import { directoryKind } from './directory-kind.ts';
 import { DriftWatcher } from './drift-watch.ts';
 import { HostErrors } from './errors.ts';
+import type { FaultHooks } from './fault-hooks.ts';
 import { fileKind } from './file-kind.ts';
-import { absent, type HostContext, type KindHandler } from './kind.ts';
+import { absent, livePath, type HostContext, type KindHandler } from './kind.ts';
 import { ObjectPaths } from './object-paths.ts';
 import { OwnWrites } from './own-writes.ts';
 import { Owners } from './owners.ts';
@@ -31,6 +32,7 @@ import { RootFs } from './root-fs.ts';
 import { ServiceSupervisor } from './service-kind.ts';
 import { StateStore } from './state-store.ts';
 import { symlinkKind } from './symlink-kind.ts';
+import { TempSweeper } from './temp-sweep.ts';
 
 export interface HostProviderOptions {
   /** destination.host.root: every host path resolves under it. */
@@ -42,6 +44,8 @@ export interface HostProviderOptions {
   observeConcurrency?: number;
   /** How many File, Directory and Symlink changes run at once (descriptors, memory); default 32. */
   applyConcurrency?: number;
+  /** Crash tests only: where to stop the process in a window (see FaultHooks). */
+  faults?: FaultHooks;
 }
 
 export function createHostProvider(options: HostProviderOptions): Provider {
@@ -49,16 +53,18 @@ export function createHostProvider(options: HostProviderOptions): Provider {
   const state = new StateStore(stateDir, application);
   const ctx: HostContext = { fs: new RootFs(root), owners: new Owners(), own: new OwnWrites(), state, paths: new ObjectPaths(state) };
   const listeners = new Set<(signal: DriftSignal) => void>();
+  const faults = options.faults ?? {};
   const services = new ServiceSupervisor(ctx, (signal) => {
     for (const listener of listeners) listener(signal);
-  });
+  }, faults);
   const kinds: Record<HostKind, KindHandler> = {
     File: fileKind(ctx),
     Directory: directoryKind(ctx),
     Symlink: symlinkKind(ctx),
-    Command: commandKind(ctx),
+    Command: commandKind(ctx, faults),
     Service: services,
   };
+  const temps = new TempSweeper(ctx.fs);
   const watchers = new Set<DriftWatcher>();
   const concurrency = Math.max(1, options.observeConcurrency ?? 64);
   const pathChanges = new Limiter(Math.max(1, options.applyConcurrency ?? 32));
@@ -74,7 +80,8 @@ export function createHostProvider(options: HostProviderOptions): Provider {
   };
 
   return {
-    observe(keys: readonly ObjectKey[], desired: ReadonlyMap<string, DesiredObject>): Promise<LiveObject[]> {
+    async observe(keys: readonly ObjectKey[], desired: ReadonlyMap<string, DesiredObject>): Promise<LiveObject[]> {
+      await Promise.all([temps.sweepFor(writtenPaths(desired.values())), state.sweepAll()]);
       return ctx.fs.cached(() =>
         mapBounded(keys, concurrency, async (key) => {
           try {
@@ -96,6 +103,8 @@ export function createHostProvider(options: HostProviderOptions): Provider {
     },
     async delete(live: LiveObject): Promise<void> {
       const handler = handlerOf(live.key);
+      const path = livePath(live);
+      if (path !== undefined && writesTemps(live.key)) await temps.sweepFor([path]);
       await limited(live.key, () => handler.delete(live));
     },
     watch(onDrift: (signal: DriftSignal) => void): DriftWatch {
@@ -120,6 +129,18 @@ export function createHostProvider(options: HostProviderOptions): Provider {
       await services.close();
     },
   };
+}
+
+/** File and Symlink are written through a temporary entry next to them (atomic-write.ts). */
+function writesTemps(key: ObjectKey): boolean {
+  return key.apiVersion === HOST_API_VERSION && (key.kind === 'File' || key.kind === 'Symlink');
+}
+
+function* writtenPaths(objects: Iterable<DesiredObject>): Iterable<string> {
+  for (const object of objects) {
+    const path = object.manifest.spec?.path;
+    if (writesTemps(object.key) && typeof path === 'string') yield path;
+  }
 }
 
 function compileOptions(options: HostProviderOptions): { root: string; stateDir: string; application: string } {

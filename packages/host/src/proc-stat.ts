@@ -1,5 +1,5 @@
 /** Processes as /proc shows them: identity is the pid plus its start time, so a reused pid is not mistaken. */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 export interface ProcStat {
   /** R, S, D, Z (zombie), X (dead)… */
@@ -51,4 +51,18 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * True while a process of the group runs. Zombies do not count: they are dead, and where the
+ * init process reaps orphans slowly they would hold a stop up for nothing.
+ */
+export async function groupAlive(pgid: number): Promise<boolean> {
+  if (!groupExists(pgid)) return false;
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readProcStat(Number(entry));
+    if (stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') return true;
+  }
+  return false;
 }

@@ -1,9 +1,11 @@
 /**
  * Runs a command to completion (Commands, `unless`, exec health checks): its own process group,
- * killed whole on timeout, the tail of its output kept for messages.
+ * killed whole on timeout, the tail of its output kept for messages (from pipes, or from files for
+ * a Command, whose run must survive the agent).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { argvOf } from './command-line.ts';
 import { signalGroup } from './proc-stat.ts';
@@ -17,6 +19,18 @@ export interface RunOptions {
   env: Record<string, string>;
   cwd: string;
   timeoutMs: number;
+  /** Called once the process is spawned, before anything waits on it. */
+  onSpawn?: (pid: number) => void | Promise<void>;
+  /**
+   * Files (truncated) for its output instead of pipes: a run that outlives the agent then keeps
+   * writing, where a pipe with no reader would end it with SIGPIPE at its next line.
+   */
+  output?: OutputFiles;
+}
+
+export interface OutputFiles {
+  stdout: string;
+  stderr: string;
 }
 
 export interface RunResult {
@@ -31,11 +45,24 @@ export interface RunResult {
 
 export async function runCommand(options: RunOptions): Promise<RunResult> {
   const [program, args] = argvOf(options.command);
-  const child = spawn(program, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const files = options.output === undefined ? undefined : await openOutput(options.output);
+  let child: ChildProcess;
+  let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>;
+  try {
+    child = spawn(program, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', files?.[0].fd ?? 'pipe', files?.[1].fd ?? 'pipe'] });
+    const spawned = child;
+    exited = new Promise((resolve) => {
+      spawned.once('error', resolve);
+      spawned.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+  } finally {
+    // The child holds its own copies; the agent keeps none, so a kill of the agent cannot break them.
+    await Promise.all((files ?? []).map((file) => file.close()));
+  }
   const stdout = new Tail();
   const stderr = new Tail();
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+  child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
   const closed = once(child, 'close').catch(() => undefined);
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -43,18 +70,51 @@ export async function runCommand(options: RunOptions): Promise<RunResult> {
     if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
   }, options.timeoutMs);
   try {
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>((resolve) => {
-      child.once('error', resolve);
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
+    if (child.pid !== undefined) await options.onSpawn?.(child.pid);
+    const exit = await exited;
     if (exit instanceof Error) return { exitCode: undefined, timedOut: false, error: exit.message, stdout: '', stderr: '' };
-    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, DRAIN_MS))]);
-    child.stdout.destroy();
-    child.stderr.destroy();
     const exitCode = exit.code ?? 128 + signalNumber(exit.signal);
+    if (options.output !== undefined) {
+      const [out, err] = await Promise.all([readTail(options.output.stdout), readTail(options.output.stderr)]);
+      return { exitCode, timedOut, stdout: out, stderr: err };
+    }
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, DRAIN_MS))]);
+    child.stdout?.destroy();
+    child.stderr?.destroy();
     return { exitCode, timedOut, stdout: stdout.text(), stderr: stderr.text() };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** New files: unlinked first, so whatever an earlier run left in the background writes elsewhere. */
+async function openOutput(output: OutputFiles): Promise<[FileHandle, FileHandle]> {
+  await Promise.all([rm(output.stdout, { force: true }), rm(output.stderr, { force: true })]);
+  const out = await open(output.stdout, 'w', 0o600);
+  try {
+    return [out, await open(output.stderr, 'w', 0o600)];
+  } catch (error) {
+    await out.close();
+    throw error;
+  }
+}
+
+/** The last TAIL_BYTES of a file, as text ('' when it is missing). */
+async function readTail(file: string): Promise<string> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, TAIL_BYTES);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
   }
 }
 

@@ -7,13 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { open, rename, stat } from 'node:fs/promises';
 import { argvOf } from './command-line.ts';
 import { HostErrors } from './errors.ts';
-import { groupExists, isSameProcess, readProcStat, signalGroup } from './proc-stat.ts';
+import { groupAlive, isSameProcess, readProcStat, signalGroup } from './proc-stat.ts';
 import { signalNumber } from './run-command.ts';
 
 /** A log grows up to this size, then moves to `<log>.1` on the next start. */
 const MAX_LOG_BYTES = 16 * 1024 * 1024;
 const ADOPTED_POLL_MS = 150;
-const STOP_POLL_MS = 20;
+const STOP_POLL_MS = 25;
 const KILL_WAIT_MS = 5000;
 
 /** A process by identity: the pid and its start time (pid reuse cannot fool it). */
@@ -84,11 +84,15 @@ export function watchExit(ref: ProcessRef, exited: Promise<number> | undefined, 
   };
 }
 
-/** Sends `signal` to the process group, waits up to `timeoutMs` for all of it to end, then SIGKILLs it. */
+/**
+ * Sends `signal` to the process group of `ref` (its pid is the group id), waits up to `timeoutMs`
+ * for all of it to end, then SIGKILLs it. A group whose leader has exited is still signalled while
+ * any member lives: the kernel does not hand out a pid that is still a live group's id.
+ */
 export async function stopGroup(ref: ProcessRef, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
-  const gone = async (): Promise<boolean> => !(await isSameProcess(ref.pid, ref.startTime)) && !groupExists(ref.pid);
-  if (await isSameProcess(ref.pid, ref.startTime)) signalGroup(ref.pid, signal);
-  else if (!groupExists(ref.pid)) return;
+  const gone = async (): Promise<boolean> => !(await isSameProcess(ref.pid, ref.startTime)) && !(await groupAlive(ref.pid));
+  if (await gone()) return;
+  signalGroup(ref.pid, signal);
   if (await waitFor(gone, timeoutMs)) return;
   signalGroup(ref.pid, 'SIGKILL');
   if (await waitFor(gone, KILL_WAIT_MS)) return;

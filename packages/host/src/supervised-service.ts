@@ -22,11 +22,15 @@ export interface ServiceRecord {
   lastExitCode?: number;
   phase: ServicePhase;
   message?: string;
+  /** The launch mark of the process (see process-marker.ts); written before the spawn. */
+  launch?: string;
 }
 
 /** What a service needs from its supervisor. */
 export interface ServiceHost {
-  launch(name: string, spec: ServiceSpec): Promise<Launched>;
+  /** A new launch id, to mark the next process with. */
+  newLaunch(): string;
+  launch(name: string, spec: ServiceSpec, launch: string): Promise<Launched>;
   execContext(spec: ServiceSpec): Promise<ExecContext>;
   persist(record: ServiceRecord): Promise<void>;
   /** An exit the agent did not ask for. */
@@ -47,6 +51,9 @@ export class SupervisedService {
   #generation = 0;
   #phase: Exclude<ServicePhase, 'starting'> = 'stopped';
   #proc: ProcessRef | undefined;
+  /** The group of a leader that exited, until the rest of it is stopped. */
+  #group: ProcessRef | undefined;
+  #launch: string | undefined;
   #startedAt: number | undefined;
   #lastExitCode: number | undefined;
   #message: string | undefined;
@@ -96,7 +103,12 @@ export class SupervisedService {
     return this.#serial(async () => {
       if (onlyIn !== undefined && onlyIn !== this.#generation) return;
       const generation = this.#begin();
-      const launched = await this.#host.launch(this.name, this.spec);
+      const launch = this.#host.newLaunch();
+      this.#launch = launch;
+      // Recorded before the spawn: an agent killed before the pid is written finds the process by its mark.
+      const { pid: _pid, startTime: _startTime, startedAt: _startedAt, ...record } = this.record();
+      await this.#host.persist({ ...record, phase: 'starting' });
+      const launched = await this.#host.launch(this.name, this.spec, launch);
       if (generation === this.#generation) {
         this.#running(generation, launched.ref, Date.now(), launched.exited);
       } else {
@@ -113,19 +125,30 @@ export class SupervisedService {
     const generation = this.#begin();
     this.restarts = record.restarts;
     this.#lastExitCode = record.lastExitCode;
+    this.#launch = record.launch;
     const startedAt = record.startedAt === undefined ? Number.NaN : Date.parse(record.startedAt);
     this.#running(generation, ref, Number.isNaN(startedAt) ? Date.now() : startedAt, undefined);
+    // Found by its mark (the agent was killed before recording it): record it now.
+    if (record.pid !== ref.pid || record.phase === 'starting') void this.#persist();
   }
 
   /**
    * A recorded service whose process ended while no agent watched it. Under `always` it starts
    * again at once, as a supervisor does at boot: no crash loop was seen, so no backoff applies.
-   * Otherwise its exit is handled as any other (the exit code is unknown).
+   * Otherwise its exit is handled as any other (the exit code is unknown). A record still
+   * `starting` is a start the previous agent did not finish: it starts now.
    */
   async resume(record: ServiceRecord): Promise<void> {
     this.restarts = record.restarts;
     this.#lastExitCode = record.lastExitCode;
     this.#message = record.message;
+    this.#launch = record.launch;
+    if (record.phase === 'starting') {
+      await this.start().catch((error: unknown) => {
+        this.#exited(this.#generation, undefined, `could not start: ${error instanceof Error ? error.message : String(error)}`);
+      });
+      return;
+    }
     if (record.phase === 'stopped' || record.phase === 'failed') {
       this.#phase = record.phase;
       return;
@@ -137,21 +160,34 @@ export class SupervisedService {
     await this.#restart(this.#begin());
   }
 
-  /** Stops gracefully: stopSignal to the group, stopTimeout, then SIGKILL. */
-  stop(): Promise<void> {
+  /**
+   * Stops gracefully: stopSignal to the group (or what is left of it), stopTimeout, then SIGKILL.
+   * `restarting`: a start follows, so an agent killed in between starts it (else it stays stopped).
+   */
+  stop(restarting = false): Promise<void> {
     return this.#serial(async () => {
       this.#begin();
       const proc = this.#proc;
       this.#proc = undefined;
       this.#phase = 'stopped';
       this.#message = 'stopped';
-      if (proc !== undefined) await stopGroup(proc, this.spec.stopSignal, parseDuration(this.spec.stopTimeout) ?? 10_000);
+      // Recorded first: after an agent killed mid-stop, the next one leaves a removed Service
+      // stopped and starts a restarting one (adopting the process by its mark while that runs).
+      await this.#host.persist({ ...this.record(), phase: restarting ? 'starting' : 'stopped' }).catch(() => undefined);
+      if (proc !== undefined) await stopGroup(proc, this.spec.stopSignal, stopTimeoutMs(this.spec));
+      const group = this.#group;
+      if (group !== undefined) await stopGroup(group, this.spec.stopSignal, stopTimeoutMs(this.spec));
+      this.#group = undefined;
     });
   }
 
-  /** Stops supervising (timers, exit watch) and leaves the process running. */
-  close(): void {
+  /**
+   * Stops supervising (timers, exit watch) and leaves the process running; resolves once a start
+   * or stop under way has ended, so its record is complete for the next agent.
+   */
+  close(): Promise<void> {
     this.#begin();
+    return this.#queue;
   }
 
   status(now = Date.now()): Record<string, unknown> {
@@ -178,6 +214,7 @@ export class SupervisedService {
     if (this.#proc !== undefined && this.#startedAt !== undefined) record.startedAt = new Date(this.#startedAt).toISOString();
     if (this.#lastExitCode !== undefined) record.lastExitCode = this.#lastExitCode;
     if (this.#message !== undefined) record.message = this.#message;
+    if (this.#launch !== undefined) record.launch = this.#launch;
     return record;
   }
 
@@ -208,6 +245,11 @@ export class SupervisedService {
     if (generation !== this.#generation) return;
     const ranMs = this.#startedAt === undefined ? 0 : Date.now() - this.#startedAt;
     if (ranMs >= RESET_BACKOFF_AFTER_MS) this.#failures = 0;
+    if (this.#proc !== undefined) {
+      // What the leader left in its group (a child it forked) goes before any restart.
+      this.#group = this.#proc;
+      void this.#serial(() => this.#reap());
+    }
     this.#proc = undefined;
     this.#lastExitCode = code;
     clearTimeout(this.#healthTimer);
@@ -234,6 +276,19 @@ export class SupervisedService {
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.#exited(this.#generation, undefined, `could not restart: ${reason}`);
+    }
+  }
+
+  /** Stops the rest of the group of a leader that exited; kept for stop() when that fails. */
+  async #reap(): Promise<void> {
+    const group = this.#group;
+    if (group === undefined) return;
+    try {
+      await stopGroup(group, this.spec.stopSignal, stopTimeoutMs(this.spec));
+      if (this.#group === group) this.#group = undefined;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#message = this.#message === undefined ? reason : `${this.#message}; ${reason}`;
     }
   }
 
@@ -266,4 +321,8 @@ export class SupervisedService {
   async #persist(): Promise<void> {
     await this.#host.persist(this.record()).catch(() => undefined);
   }
+}
+
+export function stopTimeoutMs(spec: ServiceSpec): number {
+  return parseDuration(spec.stopTimeout) ?? 10_000;
 }

@@ -1,5 +1,6 @@
 /** Helpers for the host provider's tests: temporary roots, objects with schema defaults, waiting. Used by tests only. */
-import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,7 +15,8 @@ import {
   type Provider,
 } from '@trueup/api';
 import { createHostProvider } from './host-provider.ts';
-import { groupExists, signalGroup } from './proc-stat.ts';
+import type { CrashChildConfig } from './crash-child.ts';
+import { groupExists, readProcStat, signalGroup } from './proc-stat.ts';
 
 export { freePort } from '@trueup/testkit/free-port';
 
@@ -96,3 +98,36 @@ export function killGroups(pids: Iterable<number | undefined>): void {
 
 /** The node binary running the tests, for `node -e` services. */
 export const NODE = process.execPath;
+
+/** Runs crash-child.ts (a provider in its own process, for real SIGKILLs); resolves with how it ended. */
+export function providerProcess(config: CrashChildConfig): { child: ChildProcess; ended: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const child = spawn(NODE, [join(import.meta.dirname, 'crash-child.ts'), JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, ended };
+}
+
+/** SIGKILLs processes a test started (found by processesWith), each with its process group. */
+export async function killProcesses(pids: Iterable<number>): Promise<void> {
+  const own = (await readProcStat(process.pid))?.pgrp;
+  for (const pid of pids) {
+    const stat = await readProcStat(pid);
+    if (stat !== undefined && stat.pgrp !== own) signalGroup(stat.pgrp, 'SIGKILL');
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Pids of the live processes whose command line holds `token` (zombies excluded). */
+export async function processesWith(token: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const stat = await readProcStat(Number(entry));
+    if (cmdline.includes(token) && stat !== undefined && stat.state !== 'Z') pids.push(Number(entry));
+  }
+  return pids;
+}
