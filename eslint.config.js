@@ -4,6 +4,8 @@ import tseslint from 'typescript-eslint';
 /** Which workspace packages each package may import (DESIGN.md, Proposed layout). */
 const allowedImports = {
   api: [],
+  workflow: ['api'],
+  runner: ['api', 'workflow', 'process', 'git'],
   engine: ['api'],
   process: [],
   git: ['api', 'process'],
@@ -11,7 +13,7 @@ const allowedImports = {
   host: ['api', 'engine'],
   kubernetes: ['api', 'engine'],
   agent: ['api', 'engine', 'git', 'render', 'host', 'kubernetes'],
-  cli: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent', 'testkit'],
+  cli: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent', 'testkit', 'workflow', 'runner'],
   testkit: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent'],
 };
 const allPackages = Object.keys(allowedImports);

@@ -9,6 +9,8 @@ export interface ErrorLocation {
   file?: string;
   /** 1-based line number. */
   line?: number;
+  /** 1-based column, where the parser knows it. */
+  column?: number;
   /** Field path such as `spec.syncPolicy.interval` or `spec.files[2].mode`. */
   field?: string;
 }
@@ -39,8 +41,9 @@ export class TrueupError extends Error {
 
   /** The message with its location first, as a user reads it: `apps/web.yaml:12: spec.mode: …`. */
   describe(): string {
-    const { file, line, field } = this.location;
-    const where = [file === undefined ? undefined : line === undefined ? file : `${file}:${line}`, field]
+    const { file, line, column, field } = this.location;
+    const position = line === undefined ? '' : column === undefined ? `:${line}` : `:${line}:${column}`;
+    const where = [file === undefined ? undefined : `${file}${position}`, field]
       .filter((part) => part !== undefined && part !== '')
       .join(': ');
     return where === '' ? this.message : `${where}: ${this.message}`;
