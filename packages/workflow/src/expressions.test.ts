@@ -40,3 +40,7 @@ test('unknown contexts and functions are errors, not empty strings', () => {
   assert.throws(() => evaluateTemplate({ $expr: 'nosuch(1)' }, contexts), (error) => isTrueupError(error, 'WORKFLOW_EXPRESSION_INVALID'));
   assert.throws(() => evaluateTemplate({ $expr: 'a ==' }, contexts), (error) => isTrueupError(error, 'WORKFLOW_EXPRESSION_INVALID'));
 });
+
+test("every '' in a string literal is one quote (the upstream lexer unescapes only the first)", () => {
+  assert.equal(evaluateTemplate({ $expr: "format('cut -d'' '' -f{0}', 1)" }, {}), "cut -d' ' -f1");
+});

@@ -4,6 +4,7 @@
  * where the expression runs, so the caller passes them in.
  */
 import { data, Evaluator, Lexer, Parser } from '@actions/expressions';
+import { TokenType, type Token } from '@actions/expressions/lexer';
 import type { FunctionDefinition } from '@actions/expressions/funcs/info';
 import { isTemplateExpression, type JsonValue, type TemplateValue } from '@trueup/api';
 import { WorkflowErrors } from './errors.ts';
@@ -58,11 +59,20 @@ export function evaluateExpression(expression: string, contexts: Record<string, 
 
 function parseExpression(expression: string, contextNames: string[], functions: readonly ExtraFunction[]): ReturnType<Parser['parse']> {
   try {
-    const tokens = new Lexer(expression).lex().tokens;
+    const tokens = new Lexer(expression).lex().tokens.map(unescapeString);
     return new Parser(tokens, contextNames, functions.map(({ name, minArgs, maxArgs }) => ({ name, minArgs, maxArgs }))).parse();
   } catch (error) {
     throw WorkflowErrors.create('WORKFLOW_EXPRESSION_INVALID', `\${{ ${expression} }}: ${(error as Error).message}`, {}, { cause: error });
   }
+}
+
+/**
+ * The lexer of @actions/expressions 0.3.61 turns only the first `''` of a string literal into
+ * `'` (`value.replace("''", "'")`); the value is taken again from the literal's text.
+ */
+function unescapeString(token: Token): Token {
+  if (token.type !== TokenType.STRING || !token.lexeme.startsWith("'")) return token;
+  return { ...token, value: token.lexeme.slice(1, -1).replaceAll("''", "'") };
 }
 
 /** Evaluates every expression inside a template, leaving the rest as it is. */

@@ -9,3 +9,4 @@ export * from './expressions.ts';
 export * from './filter-pattern.ts';
 export * from './discover.ts';
 export * from './action.ts';
+export * from './job-plan.ts';

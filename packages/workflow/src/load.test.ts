@@ -105,3 +105,19 @@ for (const row of refusals) {
     assert.ok(got.message.startsWith(`${FILE}:${row.line}:${row.column}`), got.message);
   });
 }
+
+test('a block scalar with expressions keeps YAML\'s value: no source indentation, heredocs intact', async () => {
+  const workflow = await loadWorkflow(FILE, `on: push
+jobs:
+  a:
+    runs-on: self-hosted
+    steps:
+      - run: |
+          cat <<EOF
+          \${{ github.sha }} {braces} 'quoted'
+          EOF
+`);
+  const run = workflow.jobs[0]?.steps[0]?.action;
+  assert.equal(run?.kind, 'run');
+  assert.deepEqual(run.kind === 'run' ? run.run : undefined, { $expr: "format('cat <<EOF\n{0} {{braces}} ''quoted''\nEOF\n', github.sha)" });
+});

@@ -1,6 +1,7 @@
 /** The parser's tokens as plain JSON templates (`TemplateValue`), which can cross the link. */
 import type { SourcePosition, TemplateValue } from '@trueup/api';
 import { parser, type TemplateToken } from './actions-parser.ts';
+import { blockScalarValue, formatExpression } from './block-scalar.ts';
 
 const { isBasicExpression, isBoolean, isMapping, isNumber, isSequence, isString } = parser;
 
@@ -8,7 +9,14 @@ export function toTemplate(token: TemplateToken): TemplateValue {
   if (isString(token)) return token.value;
   if (isNumber(token)) return token.value;
   if (isBoolean(token)) return token.value;
-  if (isBasicExpression(token)) return { $expr: token.expression };
+  if (isBasicExpression(token)) {
+    if (token.blockScalarHeader !== undefined && token.source !== undefined) {
+      const value = blockScalarValue(token.blockScalarHeader, token.source);
+      const expression = value === undefined ? undefined : formatExpression(value);
+      if (expression !== undefined) return { $expr: expression };
+    }
+    return { $expr: token.expression };
+  }
   if (isSequence(token)) return [...token].map(toTemplate);
   if (isMapping(token)) {
     const out: Record<string, TemplateValue> = {};

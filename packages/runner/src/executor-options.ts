@@ -1,0 +1,18 @@
+/** What the executor needs from where it runs: `trueup run` and a joined runner give different ones. */
+import type { ArtifactStore } from './artifact-store.ts';
+import type { CheckoutSource } from './checkout-source.ts';
+import type { Isolation } from './isolation.ts';
+
+export interface ExecutorOptions {
+  /** Jobs get fresh directories under it. */
+  workRoot: string;
+  checkout: CheckoutSource;
+  artifacts: ArtifactStore;
+  /** Default: bubblewrap when it works here. */
+  isolation?: Isolation;
+  logCapBytes?: number;
+  /** Cancels the job: its processes are killed and it ends `cancelled`. */
+  signal?: AbortSignal;
+  /** Keep the job's directories after it ends (for inspection); default removed. */
+  keepDirs?: boolean;
+}

@@ -1,0 +1,44 @@
+/** What a job accumulates as its steps run: env, PATH, step results, summary, status. */
+import type { JobEvent, JobSpec, JsonValue, StepConclusion } from '@trueup/api';
+import type { JobDirs } from './job-dirs.ts';
+import type { JobProcesses } from './processes.ts';
+import type { LogSink } from './log-sink.ts';
+import type { Isolation } from './isolation.ts';
+import type { ExecutorOptions } from './executor-options.ts';
+
+export interface StepRecord {
+  outputs: Record<string, string>;
+  outcome: StepConclusion;
+  conclusion: StepConclusion;
+}
+
+/** One level of steps: the job's, or a composite action's (with its own steps and inputs). */
+export interface StepScope {
+  steps: Record<string, StepRecord>;
+  inputs: Record<string, JsonValue> | undefined;
+  failed: boolean;
+  /** Directory of the action whose steps these are (`github.action_path`). */
+  actionPath: string | undefined;
+  depth: number;
+}
+
+export interface JobState {
+  spec: JobSpec;
+  options: ExecutorOptions;
+  dirs: JobDirs;
+  isolation: Isolation;
+  processes: JobProcesses;
+  log: LogSink;
+  emit: (event: JobEvent) => void;
+  /** The job's env as steps see it: the spec's env plus what steps wrote to $GITHUB_ENV. */
+  env: Record<string, string>;
+  /** Directories steps added with $GITHUB_PATH, newest first. */
+  path: string[];
+  summary: string[];
+  signal: AbortSignal;
+  /** Set when the job's time ran out, as opposed to being cancelled. */
+  timedOut: boolean;
+  stepCounter: number;
+}
+
+export const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -1,0 +1,119 @@
+/**
+ * The processes of one job. Each step runs in a process group of its own; every group is
+ * remembered, and all are killed when the job ends, is cancelled or times out — so a daemon a
+ * step left behind dies with the job. A process that left its group (setsid) still carries the
+ * job's tracking id in its environment, and is found by it.
+ */
+import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+
+export const TRACKING_VARIABLE = 'TRUEUP_TRACKING_ID';
+
+export interface StepProcess {
+  argv: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+  onStdout: (chunk: Buffer) => void;
+  onStderr: (chunk: Buffer) => void;
+  signal: AbortSignal;
+}
+
+export type StepExit = { kind: 'exited'; code: number | null; signal: NodeJS.Signals | null } | { kind: 'not-started'; error: Error } | { kind: 'aborted' };
+
+/** After the step's process exits, how long its output may still arrive (a daemon may hold the pipe). */
+const DRAIN_MS = 200;
+
+export class JobProcesses {
+  readonly trackingId: string;
+  readonly #groups = new Set<number>();
+
+  constructor(trackingId: string) {
+    this.trackingId = trackingId;
+  }
+
+  run(step: StepProcess): Promise<StepExit> {
+    return new Promise<StepExit>((resolve) => {
+      if (step.signal.aborted) {
+        resolve({ kind: 'aborted' });
+        return;
+      }
+      const [command, ...args] = step.argv;
+      const child = spawn(command as string, args, { cwd: step.cwd, env: { ...step.env, [TRACKING_VARIABLE]: this.trackingId }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      if (child.pid !== undefined) this.#groups.add(child.pid);
+      let settled = false;
+      let exit: StepExit | undefined;
+      const finish = (): void => {
+        if (settled || exit === undefined) return;
+        settled = true;
+        clearTimeout(drainTimer);
+        step.signal.removeEventListener('abort', onAbort);
+        child.stdout.destroy();
+        child.stderr.destroy();
+        resolve(step.signal.aborted ? { kind: 'aborted' } : exit);
+      };
+      let drainTimer: NodeJS.Timeout | undefined;
+      const onAbort = (): void => {
+        this.killGroup(child.pid);
+      };
+      step.signal.addEventListener('abort', onAbort, { once: true });
+      child.stdout.on('data', step.onStdout);
+      child.stderr.on('data', step.onStderr);
+      child.on('error', (error) => {
+        exit ??= { kind: 'not-started', error };
+        finish();
+      });
+      child.on('exit', (code, signal) => {
+        exit = { kind: 'exited', code, signal };
+        drainTimer = setTimeout(finish, DRAIN_MS);
+      });
+      child.on('close', finish);
+    });
+  }
+
+  killGroup(pid: number | undefined): void {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+  }
+
+  /** Kills every process the job started: its groups, then anything carrying its tracking id. */
+  async killAll(): Promise<number> {
+    for (const pid of this.#groups) this.killGroup(pid);
+    this.#groups.clear();
+    const stragglers = await findTracked(this.trackingId);
+    for (const pid of stragglers) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return stragglers.length;
+  }
+}
+
+/** Processes whose environment holds the tracking id (readable for the runner's own user). */
+export async function findTracked(trackingId: string): Promise<number[]> {
+  const needle = `${TRACKING_VARIABLE}=${trackingId}\0`;
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return found;
+  }
+  await Promise.all(entries.filter((name) => /^\d+$/.test(name)).map(async (name) => {
+    const pid = Number(name);
+    if (pid === process.pid) return;
+    try {
+      const environ = await readFile(`/proc/${name}/environ`, 'latin1');
+      if (`${environ}\0`.includes(needle)) found.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }));
+  return found;
+}

@@ -1,0 +1,32 @@
+/** Fresh $GITHUB_OUTPUT/$GITHUB_ENV/$GITHUB_PATH/$GITHUB_STEP_SUMMARY files per step, read back after it. */
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RunnerErrors } from './errors.ts';
+import { MAX_FILE_COMMAND_BYTES, parseKeyValueFile, parsePathFile } from './file-commands.ts';
+import type { JobState } from './job-state.ts';
+import type { StepFiles } from './step-env.ts';
+
+export async function createStepFiles(job: JobState): Promise<StepFiles> {
+  job.stepCounter += 1;
+  const n = job.stepCounter;
+  const files = { output: join(job.dirs.files, `output-${n}`), env: join(job.dirs.files, `env-${n}`), path: join(job.dirs.files, `path-${n}`), summary: join(job.dirs.files, `summary-${n}`) };
+  await Promise.all(Object.values(files).map((file) => writeFile(file, '')));
+  return files;
+}
+
+/** Applies what the step wrote: env and PATH for the steps after it; returns its outputs. */
+export async function readStepFiles(job: JobState, files: StepFiles): Promise<Record<string, string>> {
+  const outputs = parseKeyValueFile(await readLimited(files.output, '$GITHUB_OUTPUT'), '$GITHUB_OUTPUT');
+  const env = parseKeyValueFile(await readLimited(files.env, '$GITHUB_ENV'), '$GITHUB_ENV');
+  Object.assign(job.env, env);
+  job.path.unshift(...parsePathFile(await readLimited(files.path, '$GITHUB_PATH')).reverse());
+  const summary = await readLimited(files.summary, '$GITHUB_STEP_SUMMARY');
+  if (summary.trim() !== '') job.summary.push(job.log.masker.mask(summary));
+  return outputs;
+}
+
+async function readLimited(file: string, what: string): Promise<string> {
+  const size = (await stat(file)).size;
+  if (size > MAX_FILE_COMMAND_BYTES) throw RunnerErrors.create('RUNNER_FILE_COMMAND_INVALID', `${what} holds ${size} bytes; at most ${MAX_FILE_COMMAND_BYTES} are read`);
+  return readFile(file, 'utf8');
+}

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "example app running"
