@@ -13,6 +13,7 @@ import { LocalArtifactStore } from './artifact-store.ts';
 import { git, LocalRepoSource } from './checkout-source.ts';
 import { RunnerErrors } from './errors.ts';
 import { parseKeyValueFile } from './file-commands.ts';
+import type { Isolation } from './isolation.ts';
 import { runWorkflow, type WorkflowRunHooks, type WorkflowRunResult } from './run-workflow.ts';
 
 export interface LocalRunRequest {
@@ -27,6 +28,8 @@ export interface LocalRunRequest {
   parallelJobs?: number;
   signal?: AbortSignal;
   logCapBytes?: number;
+  /** Default: bubblewrap when it works here. */
+  isolation?: Isolation;
 }
 
 export interface LocalRun {
@@ -80,6 +83,7 @@ export async function localRun(request: LocalRunRequest, hooks: WorkflowRunHooks
         artifacts: new LocalArtifactStore(join(workRoot, 'artifacts')),
         ...(request.signal === undefined ? {} : { signal: request.signal }),
         ...(request.logCapBytes === undefined ? {} : { logCapBytes: request.logCapBytes }),
+        ...(request.isolation === undefined ? {} : { isolation: request.isolation }),
       },
       hooks,
     );

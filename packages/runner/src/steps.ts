@@ -38,6 +38,13 @@ export async function runSteps(job: JobState, scope: StepScope, steps: readonly 
     let outputs: Record<string, string> = {};
     let continueOnError = false;
     const started = performance.now();
+    if (job.signal.aborted) {
+      // After a cancel or a job timeout the job's processes are gone: nothing more runs, always() included.
+      scope.steps[step.id] = { outputs: {}, outcome: 'cancelled', conclusion: 'cancelled' };
+      scope.failed = true;
+      if (scope.depth === 0) job.emit({ type: 'step-finished', index, id: step.id, conclusion: 'cancelled', outcome: 'cancelled', outputs: {}, durationMs: 0 });
+      continue;
+    }
     try {
       if (step.name !== null) name = evaluateString(step.name, contexts, functions) || name;
       if (!evaluateCondition(step.if, contexts, functions)) {

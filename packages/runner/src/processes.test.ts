@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAlive, recordRun, stepOutcomes, workflowRepo } from './testing.ts';
+
+/** Isolation off, so a step can leave a pid file where the test reads it. */
+const NONE = { kind: 'none', reason: 'test' } as const;
+
+test('a daemon a step forks and leaves behind is killed with the job, even one that left the process group', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'trueup-pids-'));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const repo = workflowRepo(`on: push
+jobs:
+  a:
+    runs-on: self-hosted
+    steps:
+      - run: |
+          sleep 300 &
+          echo $! > ${out}/grouped
+          setsid sleep 301 > /dev/null 2>&1 < /dev/null &
+          sleep 0.2
+          pgrep -f "sleep 301" > ${out}/escaped
+      - run: kill -0 "$(cat ${out}/grouped)"
+`);
+  t.after(repo.cleanup);
+  const recorded = await recordRun({ repoDir: repo.dir, event: 'push', inputs: {}, isolation: NONE });
+  assert.equal(recorded.run.result.conclusion, 'success', recorded.logs.get('a'));
+  const pids = [readFileSync(join(out, 'grouped'), 'utf8'), ...readFileSync(join(out, 'escaped'), 'utf8').split('\n')].map(Number).filter((pid) => pid > 0);
+  assert.ok(pids.length >= 2, 'both daemons started');
+  for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} outlived the job`);
+  assert.match(recorded.logs.get('a') ?? '', /killed \d+ process\(es\) the job left running/);
+});
+
+test('a job over its timeout is failed and its processes killed', async (t) => {
+  const repo = workflowRepo(`on: push
+jobs:
+  slow:
+    runs-on: self-hosted
+    timeout-minutes: 0.02
+    steps:
+      - run: sleep 120
+      - if: always()
+        run: echo not run, the time is up
+`);
+  t.after(repo.cleanup);
+  const started = Date.now();
+  const recorded = await recordRun({ repoDir: repo.dir, event: 'push', inputs: {} });
+  assert.ok(Date.now() - started < 60_000, 'the job did not wait for its step');
+  assert.equal(recorded.run.result.conclusion, 'failure');
+  assert.match(recorded.logs.get('slow') ?? '', /ran past its timeout of 0\.02 minutes/);
+  assert.deepEqual(stepOutcomes(recorded, 'slow'), ['__1:failure', '__2:cancelled']);
+});
+
+test('a step over its own timeout fails; the job goes on with steps that run on failure', async (t) => {
+  const repo = workflowRepo(`on: push
+jobs:
+  a:
+    runs-on: self-hosted
+    steps:
+      - run: sleep 120
+        timeout-minutes: 0.01
+      - run: echo skipped
+      - if: failure()
+        run: echo cleanup ran
+`);
+  t.after(repo.cleanup);
+  const recorded = await recordRun({ repoDir: repo.dir, event: 'push', inputs: {} });
+  assert.equal(recorded.run.result.conclusion, 'failure');
+  assert.deepEqual(stepOutcomes(recorded, 'a'), ['__1:failure', '__2:skipped', '__3:success']);
+  assert.match(recorded.logs.get('a') ?? '', /cleanup ran/);
+});
+
+test('cancelling a run kills its steps and ends it cancelled', async (t) => {
+  const repo = workflowRepo(`on: push
+jobs:
+  a:
+    runs-on: self-hosted
+    steps:
+      - run: echo started; sleep 120
+`);
+  t.after(repo.cleanup);
+  const controller = new AbortController();
+  const started = Date.now();
+  const pending = recordRun({ repoDir: repo.dir, event: 'push', inputs: {}, signal: controller.signal });
+  setTimeout(() => controller.abort(), 1500);
+  const recorded = await pending;
+  assert.ok(Date.now() - started < 60_000);
+  assert.equal(recorded.run.result.conclusion, 'cancelled');
+  assert.deepEqual(stepOutcomes(recorded, 'a'), ['__1:cancelled']);
+});
