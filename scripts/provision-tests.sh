@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the real components the test suite starts: git (smart HTTP via git http-backend) and
-# OpenSSH's sshd. Debian packages, installed only when missing; needs root (or sudo) when it installs.
+# Installs the real components the test suite starts: git (smart HTTP via git http-backend),
+# OpenSSH's sshd, and bubblewrap (the runner's job isolation). Debian packages, installed only
+# when missing; needs root (or sudo) when it installs.
 # Then builds the Kubernetes test environment's binaries with Go (cached; seconds once built).
 set -euo pipefail
 
@@ -9,6 +10,7 @@ command -v git >/dev/null 2>&1 || need+=(git)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 [ -x "$(git --exec-path 2>/dev/null)/git-http-backend" ] || need+=(git)
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
