@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only heal,commit,ansible,rss,kube-heal,kube-commit,kube-scale,kube-noop] [-- --keep]`: runs the
+ * `npm run bench [-- --quick] [-- --only heal,commit,ansible,rss,kube-heal,kube-commit,kube-scale,kube-noop,pipeline] [-- --keep]`: runs the
  * benchmarks, prints one markdown table and writes it (and the raw samples) to bench/out/.
  */
 import { existsSync } from 'node:fs';
@@ -17,13 +17,14 @@ import { benchKubeNoop } from './kube-noop.ts';
 import { benchKubeScale } from './kube-scale.ts';
 import { KubeShared } from './kube-shared.ts';
 import { describeMachine } from './machine.ts';
+import { benchPipelines } from './pipelines.ts';
 import { benchRss } from './rss.ts';
 import type { SideBySideRepo } from './side-by-side-repo.ts';
 import { renderTable, type Row } from './table.ts';
 import { findAnsiblePull, gitState, REPO_ROOT, warmInstalledCompileCache } from './tools.ts';
 import { kubeToolsBin } from '@trueup/testkit';
 
-const BENCHES = ['heal', 'commit', 'ansible', 'rss', 'kube-heal', 'kube-commit', 'kube-scale', 'kube-noop'] as const;
+const BENCHES = ['heal', 'commit', 'ansible', 'rss', 'kube-heal', 'kube-commit', 'kube-scale', 'kube-noop', 'pipeline'] as const;
 type BenchName = (typeof BENCHES)[number];
 
 const { values } = parseArgs({
@@ -82,6 +83,9 @@ for (const name of selected) {
         break;
       case 'kube-noop':
         rows.push(...await benchKubeNoop(ctx, kube));
+        break;
+      case 'pipeline':
+        rows.push(...await benchPipelines(ctx));
         break;
     }
   } catch (error) {
