@@ -3,10 +3,11 @@
  * contexts and functions, types), then it is read into our model. What cannot run here is
  * refused now, with file:line:column — never skipped at run time.
  */
-import type { TrueupError } from '@trueup/api';
+import type { JsonValue, TrueupError } from '@trueup/api';
 import { parser, type TemplateToken } from './actions-parser.ts';
 import { WorkflowErrors } from './errors.ts';
 import { findCycle } from './graph.ts';
+import { expandMatrix } from './matrix.ts';
 import { problemsError, type ParseProblem } from './load-errors.ts';
 import type { Concurrency, DispatchInput, Triggers, Workflow, WorkflowJob } from './model.ts';
 import { convertSteps, optionalTemplate, templateOr } from './steps.ts';
@@ -28,6 +29,7 @@ export async function loadWorkflow(file: string, content: string): Promise<Workf
   const jobs = convertJobs(file, field(root, 'jobs'), problems);
   const cycle = cycleError(file, field(root, 'jobs'), jobs);
   if (cycle !== undefined) throw cycle;
+  for (const job of jobs) checkLiteralMatrix(job);
   const on = convertOn(field(root, 'on'), keyToken(root, 'on'), problems);
   if (problems.length > 0) throw problemsError(file, problems, 'WORKFLOW_UNSUPPORTED');
   const converted = await parser.convertWorkflowTemplate(parsed.context, root);
@@ -107,6 +109,13 @@ function cycleError(file: string, jobsToken: TemplateToken | undefined, jobs: Wo
   const first = cycle[0] as string;
   const at = field(field(jobsToken, first), 'needs') ?? keyToken(jobsToken, first);
   return WorkflowErrors.create('WORKFLOW_NEEDS_CYCLE', `needs form a cycle: ${cycle.join(' → ')}`, { file, line: at?.range?.start.line ?? 1, column: at?.range?.start.column ?? 1, field: `jobs.${first}.needs` });
+}
+
+/** A matrix written without expressions is expanded now, so one over 256 jobs is refused at load. */
+function checkLiteralMatrix(job: WorkflowJob): void {
+  const matrix = job.strategy.matrix;
+  if (matrix === undefined || JSON.stringify(matrix).includes('"$expr"')) return;
+  expandMatrix(matrix as JsonValue, { file: job.at.file, line: job.at.line, column: job.at.column });
 }
 
 function defaultsRun(token: TemplateToken | undefined): Workflow['defaultsRun'] {
