@@ -9,3 +9,4 @@ export * from './masker.ts';
 export * from './log-sink.ts';
 export * from './file-commands.ts';
 export * from './local-run.ts';
+export { reapOrphans, TRACKING_VARIABLE } from './processes.ts';

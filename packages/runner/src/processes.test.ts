@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { reapOrphans } from './processes.ts';
 import { isAlive, recordRun, stepOutcomes, workflowRepo } from './testing.ts';
 
 /** Isolation off, so a step can leave a pid file where the test reads it. */
@@ -90,4 +93,35 @@ jobs:
   assert.ok(Date.now() - started < 60_000);
   assert.equal(recorded.run.result.conclusion, 'cancelled');
   assert.deepEqual(stepOutcomes(recorded, 'a'), ['__1:cancelled']);
+});
+
+test('processes of a runner killed with kill -9 mid-job are found by their tracking id and reaped', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'trueup-orphans-'));
+  t.after(() => rmSync(out, { recursive: true, force: true }));
+  const repo = workflowRepo(`on: push
+jobs:
+  a:
+    runs-on: self-hosted
+    steps:
+      - run: |
+          setsid sleep 302 > /dev/null 2>&1 < /dev/null &
+          sleep 300 &
+          sleep 0.2
+          pgrep -f "sleep 30[02]" > ${out}/pids.tmp && mv ${out}/pids.tmp ${out}/pids
+          sleep 120
+`);
+  t.after(repo.cleanup);
+  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'testdata', 'run-local.ts'), repo.dir, '--no-isolation'], { stdio: 'ignore' });
+  t.after(() => { child.kill('SIGKILL'); });
+  const pidsFile = join(out, 'pids');
+  for (let i = 0; i < 300 && !existsSync(pidsFile); i++) await sleep(100);
+  const pids = readFileSync(pidsFile, 'utf8').split('\n').map(Number).filter((pid) => pid > 0);
+  assert.ok(pids.length >= 2, 'the daemons started');
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('close', resolve));
+  await sleep(200);
+  assert.ok(pids.some(isAlive), 'a daemon outlived the killed runner (else this test proves nothing)');
+  assert.ok(await reapOrphans() >= 1);
+  await sleep(100);
+  for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} still runs`);
 });

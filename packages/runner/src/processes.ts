@@ -5,6 +5,7 @@
  * job's tracking id in its environment, and is found by it.
  */
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 
 export const TRACKING_VARIABLE = 'TRUEUP_TRACKING_ID';
@@ -95,25 +96,68 @@ export class JobProcesses {
   }
 }
 
+/**
+ * A tracking id names the runner process that owns the job (`PID.START-TIME.RANDOM`), so that
+ * processes of a runner that was killed (`kill -9`, no chance to clean up) can be recognised
+ * later as orphans: their owner is gone, or the pid now belongs to another process.
+ */
+export async function newTrackingId(): Promise<string> {
+  return `${process.pid}.${await startTime(process.pid)}.${randomUUID()}`;
+}
+
 /** Processes whose environment holds the tracking id (readable for the runner's own user). */
 export async function findTracked(trackingId: string): Promise<number[]> {
-  const needle = `${TRACKING_VARIABLE}=${trackingId}\0`;
-  const found: number[] = [];
+  return (await trackedProcesses()).filter((p) => p.trackingId === trackingId).map((p) => p.pid);
+}
+
+async function trackedProcesses(): Promise<{ pid: number; trackingId: string }[]> {
+  const found: { pid: number; trackingId: string }[] = [];
   let entries: string[];
   try {
     entries = await readdir('/proc');
   } catch {
     return found;
   }
+  const prefix = `${TRACKING_VARIABLE}=`;
   await Promise.all(entries.filter((name) => /^\d+$/.test(name)).map(async (name) => {
     const pid = Number(name);
     if (pid === process.pid) return;
     try {
       const environ = await readFile(`/proc/${name}/environ`, 'latin1');
-      if (`${environ}\0`.includes(needle)) found.push(pid);
+      const entry = environ.split('\0').find((e) => e.startsWith(prefix));
+      if (entry !== undefined) found.push({ pid, trackingId: entry.slice(prefix.length) });
     } catch {
       // gone, or not ours to read
     }
   }));
   return found;
+}
+
+/** Kills processes left by runners that died without cleaning up; returns how many. */
+export async function reapOrphans(): Promise<number> {
+  let killed = 0;
+  const owners = new Map<string, boolean>();
+  for (const { pid, trackingId } of await trackedProcesses()) {
+    const [ownerPid = '', ownerStart = ''] = trackingId.split('.');
+    const key = `${ownerPid}.${ownerStart}`;
+    if (!owners.has(key)) owners.set(key, /^\d+$/.test(ownerPid) && (await startTime(Number(ownerPid))) === ownerStart);
+    if (owners.get(key) === true) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed += 1;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return killed;
+}
+
+/** The process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or '' when gone. */
+async function startTime(pid: number): Promise<string> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
 }

@@ -4,7 +4,6 @@
  * killed when it ends. `trueup run` calls it in-process; a runner joined to the hub will call
  * it with the spec it received over the link and send the events back the same way.
  */
-import { randomUUID } from 'node:crypto';
 import type { JobConclusion, JobEvent, JobSpec } from '@trueup/api';
 import { evaluateString } from '@trueup/workflow';
 import type { ExecutorOptions } from './executor-options.ts';
@@ -12,7 +11,7 @@ import { describeIsolation, probeIsolation } from './isolation.ts';
 import { createJobDirs, removeJobDirs } from './job-dirs.ts';
 import type { JobState, StepScope } from './job-state.ts';
 import { DEFAULT_LOG_CAP_BYTES, LogSink } from './log-sink.ts';
-import { JobProcesses } from './processes.ts';
+import { JobProcesses, newTrackingId } from './processes.ts';
 import { contextsOf, functionsOf, runSteps } from './steps.ts';
 
 export interface JobResult {
@@ -35,7 +34,7 @@ export async function runJob(spec: JobSpec, options: ExecutorOptions, emit: (eve
   let currentIndex: number | null = null;
   const job: JobState = {
     spec, options, dirs, isolation,
-    processes: new JobProcesses(randomUUID()),
+    processes: new JobProcesses(await newTrackingId()),
     log: new LogSink((text) => emit({ type: 'log', index: currentIndex, text }), options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES),
     emit: (event) => {
       if (event.type === 'step-started') currentIndex = event.index;

@@ -8,6 +8,7 @@ import type { JobConclusion, JobEvent, JsonValue } from '@trueup/api';
 import { isTrueupError } from '@trueup/api';
 import { needsStatus, planJob, readyJobs, runConclusion, type JobState as GraphState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
 import type { ExecutorOptions } from './executor-options.ts';
+import { reapOrphans } from './processes.ts';
 import { runJob, type JobResult } from './run-job.ts';
 
 export interface WorkflowRunRequest {
@@ -33,6 +34,8 @@ export interface WorkflowRunResult {
 
 export async function runWorkflow(request: WorkflowRunRequest, options: ExecutorOptions, hooks: WorkflowRunHooks): Promise<WorkflowRunResult> {
   const workflow = request.workflow;
+  const orphans = await reapOrphans();
+  if (orphans > 0) hooks.onNote(`killed ${orphans} process(es) left by a runner that was killed before it could stop its jobs`);
   const selected = selectJobs(workflow, request.only);
   const states = new Map<string, GraphState>(selected.map((job) => [job.id, 'pending']));
   const results = new Map<string, NeedResult>();
