@@ -10,3 +10,4 @@ export * from './filter-pattern.ts';
 export * from './discover.ts';
 export * from './action.ts';
 export * from './job-plan.ts';
+export * from './labels.ts';

@@ -22,7 +22,7 @@ jobs:
     runs-on: self-hosted
     steps: [{ run: "true" }]
   deploy:
-    runs-on: self-hosted
+    runs-on: [linux, '\${{ matrix.region }}']
     needs: build
     name: deploy \${{ matrix.region }}
     if: needs.build.outputs.ok == 'yes'
@@ -59,6 +59,7 @@ test('planJob: if decided from needs, matrix expanded, env, defaults, timeout an
   assert.deepEqual(plan.instances[1]?.contexts.strategy, { 'fail-fast': true, 'job-index': 1, 'job-total': 2, 'max-parallel': 1 });
   assert.deepEqual(plan.instances[0]?.contexts.needs, { build: { result: 'success', outputs: { ok: 'yes' } } });
   assert.equal(plan.maxParallel, 1);
+  assert.deepEqual(plan.runsOn, [['linux', 'eu'], ['linux', 'us']]);
   assert.equal(plan.environment, 'prod');
   assert.deepEqual(plan.concurrency, { group: 'deploy-prod', cancelInProgress: true });
 });

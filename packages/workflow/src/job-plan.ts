@@ -6,6 +6,7 @@
 import type { JobConclusion, JobSpec, JsonValue, TemplateValue } from '@trueup/api';
 import { WorkflowErrors } from './errors.ts';
 import { evaluateCondition, evaluateString, evaluateTemplate, statusFunctions, truthy, type StatusFunctions } from './expressions.ts';
+import { runsOnLabels } from './labels.ts';
 import { expandMatrix, matrixJobName } from './matrix.ts';
 import type { Workflow, WorkflowJob } from './model.ts';
 
@@ -24,7 +25,7 @@ export interface NeedResult {
 
 export type JobPlan =
   | { kind: 'skip'; reason: string }
-  | { kind: 'run'; instances: JobSpec[]; failFast: boolean; maxParallel: number; continueOnError: boolean; environment: string | undefined; concurrency: { group: string; cancelInProgress: boolean } | undefined };
+  | { kind: 'run'; instances: JobSpec[]; runsOn: string[][]; failFast: boolean; maxParallel: number; continueOnError: boolean; environment: string | undefined; concurrency: { group: string; cancelInProgress: boolean } | undefined };
 
 export function planJob(workflow: Workflow, job: WorkflowJob, run: RunContext, needs: Record<string, NeedResult>, status: StatusFunctions): JobPlan {
   const where = { file: job.at.file, line: job.at.line, column: job.at.column };
@@ -72,13 +73,14 @@ export function planJob(workflow: Workflow, job: WorkflowJob, run: RunContext, n
       masks: Object.values(secrets).filter((value) => value !== ''),
     };
   });
+  const runsOn = combos.map((combo, index) => runsOnLabels(evaluate('runs-on', () => evaluateTemplate(job.runsOn, { ...base, matrix: combo, strategy: instances[index]?.contexts.strategy ?? null }))));
   const withoutMatrix = { ...base, secrets };
   const concurrency = job.concurrency === undefined ? undefined : evaluate('concurrency', () => ({
     group: evaluateString(job.concurrency?.group, withoutMatrix),
     cancelInProgress: truthy(evaluateTemplate(job.concurrency?.cancelInProgress ?? false, withoutMatrix)),
   }));
   return {
-    kind: 'run', instances, failFast, maxParallel,
+    kind: 'run', instances, runsOn, failFast, maxParallel,
     continueOnError: truthy(evaluate('continue-on-error', () => evaluateTemplate(job.continueOnError, withoutMatrix))),
     environment: job.environment === undefined ? undefined : evaluate('environment', () => evaluateString(job.environment?.name, withoutMatrix)),
     concurrency,
