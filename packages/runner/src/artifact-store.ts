@@ -24,15 +24,15 @@ export interface ArtifactStore {
 const NAME = /^[^\\/":<>|*?\r\n]+$/;
 
 export class LocalArtifactStore implements ArtifactStore {
-  readonly #dir: string;
+  readonly dir: string;
 
   constructor(dir: string) {
-    this.#dir = dir;
+    this.dir = dir;
   }
 
   async upload(name: string, files: readonly ArtifactFile[], overwrite: boolean): Promise<{ files: number; bytes: number }> {
     checkName(name);
-    const target = join(this.#dir, name);
+    const target = join(this.dir, name);
     if (!overwrite && (await exists(target))) throw RunnerErrors.create('RUNNER_ARTIFACT_INVALID', `an artifact named "${name}" exists already in this run; give another name or overwrite: true`);
     await mkdir(target, { recursive: true });
     let bytes = 0;
@@ -45,7 +45,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async download(name: string, dest: string): Promise<{ files: number }> {
     checkName(name);
-    const source = join(this.#dir, name);
+    const source = join(this.dir, name);
     if (!(await exists(source))) throw RunnerErrors.create('RUNNER_ARTIFACT_NOT_FOUND', `no artifact named "${name}" in this run; there are: ${(await this.list()).join(', ') || 'none'}`);
     await mkdir(dest, { recursive: true });
     await cp(source, dest, { recursive: true, force: true });
@@ -55,7 +55,7 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async list(): Promise<string[]> {
     try {
-      return (await readdir(this.#dir)).sort();
+      return (await readdir(this.dir)).sort();
     } catch {
       return [];
     }

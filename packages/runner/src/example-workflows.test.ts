@@ -41,5 +41,6 @@ test('a failing test job stops the jobs that need it; the run fails', async (t) 
   const recorded = await recordRun({ repoDir: repo.dir, event: 'push', inputs: {} });
   assert.equal(recorded.run.result.conclusion, 'failure');
   assert.deepEqual(recorded.skipped.sort(), ['build', 'verify']);
-  assert.match(recorded.logs.get('test#0') ?? '', /unexpected output: broken/);
+  // Both matrix jobs fail the test; fail-fast may cancel the slower one first.
+  assert.match([...recorded.logs.values()].join('\n'), /unexpected output: broken/);
 });

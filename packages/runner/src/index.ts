@@ -10,3 +10,4 @@ export * from './log-sink.ts';
 export * from './file-commands.ts';
 export * from './local-run.ts';
 export { reapOrphans, TRACKING_VARIABLE } from './processes.ts';
+export * from './job-result.ts';

@@ -14,7 +14,7 @@ import { git, LocalRepoSource } from './checkout-source.ts';
 import { RunnerErrors } from './errors.ts';
 import { parseKeyValueFile } from './file-commands.ts';
 import type { Isolation } from './isolation.ts';
-import { runWorkflow, type WorkflowRunHooks, type WorkflowRunResult } from './run-workflow.ts';
+import { runWorkflow, type JobExecutor, type WorkflowRunHooks, type WorkflowRunResult } from './run-workflow.ts';
 
 export interface LocalRunRequest {
   repoDir: string;
@@ -68,7 +68,7 @@ export async function prepareLocalRun(request: LocalRunRequest): Promise<{ workf
   return { workflow, sha, ref, dirty: stash !== '', run: { runId, github, inputs, vars: {}, secrets } };
 }
 
-export async function localRun(request: LocalRunRequest, hooks: WorkflowRunHooks): Promise<LocalRun> {
+export async function localRun(request: LocalRunRequest, hooks: WorkflowRunHooks, execute?: JobExecutor): Promise<LocalRun> {
   const prepared = await prepareLocalRun(request);
   const top = await git(['rev-parse', '--show-toplevel'], request.repoDir);
   const ownRoot = request.workRoot === undefined;
@@ -86,6 +86,7 @@ export async function localRun(request: LocalRunRequest, hooks: WorkflowRunHooks
         ...(request.isolation === undefined ? {} : { isolation: request.isolation }),
       },
       hooks,
+      execute,
     );
     return { workflow: prepared.workflow, sha: prepared.sha, ref: prepared.ref, dirty: prepared.dirty, result };
   } finally {

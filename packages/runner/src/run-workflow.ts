@@ -4,7 +4,7 @@
  * `trueup run` uses it; with a hub, the hub plans jobs the same way (planJob) and runners
  * execute them with runJob.
  */
-import type { JobConclusion, JobEvent, JsonValue } from '@trueup/api';
+import type { JobConclusion, JobEvent, JobSpec, JsonValue } from '@trueup/api';
 import { isTrueupError } from '@trueup/api';
 import { needsStatus, planJob, readyJobs, runConclusion, type JobState as GraphState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
 import type { ExecutorOptions } from './executor-options.ts';
@@ -27,12 +27,15 @@ export interface WorkflowRunHooks {
   onNote(text: string): void;
 }
 
+/** Runs one job: `runJob` in this process, or anything that takes the spec and reports the same events. */
+export type JobExecutor = (spec: JobSpec, options: ExecutorOptions, emit: (event: JobEvent) => void) => Promise<JobResult>;
+
 export interface WorkflowRunResult {
   conclusion: JobConclusion;
   jobs: { id: string; name: string; conclusion: JobConclusion; outputs: Record<string, string>; result?: JobResult }[];
 }
 
-export async function runWorkflow(request: WorkflowRunRequest, options: ExecutorOptions, hooks: WorkflowRunHooks): Promise<WorkflowRunResult> {
+export async function runWorkflow(request: WorkflowRunRequest, options: ExecutorOptions, hooks: WorkflowRunHooks, execute: JobExecutor = runJob): Promise<WorkflowRunResult> {
   const workflow = request.workflow;
   const orphans = await reapOrphans();
   if (orphans > 0) hooks.onNote(`killed ${orphans} process(es) left by a runner that was killed before it could stop its jobs`);
@@ -58,7 +61,7 @@ export async function runWorkflow(request: WorkflowRunRequest, options: Executor
       } else {
         if (plan.environment !== undefined && plan.environment !== '') hooks.onNote(`${job.id}: environment "${plan.environment}" (protection rules and environment secrets are the hub's; a local run uses --secret-file)`);
         if (plan.concurrency !== undefined) hooks.onNote(`${job.id}: concurrency group "${plan.concurrency.group}" applies between runs on a hub; a local run is alone`);
-        conclusion = await runInstances(job, plan, options, slots, hooks, report);
+        conclusion = await runInstances(job, plan, options, slots, hooks, report, execute);
         if (conclusion === 'failure' && plan.continueOnError) conclusion = 'success';
         const outputs = Object.assign({}, ...report.filter((r) => r.id === job.id).map((r) => r.outputs)) as Record<string, string>;
         results.set(job.id, { result: conclusion, outputs });
@@ -83,7 +86,7 @@ export async function runWorkflow(request: WorkflowRunRequest, options: Executor
   return { conclusion: runConclusion(states, cancelled()), jobs: report };
 }
 
-async function runInstances(job: WorkflowJob, plan: Extract<ReturnType<typeof planJob>, { kind: 'run' }>, options: ExecutorOptions, slots: Semaphore, hooks: WorkflowRunHooks, report: WorkflowRunResult['jobs']): Promise<JobConclusion> {
+async function runInstances(job: WorkflowJob, plan: Extract<ReturnType<typeof planJob>, { kind: 'run' }>, options: ExecutorOptions, slots: Semaphore, hooks: WorkflowRunHooks, report: WorkflowRunResult['jobs'], execute: JobExecutor): Promise<JobConclusion> {
   const failFast = new AbortController();
   const onCancel = (): void => failFast.abort();
   options.signal?.addEventListener('abort', onCancel, { once: true });
@@ -99,7 +102,7 @@ async function runInstances(job: WorkflowJob, plan: Extract<ReturnType<typeof pl
         return;
       }
       const key = plan.instances.length > 1 ? `${job.id}#${index}` : job.id;
-      const result = await runJob(spec, { ...options, signal: failFast.signal }, (event) => hooks.onJobEvent(key, event));
+      const result = await execute(spec, { ...options, signal: failFast.signal }, (event) => hooks.onJobEvent(key, event));
       conclusions.push(result.conclusion);
       report.push({ id: job.id, name: spec.name, conclusion: result.conclusion, outputs: result.outputs, result });
       if (result.conclusion === 'failure' && plan.failFast) failFast.abort();

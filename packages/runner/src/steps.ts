@@ -57,8 +57,9 @@ export async function runSteps(job: JobState, scope: StepScope, steps: readonly 
       else job.log.note(`[trueup] ▸ ${name}`);
       ({ outcome, outputs } = await runStep(job, scope, step, contexts, functions));
     } catch (error) {
-      job.log.note(`[trueup] ${isTrueupError(error) ? error.describe() : (error as Error).message}`);
-      outcome = job.signal.aborted && !job.timedOut ? 'cancelled' : 'failure';
+      const cancelled = job.signal.aborted && !job.timedOut;
+      job.log.note(`[trueup] ${cancelled ? 'cancelled' : isTrueupError(error) ? error.describe() : (error as Error).message}`);
+      outcome = cancelled ? 'cancelled' : 'failure';
     }
     const conclusion: StepConclusion = outcome === 'failure' && continueOnError ? 'success' : outcome;
     scope.steps[step.id] = { outputs, outcome, conclusion };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { JobEvent } from '@trueup/api';
 import { localRun, type LocalRun, type LocalRunRequest } from './local-run.ts';
+import type { JobExecutor } from './run-workflow.ts';
 
 export const EXAMPLE_REPO = join(import.meta.dirname, '..', 'testdata', 'example');
 
@@ -36,7 +37,7 @@ export interface Recorded {
 }
 
 /** Runs a workflow of the repository with the real executor, recording every event. */
-export async function recordRun(request: LocalRunRequest): Promise<Recorded> {
+export async function recordRun(request: LocalRunRequest, execute?: JobExecutor): Promise<Recorded> {
   const events: Recorded['events'] = [];
   const logs = new Map<string, string>();
   const skipped: string[] = [];
@@ -48,7 +49,7 @@ export async function recordRun(request: LocalRunRequest): Promise<Recorded> {
     },
     onJobSkipped: (id) => skipped.push(id),
     onNote: (text) => notes.push(text),
-  });
+  }, execute);
   return { run, events, logs, skipped, notes };
 }
 
