@@ -3,6 +3,7 @@ import type { JsonValue, StepConclusion, StepSpec } from '@trueup/api';
 import { isTrueupError } from '@trueup/api';
 import { evaluateCondition, evaluateString, evaluateTemplate, statusFunctions, truthy, type ExtraFunction } from '@trueup/workflow';
 import { runBuiltin } from './builtins.ts';
+import { RunnerErrors } from './errors.ts';
 import { hashFilesFunction } from './hash-files.ts';
 import type { JobState, StepScope } from './job-state.ts';
 import { runLocalAction } from './local-action.ts';
@@ -64,13 +65,17 @@ export async function runSteps(job: JobState, scope: StepScope, steps: readonly 
     const conclusion: StepConclusion = outcome === 'failure' && continueOnError ? 'success' : outcome;
     scope.steps[step.id] = { outputs, outcome, conclusion };
     if (conclusion === 'failure' || conclusion === 'cancelled') scope.failed = true;
-    if (scope.depth === 0) job.emit({ type: 'step-finished', index, id: step.id, conclusion, outcome, outputs, durationMs: Math.round(performance.now() - started) });
+    // The event leaves the runner (to the hub, the UI): secrets in outputs are masked there.
+    const shown = Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, job.log.masker.mask(value)]));
+    if (scope.depth === 0) job.emit({ type: 'step-finished', index, id: step.id, conclusion, outcome, outputs: shown, durationMs: Math.round(performance.now() - started) });
   }
 }
 
 async function runStep(job: JobState, scope: StepScope, step: StepSpec, contexts: Record<string, JsonValue>, functions: ExtraFunction[]): Promise<{ outcome: StepConclusion; outputs: Record<string, string> }> {
   const stepEnv = Object.fromEntries(Object.entries(step.env).map(([key, value]) => [key, evaluateString(value, contexts, functions)]));
-  const timeoutMs = step.timeoutMinutes === undefined ? Number.MAX_SAFE_INTEGER / 2 : Number(evaluateTemplate(step.timeoutMinutes, contexts, functions)) * 60_000;
+  const minutes = step.timeoutMinutes === undefined ? undefined : Number(evaluateTemplate(step.timeoutMinutes, contexts, functions));
+  if (minutes !== undefined && !(minutes > 0)) throw RunnerErrors.create('RUNNER_STEP_FAILED', `timeout-minutes must be a positive number`, { file: step.at.file, line: step.at.line, column: step.at.column, field: 'timeout-minutes' });
+  const timeoutMs = minutes === undefined ? Number.MAX_SAFE_INTEGER / 2 : minutes * 60_000;
   const action = step.action;
   switch (action.kind) {
     case 'run': {
