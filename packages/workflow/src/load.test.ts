@@ -94,6 +94,8 @@ const refusals: { name: string; yaml: string; code: string; line: number; column
     yaml: `${JOB}    stepz: []\n    steps: [{ run: "true" }]\n` },
   { name: 'a matrix of more than 256 jobs', code: 'WORKFLOW_MATRIX_TOO_LARGE', line: 3, column: 3, says: /makes 289 jobs; at most 256/,
     yaml: `${JOB}    strategy:\n      matrix:\n        a: [${Array.from({ length: 17 }, (_, i) => i).join(', ')}]\n        b: [${Array.from({ length: 17 }, (_, i) => i).join(', ')}]\n    steps: [{ run: "true" }]\n` },
+  { name: 'an invalid cron schedule', code: 'WORKFLOW_INVALID', line: 3, column: 13, says: /Invalid cron expression/,
+    yaml: "on:\n  schedule:\n    - cron: '61 * * * *'\njobs:\n  a:\n    runs-on: self-hosted\n    steps: [{ run: 'true' }]\n" },
   { name: 'a need that names no job', code: 'WORKFLOW_INVALID', line: 5, column: 12, says: /unknown job 'nope'/,
     yaml: `${JOB}    needs: nope\n    steps: [{ run: "true" }]\n  b:\n    runs-on: self-hosted\n    steps: [{ run: "true" }]\n` },
 ];
