@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { EXAMPLE_REPO, makeRepo, workflowRepo } from '@trueup/runner/testing';
@@ -49,6 +50,9 @@ test('trueup run refuses a workflow that cannot run, naming file:line:column, an
   const badInput = await trueup(['run', '--event', 'workflow_dispatch', '--input', 'loud=maybe'], example.dir);
   assert.equal(badInput.code, 2);
   assert.match(badInput.stderr, /input "loud" is a boolean.*\[WORKFLOW_INPUT_INVALID\]/);
+  const outside = await trueup(['run'], tmpdir());
+  assert.equal(outside.code, 2);
+  assert.match(outside.stderr, /is not in a Git checkout.*\[RUNNER_NOT_A_CHECKOUT\]/);
   const missing = await trueup(['run', 'nosuch'], example.dir);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no workflow "nosuch".*ci\.yml/);

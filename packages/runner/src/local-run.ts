@@ -40,11 +40,21 @@ export interface LocalRun {
   result: WorkflowRunResult;
 }
 
+async function checkoutRoot(dir: string): Promise<string> {
+  try {
+    return await git(['rev-parse', '--show-toplevel'], dir);
+  } catch {
+    throw RunnerErrors.create('RUNNER_NOT_A_CHECKOUT', `${dir} is not in a Git checkout: run it inside the repository, or give --dir`);
+  }
+}
+
 export async function prepareLocalRun(request: LocalRunRequest): Promise<{ workflow: Workflow; run: RunContext; sha: string; ref: string; dirty: boolean }> {
-  const top = await git(['rev-parse', '--show-toplevel'], request.repoDir);
+  const top = await checkoutRoot(request.repoDir);
   const file = await findWorkflowFile(top, request.workflow);
   const workflow = await readWorkflow(top, file);
-  const head = await git(['rev-parse', 'HEAD'], top);
+  const head = await git(['rev-parse', '--verify', '-q', 'HEAD'], top).catch(() => {
+    throw RunnerErrors.create('RUNNER_NOT_A_CHECKOUT', `${top} has no commit yet: commit the workflow first`);
+  });
   const stash = await git(['stash', 'create'], top);
   const sha = stash === '' ? head : stash;
   const ref = await git(['symbolic-ref', '-q', 'HEAD'], top).catch(() => head);
@@ -70,7 +80,7 @@ export async function prepareLocalRun(request: LocalRunRequest): Promise<{ workf
 
 export async function localRun(request: LocalRunRequest, hooks: WorkflowRunHooks, execute?: JobExecutor): Promise<LocalRun> {
   const prepared = await prepareLocalRun(request);
-  const top = await git(['rev-parse', '--show-toplevel'], request.repoDir);
+  const top = await checkoutRoot(request.repoDir);
   const ownRoot = request.workRoot === undefined;
   const workRoot = request.workRoot ?? join(tmpdir(), `trueup-run-${prepared.run.runId}`);
   await mkdir(workRoot, { recursive: true });
