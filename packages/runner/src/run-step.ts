@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { StepConclusion } from '@trueup/api';
+import { RunnerErrors } from './errors.ts';
 import { isolate } from './isolation.ts';
 import type { JobState } from './job-state.ts';
 
@@ -13,6 +14,8 @@ export interface ProcessStep {
 }
 
 export async function scriptArgv(job: JobState, script: string, shell: string): Promise<string[]> {
+  // Checked at load when written literally; an expression may still give another shell.
+  if (shell !== 'bash' && shell !== 'sh') throw RunnerErrors.create('RUNNER_STEP_FAILED', `shell "${shell}" cannot run here: use bash or sh`);
   job.stepCounter += 1;
   const file = join(job.dirs.temp, `step-${job.stepCounter}.sh`);
   await writeFile(file, script, { mode: 0o700 });

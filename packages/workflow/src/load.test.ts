@@ -82,6 +82,8 @@ const refusals: { name: string; yaml: string; code: string; line: number; column
     yaml: `${JOB}    steps: [{ uses: "docker://alpine" }]\n` },
   { name: 'an unsupported shell', code: 'WORKFLOW_UNSUPPORTED', line: 5, column: 35, says: /shell "pwsh"/,
     yaml: `${JOB}    steps: [{ run: "true", shell: pwsh }]\n` },
+  { name: 'an unsupported default shell', code: 'WORKFLOW_UNSUPPORTED', line: 2, column: 27, says: /shell "python"/,
+    yaml: 'on: push\ndefaults: { run: { shell: python } }\njobs:\n  a:\n    runs-on: self-hosted\n    steps: [{ run: "true" }]\n' },
   { name: 'an event that cannot trigger here', code: 'WORKFLOW_UNSUPPORTED', line: 1, column: 12, says: /pull_request/,
     yaml: 'on: [push, pull_request]\njobs:\n  a:\n    runs-on: self-hosted\n    steps: [{ run: "true" }]\n' },
   { name: 'a cycle in needs', code: 'WORKFLOW_NEEDS_CYCLE', line: 5, column: 12, says: /a → b → a/,

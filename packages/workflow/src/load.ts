@@ -10,7 +10,7 @@ import { findCycle } from './graph.ts';
 import { expandMatrix } from './matrix.ts';
 import { problemsError, type ParseProblem } from './load-errors.ts';
 import type { Concurrency, DispatchInput, Triggers, Workflow, WorkflowJob } from './model.ts';
-import { convertSteps, optionalTemplate, templateOr } from './steps.ts';
+import { convertSteps, optionalTemplate, SHELLS, templateOr } from './steps.ts';
 import { conditionOf, field, keyOf, keyToken, literalString, positionOf, toTemplate, toTemplateMap } from './template.ts';
 
 const SUPPORTED_EVENTS = new Set(['push', 'workflow_dispatch', 'schedule']);
@@ -31,6 +31,7 @@ export async function loadWorkflow(file: string, content: string): Promise<Workf
   if (cycle !== undefined) throw cycle;
   for (const job of jobs) checkLiteralMatrix(job);
   const on = convertOn(field(root, 'on'), keyToken(root, 'on'), problems);
+  const workflowDefaults = defaultsRun(field(root, 'defaults'), problems);
   if (problems.length > 0) throw problemsError(file, problems, 'WORKFLOW_UNSUPPORTED');
   const converted = await parser.convertWorkflowTemplate(parsed.context, root);
   const convertErrors = parsed.context.errors.getErrors();
@@ -44,7 +45,7 @@ export async function loadWorkflow(file: string, content: string): Promise<Workf
     name: literalString(field(root, 'name')) ?? file,
     on,
     env: toTemplateMap(field(root, 'env')),
-    defaultsRun: defaultsRun(field(root, 'defaults')),
+    defaultsRun: workflowDefaults,
     concurrency: concurrencyOf(field(root, 'concurrency')),
     jobs,
   };
@@ -88,7 +89,7 @@ function convertJobs(file: string, token: TemplateToken | undefined, problems: P
         maxParallel: optionalTemplate(field(strategy, 'max-parallel')),
       },
       env: toTemplateMap(field(job, 'env')),
-      defaultsRun: defaultsRun(field(job, 'defaults')),
+      defaultsRun: defaultsRun(field(job, 'defaults'), problems),
       outputs: toTemplateMap(field(job, 'outputs')),
       timeoutMinutes: templateOr(field(job, 'timeout-minutes'), 360),
       continueOnError: templateOr(field(job, 'continue-on-error'), false),
@@ -118,10 +119,12 @@ function checkLiteralMatrix(job: WorkflowJob): void {
   expandMatrix(matrix as JsonValue, { file: job.at.file, line: job.at.line, column: job.at.column });
 }
 
-function defaultsRun(token: TemplateToken | undefined): Workflow['defaultsRun'] {
+function defaultsRun(token: TemplateToken | undefined, problems: ParseProblem[]): Workflow['defaultsRun'] {
   const run = field(token, 'run');
   const out: Workflow['defaultsRun'] = {};
   const shell = field(run, 'shell');
+  const literal = literalString(shell);
+  if (literal !== undefined && !SHELLS.has(literal)) problems.push({ rawMessage: `shell "${literal}" cannot run here: use bash or sh`, range: shell?.range });
   const workingDirectory = field(run, 'working-directory');
   if (shell !== undefined) out.shell = toTemplate(shell);
   if (workingDirectory !== undefined) out.workingDirectory = toTemplate(workingDirectory);

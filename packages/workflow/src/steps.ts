@@ -9,7 +9,7 @@ const BUILTINS: Record<string, BuiltinAction> = {
   'actions/upload-artifact': 'upload-artifact',
   'actions/download-artifact': 'download-artifact',
 };
-const SHELLS = new Set(['bash', 'sh']);
+export const SHELLS = new Set(['bash', 'sh']);
 
 export function convertSteps(file: string, token: TemplateToken | undefined, problems: ParseProblem[]): StepSpec[] {
   if (token === undefined || !parser.isSequence(token)) return [];
