@@ -31,6 +31,14 @@ test('trueup run runs the example workflow in the checkout and exits 0; a failin
   const only = await trueup(['run', '--event', 'workflow_dispatch', '--input', 'greeting=hi', '--job', 'verify'], repo.dir);
   assert.equal(only.code, 0, only.stdout + only.stderr);
   assert.match(only.stdout, /greet said: hi, example/);
+  const json = await trueup(['run', '-o', 'json', '--job', 'build'], repo.dir);
+  assert.equal(json.code, 0, json.stderr);
+  const result = JSON.parse(json.stdout) as { conclusion: string; workflow: string; jobs: { id: string; conclusion: string; outputs: Record<string, string>; steps: { id: string }[] }[] };
+  assert.equal(result.conclusion, 'success');
+  assert.equal(result.workflow, '.trueup/workflows/ci.yml');
+  assert.deepEqual(result.jobs.map((job) => `${job.id}:${job.conclusion}`).sort(), ['build:success', 'test:success', 'test:success']);
+  assert.equal(result.jobs.find((job) => job.id === 'build')?.outputs.version, '1.0.1');
+  assert.match(json.stderr, /build ▸ actions\/checkout@v4/, 'progress goes to stderr');
   writeFileSync(join(repo.dir, 'src/app.sh'), 'echo broken\n');
   const failed = await trueup(['run'], repo.dir);
   assert.equal(failed.code, 1, failed.stdout + failed.stderr);

@@ -1,12 +1,12 @@
 /** `trueup run [WORKFLOW]`: runs a workflow of the current checkout here, with the runner's executor. */
 import type { JobEvent } from '@trueup/api';
 import { localRun } from '@trueup/runner';
-import type { Command } from '../command.ts';
-import { formatTable, paint, shortSha } from '../output.ts';
+import { outputFormat, outputOption, type Command } from '../command.ts';
+import { formatTable, paint, printJson, shortSha } from '../output.ts';
 
 export const runCommand: Command = {
   name: 'run',
-  usage: 'trueup run [WORKFLOW] [--job J]… [--event push|workflow_dispatch] [--input k=v]… [--secret-file F] [--dir D]',
+  usage: 'trueup run [WORKFLOW] [--job J]… [--event push|workflow_dispatch] [--input k=v]… [--secret-file F] [--dir D] [--parallel N] [-o json]',
   summary: 'Run a workflow of the current checkout here, with the runner\'s own executor and no hub. Exit 0 when it succeeds.',
   options: {
     job: { type: 'string', multiple: true },
@@ -15,6 +15,7 @@ export const runCommand: Command = {
     'secret-file': { type: 'string' },
     dir: { type: 'string' },
     parallel: { type: 'string' },
+    ...outputOption,
   },
   async run({ values, positionals }) {
     const event = values.event ?? 'push';
@@ -34,8 +35,9 @@ export const runCommand: Command = {
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    const json = outputFormat(values) === 'json';
     const names = new Map<string, string>();
-    const printer = new LinePrinter();
+    const printer = new LinePrinter(json ? process.stderr : process.stdout);
     try {
       const outcome = await localRun({
         repoDir: typeof values.dir === 'string' ? values.dir : process.cwd(),
@@ -45,10 +47,22 @@ export const runCommand: Command = {
         secretFile: typeof values['secret-file'] === 'string' ? values['secret-file'] : undefined,
       }, {
         onJobEvent: (key, e) => printEvent(printer, names, key, e),
-        onJobSkipped: (id, reason) => process.stdout.write(`${paint(`${id}: skipped`, 'dim')} (${reason})\n`),
-        onNote: (text) => process.stdout.write(`${paint(text, 'dim')}\n`),
+        onJobSkipped: (id, reason) => printer.out.write(`${paint(`${id}: skipped`, 'dim')} (${reason})\n`),
+        onNote: (text) => printer.out.write(`${paint(text, 'dim')}\n`),
       });
       printer.flushAll();
+      if (json) {
+        printJson({
+          workflow: outcome.workflow.file, name: outcome.workflow.name, sha: outcome.sha, ref: outcome.ref, uncommittedChanges: outcome.dirty,
+          conclusion: outcome.result.conclusion,
+          jobs: outcome.result.jobs.map((job) => ({
+            id: job.id, name: job.name, conclusion: job.conclusion, outputs: job.outputs,
+            durationMs: job.result?.durationMs ?? null, logTruncated: job.result?.logTruncated ?? false,
+            steps: job.result?.steps ?? [],
+          })),
+        });
+        return outcome.result.conclusion === 'success' ? 0 : 1;
+      }
       const rows = outcome.result.jobs.map((job) => [job.name, mark(job.conclusion), job.result === undefined ? '-' : `${(job.result.durationMs / 1000).toFixed(1)}s`]);
       process.stdout.write(`\n${outcome.workflow.name} at ${shortSha(outcome.sha)}${outcome.dirty ? ' (with uncommitted changes)' : ''}: ${mark(outcome.result.conclusion)}\n${formatTable(['JOB', 'RESULT', 'TIME'], rows)}`);
       return outcome.result.conclusion === 'success' ? 0 : 1;
@@ -75,6 +89,12 @@ function mark(conclusion: string): string {
 /** Log text arrives in pieces; lines are printed whole, each with its job's name in front. */
 class LinePrinter {
   readonly #pending = new Map<string, string>();
+  /** Progress goes to stdout, or to stderr when stdout carries JSON. */
+  readonly out: NodeJS.WritableStream;
+
+  constructor(out: NodeJS.WritableStream) {
+    this.out = out;
+  }
 
   write(prefix: string, text: string): void {
     const all = (this.#pending.get(prefix) ?? '') + text;
@@ -84,12 +104,12 @@ class LinePrinter {
       return;
     }
     this.#pending.set(prefix, all.slice(last + 1));
-    process.stdout.write(all.slice(0, last).split('\n').map((line) => `${paint(`${prefix} |`, 'dim')} ${line}\n`).join(''));
+    this.out.write(all.slice(0, last).split('\n').map((line) => `${paint(`${prefix} |`, 'dim')} ${line}\n`).join(''));
   }
 
   flush(prefix: string): void {
     const rest = this.#pending.get(prefix) ?? '';
-    if (rest !== '') process.stdout.write(`${paint(`${prefix} |`, 'dim')} ${rest}\n`);
+    if (rest !== '') this.out.write(`${paint(`${prefix} |`, 'dim')} ${rest}\n`);
     this.#pending.delete(prefix);
   }
 
@@ -103,24 +123,24 @@ function printEvent(printer: LinePrinter, names: Map<string, string>, key: strin
   switch (event.type) {
     case 'job-started':
       names.set(key, event.name);
-      process.stdout.write(`${paint('▶', 'green')} ${event.name}\n`);
+      printer.out.write(`${paint('▶', 'green')} ${event.name}\n`);
       break;
     case 'step-started':
       printer.flush(name);
-      process.stdout.write(`${name} ▸ ${event.name}\n`);
+      printer.out.write(`${name} ▸ ${event.name}\n`);
       break;
     case 'log':
       printer.write(name, event.text);
       break;
     case 'step-finished':
       printer.flush(name);
-      if (event.conclusion === 'skipped') process.stdout.write(`${name} ${paint(`- skipped ${event.id}`, 'dim')}\n`);
-      else process.stdout.write(`${name} ${mark(event.conclusion)}${event.outcome !== event.conclusion ? ` (outcome ${event.outcome}, continue-on-error)` : ''} ${paint(`${event.durationMs} ms`, 'dim')}\n`);
+      if (event.conclusion === 'skipped') printer.out.write(`${name} ${paint(`- skipped ${event.id}`, 'dim')}\n`);
+      else printer.out.write(`${name} ${mark(event.conclusion)}${event.outcome !== event.conclusion ? ` (outcome ${event.outcome}, continue-on-error)` : ''} ${paint(`${event.durationMs} ms`, 'dim')}\n`);
       break;
     case 'job-finished':
       printer.flush(name);
-      process.stdout.write(`${name}: ${mark(event.conclusion)} in ${(event.durationMs / 1000).toFixed(1)}s${Object.keys(event.outputs).length > 0 ? ` — outputs ${JSON.stringify(event.outputs)}` : ''}\n`);
-      if (event.summary !== '') process.stdout.write(`${event.summary.trimEnd()}\n`);
+      printer.out.write(`${name}: ${mark(event.conclusion)} in ${(event.durationMs / 1000).toFixed(1)}s${Object.keys(event.outputs).length > 0 ? ` — outputs ${JSON.stringify(event.outputs)}` : ''}\n`);
+      if (event.summary !== '') printer.out.write(`${event.summary.trimEnd()}\n`);
       break;
   }
 }
