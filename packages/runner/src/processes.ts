@@ -50,6 +50,8 @@ export class JobProcesses {
         step.signal.removeEventListener('abort', onAbort);
         child.stdout.destroy();
         child.stderr.destroy();
+        // An empty group is forgotten: its number may be reused by another process later.
+        if (child.pid !== undefined && !groupExists(child.pid)) this.#groups.delete(child.pid);
         resolve(step.signal.aborted ? { kind: 'aborted' } : exit);
       };
       let drainTimer: NodeJS.Timeout | undefined;
@@ -93,6 +95,15 @@ export class JobProcesses {
       }
     }
     return stragglers.length;
+  }
+}
+
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
