@@ -83,6 +83,8 @@ jobs:
   for (const form of ['other-secret-value', SECRET, SECRET.slice(0, 6), SECRET.slice(6), Buffer.from(SECRET).toString('base64'), encodeURIComponent(SECRET), JSON.stringify(SECRET).slice(1, -1), 'run-time-value-42']) {
     assert.ok(!log.includes(form), `"${form}" leaked:\n${log}`);
   }
+  const names = recorded.events.map((e) => (e.event.type === 'step-started' ? e.event.name : '')).join('\n');
+  assert.ok(!names.includes('other-secret-value') && names.includes('Run echo "token=***"'), `step names are masked: ${names}`);
   const stepEvent = recorded.events.find((e) => e.event.type === 'step-finished' && e.event.id === 'out')?.event;
   assert.deepEqual(stepEvent?.type === 'step-finished' ? stepEvent.outputs : undefined, { token: '***' }, 'a step output shown outside the job is masked');
   for (const label of ['substituted: ***', 'plain: ***', 'base64: ***', 'url: ***', 'later: ***', '::add-mask::***']) assert.ok(log.includes(label), `${label} in:\n${log}`);

@@ -54,6 +54,7 @@ export async function runSteps(job: JobState, scope: StepScope, steps: readonly 
         continue;
       }
       continueOnError = truthy(evaluateTemplate(step.continueOnError, contexts, functions));
+      name = job.log.masker.mask(name);
       if (scope.depth === 0) job.emit({ type: 'step-started', index, id: step.id, name });
       else job.log.note(`[trueup] ▸ ${name}`);
       ({ outcome, outputs } = await runStep(job, scope, step, contexts, functions));
