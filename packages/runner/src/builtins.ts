@@ -5,7 +5,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { BuiltinAction, StepConclusion } from '@trueup/api';
 import type { ArtifactFile } from './artifact-store.ts';
 import { RunnerErrors } from './errors.ts';
-import type { JobState } from './job-state.ts';
+import { activeSignal, type JobState } from './job-state.ts';
 
 type Result = { outcome: StepConclusion; outputs: Record<string, string> };
 
@@ -35,7 +35,7 @@ async function checkout(job: JobState, withs: Record<string, string>): Promise<R
   if (ref !== '' && ref !== job.options.checkout.sha) job.log.note(`[trueup] actions/checkout: ref "${ref}" is ignored; checking out the run's commit ${job.options.checkout.sha}`);
   // A fresh workspace is empty; a second checkout into it starts over, as actions/checkout cleans.
   for (const entry of await readdir(dest).catch(() => [])) await rm(join(dest, entry), { recursive: true, force: true });
-  await job.options.checkout.checkout(dest, job.signal);
+  await job.options.checkout.checkout(dest, activeSignal(job));
   job.log.note(`[trueup] checked out ${job.options.checkout.sha} into ${relative(job.dirs.workspace, dest) || '.'}`);
   return { outcome: 'success', outputs: { commit: job.options.checkout.sha } };
 }

@@ -11,8 +11,12 @@ export interface ExecutorOptions {
   /** Default: bubblewrap when it works here. */
   isolation?: Isolation;
   logCapBytes?: number;
-  /** Cancels the job: its processes are killed and it ends `cancelled`. */
+  /** Cancels the job: its processes are killed and it ends `cancelled`; steps that run on cancel still run. */
   signal?: AbortSignal;
+  /** Stops the steps that run after a cancel too (a second Ctrl-C). */
+  forceSignal?: AbortSignal;
+  /** How long steps that run after a cancel or timeout may take together; default 5 minutes. */
+  cleanupGraceMs?: number;
   /** Keep the job's directories after it ends (for inspection); default removed. */
   keepDirs?: boolean;
 }

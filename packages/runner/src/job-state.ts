@@ -35,10 +35,21 @@ export interface JobState {
   /** Directories steps added with $GITHUB_PATH, newest first. */
   path: string[];
   summary: string[];
+  /** Aborted when the job is cancelled or runs out of time. */
   signal: AbortSignal;
+  /**
+   * What steps that run after that (`always()`, `cancelled()`) run under: aborted when their
+   * grace period ends or the cancel is forced.
+   */
+  cleanupSignal: AbortSignal;
   /** Set when the job's time ran out, as opposed to being cancelled. */
   timedOut: boolean;
   stepCounter: number;
+}
+
+/** The signal the step starting now runs under. */
+export function activeSignal(job: JobState): AbortSignal {
+  return job.signal.aborted ? job.cleanupSignal : job.signal;
 }
 
 export const BASE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -27,6 +27,9 @@ export interface LocalRunRequest {
   workRoot?: string | undefined;
   parallelJobs?: number;
   signal?: AbortSignal;
+  /** A second cancel: steps that run after a cancel (always()) are stopped too. */
+  forceSignal?: AbortSignal;
+  cleanupGraceMs?: number;
   logCapBytes?: number;
   /** Default: bubblewrap when it works here. */
   isolation?: Isolation;
@@ -92,6 +95,8 @@ export async function localRun(request: LocalRunRequest, hooks: WorkflowRunHooks
         checkout: new LocalRepoSource(top, prepared.sha),
         artifacts: new LocalArtifactStore(join(workRoot, 'artifacts')),
         ...(request.signal === undefined ? {} : { signal: request.signal }),
+        ...(request.forceSignal === undefined ? {} : { forceSignal: request.forceSignal }),
+        ...(request.cleanupGraceMs === undefined ? {} : { cleanupGraceMs: request.cleanupGraceMs }),
         ...(request.logCapBytes === undefined ? {} : { logCapBytes: request.logCapBytes }),
         ...(request.isolation === undefined ? {} : { isolation: request.isolation }),
       },

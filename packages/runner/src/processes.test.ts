@@ -46,7 +46,7 @@ jobs:
     steps:
       - run: sleep 120
       - if: always()
-        run: echo not run, the time is up
+        run: echo cleanup after the timeout
 `);
   t.after(repo.cleanup);
   const started = Date.now();
@@ -54,7 +54,8 @@ jobs:
   assert.ok(Date.now() - started < 60_000, 'the job did not wait for its step');
   assert.equal(recorded.run.result.conclusion, 'failure');
   assert.match(recorded.logs.get('slow') ?? '', /ran past its timeout of 0\.02 minutes/);
-  assert.deepEqual(stepOutcomes(recorded, 'slow'), ['__1:failure', '__2:cancelled']);
+  assert.deepEqual(stepOutcomes(recorded, 'slow'), ['__1:failure', '__2:success']);
+  assert.match(recorded.logs.get('slow') ?? '', /cleanup after the timeout/);
 });
 
 test('a step over its own timeout fails; the job goes on with steps that run on failure', async (t) => {
@@ -76,23 +77,30 @@ jobs:
   assert.match(recorded.logs.get('a') ?? '', /cleanup ran/);
 });
 
-test('cancelling a run kills its steps and ends it cancelled', async (t) => {
+test('cancelling a run kills its steps and ends it cancelled; steps that ask to run on cancel run, within a grace period', async (t) => {
   const repo = workflowRepo(`on: push
 jobs:
   a:
     runs-on: self-hosted
     steps:
       - run: echo started; sleep 120
+      - run: echo not after a cancel
+      - if: cancelled()
+        run: echo cleaning up
+      - if: always()
+        run: sleep 120
 `);
   t.after(repo.cleanup);
   const controller = new AbortController();
   const started = Date.now();
-  const pending = recordRun({ repoDir: repo.dir, event: 'push', inputs: {}, signal: controller.signal });
+  const pending = recordRun({ repoDir: repo.dir, event: 'push', inputs: {}, signal: controller.signal, cleanupGraceMs: 2000 });
   setTimeout(() => controller.abort(), 1500);
   const recorded = await pending;
   assert.ok(Date.now() - started < 60_000);
   assert.equal(recorded.run.result.conclusion, 'cancelled');
-  assert.deepEqual(stepOutcomes(recorded, 'a'), ['__1:cancelled']);
+  assert.deepEqual(stepOutcomes(recorded, 'a'), ['__1:cancelled', '__2:cancelled', '__3:success', '__4:cancelled']);
+  assert.match(recorded.logs.get('a') ?? '', /cleaning up/);
+  assert.match(recorded.logs.get('a') ?? '', /ran past the grace period/);
 });
 
 test('processes of a runner killed with kill -9 mid-job are found by their tracking id and reaped', async (t) => {
@@ -124,4 +132,27 @@ jobs:
   assert.ok(await reapOrphans() >= 1);
   await sleep(100);
   for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} still runs`);
+});
+
+test('a forced cancel (a second Ctrl-C) stops the steps that run after a cancel too', async (t) => {
+  const repo = workflowRepo(`on: push
+jobs:
+  a:
+    runs-on: self-hosted
+    steps:
+      - run: sleep 120
+      - if: always()
+        run: echo cleanup started; sleep 120
+`);
+  t.after(repo.cleanup);
+  const cancel = new AbortController();
+  const force = new AbortController();
+  const started = Date.now();
+  const pending = recordRun({ repoDir: repo.dir, event: 'push', inputs: {}, signal: cancel.signal, forceSignal: force.signal, cleanupGraceMs: 600_000 });
+  setTimeout(() => cancel.abort(), 1000);
+  setTimeout(() => force.abort(), 2500);
+  const recorded = await pending;
+  assert.ok(Date.now() - started < 60_000, 'the grace period was cut short');
+  assert.deepEqual(stepOutcomes(recorded, 'a'), ['__1:cancelled', '__2:cancelled']);
+  assert.match(recorded.logs.get('a') ?? '', /cleanup started/);
 });

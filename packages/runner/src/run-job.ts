@@ -14,6 +14,8 @@ import { DEFAULT_LOG_CAP_BYTES, LogSink } from './log-sink.ts';
 import { JobProcesses, newTrackingId } from './processes.ts';
 import { contextsOf, functionsOf, runSteps } from './steps.ts';
 
+export const DEFAULT_CLEANUP_GRACE_MS = 5 * 60_000;
+
 export interface JobResult {
   conclusion: JobConclusion;
   outputs: Record<string, string>;
@@ -28,6 +30,17 @@ export async function runJob(spec: JobSpec, options: ExecutorOptions, emit: (eve
   const isolation = options.isolation ?? probeIsolation();
   const dirs = await createJobDirs(options.workRoot, spec.jobId);
   const controller = new AbortController();
+  const cleanup = new AbortController();
+  let graceTimer: NodeJS.Timeout | undefined;
+  controller.signal.addEventListener('abort', () => {
+    graceTimer = setTimeout(() => cleanup.abort(), Math.min(options.cleanupGraceMs ?? DEFAULT_CLEANUP_GRACE_MS, 2 ** 31 - 1));
+  }, { once: true });
+  const onForce = (): void => {
+    controller.abort();
+    cleanup.abort();
+  };
+  options.forceSignal?.addEventListener('abort', onForce, { once: true });
+  if (options.forceSignal?.aborted === true) onForce();
   const onCancel = (): void => controller.abort();
   options.signal?.addEventListener('abort', onCancel, { once: true });
   if (options.signal?.aborted === true) controller.abort();
@@ -41,7 +54,7 @@ export async function runJob(spec: JobSpec, options: ExecutorOptions, emit: (eve
       emit(event);
       if (event.type === 'step-finished') currentIndex = null;
     },
-    env: { ...spec.env }, path: [], summary: [], signal: controller.signal, timedOut: false, stepCounter: 0,
+    env: { ...spec.env }, path: [], summary: [], signal: controller.signal, cleanupSignal: cleanup.signal, timedOut: false, stepCounter: 0,
   };
   for (const mask of spec.masks) job.log.masker.add(mask);
   const timeoutMs = Math.min(spec.timeoutMinutes * 60_000, 2 ** 31 - 1);
@@ -62,7 +75,9 @@ export async function runJob(spec: JobSpec, options: ExecutorOptions, emit: (eve
     outputs = dropSecretOutputs(job, outputs);
   } finally {
     clearTimeout(timer);
+    clearTimeout(graceTimer);
     options.signal?.removeEventListener('abort', onCancel);
+    options.forceSignal?.removeEventListener('abort', onForce);
     const killed = await job.processes.killAll();
     if (killed > 0) job.log.note(`[trueup] killed ${killed} process(es) the job left running`);
     if (options.keepDirs !== true) await removeJobDirs(dirs);

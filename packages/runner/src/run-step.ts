@@ -4,7 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import type { StepConclusion } from '@trueup/api';
 import { RunnerErrors } from './errors.ts';
 import { isolate } from './isolation.ts';
-import type { JobState } from './job-state.ts';
+import { activeSignal, type JobState } from './job-state.ts';
 
 export interface ProcessStep {
   argv: string[];
@@ -33,7 +33,8 @@ export async function runProcess(job: JobState, step: ProcessStep): Promise<Step
   const err = job.log.stream();
   const controller = new AbortController();
   const onJobAbort = (): void => controller.abort();
-  job.signal.addEventListener('abort', onJobAbort, { once: true });
+  const signal = activeSignal(job);
+  signal.addEventListener('abort', onJobAbort, { once: true });
   let stepTimedOut = false;
   const timer = setTimeout(() => {
     stepTimedOut = true;
@@ -60,10 +61,14 @@ export async function runProcess(job: JobState, step: ProcessStep): Promise<Step
           job.log.note(`[trueup] the step ran past its timeout of ${Math.round(step.timeoutMs / 60_000 * 100) / 100} minutes and was killed`);
           return 'failure';
         }
+        if (signal === job.cleanupSignal) {
+          job.log.note('[trueup] the step ran past the grace period for steps after a cancel, or the cancel was forced');
+          return 'cancelled';
+        }
         return job.timedOut ? 'failure' : 'cancelled';
     }
   } finally {
     clearTimeout(timer);
-    job.signal.removeEventListener('abort', onJobAbort);
+    signal.removeEventListener('abort', onJobAbort);
   }
 }

@@ -5,7 +5,7 @@ import { evaluateCondition, evaluateString, evaluateTemplate, statusFunctions, t
 import { runBuiltin } from './builtins.ts';
 import { RunnerErrors } from './errors.ts';
 import { hashFilesFunction } from './hash-files.ts';
-import type { JobState, StepScope } from './job-state.ts';
+import { activeSignal, type JobState, type StepScope } from './job-state.ts';
 import { runLocalAction } from './local-action.ts';
 import { resolveWorkingDirectory, runProcess, scriptArgv } from './run-step.ts';
 import { stepProcessEnv } from './step-env.ts';
@@ -39,18 +39,13 @@ export async function runSteps(job: JobState, scope: StepScope, steps: readonly 
     let outputs: Record<string, string> = {};
     let continueOnError = false;
     const started = performance.now();
-    if (job.signal.aborted) {
-      // After a cancel or a job timeout the job's processes are gone: nothing more runs, always() included.
-      scope.steps[step.id] = { outputs: {}, outcome: 'cancelled', conclusion: 'cancelled' };
-      scope.failed = true;
-      if (scope.depth === 0) job.emit({ type: 'step-finished', index, id: step.id, conclusion: 'cancelled', outcome: 'cancelled', outputs: {}, durationMs: 0 });
-      continue;
-    }
     try {
       if (step.name !== null) name = evaluateString(step.name, contexts, functions) || name;
       if (!evaluateCondition(step.if, contexts, functions)) {
-        scope.steps[step.id] = { outputs: {}, outcome: 'skipped', conclusion: 'skipped' };
-        if (scope.depth === 0) job.emit({ type: 'step-finished', index, id: step.id, conclusion: 'skipped', outcome: 'skipped', outputs: {}, durationMs: 0 });
+        // After a cancel or a timeout, a step that does not ask to run then (always(), cancelled()) is cancelled.
+        const not: StepConclusion = job.signal.aborted ? 'cancelled' : 'skipped';
+        scope.steps[step.id] = { outputs: {}, outcome: not, conclusion: not };
+        if (scope.depth === 0) job.emit({ type: 'step-finished', index, id: step.id, conclusion: not, outcome: not, outputs: {}, durationMs: 0 });
         continue;
       }
       continueOnError = truthy(evaluateTemplate(step.continueOnError, contexts, functions));
@@ -59,7 +54,7 @@ export async function runSteps(job: JobState, scope: StepScope, steps: readonly 
       else job.log.note(`[trueup] ▸ ${name}`);
       ({ outcome, outputs } = await runStep(job, scope, step, contexts, functions));
     } catch (error) {
-      const cancelled = job.signal.aborted && !job.timedOut;
+      const cancelled = activeSignal(job).aborted && !job.timedOut;
       job.log.note(`[trueup] ${cancelled ? 'cancelled' : isTrueupError(error) ? error.describe() : (error as Error).message}`);
       outcome = cancelled ? 'cancelled' : 'failure';
     }

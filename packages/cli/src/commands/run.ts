@@ -29,12 +29,18 @@ export const runCommand: Command = {
     const parallel = typeof values.parallel === 'string' ? Number(values.parallel) : 2;
     if (!Number.isInteger(parallel) || parallel < 1) throw new Error('--parallel takes a whole number of at least 1');
     const controller = new AbortController();
+    const force = new AbortController();
     const onSignal = (): void => {
-      process.stderr.write('\ncancelling the run…\n');
+      if (controller.signal.aborted) {
+        process.stderr.write('\nstopping the steps that run after a cancel too…\n');
+        force.abort();
+        return;
+      }
+      process.stderr.write('\ncancelling the run (steps with always() still run; again to stop them too)…\n');
       controller.abort();
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const json = outputFormat(values) === 'json';
     const names = new Map<string, string>();
     const printer = new LinePrinter(json ? process.stderr : process.stdout);
@@ -43,7 +49,7 @@ export const runCommand: Command = {
         repoDir: typeof values.dir === 'string' ? values.dir : process.cwd(),
         workflow: positionals[0],
         jobs: strings(values.job),
-        event, inputs, parallelJobs: parallel, signal: controller.signal,
+        event, inputs, parallelJobs: parallel, signal: controller.signal, forceSignal: force.signal,
         secretFile: typeof values['secret-file'] === 'string' ? values['secret-file'] : undefined,
       }, {
         onJobEvent: (key, e) => printEvent(printer, names, key, e),
