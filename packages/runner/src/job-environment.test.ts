@@ -68,8 +68,9 @@ jobs:
   assert.equal(steps?.find((s) => s.id === 'bad')?.outcome, 'failure');
 });
 
-test('each job gets a fresh workspace', async (t) => {
-  const repo = workflowRepo(`on: push
+test('each job gets a fresh workspace; a run asked for a branch its filters leave out says so', async (t) => {
+  const repo = workflowRepo(`on:
+  push: { branches: [release] }
 jobs:
   first:
     runs-on: self-hosted
@@ -84,6 +85,7 @@ jobs:
   t.after(repo.cleanup);
   const recorded = await recordRun({ repoDir: repo.dir, event: 'push', inputs: {} });
   assert.equal(recorded.run.result.conclusion, 'success', recorded.logs.get('second'));
+  assert.deepEqual(recorded.notes, ['.trueup/workflows/test.yml: its push filters do not select refs/heads/main, so a push would not start it; running it as asked']);
 });
 
 test('with bubblewrap the host is read-only to a step; the job log says which isolation applies', async (t) => {

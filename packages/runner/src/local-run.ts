@@ -51,7 +51,8 @@ async function checkoutRoot(dir: string): Promise<string> {
   }
 }
 
-export async function prepareLocalRun(request: LocalRunRequest): Promise<{ workflow: Workflow; run: RunContext; sha: string; ref: string; dirty: boolean }> {
+export async function prepareLocalRun(request: LocalRunRequest): Promise<{ workflow: Workflow; run: RunContext; sha: string; ref: string; dirty: boolean; notes: string[] }> {
+  const notes: string[] = [];
   const top = await checkoutRoot(request.repoDir);
   const file = await findWorkflowFile(top, request.workflow);
   const workflow = await readWorkflow(top, file);
@@ -66,6 +67,7 @@ export async function prepareLocalRun(request: LocalRunRequest): Promise<{ workf
     if (request.event === 'workflow_dispatch' || workflow.on.push === undefined) {
       throw WorkflowErrors.create('WORKFLOW_UNSUPPORTED', `${workflow.file} has ${request.event === 'workflow_dispatch' ? 'no workflow_dispatch trigger' : declared}; run it with --event ${workflow.on.push === undefined ? 'workflow_dispatch' : 'push'}`, { file: workflow.file });
     }
+    notes.push(`${workflow.file}: ${declared}, so a push would not start it; running it as asked`);
   }
   const inputs: Record<string, JsonValue> = request.event === 'workflow_dispatch' ? resolveInputs(workflow.file, workflow.on.workflowDispatch?.inputs ?? {}, request.inputs) : {};
   if (request.event === 'push' && Object.keys(request.inputs).length > 0) throw WorkflowErrors.create('WORKFLOW_INPUT_INVALID', 'inputs are given to --event workflow_dispatch only');
@@ -78,11 +80,12 @@ export async function prepareLocalRun(request: LocalRunRequest): Promise<{ workf
     repository: basename(top), workflow: workflow.name, run_id: runId, run_number: 1, run_attempt: 1, actor, triggering_actor: actor,
     server_url: '', event: request.event === 'workflow_dispatch' ? { inputs } : { ref, after: sha },
   };
-  return { workflow, sha, ref, dirty: stash !== '', run: { runId, github, inputs, vars: {}, secrets } };
+  return { workflow, sha, ref, dirty: stash !== '', notes, run: { runId, github, inputs, vars: {}, secrets } };
 }
 
 export async function localRun(request: LocalRunRequest, hooks: WorkflowRunHooks, execute?: JobExecutor): Promise<LocalRun> {
   const prepared = await prepareLocalRun(request);
+  for (const note of prepared.notes) hooks.onNote(note);
   const top = await checkoutRoot(request.repoDir);
   const ownRoot = request.workRoot === undefined;
   const workRoot = request.workRoot ?? join(tmpdir(), `trueup-run-${prepared.run.runId}`);
