@@ -4,7 +4,7 @@
  * them without touching the work tree); artifacts stay in the run's folder.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { JsonValue } from '@trueup/api';
@@ -14,6 +14,7 @@ import { git, LocalRepoSource } from './checkout-source.ts';
 import { RunnerErrors } from './errors.ts';
 import { parseKeyValueFile } from './file-commands.ts';
 import type { Isolation } from './isolation.ts';
+import { ownerAlive, ownerId } from './processes.ts';
 import { runWorkflow, type JobExecutor, type WorkflowRunHooks, type WorkflowRunResult } from './run-workflow.ts';
 
 export interface LocalRunRequest {
@@ -88,8 +89,10 @@ export async function localRun(request: LocalRunRequest, hooks: WorkflowRunHooks
   for (const note of prepared.notes) hooks.onNote(note);
   const top = await checkoutRoot(request.repoDir);
   const ownRoot = request.workRoot === undefined;
-  const workRoot = request.workRoot ?? join(tmpdir(), `trueup-run-${prepared.run.runId}`);
+  if (ownRoot) await removeStaleRunDirs(tmpdir());
+  const workRoot = request.workRoot ?? join(tmpdir(), `${RUN_DIR_PREFIX}${prepared.run.runId}`);
   await mkdir(workRoot, { recursive: true });
+  if (ownRoot) await writeFile(join(workRoot, OWNER_FILE), await ownerId());
   try {
     const result = await runWorkflow(
       { workflow: prepared.workflow, run: prepared.run, ...(request.jobs === undefined ? {} : { only: request.jobs }), ...(request.parallelJobs === undefined ? {} : { parallelJobs: request.parallelJobs }) },
@@ -110,6 +113,22 @@ export async function localRun(request: LocalRunRequest, hooks: WorkflowRunHooks
   } finally {
     if (ownRoot) await rm(workRoot, { recursive: true, force: true });
   }
+}
+
+const RUN_DIR_PREFIX = 'trueup-run-';
+const OWNER_FILE = 'owner';
+
+/** Removes the folders of runs whose runner was killed before it could remove them. */
+export async function removeStaleRunDirs(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir).catch(() => [])) {
+    if (!name.startsWith(RUN_DIR_PREFIX)) continue;
+    const owner = await readFile(join(dir, name, OWNER_FILE), 'utf8').catch(() => undefined);
+    if (owner === undefined || (await ownerAlive(owner.trim()))) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
 }
 
 /** `NAME=value` lines, or `NAME<<EOF` … `EOF` for multi-line values; `#` starts a comment line. */

@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { reapOrphans } from './processes.ts';
+import { removeStaleRunDirs } from './local-run.ts';
+import { readdir, readFile } from 'node:fs/promises';
 import { isAlive, recordRun, stepOutcomes, workflowRepo } from './testing.ts';
 
 /** Isolation off, so a step can leave a pid file where the test reads it. */
@@ -129,9 +131,17 @@ jobs:
   await new Promise((resolve) => child.once('close', resolve));
   // Checked at once: another run starting meanwhile (a parallel test file) would reap them too.
   assert.ok(pids.some(isAlive), 'a daemon outlived the killed runner (else this test proves nothing)');
-  assert.ok(await reapOrphans() >= 1);
+  const ownedByKilled = async (): Promise<string[]> => {
+    const dirs = (await readdir(tmpdir())).filter((name) => name.startsWith('trueup-run-'));
+    const owners = await Promise.all(dirs.map(async (name) => (await readFile(join(tmpdir(), name, 'owner'), 'utf8').catch(() => '')).split('.')[0]));
+    return dirs.filter((_, i) => owners[i] === String(child.pid));
+  };
+  assert.equal((await ownedByKilled()).length, 1, 'the killed runner left its run folder');
+  await reapOrphans(); // (a run starting in a parallel test file may have reaped them already)
   await sleep(100);
   for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} still runs`);
+  await removeStaleRunDirs(tmpdir());
+  assert.deepEqual(await ownedByKilled(), [], 'the next run removes it');
 });
 
 test('a forced cancel (a second Ctrl-C) stops the steps that run after a cancel too', async (t) => {

@@ -113,7 +113,18 @@ function groupExists(pgid: number): boolean {
  * later as orphans: their owner is gone, or the pid now belongs to another process.
  */
 export async function newTrackingId(): Promise<string> {
-  return `${process.pid}.${await startTime(process.pid)}.${randomUUID()}`;
+  return `${await ownerId()}.${randomUUID()}`;
+}
+
+/** This runner process, as `PID.START-TIME`: what names it in tracking ids and run folders. */
+export async function ownerId(): Promise<string> {
+  return `${process.pid}.${await startTime(process.pid)}`;
+}
+
+/** Whether the runner process named by `PID.START-TIME` still runs. */
+export async function ownerAlive(owner: string): Promise<boolean> {
+  const [pid = '', start = ''] = owner.split('.');
+  return /^\d+$/.test(pid) && start !== '' && (await startTime(Number(pid))) === start;
 }
 
 /** Processes whose environment holds the tracking id (readable for the runner's own user). */
@@ -151,7 +162,7 @@ export async function reapOrphans(): Promise<number> {
   for (const { pid, trackingId } of await trackedProcesses()) {
     const [ownerPid = '', ownerStart = ''] = trackingId.split('.');
     const key = `${ownerPid}.${ownerStart}`;
-    if (!owners.has(key)) owners.set(key, /^\d+$/.test(ownerPid) && (await startTime(Number(ownerPid))) === ownerStart);
+    if (!owners.has(key)) owners.set(key, await ownerAlive(key));
     if (owners.get(key) === true) continue;
     try {
       process.kill(pid, 'SIGKILL');
