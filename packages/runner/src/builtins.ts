@@ -32,12 +32,11 @@ async function checkout(job: JobState, withs: Record<string, string>): Promise<R
   }
   const dest = insideWorkspace(job, withs.path ?? '', 'path');
   const ref = withs.ref ?? '';
-  if (ref !== '' && ref !== job.options.checkout.sha) job.log.note(`[trueup] actions/checkout: ref "${ref}" is ignored; checking out the run's commit ${job.options.checkout.sha}`);
   // A fresh workspace is empty; a second checkout into it starts over, as actions/checkout cleans.
   for (const entry of await readdir(dest).catch(() => [])) await rm(join(dest, entry), { recursive: true, force: true });
-  await job.options.checkout.checkout(dest, activeSignal(job));
-  job.log.note(`[trueup] checked out ${job.options.checkout.sha} into ${relative(job.dirs.workspace, dest) || '.'}`);
-  return { outcome: 'success', outputs: { commit: job.options.checkout.sha } };
+  const sha = await job.options.checkout.checkout(dest, activeSignal(job), ref === '' ? undefined : ref);
+  job.log.note(`[trueup] checked out ${ref === '' ? '' : `${ref} at `}${sha} into ${relative(job.dirs.workspace, dest) || '.'}`);
+  return { outcome: 'success', outputs: { commit: sha } };
 }
 
 async function uploadArtifact(job: JobState, withs: Record<string, string>): Promise<Result> {

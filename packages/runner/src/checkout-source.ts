@@ -9,8 +9,11 @@ import { RunnerErrors } from './errors.ts';
 export interface CheckoutSource {
   /** Full commit SHA the job runs for. */
   readonly sha: string;
-  /** Checks the code out into `dest`, an empty or missing directory. */
-  checkout(dest: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Checks the code out into `dest`, an empty or missing directory: the run's commit, or `ref`
+   * (a branch, tag or commit of the same repository). Resolves with the commit checked out.
+   */
+  checkout(dest: string, signal: AbortSignal, ref?: string): Promise<string>;
 }
 
 export class LocalRepoSource implements CheckoutSource {
@@ -22,9 +25,13 @@ export class LocalRepoSource implements CheckoutSource {
     this.sha = sha;
   }
 
-  async checkout(dest: string, signal: AbortSignal): Promise<void> {
+  async checkout(dest: string, signal: AbortSignal, ref?: string): Promise<string> {
+    const sha = ref === undefined || ref === '' ? this.sha : await git(['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`], this.repoDir, signal).catch(() => {
+      throw RunnerErrors.create('RUNNER_CHECKOUT_FAILED', `actions/checkout: no branch, tag or commit "${ref}" in the repository`);
+    });
     await git(['clone', '--quiet', '--local', '--no-checkout', this.repoDir, dest], undefined, signal);
-    await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', this.sha], dest, signal);
+    await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', sha], dest, signal);
+    return sha;
   }
 }
 
