@@ -45,6 +45,15 @@ export interface JobState {
   /** Set when the job's time ran out, as opposed to being cancelled. */
   timedOut: boolean;
   stepCounter: number;
+  /** Post steps of Node.js actions, run after the job's steps in reverse order. */
+  posts: PostStep[];
+}
+
+export interface PostStep {
+  name: string;
+  /** `post-if`, evaluated with the job's status at the end. */
+  condition: string;
+  run: () => Promise<StepConclusion>;
 }
 
 /** The signal the step starting now runs under. */

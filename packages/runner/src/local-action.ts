@@ -7,7 +7,7 @@ import { RunnerErrors } from './errors.ts';
 import type { JobState, StepScope } from './job-state.ts';
 import { runProcess } from './run-step.ts';
 import { stepProcessEnv } from './step-env.ts';
-import { createStepFiles, readStepFiles } from './step-files.ts';
+import { createStepFiles, readStepFiles, readStepState } from './step-files.ts';
 import { contextsOf, functionsOf, runSteps } from './steps.ts';
 
 const MAX_DEPTH = 8;
@@ -24,7 +24,23 @@ export async function runLocalAction(job: JobState, scope: StepScope, path: stri
       const inputEnv = Object.fromEntries(Object.entries(inputs).map(([key, value]) => [`INPUT_${key.replace(/ /g, '_').toUpperCase()}`, typeof value === 'string' ? value : JSON.stringify(value)]));
       const env = stepProcessEnv(job, files, stepEnv, { ...inputEnv, GITHUB_ACTION_PATH: dir });
       const outcome = await runProcess(job, { argv: [process.execPath, join(dir, action.runs.main)], cwd: job.dirs.workspace, env, timeoutMs });
-      return { outcome, outputs: await readStepFiles(job, files) };
+      const outputs = await readStepFiles(job, files);
+      const post = action.runs.post;
+      if (post !== undefined) {
+        const state = Object.fromEntries(Object.entries(await readStepState(files)).map(([key, value]) => [`STATE_${key}`, value]));
+        job.posts.push({
+          name: `Post ${path}`,
+          condition: action.runs.postIf,
+          run: async () => {
+            const postFiles = await createStepFiles(job);
+            const postEnv = stepProcessEnv(job, postFiles, stepEnv, { ...inputEnv, ...state, GITHUB_ACTION_PATH: dir });
+            const result = await runProcess(job, { argv: [process.execPath, join(dir, post)], cwd: job.dirs.workspace, env: postEnv, timeoutMs });
+            await readStepFiles(job, postFiles);
+            return result;
+          },
+        });
+      }
+      return { outcome, outputs };
     }
     case 'composite': {
       const inner: StepScope = { steps: {}, inputs, failed: false, actionPath: dir, depth: scope.depth + 1 };

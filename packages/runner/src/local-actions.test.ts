@@ -42,3 +42,33 @@ jobs:
   assert.doesNotMatch(log, /never/);
   assert.deepEqual(stepOutcomes(recorded, 'a').length, 6);
 });
+
+test('a Node.js action\'s post step runs at the end of the job, with the state its main step saved, also after a failure', async (t) => {
+  const repo = workflowRepo(`on: push
+jobs:
+  a:
+    runs-on: self-hosted
+    steps:
+      - uses: actions/checkout@v4
+      - uses: ./actions/with-post
+        with: { label: first }
+      - id: pre
+        continue-on-error: true
+        uses: ./actions/with-pre
+      - run: exit 1
+`, {
+    'actions/with-post/action.yml': 'name: x\ndescription: d\ninputs:\n  label: { description: l }\nruns:\n  using: node24\n  main: main.mjs\n  post: post.mjs\n',
+    'actions/with-post/main.mjs': "import { appendFileSync } from 'node:fs';\nappendFileSync(process.env.GITHUB_STATE, `started=${process.env.INPUT_LABEL}\\n`);\nconsole.log('main ran');\n",
+    'actions/with-post/post.mjs': "console.log(`post saw ${process.env.STATE_started} for ${process.env.INPUT_LABEL}`);\n",
+    'actions/with-pre/action.yml': 'name: x\ndescription: d\nruns:\n  using: node24\n  pre: pre.mjs\n  main: main.mjs\n',
+  });
+  t.after(repo.cleanup);
+  const recorded = await recordRun({ repoDir: repo.dir, event: 'push', inputs: {} });
+  const log = recorded.logs.get('a') ?? '';
+  assert.equal(recorded.run.result.conclusion, 'failure');
+  assert.deepEqual(stepOutcomes(recorded, 'a'), ['__1:success', '__2:success', 'pre:success', '__4:failure', '__post1:success']);
+  assert.match(log, /main ran[\s\S]*post saw first for first/);
+  assert.match(log, /\.\/actions\/with-pre\/action\.yml:5:8: runs\.pre cannot run for a local action/);
+  const started = recorded.events.filter((e) => e.event.type === 'step-started').map((e) => (e.event.type === 'step-started' ? e.event.name : ''));
+  assert.equal(started.at(-1), 'Post ./actions/with-post');
+});

@@ -12,7 +12,7 @@ import { createJobDirs, removeJobDirs } from './job-dirs.ts';
 import type { JobState, StepScope } from './job-state.ts';
 import { DEFAULT_LOG_CAP_BYTES, LogSink } from './log-sink.ts';
 import { JobProcesses, newTrackingId } from './processes.ts';
-import { contextsOf, functionsOf, runSteps } from './steps.ts';
+import { contextsOf, functionsOf, runPostSteps, runSteps } from './steps.ts';
 
 export const DEFAULT_CLEANUP_GRACE_MS = 5 * 60_000;
 
@@ -54,7 +54,7 @@ export async function runJob(spec: JobSpec, options: ExecutorOptions, emit: (eve
       emit(event);
       if (event.type === 'step-finished') currentIndex = null;
     },
-    env: { ...spec.env }, path: [], summary: [], signal: controller.signal, cleanupSignal: cleanup.signal, timedOut: false, stepCounter: 0,
+    env: { ...spec.env }, path: [], summary: [], signal: controller.signal, cleanupSignal: cleanup.signal, timedOut: false, stepCounter: 0, posts: [],
   };
   for (const mask of spec.masks) job.log.masker.add(mask);
   const timeoutMs = Math.min(spec.timeoutMinutes * 60_000, 2 ** 31 - 1);
@@ -69,6 +69,7 @@ export async function runJob(spec: JobSpec, options: ExecutorOptions, emit: (eve
   let outputs: Record<string, string> = {};
   try {
     await runSteps(job, scope, spec.steps, 0);
+    await runPostSteps(job, scope, spec.steps.length);
     const contexts = contextsOf(job, scope);
     const functions = functionsOf(job, scope);
     outputs = Object.fromEntries(Object.entries(spec.outputs).map(([key, value]) => [key, evaluateString(value, contexts, functions)]));

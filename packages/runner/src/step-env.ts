@@ -8,6 +8,7 @@ export interface StepFiles {
   env: string;
   path: string;
   summary: string;
+  state: string;
 }
 
 export function stepProcessEnv(job: JobState, files: StepFiles, stepEnv: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
@@ -26,6 +27,7 @@ export function stepProcessEnv(job: JobState, files: StepFiles, stepEnv: Record<
     GITHUB_ENV: files.env,
     GITHUB_PATH: files.path,
     GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_STATE: files.state,
     GITHUB_SHA: str('sha'),
     GITHUB_REF: str('ref'),
     GITHUB_REF_NAME: str('ref_name'),

@@ -9,7 +9,7 @@ import type { StepFiles } from './step-env.ts';
 export async function createStepFiles(job: JobState): Promise<StepFiles> {
   job.stepCounter += 1;
   const n = job.stepCounter;
-  const files = { output: join(job.dirs.files, `output-${n}`), env: join(job.dirs.files, `env-${n}`), path: join(job.dirs.files, `path-${n}`), summary: join(job.dirs.files, `summary-${n}`) };
+  const files = { output: join(job.dirs.files, `output-${n}`), env: join(job.dirs.files, `env-${n}`), path: join(job.dirs.files, `path-${n}`), summary: join(job.dirs.files, `summary-${n}`), state: join(job.dirs.files, `state-${n}`) };
   await Promise.all(Object.values(files).map((file) => writeFile(file, '')));
   return files;
 }
@@ -23,6 +23,11 @@ export async function readStepFiles(job: JobState, files: StepFiles): Promise<Re
   const summary = await readLimited(files.summary, '$GITHUB_STEP_SUMMARY');
   if (summary.trim() !== '') job.summary.push(job.log.masker.mask(summary));
   return outputs;
+}
+
+/** What a Node.js action saved with $GITHUB_STATE, for its post step as `STATE_name`. */
+export async function readStepState(files: StepFiles): Promise<Record<string, string>> {
+  return parseKeyValueFile(await readLimited(files.state, '$GITHUB_STATE'), '$GITHUB_STATE');
 }
 
 async function readLimited(file: string, what: string): Promise<string> {

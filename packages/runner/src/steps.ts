@@ -67,6 +67,29 @@ export async function runSteps(job: JobState, scope: StepScope, steps: readonly 
   }
 }
 
+/** Post steps of the job's Node.js actions, last registered first, each when its `post-if` holds. */
+export async function runPostSteps(job: JobState, scope: StepScope, indexBase: number): Promise<void> {
+  for (const [i, post] of [...job.posts].reverse().entries()) {
+    const index = indexBase + i;
+    const id = `__post${i + 1}`;
+    const started = performance.now();
+    let conclusion: StepConclusion;
+    try {
+      if (!evaluateCondition(post.condition, contextsOf(job, scope), functionsOf(job, scope))) {
+        job.emit({ type: 'step-finished', index, id, conclusion: 'skipped', outcome: 'skipped', outputs: {}, durationMs: 0 });
+        continue;
+      }
+      job.emit({ type: 'step-started', index, id, name: post.name });
+      conclusion = await post.run();
+    } catch (error) {
+      job.log.note(`[trueup] ${isTrueupError(error) ? error.describe() : (error as Error).message}`);
+      conclusion = 'failure';
+    }
+    if (conclusion === 'failure' || conclusion === 'cancelled') scope.failed = true;
+    job.emit({ type: 'step-finished', index, id, conclusion, outcome: conclusion, outputs: {}, durationMs: Math.round(performance.now() - started) });
+  }
+}
+
 async function runStep(job: JobState, scope: StepScope, step: StepSpec, contexts: Record<string, JsonValue>, functions: ExtraFunction[]): Promise<{ outcome: StepConclusion; outputs: Record<string, string> }> {
   const stepEnv = Object.fromEntries(Object.entries(step.env).map(([key, value]) => [key, evaluateString(value, contexts, functions)]));
   const minutes = step.timeoutMinutes === undefined ? undefined : Number(evaluateTemplate(step.timeoutMinutes, contexts, functions));

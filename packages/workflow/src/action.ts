@@ -10,7 +10,7 @@ export interface LocalAction {
   name: string;
   inputs: Record<string, { default: TemplateValue | undefined; required: boolean }>;
   outputs: Record<string, TemplateValue>;
-  runs: { kind: 'composite'; steps: StepSpec[] } | { kind: 'node'; main: string; pre: string | undefined; post: string | undefined };
+  runs: { kind: 'composite'; steps: StepSpec[] } | { kind: 'node'; main: string; post: string | undefined; postIf: string };
 }
 
 const NODE_RUNTIMES = new Set(['node12', 'node16', 'node20', 'node24']);
@@ -43,7 +43,9 @@ export function loadAction(file: string, content: string): LocalAction {
   if (using === 'composite') {
     run = { kind: 'composite', steps: convertSteps(file, field(runs, 'steps'), problems) };
   } else if (NODE_RUNTIMES.has(using)) {
-    run = { kind: 'node', main: literalString(field(runs, 'main')) ?? '', pre: literalString(field(runs, 'pre')), post: literalString(field(runs, 'post')) };
+    const pre = field(runs, 'pre');
+    if (pre !== undefined) problems.push({ rawMessage: 'runs.pre cannot run for a local action: the repository is not checked out before the job starts (GitHub does not run it either)', range: pre.range });
+    run = { kind: 'node', main: literalString(field(runs, 'main')) ?? '', post: literalString(field(runs, 'post')), postIf: literalString(field(runs, 'post-if')) ?? 'always()' };
   } else {
     problems.push({ rawMessage: `runs.using "${using}" cannot run here: local actions may be composite or node`, range: field(runs, 'using')?.range ?? runs?.range });
   }
