@@ -20,7 +20,7 @@ export async function runLocalAction(job: JobState, scope: StepScope, path: stri
   const inputs = resolveInputs(job, scope, action, withs);
   switch (action.runs.kind) {
     case 'node': {
-      const files = await createStepFiles(job);
+      const files = createStepFiles(job);
       const inputEnv = Object.fromEntries(Object.entries(inputs).map(([key, value]) => [`INPUT_${key.replace(/ /g, '_').toUpperCase()}`, typeof value === 'string' ? value : JSON.stringify(value)]));
       const env = stepProcessEnv(job, files, stepEnv, { ...inputEnv, GITHUB_ACTION_PATH: dir });
       const outcome = await runProcess(job, { argv: [process.execPath, join(dir, action.runs.main)], cwd: job.dirs.workspace, env, timeoutMs });
@@ -32,7 +32,7 @@ export async function runLocalAction(job: JobState, scope: StepScope, path: stri
           name: `Post ${path}`,
           condition: action.runs.postIf,
           run: async () => {
-            const postFiles = await createStepFiles(job);
+            const postFiles = createStepFiles(job);
             const postEnv = stepProcessEnv(job, postFiles, stepEnv, { ...inputEnv, ...state, GITHUB_ACTION_PATH: dir });
             const result = await runProcess(job, { argv: [process.execPath, join(dir, post)], cwd: job.dirs.workspace, env: postEnv, timeoutMs });
             await readStepFiles(job, postFiles);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { reapOrphans } from './processes.ts';
 import { removeStaleRunDirs } from './local-run.ts';
 import { readdir, readFile } from 'node:fs/promises';
-import { isAlive, recordRun, stepOutcomes, workflowRepo } from './testing.ts';
+import { diesWithin, isAlive, recordRun, stepOutcomes, workflowRepo } from './testing.ts';
 
 /** Isolation off, so a step can leave a pid file where the test reads it. */
 const NONE = { kind: 'none', reason: 'test' } as const;
@@ -35,7 +35,7 @@ jobs:
   assert.equal(recorded.run.result.conclusion, 'success', recorded.logs.get('a'));
   const pids = [readFileSync(join(out, 'grouped'), 'utf8'), ...readFileSync(join(out, 'escaped'), 'utf8').split('\n')].map(Number).filter((pid) => pid > 0);
   assert.ok(pids.length >= 2, 'both daemons started');
-  for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} outlived the job`);
+  for (const pid of pids) assert.ok(await diesWithin(pid), `pid ${pid} outlived the job`);
   assert.match(recorded.logs.get('a') ?? '', /killed \d+ process\(es\) the job left running/);
 });
 
@@ -138,8 +138,7 @@ jobs:
   };
   assert.equal((await ownedByKilled()).length, 1, 'the killed runner left its run folder');
   await reapOrphans(); // (a run starting in a parallel test file may have reaped them already)
-  await sleep(100);
-  for (const pid of pids) assert.equal(isAlive(pid), false, `pid ${pid} still runs`);
+  for (const pid of pids) assert.ok(await diesWithin(pid), `pid ${pid} still runs`);
   await removeStaleRunDirs(tmpdir());
   assert.deepEqual(await ownedByKilled(), [], 'the next run removes it');
 });

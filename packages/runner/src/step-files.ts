@@ -1,17 +1,19 @@
-/** Fresh $GITHUB_OUTPUT/$GITHUB_ENV/$GITHUB_PATH/$GITHUB_STEP_SUMMARY files per step, read back after it. */
-import { readFile, stat, writeFile } from 'node:fs/promises';
+/**
+ * Fresh $GITHUB_OUTPUT/$GITHUB_ENV/$GITHUB_PATH/$GITHUB_STEP_SUMMARY/$GITHUB_STATE files per
+ * step, read back after it. They are not created beforehand (`>>` creates them): a file the
+ * step did not write is empty, and a step costs no file writes of ours.
+ */
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunnerErrors } from './errors.ts';
 import { MAX_FILE_COMMAND_BYTES, parseKeyValueFile, parsePathFile } from './file-commands.ts';
 import type { JobState } from './job-state.ts';
 import type { StepFiles } from './step-env.ts';
 
-export async function createStepFiles(job: JobState): Promise<StepFiles> {
+export function createStepFiles(job: JobState): StepFiles {
   job.stepCounter += 1;
   const n = job.stepCounter;
-  const files = { output: join(job.dirs.files, `output-${n}`), env: join(job.dirs.files, `env-${n}`), path: join(job.dirs.files, `path-${n}`), summary: join(job.dirs.files, `summary-${n}`), state: join(job.dirs.files, `state-${n}`) };
-  await Promise.all(Object.values(files).map((file) => writeFile(file, '')));
-  return files;
+  return { output: join(job.dirs.files, `output-${n}`), env: join(job.dirs.files, `env-${n}`), path: join(job.dirs.files, `path-${n}`), summary: join(job.dirs.files, `summary-${n}`), state: join(job.dirs.files, `state-${n}`) };
 }
 
 /** Applies what the step wrote: env and PATH for the steps after it; returns its outputs. */
@@ -31,7 +33,13 @@ export async function readStepState(files: StepFiles): Promise<Record<string, st
 }
 
 async function readLimited(file: string, what: string): Promise<string> {
-  const size = (await stat(file)).size;
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
   if (size > MAX_FILE_COMMAND_BYTES) throw RunnerErrors.create('RUNNER_FILE_COMMAND_INVALID', `${what} holds ${size} bytes; at most ${MAX_FILE_COMMAND_BYTES} are read`);
   return readFile(file, 'utf8');
 }

@@ -101,7 +101,7 @@ async function runStep(job: JobState, scope: StepScope, step: StepSpec, contexts
       const script = evaluateString(action.run, contexts, functions);
       const shell = evaluateString(action.shell ?? job.spec.defaultsRun.shell ?? 'bash', contexts, functions);
       const cwd = resolveWorkingDirectory(job, evaluateString(action.workingDirectory ?? job.spec.defaultsRun.workingDirectory ?? '', contexts, functions));
-      const files = await createStepFiles(job);
+      const files = createStepFiles(job);
       const env = stepProcessEnv(job, files, stepEnv);
       const outcome = await runProcess(job, { argv: await scriptArgv(job, script, shell), cwd, env, timeoutMs: Math.min(timeoutMs, 2 ** 31 - 1) });
       return { outcome, outputs: await readStepFiles(job, files) };

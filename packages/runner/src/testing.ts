@@ -70,3 +70,13 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Whether the process is gone within `ms` (a killed process may take a moment under load). */
+export async function diesWithin(pid: number, ms = 5000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (isAlive(pid)) {
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}
