@@ -1,7 +1,7 @@
 /**
  * GitHub's workflow parser, loaded so that Node.js accepts it. Its published build imports its
  * JSON schemas without `with { type: 'json' }`, which Node.js refuses (actions/languageservices
- * issue 387; docs/adr/0009). A module hook adds the attribute for those files only, and the
+ * issue 387; docs/adr/0012). A module hook adds the attribute for those files only, and the
  * parser is imported after the hook is in place.
  */
 import { registerHooks } from 'node:module';
