@@ -10,3 +10,4 @@ export * from './argo-application.ts';
 export * from './host-kinds.ts';
 export * from './status.ts';
 export * from './provider.ts';
+export * from './link.ts';

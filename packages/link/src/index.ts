@@ -1,0 +1,5 @@
+export * from './agent-session.ts';
+export * from './hub-session.ts';
+export * from './backoff.ts';
+export * from './client.ts';
+export * from './server.ts';
