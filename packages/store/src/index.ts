@@ -1,1 +1,9 @@
-/** placeholder */ export {};
+export * from './applications.ts';
+export * from './commands.ts';
+export * from './db.ts';
+export * from './environments.ts';
+export * from './errors.ts';
+export * from './hub-store.ts';
+export * from './ledger.ts';
+export * from './migrations.ts';
+export * from './tokens.ts';

@@ -1,0 +1,46 @@
+/** The hub's store: one database (SQLite file or PostgreSQL URL), migrated at open, one object per aggregate. */
+import { Applications } from './applications.ts';
+import { Commands } from './commands.ts';
+import { openPostgres, openSqlite, type Db } from './db.ts';
+import { Environments } from './environments.ts';
+import { Ledger } from './ledger.ts';
+import { migrate } from './migrations.ts';
+import { ApiTokens } from './tokens.ts';
+
+export interface HubStore {
+  readonly engine: Db['engine'];
+  readonly schemaVersion: number;
+  readonly environments: Environments;
+  readonly applications: Applications;
+  readonly ledger: Ledger;
+  readonly commands: Commands;
+  readonly tokens: ApiTokens;
+  /** Answers when the database does (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `postgres://…` or `postgresql://…` opens PostgreSQL; anything else is a SQLite file path. */
+export async function openStore(location: string): Promise<HubStore> {
+  const db = /^postgres(ql)?:\/\//.test(location) ? openPostgres(location) : openSqlite(location);
+  let schemaVersion: number;
+  try {
+    schemaVersion = await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return {
+    engine: db.engine,
+    schemaVersion,
+    environments: new Environments(db),
+    applications: new Applications(db),
+    ledger: new Ledger(db),
+    commands: new Commands(db),
+    tokens: new ApiTokens(db),
+    ping: async () => {
+      await db.all('SELECT 1 AS ok');
+    },
+    close: () => db.close(),
+  };
+}
