@@ -11,3 +11,4 @@ export * from './host-kinds.ts';
 export * from './status.ts';
 export * from './provider.ts';
 export * from './link.ts';
+export * from './hub-api.ts';

@@ -1,1 +1,11 @@
-/** placeholder */ export {};
+export * from './app.ts';
+export * from './auth.ts';
+export * from './change-feed.ts';
+export * from './deps.ts';
+export * from './errors.ts';
+export * from './join.ts';
+export * from './link-registry.ts';
+export * from './metrics.ts';
+export * from './pki.ts';
+export * from './secrets.ts';
+export * from './server.ts';

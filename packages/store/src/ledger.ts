@@ -80,6 +80,16 @@ export class Ledger {
     });
   }
 
+  /** Tombstones applications the agent no longer runs (found at resync), each with a ledger entry. */
+  async forget(environment: string, names: readonly string[], at: number): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      for (const name of names) {
+        const changed = await tx.run('UPDATE applications SET deleted = 1, version = ? WHERE environment = ? AND name = ? AND deleted = 0', [await nextVersion(tx), environment, name]);
+        if (changed === 1) await insert(tx, { environment, at, kind: 'removed', application: name, actor: 'resync', details: {} });
+      }
+    });
+  }
+
   async append(entry: NewLedgerEntry): Promise<number> {
     return this.#db.transaction((tx) => insert(tx, entry));
   }

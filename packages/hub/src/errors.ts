@@ -1,0 +1,20 @@
+/** The hub's error codes; each leaves the API as `{code, message, details}` with its HTTP status. */
+import { defineErrors } from '@trueup/api';
+
+export const HubErrors = defineErrors({
+  HUB_UNAUTHENTICATED: { message: 'a valid bearer token is required', retryable: false, httpStatus: 401 },
+  HUB_FORBIDDEN: { message: 'the token does not allow this', retryable: false, httpStatus: 403 },
+  HUB_NOT_FOUND: { message: 'not found', retryable: false, httpStatus: 404 },
+  HUB_REQUEST_INVALID: { message: 'invalid request', retryable: false, httpStatus: 400 },
+  HUB_BODY_TOO_LARGE: { message: 'request body too large', retryable: false, httpStatus: 413 },
+  HUB_JOIN_TOKEN_INVALID: { message: 'the join token is unknown, used or expired', retryable: false, httpStatus: 401 },
+  HUB_JOIN_TOKEN_MALFORMED: { message: 'not a join token', retryable: false, httpStatus: 400 },
+  HUB_CA_MISMATCH: { message: 'the hub\'s CA does not match the join token', retryable: false, httpStatus: 400 },
+  HUB_AGENT_OFFLINE: { message: 'the environment\'s agent is offline: the command is queued', retryable: true, httpStatus: 202 },
+  HUB_COMMAND_TIMEOUT: { message: 'the agent did not answer in time: the command stays queued', retryable: true, httpStatus: 504 },
+  HUB_TLS_INVALID: { message: 'the TLS certificate or key cannot be used', retryable: false, httpStatus: 500 },
+  HUB_LISTEN_INVALID: { message: 'expected --listen HOST:PORT', retryable: false, httpStatus: 500 },
+  HUB_UNAVAILABLE: { message: 'the hub\'s database is not reachable', retryable: true, httpStatus: 503 },
+  HUB_INTERNAL: { message: 'internal error', retryable: true, httpStatus: 500 },
+});
+export type HubErrorCode = Exclude<keyof typeof HubErrors, 'create'>;
