@@ -9,3 +9,4 @@ export * from './metrics.ts';
 export * from './pki.ts';
 export * from './secrets.ts';
 export * from './server.ts';
+export * from './client.ts';

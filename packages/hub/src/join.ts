@@ -3,39 +3,12 @@
  * SHA-256 of its CA and a secret. The agent fetches the CA, checks its hash against the token,
  * then — trusting only that CA — exchanges the secret once for its own credential.
  */
+import { encodeJoinToken } from '@trueup/link';
 import type { HubStore } from '@trueup/store';
 import { HubErrors } from './errors.ts';
 import { hashSecret, parseSecretToken, randomId, randomSecret, verifySecret } from './secrets.ts';
 
-export const JOIN_TOKEN_PREFIX = 'trueup-join.v1.';
 export const AGENT_CREDENTIAL_PREFIX = 'tua';
-
-export interface JoinToken {
-  url: string;
-  caSha256: string;
-  id: string;
-  secret: string;
-}
-
-export function encodeJoinToken(token: JoinToken): string {
-  return `${JOIN_TOKEN_PREFIX}${Buffer.from(JSON.stringify(token)).toString('base64url')}`;
-}
-
-export function decodeJoinToken(text: string): JoinToken {
-  const body = text.trim();
-  if (!body.startsWith(JOIN_TOKEN_PREFIX)) throw HubErrors.create('HUB_JOIN_TOKEN_MALFORMED', `not a join token: it must start with ${JOIN_TOKEN_PREFIX}`);
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(body.slice(JOIN_TOKEN_PREFIX.length), 'base64url').toString('utf8'));
-  } catch {
-    value = undefined;
-  }
-  const t = value as Partial<JoinToken> | undefined;
-  if (typeof t?.url !== 'string' || !/^https:\/\//.test(t.url) || typeof t.caSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(t.caSha256) || typeof t.id !== 'string' || typeof t.secret !== 'string') {
-    throw HubErrors.create('HUB_JOIN_TOKEN_MALFORMED', 'the join token is damaged: copy it again from `trueup hub join-token create`');
-  }
-  return { url: t.url, caSha256: t.caSha256, id: t.id, secret: t.secret };
-}
 
 const TTL_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
 

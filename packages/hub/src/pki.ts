@@ -8,7 +8,6 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
 import { HubErrors } from './errors.ts';
 
 export interface HubTls {
@@ -63,6 +62,9 @@ export function serverNames(listenHost: string): string[] {
 }
 
 async function createPki(names: readonly string[]): Promise<{ caCert: string; caKey: string; cert: string; key: string }> {
+  // Loaded only to make certificates; the library needs the Reflect metadata polyfill first.
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
   // The library's types name the DOM's Crypto and CryptoKey, which Node's webcrypto implements.
   x509.cryptoProvider.set(webcrypto as never);
   const now = Date.now();
