@@ -47,11 +47,17 @@ export class Auth {
     return caller;
   }
 
-  /** Throws HUB_UNAUTHENTICATED or HUB_FORBIDDEN unless the caller has at least `role`. */
-  async require(header: string | undefined, role: Role): Promise<Caller> {
+  /**
+   * Throws HUB_UNAUTHENTICATED or HUB_FORBIDDEN unless the caller has at least `role`;
+   * `onDenied` runs first for a known caller without the role (to put the attempt in the ledger).
+   */
+  async require(header: string | undefined, role: Role, onDenied?: (caller: Caller) => Promise<void>): Promise<Caller> {
     const caller = await this.authenticate(header);
     if (caller === undefined) throw HubErrors.create('HUB_UNAUTHENTICATED');
-    if (RANK[caller.role] < RANK[role]) throw HubErrors.create('HUB_FORBIDDEN', `role ${caller.role} may not do this: ${role} is needed`);
+    if (RANK[caller.role] < RANK[role]) {
+      await onDenied?.(caller);
+      throw HubErrors.create('HUB_FORBIDDEN', `role ${caller.role} may not do this: ${role} is needed`);
+    }
     return caller;
   }
 

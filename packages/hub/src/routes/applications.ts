@@ -34,15 +34,19 @@ export function applicationRoutes(app: Hono, deps: HubDeps): void {
     if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${name}" in environment "${environment}"`);
     return c.json({ ...found.summary, status: found.status });
   });
-  app.post('/api/v1/environments/:environment/applications/:name/refresh', (c) => command(c, deps, 'refresh', {}));
-  app.post('/api/v1/environments/:environment/applications/:name/sync', async (c) => command(c, deps, 'sync', await parseBody(SyncRequestSchema, c)));
+  app.post('/api/v1/environments/:environment/applications/:name/refresh', (c) => command(c, deps, 'refresh', async () => ({})));
+  app.post('/api/v1/environments/:environment/applications/:name/sync', (c) => command(c, deps, 'sync', () => parseBody(SyncRequestSchema, c)));
 }
 
-async function command(c: Context, { store, auth, links, metrics, now }: HubDeps, verb: CommandVerb, options: { prune?: boolean | undefined; dryRun?: boolean | undefined }): Promise<Response> {
-  const caller = await auth.require(c.req.header('authorization'), 'operator');
-  const wait = parseQuery(WaitQuerySchema, c);
+/** Persists the command, sends it if the agent is linked, and answers at once or (wait=true) with its result. */
+async function command(c: Context, { store, auth, links, metrics, now }: HubDeps, verb: CommandVerb, body: () => Promise<{ prune?: boolean | undefined; dryRun?: boolean | undefined }>): Promise<Response> {
   const environment = c.req.param('environment') ?? '';
   const application = c.req.param('name') ?? '';
+  const caller = await auth.require(c.req.header('authorization'), 'operator', async (denied) => {
+    await store.ledger.append({ environment, at: now(), kind: 'denied', application, actor: denied.subject, details: { verb, role: denied.role } });
+  });
+  const wait = parseQuery(WaitQuerySchema, c);
+  const options = await body();
   if ((await store.applications.get(environment, application)) === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${application}" in environment "${environment}"`);
   const id = randomId();
   const linkCommand = { id, verb, application, ...(options.prune === undefined ? {} : { prune: options.prune }), ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }) };
