@@ -13,7 +13,7 @@ export interface TestApp {
   deps: HubDeps;
   tokens: { admin: string; operator: string; viewer: string };
   /** `app.request` with a role's bearer token. */
-  as(role: 'admin' | 'operator' | 'viewer' | 'nobody', path: string, init?: RequestInit): Promise<Response>;
+  as: (role: 'admin' | 'operator' | 'viewer' | 'nobody', path: string, init?: RequestInit) => Promise<Response>;
 }
 
 export async function testApp(store: HubStore): Promise<TestApp> {
