@@ -6,12 +6,13 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { startAgent, type Agent } from '@trueup/agent';
 import { isTrueupError, LinkCloseCodes, type ApplicationStatus } from '@trueup/api';
 import type { LinkClientState } from '@trueup/link';
 import { agentFixture, hostManifest } from '@trueup/testkit';
 import { startTestHub } from '@trueup/testkit/hub';
+import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
 import type { ApplicationPage, CommandRecord, LedgerEntry } from '@trueup/store';
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -29,8 +30,16 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
   throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
-test('a host agent joins a hub and reports to it through restarts, partitions and revocation', async (t) => {
-  const testHub = await startTestHub();
+test('a host agent joins a hub (SQLite) and reports to it through restarts, partitions and revocation', (t) => scenario(t));
+
+test('the same on PostgreSQL, which is restarted under it', { skip: skipWithoutPostgres() }, async (t) => {
+  const pg = await startPostgres();
+  t.after(() => pg.stop());
+  await scenario(t, { url: await pg.createDatabase('hub'), restart: () => pg.restart() });
+});
+
+async function scenario(t: TestContext, postgres?: { url: string; restart: () => Promise<void> }): Promise<void> {
+  const testHub = await startTestHub(postgres === undefined ? {} : { database: postgres.url });
   t.after(() => testHub.stop());
   const { client } = testHub;
   const fixture = await agentFixture({ files: { 'app/files.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'one\n' }) } });
@@ -61,6 +70,15 @@ test('a host agent joins a hub and reports to it through restarts, partitions an
   const refreshed = await client.post<CommandRecord>('/api/v1/environments/prod/applications/test/refresh?wait=true&timeout=30');
   assert.equal(refreshed.state, 'succeeded');
   assert.equal(refreshed.result?.sync, 'Synced');
+
+  if (postgres !== undefined) {
+    // The database restarts under a running hub: it answers again without a restart of its own.
+    await postgres.restart();
+    await eventually('the hub ready again', async () => ((await client.get<string>('/readyz')) === 'ready\n' ? true : undefined));
+    const during = await fixture.commit({ 'app/files.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'between\n' }) });
+    await agent.refresh('test');
+    await eventually('the revision after the database restart', async () => (await list('environment=prod')).items.find((a) => a.revision === during));
+  }
 
   // The hub goes away; Git changes; the agent converges alone and the hub catches up after.
   await testHub.down();
@@ -96,7 +114,7 @@ test('a host agent joins a hub and reports to it through restarts, partitions an
   await eventually('the agent refused', async () => states.find((s) => s.state === 'disconnected' && s.code === LinkCloseCodes.unauthorized));
   const revokedLedger = await allEntries(client, 'environment=prod&kind=agent-revoked');
   assert.equal(revokedLedger[0]?.actor, 'token:admin');
-});
+}
 
 async function allEntries(client: { get<T>(path: string): Promise<T> }, query: string): Promise<LedgerEntry[]> {
   const entries: LedgerEntry[] = [];
