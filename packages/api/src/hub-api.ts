@@ -94,4 +94,20 @@ export interface HubInfo {
   url: string;
   caCertFile: string;
   adminTokenFile: string;
+  /** The secret webhooks are signed with (0600). */
+  webhookSecretFile?: string;
 }
+
+/** A push from anything that is not a known forge, authenticated by the hub's webhook secret as bearer token. */
+export const PlainPushSchema = z.strictObject({
+  repoURL: z.string().min(1).max(2048),
+  ref: z.string().min(1).max(1024).describe('refs/heads/main, refs/tags/v1 or a short name'),
+  after: z.string().max(64).optional(),
+}).meta({ id: 'PlainPush' });
+
+export const WebhookResultSchema = z.object({
+  source: z.string(),
+  /** The applications told to refresh, with the command sent to each. */
+  refreshed: z.array(z.object({ environment: z.string(), application: z.string(), command: z.string() })),
+  ignored: z.string().optional(),
+}).meta({ id: 'WebhookResult' });

@@ -12,3 +12,4 @@ export * from './status.ts';
 export * from './provider.ts';
 export * from './link.ts';
 export * from './hub-api.ts';
+export * from './repo-key.ts';

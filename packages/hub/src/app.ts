@@ -15,8 +15,9 @@ import { healthRoutes, healthSpecs } from './routes/health.ts';
 import { joinRoutes, joinSpecs } from './routes/join.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { streamRoutes, streamSpecs } from './routes/stream.ts';
+import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs];
 
 export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void } = {}): Hono {
   const app = new Hono();
@@ -31,6 +32,7 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   applicationRoutes(app, deps);
   eventRoutes(app, deps);
   streamRoutes(app, deps);
+  webhookRoutes(app, deps);
   openApiRoutes(app, ROUTE_SPECS);
   app.notFound((c) => c.json({ code: 'HUB_NOT_FOUND', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {

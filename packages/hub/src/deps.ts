@@ -14,4 +14,6 @@ export interface HubDeps {
   now: () => number;
   /** What a join token carries: the URL agents dial and the CA they pin. */
   hub: { url: string; caPem: string; caSha256: string };
+  /** Shared with the forges: HMAC key of GitHub and Gitea signatures, GitLab's token, the plain push's bearer token. */
+  webhookSecret: string;
 }

@@ -4,13 +4,14 @@
  * after the agent was away, a used join token refused, a revoked agent shut out.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { startAgent, type Agent } from '@trueup/agent';
 import { isTrueupError, LinkCloseCodes, type ApplicationStatus } from '@trueup/api';
 import type { LinkClientState } from '@trueup/link';
 import { agentFixture, hostManifest } from '@trueup/testkit';
+import { HubClient } from './client.ts';
 import { startTestHub } from '@trueup/testkit/hub';
 import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
 import type { ApplicationPage, CommandRecord, LedgerEntry } from '@trueup/store';
@@ -70,6 +71,14 @@ async function scenario(t: TestContext, postgres?: { url: string; restart: () =>
   const refreshed = await client.post<CommandRecord>('/api/v1/environments/prod/applications/test/refresh?wait=true&timeout=30');
   assert.equal(refreshed.state, 'succeeded');
   assert.equal(refreshed.result?.sync, 'Synced');
+
+  // A push webhook makes the agent pass at once (its interval is an hour).
+  const pushed = await fixture.commit({ 'app/files.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'pushed\n' }) });
+  const secret = (await readFile(testHub.hub.info.webhookSecretFile ?? '', 'utf8')).trim();
+  const hook = await new HubClient({ url: testHub.hub.url, token: secret, ca: testHub.hub.tls.ca }).post<{ refreshed: { environment: string; application: string }[] }>('/api/v1/webhooks/git', { repoURL: fixture.repoURL, ref: 'refs/heads/main' });
+  assert.deepEqual(hook.refreshed.map((r) => `${r.environment}/${r.application}`), ['prod/test']);
+  await eventually('the pushed revision at the hub', async () => (await list('environment=prod')).items.find((a) => a.revision === pushed));
+  assert.equal(await readFile(join(fixture.root, 'etc/motd'), 'utf8'), 'pushed\n');
 
   if (postgres !== undefined) {
     // The database restarts under a running hub: it answers again without a restart of its own.

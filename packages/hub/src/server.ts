@@ -21,6 +21,7 @@ import { authenticateAgent } from './join.ts';
 import { LinkRegistry } from './link-registry.ts';
 import { HubMetrics } from './metrics.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
+import { randomSecret } from './secrets.ts';
 
 export interface HubOptions {
   dataDir: string;
@@ -30,6 +31,8 @@ export interface HubOptions {
   database?: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** The secret forges sign webhooks with; default DATA/webhook.secret, made on first start. */
+  webhookSecretFile?: string;
   /** The URL agents dial, when it differs from the listen address (a proxy, a DNS name). */
   publicUrl?: string;
   log?: (message: string) => void;
@@ -47,6 +50,7 @@ export interface RunningHub {
 
 export const HUB_INFO_FILE = 'hub.json';
 export const ADMIN_TOKEN_FILE = 'admin.token';
+export const WEBHOOK_SECRET_FILE = 'webhook.secret';
 
 export function parseListen(listen: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
@@ -69,9 +73,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const links = new LinkRegistry({ store, feed, metrics, now, log });
   const adminTokenFile = join(dataDir, ADMIN_TOKEN_FILE);
   await ensureAdminToken(auth, adminTokenFile);
+  const webhookSecretFile = resolve(options.webhookSecretFile ?? join(dataDir, WEBHOOK_SECRET_FILE));
+  const webhookSecret = await ensureSecretFile(webhookSecretFile);
 
   const hub = { url: '', caPem: tls.ca, caSha256: tls.caSha256 };
-  const app = createHubApp({ store, links, feed, auth, metrics, now, hub }, { log });
+  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret }, { log });
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -98,7 +104,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const bound = (server.address() as AddressInfo).port;
   const url = options.publicUrl ?? `https://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   hub.url = url;
-  const info: HubInfo = { url, caCertFile: tls.caFile, adminTokenFile };
+  const info: HubInfo = { url, caCertFile: tls.caFile, adminTokenFile, webhookSecretFile };
   const infoFile = join(dataDir, HUB_INFO_FILE);
   await writeFile(`${infoFile}.${process.pid}`, `${JSON.stringify(info, null, 2)}\n`);
   await rename(`${infoFile}.${process.pid}`, infoFile);
@@ -121,6 +127,17 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
 function refuse(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** A random secret kept in `file` (0600), made when missing. */
+async function ensureSecretFile(file: string): Promise<string> {
+  if (!existsSync(file)) {
+    await writeFile(`${file}.new`, `${randomSecret()}\n`, { mode: 0o600 });
+    await rename(`${file}.new`, file);
+  }
+  const secret = (await readFile(file, 'utf8')).trim();
+  if (secret.length < 16) throw HubErrors.create('HUB_REQUEST_INVALID', `${file}: a webhook secret needs at least 16 characters`, { file });
+  return secret;
 }
 
 /** The admin token file (0600), made again when missing or no longer known to the store. */

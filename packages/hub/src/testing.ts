@@ -8,6 +8,8 @@ import type { HubDeps } from './deps.ts';
 import { LinkRegistry } from './link-registry.ts';
 import { HubMetrics } from './metrics.ts';
 
+export const TEST_WEBHOOK_SECRET = 'webhook-secret-for-tests';
+
 export interface TestApp {
   app: Hono;
   deps: HubDeps;
@@ -22,7 +24,7 @@ export async function testApp(store: HubStore): Promise<TestApp> {
   const metrics = new HubMetrics();
   const auth = new Auth(store, now);
   const links = new LinkRegistry({ store, feed, metrics, now, log: () => undefined });
-  const deps: HubDeps = { store, links, feed, auth, metrics, now, hub: { url: 'https://127.0.0.1:1', caPem: 'PEM', caSha256: 'a'.repeat(64) } };
+  const deps: HubDeps = { store, links, feed, auth, metrics, now, hub: { url: 'https://127.0.0.1:1', caPem: 'PEM', caSha256: 'a'.repeat(64) }, webhookSecret: TEST_WEBHOOK_SECRET };
   const app = createHubApp(deps);
   const tokens = { admin: await auth.createToken('admin', 'admin'), operator: await auth.createToken('ops', 'operator'), viewer: await auth.createToken('watcher', 'viewer') };
   return {

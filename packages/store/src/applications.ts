@@ -105,6 +105,12 @@ export class Applications {
     return rows.map((row) => ({ version: Number(row.version), environment: String(row.environment), name: String(row.name), deleted: Number(row.deleted) === 1, summary: toSummary(row) }));
   }
 
+  /** Applications reading the repository of `key` (see repoKey), with the ref each follows. */
+  async following(key: string): Promise<{ environment: string; name: string; ref: string }[]> {
+    const rows = await this.#db.all('SELECT environment, name, ref FROM applications WHERE repo_key = ? AND deleted = 0 ORDER BY environment, name', [key]);
+    return rows.map((row) => ({ environment: String(row.environment), name: String(row.name), ref: String(row.ref) }));
+  }
+
   async version(): Promise<number> {
     const [row] = await this.#db.all("SELECT value FROM counters WHERE name = 'applications'");
     return Number(row?.value ?? 0);

@@ -6,6 +6,7 @@ import { Environments } from './environments.ts';
 import { Ledger } from './ledger.ts';
 import { migrate } from './migrations.ts';
 import { ApiTokens } from './tokens.ts';
+import { WebhookDeliveries } from './webhooks.ts';
 
 export interface HubStore {
   readonly engine: Db['engine'];
@@ -15,6 +16,7 @@ export interface HubStore {
   readonly ledger: Ledger;
   readonly commands: Commands;
   readonly tokens: ApiTokens;
+  readonly webhooks: WebhookDeliveries;
   /** Answers when the database does (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export async function openStore(location: string): Promise<HubStore> {
     ledger: new Ledger(db),
     commands: new Commands(db),
     tokens: new ApiTokens(db),
+    webhooks: new WebhookDeliveries(db),
     ping: async () => {
       await db.all('SELECT 1 AS ok');
     },

@@ -7,3 +7,4 @@ export * from './hub-store.ts';
 export * from './ledger.ts';
 export * from './migrations.ts';
 export * from './tokens.ts';
+export * from './webhooks.ts';

@@ -3,7 +3,7 @@
  * commands and their results, connects and disconnects), and the ingest of agents' events,
  * idempotent by agent and sequence number.
  */
-import type { LinkEvent } from '@trueup/api';
+import { repoKey, type LinkEvent } from '@trueup/api';
 import type { Db, Param, Queryable, Row } from './db.ts';
 import { StoreErrors } from './errors.ts';
 
@@ -41,6 +41,7 @@ export interface NewLedgerEntry {
 
 /** What the agent's status events carry that the hub indexes. */
 interface StatusFields {
+  source?: { repoURL?: unknown; ref?: unknown };
   revision?: unknown;
   sync?: unknown;
   health?: { status?: unknown };
@@ -118,10 +119,13 @@ async function upsertStatus(tx: Queryable, environment: string, name: string, di
   if (current !== undefined && String(current.digest) === digest && Number(current.deleted) === 0) return; // nothing changed: no delta
   const status = body as StatusFields;
   const lastPassAt = typeof status.lastPassAt === 'string' ? Date.parse(status.lastPassAt) : Number.NaN;
-  await tx.run(`INSERT INTO applications (environment, name, revision, sync, health, last_synced_at, digest, body, version, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+  const repoURL = text(status.source?.repoURL);
+  await tx.run(`INSERT INTO applications (environment, name, revision, sync, health, last_synced_at, digest, body, version, deleted, repo_key, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
     ON CONFLICT (environment, name) DO UPDATE SET revision = excluded.revision, sync = excluded.sync, health = excluded.health,
-      last_synced_at = excluded.last_synced_at, digest = excluded.digest, body = excluded.body, version = excluded.version, deleted = 0`,
-  [environment, name, text(status.revision), text(status.sync, 'Unknown'), text(status.health?.status, 'Unknown'), Number.isNaN(lastPassAt) ? 0 : lastPassAt, digest, JSON.stringify(body), await nextVersion(tx)]);
+      last_synced_at = excluded.last_synced_at, digest = excluded.digest, body = excluded.body, version = excluded.version, deleted = 0,
+      repo_key = excluded.repo_key, ref = excluded.ref`,
+  [environment, name, text(status.revision), text(status.sync, 'Unknown'), text(status.health?.status, 'Unknown'), Number.isNaN(lastPassAt) ? 0 : lastPassAt, digest, JSON.stringify(body), await nextVersion(tx),
+    repoURL === '' ? '' : repoKey(repoURL), text(status.source?.ref)]);
 }
 
 async function nextVersion(tx: Queryable): Promise<number> {

@@ -108,6 +108,16 @@ CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
 INSERT INTO counters (name, value) VALUES ('applications', 0);
 `,
   },
+  {
+    version: 2,
+    name: 'the repository and ref each application follows; webhook deliveries seen',
+    sql: ({ text }) => `
+ALTER TABLE applications ADD COLUMN repo_key ${text} NOT NULL DEFAULT '';
+ALTER TABLE applications ADD COLUMN ref ${text} NOT NULL DEFAULT '';
+CREATE INDEX applications_by_repo ON applications (repo_key);
+CREATE TABLE webhook_deliveries (id TEXT PRIMARY KEY, received_at BIGINT NOT NULL);
+`,
+  },
 ];
 
 /** Applies the migrations the database lacks; returns the schema version now in force. */

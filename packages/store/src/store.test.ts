@@ -30,6 +30,22 @@ test('store', async (t) => {
     await db.close();
   });
 
+  await onBothEngines(t, 'a database at an older schema is migrated forward, keeping its rows', async (store, location) => {
+    await store.close();
+    const fresh = store.engine === 'sqlite' ? `${location}.v1` : location.replace(/\/[^/]+$/, `/old${Date.now()}`);
+    if (store.engine === 'postgres') {
+      const admin = openPostgres(location);
+      await admin.exec(`CREATE DATABASE ${fresh.slice(fresh.lastIndexOf('/') + 1)}`);
+      await admin.close();
+    }
+    const db = store.engine === 'sqlite' ? openSqlite(fresh) : openPostgres(fresh);
+    assert.equal(await migrate(db, MIGRATIONS.slice(0, 1)), 1);
+    await db.run("INSERT INTO applications (environment, name, revision, sync, health, digest, body, version) VALUES ('prod', 'web', 'r1', 'Synced', 'Healthy', 'd', '{}', 1)");
+    assert.equal(await migrate(db), MIGRATIONS.length);
+    assert.deepEqual((await db.all('SELECT name, repo_key, ref FROM applications')).map((row) => ({ ...row })), [{ name: 'web', repo_key: '', ref: '' }]);
+    await db.close();
+  }, { keepOpen: true });
+
   await onBothEngines(t, 'a join token is used once and not after it expires', async (store) => {
     const { environments } = store;
     await environments.createJoinToken({ id: 't1', environment: 'prod', labels: { tier: 'web' }, secretHash: 'h', createdAt: NOW, expiresAt: NOW + 1000 });

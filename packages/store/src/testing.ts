@@ -20,7 +20,7 @@ export function sharedPostgres(after: (fn: () => Promise<void>) => void): Promis
 type Context = { test: (name: string, options: { skip?: string | false }, fn: () => Promise<void>) => Promise<void>; after: (fn: () => Promise<void>) => void };
 
 /** Declares `name` once per engine under `t`; `fn` gets a freshly migrated store and where it lives. */
-export async function onBothEngines(t: Context, name: string, fn: (store: HubStore, location: string) => Promise<void>): Promise<void> {
+export async function onBothEngines(t: Context, name: string, fn: (store: HubStore, location: string) => Promise<void>, options: { keepOpen?: boolean } = {}): Promise<void> {
   await t.test(`${name} (sqlite)`, {}, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'trueup-store-'));
     const location = join(dir, 'hub.db');
@@ -28,7 +28,7 @@ export async function onBothEngines(t: Context, name: string, fn: (store: HubSto
     try {
       await fn(store, location);
     } finally {
-      await store.close();
+      if (options.keepOpen !== true) await store.close();
       await rm(dir, { recursive: true, force: true });
     }
   });
@@ -39,7 +39,7 @@ export async function onBothEngines(t: Context, name: string, fn: (store: HubSto
     try {
       await fn(store, location);
     } finally {
-      await store.close();
+      if (options.keepOpen !== true) await store.close();
     }
   });
 }

@@ -7,7 +7,7 @@ import { outputFormat, outputOption, type Command, type CommandContext } from '.
 import { requireHubClient, hubClientOptions } from '../hub-target.ts';
 import { formatTable, printJson } from '../output.ts';
 
-const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL]
+const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F]
        trueup hub join-token create --name ENV [--label k=v]… [--ttl 1h] [--hub URL | --data-dir D]
        trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]`;
 
@@ -23,6 +23,7 @@ export const hubCommand: Command = {
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'public-url': { type: 'string' },
+    'webhook-secret-file': { type: 'string' },
     name: { type: 'string' },
     label: { type: 'string', multiple: true },
     ttl: { type: 'string' },
@@ -47,12 +48,14 @@ async function serve({ values }: CommandContext): Promise<number> {
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error('give --tls-cert and --tls-key together');
   const database = text(values.database) ?? text(process.env.TRUEUP_DATABASE_URL);
   const publicUrl = text(values['public-url']);
+  const webhookSecretFile = text(values['webhook-secret-file']);
   const hub = await startHub({
     dataDir,
     listen: text(values.listen) ?? '127.0.0.1:8443',
     ...(database === undefined ? {} : { database }),
     ...(tlsCert === undefined || tlsKey === undefined ? {} : { tlsCert, tlsKey }),
     ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...(webhookSecretFile === undefined ? {} : { webhookSecretFile }),
   });
   process.stderr.write(`trueup hub: admin token in ${hub.info.adminTokenFile}, CA in ${hub.info.caCertFile}\n`);
   await new Promise<void>((resolve) => {
