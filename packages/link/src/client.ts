@@ -7,6 +7,7 @@ import { AgentFrameSchema, HubFrameSchema, LINK_MAX_FRAME_BYTES, LINK_PATH, pars
 import WebSocket from 'ws';
 import { openAgentSession, SEND_WINDOW, stepAgentSession, type AgentSessionAction, type AgentSessionInput, type AgentSessionState, type OutboxEntry } from './agent-session.ts';
 import { reconnectDelay } from './backoff.ts';
+import { proxyAgent, proxyFromEnvironment } from './proxy.ts';
 
 /** What the client reads and writes of the dialer's durable state. */
 export interface LinkOutbox {
@@ -34,6 +35,8 @@ export interface LinkClientOptions {
   onState?(state: LinkClientState): void;
   now?: () => number;
   random?: () => number;
+  /** An HTTP/1.1 proxy to tunnel through (CONNECT); default from HTTPS_PROXY unless NO_PROXY. */
+  proxy?: string | undefined;
   /** How often heartbeats and silence are checked; default 1 s. */
   tickMs?: number;
 }
@@ -89,8 +92,10 @@ export class LinkClient {
     if (this.#stopped) return;
     this.#options.onState?.({ state: 'connecting', attempt: this.#attempt });
     const url = new URL(LINK_PATH, this.#options.hubUrl.replace(/^http/, 'ws'));
+    const proxy = this.#options.proxy ?? proxyFromEnvironment(this.#options.hubUrl);
     const socket = new WebSocket(url, {
       ca: this.#options.ca,
+      ...(proxy === undefined ? {} : { agent: proxyAgent(proxy) }),
       headers: { authorization: `Bearer ${this.#options.credential}` },
       maxPayload: LINK_MAX_FRAME_BYTES,
       handshakeTimeout: 15_000,

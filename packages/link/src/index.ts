@@ -4,3 +4,4 @@ export * from './backoff.ts';
 export * from './client.ts';
 export * from './server.ts';
 export * from './join-token.ts';
+export * from './proxy.ts';

@@ -17,6 +17,8 @@ export interface HubLinkOptions {
   /** A join token file, used only when the state dir holds no credential yet. */
   joinTokenFile?: string | undefined;
   onState?: (state: LinkClientState) => void;
+  /** An HTTP/1.1 proxy to reach the hub through; default from HTTPS_PROXY unless NO_PROXY. */
+  proxy?: string | undefined;
 }
 
 export interface HubLink {
@@ -31,7 +33,7 @@ export interface HubLink {
 export const AGENT_VERSION = '0.1.0';
 
 export async function startHubLink(stateDir: string, options: HubLinkOptions, agent: CommandTarget & { statuses(): ApplicationStatus[] }): Promise<HubLink | undefined> {
-  const credential = options.joinTokenFile === undefined ? await readCredential(stateDir) : await joinHub(stateDir, options.joinTokenFile);
+  const credential = options.joinTokenFile === undefined ? await readCredential(stateDir) : await joinHub(stateDir, options.joinTokenFile, options.proxy);
   if (credential === undefined) return undefined;
   const outbox = new SqliteOutbox(stateDir, () => agent.statuses());
   const client = new LinkClient({
@@ -42,6 +44,7 @@ export async function startHubLink(stateDir: string, options: HubLinkOptions, ag
     outbox,
     onCommand: (command) => runCommand(command, agent),
     ...(options.onState === undefined ? {} : { onState: options.onState }),
+    ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
   });
   const triggers = new Map<string, PassTrigger>();
   let known = new Set<string>();

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { decodeJoinToken, LinkErrors } from '@trueup/link';
+import { decodeJoinToken, LinkErrors, proxyAgent, proxyFromEnvironment } from '@trueup/link';
 
 export interface HubCredential {
   hubUrl: string;
@@ -32,17 +32,19 @@ export async function readCredential(stateDir: string): Promise<HubCredential | 
 }
 
 /** Joins unless the state dir already holds a credential; returns the credential in force. */
-export async function joinHub(stateDir: string, tokenFile: string): Promise<HubCredential> {
+export async function joinHub(stateDir: string, tokenFile: string, proxy?: string): Promise<HubCredential> {
   const existing = await readCredential(stateDir);
   if (existing !== undefined) return existing;
   const token = decodeJoinToken(await readFile(tokenFile, 'utf8'), tokenFile);
   const base = token.url.replace(/\/$/, '');
+  const via = proxy ?? proxyFromEnvironment(base);
+  const tunnel = via === undefined ? {} : { proxy: via };
   // The CA is fetched without verification, then trusted only if its hash is the token's.
-  const ca = await call(`${base}/api/v1/pki/ca.pem`, { method: 'GET', rejectUnauthorized: false });
+  const ca = await call(`${base}/api/v1/pki/ca.pem`, { method: 'GET', rejectUnauthorized: false, ...tunnel });
   if (ca.status !== 200) throw LinkErrors.create('LINK_HUB_UNREACHABLE', `the hub answered HTTP ${ca.status} for its CA`);
   const fingerprint = createHash('sha256').update(new X509Certificate(ca.body).raw).digest('hex');
   if (fingerprint !== token.caSha256) throw LinkErrors.create('LINK_CA_MISMATCH', `the hub's CA has SHA-256 ${fingerprint}, the join token says ${token.caSha256}: not joining`);
-  const answer = await call(`${base}/api/v1/agents/join`, { method: 'POST', ca: ca.body, body: JSON.stringify({ id: token.id, secret: token.secret }) });
+  const answer = await call(`${base}/api/v1/agents/join`, { method: 'POST', ca: ca.body, body: JSON.stringify({ id: token.id, secret: token.secret }), ...tunnel });
   if (answer.status !== 200) {
     const problem = safeJson(answer.body);
     throw LinkErrors.create('LINK_JOIN_REFUSED', `the hub refused the join token (HTTP ${answer.status}${problem?.code === undefined ? '' : `, ${problem.code}`}): ${problem?.message ?? answer.body.slice(0, 200)}`, { file: tokenFile });
@@ -64,12 +66,13 @@ function safeJson(text: string): { code?: string; message?: string } | undefined
   }
 }
 
-function call(url: string, options: { method: string; ca?: string; rejectUnauthorized?: boolean; body?: string }): Promise<{ status: number; body: string }> {
+function call(url: string, options: { method: string; ca?: string; rejectUnauthorized?: boolean; body?: string; proxy?: string }): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, {
       method: options.method,
       ...(options.ca === undefined ? {} : { ca: options.ca }),
       rejectUnauthorized: options.rejectUnauthorized ?? true,
+      ...(options.proxy === undefined ? {} : { agent: proxyAgent(options.proxy) }),
       headers: options.body === undefined ? {} : { 'content-type': 'application/json' },
       timeout: 15_000,
     }, (res) => {
