@@ -8,6 +8,7 @@ import type { HubStore } from '@trueup/store';
 import type WebSocket from 'ws';
 import type { ChangeFeed } from './change-feed.ts';
 import type { HubMetrics } from './metrics.ts';
+import { randomId } from './secrets.ts';
 
 export interface LinkRegistryDeps {
   store: HubStore;
@@ -17,13 +18,29 @@ export interface LinkRegistryDeps {
   log: (message: string) => void;
 }
 
+/** How often a replica marks the environments it holds as seen; three misses and another replica shows them offline. */
+export const SEEN_EVERY_MS = 30_000;
+
 export class LinkRegistry {
   readonly #deps: LinkRegistryDeps;
   readonly #sessions = new Map<string, LinkSession>();
   readonly #waiters = new Map<string, Set<(result: CommandResult) => void>>();
+  /** This replica, to tell its own command signals from others'. */
+  readonly #replica = randomId();
+  readonly #unsubscribe: (() => void)[];
+  readonly #seen: NodeJS.Timeout;
 
   constructor(deps: LinkRegistryDeps) {
     this.#deps = deps;
+    const { signals } = deps.store;
+    this.#unsubscribe = [
+      signals.subscribe('commands', (payload) => this.#onCommandSignal(payload)),
+      signals.subscribe('command_results', (payload) => this.#onResultSignal(payload)),
+    ];
+    this.#seen = setInterval(() => {
+      deps.store.environments.seen([...this.#sessions.keys()], deps.now()).catch((error: unknown) => deps.log(`marking agents seen: ${String(error)}`));
+    }, SEEN_EVERY_MS);
+    this.#seen.unref();
   }
 
   connected(environment: string): boolean {
@@ -52,12 +69,16 @@ export class LinkRegistry {
       store: async (seq, at, event) => {
         const added = await store.ledger.ingest(environment, agentId, seq, at, event);
         metrics.linkEvents.inc({ kind: event.kind, result: added ? 'new' : 'duplicate' });
-        if (added && (event.kind === 'status' || event.kind === 'removed')) feed.notify();
+        if (added && (event.kind === 'status' || event.kind === 'removed')) {
+          feed.notify();
+          await store.signals.publish('applications', environment);
+        }
       },
       commandResult: async (id, result) => {
         await store.commands.finish(id, environment, result, now());
         for (const resolve of this.#waiters.get(id) ?? []) resolve(result);
         this.#waiters.delete(id);
+        await store.signals.publish('command_results', id);
       },
       queued: async () => {
         const open = await store.commands.open(environment);
@@ -78,11 +99,46 @@ export class LinkRegistry {
     void this.#recordConnection(environment, true);
   }
 
-  /** Sends a persisted command if the agent is connected; otherwise it waits in the store. */
+  /**
+   * Sends a persisted command if the agent is linked to this replica; otherwise signals the
+   * other replicas (one of them may hold the link), and it waits in the store until delivered.
+   */
   async deliver(environment: string, command: LinkCommand): Promise<boolean> {
     const sent = this.#sessions.get(environment)?.command(command) ?? false;
     if (sent) await this.#deps.store.commands.delivered(command.id, this.#deps.now());
+    else await this.#deps.store.signals.publish('commands', JSON.stringify({ environment, origin: this.#replica }));
     return sent;
+  }
+
+  #onCommandSignal(payload: string): void {
+    let environments: string[];
+    if (payload === '*') environments = [...this.#sessions.keys()];
+    else {
+      const signal = JSON.parse(payload) as { environment: string; origin: string };
+      environments = signal.origin === this.#replica ? [] : [signal.environment];
+    }
+    for (const environment of environments.filter((e) => this.#sessions.has(e))) {
+      void this.#sendUndelivered(environment).catch((error: unknown) => this.#deps.log(`delivering commands to ${environment}: ${String(error)}`));
+    }
+  }
+
+  async #sendUndelivered(environment: string): Promise<void> {
+    const { store, now } = this.#deps;
+    for (const command of await store.commands.open(environment, { undelivered: true })) {
+      if (this.#sessions.get(environment)?.command(command) !== true) return;
+      await store.commands.delivered(command.id, now());
+    }
+  }
+
+  #onResultSignal(payload: string): void {
+    const ids = payload === '*' ? [...this.#waiters.keys()] : [payload].filter((id) => this.#waiters.has(id));
+    for (const id of ids) {
+      void this.#deps.store.commands.get(id).then((command) => {
+        if (command?.result === undefined) return;
+        for (const resolve of this.#waiters.get(id) ?? []) resolve(command.result);
+        this.#waiters.delete(id);
+      });
+    }
   }
 
   /** Resolves with the command's result, or undefined after `timeoutMs`. */
@@ -105,6 +161,8 @@ export class LinkRegistry {
   }
 
   closeAll(): void {
+    clearInterval(this.#seen);
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
     for (const session of this.#sessions.values()) session.close(1001, 'hub stopping');
   }
 

@@ -71,6 +71,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const feed = new ChangeFeed();
   const auth = new Auth(store, now);
   const links = new LinkRegistry({ store, feed, metrics, now, log });
+  const unsubscribeFeed = store.signals.subscribe('applications', () => feed.notify());
   const adminTokenFile = join(dataDir, ADMIN_TOKEN_FILE);
   await ensureAdminToken(auth, adminTokenFile);
   const webhookSecretFile = resolve(options.webhookSecretFile ?? join(dataDir, WEBHOOK_SECRET_FILE));
@@ -116,6 +117,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     links,
     tls,
     async stop() {
+      unsubscribeFeed();
       links.closeAll();
       wss.close();
       server.closeAllConnections();

@@ -38,9 +38,13 @@ export class Commands {
     });
   }
 
-  /** Commands not finished, oldest first: delivered again after a reconnect (the verbs are idempotent). */
-  async open(environment: string): Promise<LinkCommand[]> {
-    const rows = await this.#db.all("SELECT * FROM commands WHERE environment = ? AND state IN ('queued', 'delivered') ORDER BY requested_at, id", [environment]);
+  /**
+   * Commands not finished, oldest first: delivered again after a reconnect (the verbs are
+   * idempotent). `undelivered` leaves out those sent already.
+   */
+  async open(environment: string, options: { undelivered?: boolean } = {}): Promise<LinkCommand[]> {
+    const states = options.undelivered === true ? "('queued')" : "('queued', 'delivered')";
+    const rows = await this.#db.all(`SELECT * FROM commands WHERE environment = ? AND state IN ${states} ORDER BY requested_at, id`, [environment]);
     return rows.map((row) => toLinkCommand(row));
   }
 

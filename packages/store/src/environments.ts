@@ -89,6 +89,12 @@ export class Environments {
       [connected ? 1 : 0, now, agentVersion ?? null, environment]);
   }
 
+  /** Marks the environments whose agents this replica holds as seen now (liveness across replicas). */
+  async seen(environments: readonly string[], now: number): Promise<void> {
+    if (environments.length === 0) return;
+    await this.#db.run(`UPDATE environments SET last_seen_at = ?, connected = 1 WHERE name IN (${environments.map(() => '?').join(', ')})`, [now, ...environments]);
+  }
+
   async ackedSeq(environment: string): Promise<number> {
     const [row] = await this.#db.all('SELECT acked_seq FROM environments WHERE name = ?', [environment]);
     return Number(row?.acked_seq ?? 0);

@@ -7,6 +7,7 @@ import { Ledger } from './ledger.ts';
 import { migrate } from './migrations.ts';
 import { ApiTokens } from './tokens.ts';
 import { WebhookDeliveries } from './webhooks.ts';
+import { localSignals, postgresSignals, type Signals } from './signals.ts';
 
 export interface HubStore {
   readonly engine: Db['engine'];
@@ -17,6 +18,8 @@ export interface HubStore {
   readonly commands: Commands;
   readonly tokens: ApiTokens;
   readonly webhooks: WebhookDeliveries;
+  /** Between replicas on PostgreSQL; within the process on SQLite. */
+  readonly signals: Signals;
   /** Answers when the database does (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -24,7 +27,8 @@ export interface HubStore {
 
 /** `postgres://…` or `postgresql://…` opens PostgreSQL; anything else is a SQLite file path. */
 export async function openStore(location: string): Promise<HubStore> {
-  const db = /^postgres(ql)?:\/\//.test(location) ? openPostgres(location) : openSqlite(location);
+  const postgres = /^postgres(ql)?:\/\//.test(location);
+  const db = postgres ? openPostgres(location) : openSqlite(location);
   let schemaVersion: number;
   try {
     schemaVersion = await migrate(db);
@@ -32,6 +36,7 @@ export async function openStore(location: string): Promise<HubStore> {
     await db.close();
     throw error;
   }
+  const signals = postgres ? postgresSignals(location, (sql, params) => db.all(sql, params)) : localSignals();
   return {
     engine: db.engine,
     schemaVersion,
@@ -41,9 +46,13 @@ export async function openStore(location: string): Promise<HubStore> {
     commands: new Commands(db),
     tokens: new ApiTokens(db),
     webhooks: new WebhookDeliveries(db),
+    signals,
     ping: async () => {
       await db.all('SELECT 1 AS ok');
     },
-    close: () => db.close(),
+    close: async () => {
+      await signals.close();
+      await db.close();
+    },
   };
 }

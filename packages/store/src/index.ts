@@ -8,3 +8,4 @@ export * from './ledger.ts';
 export * from './migrations.ts';
 export * from './tokens.ts';
 export * from './webhooks.ts';
+export * from './signals.ts';
