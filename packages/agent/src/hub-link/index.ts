@@ -12,6 +12,7 @@ import { SqliteOutbox } from './outbox.ts';
 import { linkEventsOf } from './report.ts';
 
 export { readCredential, joinHub, type HubCredential } from './join.ts';
+export { SqliteOutbox, statusDigest } from './outbox.ts';
 
 export interface HubLinkOptions {
   /** A join token file, used only when the state dir holds no credential yet. */
