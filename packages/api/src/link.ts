@@ -4,8 +4,8 @@
  * the protocol's definition. A frame the receiver cannot parse closes the link with a reason.
  *
  * Agent → hub: `hello` (first), then `event` (numbered by the agent, kept until acked),
- * `command-result`, `heartbeat`. Hub → agent: `welcome` (answers hello), `ack`, `command`,
- * `heartbeat`. The hub never sends manifests or credentials: a command names an application the
+ * `command-result`, `heartbeat`, and every LINK_RESYNC_MS `resync`. Hub → agent: `welcome`
+ * (answers hello), `ack`, `command`, `heartbeat`, `want` (answers resync). The hub never sends manifests or credentials: a command names an application the
  * agent already runs and a verb from a closed list (ADR 9).
  */
 import { z } from 'zod';
@@ -17,6 +17,8 @@ export const LINK_PATH = '/api/v1/link';
 export const LINK_MAX_FRAME_BYTES = 4 * 1024 * 1024;
 /** Application-level heartbeat period: below the common 60 s idle timers of proxies and meshes. */
 export const LINK_HEARTBEAT_MS = 15_000;
+/** While linked, the agent offers its digests again this often, so the hub heals any drift from missed events. */
+export const LINK_RESYNC_MS = 5 * 60_000;
 /** A side that has heard nothing for this long closes the link and (agent) reconnects. */
 export const LINK_SILENCE_MS = 3 * LINK_HEARTBEAT_MS;
 
@@ -69,6 +71,8 @@ export const AgentFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('event'), seq: z.number().int().positive(), at: z.number().int(), event: LinkEventSchema }),
   z.strictObject({ type: z.literal('command-result'), id: z.string().min(1).max(64), result: CommandResultSchema }),
   z.strictObject({ type: z.literal('heartbeat'), at: z.number().int() }),
+  /** The periodic resync while linked: the digests again; the hub answers `want`. */
+  z.strictObject({ type: z.literal('resync'), digests: z.record(appName, digest) }),
 ]);
 export type AgentFrame = z.infer<typeof AgentFrameSchema>;
 
@@ -84,6 +88,8 @@ export const HubFrameSchema = z.discriminatedUnion('type', [
     heartbeatMs: z.number().int().positive(),
   }),
   z.strictObject({ type: z.literal('ack'), seq: z.number().int().min(0) }),
+  /** Answer to a periodic `resync`: the applications to send again. */
+  z.strictObject({ type: z.literal('want'), want: z.array(appName) }),
   z.strictObject({ type: z.literal('command'), command: LinkCommandSchema }),
   z.strictObject({ type: z.literal('heartbeat'), at: z.number().int() }),
 ]);

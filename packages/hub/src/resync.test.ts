@@ -30,7 +30,7 @@ async function open(url: string, ca: string, credential: string): Promise<{ send
   };
 }
 
-test('a reconnect resyncs only the applications that changed, and forgets those gone', async (t) => {
+test('a reconnect and the periodic resync ask only for the applications that changed, and forget those gone', async (t) => {
   const testHub = await startTestHub();
   t.after(() => testHub.stop());
   const { client, hub } = testHub;
@@ -60,6 +60,9 @@ test('a reconnect resyncs only the applications that changed, and forgets those 
   second.send(status(4, 'c', 4));
   assert.deepEqual(await second.next('ack'), { type: 'ack', seq: 3 });
   assert.deepEqual(await second.next('ack'), { type: 'ack', seq: 4 });
+  // The periodic resync while linked: only b differs now.
+  second.send({ type: 'resync', digests: { b: digest(5), c: digest(4) } });
+  assert.deepEqual(await second.next('want'), { type: 'want', want: ['b'] });
   second.close();
   const page = await client.get<{ items: { name: string; revision: string }[] }>('/api/v1/applications?environment=edge');
   assert.deepEqual(page.items.map((a) => [a.name, a.revision]), [['b', 'r3'], ['c', 'r4']]);

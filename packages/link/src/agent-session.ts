@@ -3,7 +3,7 @@
  * It owns sequence bookkeeping (what was sent, what the hub acknowledged, a bounded window of
  * unacknowledged events) and heartbeats; the transport adapter performs the actions it returns.
  */
-import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent } from '@trueup/api';
+import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_RESYNC_MS, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent } from '@trueup/api';
 
 /** An event waiting in the agent's outbox, numbered by it. */
 export interface OutboxEntry {
@@ -23,6 +23,8 @@ export interface AgentSessionState {
   inflight: number[];
   lastHeardAt: number;
   lastSentAt: number;
+  /** When the digests were last offered (hello or resync). */
+  lastResyncAt: number;
 }
 
 export type AgentSessionInput =
@@ -30,6 +32,8 @@ export type AgentSessionInput =
   /** The outbox's entries after `ackedSeq`, ascending: the machine sends what fits the window. */
   | { type: 'pending'; now: number; entries: readonly OutboxEntry[] }
   | { type: 'command-done'; now: number; id: string; result: CommandResult }
+  /** The digests the adapter gathered for a periodic resync. */
+  | { type: 'digests'; now: number; digests: Record<string, string> }
   | { type: 'tick'; now: number };
 
 export type AgentSessionAction =
@@ -39,7 +43,11 @@ export type AgentSessionAction =
   | { type: 'resync'; want: string[]; ackedSeq: number }
   /** Drop outbox entries up to `seq`, then feed `pending`. */
   | { type: 'acked'; seq: number }
-  | { type: 'run-command'; command: LinkCommand };
+  | { type: 'run-command'; command: LinkCommand }
+  /** Time for the periodic resync: gather the digests and feed `digests`. */
+  | { type: 'gather-digests' }
+  /** The hub asked again for these applications: make sure a current status of each is queued, then feed `pending`. */
+  | { type: 'want'; want: string[] };
 
 export interface Step {
   state: AgentSessionState;
@@ -49,7 +57,7 @@ export interface Step {
 /** A new session on an open socket: the hello goes first. */
 export function openAgentSession(now: number, agentVersion: string, digests: Record<string, string>): Step {
   return {
-    state: { phase: 'hello', ackedSeq: 0, inflight: [], lastHeardAt: now, lastSentAt: now },
+    state: { phase: 'hello', ackedSeq: 0, inflight: [], lastHeardAt: now, lastSentAt: now, lastResyncAt: now },
     actions: [{ type: 'send', frame: { type: 'hello', protocol: LINK_PROTOCOL_VERSION, agentVersion, digests } }],
   };
 }
@@ -63,8 +71,12 @@ export function stepAgentSession(state: AgentSessionState, input: AgentSessionIn
       return onPending(state, input.now, input.entries);
     case 'command-done':
       return sent(state, input.now, [{ type: 'send', frame: { type: 'command-result', id: input.id, result: input.result } }]);
+    case 'digests':
+      if (state.phase !== 'streaming') return { state, actions: [] };
+      return sent(state, input.now, [{ type: 'send', frame: { type: 'resync', digests: input.digests } }]);
     case 'tick':
       if (input.now - state.lastHeardAt >= LINK_SILENCE_MS) return close(state, LinkCloseCodes.silent, 'the hub sent nothing, not even a heartbeat');
+      if (state.phase === 'streaming' && input.now - state.lastResyncAt >= LINK_RESYNC_MS) return { state: { ...state, lastResyncAt: input.now }, actions: [{ type: 'gather-digests' }] };
       if (input.now - state.lastSentAt >= LINK_HEARTBEAT_MS) return sent(state, input.now, [{ type: 'send', frame: { type: 'heartbeat', at: input.now } }]);
       return { state, actions: [] };
   }
@@ -85,6 +97,8 @@ function onFrame(state: AgentSessionState, frame: HubFrame): Step {
     }
     case 'command':
       return { state, actions: [{ type: 'run-command', command: frame.command }] };
+    case 'want':
+      return { state, actions: [{ type: 'want', want: frame.want }] };
     case 'heartbeat':
       return { state, actions: [] };
   }

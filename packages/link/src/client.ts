@@ -166,6 +166,13 @@ export class LinkClient {
         case 'run-command':
           void this.#run(action.command);
           break;
+        case 'gather-digests':
+          this.#input({ type: 'digests', now: this.#now(), digests: this.#options.outbox.digests() });
+          break;
+        case 'want':
+          this.#options.outbox.ensureStatus(action.want);
+          this.#pump();
+          break;
       }
     }
   }

@@ -18,6 +18,8 @@ export type HubSessionInput =
   | { type: 'frame'; now: number; frame: AgentFrame }
   /** The adapter's answer to `resync`: the hub's stored high-water mark and what it lacks. */
   | { type: 'resync-ready'; now: number; ackedSeq: number; want: string[] }
+  /** The adapter's answer to a periodic `resync`. */
+  | { type: 'want-ready'; now: number; want: string[] }
   | { type: 'stored'; now: number; seq: number }
   | { type: 'command'; now: number; command: LinkCommand }
   | { type: 'tick'; now: number };
@@ -25,7 +27,8 @@ export type HubSessionInput =
 export type HubSessionAction =
   | { type: 'send'; frame: HubFrame }
   | { type: 'close'; code: number; reason: string }
-  | { type: 'resync'; digests: Record<string, string> }
+  /** Compare the agent's digests with the store; feed `resync-ready` (at hello) or `want-ready` (periodic). */
+  | { type: 'resync'; digests: Record<string, string>; periodic: boolean }
   /** Store this event (idempotent by environment and seq), then feed `stored`. */
   | { type: 'store'; seq: number; at: number; event: LinkEvent }
   | { type: 'command-result'; id: string; result: CommandResult }
@@ -51,6 +54,9 @@ export function stepHubSession(state: HubSessionState, input: HubSessionInput): 
       const welcome: HubFrame = { type: 'welcome', protocol: LINK_PROTOCOL_VERSION, environment: state.environment, ackedSeq: input.ackedSeq, want: input.want, heartbeatMs: LINK_HEARTBEAT_MS };
       return { state: { ...state, phase: 'streaming', receivedSeq: input.ackedSeq, lastSentAt: input.now }, actions: [{ type: 'send', frame: welcome }, { type: 'deliver-queued' }] };
     }
+    case 'want-ready':
+      if (state.phase !== 'streaming') return { state, actions: [] };
+      return { state: { ...state, lastSentAt: input.now }, actions: [{ type: 'send', frame: { type: 'want', want: input.want } }] };
     case 'stored':
       return { state: { ...state, lastSentAt: input.now }, actions: [{ type: 'send', frame: { type: 'ack', seq: input.seq } }] };
     case 'command':
@@ -69,7 +75,7 @@ function onFrame(state: HubSessionState, frame: AgentFrame): HubStep {
   if (state.phase === 'hello') {
     if (frame.type !== 'hello') return close(state, LinkCloseCodes.protocolError, `expected hello, got ${frame.type}`);
     if (frame.protocol !== LINK_PROTOCOL_VERSION) return close(state, LinkCloseCodes.unsupportedVersion, `agent speaks link protocol ${frame.protocol}, hub ${LINK_PROTOCOL_VERSION}`);
-    return { state: { ...state, phase: 'resync' }, actions: [{ type: 'resync', digests: frame.digests }] };
+    return { state: { ...state, phase: 'resync' }, actions: [{ type: 'resync', digests: frame.digests, periodic: false }] };
   }
   if (frame.type === 'hello') return close(state, LinkCloseCodes.protocolError, 'hello received twice');
   if (state.phase === 'resync') {
@@ -83,6 +89,8 @@ function onFrame(state: HubSessionState, frame: AgentFrame): HubStep {
       return { state: { ...state, receivedSeq: frame.seq }, actions: [{ type: 'store', seq: frame.seq, at: frame.at, event: frame.event }] };
     case 'command-result':
       return { state, actions: [{ type: 'command-result', id: frame.id, result: frame.result }] };
+    case 'resync':
+      return { state, actions: [{ type: 'resync', digests: frame.digests, periodic: true }] };
     case 'heartbeat':
       return { state, actions: [] };
   }

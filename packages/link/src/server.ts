@@ -63,7 +63,7 @@ export function serveLinkSession(socket: WebSocket, environment: string, handler
         case 'resync':
           queue(async () => {
             const { ackedSeq, want } = await handlers.resync(action.digests);
-            input({ type: 'resync-ready', now: now(), ackedSeq, want });
+            input(action.periodic ? { type: 'want-ready', now: now(), want } : { type: 'resync-ready', now: now(), ackedSeq, want });
           });
           break;
         case 'store':

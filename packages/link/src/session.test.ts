@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LINK_HEARTBEAT_MS, LINK_SILENCE_MS, LinkCloseCodes, type HubFrame, type LinkEvent } from '@trueup/api';
+import { LINK_HEARTBEAT_MS, LINK_RESYNC_MS, LINK_SILENCE_MS, LinkCloseCodes, type HubFrame, type LinkEvent } from '@trueup/api';
 import { openAgentSession, SEND_WINDOW, stepAgentSession, type AgentSessionInput, type AgentSessionState, type OutboxEntry } from './agent-session.ts';
 import { openHubSession, stepHubSession, type HubSessionInput, type HubSessionState } from './hub-session.ts';
 import { reconnectDelay, RECONNECT_MAX_MS } from './backoff.ts';
@@ -33,6 +33,9 @@ test('agent session', async (t) => {
     { name: 'a command is run, its result sent', inputs: [{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'frame', now: 2, frame: { type: 'command', command: { id: 'c1', verb: 'refresh', application: 'web' } } }, { type: 'command-done', now: 3, id: 'c1', result: { ok: true, message: 'done' } }], phase: 'streaming', last: { type: 'send', frame: { type: 'command-result', id: 'c1', result: { ok: true, message: 'done' } } } },
     { name: 'heartbeat when idle for the period', inputs: [{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'tick', now: LINK_HEARTBEAT_MS }], phase: 'streaming', last: { type: 'send', frame: { type: 'heartbeat', at: LINK_HEARTBEAT_MS } } },
     { name: 'a silent hub closes the session', inputs: [{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'tick', now: 1 + LINK_SILENCE_MS }], phase: 'closed', last: { type: 'close', code: LinkCloseCodes.silent, reason: 'the hub sent nothing, not even a heartbeat' } },
+    { name: 'every resync period the digests are gathered', inputs: [{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'frame', now: LINK_RESYNC_MS - 1, frame: { type: 'heartbeat', at: 1 } }, { type: 'tick', now: LINK_RESYNC_MS }], phase: 'streaming', last: { type: 'gather-digests' } },
+    { name: 'gathered digests are offered to the hub', inputs: [{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'digests', now: 2, digests: { web: digest } }], phase: 'streaming', last: { type: 'send', frame: { type: 'resync', digests: { web: digest } } } },
+    { name: 'the hub\'s want is passed on', inputs: [{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'frame', now: 2, frame: { type: 'want', want: ['web'] } }], phase: 'streaming', last: { type: 'want', want: ['web'] } },
     { name: 'a closed session ignores input', inputs: [{ type: 'tick', now: LINK_SILENCE_MS }, { type: 'frame', now: 1, frame: welcome(0) }], phase: 'closed', last: { type: 'close', code: LinkCloseCodes.silent, reason: 'the hub sent nothing, not even a heartbeat' } },
   ];
   for (const c of cases) {
@@ -72,16 +75,17 @@ const ev = (seq: number): HubSessionInput => ({ type: 'frame', now: 3, frame: { 
 
 test('hub session', async (t) => {
   const cases: { name: string; inputs: HubSessionInput[]; phase: HubSessionState['phase']; want: unknown[] }[] = [
-    { name: 'hello asks for the resync', inputs: [hello], phase: 'resync', want: [{ type: 'resync', digests: { web: digest } }] },
+    { name: 'hello asks for the resync', inputs: [hello], phase: 'resync', want: [{ type: 'resync', digests: { web: digest }, periodic: false }] },
     { name: 'an event before hello closes', inputs: [ev(1)], phase: 'closed', want: [{ type: 'close', code: LinkCloseCodes.protocolError, reason: 'expected hello, got event' }] },
     { name: 'another protocol version closes', inputs: [{ type: 'frame', now: 1, frame: { type: 'hello', protocol: 9, agentVersion: 'x', digests: {} } }], phase: 'closed', want: [{ type: 'close', code: LinkCloseCodes.unsupportedVersion, reason: 'agent speaks link protocol 9, hub 1' }] },
-    { name: 'an event before welcome closes', inputs: [hello, ev(1)], phase: 'closed', want: [{ type: 'resync', digests: { web: digest } }, { type: 'close', code: LinkCloseCodes.protocolError, reason: 'event before welcome' }] },
-    { name: 'welcome then queued commands', inputs: [hello, ready(4)], phase: 'streaming', want: [{ type: 'resync', digests: { web: digest } }, { type: 'send', frame: { type: 'welcome', protocol: 1, environment: 'prod', ackedSeq: 4, want: ['web'], heartbeatMs: LINK_HEARTBEAT_MS } }, { type: 'deliver-queued' }] },
+    { name: 'an event before welcome closes', inputs: [hello, ev(1)], phase: 'closed', want: [{ type: 'resync', digests: { web: digest }, periodic: false }, { type: 'close', code: LinkCloseCodes.protocolError, reason: 'event before welcome' }] },
+    { name: 'welcome then queued commands', inputs: [hello, ready(4)], phase: 'streaming', want: [{ type: 'resync', digests: { web: digest }, periodic: false }, { type: 'send', frame: { type: 'welcome', protocol: 1, environment: 'prod', ackedSeq: 4, want: ['web'], heartbeatMs: LINK_HEARTBEAT_MS } }, { type: 'deliver-queued' }] },
     { name: 'a new event is stored, then acknowledged', inputs: [hello, ready(4), ev(6), { type: 'stored', now: 4, seq: 6 }], phase: 'streaming', want: [{ type: 'store', seq: 6, at: 5, event: event('web') }, { type: 'send', frame: { type: 'ack', seq: 6 } }] },
     { name: 'a replayed event is acknowledged, not stored', inputs: [hello, ready(4), ev(3)], phase: 'streaming', want: [{ type: 'send', frame: { type: 'ack', seq: 4 } }] },
     { name: 'a second hello closes', inputs: [hello, ready(0), hello], phase: 'closed', want: [{ type: 'close', code: LinkCloseCodes.protocolError, reason: 'hello received twice' }] },
-    { name: 'a command waits for streaming', inputs: [hello, { type: 'command', now: 2, command: { id: 'c', verb: 'sync', application: 'web' } }], phase: 'resync', want: [{ type: 'resync', digests: { web: digest } }] },
+    { name: 'a command waits for streaming', inputs: [hello, { type: 'command', now: 2, command: { id: 'c', verb: 'sync', application: 'web' } }], phase: 'resync', want: [{ type: 'resync', digests: { web: digest }, periodic: false }] },
     { name: 'a command result is passed on', inputs: [hello, ready(0), { type: 'frame', now: 3, frame: { type: 'command-result', id: 'c', result: { ok: false, code: 'X', message: 'no' } } }], phase: 'streaming', want: [{ type: 'command-result', id: 'c', result: { ok: false, code: 'X', message: 'no' } }] },
+    { name: 'a periodic resync is answered with want', inputs: [hello, ready(0), { type: 'frame', now: 3, frame: { type: 'resync', digests: { web: digest } } }, { type: 'want-ready', now: 4, want: ['web'] }], phase: 'streaming', want: [{ type: 'resync', digests: { web: digest }, periodic: true }, { type: 'send', frame: { type: 'want', want: ['web'] } }] },
     { name: 'a silent agent is closed', inputs: [hello, ready(0), { type: 'tick', now: 1 + LINK_SILENCE_MS }], phase: 'closed', want: [{ type: 'close', code: LinkCloseCodes.silent, reason: 'the agent sent nothing, not even a heartbeat' }] },
   ];
   for (const c of cases) {
