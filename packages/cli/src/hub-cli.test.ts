@@ -83,6 +83,19 @@ test('a hub from the command line, an agent joined to it, and status across envi
   assert.equal((JSON.parse(json.stdout) as { environment: string; sync: string }).sync, 'Synced');
   assert.match(agent.output(), /linked to the hub/);
 
+  const refreshed = await trueup(['refresh', 'edge/test'], env);
+  assert.equal(refreshed.code, 0, refreshed.stderr);
+  assert.match(refreshed.stdout, /^edge\/test: refreshed at \w{12}: Synced, Healthy$/m);
+  const synced = await trueup(['sync', '--hub', info.url, '--ca-file', info.caCertFile, '--token-file', info.adminTokenFile, 'edge/test']);
+  assert.equal(synced.code, 0, synced.stderr);
+  assert.match(synced.stdout, /^edge\/test: synced at/m);
+  const history = await trueup(['history', 'edge/test', '-o', 'json'], env);
+  const kinds = (JSON.parse(history.stdout) as { events: { kind: string; actor?: string }[] }).events.map((e) => e.kind);
+  assert.ok(kinds.includes('sync') && kinds.includes('command-finished'), kinds.join(','));
+  const unknownApp = await trueup(['refresh', 'edge/nope'], env);
+  assert.equal(unknownApp.code, 2);
+  assert.match(unknownApp.stderr, /no application "nope" in environment "edge"/);
+
   const listed = await trueup(['hub', 'agents', 'list', '--data-dir', dataDir, '-o', 'json']);
   assert.deepEqual((JSON.parse(listed.stdout) as { environments: { name: string; connected: boolean; labels: object }[] }).environments.map((e) => [e.name, e.connected, e.labels]), [['edge', true, { site: 'lab' }]]);
   const revoked = await trueup(['hub', 'agents', 'revoke', 'edge', '--data-dir', dataDir]);

@@ -41,6 +41,18 @@ export async function hubClient(values: CommandContext['values']): Promise<HubCl
   });
 }
 
+/**
+ * For commands that act locally too (refresh, sync, history): the hub when `--hub` is given, or
+ * when TRUEUP_HUB is set, no state dir or agent is named, and the argument reads as ENV/APP
+ * (and is not a file, for sync).
+ */
+export async function hubClientFor(values: CommandContext['values'], target: string | undefined): Promise<HubClient | undefined> {
+  if (text(values.hub) !== undefined) return hubClient(values);
+  if (values['state-dir'] !== undefined || values.agent !== undefined || text(process.env.TRUEUP_HUB) === undefined) return undefined;
+  if (target === undefined || !target.includes('/') || existsSync(target)) return undefined;
+  return hubClient(values);
+}
+
 export async function requireHubClient(values: CommandContext['values']): Promise<HubClient> {
   const client = await hubClient(values);
   if (client === undefined) throw new Error('name the hub: --hub URL (or TRUEUP_HUB and TRUEUP_TOKEN), or --data-dir D of a local hub');
