@@ -118,6 +118,18 @@ CREATE INDEX applications_by_repo ON applications (repo_key);
 CREATE TABLE webhook_deliveries (id TEXT PRIMARY KEY, received_at BIGINT NOT NULL);
 `,
   },
+  {
+    version: 3,
+    name: 'one index per sort order of the application list, live rows only',
+    sql: () => `
+CREATE INDEX applications_sort_name ON applications (name, environment) WHERE deleted = 0;
+CREATE INDEX applications_sort_environment ON applications (environment, name) WHERE deleted = 0;
+CREATE INDEX applications_sort_sync ON applications (sync, environment, name) WHERE deleted = 0;
+CREATE INDEX applications_sort_health ON applications (health, environment, name) WHERE deleted = 0;
+CREATE INDEX applications_sort_revision ON applications (revision, environment, name) WHERE deleted = 0;
+CREATE INDEX applications_sort_last_synced ON applications (last_synced_at, environment, name) WHERE deleted = 0;
+`,
+  },
 ];
 
 /** Applies the migrations the database lacks; returns the schema version now in force. */
