@@ -8,8 +8,6 @@ export const HubErrors = defineErrors({
   HUB_REQUEST_INVALID: { message: 'invalid request', retryable: false, httpStatus: 400 },
   HUB_BODY_TOO_LARGE: { message: 'request body too large', retryable: false, httpStatus: 413 },
   HUB_JOIN_TOKEN_INVALID: { message: 'the join token is unknown, used or expired', retryable: false, httpStatus: 401 },
-  HUB_AGENT_OFFLINE: { message: 'the environment\'s agent is offline: the command is queued', retryable: true, httpStatus: 202 },
-  HUB_COMMAND_TIMEOUT: { message: 'the agent did not answer in time: the command stays queued', retryable: true, httpStatus: 504 },
   HUB_WEBHOOK_FORGED: { message: 'the webhook\'s signature or token does not match', retryable: false, httpStatus: 401 },
   HUB_WEBHOOK_REPLAYED: { message: 'this webhook delivery was received before', retryable: false, httpStatus: 409 },
   HUB_TLS_INVALID: { message: 'the TLS certificate or key cannot be used', retryable: false, httpStatus: 500 },

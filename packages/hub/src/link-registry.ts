@@ -21,6 +21,11 @@ export interface LinkRegistryDeps {
 /** How often a replica marks the environments it holds as seen; three misses and another replica shows them offline. */
 export const SEEN_EVERY_MS = 30_000;
 
+/** Whether a stored environment looks linked to some replica (it marks its agents seen every SEEN_EVERY_MS). */
+export function isLinkedElsewhere(e: { connected: boolean; revokedAt: number | undefined; lastSeenAt: number | undefined }, now: number): boolean {
+  return e.connected && e.revokedAt === undefined && e.lastSeenAt !== undefined && now - e.lastSeenAt < 3 * SEEN_EVERY_MS;
+}
+
 export class LinkRegistry {
   readonly #deps: LinkRegistryDeps;
   readonly #sessions = new Map<string, LinkSession>();
@@ -45,6 +50,13 @@ export class LinkRegistry {
 
   connected(environment: string): boolean {
     return this.#sessions.has(environment);
+  }
+
+  /** Linked to this replica, or to another one that marked it seen lately. */
+  async reachable(environment: string): Promise<boolean> {
+    if (this.#sessions.has(environment)) return true;
+    const record = await this.#deps.store.environments.get(environment);
+    return record !== undefined && isLinkedElsewhere(record, this.#deps.now());
   }
 
   get size(): number {

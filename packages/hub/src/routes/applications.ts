@@ -12,7 +12,7 @@ const APP = '/api/v1/environments/{environment}/applications/{name}';
 export const applicationSpecs: RouteSpec[] = [
   { method: 'get', path: '/api/v1/applications', summary: 'Applications in every environment: filtered, sorted and paged on the server.', role: 'viewer', query: ApplicationQuerySchema, responses: { 200: { description: 'one page', schema: ApplicationPageSchema } } },
   { method: 'get', path: APP, summary: 'One application: the agent\'s full status.', role: 'viewer', responses: { 200: { description: 'the application', schema: ApplicationDetailSchema }, 404: { description: 'unknown' } } },
-  { method: 'post', path: `${APP}/refresh`, summary: 'Ask the agent for a pass now (queued while it is offline).', role: 'operator', query: WaitQuerySchema, responses: { 202: { description: 'queued or sent', schema: CommandSchema }, 200: { description: 'finished (wait=true)', schema: CommandSchema } } },
+  { method: 'post', path: `${APP}/refresh`, summary: 'Ask the agent for a pass now (queued while it is offline; with wait=true, answered once the agent ran it, or at once with state queued when the agent is away).', role: 'operator', query: WaitQuerySchema, responses: { 202: { description: 'queued or sent', schema: CommandSchema }, 200: { description: 'finished (wait=true)', schema: CommandSchema } } },
   { method: 'post', path: `${APP}/sync`, summary: 'Ask the agent to sync from its Git now (queued while it is offline).', role: 'operator', query: WaitQuerySchema, body: SyncRequestSchema, responses: { 202: { description: 'queued or sent', schema: CommandSchema }, 200: { description: 'finished (wait=true)', schema: CommandSchema } } },
 ];
 
@@ -52,7 +52,8 @@ async function command(c: Context, { store, auth, links, metrics, now }: HubDeps
   const linkCommand = { id, verb, application, ...(options.prune === undefined ? {} : { prune: options.prune }), ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }) };
   await store.commands.create(linkCommand, environment, caller.subject, now());
   metrics.commands.inc({ verb });
-  const result = wait.wait === 'true' ? links.waitForResult(id, (wait.timeout ?? 60) * 1000) : undefined;
+  // Waiting makes sense only for an agent linked now: for one away, the answer is at once "queued".
+  const result = wait.wait === 'true' && (await links.reachable(environment)) ? links.waitForResult(id, (wait.timeout ?? 60) * 1000) : undefined;
   await links.deliver(environment, linkCommand);
   if (result !== undefined) await result;
   const record = await store.commands.get(id);

@@ -3,7 +3,7 @@ import { EnvironmentListSchema, LinkCloseCodes } from '@trueup/api';
 import type { Hono } from 'hono';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
-import { SEEN_EVERY_MS } from '../link-registry.ts';
+import { isLinkedElsewhere } from '../link-registry.ts';
 import type { RouteSpec } from '../route-spec.ts';
 
 export const environmentSpecs: RouteSpec[] = [
@@ -19,7 +19,7 @@ export function environmentRoutes(app: Hono, { store, auth, links, now }: HubDep
       name: e.name,
       labels: e.labels,
       // Linked here, or to another replica that marked it seen lately.
-      connected: links.connected(e.name) || (e.connected && e.revokedAt === undefined && e.lastSeenAt !== undefined && now() - e.lastSeenAt < 3 * SEEN_EVERY_MS),
+      connected: links.connected(e.name) || isLinkedElsewhere(e, now()),
       revoked: e.revokedAt !== undefined,
       ...(e.lastSeenAt === undefined ? {} : { lastSeenAt: new Date(e.lastSeenAt).toISOString() }),
       ...(e.agentVersion === undefined ? {} : { agentVersion: e.agentVersion }),
