@@ -6,7 +6,7 @@
  * Agent → hub: `hello` (first), then `event` (numbered by the agent, kept until acked),
  * `command-result`, `heartbeat`, and every LINK_RESYNC_MS `resync`. Hub → agent: `welcome`
  * (answers hello), `ack`, `command`, `heartbeat`, `want` (answers resync). The hub never sends manifests or credentials: a command names an application the
- * agent already runs and a verb from a closed list (ADR 9).
+ * agent already runs and a verb from a closed list (ADR 12).
  */
 import { z } from 'zod';
 
