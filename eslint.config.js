@@ -12,9 +12,12 @@ const allowedImports = {
   render: ['api', 'engine', 'process'],
   host: ['api', 'engine'],
   kubernetes: ['api', 'engine'],
-  agent: ['api', 'engine', 'git', 'render', 'host', 'kubernetes'],
-  cli: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent', 'testkit', 'workflow', 'runner'],
-  testkit: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent'],
+  link: ['api'],
+  store: ['api'],
+  hub: ['api', 'link', 'store', 'git'],
+  agent: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'link'],
+  cli: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent', 'hub', 'link', 'store', 'testkit', 'workflow', 'runner'],
+  testkit: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent', 'hub', 'link', 'store'],
 };
 const allPackages = Object.keys(allowedImports);
 

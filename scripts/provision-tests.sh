@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real components the test suite starts: git (smart HTTP via git http-backend),
-# OpenSSH's sshd, and bubblewrap (the runner's job isolation). Debian packages, installed only
-# when missing; needs root (or sudo) when it installs.
+# OpenSSH's sshd, bubblewrap (the runner's job isolation) and PostgreSQL (the hub's store). Debian
+# packages, installed only when missing; needs root (or sudo) when it installs.
 # Then builds the Kubernetes test environment's binaries with Go (cached; seconds once built).
 set -euo pipefail
 
@@ -11,6 +11,8 @@ command -v git >/dev/null 2>&1 || need+=(git)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 [ -x "$(git --exec-path 2>/dev/null)/git-http-backend" ] || need+=(git)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+# The hub's store tests run on PostgreSQL too (initdb + postgres started by the test kit).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need+=(postgresql)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

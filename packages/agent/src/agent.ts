@@ -5,6 +5,7 @@ import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
 import { AppSet } from './app-set.ts';
 import { ChartCache } from './chart-cache.ts';
+import { startHubLink, type HubLink, type HubLinkOptions } from './hub-link/index.ts';
 import type { AgentEvent, AgentListener } from './events.ts';
 import { loadApplications } from './load-applications.ts';
 import { Metrics } from './metrics.ts';
@@ -25,6 +26,8 @@ export interface AgentOptions {
   /** Allows a `listen` address other machines can reach (the API still needs its token). */
   listenNonLoopback?: boolean;
   onEvent?: AgentListener;
+  /** Link to a hub: joins with `joinTokenFile` once, or reuses the state dir's credential. */
+  hub?: HubLinkOptions;
 }
 
 export interface Agent {
@@ -62,8 +65,10 @@ async function start(options: AgentOptions, stateDir: string, address: ListenAdd
   const charts = new ChartCache({ dir: join(stateDir, 'charts') });
   const metrics = new Metrics();
   const finishedFirstPass = new Set<string>();
+  const hub: { link?: HubLink | undefined } = {}; // set below, once the API it serves exists
   const emit = (event: AgentEvent): void => {
     record(metrics, event);
+    hub.link?.record(event);
     if (event.type === 'pass-finished') finishedFirstPass.add(event.application);
     options.onEvent?.(event);
   };
@@ -79,6 +84,12 @@ async function start(options: AgentOptions, stateDir: string, address: ListenAdd
     ready: () => finishedFirstPass.size === apps.size,
     metrics: () => metrics.render(),
   };
+  try {
+    hub.link = options.hub === undefined ? undefined : await startHubLink(stateDir, options.hub, api);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const access: ApiAccess = { token: '', port: 0, nonLoopback: address?.loopback === false };
   const server = address === undefined ? undefined : createAgentServer(api, () => access);
   let url: string | undefined;
@@ -106,6 +117,7 @@ async function start(options: AgentOptions, stateDir: string, address: ListenAdd
     refresh: api.refresh,
     async stop({ stopServices = false } = {}) {
       await set.stop(stopServices);
+      await hub.link?.stop();
       if (server !== undefined) {
         server.closeAllConnections();
         await new Promise((resolve) => server.close(resolve));

@@ -11,3 +11,6 @@ export * from './host-kinds.ts';
 export * from './status.ts';
 export * from './provider.ts';
 export * from './pipeline.ts';
+export * from './link.ts';
+export * from './hub-api.ts';
+export * from './repo-key.ts';

@@ -5,7 +5,7 @@
  * (the state id tells apart agents with other state directories). Children inherit it, so every
  * process a launch left behind carries it too. /proc/PID/environ is the environment at exec, so a
  * process that changes its own environment keeps the mark; one that execs with a scrubbed
- * environment (as it might also escape with setsid) is beyond reach without cgroups (ADR 9).
+ * environment (as it might also escape with setsid) is beyond reach without cgroups (ADR 11).
  */
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';

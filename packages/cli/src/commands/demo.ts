@@ -1,13 +1,15 @@
 /**
- * `trueup demo`: an example config repository served over real Git smart HTTP on loopback, and
- * an agent converging a demo root from it. Ctrl-C stops everything.
+ * `trueup demo`: an example config repository served over real Git smart HTTP on loopback, a
+ * hub (SQLite, HTTPS with its own CA), and an agent joined to it converging a demo root from the
+ * repository. Ctrl-C stops everything.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAgent } from '@trueup/agent';
+import { HubClient, startHub } from '@trueup/hub';
 import { createServedRepo, createWorkRepo, startGitHttpServer } from '@trueup/testkit';
 import type { Command } from '../command.ts';
 import { demoApplication, demoRepositoryFiles } from '../demo/template.ts';
@@ -17,12 +19,12 @@ import { paint } from '../output.ts';
 export const demoCommand: Command = {
   name: 'demo',
   usage: 'trueup demo [--dir .trueup-demo]',
-  summary: 'Run a Git server, an example config repository and an agent, on embedded defaults.',
+  summary: 'Run a Git server, an example config repository, a hub and an agent joined to it, on embedded defaults.',
   options: { dir: { type: 'string', default: '.trueup-demo' } },
   async run({ values }) {
     const dir = resolve(String(values.dir));
     await rm(dir, { recursive: true, force: true });
-    const paths = { repos: join(dir, 'repos'), work: join(dir, 'work'), root: join(dir, 'root'), state: join(dir, 'state'), secrets: join(dir, 'secrets') };
+    const paths = { repos: join(dir, 'repos'), work: join(dir, 'work'), root: join(dir, 'root'), state: join(dir, 'state'), secrets: join(dir, 'secrets'), hub: join(dir, 'hub') };
     const password = randomBytes(18).toString('base64url');
     await mkdir(paths.secrets, { recursive: true, mode: 0o700 });
     await writeFile(join(paths.secrets, 'git-password'), `${password}\n`, { mode: 0o600 });
@@ -38,17 +40,22 @@ export const demoCommand: Command = {
     await work.git('push', '--quiet', 'origin', 'main');
     await writeFile(join(dir, 'app.yaml'), demoApplication(repoURL, paths.root));
 
-    const agent = await startAgent({ stateDir: paths.state, paths: [join(dir, 'app.yaml')], listen: '127.0.0.1:0', onEvent: (event) => logEvent(event, true) });
+    const hub = await startHub({ dataDir: paths.hub, listen: '127.0.0.1:0', log: () => undefined });
+    const admin = new HubClient({ url: hub.url, token: (await readFile(hub.info.adminTokenFile, 'utf8')).trim(), ca: hub.tls.ca });
+    const joinToken = join(paths.secrets, 'join-token');
+    await writeFile(joinToken, `${(await admin.post<{ token: string }>('/api/v1/join-tokens', { name: 'demo-host', labels: { demo: 'true' }, ttl: '10m' })).token}\n`, { mode: 0o600 });
+    const agent = await startAgent({ stateDir: paths.state, paths: [join(dir, 'app.yaml')], listen: '127.0.0.1:0', onEvent: (event) => logEvent(event, true), hub: { joinTokenFile: joinToken } });
     await installRefreshHook(bare, paths.state, 'demo');
     await agent.refresh('demo');
-    process.stdout.write(instructions({ paths, agentUrl: agent.url ?? '', repoURL, webUrl: `http://127.0.0.1:${port}/` }));
+    process.stdout.write(instructions({ paths, agentUrl: agent.url ?? '', repoURL, webUrl: `http://127.0.0.1:${port}/`, hub: hub.info }));
 
     await new Promise<void>((resolveStop) => {
       process.once('SIGINT', resolveStop);
       process.once('SIGTERM', resolveStop);
     });
-    process.stdout.write('\nStopping the agent, the web service and the Git server…\n');
+    process.stdout.write('\nStopping the agent, the web service, the hub and the Git server…\n');
     await agent.stop({ stopServices: true });
+    await hub.stop();
     await server.close();
     return 0;
   },
@@ -75,7 +82,7 @@ function shellQuote(word: string): string {
   return `'${word.replaceAll("'", "'\\''")}'`;
 }
 
-function instructions(o: { paths: { work: string; root: string; state: string }; agentUrl: string; repoURL: string; webUrl: string }): string {
+function instructions(o: { paths: { work: string; root: string; state: string; hub: string }; agentUrl: string; repoURL: string; webUrl: string; hub: { url: string; caCertFile: string; adminTokenFile: string } }): string {
   const rel = (path: string): string => relative(process.cwd(), path) || '.';
   const cmd = (text: string): string => paint(text, 'green');
   return `
@@ -85,6 +92,8 @@ ${paint('Trueup demo is running.', 'green')} An agent keeps ${rel(o.paths.root)}
   managed root                      ${rel(o.paths.root)}
   web service                       ${o.webUrl}
   agent API                         ${o.agentUrl}/api/v1/applications (token in ${rel(join(o.paths.state, 'api-token'))})
+  hub (the agent is joined to it)   ${o.hub.url}/api/v1/applications
+    CA and admin token              ${rel(o.hub.caCertFile)}, ${rel(o.hub.adminTokenFile)}
 
 Try:
   1. Tamper with a managed file and watch it heal:
@@ -95,6 +104,9 @@ Try:
        ${cmd(`npx trueup status --state-dir ${rel(o.paths.state)} demo`)}
        ${cmd(`npx trueup history demo --state-dir ${rel(o.paths.state)}`)}
        ${cmd(`curl -s -H "Authorization: Bearer $(cat ${rel(join(o.paths.state, 'api-token'))})" ${o.agentUrl}/api/v1/applications`)}
+  4. Ask the hub, which sees every joined environment:
+       ${cmd(`npx trueup status --hub ${o.hub.url} --ca-file ${rel(o.hub.caCertFile)} --token-file ${rel(o.hub.adminTokenFile)}`)}
+       ${cmd(`npx trueup hub agents list --data-dir ${rel(o.paths.hub)}`)}
 
 Ctrl-C stops everything.
 `;

@@ -4,6 +4,8 @@ import { loadApplications, runOnce, stateLockHolder, type AgentEvent } from '@tr
 import { AgentAnswerError, agentClient, type AgentClient } from '../agent-client.ts';
 import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command, type CommandContext } from '../command.ts';
 import { paint, printJson, shortSha, withProgress } from '../output.ts';
+import { hubClientFor } from '../hub-target.ts';
+import { hubCommand } from './hub-actions.ts';
 
 export const diffCommand: Command = {
   name: 'diff',
@@ -21,13 +23,16 @@ export const diffCommand: Command = {
 
 export const syncCommand: Command = {
   name: 'sync',
-  usage: 'trueup sync APPLICATION.yaml [--dry-run] [--timeout 2m] [--state-dir D] [-o json]',
+  usage: 'trueup sync APPLICATION.yaml [--dry-run] [--timeout 2m] [--state-dir D] [-o json]\n       trueup sync ENV/APP --hub URL [--timeout 2m] [-o json]',
   summary: 'Run one reconcile pass now and wait while it is Progressing. Exit 0 when synced and healthy.',
-  options: { ...stateDirOption, ...outputOption, 'dry-run': { type: 'boolean' }, timeout: { type: 'string', default: '2m' } },
+  options: { ...stateDirOption, ...outputOption, 'dry-run': { type: 'boolean' }, timeout: { type: 'string', default: '2m' }, hub: { type: 'string' }, 'ca-file': { type: 'string' }, 'token-file': { type: 'string' } },
   async run({ values, positionals }) {
     const dryRun = values['dry-run'] === true;
     const timeout = parseDuration(String(values.timeout));
     if (timeout === undefined) throw new Error(`--timeout: expected a duration such as 30s or 2m, not "${String(values.timeout)}"`);
+    // Through a hub when one is named: ENV/APP.
+    const hub = dryRun ? undefined : await hubClientFor(values, positionals[0]);
+    if (hub !== undefined) return hubCommand(hub, 'sync', positionals[0], { wait: true, timeoutSeconds: Math.min(600, Math.ceil(timeout / 1000)), json: outputFormat(values) === 'json' });
     const { statuses, problems } = await passes(values, positionals, dryRun ? 'detect' : 'apply', timeout);
     if (outputFormat(values) === 'json') printJson({ applications: statuses });
     else for (const status of statuses) (dryRun ? printDiff : printResult)(status);

@@ -3,13 +3,17 @@ import { displayKey } from '@trueup/api';
 import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command } from '../command.ts';
 import { formatTable, printJson, shortSha } from '../output.ts';
 import { openStateForReading } from '../state-dir.ts';
+import { hubClientFor } from '../hub-target.ts';
+import { hubHistory } from './hub-actions.ts';
 
 export const historyCommand: Command = {
   name: 'history',
-  usage: 'trueup history APP [--state-dir D] [-o json] [--limit N]',
+  usage: 'trueup history APP [--state-dir D] [-o json] [--limit N]\n       trueup history ENV[/APP] --hub URL [-o json] [--limit N]',
   summary: 'Show past syncs (revision, time, result, changes) and drift events.',
-  options: { ...stateDirOption, ...outputOption, limit: { type: 'string', default: '20' } },
+  options: { ...stateDirOption, ...outputOption, limit: { type: 'string', default: '20' }, hub: { type: 'string' }, 'ca-file': { type: 'string' }, 'token-file': { type: 'string' } },
   async run({ values, positionals }) {
+    const hub = await hubClientFor(values, positionals[0]);
+    if (hub !== undefined) return hubHistory(hub, positionals[0], { limit: Number(values.limit), json: outputFormat(values) === 'json' });
     const [name] = positionals;
     if (name === undefined) throw new Error('give the application name: trueup history APP');
     const stateDir = stateDirOf(values);

@@ -2,13 +2,18 @@
 import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command } from '../command.ts';
 import { formatTable, printJson, shortSha } from '../output.ts';
 import { openStateForReading } from '../state-dir.ts';
+import { hubClient } from '../hub-target.ts';
+import { hubStatus } from './hub-status.ts';
 
 export const statusCommand: Command = {
   name: 'status',
-  usage: 'trueup status [--state-dir D] [-o json] [APP]',
+  usage: 'trueup status [--state-dir D | --hub URL] [-o json] [APP | ENV/APP]',
   summary: 'Show applications with revision, sync, health and conditions.',
-  options: { ...stateDirOption, ...outputOption },
+  options: { ...stateDirOption, ...outputOption, hub: { type: 'string' }, 'ca-file': { type: 'string' }, 'token-file': { type: 'string' } },
   async run({ values, positionals }) {
+    // Every environment through a hub: --hub URL, or TRUEUP_HUB unless a state dir is named.
+    const hub = values['state-dir'] === undefined ? await hubClient(values) : undefined;
+    if (hub !== undefined) return hubStatus(hub, positionals, outputFormat(values));
     const stateDir = stateDirOf(values);
     const store = openStateForReading(stateDir);
     const statuses = store?.statuses() ?? [];

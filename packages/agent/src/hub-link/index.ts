@@ -1,0 +1,73 @@
+/**
+ * The agent's link to a hub: joins once with a token, then holds one outbound WebSocket over TLS
+ * trusting only the hub's pinned CA, reports status and events through its outbox, and runs the
+ * hub's commands. Without a credential or a join token there is no link.
+ */
+import type { ApplicationStatus, PassTrigger } from '@trueup/api';
+import { LinkClient, type LinkClientState } from '@trueup/link';
+import type { AgentEvent } from '../events.ts';
+import { runCommand, type CommandTarget } from './commands.ts';
+import { joinHub, readCredential, type HubCredential } from './join.ts';
+import { SqliteOutbox } from './outbox.ts';
+import { linkEventsOf } from './report.ts';
+
+export { readCredential, joinHub, type HubCredential } from './join.ts';
+export { SqliteOutbox, statusDigest } from './outbox.ts';
+
+export interface HubLinkOptions {
+  /** A join token file, used only when the state dir holds no credential yet. */
+  joinTokenFile?: string | undefined;
+  onState?: (state: LinkClientState) => void;
+  /** An HTTP/1.1 proxy to reach the hub through; default from HTTPS_PROXY unless NO_PROXY. */
+  proxy?: string | undefined;
+}
+
+export interface HubLink {
+  readonly credential: HubCredential;
+  /** Feeds one agent event to the outbox. */
+  record(event: AgentEvent): void;
+  /** Unacknowledged events waiting in the outbox. */
+  backlog(): number;
+  stop(): Promise<void>;
+}
+
+export const AGENT_VERSION = '0.1.0';
+
+export async function startHubLink(stateDir: string, options: HubLinkOptions, agent: CommandTarget & { statuses(): ApplicationStatus[] }): Promise<HubLink | undefined> {
+  const credential = options.joinTokenFile === undefined ? await readCredential(stateDir) : await joinHub(stateDir, options.joinTokenFile, options.proxy);
+  if (credential === undefined) return undefined;
+  const outbox = new SqliteOutbox(stateDir, () => agent.statuses());
+  const client = new LinkClient({
+    hubUrl: credential.hubUrl,
+    ca: credential.ca,
+    credential: credential.credential,
+    agentVersion: AGENT_VERSION,
+    outbox,
+    onCommand: (command) => runCommand(command, agent),
+    ...(options.onState === undefined ? {} : { onState: options.onState }),
+    ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
+  });
+  const triggers = new Map<string, PassTrigger>();
+  let known = new Set<string>();
+  client.start();
+  return {
+    credential,
+    record(event) {
+      if (event.type === 'pass-started') triggers.set(event.application, event.trigger);
+      for (const linkEvent of linkEventsOf(event, triggers.get(event.application))) outbox.append(linkEvent);
+      if (event.type === 'pass-finished' || event.type === 'health-changed') {
+        outbox.appendStatus(event.status);
+        // Applications the agent stopped running (removed from Git by their parent) are reported gone.
+        const live = new Set(agent.statuses().map((s) => s.name));
+        for (const name of known) if (!live.has(name) && name !== event.application) outbox.append({ kind: 'removed', application: name });
+        known = new Set([...live, event.application]);
+      }
+      client.notify();
+    },
+    backlog: () => outbox.size(),
+    async stop() {
+      await client.stop();
+      outbox.close();
+    },
+  };
+}

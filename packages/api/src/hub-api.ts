@@ -1,0 +1,113 @@
+/**
+ * The hub's HTTP API: request and response schemas. The hub validates requests with them and
+ * generates its OpenAPI document from them; the CLI and the UI read the same types.
+ */
+import { z } from 'zod';
+import { CommandResultSchema, CommandVerbSchema } from './link.ts';
+
+const name = z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/, { message: 'expected lower case letters, digits, "-", "." and "_"' });
+const labelKey = z.string().min(1).max(63).regex(/^[A-Za-z0-9]([-A-Za-z0-9._/]*[A-Za-z0-9])?$/);
+const labelValue = z.string().max(63);
+const iso = z.string().describe('ISO 8601 time');
+
+export const ErrorBodySchema = z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).meta({ id: 'Error' });
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+export const SyncStatusSchema = z.enum(['Synced', 'OutOfSync', 'Unknown']);
+export const HealthStatusSchema = z.enum(['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown']);
+
+export const ApplicationSummarySchema = z.object({
+  environment: z.string(), name: z.string(), revision: z.string(), sync: z.string(), health: z.string(), lastSyncedAt: iso.optional(),
+}).meta({ id: 'ApplicationSummary' });
+
+export const ApplicationPageSchema = z.object({
+  items: z.array(ApplicationSummarySchema), total: z.number().int(), nextCursor: z.string().nullable(),
+}).meta({ id: 'ApplicationPage' });
+
+export const ApplicationDetailSchema = ApplicationSummarySchema.extend({
+  status: z.record(z.string(), z.unknown()).describe('the agent\'s full status of the application, as `trueup status -o json` shows it'),
+}).meta({ id: 'ApplicationDetail' });
+
+const labelFilter = z.string().regex(/^[^=]+=.*$/, { message: 'expected key=value' });
+export const ApplicationQuerySchema = z.strictObject({
+  environment: z.string().max(253).optional(),
+  sync: SyncStatusSchema.optional(),
+  health: HealthStatusSchema.optional(),
+  label: z.union([labelFilter, z.array(labelFilter).max(20)]).optional().describe('environment label key=value; repeat for several'),
+  q: z.string().max(253).optional().describe('part of the name, case-insensitive'),
+  sort: z.enum(['name', 'environment', 'sync', 'health', 'revision', 'lastSyncedAt']).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(2048).optional(),
+});
+export type ApplicationQueryParams = z.infer<typeof ApplicationQuerySchema>;
+
+export const EnvironmentSchema = z.object({
+  name: z.string(),
+  labels: z.record(z.string(), z.string()),
+  connected: z.boolean(),
+  revoked: z.boolean(),
+  lastSeenAt: iso.optional(),
+  agentVersion: z.string().optional(),
+  applications: z.number().int(),
+  /** Commands waiting for the agent (offline or not yet answered). */
+  queuedCommands: z.number().int(),
+}).meta({ id: 'Environment' });
+export const EnvironmentListSchema = z.object({ items: z.array(EnvironmentSchema) }).meta({ id: 'EnvironmentList' });
+
+export const JoinTokenRequestSchema = z.strictObject({
+  name,
+  labels: z.record(labelKey, labelValue).default({}),
+  ttl: z.string().regex(/^\d+(s|m|h)$/, { message: 'expected a duration such as 30m or 1h' }).default('1h'),
+}).meta({ id: 'JoinTokenRequest' });
+export const JoinTokenResponseSchema = z.object({ token: z.string(), environment: z.string(), expiresAt: iso }).meta({ id: 'JoinTokenResponse' });
+
+export const JoinRequestSchema = z.strictObject({ id: z.string().min(1).max(64), secret: z.string().min(1).max(256) }).meta({ id: 'JoinRequest' });
+export const JoinResponseSchema = z.object({ environment: z.string(), credential: z.string() }).meta({ id: 'JoinResponse' });
+
+export const SyncRequestSchema = z.strictObject({ prune: z.boolean().optional(), dryRun: z.boolean().optional() }).meta({ id: 'SyncRequest' });
+export const WaitQuerySchema = z.strictObject({ wait: z.enum(['true', 'false']).optional(), timeout: z.coerce.number().int().min(1).max(600).optional().describe('seconds to wait, default 60') });
+
+export const CommandSchema = z.object({
+  id: z.string(), environment: z.string(), application: z.string(), verb: CommandVerbSchema,
+  prune: z.boolean().optional(), dryRun: z.boolean().optional(),
+  state: z.enum(['queued', 'delivered', 'succeeded', 'failed']),
+  requestedBy: z.string(), requestedAt: iso, deliveredAt: iso.optional(), finishedAt: iso.optional(),
+  result: CommandResultSchema.optional(),
+}).meta({ id: 'Command' });
+
+export const LedgerEntrySchema = z.object({
+  id: z.number().int(), environment: z.string(), seq: z.number().int().optional(), at: iso, kind: z.string(),
+  application: z.string().optional(), actor: z.string().optional(), details: z.record(z.string(), z.unknown()),
+}).meta({ id: 'LedgerEntry' });
+export const LedgerPageSchema = z.object({ items: z.array(LedgerEntrySchema), nextCursor: z.string().nullable() }).meta({ id: 'LedgerPage' });
+export const LedgerQuerySchema = z.strictObject({
+  environment: z.string().max(253).optional(),
+  application: z.string().max(253).optional(),
+  kind: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(32).optional(),
+});
+
+/** `hub.json` in the hub's data dir: how scripts and tests find a running hub. */
+export interface HubInfo {
+  url: string;
+  caCertFile: string;
+  adminTokenFile: string;
+  /** The secret webhooks are signed with (0600). */
+  webhookSecretFile?: string;
+}
+
+/** A push from anything that is not a known forge, authenticated by the hub's webhook secret as bearer token. */
+export const PlainPushSchema = z.strictObject({
+  repoURL: z.string().min(1).max(2048),
+  ref: z.string().min(1).max(1024).describe('refs/heads/main, refs/tags/v1 or a short name'),
+  after: z.string().max(64).optional(),
+}).meta({ id: 'PlainPush' });
+
+export const WebhookResultSchema = z.object({
+  source: z.string(),
+  /** The applications told to refresh, with the command sent to each. */
+  refreshed: z.array(z.object({ environment: z.string(), application: z.string(), command: z.string() })),
+  ignored: z.string().optional(),
+}).meta({ id: 'WebhookResult' });

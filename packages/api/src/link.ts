@@ -1,0 +1,124 @@
+/**
+ * The agent ↔ hub link protocol, version 1: the frames each side sends over one WebSocket.
+ * Every frame is one JSON text message validated by these schemas on receipt; the schemas are
+ * the protocol's definition. A frame the receiver cannot parse closes the link with a reason.
+ *
+ * Agent → hub: `hello` (first), then `event` (numbered by the agent, kept until acked),
+ * `command-result`, `heartbeat`, and every LINK_RESYNC_MS `resync`. Hub → agent: `welcome`
+ * (answers hello), `ack`, `command`, `heartbeat`, `want` (answers resync). The hub never sends manifests or credentials: a command names an application the
+ * agent already runs and a verb from a closed list (ADR 14).
+ */
+import { z } from 'zod';
+
+export const LINK_PROTOCOL_VERSION = 1;
+/** Path of the WebSocket endpoint on the hub. */
+export const LINK_PATH = '/api/v1/link';
+/** Largest frame either side accepts, in bytes. */
+export const LINK_MAX_FRAME_BYTES = 4 * 1024 * 1024;
+/** Application-level heartbeat period: below the common 60 s idle timers of proxies and meshes. */
+export const LINK_HEARTBEAT_MS = 15_000;
+/** While linked, the agent offers its digests again this often, so the hub heals any drift from missed events. */
+export const LINK_RESYNC_MS = 5 * 60_000;
+/** A side that has heard nothing for this long closes the link and (agent) reconnects. */
+export const LINK_SILENCE_MS = 3 * LINK_HEARTBEAT_MS;
+
+const appName = z.string().min(1).max(253);
+/** SHA-256 hex of an application's status as the hub stores it. */
+const digest = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** What an agent reports; `status` replaces the hub's copy of the application. */
+export const LinkEventSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('status'), application: appName, digest, status: z.record(z.string(), z.unknown()) }),
+  z.strictObject({ kind: z.literal('removed'), application: appName }),
+  z.strictObject({ kind: z.literal('sync'), application: appName, revision: z.string(), trigger: z.string(), result: z.string(), changed: z.number().int().min(0), durationMs: z.number().min(0), message: z.string() }),
+  z.strictObject({ kind: z.literal('drift'), application: appName, object: z.string(), source: z.string(), fields: z.array(z.string()), changedBy: z.string().optional() }),
+  z.strictObject({ kind: z.literal('heal'), application: appName, object: z.string(), durationMs: z.number().min(0) }),
+]);
+export type LinkEvent = z.infer<typeof LinkEventSchema>;
+
+export const CommandVerbSchema = z.enum(['refresh', 'sync', 'pause', 'resume']);
+export type CommandVerb = z.infer<typeof CommandVerbSchema>;
+
+/** A request from the hub: a verb on an application the agent runs. No manifests, no secrets. */
+export const LinkCommandSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  verb: CommandVerbSchema,
+  application: appName,
+  prune: z.boolean().optional(),
+  dryRun: z.boolean().optional(),
+});
+export type LinkCommand = z.infer<typeof LinkCommandSchema>;
+
+export const CommandResultSchema = z.strictObject({
+  ok: z.boolean(),
+  code: z.string().optional(),
+  message: z.string(),
+  /** Application sync and health after the command, when it ran a pass. */
+  sync: z.string().optional(),
+  health: z.string().optional(),
+  revision: z.string().optional(),
+});
+export type CommandResult = z.infer<typeof CommandResultSchema>;
+
+export const AgentFrameSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('hello'),
+    protocol: z.number().int(),
+    agentVersion: z.string().max(64),
+    /** Digest of every application's status the agent holds now: the resync's starting point. */
+    digests: z.record(appName, digest),
+  }),
+  z.strictObject({ type: z.literal('event'), seq: z.number().int().positive(), at: z.number().int(), event: LinkEventSchema }),
+  z.strictObject({ type: z.literal('command-result'), id: z.string().min(1).max(64), result: CommandResultSchema }),
+  z.strictObject({ type: z.literal('heartbeat'), at: z.number().int() }),
+  /** The periodic resync while linked: the digests again; the hub answers `want`. */
+  z.strictObject({ type: z.literal('resync'), digests: z.record(appName, digest) }),
+]);
+export type AgentFrame = z.infer<typeof AgentFrameSchema>;
+
+export const HubFrameSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('welcome'),
+    protocol: z.number().int(),
+    environment: z.string(),
+    /** Highest event sequence number the hub has stored for this agent. */
+    ackedSeq: z.number().int().min(0),
+    /** Applications whose status the hub lacks or holds at another digest: send them. */
+    want: z.array(appName),
+    heartbeatMs: z.number().int().positive(),
+  }),
+  z.strictObject({ type: z.literal('ack'), seq: z.number().int().min(0) }),
+  /** Answer to a periodic `resync`: the applications to send again. */
+  z.strictObject({ type: z.literal('want'), want: z.array(appName) }),
+  z.strictObject({ type: z.literal('command'), command: LinkCommandSchema }),
+  z.strictObject({ type: z.literal('heartbeat'), at: z.number().int() }),
+]);
+export type HubFrame = z.infer<typeof HubFrameSchema>;
+
+/** WebSocket close codes the link uses (4000–4999 are the application's). */
+export const LinkCloseCodes = {
+  /** A frame that is not JSON or does not match the schema, or arrives out of order. */
+  protocolError: 4400,
+  /** The credential is unknown or revoked. */
+  unauthorized: 4401,
+  /** The same agent connected again: the older link is closed. */
+  replaced: 4409,
+  /** The peer sent nothing (not even a heartbeat) within LINK_SILENCE_MS. */
+  silent: 4408,
+  /** The protocol version is not spoken by this side. */
+  unsupportedVersion: 4426,
+} as const;
+
+/** Parses one received frame; `undefined` carries the reason the link must close. */
+export function parseFrame<S extends z.ZodType>(schema: S, text: string): { ok: true; frame: z.output<S> } | { ok: false; reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'frame is not JSON' };
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return { ok: true, frame: result.data };
+  const issue = result.error.issues[0];
+  return { ok: false, reason: `invalid frame at ${issue === undefined ? '(root)' : issue.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`.slice(0, 120) };
+}

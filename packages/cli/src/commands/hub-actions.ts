@@ -1,0 +1,65 @@
+/** `refresh`, `sync` and `history` through a hub: `ENV/APP` names an application in one environment. */
+import type { HubClient } from '@trueup/hub';
+import type { CommandRecord, LedgerEntry } from '@trueup/store';
+import { formatTable, printJson, shortSha, withProgress } from '../output.ts';
+
+function split(target: string | undefined, usage: string): { environment: string; name: string } {
+  const [environment, name] = (target ?? '').split('/', 2);
+  if (environment === undefined || environment === '' || name === undefined || name === '') throw new Error(`name the application as ENV/APP: ${usage}`);
+  return { environment, name };
+}
+
+/** Asks the agent (through the hub) for a pass or a sync and waits for its answer; exit 0 when it succeeded. */
+export async function hubCommand(client: HubClient, verb: 'refresh' | 'sync', target: string | undefined, options: { wait: boolean; timeoutSeconds: number; prune?: boolean; json: boolean }): Promise<number> {
+  const { environment, name } = split(target, `trueup ${verb} --hub URL ENV/APP`);
+  const path = `/api/v1/environments/${encodeURIComponent(environment)}/applications/${encodeURIComponent(name)}/${verb}${options.wait ? `?wait=true&timeout=${options.timeoutSeconds}` : ''}`;
+  const command = await withProgress(`${verb} ${environment}/${name}`, client.post<CommandRecord>(path, verb === 'sync' ? (options.prune === undefined ? {} : { prune: options.prune }) : undefined));
+  if (options.json) printJson(command);
+  else if (command.result !== undefined) process.stdout.write(`${environment}/${name}: ${command.result.ok ? '' : `${command.result.code ?? 'FAILED'}: `}${command.result.message}\n`);
+  else process.stdout.write(`${environment}/${name}: ${verb} ${command.state}${command.state === 'queued' ? ' (the agent is offline or busy; it runs when it is back)' : ''} — command ${command.id}\n`);
+  if (command.result !== undefined) return command.result.ok ? 0 : 1;
+  return options.wait ? 3 : 0;
+}
+
+/** The hub's ledger for one application (ENV/APP) or one environment (ENV). */
+export async function hubHistory(client: HubClient, target: string | undefined, options: { limit: number; json: boolean }): Promise<number> {
+  const [environment, name] = (target ?? '').split('/', 2);
+  if (environment === undefined || environment === '') throw new Error('name the application as ENV/APP (or an environment as ENV): trueup history --hub URL ENV/APP');
+  const query = new URLSearchParams({ environment, limit: '1000' });
+  if (name !== undefined && name !== '') query.set('application', name);
+  const entries: LedgerEntry[] = [];
+  let cursor: string | null = null;
+  do {
+    if (cursor !== null) query.set('cursor', cursor);
+    const page: { items: LedgerEntry[]; nextCursor: string | null } = await client.get(`/api/v1/events?${query.toString()}`);
+    entries.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== null);
+  const shown = entries.slice(-options.limit).reverse();
+  if (options.json) {
+    printJson({ environment, ...(name === undefined ? {} : { application: name }), events: shown });
+    return 0;
+  }
+  process.stdout.write(formatTable(['ID', 'AT', 'KIND', 'APPLICATION', 'BY', 'DETAILS'], shown.map((e) => [
+    String(e.id), e.at, e.kind, e.application ?? '-', e.actor ?? '-', summary(e),
+  ])));
+  return 0;
+}
+
+function summary(entry: LedgerEntry): string {
+  const d = entry.details as Record<string, string | number | boolean | string[] | undefined>;
+  switch (entry.kind) {
+    case 'sync':
+      return `${shortSha(String(d.revision ?? ''))} ${String(d.trigger)} ${String(d.result)}${Number(d.changed) > 0 ? `, ${String(d.changed)} changed` : ''}${d.message === '' || d.message === undefined ? '' : ` — ${String(d.message)}`}`;
+    case 'drift':
+      return `${String(d.object)} ${Array.isArray(d.fields) ? d.fields.join(',') : ''}${d.changedBy === undefined ? '' : ` by ${String(d.changedBy)}`}`;
+    case 'heal':
+      return `${String(d.object)} in ${String(d.durationMs)} ms`;
+    case 'command-requested':
+      return `${String(d.verb)} ${String(d.id)}`;
+    case 'command-finished':
+      return `${String(d.id)} ${d.ok === true ? 'ok' : 'failed'}: ${String(d.message)}`;
+    default:
+      return '';
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * `trueup hub`: runs the hub until SIGTERM; `trueup hub join-token create`, `trueup hub agents
+ * list|revoke` talk to a running one.
+ */
+import { startHub } from '@trueup/hub';
+import { outputFormat, outputOption, type Command, type CommandContext } from '../command.ts';
+import { requireHubClient, hubClientOptions } from '../hub-target.ts';
+import { formatTable, printJson } from '../output.ts';
+
+const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F]
+       trueup hub join-token create --name ENV [--label k=v]… [--ttl 1h] [--hub URL | --data-dir D]
+       trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]`;
+
+export const hubCommand: Command = {
+  name: 'hub',
+  usage: USAGE,
+  summary: 'Run the hub (HTTPS API and agent links), or manage its join tokens and agents.',
+  options: {
+    ...hubClientOptions,
+    ...outputOption,
+    listen: { type: 'string' },
+    database: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'public-url': { type: 'string' },
+    'webhook-secret-file': { type: 'string' },
+    name: { type: 'string' },
+    label: { type: 'string', multiple: true },
+    ttl: { type: 'string' },
+  },
+  async run(context) {
+    const [group, verb, argument] = context.positionals;
+    if (group === undefined) return serve(context);
+    if (group === 'join-token' && verb === 'create') return createJoinToken(context);
+    if (group === 'agents' && verb === 'list') return listAgents(context);
+    if (group === 'agents' && verb === 'revoke' && argument !== undefined) return revokeAgent(context, argument);
+    throw new Error(`unknown hub command "${context.positionals.join(' ')}"; usage:\n${USAGE}`);
+  },
+};
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+async function serve({ values }: CommandContext): Promise<number> {
+  const dataDir = text(values['data-dir']);
+  if (dataDir === undefined) throw new Error('give the hub its data folder: --data-dir D');
+  const tlsCert = text(values['tls-cert']);
+  const tlsKey = text(values['tls-key']);
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error('give --tls-cert and --tls-key together');
+  const database = text(values.database) ?? text(process.env.TRUEUP_DATABASE_URL);
+  const publicUrl = text(values['public-url']);
+  const webhookSecretFile = text(values['webhook-secret-file']);
+  const hub = await startHub({
+    dataDir,
+    listen: text(values.listen) ?? '127.0.0.1:8443',
+    ...(database === undefined ? {} : { database }),
+    ...(tlsCert === undefined || tlsKey === undefined ? {} : { tlsCert, tlsKey }),
+    ...(publicUrl === undefined ? {} : { publicUrl }),
+    ...(webhookSecretFile === undefined ? {} : { webhookSecretFile }),
+  });
+  process.stderr.write(`trueup hub: admin token in ${hub.info.adminTokenFile}, CA in ${hub.info.caCertFile}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await hub.stop();
+  return 0;
+}
+
+async function createJoinToken({ values }: CommandContext): Promise<number> {
+  const name = text(values.name);
+  if (name === undefined) throw new Error('name the environment: --name ENV');
+  const labels: Record<string, string> = {};
+  for (const pair of [values.label ?? []].flat()) {
+    const at = String(pair).indexOf('=');
+    if (at <= 0) throw new Error(`--label ${String(pair)}: expected key=value`);
+    labels[String(pair).slice(0, at)] = String(pair).slice(at + 1);
+  }
+  const client = await requireHubClient(values);
+  const made = await client.post<{ token: string; expiresAt: string }>('/api/v1/join-tokens', { name, labels, ttl: text(values.ttl) ?? '1h' });
+  process.stdout.write(`${made.token}\n`);
+  process.stderr.write(`One-time join token for environment "${name}", valid until ${made.expiresAt}.\nSave it to a file (mode 0600) and run: trueup agent --join FILE …\n`);
+  return 0;
+}
+
+interface EnvironmentItem { name: string; connected: boolean; revoked: boolean; lastSeenAt?: string; applications: number; queuedCommands: number; labels: Record<string, string> }
+
+async function listAgents({ values }: CommandContext): Promise<number> {
+  const { items } = await (await requireHubClient(values)).get<{ items: EnvironmentItem[] }>('/api/v1/environments');
+  if (outputFormat(values) === 'json') {
+    printJson({ environments: items });
+    return 0;
+  }
+  process.stdout.write(formatTable(['ENVIRONMENT', 'AGENT', 'LAST SEEN', 'APPS', 'QUEUED', 'LABELS'], items.map((e) => [
+    e.name, e.revoked ? 'revoked' : e.connected ? 'connected' : 'offline', e.lastSeenAt ?? '-', String(e.applications), String(e.queuedCommands),
+    Object.entries(e.labels).map(([k, v]) => `${k}=${v}`).join(','),
+  ])));
+  return 0;
+}
+
+async function revokeAgent({ values }: CommandContext, environment: string): Promise<number> {
+  await (await requireHubClient(values)).post(`/api/v1/environments/${encodeURIComponent(environment)}/revoke`);
+  process.stderr.write(`Revoked the agent credential of environment "${environment}"; its link is closed.\n`);
+  return 0;
+}

@@ -1,0 +1,49 @@
+/**
+ * The hub's HTTP API, built by a function from its dependencies; tested in-process with
+ * `app.request()`. Errors leave as `{code, message, details}` with the registry's HTTP status.
+ */
+import { isTrueupError } from '@trueup/api';
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { HubDeps } from './deps.ts';
+import { HubErrors } from './errors.ts';
+import type { RouteSpec } from './route-spec.ts';
+import { applicationRoutes, applicationSpecs } from './routes/applications.ts';
+import { environmentRoutes, environmentSpecs } from './routes/environments.ts';
+import { eventRoutes, eventSpecs } from './routes/events.ts';
+import { healthRoutes, healthSpecs } from './routes/health.ts';
+import { joinRoutes, joinSpecs } from './routes/join.ts';
+import { openApiRoutes } from './routes/openapi.ts';
+import { streamRoutes, streamSpecs } from './routes/stream.ts';
+import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
+
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs];
+
+export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void } = {}): Hono {
+  const app = new Hono();
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    deps.metrics.httpDuration.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, (performance.now() - started) / 1000);
+  });
+  healthRoutes(app, deps);
+  joinRoutes(app, deps);
+  environmentRoutes(app, deps);
+  applicationRoutes(app, deps);
+  eventRoutes(app, deps);
+  streamRoutes(app, deps);
+  webhookRoutes(app, deps);
+  openApiRoutes(app, ROUTE_SPECS);
+  app.notFound((c) => c.json({ code: 'HUB_NOT_FOUND', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
+  app.onError((error, c) => {
+    if (isTrueupError(error)) {
+      const { code, message, retryable, ...details } = error.toJSON();
+      void message;
+      return c.json({ code, message: error.message, details: { retryable, ...details } }, error.httpStatus as ContentfulStatusCode);
+    }
+    options.log?.(`internal error on ${c.req.method} ${c.req.path}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    const internal = HubErrors.create('HUB_INTERNAL');
+    return c.json({ code: internal.code, message: internal.message }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,19 @@
+/** What the HTTP API is built from: passed in, so tests build it around a real store without a socket. */
+import type { HubStore } from '@trueup/store';
+import type { Auth } from './auth.ts';
+import type { ChangeFeed } from './change-feed.ts';
+import type { LinkRegistry } from './link-registry.ts';
+import type { HubMetrics } from './metrics.ts';
+
+export interface HubDeps {
+  store: HubStore;
+  links: LinkRegistry;
+  feed: ChangeFeed;
+  auth: Auth;
+  metrics: HubMetrics;
+  now: () => number;
+  /** What a join token carries: the URL agents dial and the CA they pin. */
+  hub: { url: string; caPem: string; caSha256: string };
+  /** Shared with the forges: HMAC key of GitHub and Gitea signatures, GitLab's token, the plain push's bearer token. */
+  webhookSecret: string;
+}

@@ -1,0 +1,18 @@
+/** The hub's error codes; each leaves the API as `{code, message, details}` with its HTTP status. */
+import { defineErrors } from '@trueup/api';
+
+export const HubErrors = defineErrors({
+  HUB_UNAUTHENTICATED: { message: 'a valid bearer token is required', retryable: false, httpStatus: 401 },
+  HUB_FORBIDDEN: { message: 'the token does not allow this', retryable: false, httpStatus: 403 },
+  HUB_NOT_FOUND: { message: 'not found', retryable: false, httpStatus: 404 },
+  HUB_REQUEST_INVALID: { message: 'invalid request', retryable: false, httpStatus: 400 },
+  HUB_BODY_TOO_LARGE: { message: 'request body too large', retryable: false, httpStatus: 413 },
+  HUB_JOIN_TOKEN_INVALID: { message: 'the join token is unknown, used or expired', retryable: false, httpStatus: 401 },
+  HUB_WEBHOOK_FORGED: { message: 'the webhook\'s signature or token does not match', retryable: false, httpStatus: 401 },
+  HUB_WEBHOOK_REPLAYED: { message: 'this webhook delivery was received before', retryable: false, httpStatus: 409 },
+  HUB_TLS_INVALID: { message: 'the TLS certificate or key cannot be used', retryable: false, httpStatus: 500 },
+  HUB_LISTEN_INVALID: { message: 'expected --listen HOST:PORT', retryable: false, httpStatus: 500 },
+  HUB_UNAVAILABLE: { message: 'the hub\'s database is not reachable', retryable: true, httpStatus: 503 },
+  HUB_INTERNAL: { message: 'internal error', retryable: true, httpStatus: 500 },
+});
+export type HubErrorCode = Exclude<keyof typeof HubErrors, 'create'>;

@@ -1,0 +1,190 @@
+/**
+ * The live links of this hub: one per environment (a newer link from the same agent replaces
+ * the older), their store-backed session handlers, and the delivery of commands.
+ */
+import { LinkCloseCodes, type CommandResult, type LinkCommand } from '@trueup/api';
+import { serveLinkSession, type LinkSession } from '@trueup/link';
+import type { HubStore } from '@trueup/store';
+import type WebSocket from 'ws';
+import type { ChangeFeed } from './change-feed.ts';
+import type { HubMetrics } from './metrics.ts';
+import { randomId } from './secrets.ts';
+
+export interface LinkRegistryDeps {
+  store: HubStore;
+  feed: ChangeFeed;
+  metrics: HubMetrics;
+  now: () => number;
+  log: (message: string) => void;
+}
+
+/** How often a replica marks the environments it holds as seen; three misses and another replica shows them offline. */
+export const SEEN_EVERY_MS = 30_000;
+
+/** Whether a stored environment looks linked to some replica (it marks its agents seen every SEEN_EVERY_MS). */
+export function isLinkedElsewhere(e: { connected: boolean; revokedAt: number | undefined; lastSeenAt: number | undefined }, now: number): boolean {
+  return e.connected && e.revokedAt === undefined && e.lastSeenAt !== undefined && now - e.lastSeenAt < 3 * SEEN_EVERY_MS;
+}
+
+export class LinkRegistry {
+  readonly #deps: LinkRegistryDeps;
+  readonly #sessions = new Map<string, LinkSession>();
+  readonly #waiters = new Map<string, Set<(result: CommandResult) => void>>();
+  /** This replica, to tell its own command signals from others'. */
+  readonly #replica = randomId();
+  readonly #unsubscribe: (() => void)[];
+  readonly #seen: NodeJS.Timeout;
+
+  constructor(deps: LinkRegistryDeps) {
+    this.#deps = deps;
+    const { signals } = deps.store;
+    this.#unsubscribe = [
+      signals.subscribe('commands', (payload) => this.#onCommandSignal(payload)),
+      signals.subscribe('command_results', (payload) => this.#onResultSignal(payload)),
+    ];
+    this.#seen = setInterval(() => {
+      deps.store.environments.seen([...this.#sessions.keys()], deps.now()).catch((error: unknown) => deps.log(`marking agents seen: ${String(error)}`));
+    }, SEEN_EVERY_MS);
+    this.#seen.unref();
+  }
+
+  connected(environment: string): boolean {
+    return this.#sessions.has(environment);
+  }
+
+  /** Linked to this replica, or to another one that marked it seen lately. */
+  async reachable(environment: string): Promise<boolean> {
+    if (this.#sessions.has(environment)) return true;
+    const record = await this.#deps.store.environments.get(environment);
+    return record !== undefined && isLinkedElsewhere(record, this.#deps.now());
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  accept(socket: WebSocket, agent: { environment: string; agentId: string }): void {
+    const { store, feed, metrics, now, log } = this.#deps;
+    const { environment, agentId } = agent;
+    this.#sessions.get(environment)?.close(LinkCloseCodes.replaced, 'a newer link from this environment replaced this one');
+    const session = serveLinkSession(socket, environment, {
+      resync: async (digests) => {
+        const held = await store.applications.digests(environment);
+        const want = Object.keys(digests).filter((name) => held[name] !== digests[name]).sort();
+        const gone = Object.keys(held).filter((name) => !(name in digests));
+        if (gone.length > 0) {
+          await store.ledger.forget(environment, gone, now());
+          feed.notify();
+        }
+        return { ackedSeq: await store.environments.ackedSeq(environment), want };
+      },
+      store: async (seq, at, event) => {
+        const added = await store.ledger.ingest(environment, agentId, seq, at, event);
+        metrics.linkEvents.inc({ kind: event.kind, result: added ? 'new' : 'duplicate' });
+        if (added && (event.kind === 'status' || event.kind === 'removed')) {
+          feed.notify();
+          await store.signals.publish('applications', environment);
+        }
+      },
+      commandResult: async (id, result) => {
+        await store.commands.finish(id, environment, result, now());
+        for (const resolve of this.#waiters.get(id) ?? []) resolve(result);
+        this.#waiters.delete(id);
+        await store.signals.publish('command_results', id);
+      },
+      queued: async () => {
+        const open = await store.commands.open(environment);
+        for (const command of open) await store.commands.delivered(command.id, now());
+        return open;
+      },
+      onError: (error) => log(`link ${environment}: ${error instanceof Error ? error.message : String(error)}`),
+      onClose: (code) => {
+        metrics.linkClosed.inc({ code: String(code) });
+        if (this.#sessions.get(environment) !== session) return;
+        this.#sessions.delete(environment);
+        metrics.agentsConnected.set(this.#sessions.size);
+        void this.#recordConnection(environment, false, code);
+      },
+    });
+    this.#sessions.set(environment, session);
+    metrics.agentsConnected.set(this.#sessions.size);
+    void this.#recordConnection(environment, true);
+  }
+
+  /**
+   * Sends a persisted command if the agent is linked to this replica; otherwise signals the
+   * other replicas (one of them may hold the link), and it waits in the store until delivered.
+   */
+  async deliver(environment: string, command: LinkCommand): Promise<boolean> {
+    const sent = this.#sessions.get(environment)?.command(command) ?? false;
+    if (sent) await this.#deps.store.commands.delivered(command.id, this.#deps.now());
+    else await this.#deps.store.signals.publish('commands', JSON.stringify({ environment, origin: this.#replica }));
+    return sent;
+  }
+
+  #onCommandSignal(payload: string): void {
+    let environments: string[];
+    if (payload === '*') environments = [...this.#sessions.keys()];
+    else {
+      const signal = JSON.parse(payload) as { environment: string; origin: string };
+      environments = signal.origin === this.#replica ? [] : [signal.environment];
+    }
+    for (const environment of environments.filter((e) => this.#sessions.has(e))) {
+      void this.#sendUndelivered(environment).catch((error: unknown) => this.#deps.log(`delivering commands to ${environment}: ${String(error)}`));
+    }
+  }
+
+  async #sendUndelivered(environment: string): Promise<void> {
+    const { store, now } = this.#deps;
+    for (const command of await store.commands.open(environment, { undelivered: true })) {
+      if (this.#sessions.get(environment)?.command(command) !== true) return;
+      await store.commands.delivered(command.id, now());
+    }
+  }
+
+  #onResultSignal(payload: string): void {
+    const ids = payload === '*' ? [...this.#waiters.keys()] : [payload].filter((id) => this.#waiters.has(id));
+    for (const id of ids) {
+      void this.#deps.store.commands.get(id).then((command) => {
+        if (command?.result === undefined) return;
+        for (const resolve of this.#waiters.get(id) ?? []) resolve(command.result);
+        this.#waiters.delete(id);
+      });
+    }
+  }
+
+  /** Resolves with the command's result, or undefined after `timeoutMs`. */
+  waitForResult(id: string, timeoutMs: number): Promise<CommandResult | undefined> {
+    return new Promise((resolve) => {
+      const waiters = this.#waiters.get(id) ?? new Set();
+      const done = (result: CommandResult | undefined): void => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        resolve(result);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      waiters.add(done);
+      this.#waiters.set(id, waiters);
+    });
+  }
+
+  disconnect(environment: string, code: number, reason: string): void {
+    this.#sessions.get(environment)?.close(code, reason);
+  }
+
+  closeAll(): void {
+    clearInterval(this.#seen);
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    for (const session of this.#sessions.values()) session.close(1001, 'hub stopping');
+  }
+
+  async #recordConnection(environment: string, connected: boolean, code?: number): Promise<void> {
+    const { store, now, log } = this.#deps;
+    try {
+      await store.environments.setConnected(environment, connected, now());
+      await store.ledger.append({ environment, at: now(), kind: connected ? 'agent-connected' : 'agent-disconnected', details: code === undefined ? {} : { code } });
+    } catch (error) {
+      log(`link ${environment}: recording the connection failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/** Applications across environments: the paged list, one application's full status, and refresh/sync requests. */
+import { ApplicationDetailSchema, ApplicationPageSchema, ApplicationQuerySchema, CommandSchema, SyncRequestSchema, WaitQuerySchema, type CommandVerb } from '@trueup/api';
+import type { Context, Hono } from 'hono';
+import type { HubDeps } from '../deps.ts';
+import { HubErrors } from '../errors.ts';
+import type { RouteSpec } from '../route-spec.ts';
+import { randomId } from '../secrets.ts';
+import { parseBody, parseQuery } from '../validate.ts';
+
+const APP = '/api/v1/environments/{environment}/applications/{name}';
+
+export const applicationSpecs: RouteSpec[] = [
+  { method: 'get', path: '/api/v1/applications', summary: 'Applications in every environment: filtered, sorted and paged on the server.', role: 'viewer', query: ApplicationQuerySchema, responses: { 200: { description: 'one page', schema: ApplicationPageSchema } } },
+  { method: 'get', path: APP, summary: 'One application: the agent\'s full status.', role: 'viewer', responses: { 200: { description: 'the application', schema: ApplicationDetailSchema }, 404: { description: 'unknown' } } },
+  { method: 'post', path: `${APP}/refresh`, summary: 'Ask the agent for a pass now (queued while it is offline; with wait=true, answered once the agent ran it, or at once with state queued when the agent is away).', role: 'operator', query: WaitQuerySchema, responses: { 202: { description: 'queued or sent', schema: CommandSchema }, 200: { description: 'finished (wait=true)', schema: CommandSchema } } },
+  { method: 'post', path: `${APP}/sync`, summary: 'Ask the agent to sync from its Git now (queued while it is offline).', role: 'operator', query: WaitQuerySchema, body: SyncRequestSchema, responses: { 202: { description: 'queued or sent', schema: CommandSchema }, 200: { description: 'finished (wait=true)', schema: CommandSchema } } },
+];
+
+export function applicationRoutes(app: Hono, deps: HubDeps): void {
+  const { store, auth } = deps;
+  app.get('/api/v1/applications', async (c) => {
+    await auth.require(c.req.header('authorization'), 'viewer');
+    const query = parseQuery(ApplicationQuerySchema, c);
+    const labels = (query.label === undefined ? [] : [query.label].flat()).map((pair) => {
+      const at = pair.indexOf('=');
+      return { key: pair.slice(0, at), value: pair.slice(at + 1) };
+    });
+    return c.json(await store.applications.list({ ...query, labels }));
+  });
+  app.get('/api/v1/environments/:environment/applications/:name', async (c) => {
+    await auth.require(c.req.header('authorization'), 'viewer');
+    const { environment, name } = c.req.param();
+    const found = await store.applications.get(environment, name);
+    if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${name}" in environment "${environment}"`);
+    return c.json({ ...found.summary, status: found.status });
+  });
+  app.post('/api/v1/environments/:environment/applications/:name/refresh', (c) => command(c, deps, 'refresh', async () => ({})));
+  app.post('/api/v1/environments/:environment/applications/:name/sync', (c) => command(c, deps, 'sync', () => parseBody(SyncRequestSchema, c)));
+}
+
+/** Persists the command, sends it if the agent is linked, and answers at once or (wait=true) with its result. */
+async function command(c: Context, { store, auth, links, metrics, now }: HubDeps, verb: CommandVerb, body: () => Promise<{ prune?: boolean | undefined; dryRun?: boolean | undefined }>): Promise<Response> {
+  const environment = c.req.param('environment') ?? '';
+  const application = c.req.param('name') ?? '';
+  const caller = await auth.require(c.req.header('authorization'), 'operator', async (denied) => {
+    await store.ledger.append({ environment, at: now(), kind: 'denied', application, actor: denied.subject, details: { verb, role: denied.role } });
+  });
+  const wait = parseQuery(WaitQuerySchema, c);
+  const options = await body();
+  if ((await store.applications.get(environment, application)) === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${application}" in environment "${environment}"`);
+  const id = randomId();
+  const linkCommand = { id, verb, application, ...(options.prune === undefined ? {} : { prune: options.prune }), ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }) };
+  await store.commands.create(linkCommand, environment, caller.subject, now());
+  metrics.commands.inc({ verb });
+  // Waiting makes sense only for an agent linked now: for one away, the answer is at once "queued".
+  const result = wait.wait === 'true' && (await links.reachable(environment)) ? links.waitForResult(id, (wait.timeout ?? 60) * 1000) : undefined;
+  await links.deliver(environment, linkCommand);
+  if (result !== undefined) await result;
+  const record = await store.commands.get(id);
+  const finished = record?.state === 'succeeded' || record?.state === 'failed';
+  return c.json(record, finished ? 200 : 202);
+}

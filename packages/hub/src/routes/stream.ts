@@ -1,0 +1,84 @@
+/**
+ * `GET /api/v1/stream`: Server-Sent Events over applications. Without Last-Event-ID: every
+ * application as `snapshot`, then `synced`, then `upsert`/`delete` deltas. With Last-Event-ID
+ * (a version): the changes after it, then `synced`, then deltas. Event ids are store versions,
+ * so a client resumes exactly where it stopped, across hub restarts.
+ */
+import type { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { HubDeps } from '../deps.ts';
+import { HubErrors } from '../errors.ts';
+import type { RouteSpec } from '../route-spec.ts';
+
+const PAGE = 500;
+const KEEPALIVE_MS = 15_000;
+
+export const streamSpecs: RouteSpec[] = [
+  { method: 'get', path: '/api/v1/stream', summary: 'Server-Sent Events: snapshot, a synced marker, then deltas; resumable with Last-Event-ID.', role: 'viewer', responses: { 200: { description: 'event stream', contentType: 'text/event-stream' } } },
+];
+
+export function streamRoutes(app: Hono, { store, auth, feed, metrics }: HubDeps): void {
+  app.get('/api/v1/stream', async (c) => {
+    await auth.require(c.req.header('authorization'), 'viewer');
+    const lastId = c.req.header('last-event-id');
+    if (lastId !== undefined && !/^\d{1,15}$/.test(lastId)) throw HubErrors.create('HUB_REQUEST_INVALID', 'Last-Event-ID must be an id this stream sent', { field: 'Last-Event-ID' });
+    return streamSSE(c, async (stream) => {
+      let wake: (() => void) | undefined;
+      let dirty = false;
+      const unsubscribe = feed.subscribe(() => {
+        dirty = true;
+        wake?.();
+      });
+      metrics.streamSubscribers.inc();
+      stream.onAbort(() => wake?.());
+      try {
+        let version: number;
+        if (lastId === undefined) {
+          version = await store.applications.version();
+          let cursor: string | undefined;
+          do {
+            const page = await store.applications.list({ limit: PAGE, sort: 'name', ...(cursor === undefined ? {} : { cursor }) });
+            for (const item of page.items) await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(item) });
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor !== undefined);
+        } else {
+          version = await sendChanges(Number(lastId));
+        }
+        await stream.writeSSE({ event: 'synced', id: String(version), data: JSON.stringify({ version }) });
+        while (!stream.aborted && !stream.closed) {
+          if (!dirty) {
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+              setTimeout(resolve, KEEPALIVE_MS).unref();
+            });
+            wake = undefined;
+          }
+          if (stream.aborted || stream.closed) break;
+          if (!dirty) {
+            await stream.write(': keepalive\n\n');
+            continue;
+          }
+          dirty = false;
+          version = await sendChanges(version);
+        }
+      } finally {
+        unsubscribe();
+        metrics.streamSubscribers.dec();
+      }
+
+      async function sendChanges(after: number): Promise<number> {
+        let version = after;
+        for (;;) {
+          const changes = await store.applications.changedSince(version, PAGE);
+          for (const change of changes) {
+            await stream.writeSSE(change.deleted
+              ? { event: 'delete', id: String(change.version), data: JSON.stringify({ environment: change.environment, name: change.name }) }
+              : { event: 'upsert', id: String(change.version), data: JSON.stringify(change.summary) });
+            version = change.version;
+          }
+          if (changes.length < PAGE) return version;
+        }
+      }
+    });
+  });
+}

@@ -1,0 +1,157 @@
+/**
+ * `trueup hub`: the HTTP API and the agents' link endpoint on one HTTPS port, a store (SQLite in
+ * the data dir, or PostgreSQL), a CA made on first start, and `hub.json` telling scripts where it is.
+ */
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { join, resolve } from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import { LINK_MAX_FRAME_BYTES, LINK_PATH, type HubInfo } from '@trueup/api';
+import { openStore, type HubStore } from '@trueup/store';
+import { WebSocketServer } from 'ws';
+import { createHubApp } from './app.ts';
+import { Auth } from './auth.ts';
+import { ChangeFeed } from './change-feed.ts';
+import { HubErrors } from './errors.ts';
+import { authenticateAgent } from './join.ts';
+import { LinkRegistry } from './link-registry.ts';
+import { HubMetrics } from './metrics.ts';
+import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
+import { randomSecret } from './secrets.ts';
+
+export interface HubOptions {
+  dataDir: string;
+  /** HOST:PORT; default 127.0.0.1:8443. Port 0 picks a free one. */
+  listen?: string;
+  /** postgres://… ; default SQLite at DATA/hub.db. */
+  database?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** The secret forges sign webhooks with; default DATA/webhook.secret, made on first start. */
+  webhookSecretFile?: string;
+  /** The URL agents dial, when it differs from the listen address (a proxy, a DNS name). */
+  publicUrl?: string;
+  log?: (message: string) => void;
+  now?: () => number;
+}
+
+export interface RunningHub {
+  url: string;
+  info: HubInfo;
+  store: HubStore;
+  links: LinkRegistry;
+  tls: HubTls;
+  stop(): Promise<void>;
+}
+
+export const HUB_INFO_FILE = 'hub.json';
+export const ADMIN_TOKEN_FILE = 'admin.token';
+export const WEBHOOK_SECRET_FILE = 'webhook.secret';
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
+  const port = Number(match?.[3]);
+  if (match === null || port > 65535) throw HubErrors.create('HUB_LISTEN_INVALID', `expected --listen HOST:PORT, got "${listen}"`);
+  return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
+}
+
+export async function startHub(options: HubOptions): Promise<RunningHub> {
+  const dataDir = resolve(options.dataDir);
+  const log = options.log ?? ((message: string) => process.stderr.write(`trueup hub: ${message}\n`));
+  const now = options.now ?? Date.now;
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const { host, port } = parseListen(options.listen ?? '127.0.0.1:8443');
+  const tls = options.tlsCert !== undefined && options.tlsKey !== undefined ? await loadTls(options.tlsCert, options.tlsKey) : await ensurePki(join(dataDir, 'pki'), serverNames(host));
+  const store = await openStore(options.database ?? join(dataDir, 'hub.db'));
+  const metrics = new HubMetrics({ processMetrics: true });
+  const feed = new ChangeFeed();
+  const auth = new Auth(store, now);
+  const links = new LinkRegistry({ store, feed, metrics, now, log });
+  const unsubscribeFeed = store.signals.subscribe('applications', () => feed.notify());
+  const adminTokenFile = join(dataDir, ADMIN_TOKEN_FILE);
+  await ensureAdminToken(auth, adminTokenFile);
+  const webhookSecretFile = resolve(options.webhookSecretFile ?? join(dataDir, WEBHOOK_SECRET_FILE));
+  const webhookSecret = await ensureSecretFile(webhookSecretFile);
+
+  const hub = { url: '', caPem: tls.ca, caSha256: tls.caSha256 };
+  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret }, { log });
+  const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void upgrade(request, socket, head);
+  });
+  const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    socket.on('error', () => socket.destroy());
+    if (new URL(request.url ?? '/', 'https://hub').pathname !== LINK_PATH) return refuse(socket, 404, 'Not Found');
+    let agent: { environment: string; agentId: string } | undefined;
+    try {
+      agent = await authenticateAgent(store, request.headers.authorization);
+    } catch (error) {
+      log(`link: authenticating an agent failed: ${error instanceof Error ? error.message : String(error)}`);
+      return refuse(socket, 503, 'Service Unavailable');
+    }
+    if (agent === undefined) return refuse(socket, 401, 'Unauthorized');
+    const known = agent;
+    wss.handleUpgrade(request, socket, head, (ws) => links.accept(ws, known));
+  };
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolveListen());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const url = options.publicUrl ?? `https://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  hub.url = url;
+  const info: HubInfo = { url, caCertFile: tls.caFile, adminTokenFile, webhookSecretFile };
+  const infoFile = join(dataDir, HUB_INFO_FILE);
+  await writeFile(`${infoFile}.${process.pid}`, `${JSON.stringify(info, null, 2)}\n`);
+  await rename(`${infoFile}.${process.pid}`, infoFile);
+  log(`listening on ${url} (${store.engine} store, schema ${store.schemaVersion})`);
+  return {
+    url,
+    info,
+    store,
+    links,
+    tls,
+    async stop() {
+      unsubscribeFeed();
+      links.closeAll();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+      await store.close();
+    },
+  };
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** A random secret kept in `file` (0600), made when missing. */
+async function ensureSecretFile(file: string): Promise<string> {
+  if (!existsSync(file)) {
+    await writeFile(`${file}.new`, `${randomSecret()}\n`, { mode: 0o600 });
+    await rename(`${file}.new`, file);
+  }
+  const secret = (await readFile(file, 'utf8')).trim();
+  if (secret.length < 16) throw HubErrors.create('HUB_REQUEST_INVALID', `${file}: a webhook secret needs at least 16 characters`, { file });
+  return secret;
+}
+
+/** The admin token file (0600), made again when missing or no longer known to the store. */
+async function ensureAdminToken(auth: Auth, file: string): Promise<void> {
+  if (existsSync(file)) {
+    const token = (await readFile(file, 'utf8')).trim();
+    if ((await auth.authenticate(`Bearer ${token}`))?.role === 'admin') {
+      await chmod(file, 0o600);
+      return;
+    }
+  }
+  const token = await auth.createToken('admin', 'admin');
+  await writeFile(`${file}.new`, `${token}\n`, { mode: 0o600 });
+  await rename(`${file}.new`, file);
+}

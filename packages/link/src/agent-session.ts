@@ -1,0 +1,123 @@
+/**
+ * The agent's side of a link session as a pure state machine: hello → resync → stream.
+ * It owns sequence bookkeeping (what was sent, what the hub acknowledged, a bounded window of
+ * unacknowledged events) and heartbeats; the transport adapter performs the actions it returns.
+ */
+import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_RESYNC_MS, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent } from '@trueup/api';
+
+/** An event waiting in the agent's outbox, numbered by it. */
+export interface OutboxEntry {
+  seq: number;
+  at: number;
+  event: LinkEvent;
+}
+
+/** Events sent and not yet acknowledged, at most. */
+export const SEND_WINDOW = 128;
+
+export interface AgentSessionState {
+  phase: 'hello' | 'streaming' | 'closed';
+  /** Highest sequence number the hub acknowledged. */
+  ackedSeq: number;
+  /** Sequence numbers sent and not yet acknowledged, ascending. */
+  inflight: number[];
+  lastHeardAt: number;
+  lastSentAt: number;
+  /** When the digests were last offered (hello or resync). */
+  lastResyncAt: number;
+}
+
+export type AgentSessionInput =
+  | { type: 'frame'; now: number; frame: HubFrame }
+  /** The outbox's entries after `ackedSeq`, ascending: the machine sends what fits the window. */
+  | { type: 'pending'; now: number; entries: readonly OutboxEntry[] }
+  | { type: 'command-done'; now: number; id: string; result: CommandResult }
+  /** The digests the adapter gathered for a periodic resync. */
+  | { type: 'digests'; now: number; digests: Record<string, string> }
+  | { type: 'tick'; now: number };
+
+export type AgentSessionAction =
+  | { type: 'send'; frame: AgentFrame }
+  | { type: 'close'; code: number; reason: string }
+  /** Make sure the outbox holds a current status of each named application, then feed `pending`. */
+  | { type: 'resync'; want: string[]; ackedSeq: number }
+  /** Drop outbox entries up to `seq`, then feed `pending`. */
+  | { type: 'acked'; seq: number }
+  | { type: 'run-command'; command: LinkCommand }
+  /** Time for the periodic resync: gather the digests and feed `digests`. */
+  | { type: 'gather-digests' }
+  /** The hub asked again for these applications: make sure a current status of each is queued, then feed `pending`. */
+  | { type: 'want'; want: string[] };
+
+export interface Step {
+  state: AgentSessionState;
+  actions: AgentSessionAction[];
+}
+
+/** A new session on an open socket: the hello goes first. */
+export function openAgentSession(now: number, agentVersion: string, digests: Record<string, string>): Step {
+  return {
+    state: { phase: 'hello', ackedSeq: 0, inflight: [], lastHeardAt: now, lastSentAt: now, lastResyncAt: now },
+    actions: [{ type: 'send', frame: { type: 'hello', protocol: LINK_PROTOCOL_VERSION, agentVersion, digests } }],
+  };
+}
+
+export function stepAgentSession(state: AgentSessionState, input: AgentSessionInput): Step {
+  if (state.phase === 'closed') return { state, actions: [] };
+  switch (input.type) {
+    case 'frame':
+      return onFrame({ ...state, lastHeardAt: input.now }, input.frame);
+    case 'pending':
+      return onPending(state, input.now, input.entries);
+    case 'command-done':
+      return sent(state, input.now, [{ type: 'send', frame: { type: 'command-result', id: input.id, result: input.result } }]);
+    case 'digests':
+      if (state.phase !== 'streaming') return { state, actions: [] };
+      return sent(state, input.now, [{ type: 'send', frame: { type: 'resync', digests: input.digests } }]);
+    case 'tick':
+      if (input.now - state.lastHeardAt >= LINK_SILENCE_MS) return close(state, LinkCloseCodes.silent, 'the hub sent nothing, not even a heartbeat');
+      if (state.phase === 'streaming' && input.now - state.lastResyncAt >= LINK_RESYNC_MS) return { state: { ...state, lastResyncAt: input.now }, actions: [{ type: 'gather-digests' }] };
+      if (input.now - state.lastSentAt >= LINK_HEARTBEAT_MS) return sent(state, input.now, [{ type: 'send', frame: { type: 'heartbeat', at: input.now } }]);
+      return { state, actions: [] };
+  }
+}
+
+function onFrame(state: AgentSessionState, frame: HubFrame): Step {
+  if (state.phase === 'hello') {
+    if (frame.type !== 'welcome') return close(state, LinkCloseCodes.protocolError, `expected welcome, got ${frame.type}`);
+    if (frame.protocol !== LINK_PROTOCOL_VERSION) return close(state, LinkCloseCodes.unsupportedVersion, `hub speaks link protocol ${frame.protocol}, agent ${LINK_PROTOCOL_VERSION}`);
+    return { state: { ...state, phase: 'streaming', ackedSeq: frame.ackedSeq, inflight: [] }, actions: [{ type: 'resync', want: frame.want, ackedSeq: frame.ackedSeq }] };
+  }
+  switch (frame.type) {
+    case 'welcome':
+      return close(state, LinkCloseCodes.protocolError, 'welcome received twice');
+    case 'ack': {
+      if (frame.seq <= state.ackedSeq) return { state, actions: [] };
+      return { state: { ...state, ackedSeq: frame.seq, inflight: state.inflight.filter((seq) => seq > frame.seq) }, actions: [{ type: 'acked', seq: frame.seq }] };
+    }
+    case 'command':
+      return { state, actions: [{ type: 'run-command', command: frame.command }] };
+    case 'want':
+      return { state, actions: [{ type: 'want', want: frame.want }] };
+    case 'heartbeat':
+      return { state, actions: [] };
+  }
+}
+
+function onPending(state: AgentSessionState, now: number, entries: readonly OutboxEntry[]): Step {
+  if (state.phase !== 'streaming') return { state, actions: [] };
+  const last = state.inflight.at(-1) ?? state.ackedSeq;
+  const room = SEND_WINDOW - state.inflight.length;
+  const next = entries.filter((entry) => entry.seq > last).slice(0, Math.max(0, room));
+  if (next.length === 0) return { state, actions: [] };
+  const inflight = [...state.inflight, ...next.map((entry) => entry.seq)];
+  return sent({ ...state, inflight }, now, next.map((entry) => ({ type: 'send', frame: { type: 'event', seq: entry.seq, at: entry.at, event: entry.event } })));
+}
+
+function sent(state: AgentSessionState, now: number, actions: AgentSessionAction[]): Step {
+  return { state: { ...state, lastSentAt: now }, actions };
+}
+
+function close(state: AgentSessionState, code: number, reason: string): Step {
+  return { state: { ...state, phase: 'closed' }, actions: [{ type: 'close', code, reason }] };
+}

@@ -1,0 +1,214 @@
+/**
+ * The dialing side of the link over WebSocket (TLS): one connection at a time, a thin adapter
+ * that feeds the agent session machine and performs its actions; reconnects with jittered
+ * backoff. The agent, the runner and load simulators use it with their own outbox and handler.
+ */
+import { AgentFrameSchema, HubFrameSchema, LINK_MAX_FRAME_BYTES, LINK_PATH, parseFrame, LinkCloseCodes, type CommandResult, type LinkCommand } from '@trueup/api';
+import WebSocket from 'ws';
+import { openAgentSession, SEND_WINDOW, stepAgentSession, type AgentSessionAction, type AgentSessionInput, type AgentSessionState, type OutboxEntry } from './agent-session.ts';
+import { reconnectDelay } from './backoff.ts';
+import { proxyAgent, proxyFromEnvironment } from './proxy.ts';
+
+/** What the client reads and writes of the dialer's durable state. */
+export interface LinkOutbox {
+  /** Digest of each application's current status. */
+  digests(): Record<string, string>;
+  /** Queues a current status of each named application unless one is already queued. */
+  ensureStatus(applications: readonly string[]): void;
+  /** Entries after `seq`, ascending, at most `limit`. */
+  pending(afterSeq: number, limit: number): OutboxEntry[];
+  /** The hub stored everything up to `seq`: drop it. */
+  acked(seq: number): void;
+}
+
+export interface LinkClientOptions {
+  /** The hub's base URL, https://host:port. */
+  hubUrl: string;
+  /** PEM of the one CA trusted for the hub. */
+  ca: string;
+  /** Bearer credential of this agent. */
+  credential: string;
+  agentVersion: string;
+  outbox: LinkOutbox;
+  onCommand(command: LinkCommand): Promise<CommandResult>;
+  /** Connection state changes, for logs and tests. */
+  onState?(state: LinkClientState): void;
+  now?: () => number;
+  random?: () => number;
+  /** An HTTP/1.1 proxy to tunnel through (CONNECT); default from HTTPS_PROXY unless NO_PROXY. */
+  proxy?: string | undefined;
+  /** How often heartbeats and silence are checked; default 1 s. */
+  tickMs?: number;
+}
+
+export type LinkClientState =
+  | { state: 'connecting'; attempt: number }
+  | { state: 'streaming'; environment: string; ackedSeq: number }
+  | { state: 'disconnected'; code: number; reason: string; retryInMs: number }
+  | { state: 'stopped' };
+
+export class LinkClient {
+  readonly #options: LinkClientOptions;
+  readonly #now: () => number;
+  #socket: WebSocket | undefined;
+  #session: AgentSessionState | undefined;
+  #attempt = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #ticker: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: LinkClientOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.#connect();
+    this.#ticker = setInterval(() => this.#input({ type: 'tick', now: this.#now() }), this.#options.tickMs ?? 1000);
+    this.#ticker.unref();
+  }
+
+  /** The outbox has new entries: send what the window allows. */
+  notify(): void {
+    this.#pump();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    clearInterval(this.#ticker);
+    const socket = this.#socket;
+    if (socket !== undefined && socket.readyState !== WebSocket.CLOSED) {
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.close(1000, 'agent stopping');
+      const timeout = setTimeout(() => socket.terminate(), 2000);
+      await closed;
+      clearTimeout(timeout);
+    }
+    this.#options.onState?.({ state: 'stopped' });
+  }
+
+  #connect(): void {
+    if (this.#stopped) return;
+    this.#options.onState?.({ state: 'connecting', attempt: this.#attempt });
+    const url = new URL(LINK_PATH, this.#options.hubUrl.replace(/^http/, 'ws'));
+    const proxy = this.#options.proxy ?? proxyFromEnvironment(this.#options.hubUrl);
+    const socket = new WebSocket(url, {
+      ca: this.#options.ca,
+      ...(proxy === undefined ? {} : { agent: proxyAgent(proxy) }),
+      headers: { authorization: `Bearer ${this.#options.credential}` },
+      maxPayload: LINK_MAX_FRAME_BYTES,
+      handshakeTimeout: 15_000,
+      perMessageDeflate: false,
+    });
+    this.#socket = socket;
+    let closeInfo = { code: 1006, reason: 'connection failed' };
+    socket.on('unexpected-response', (_request, response) => {
+      closeInfo = { code: response.statusCode === 401 ? LinkCloseCodes.unauthorized : 1006, reason: `hub answered HTTP ${response.statusCode ?? 0}` };
+      response.resume();
+      socket.terminate();
+    });
+    socket.on('error', (error) => {
+      closeInfo = { code: 1006, reason: error.message };
+    });
+    socket.on('open', () => {
+      const step = openAgentSession(this.#now(), this.#options.agentVersion, this.#options.outbox.digests());
+      this.#session = step.state;
+      this.#perform(step.actions);
+    });
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return this.#closeSocket(LinkCloseCodes.protocolError, 'binary frames are not spoken');
+      const parsed = parseFrame(HubFrameSchema, rawText(data));
+      if (!parsed.ok) return this.#closeSocket(LinkCloseCodes.protocolError, parsed.reason);
+      this.#input({ type: 'frame', now: this.#now(), frame: parsed.frame });
+    });
+    socket.on('close', (code, reason) => {
+      if (this.#socket !== socket) return;
+      this.#socket = undefined;
+      this.#session = undefined;
+      if (this.#stopped) return;
+      const text = reason.toString();
+      const info = code === 1006 ? closeInfo : { code, reason: text };
+      const retryInMs = reconnectDelay(this.#attempt, (this.#options.random ?? Math.random)());
+      this.#attempt += 1;
+      this.#options.onState?.({ state: 'disconnected', ...info, retryInMs });
+      this.#timer = setTimeout(() => this.#connect(), retryInMs);
+    });
+  }
+
+  #input(input: AgentSessionInput): void {
+    if (this.#session === undefined) return;
+    const step = stepAgentSession(this.#session, input);
+    this.#session = step.state;
+    this.#perform(step.actions);
+  }
+
+  #perform(actions: readonly AgentSessionAction[]): void {
+    for (const action of actions) {
+      switch (action.type) {
+        case 'send':
+          this.#send(action.frame);
+          break;
+        case 'close':
+          this.#closeSocket(action.code, action.reason);
+          break;
+        case 'resync':
+          this.#attempt = 0;
+          this.#options.outbox.acked(action.ackedSeq);
+          this.#options.outbox.ensureStatus(action.want);
+          this.#options.onState?.({ state: 'streaming', environment: '', ackedSeq: action.ackedSeq });
+          this.#pump();
+          break;
+        case 'acked':
+          this.#options.outbox.acked(action.seq);
+          this.#pump();
+          break;
+        case 'run-command':
+          void this.#run(action.command);
+          break;
+        case 'gather-digests':
+          this.#input({ type: 'digests', now: this.#now(), digests: this.#options.outbox.digests() });
+          break;
+        case 'want':
+          this.#options.outbox.ensureStatus(action.want);
+          this.#pump();
+          break;
+      }
+    }
+  }
+
+  async #run(command: LinkCommand): Promise<void> {
+    let result: CommandResult;
+    try {
+      result = await this.#options.onCommand(command);
+    } catch (error) {
+      result = { ok: false, code: 'AGENT_COMMAND_FAILED', message: error instanceof Error ? error.message : String(error) };
+    }
+    this.#input({ type: 'command-done', now: this.#now(), id: command.id, result });
+  }
+
+  #pump(): void {
+    const session = this.#session;
+    if (session?.phase !== 'streaming') return;
+    const after = session.inflight.at(-1) ?? session.ackedSeq;
+    const room = SEND_WINDOW - session.inflight.length;
+    if (room <= 0) return;
+    this.#input({ type: 'pending', now: this.#now(), entries: this.#options.outbox.pending(after, room) });
+  }
+
+  #send(frame: unknown): void {
+    // Validated on the way out too: a bug here must not reach the hub as a malformed frame.
+    const checked = AgentFrameSchema.parse(frame);
+    this.#socket?.send(JSON.stringify(checked));
+  }
+
+  #closeSocket(code: number, reason: string): void {
+    this.#socket?.close(code, reason.slice(0, 120));
+  }
+}
+
+export function rawText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}

@@ -1,0 +1,116 @@
+/**
+ * The hub's side of one link over an accepted WebSocket: feeds the hub session machine and
+ * performs its actions through the handlers (the store, the command queue). Events are stored
+ * one at a time, in the order received, and acknowledged only once stored.
+ */
+import { AgentFrameSchema, LINK_MAX_FRAME_BYTES, LinkCloseCodes, parseFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent } from '@trueup/api';
+import type WebSocket from 'ws';
+import { rawText } from './client.ts';
+import { openHubSession, stepHubSession, type HubSessionAction, type HubSessionInput, type HubSessionState } from './hub-session.ts';
+
+export interface LinkSessionHandlers {
+  resync(digests: Record<string, string>): Promise<{ ackedSeq: number; want: string[] }>;
+  store(seq: number, at: number, event: LinkEvent): Promise<void>;
+  commandResult(id: string, result: CommandResult): Promise<void>;
+  /** Commands queued for this agent, oldest first. */
+  queued(): Promise<LinkCommand[]>;
+  /** A handler failed: the link closes (the agent reconnects and resends). */
+  onError(error: unknown): void;
+  onClose(code: number, reason: string): void;
+}
+
+export interface LinkSession {
+  readonly environment: string;
+  /** Sends a command if the session streams; returns whether it was sent. */
+  command(command: LinkCommand): boolean;
+  close(code: number, reason: string): void;
+}
+
+/** Bytes buffered for a slow reader beyond which the link is dropped instead of growing. */
+export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+export function serveLinkSession(socket: WebSocket, environment: string, handlers: LinkSessionHandlers, options: { now?: () => number; tickMs?: number } = {}): LinkSession {
+  const now = options.now ?? Date.now;
+  let state: HubSessionState = openHubSession(now(), environment);
+  let work: Promise<void> = Promise.resolve();
+  const ticker = setInterval(() => input({ type: 'tick', now: now() }), options.tickMs ?? 1000);
+  ticker.unref();
+
+  const close = (code: number, reason: string): void => {
+    if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason.slice(0, 120));
+  };
+  const send = (frame: HubFrame): void => {
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return close(LinkCloseCodes.protocolError, 'agent does not read: send buffer full');
+    socket.send(JSON.stringify(frame));
+  };
+  // Handler calls run in order; a failure closes the link so the agent resends from its outbox.
+  const queue = (task: () => Promise<void>): void => {
+    work = work.then(task).catch((error: unknown) => {
+      handlers.onError(error);
+      close(1011, 'hub failed to store the event');
+    });
+  };
+  const perform = (actions: readonly HubSessionAction[]): void => {
+    for (const action of actions) {
+      switch (action.type) {
+        case 'send':
+          send(action.frame);
+          break;
+        case 'close':
+          close(action.code, action.reason);
+          break;
+        case 'resync':
+          queue(async () => {
+            const { ackedSeq, want } = await handlers.resync(action.digests);
+            input(action.periodic ? { type: 'want-ready', now: now(), want } : { type: 'resync-ready', now: now(), ackedSeq, want });
+          });
+          break;
+        case 'store':
+          queue(async () => {
+            await handlers.store(action.seq, action.at, action.event);
+            input({ type: 'stored', now: now(), seq: action.seq });
+          });
+          break;
+        case 'command-result':
+          queue(() => handlers.commandResult(action.id, action.result));
+          break;
+        case 'deliver-queued':
+          queue(async () => {
+            for (const command of await handlers.queued()) input({ type: 'command', now: now(), command });
+          });
+          break;
+      }
+    }
+  };
+  const input = (next: HubSessionInput): void => {
+    const step = stepHubSession(state, next);
+    state = step.state;
+    perform(step.actions);
+  };
+
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) return close(LinkCloseCodes.protocolError, 'binary frames are not spoken');
+    const parsed = parseFrame(AgentFrameSchema, rawText(data));
+    if (!parsed.ok) return close(LinkCloseCodes.protocolError, parsed.reason);
+    input({ type: 'frame', now: now(), frame: parsed.frame });
+  });
+  socket.on('error', () => close(LinkCloseCodes.protocolError, 'socket error'));
+  socket.on('close', (code, reason) => {
+    clearInterval(ticker);
+    state = { ...state, phase: 'closed' };
+    handlers.onClose(code, reason.toString());
+  });
+
+  return {
+    environment,
+    command(command) {
+      if (state.phase !== 'streaming') return false;
+      input({ type: 'command', now: now(), command });
+      return true;
+    },
+    close,
+  };
+}
+
+export { LINK_MAX_FRAME_BYTES };

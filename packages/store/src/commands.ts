@@ -1,0 +1,92 @@
+/** Commands from the hub to an agent: persisted with an id, queued while it is away, finished with its result. */
+import type { CommandResult, CommandVerb, LinkCommand } from '@trueup/api';
+import type { Db, Row } from './db.ts';
+
+export type CommandState = 'queued' | 'delivered' | 'succeeded' | 'failed';
+
+export interface CommandRecord {
+  id: string;
+  environment: string;
+  application: string;
+  verb: CommandVerb;
+  prune?: boolean;
+  dryRun?: boolean;
+  state: CommandState;
+  requestedBy: string;
+  /** ISO 8601. */
+  requestedAt: string;
+  deliveredAt?: string;
+  finishedAt?: string;
+  result?: CommandResult;
+}
+
+export class Commands {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** Persists a command and its ledger entry in one transaction. */
+  async create(command: LinkCommand, environment: string, requestedBy: string, now: number): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      const args = { ...(command.prune === undefined ? {} : { prune: command.prune }), ...(command.dryRun === undefined ? {} : { dryRun: command.dryRun }) };
+      await tx.run("INSERT INTO commands (id, environment, application, verb, args, state, requested_by, requested_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
+        [command.id, environment, command.application, command.verb, JSON.stringify(args), requestedBy, now]);
+      await tx.run('INSERT INTO events (environment, at, kind, application, actor, body) VALUES (?, ?, ?, ?, ?, ?)',
+        [environment, now, 'command-requested', command.application, requestedBy, JSON.stringify({ id: command.id, verb: command.verb, ...args })]);
+    });
+  }
+
+  /**
+   * Commands not finished, oldest first: delivered again after a reconnect (the verbs are
+   * idempotent). `undelivered` leaves out those sent already.
+   */
+  async open(environment: string, options: { undelivered?: boolean } = {}): Promise<LinkCommand[]> {
+    const states = options.undelivered === true ? "('queued')" : "('queued', 'delivered')";
+    const rows = await this.#db.all(`SELECT * FROM commands WHERE environment = ? AND state IN ${states} ORDER BY requested_at, id`, [environment]);
+    return rows.map((row) => toLinkCommand(row));
+  }
+
+  async delivered(id: string, now: number): Promise<void> {
+    await this.#db.run("UPDATE commands SET state = 'delivered', delivered_at = ? WHERE id = ? AND state = 'queued'", [now, id]);
+  }
+
+  /** Records the agent's result once; a repeated result (after a resend) changes nothing. */
+  async finish(id: string, environment: string, result: CommandResult, now: number): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      const changed = await tx.run("UPDATE commands SET state = ?, finished_at = ?, result = ? WHERE id = ? AND environment = ? AND state IN ('queued', 'delivered')",
+        [result.ok ? 'succeeded' : 'failed', now, JSON.stringify(result), id, environment]);
+      if (changed !== 1) return false;
+      const [row] = await tx.all('SELECT application, requested_by FROM commands WHERE id = ?', [id]);
+      await tx.run('INSERT INTO events (environment, at, kind, application, actor, body) VALUES (?, ?, ?, ?, ?, ?)',
+        [environment, now, 'command-finished', String(row?.application), String(row?.requested_by), JSON.stringify({ id, ...result })]);
+      return true;
+    });
+  }
+
+  async get(id: string): Promise<CommandRecord | undefined> {
+    const [row] = await this.#db.all('SELECT * FROM commands WHERE id = ?', [id]);
+    if (row === undefined) return undefined;
+    const command = toLinkCommand(row);
+    return {
+      ...command,
+      environment: String(row.environment),
+      state: String(row.state) as CommandState,
+      requestedBy: String(row.requested_by),
+      requestedAt: iso(row.requested_at) ?? '',
+      ...(iso(row.delivered_at) === undefined ? {} : { deliveredAt: iso(row.delivered_at) }),
+      ...(iso(row.finished_at) === undefined ? {} : { finishedAt: iso(row.finished_at) }),
+      ...(row.result === null ? {} : { result: JSON.parse(String(row.result)) as CommandResult }),
+    } as CommandRecord;
+  }
+}
+
+function toLinkCommand(row: Row): LinkCommand {
+  const args = JSON.parse(String(row.args)) as { prune?: boolean; dryRun?: boolean };
+  return { id: String(row.id), verb: String(row.verb) as CommandVerb, application: String(row.application), ...args };
+}
+
+function iso(value: unknown): string | undefined {
+  return value === null || value === undefined ? undefined : new Date(Number(value)).toISOString();
+}

@@ -1,0 +1,132 @@
+/** Environments (one per joined agent), their labels, join tokens and agent credentials. */
+import type { Db, Row } from './db.ts';
+
+export interface JoinTokenRecord {
+  id: string;
+  environment: string;
+  labels: Record<string, string>;
+  secretHash: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | undefined;
+}
+
+export interface EnvironmentRecord {
+  name: string;
+  labels: Record<string, string>;
+  agentId: string | undefined;
+  createdAt: number;
+  revokedAt: number | undefined;
+  connected: boolean;
+  lastSeenAt: number | undefined;
+  agentVersion: string | undefined;
+  ackedSeq: number;
+  applications: number;
+}
+
+export interface AgentCredentialRecord {
+  environment: string;
+  agentId: string;
+  credentialHash: string;
+  revokedAt: number | undefined;
+}
+
+export class Environments {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async createJoinToken(token: Omit<JoinTokenRecord, 'usedAt'>): Promise<void> {
+    await this.#db.run('INSERT INTO join_tokens (id, environment, labels, secret_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [token.id, token.environment, JSON.stringify(token.labels), token.secretHash, token.createdAt, token.expiresAt]);
+  }
+
+  async joinToken(id: string): Promise<JoinTokenRecord | undefined> {
+    const [row] = await this.#db.all('SELECT * FROM join_tokens WHERE id = ?', [id]);
+    return row === undefined ? undefined : {
+      id: String(row.id), environment: String(row.environment), labels: JSON.parse(String(row.labels)) as Record<string, string>,
+      secretHash: String(row.secret_hash), createdAt: Number(row.created_at), expiresAt: Number(row.expires_at), usedAt: optionalNumber(row.used_at),
+    };
+  }
+
+  /**
+   * Uses a join token once: marks it used and registers (or re-registers) its environment with
+   * a new agent credential, in one transaction. False when the token was used or expired meanwhile.
+   */
+  async join(tokenId: string, agent: { agentId: string; credentialHash: string }, now: number): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      const used = await tx.run('UPDATE join_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?', [now, tokenId, now]);
+      if (used !== 1) return false;
+      const [token] = await tx.all('SELECT environment, labels FROM join_tokens WHERE id = ?', [tokenId]);
+      if (token === undefined) return false;
+      const environment = String(token.environment);
+      // A new agent starts its sequence numbers at 1: the high-water mark starts over with it.
+      await tx.run(`INSERT INTO environments (name, agent_id, credential_hash, created_at, acked_seq) VALUES (?, ?, ?, ?, 0)
+        ON CONFLICT (name) DO UPDATE SET agent_id = excluded.agent_id, credential_hash = excluded.credential_hash, revoked_at = NULL, acked_seq = 0`,
+      [environment, agent.agentId, agent.credentialHash, now]);
+      await tx.run('DELETE FROM environment_labels WHERE environment = ?', [environment]);
+      for (const [key, value] of Object.entries(JSON.parse(String(token.labels)) as Record<string, string>)) {
+        await tx.run('INSERT INTO environment_labels (environment, key, value) VALUES (?, ?, ?)', [environment, key, value]);
+      }
+      return true;
+    });
+  }
+
+  async credential(agentId: string): Promise<AgentCredentialRecord | undefined> {
+    const [row] = await this.#db.all('SELECT name, agent_id, credential_hash, revoked_at FROM environments WHERE agent_id = ?', [agentId]);
+    return row === undefined ? undefined : { environment: String(row.name), agentId: String(row.agent_id), credentialHash: String(row.credential_hash), revokedAt: optionalNumber(row.revoked_at) };
+  }
+
+  /** Revokes the environment's agent credential; false when there is no such environment. */
+  async revoke(environment: string, now: number): Promise<boolean> {
+    return (await this.#db.run('UPDATE environments SET revoked_at = ?, connected = 0 WHERE name = ?', [now, environment])) === 1;
+  }
+
+  async setConnected(environment: string, connected: boolean, now: number, agentVersion?: string): Promise<void> {
+    await this.#db.run('UPDATE environments SET connected = ?, last_seen_at = ?, agent_version = COALESCE(?, agent_version) WHERE name = ?',
+      [connected ? 1 : 0, now, agentVersion ?? null, environment]);
+  }
+
+  /** Marks the environments whose agents this replica holds as seen now (liveness across replicas). */
+  async seen(environments: readonly string[], now: number): Promise<void> {
+    if (environments.length === 0) return;
+    await this.#db.run(`UPDATE environments SET last_seen_at = ?, connected = 1 WHERE name IN (${environments.map(() => '?').join(', ')})`, [now, ...environments]);
+  }
+
+  async ackedSeq(environment: string): Promise<number> {
+    const [row] = await this.#db.all('SELECT acked_seq FROM environments WHERE name = ?', [environment]);
+    return Number(row?.acked_seq ?? 0);
+  }
+
+  async list(): Promise<EnvironmentRecord[]> {
+    const rows = await this.#db.all(`SELECT e.*, (SELECT COUNT(*) FROM applications a WHERE a.environment = e.name AND a.deleted = 0) AS applications
+      FROM environments e ORDER BY e.name`);
+    const labels = await this.#db.all('SELECT environment, key, value FROM environment_labels ORDER BY environment, key');
+    return rows.map((row) => toEnvironment(row, labels.filter((l) => l.environment === row.name)));
+  }
+
+  async get(name: string): Promise<EnvironmentRecord | undefined> {
+    return (await this.list()).find((e) => e.name === name);
+  }
+}
+
+function toEnvironment(row: Row, labels: Row[]): EnvironmentRecord {
+  return {
+    name: String(row.name),
+    labels: Object.fromEntries(labels.map((l) => [String(l.key), String(l.value)])),
+    agentId: row.agent_id === null ? undefined : String(row.agent_id),
+    createdAt: Number(row.created_at),
+    revokedAt: optionalNumber(row.revoked_at),
+    connected: Number(row.connected) === 1,
+    lastSeenAt: optionalNumber(row.last_seen_at),
+    agentVersion: row.agent_version === null || row.agent_version === undefined ? undefined : String(row.agent_version),
+    ackedSeq: Number(row.acked_seq),
+    applications: Number(row.applications),
+  };
+}
+
+export function optionalNumber(value: unknown): number | undefined {
+  return value === null || value === undefined ? undefined : Number(value);
+}

@@ -1,0 +1,58 @@
+/** The hub's store: one database (SQLite file or PostgreSQL URL), migrated at open, one object per aggregate. */
+import { Applications } from './applications.ts';
+import { Commands } from './commands.ts';
+import { openPostgres, openSqlite, type Db } from './db.ts';
+import { Environments } from './environments.ts';
+import { Ledger } from './ledger.ts';
+import { migrate } from './migrations.ts';
+import { ApiTokens } from './tokens.ts';
+import { WebhookDeliveries } from './webhooks.ts';
+import { localSignals, postgresSignals, type Signals } from './signals.ts';
+
+export interface HubStore {
+  readonly engine: Db['engine'];
+  readonly schemaVersion: number;
+  readonly environments: Environments;
+  readonly applications: Applications;
+  readonly ledger: Ledger;
+  readonly commands: Commands;
+  readonly tokens: ApiTokens;
+  readonly webhooks: WebhookDeliveries;
+  /** Between replicas on PostgreSQL; within the process on SQLite. */
+  readonly signals: Signals;
+  /** Answers when the database does (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `postgres://…` or `postgresql://…` opens PostgreSQL; anything else is a SQLite file path. */
+export async function openStore(location: string): Promise<HubStore> {
+  const postgres = /^postgres(ql)?:\/\//.test(location);
+  const db = postgres ? openPostgres(location) : openSqlite(location);
+  let schemaVersion: number;
+  try {
+    schemaVersion = await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const signals = postgres ? postgresSignals(location, (sql, params) => db.all(sql, params)) : localSignals();
+  return {
+    engine: db.engine,
+    schemaVersion,
+    environments: new Environments(db),
+    applications: new Applications(db),
+    ledger: new Ledger(db),
+    commands: new Commands(db),
+    tokens: new ApiTokens(db),
+    webhooks: new WebhookDeliveries(db),
+    signals,
+    ping: async () => {
+      await db.all('SELECT 1 AS ok');
+    },
+    close: async () => {
+      await signals.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * The hub's schema: numbered, forward-only migrations, the same for both engines apart from a
+ * few column types. Applied at start inside one transaction each (PostgreSQL: under an advisory
+ * lock, so replicas starting together migrate once). A database newer than the code is refused.
+ */
+import type { Db, Engine, Queryable } from './db.ts';
+import { StoreErrors } from './errors.ts';
+
+interface Dialect {
+  /** An auto-incrementing primary key. */
+  id: string;
+  /** Text compared byte-wise, so ordering and cursors agree across engines. */
+  text: string;
+}
+
+const DIALECTS: Record<Engine, Dialect> = {
+  sqlite: { id: 'INTEGER PRIMARY KEY AUTOINCREMENT', text: 'TEXT' },
+  postgres: { id: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', text: 'TEXT COLLATE "C"' },
+};
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql(d: Dialect): string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'environments, applications, ledger, commands, tokens',
+    sql: ({ id, text }) => `
+CREATE TABLE environments (
+  name ${text} PRIMARY KEY,
+  agent_id TEXT UNIQUE,
+  credential_hash TEXT,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT,
+  connected INTEGER NOT NULL DEFAULT 0,
+  last_seen_at BIGINT,
+  agent_version TEXT,
+  acked_seq BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE environment_labels (
+  environment ${text} NOT NULL REFERENCES environments (name) ON DELETE CASCADE,
+  key ${text} NOT NULL,
+  value ${text} NOT NULL,
+  PRIMARY KEY (environment, key)
+);
+CREATE TABLE join_tokens (
+  id TEXT PRIMARY KEY,
+  environment ${text} NOT NULL,
+  labels TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT
+);
+CREATE TABLE applications (
+  environment ${text} NOT NULL,
+  name ${text} NOT NULL,
+  revision ${text} NOT NULL,
+  sync ${text} NOT NULL,
+  health ${text} NOT NULL,
+  last_synced_at BIGINT NOT NULL DEFAULT 0,
+  digest TEXT NOT NULL,
+  body TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (environment, name)
+);
+CREATE INDEX applications_by_version ON applications (version);
+CREATE TABLE events (
+  id ${id},
+  environment ${text} NOT NULL,
+  agent_id TEXT,
+  seq BIGINT,
+  at BIGINT NOT NULL,
+  kind ${text} NOT NULL,
+  application ${text},
+  actor TEXT,
+  body TEXT NOT NULL,
+  UNIQUE (agent_id, seq)
+);
+CREATE INDEX events_by_environment ON events (environment, id);
+CREATE TABLE commands (
+  id TEXT PRIMARY KEY,
+  environment ${text} NOT NULL,
+  application ${text} NOT NULL,
+  verb TEXT NOT NULL,
+  args TEXT NOT NULL,
+  state TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  requested_at BIGINT NOT NULL,
+  delivered_at BIGINT,
+  finished_at BIGINT,
+  result TEXT
+);
+CREATE INDEX commands_open ON commands (environment, state, requested_at);
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+INSERT INTO counters (name, value) VALUES ('applications', 0);
+`,
+  },
+  {
+    version: 2,
+    name: 'the repository and ref each application follows; webhook deliveries seen',
+    sql: ({ text }) => `
+ALTER TABLE applications ADD COLUMN repo_key ${text} NOT NULL DEFAULT '';
+ALTER TABLE applications ADD COLUMN ref ${text} NOT NULL DEFAULT '';
+CREATE INDEX applications_by_repo ON applications (repo_key);
+CREATE TABLE webhook_deliveries (id TEXT PRIMARY KEY, received_at BIGINT NOT NULL);
+`,
+  },
+  {
+    version: 3,
+    name: 'one index per sort order of the application list, live rows only',
+    sql: () => `
+CREATE INDEX applications_sort_name ON applications (name, environment) WHERE deleted = 0;
+CREATE INDEX applications_sort_environment ON applications (environment, name) WHERE deleted = 0;
+CREATE INDEX applications_sort_sync ON applications (sync, environment, name) WHERE deleted = 0;
+CREATE INDEX applications_sort_health ON applications (health, environment, name) WHERE deleted = 0;
+CREATE INDEX applications_sort_revision ON applications (revision, environment, name) WHERE deleted = 0;
+CREATE INDEX applications_sort_last_synced ON applications (last_synced_at, environment, name) WHERE deleted = 0;
+`,
+  },
+];
+
+/** Applies the migrations the database lacks; returns the schema version now in force. */
+export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
+  const dialect = DIALECTS[db.engine];
+  return db.transaction(async (tx) => {
+    if (db.engine === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(7242001)');
+    await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+    const current = await currentVersion(tx);
+    const latest = migrations.at(-1)?.version ?? 0;
+    if (current > latest) throw StoreErrors.create('STORE_SCHEMA_NEWER', `the database is at schema version ${current}, this hub knows up to ${latest}: upgrade the hub`);
+    for (const migration of migrations.filter((m) => m.version > current)) {
+      for (const statement of splitStatements(migration.sql(dialect))) await tx.run(statement);
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, Date.now()]);
+    }
+    return Math.max(current, latest);
+  });
+}
+
+async function currentVersion(tx: Queryable): Promise<number> {
+  const [row] = await tx.all('SELECT MAX(version) AS version FROM schema_migrations');
+  return Number(row?.version ?? 0);
+}
+
+function splitStatements(script: string): string[] {
+  return script.split(/;\s*\n/).map((s) => s.trim()).filter((s) => s !== '');
+}

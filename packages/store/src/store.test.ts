@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isTrueupError, type LinkEvent } from '@trueup/api';
+import { openPostgres, openSqlite } from './db.ts';
+import { openStore, type HubStore } from './hub-store.ts';
+import { migrate, MIGRATIONS } from './migrations.ts';
+import { onBothEngines } from './testing.ts';
+
+const NOW = 1_800_000_000_000;
+const digestOf = (n: number): string => n.toString(16).padStart(64, '0');
+const status = (name: string, sync: string, health: string, n = 1): LinkEvent => ({
+  kind: 'status', application: name, digest: digestOf(n),
+  status: { name, revision: `rev${n}`, sync, health: { status: health }, lastPassAt: new Date(NOW + n * 1000).toISOString(), conditions: [], resources: [] },
+});
+
+async function joined(store: HubStore, environment: string, labels: Record<string, string> = {}, agentId = `agent-${environment}`): Promise<void> {
+  await store.environments.createJoinToken({ id: `tok-${agentId}`, environment, labels, secretHash: 'h', createdAt: NOW, expiresAt: NOW + 3600_000 });
+  assert.equal(await store.environments.join(`tok-${agentId}`, { agentId, credentialHash: `hash-${agentId}` }, NOW + 1), true);
+}
+
+test('store', async (t) => {
+  await onBothEngines(t, 'migrations run once and a newer schema is refused', async (store, location) => {
+    assert.equal(store.schemaVersion, MIGRATIONS.length);
+    const again = await openStore(location);
+    assert.equal(again.schemaVersion, MIGRATIONS.length);
+    await again.close();
+    const db = store.engine === 'sqlite' ? openSqlite(location) : openPostgres(location);
+    await db.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [99, 'from a newer hub', NOW]);
+    await assert.rejects(migrate(db), (error) => isTrueupError(error, 'STORE_SCHEMA_NEWER'));
+    await db.close();
+  });
+
+  await onBothEngines(t, 'a database at an older schema is migrated forward, keeping its rows', async (store, location) => {
+    await store.close();
+    const fresh = store.engine === 'sqlite' ? `${location}.v1` : location.replace(/\/[^/]+$/, `/old${Date.now()}`);
+    if (store.engine === 'postgres') {
+      const admin = openPostgres(location);
+      await admin.exec(`CREATE DATABASE ${fresh.slice(fresh.lastIndexOf('/') + 1)}`);
+      await admin.close();
+    }
+    const db = store.engine === 'sqlite' ? openSqlite(fresh) : openPostgres(fresh);
+    assert.equal(await migrate(db, MIGRATIONS.slice(0, 1)), 1);
+    await db.run("INSERT INTO applications (environment, name, revision, sync, health, digest, body, version) VALUES ('prod', 'web', 'r1', 'Synced', 'Healthy', 'd', '{}', 1)");
+    assert.equal(await migrate(db), MIGRATIONS.length);
+    assert.deepEqual((await db.all('SELECT name, repo_key, ref FROM applications')).map((row) => ({ ...row })), [{ name: 'web', repo_key: '', ref: '' }]);
+    await db.close();
+  }, { keepOpen: true });
+
+  await onBothEngines(t, 'a join token is used once and not after it expires', async (store) => {
+    const { environments } = store;
+    await environments.createJoinToken({ id: 't1', environment: 'prod', labels: { tier: 'web' }, secretHash: 'h', createdAt: NOW, expiresAt: NOW + 1000 });
+    await environments.createJoinToken({ id: 't2', environment: 'stage', labels: {}, secretHash: 'h', createdAt: NOW, expiresAt: NOW + 1000 });
+    assert.equal(await environments.join('t1', { agentId: 'a1', credentialHash: 'c1' }, NOW + 1), true);
+    assert.equal(await environments.join('t1', { agentId: 'a2', credentialHash: 'c2' }, NOW + 2), false, 'used twice');
+    assert.equal(await environments.join('t2', { agentId: 'a3', credentialHash: 'c3' }, NOW + 1000), false, 'expired');
+    assert.equal(await environments.join('nope', { agentId: 'a4', credentialHash: 'c4' }, NOW), false);
+    assert.deepEqual(await environments.credential('a1'), { environment: 'prod', agentId: 'a1', credentialHash: 'c1', revokedAt: undefined });
+    assert.equal(await environments.credential('a2'), undefined);
+    const [prod] = await environments.list();
+    assert.equal(prod?.name, 'prod');
+    assert.deepEqual(prod?.labels, { tier: 'web' });
+    assert.equal(await environments.revoke('prod', NOW + 5), true);
+    assert.equal((await environments.credential('a1'))?.revokedAt, NOW + 5);
+    assert.equal(await environments.revoke('missing', NOW), false);
+  });
+
+  await onBothEngines(t, 'events are stored once by agent and sequence number', async (store) => {
+    await joined(store, 'prod');
+    const { ledger, applications, environments } = store;
+    assert.equal(await ledger.ingest('prod', 'agent-prod', 1, NOW, status('web', 'Synced', 'Healthy')), true);
+    assert.equal(await ledger.ingest('prod', 'agent-prod', 2, NOW, { kind: 'sync', application: 'web', revision: 'rev1', trigger: 'start', result: 'Succeeded', changed: 2, durationMs: 5, message: '' }), true);
+    assert.equal(await ledger.ingest('prod', 'agent-prod', 2, NOW, { kind: 'sync', application: 'web', revision: 'rev1', trigger: 'start', result: 'Succeeded', changed: 2, durationMs: 5, message: '' }), false, 'resent');
+    assert.equal(await ledger.ingest('prod', 'agent-prod', 1, NOW, status('web', 'OutOfSync', 'Healthy', 9)), false, 'older than the high-water mark');
+    assert.equal(await ledger.ingest('prod', 'someone-else', 3, NOW, status('web', 'OutOfSync', 'Healthy', 9)), false, 'another agent\'s credential');
+    assert.equal(await environments.ackedSeq('prod'), 2);
+    assert.deepEqual(await applications.digests('prod'), { web: digestOf(1) });
+    assert.equal((await applications.get('prod', 'web'))?.summary.sync, 'Synced');
+    const entries = await ledger.list({ limit: 10 });
+    assert.deepEqual(entries.items.map((e) => [e.kind, e.seq]), [['sync', 2]]);
+    // The same digest again is not a change; a removal is a tombstone the stream can see.
+    const before = await applications.version();
+    await ledger.ingest('prod', 'agent-prod', 3, NOW, status('web', 'Synced', 'Healthy'));
+    assert.equal(await applications.version(), before);
+    await ledger.ingest('prod', 'agent-prod', 4, NOW, { kind: 'removed', application: 'web' });
+    assert.equal(await applications.get('prod', 'web'), undefined);
+    assert.deepEqual((await applications.changedSince(before)).map((c) => [c.name, c.deleted]), [['web', true]]);
+  });
+
+  await onBothEngines(t, 'applications: filter, sort, keyset pages and totals on the server', async (store) => {
+    await joined(store, 'prod', { region: 'eu' });
+    await joined(store, 'stage', { region: 'us' });
+    let seq = { prod: 0, stage: 0 };
+    const report = async (env: 'prod' | 'stage', name: string, sync: string, health: string, n: number): Promise<void> => {
+      seq = { ...seq, [env]: seq[env] + 1 };
+      await store.ledger.ingest(env, `agent-${env}`, seq[env], NOW, status(name, sync, health, n));
+    };
+    await report('prod', 'web', 'Synced', 'Healthy', 1);
+    await report('prod', 'api', 'OutOfSync', 'Degraded', 2);
+    await report('prod', 'db_1', 'Synced', 'Healthy', 3);
+    await report('stage', 'web', 'Synced', 'Progressing', 4);
+    await report('stage', 'worker', 'Unknown', 'Unknown', 5);
+    const names = (page: { items: { environment: string; name: string }[] }): string[] => page.items.map((i) => `${i.environment}/${i.name}`);
+    const all = await store.applications.list({ limit: 2 });
+    assert.equal(all.total, 5);
+    assert.deepEqual(names(all), ['prod/api', 'prod/db_1']);
+    const second = await store.applications.list({ limit: 2, cursor: all.nextCursor ?? '' });
+    assert.deepEqual(names(second), ['prod/web', 'stage/web']);
+    const third = await store.applications.list({ limit: 2, cursor: second.nextCursor ?? '' });
+    assert.deepEqual(names(third), ['stage/worker']);
+    assert.equal(third.nextCursor, null);
+    assert.deepEqual(names(await store.applications.list({ limit: 10, environment: 'prod', sync: 'Synced' })), ['prod/db_1', 'prod/web']);
+    assert.deepEqual(names(await store.applications.list({ limit: 10, health: 'Progressing' })), ['stage/web']);
+    assert.deepEqual(names(await store.applications.list({ limit: 10, labels: [{ key: 'region', value: 'us' }] })), ['stage/web', 'stage/worker']);
+    assert.deepEqual(names(await store.applications.list({ limit: 10, q: 'WE' })), ['prod/web', 'stage/web']);
+    assert.deepEqual(names(await store.applications.list({ limit: 10, q: '_' })), ['prod/db_1'], 'LIKE wildcards are literal');
+    const byTime = await store.applications.list({ limit: 3, sort: 'lastSyncedAt', order: 'desc' });
+    assert.deepEqual(names(byTime), ['stage/worker', 'stage/web', 'prod/db_1']);
+    assert.deepEqual(names(await store.applications.list({ limit: 3, sort: 'lastSyncedAt', order: 'desc', cursor: byTime.nextCursor ?? '' })), ['prod/api', 'prod/web']);
+    for (const evil of ["' OR 1=1 --", 'web"; DROP TABLE applications; --', '%']) {
+      const page = await store.applications.list({ limit: 10, environment: evil, q: evil });
+      assert.equal(page.total, 0, evil);
+    }
+    assert.equal((await store.applications.list({ limit: 10 })).total, 5);
+    await assert.rejects(store.applications.list({ limit: 10, cursor: 'not-a-cursor' }), (e) => isTrueupError(e, 'STORE_CURSOR_INVALID'));
+    await assert.rejects(store.applications.list({ limit: 10, sort: 'lastSyncedAt', cursor: all.nextCursor ?? '' }), (e) => isTrueupError(e, 'STORE_CURSOR_INVALID'), 'cursor of another sort');
+  });
+
+  await onBothEngines(t, 'commands: queued, delivered, finished once, each in the ledger', async (store) => {
+    await joined(store, 'prod');
+    await store.commands.create({ id: 'c1', verb: 'sync', application: 'web', prune: true }, 'prod', 'admin', NOW);
+    await store.commands.create({ id: 'c2', verb: 'refresh', application: 'api' }, 'prod', 'admin', NOW + 1);
+    assert.deepEqual(await store.commands.open('prod'), [{ id: 'c1', verb: 'sync', application: 'web', prune: true }, { id: 'c2', verb: 'refresh', application: 'api' }]);
+    await store.commands.delivered('c1', NOW + 2);
+    assert.equal((await store.commands.get('c1'))?.state, 'delivered');
+    assert.equal(await store.commands.finish('c1', 'prod', { ok: true, message: 'synced', sync: 'Synced' }, NOW + 3), true);
+    assert.equal(await store.commands.finish('c1', 'prod', { ok: false, message: 'again' }, NOW + 4), false);
+    assert.equal(await store.commands.finish('c2', 'stage', { ok: true, message: 'wrong environment' }, NOW + 4), false);
+    const c1 = await store.commands.get('c1');
+    assert.equal(c1?.state, 'succeeded');
+    assert.deepEqual(c1?.result, { ok: true, message: 'synced', sync: 'Synced' });
+    assert.deepEqual((await store.commands.open('prod')).map((c) => c.id), ['c2']);
+    const ledger = await store.ledger.list({ limit: 2, environment: 'prod' });
+    assert.deepEqual(ledger.items.map((e) => [e.kind, e.actor, e.details.id]), [['command-requested', 'admin', 'c1'], ['command-requested', 'admin', 'c2']]);
+    const rest = await store.ledger.list({ limit: 2, environment: 'prod', cursor: ledger.nextCursor ?? '' });
+    assert.deepEqual(rest.items.map((e) => e.kind), ['command-finished']);
+    assert.equal(rest.nextCursor, null);
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * A real HTTP/1.1 forward proxy on 127.0.0.1 that only tunnels (CONNECT), as corporate proxies
+ * do, for testing that the hub link passes through one. It records each tunnel's target and can
+ * cut every open tunnel (a partition) or refuse new ones.
+ */
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+export interface ConnectProxy {
+  url: string;
+  /** `host:port` of every tunnel opened so far. */
+  tunnels: string[];
+  /** Closes every open tunnel at once. */
+  cut(): void;
+  /** While true, CONNECT requests are answered 503. */
+  refuse(refusing: boolean): void;
+  close(): Promise<void>;
+}
+
+export async function startConnectProxy(): Promise<ConnectProxy> {
+  const open = new Set<Duplex>();
+  const tunnels: string[] = [];
+  let refusing = false;
+  const server = createServer((_request, response) => {
+    response.writeHead(405, { connection: 'close' }).end('this proxy only tunnels (CONNECT)\n');
+  });
+  server.on('connect', (request: IncomingMessage, client: Duplex, head: Buffer) => {
+    client.on('error', () => undefined);
+    if (refusing) return void client.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+    const target = request.url ?? '';
+    const [host, port] = [target.slice(0, target.lastIndexOf(':')).replace(/^\[|\]$/g, ''), Number(target.slice(target.lastIndexOf(':') + 1))];
+    tunnels.push(target);
+    const upstream: Socket = connect(port, host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.destroy());
+    open.add(client);
+    open.add(upstream);
+    const done = (): void => {
+      open.delete(client);
+      open.delete(upstream);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', done);
+    upstream.on('close', done);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    tunnels,
+    cut() {
+      for (const socket of open) socket.destroy();
+      open.clear();
+    },
+    refuse(value) {
+      refusing = value;
+    },
+    async close() {
+      for (const socket of open) socket.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/** A real hub for tests: HTTPS on 127.0.0.1 with its own CA, SQLite in a temp dir or a PostgreSQL URL. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HubClient, startHub, type RunningHub } from '@trueup/hub';
+
+export interface TestHub {
+  hub: RunningHub;
+  dataDir: string;
+  adminToken: string;
+  /** A client with the admin token, trusting only the hub's CA. */
+  client: HubClient;
+  /** Stops the hub, keeping its data. */
+  down(): Promise<void>;
+  /** Starts the stopped hub again on the same data and port. */
+  up(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTestHub(options: { database?: string; log?: (message: string) => void } = {}): Promise<TestHub> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'trueup-hub-'));
+  const start = (listen: string): Promise<RunningHub> => startHub({ dataDir, listen, log: options.log ?? (() => undefined), ...(options.database === undefined ? {} : { database: options.database }) });
+  let hub = await start('127.0.0.1:0');
+  let running = true;
+  const adminToken = (await readFile(hub.info.adminTokenFile, 'utf8')).trim();
+  const testHub: TestHub = {
+    hub,
+    dataDir,
+    adminToken,
+    client: new HubClient({ url: hub.url, token: adminToken, ca: hub.tls.ca }),
+    async down() {
+      if (!running) return;
+      running = false;
+      await hub.stop();
+    },
+    async up() {
+      hub = await start(new URL(hub.url).host);
+      running = true;
+      testHub.hub = hub;
+    },
+    async stop() {
+      await testHub.down();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return testHub;
+}
