@@ -26,9 +26,10 @@ test('one holder at a time; the refusal names the holder; released, the lock is 
   lockStateDir(dir, 'sync').release();
 });
 
-test('a holder killed with SIGKILL leaves no stale lock', async (t) => {
+test('a holder killed with SIGKILL leaves no stale lock; one that drops the handle keeps it', async (t) => {
   const dir = await tempDir(t);
-  const holder = spawn(process.execPath, ['-e', `require(${JSON.stringify(join(import.meta.dirname, 'state-lock.ts'))}).lockStateDir(${JSON.stringify(dir)}, 'agent'); console.log('held'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The holder drops the lock's handle and collects garbage: the lock must outlive both.
+  const holder = spawn(process.execPath, ['--expose-gc', '-e', `require(${JSON.stringify(join(import.meta.dirname, 'state-lock.ts'))}).lockStateDir(${JSON.stringify(dir)}, 'agent'); gc(); console.log('held'); setInterval(() => {}, 1000)`], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => void holder.kill('SIGKILL'));
   await new Promise<void>((resolve, reject) => {
     holder.stdout.once('data', () => resolve());

@@ -23,6 +23,12 @@ export interface StateLock {
   release(): void;
 }
 
+/**
+ * Connections that hold a lock. Kept reachable here so that garbage collection never closes one
+ * (closing the connection frees the lock) while its holder forgets the handle.
+ */
+const held = new Set<DatabaseSync>();
+
 /** SQLite's "database is locked". */
 const SQLITE_BUSY = 5;
 
@@ -41,12 +47,14 @@ export function lockStateDir(stateDir: string, command: LockHolder['command']): 
   const holder: LockHolder = { pid: process.pid, command, since: new Date().toISOString() };
   writeFileSync(`${holderFile}.${process.pid}`, `${JSON.stringify(holder)}\n`);
   renameSync(`${holderFile}.${process.pid}`, holderFile);
+  held.add(db);
   let released = false;
   return {
     release() {
       if (released) return;
       released = true;
       rmSync(holderFile, { force: true });
+      held.delete(db);
       db.close(); // ends the transaction: the lock is free
     },
   };
