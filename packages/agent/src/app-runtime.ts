@@ -4,7 +4,7 @@
  * of one application never overlap.
  */
 import { hasSyncOption, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
-import { diffObject, fightingIds, keysToObserve, nextInventory, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
+import { diffObject, fightingIds, inventoryAfterPass, inventoryBeforeApply, keysToObserve, mayExist, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import type { ChartCache } from './chart-cache.ts';
@@ -57,6 +57,8 @@ export class AppRuntime {
   readonly #diffOptions: DiffOptions;
   readonly #listingMaxAgeMs: number;
   #live: LiveObject[] = [];
+  /** The last observation as the provider returned it, absent inventory-only objects included. */
+  #observedLive: LiveObject[] = [];
   #diffs = new Map<string, ObjectDiff>();
   #revision = '';
   #renderedRevision = '';
@@ -111,7 +113,7 @@ export class AppRuntime {
   recheck(): Promise<ApplicationStatus | undefined> {
     return this.#exclusive(async () => {
       if (this.#status === undefined || this.#renderedRevision === '') return this.#status;
-      const inventory = await this.#deps.target.loadInventory();
+      const inventory = await this.#deps.target.loadInventory(this.#resourceKeys());
       this.#setLive(await this.#deps.target.provider.observe(this.#keysToObserve(inventory), this.#desiredById));
       this.#diffs = this.#plan().diffs;
       return this.#saveSummary();
@@ -153,7 +155,7 @@ export class AppRuntime {
     const { loaded, target } = this.#deps;
     const { provider } = target;
     const { syncPolicy } = loaded.application.spec;
-    const inventory = await target.loadInventory();
+    const inventory = await target.loadInventory(this.#resourceKeys());
     this.#setLive(await provider.observe(this.#keysToObserve(inventory), this.#desiredById));
     const plan = this.#plan();
     this.#diffs = plan.diffs;
@@ -166,14 +168,19 @@ export class AppRuntime {
     const prune = mode === 'apply' && syncPolicy.automated?.prune === true && !emptyRender;
     const pruneSkipped = pruneNote(plan, prune, emptyRender);
     if (mode === 'detect') return this.#finish({ trigger, startedAt, changes: [], detectOnly: true, pruneSkipped });
+    // The inventory grows before anything changes, so a pass killed half-way leaves every object it created listed.
+    const listed = inventoryBeforeApply(inventory, this.#resourceKeys());
+    if (!sameKeys(listed, inventory)) await target.saveInventory(listed, 'before-apply');
+    await provider.prepareSync?.(this.#resources, { prune });
     const outcome = await applyPlan(provider, plan, { prune });
     const pruned = outcome.changes.filter((c) => c.action === 'delete' && c.error === undefined && !this.#isHook(c.key)).map((c) => c.key);
-    const next = nextInventory(inventory, this.#resources.map((d) => d.key), pruned);
-    if (outcome.changes.length > 0 || !sameKeys(next, inventory)) await this.#saveInventory(next, outcome.failures);
     if (outcome.changes.length > 0) {
-      this.#setLive(await provider.observe(this.#keysToObserve(nextInventory(inventory, [], pruned)), this.#desiredById));
+      this.#setLive(await provider.observe(this.#keysToObserve(listed), this.#desiredById));
       this.#diffs = this.#plan().diffs;
     }
+    // …and shrinks after: what was pruned, and what is gone by now, leave it.
+    const next = inventoryAfterPass(listed, this.#observedLive, pruned);
+    if (!sameKeys(next, listed)) await this.#saveInventory(next, outcome.failures);
     const error = applyError(outcome.failures);
     if (error === undefined) this.#appliedRevision = this.#revision;
     return this.#finish({ trigger, startedAt, changes: outcome.changes, error, pruneSkipped });
@@ -262,7 +269,7 @@ export class AppRuntime {
    */
   async #saveInventory(keys: readonly ObjectKey[], failures: ApplyFailure[]): Promise<void> {
     try {
-      await this.#deps.target.saveInventory(keys);
+      await this.#deps.target.saveInventory(keys, 'after-pass');
     } catch (error) {
       if (failures.length === 0) throw error;
       failures.push({ message: `the inventory was not saved: ${toPassError(error).message}` });
@@ -270,7 +277,11 @@ export class AppRuntime {
   }
 
   #keysToObserve(inventory: readonly ObjectKey[]): ObjectKey[] {
-    return keysToObserve(this.#resources.map((d) => d.key), inventory);
+    return keysToObserve(this.#resourceKeys(), inventory);
+  }
+
+  #resourceKeys(): ObjectKey[] {
+    return this.#resources.map((d) => d.key);
   }
 
   #isHook(key: ObjectKey): boolean {
@@ -278,8 +289,14 @@ export class AppRuntime {
     return this.#desiredById.has(id) && !this.#resources.some((r) => keyId(r.key) === id);
   }
 
+  /**
+   * Keeps the observation: every desired object, and each other inventoried one that exists (or
+   * may: its observe failed). An inventoried object already gone is nothing to show or prune, so
+   * it is never reported Missing; the pass then drops it from the inventory.
+   */
   #setLive(live: LiveObject[]): void {
-    this.#live = live;
+    this.#observedLive = live;
+    this.#live = live.filter((object) => this.#desiredById.has(keyId(object.key)) || mayExist(object));
   }
 
   /**

@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasSyncOption, HelmSourceSchema, syncOptionValue, type DesiredObject, type ObjectKey, type Provider } from '@trueup/api';
 import { createHostProvider } from '@trueup/host';
-import { createKubernetesProvider, openCluster, type KubernetesProvider, type PrunePropagation } from '@trueup/kubernetes';
+import { createKubernetesProvider, kubeStatusOf, openCluster, type KubernetesProvider, type PrunePropagation } from '@trueup/kubernetes';
+import { inventoryBeforeApply } from '@trueup/engine';
 import { renderHostManifests, renderKubernetesManifests } from '@trueup/render';
 import { splitChildApplications } from './child-applications.ts';
 import { AgentErrors } from './errors.ts';
@@ -21,6 +22,8 @@ export interface Rendered {
   children: LoadedApplication[];
 }
 
+export type InventorySave = 'before-apply' | 'after-pass';
+
 export interface Target {
   provider: Provider;
   /**
@@ -29,8 +32,18 @@ export interface Target {
    */
   healthPushed: boolean;
   render(checkoutDir: string, signal?: AbortSignal): Promise<Rendered>;
-  loadInventory(): Promise<ObjectKey[]>;
-  saveInventory(keys: readonly ObjectKey[]): Promise<void>;
+  /**
+   * The inventory; on a cluster also the objects labelled as this application's among the kinds
+   * of `desired` and of the inventory (found as Argo CD finds its own by tracking label), so one
+   * created by a pass killed before any inventory was saved is still pruned.
+   */
+  loadInventory(desired: readonly ObjectKey[]): Promise<ObjectKey[]>;
+  /**
+   * Saves the inventory. `before-apply` is the grown one saved before a pass changes anything:
+   * on a cluster whose destination namespace does not exist yet (CreateNamespace=true), the
+   * agent's own copy holds it until the apply creates the namespace.
+   */
+  saveInventory(keys: readonly ObjectKey[], when: InventorySave): Promise<void>;
 }
 
 export function createTarget(loaded: LoadedApplication, stateDir: string, store: StateStore): Target {
@@ -76,12 +89,20 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
       const { resources, children } = splitChildApplications(objects, loaded);
       return { desired: await provider.prepare(resources), children };
     },
-    async loadInventory() {
-      return (await provider.loadInventory()) ?? store.inventory(name);
+    async loadInventory(desired) {
+      const listed = (await provider.loadInventory()) ?? store.inventory(name);
+      const labelled = await provider.findLabelled([...listed, ...desired]);
+      return inventoryBeforeApply(listed, labelled);
     },
-    async saveInventory(keys) {
+    async saveInventory(keys, when) {
       store.saveInventory(name, [...keys]);
-      await provider.saveInventory(keys);
+      try {
+        await provider.saveInventory(keys);
+      } catch (error) {
+        // No namespace yet, so nothing in it yet either: the agent's copy holds the keys until the apply creates it.
+        if (when === 'before-apply' && kubeStatusOf(error)?.status === 404) return;
+        throw error;
+      }
     },
   };
 }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fightingIds, pruneFightState, recordHeal, type FightState } from './fighting.ts';
-import { nextInventory } from './inventory.ts';
 import { backoffDelay } from './backoff.ts';
 
 const policy = { threshold: 3, windowMs: 10_000, baseDelayMs: 100, maxDelayMs: 1_000 };
@@ -27,13 +26,6 @@ test('heals far apart never fight', () => {
     assert.equal(decision.fighting, false);
     state = decision.state;
   }
-});
-
-test('inventory keeps what was not pruned', () => {
-  const a = { apiVersion: 'v1', kind: 'File', name: 'a' };
-  const b = { apiVersion: 'v1', kind: 'File', name: 'b' };
-  const c = { apiVersion: 'v1', kind: 'File', name: 'c' };
-  assert.deepEqual(nextInventory([a, b], [c], [a]), [b, c]);
 });
 
 test('retry backoff grows to its cap', () => {

@@ -49,3 +49,13 @@ test('Fighting objects add the Fighting condition', () => {
   const status = summarize(input(liveOf(file), { fighting: [keyId(desiredOf(file).key)] }));
   assert.equal(status.conditions.find((c) => c.type === 'Fighting')?.status, 'True');
 });
+
+test('an application that never synced anything is Unknown, not Healthy; once a revision applied, an empty one is Healthy', () => {
+  const never = summarize({ ...base, appliedRevision: '', desired: [], live: [], diffs: new Map(), now: '2026-01-01T00:00:00Z', error: { code: 'GIT_UNREACHABLE', message: 'refused', retryable: true } });
+  assert.equal(never.health.status, 'Unknown');
+  assert.equal(never.health.message, 'nothing synced yet');
+  const empty = summarize({ ...base, appliedRevision: '', desired: [], live: [], diffs: new Map(), now: '2026-01-01T00:00:00Z' });
+  assert.equal(empty.health.status, 'Unknown');
+  assert.equal(empty.conditions.find((c) => c.type === 'Ready')?.message, 'nothing synced yet');
+  assert.equal(summarize({ ...base, desired: [], live: [], diffs: new Map(), now: '2026-01-01T00:00:00Z' }).health.status, 'Healthy');
+});

@@ -40,7 +40,7 @@ export interface SummaryInput {
 export function summarize(input: SummaryInput): ApplicationStatus {
   const resources = resourceStatuses(input);
   const sync: SyncStatus = input.error !== undefined && resources.length === 0 ? 'Unknown' : resources.some((r) => r.sync !== 'Synced') ? 'OutOfSync' : 'Synced';
-  const health = worstHealth(resources.map((r) => r.health));
+  const health = nothingSynced(input, resources) ? NOTHING_SYNCED : worstHealth(resources.map((r) => r.health));
   const conditions = mergeConditions(input.previous ?? [], conditionsFor(input, sync, health.status, resources), input.now);
   return {
     name: input.name,
@@ -86,7 +86,7 @@ function conditionsFor(input: SummaryInput, sync: SyncStatus, health: string, re
     conditions.push({ type: 'Reconciling', status: 'False', reason: Reasons.OutOfSync, message: '' });
   } else if (health !== 'Healthy') {
     const reason = health === 'Progressing' ? Reasons.Progressing : Reasons.Unhealthy;
-    const unhealthy = resources.filter((r) => r.health.status !== 'Healthy').map((r) => `${displayKey(r)}: ${r.health.status}${r.health.message === undefined ? '' : ` (${r.health.message})`}`);
+    const unhealthy = resources.length === 0 ? [NOTHING_SYNCED.message] : resources.filter((r) => r.health.status !== 'Healthy').map((r) => `${displayKey(r)}: ${r.health.status}${r.health.message === undefined ? '' : ` (${r.health.message})`}`);
     conditions.push({ type: 'Ready', status: 'False', reason, message: unhealthy.slice(0, 5).join('; ') });
     conditions.push({ type: 'Stalled', status: 'False', reason, message: '' });
     conditions.push({ type: 'Reconciling', status: health === 'Progressing' ? 'True' : 'False', reason, message: '' });
@@ -101,6 +101,16 @@ function conditionsFor(input: SummaryInput, sync: SyncStatus, health: string, re
     conditions.push({ type: 'Fighting', status: 'True', reason: Reasons.Fighting, message: `something keeps changing ${fighting.join(', ')} back; self-heal is backing off${fightingHint(input.fightingHints)}` });
   }
   return conditions;
+}
+
+/**
+ * An application that has never applied a revision and has nothing to show is not Healthy: no
+ * pass has looked at anything yet (its first fetch failed, say). Argo CD says Unknown too.
+ */
+const NOTHING_SYNCED = { status: 'Unknown', message: 'nothing synced yet' } as const;
+
+function nothingSynced(input: SummaryInput, resources: readonly ResourceStatus[]): boolean {
+  return resources.length === 0 && input.appliedRevision === '';
 }
 
 function location(error: PassError): string {

@@ -33,6 +33,7 @@ async function applyDirectory(ctx: HostContext, { desired }: ApplyRequest): Prom
   try {
     const dir = await ctx.fs.ensureDir(parent);
     try {
+      await ctx.paths.set(desired.key, spec.path); // before the entry exists: a pass killed after the mkdir still knows it
       const existing = await lstatOrUndefined(dir.entry(name));
       if (existing !== undefined && !existing.isDirectory()) await clearWay(ctx.fs, dir, name, existing, true);
       if (existing?.isDirectory() !== true) {
@@ -49,7 +50,6 @@ async function applyDirectory(ctx: HostContext, { desired }: ApplyRequest): Prom
       }
       await dir.handle.sync();
       ctx.own.record(lexical, await lstatOrUndefined(dir.entry(name)));
-      await ctx.paths.set(desired.key, spec.path);
     } finally {
       await dir.close();
     }

@@ -74,6 +74,7 @@ async function applyFile(ctx: HostContext, { desired }: ApplyRequest): Promise<v
     throw applyFailed(`File ${spec.path}`, error);
   });
   try {
+    await ctx.paths.set(desired.key, spec.path); // before the entry exists: a pass killed after the write still knows it
     const existing = await lstatOrUndefined(dir.entry(name));
     if (existing?.isFile() === true && (await sameContent(dir.entry(name), existing.size, bytes))) {
       await fixAttributes(dir.entry(name), mode, uid, gid);
@@ -87,7 +88,6 @@ async function applyFile(ctx: HostContext, { desired }: ApplyRequest): Promise<v
       });
     }
     ctx.own.record(lexical, await lstatOrUndefined(dir.entry(name)));
-    await ctx.paths.set(desired.key, spec.path);
   } catch (error) {
     throw applyFailed(`File ${spec.path}`, error);
   } finally {

@@ -26,6 +26,7 @@ import type { FaultHooks } from './fault-hooks.ts';
 import { fileKind } from './file-kind.ts';
 import { absent, livePath, type HostContext, type KindHandler } from './kind.ts';
 import { ObjectPaths } from './object-paths.ts';
+import { recordDesiredPaths } from './path-records.ts';
 import { OwnWrites } from './own-writes.ts';
 import { Owners } from './owners.ts';
 import { RootFs } from './root-fs.ts';
@@ -93,6 +94,7 @@ export function createHostProvider(options: HostProviderOptions): Provider {
         }),
       );
     },
+    prepareSync: (desired, { prune }) => recordDesiredPaths(ctx, kinds, desired, prune),
     async apply(request: ApplyRequest): Promise<void> {
       try {
         const handler = handlerOf(request.desired.key);

@@ -1,6 +1,7 @@
 /**
- * Which path each File, Directory and Symlink was applied at, so an object that Git no longer
- * declares (known only by its key) can still be observed and pruned.
+ * Which path each File, Directory and Symlink lives at, so an object that Git no longer
+ * declares (known only by its key) can still be observed and pruned. A record is written, and
+ * synced to disk, before its entry is created; it may name a path whose entry never came.
  */
 import { keyId, type ObjectKey } from '@trueup/api';
 import type { StateStore } from './state-store.ts';
@@ -29,7 +30,7 @@ export class ObjectPaths {
 
   async set(key: ObjectKey, path: string): Promise<void> {
     if ((await this.get(key)) === path) return;
-    await this.#state.write('objects', keyId(key), { key, path } satisfies PathRecord);
+    await this.#state.write('objects', keyId(key), { key, path } satisfies PathRecord, true);
     this.#known.set(keyId(key), path);
   }
 

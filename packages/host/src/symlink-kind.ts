@@ -40,6 +40,7 @@ async function applySymlink(ctx: HostContext, { desired }: ApplyRequest): Promis
     const dir = await ctx.fs.ensureDir(parent);
     try {
       const onDisk = await diskTarget(ctx, dir, spec.target);
+      await ctx.paths.set(desired.key, spec.path); // before the entry exists: a pass killed after the write still knows it
       const existing = await lstatOrUndefined(dir.entry(name));
       const current = existing?.isSymbolicLink() === true ? await fsp.readlink(dir.entry(name)) : undefined;
       if (current !== onDisk) {
@@ -47,7 +48,6 @@ async function applySymlink(ctx: HostContext, { desired }: ApplyRequest): Promis
         await writeSymlinkAtomic(ctx.fs, dir, name, onDisk);
       }
       ctx.own.record(lexical, await lstatOrUndefined(dir.entry(name)));
-      await ctx.paths.set(desired.key, spec.path);
     } finally {
       await dir.close();
     }

@@ -3,7 +3,7 @@
  * yet), a server-side dry-run apply to predict what Git would change, server-side apply under
  * field manager `trueup`, careful prune, and drift from the watches.
  */
-import { displayKey, isTrueupError, keyId, type ApplyRequest, type DesiredObject, type DriftSignal, type DriftWatch, type LiveObject, type Manifest, type ObjectKey, type Provider } from '@trueup/api';
+import { displayKey, isTrueupError, keyId, keyOf, type ApplyRequest, type DesiredObject, type DriftSignal, type DriftWatch, type LiveObject, type Manifest, type ObjectKey, type Provider } from '@trueup/api';
 import { changedBy, objectSyncOptions, TRUEUP_FIELD_MANAGER } from '@trueup/engine';
 import type { ClusterSession } from './cluster-session.ts';
 import { changeRoutes, type ChangeHandler } from './change-routes.ts';
@@ -43,6 +43,11 @@ export interface KubernetesProvider extends Provider {
   prepare(desired: readonly DesiredObject[]): Promise<DesiredObject[]>;
   loadInventory(): Promise<ObjectKey[] | undefined>;
   saveInventory(keys: readonly ObjectKey[]): Promise<void>;
+  /**
+   * The objects of these keys' kinds that carry this application's label: how objects created by
+   * a pass that died before saving the inventory are found again (as Argo CD finds its own).
+   */
+  findLabelled(kindsOf: readonly ObjectKey[]): Promise<ObjectKey[]>;
 }
 
 /** How many times observe reads an object that keeps moving while its prediction is asked for. */
@@ -325,6 +330,16 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
           watches.delete(stop);
         },
       };
+    },
+
+    async findLabelled(kindsOf) {
+      const kinds = new Map(kindsOf.map((key) => [`${key.apiVersion}/${key.kind}`, key]));
+      const found = await mapLimit([...kinds.values()], CONCURRENCY, async (key) => {
+        const info = await session.discovery.resolve(key.apiVersion, key.kind);
+        if (info === undefined) return [];
+        return (await session.mirror(info)).labelled(application).map((manifest) => keyOf({ ...manifest, apiVersion: info.apiVersion, kind: info.kind }));
+      });
+      return found.flat();
     },
 
     async loadInventory() {

@@ -60,6 +60,11 @@ export class ResourceWatch {
     this.#objects.set(id, slim(manifest));
   }
 
+  /** Every mirrored object labelled as `application`'s (`trueup.dev/application`). */
+  labelled(application: string): Manifest[] {
+    return [...this.#objects.values()].filter((manifest) => manifest.metadata.labels?.[APPLICATION_LABEL] === application);
+  }
+
   forget(namespace: string | undefined, name: string): void {
     this.#objects.delete(objectId(namespace, name));
   }
