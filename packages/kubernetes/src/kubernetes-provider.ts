@@ -4,7 +4,7 @@
  * field manager `trueup`, careful prune, and drift from the watches.
  */
 import { displayKey, isTrueupError, keyId, keyOf, type ApplyRequest, type DesiredObject, type DriftSignal, type DriftWatch, type LiveObject, type Manifest, type ObjectKey, type Provider } from '@trueup/api';
-import { changedBy, objectSyncOptions, TRUEUP_FIELD_MANAGER } from '@trueup/engine';
+import { changedBy, isHook, objectSyncOptions, TRUEUP_FIELD_MANAGER } from '@trueup/engine';
 import type { ClusterSession } from './cluster-session.ts';
 import { changeRoutes, type ChangeHandler } from './change-routes.ts';
 import { resourcePath, type ResourceInfo } from './discovery.ts';
@@ -337,7 +337,8 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       const found = await mapLimit([...kinds.values()], CONCURRENCY, async (key) => {
         const info = await session.discovery.resolve(key.apiVersion, key.kind);
         if (info === undefined) return [];
-        return (await session.mirror(info)).labelled(application).map((manifest) => keyOf({ ...manifest, apiVersion: info.apiVersion, kind: info.kind }));
+        const objects = (await session.mirror(info)).labelled(application).map((manifest) => ({ key: keyOf({ ...manifest, apiVersion: info.apiVersion, kind: info.kind }), manifest }));
+        return objects.filter((object) => !isHook(object)).map((object) => object.key); // hooks are never inventoried nor pruned
       });
       return found.flat();
     },
