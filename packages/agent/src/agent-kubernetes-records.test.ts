@@ -23,6 +23,8 @@ test('an object labelled as the application\'s but missing from its inventory (a
   const labels = { 'app.kubernetes.io/managed-by': 'trueup', 'trueup.dev/application': 'test' };
   await kubeCall(env, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'left-by-a-killed-pass', namespace, labels }, data: { a: '1' } });
   await kubeCall(env, 'POST', `/api/v1/namespaces/${namespace}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'someone-elses', namespace, labels: { ...labels, 'trueup.dev/application': 'other' } }, data: { a: '1' } });
+  const elsewhere = await kubeNamespace(env, t); // an application of the same name deploying there is not this one
+  await kubeCall(env, 'POST', `/api/v1/namespaces/${elsewhere}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'same-name-elsewhere', namespace: elsewhere, labels }, data: { a: '1' } });
   const deadline = Date.now() + 30_000;
   while ((await getObject(env, `/api/v1/namespaces/${namespace}/configmaps/left-by-a-killed-pass`)) !== undefined) {
     assert.ok(Date.now() < deadline, 'the labelled leftover was never pruned');
@@ -31,6 +33,7 @@ test('an object labelled as the application\'s but missing from its inventory (a
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   assert.ok(await getObject(env, `/api/v1/namespaces/${namespace}/configmaps/someone-elses`) !== undefined, 'another application\'s object stays');
+  assert.ok(await getObject(env, `/api/v1/namespaces/${elsewhere}/configmaps/same-name-elsewhere`) !== undefined, 'an object of the same application name in another namespace stays');
   assert.deepEqual(await inventoryOf(env, namespace), [`v1/ConfigMap/${namespace}/settings`]);
 });
 

@@ -170,7 +170,7 @@ export class AppRuntime {
     if (mode === 'detect') return this.#finish({ trigger, startedAt, changes: [], detectOnly: true, pruneSkipped });
     // The inventory grows before anything changes, so a pass killed half-way leaves every object it created listed.
     const listed = inventoryBeforeApply(inventory, this.#resourceKeys());
-    if (!sameKeys(listed, inventory)) await target.saveInventory(listed, 'before-apply');
+    const savedEverywhere = sameKeys(listed, inventory) || (await target.saveInventory(listed, 'before-apply'));
     await provider.prepareSync?.(this.#resources, { prune });
     const outcome = await applyPlan(provider, plan, { prune });
     const pruned = outcome.changes.filter((c) => c.action === 'delete' && c.error === undefined && !this.#isHook(c.key)).map((c) => c.key);
@@ -180,7 +180,7 @@ export class AppRuntime {
     }
     // …and shrinks after: what was pruned, and what is gone by now, leave it.
     const next = inventoryAfterPass(listed, this.#observedLive, pruned);
-    if (!sameKeys(next, listed)) await this.#saveInventory(next, outcome.failures);
+    if (!sameKeys(next, listed) || !savedEverywhere) await this.#saveInventory(next, outcome.failures);
     const error = applyError(outcome.failures);
     if (error === undefined) this.#appliedRevision = this.#revision;
     return this.#finish({ trigger, startedAt, changes: outcome.changes, error, pruneSkipped });

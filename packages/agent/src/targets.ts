@@ -33,17 +33,19 @@ export interface Target {
   healthPushed: boolean;
   render(checkoutDir: string, signal?: AbortSignal): Promise<Rendered>;
   /**
-   * The inventory; on a cluster also the objects labelled as this application's among the kinds
-   * of `desired` and of the inventory (found as Argo CD finds its own by tracking label), so one
-   * created by a pass killed before any inventory was saved is still pruned.
+   * The inventory; on a cluster also the objects in the destination namespace labelled as this
+   * application's, among the kinds of `desired` and of the inventory (found as Argo CD finds its
+   * own by tracking label), so one created by a pass killed before any inventory was saved is
+   * still pruned.
    */
   loadInventory(desired: readonly ObjectKey[]): Promise<ObjectKey[]>;
   /**
    * Saves the inventory. `before-apply` is the grown one saved before a pass changes anything:
    * on a cluster whose destination namespace does not exist yet (CreateNamespace=true), the
-   * agent's own copy holds it until the apply creates the namespace.
+   * agent's own copy holds it until the apply creates the namespace: the answer is then false
+   * (not saved everywhere), and the pass saves it again after applying.
    */
-  saveInventory(keys: readonly ObjectKey[], when: InventorySave): Promise<void>;
+  saveInventory(keys: readonly ObjectKey[], when: InventorySave): Promise<boolean>;
 }
 
 export function createTarget(loaded: LoadedApplication, stateDir: string, store: StateStore): Target {
@@ -58,7 +60,10 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
       healthPushed: false,
       render: async (checkoutDir) => ({ desired: await renderHostManifests({ checkoutDir, path: source.path }), children: [] }),
       loadInventory: () => Promise.resolve(store.inventory(name)),
-      saveInventory: (keys) => Promise.resolve(store.saveInventory(name, [...keys])),
+      saveInventory: (keys) => {
+        store.saveInventory(name, [...keys]);
+        return Promise.resolve(true);
+      },
     };
   }
   if (kubernetes === undefined) throw AgentErrors.create('AGENT_DESTINATION_UNSUPPORTED', `Application "${name}" has no destination`, { file: loaded.file, field: 'spec.destination' });
@@ -98,9 +103,10 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
       store.saveInventory(name, [...keys]);
       try {
         await provider.saveInventory(keys);
+        return true;
       } catch (error) {
         // No namespace yet, so nothing in it yet either: the agent's copy holds the keys until the apply creates it.
-        if (when === 'before-apply' && kubeStatusOf(error)?.status === 404) return;
+        if (when === 'before-apply' && kubeStatusOf(error)?.status === 404) return false;
         throw error;
       }
     },

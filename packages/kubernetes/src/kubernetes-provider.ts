@@ -44,8 +44,9 @@ export interface KubernetesProvider extends Provider {
   loadInventory(): Promise<ObjectKey[] | undefined>;
   saveInventory(keys: readonly ObjectKey[]): Promise<void>;
   /**
-   * The objects of these keys' kinds that carry this application's label: how objects created by
-   * a pass that died before saving the inventory are found again (as Argo CD finds its own).
+   * The objects of these keys' kinds in the destination namespace that carry this application's
+   * label: how objects created by a pass that died before saving the inventory are found again
+   * (as Argo CD finds its own by tracking label).
    */
   findLabelled(kindsOf: readonly ObjectKey[]): Promise<ObjectKey[]>;
 }
@@ -337,7 +338,9 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       const found = await mapLimit([...kinds.values()], CONCURRENCY, async (key) => {
         const info = await session.discovery.resolve(key.apiVersion, key.kind);
         if (info === undefined) return [];
-        const objects = (await session.mirror(info)).labelled(application).map((manifest) => ({ key: keyOf({ ...manifest, apiVersion: info.apiVersion, kind: info.kind }), manifest }));
+        // Only in the destination namespace, where this application's inventory lives: an
+        // application of the same name elsewhere (another agent, another namespace) is not ours.
+        const objects = (await session.mirror(info)).labelled(application).filter((manifest) => manifest.metadata.namespace === namespace).map((manifest) => ({ key: keyOf({ ...manifest, apiVersion: info.apiVersion, kind: info.kind }), manifest }));
         return objects.filter((object) => !isHook(object)).map((object) => object.key); // hooks are never inventoried nor pruned
       });
       return found.flat();
