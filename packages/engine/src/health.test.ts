@@ -42,3 +42,9 @@ test('worst wins', () => {
   assert.equal(worstHealth([h('Missing'), h('Degraded'), h('Progressing')]).status, 'Degraded');
   assert.equal(worstHealth([h('Degraded'), h('Unknown')]).status, 'Unknown');
 });
+
+test('an object that could not be read is Unknown with the reason, not Missing: it may well exist', () => {
+  const key = { apiVersion: 'host.trueup.dev/v1alpha1', kind: 'File', name: 'secret' };
+  assert.deepEqual(healthOf({ key, manifest: undefined, status: { error: { code: 'HOST_APPLY_FAILED', message: 'EACCES: permission denied' } } }), { status: 'Unknown', message: 'EACCES: permission denied' });
+  assert.equal(healthOf({ key, manifest: undefined }).status, 'Missing');
+});

@@ -14,10 +14,18 @@ const HEALTH_BY_KIND: Record<string, HealthCheck> = {
 };
 
 export function healthOf(live: LiveObject): Health {
-  if (live.manifest === undefined) return { status: 'Missing', message: 'not found' };
+  if (live.manifest === undefined) return unreadable(live) ?? { status: 'Missing', message: 'not found' };
   if (!live.key.apiVersion.startsWith('host.trueup.dev/')) return kubeHealth(live.manifest, live.status);
   const check = HEALTH_BY_KIND[live.key.kind];
   return check === undefined ? conditionsHealth(live.status) : check({ ...live, manifest: live.manifest });
+}
+
+/** An object whose observe failed may well exist: Unknown with the reason, never Missing. */
+function unreadable(live: LiveObject): Health | undefined {
+  const error = live.status?.['error'];
+  if (error === undefined) return undefined;
+  const message = isPlainObject(error) && typeof error['message'] === 'string' ? error['message'] : 'could not be read';
+  return { status: 'Unknown', message };
 }
 
 export function worstHealth(healths: readonly Health[]): Health {
