@@ -85,6 +85,20 @@ test('changing spec.path under the same name prunes the old path; Directories an
   await assert.rejects(readFile(join(f.root, 'etc/conf.d')), { code: 'ENOENT' }, 'the old directory is pruned');
 });
 
+test('a moved object whose record outlived it (deleted by hand, then dropped from Git) never removes what now sits at its old path', async (t) => {
+  const { f, sync } = await fixture(t, { 'app/a.yaml': motd + keep });
+  await sync();
+  await rm(join(f.root, 'etc/motd'));
+  await f.commit({ 'app/a.yaml': keep });
+  await sync();
+  await writeFile(join(f.root, 'etc/motd'), 'mine now\n');
+  await f.commit({ 'app/a.yaml': keep + motd.replace('/etc/motd', '/etc/motd2') });
+  const status = await sync();
+  assert.equal(`${status.sync}/${status.health.status}`, 'Synced/Healthy', JSON.stringify(status.resources));
+  assert.equal(await readFile(join(f.root, 'etc/motd'), 'utf8'), 'mine now\n', 'someone else\'s file stays');
+  assert.equal(await readFile(join(f.root, 'etc/motd2'), 'utf8'), 'hello\n');
+});
+
 test('every desired path is recorded at each pass, and before its entry is written', async (t) => {
   const { f, sync } = await fixture(t, { 'app/a.yaml': keep });
   await sync();

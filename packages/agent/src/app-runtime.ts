@@ -171,7 +171,7 @@ export class AppRuntime {
     // The inventory grows before anything changes, so a pass killed half-way leaves every object it created listed.
     const listed = inventoryBeforeApply(inventory, this.#resourceKeys());
     const savedEverywhere = sameKeys(listed, inventory) || (await target.saveInventory(listed, 'before-apply'));
-    await provider.prepareSync?.(this.#resources, { prune });
+    await provider.prepareSync?.(this.#resources, { prune, inventory });
     const outcome = await applyPlan(provider, plan, { prune });
     const pruned = outcome.changes.filter((c) => c.action === 'delete' && c.error === undefined && !this.#isHook(c.key)).map((c) => c.key);
     if (outcome.changes.length > 0) {

@@ -38,10 +38,10 @@ export interface Provider {
    * Called in a sync before anything is applied, with every desired resource: records what the
    * provider needs to find each object again (a host path), before the object is created, so
    * one adopted as it was or created by a pass that dies still gets pruned when Git drops it.
-   * With `prune`, an object whose recorded location moved (a File's `spec.path`) has its old
-   * location removed, under the same rules as a prune.
+   * With `prune`, an object of `inventory` (the application's, as the pass began) whose recorded
+   * location moved (a File's `spec.path`) has its old location removed, under prune's rules.
    */
-  prepareSync?(desired: readonly DesiredObject[], options: { prune: boolean }): Promise<void>;
+  prepareSync?(desired: readonly DesiredObject[], options: { prune: boolean; inventory: readonly ObjectKey[] }): Promise<void>;
   /** Makes one object match Git. Throws a TrueupError on failure. */
   apply(request: ApplyRequest): Promise<void>;
   /** Removes one object that Git no longer declares; a no-op when already gone. */

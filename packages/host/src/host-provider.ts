@@ -94,7 +94,7 @@ export function createHostProvider(options: HostProviderOptions): Provider {
         }),
       );
     },
-    prepareSync: (desired, { prune }) => recordDesiredPaths(ctx, kinds, desired, prune),
+    prepareSync: (desired, { prune, inventory }) => recordDesiredPaths(ctx, kinds, desired, prune ? inventory : []),
     async apply(request: ApplyRequest): Promise<void> {
       try {
         const handler = handlerOf(request.desired.key);
