@@ -11,11 +11,6 @@ import { crashSeed, describeTrial, hostFilesScenario, INVARIANTS, runCrashTrials
 
 const MAIN = join(import.meta.dirname, 'main.js');
 const TRIALS = Number(process.env['TRUEUP_CRASH_TRIALS'] ?? 30);
-/** Invariants known to fail, with why; each still runs and reports as a todo. */
-const KNOWN: Partial<Record<(typeof INVARIANTS)[number], string>> = {
-  'temp-file-left': 'crash temp files (.NAME.trueup-HEX.tmp, *.json.HEX.tmp) are not swept yet: issue 7, M3',
-};
-
 test(`${TRIALS} SIGKILLs of a host agent at random moments of its passes`, { timeout: 600_000 }, async (t) => {
   const seed = crashSeed();
   const result: CrashRunResult = await runCrashTrials({
@@ -29,8 +24,7 @@ test(`${TRIALS} SIGKILLs of a host agent at random moments of its passes`, { tim
     assert.ok(Object.keys(result.landed).length >= 3, `kills landed in too few places: ${JSON.stringify(result.landed)}`);
   });
   for (const invariant of INVARIANTS) {
-    const todo = KNOWN[invariant];
-    await t.test(`invariant: ${invariant}`, todo === undefined ? {} : { todo }, () => {
+    await t.test(`invariant: ${invariant}`, () => {
       const failed = result.trials.filter((trial) => trial.violations.some((v) => v.invariant === invariant));
       const shown = failed.map((trial) => describeTrial(seed, { ...trial, violations: trial.violations.filter((v) => v.invariant === invariant).slice(0, 10) }));
       assert.equal(failed.length, 0, `${failed.length} of ${result.trials.length} trials; replay with TRUEUP_CRASH_SEED=${seed}\n${shown.join('\n')}`);
