@@ -3,7 +3,7 @@
  * pruned when Git drops it however it came to exist, and nothing that exists reads Missing.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { keyId } from '@trueup/api';
@@ -30,7 +30,7 @@ async function fixture(t: { after: (fn: () => Promise<void>) => void }, files: R
       store.close();
     }
   };
-  const exists = (path: string) => readFile(join(f.root, path), 'utf8').then(() => true, () => false);
+  const exists = (path: string) => lstat(join(f.root, path)).then(() => true, () => false);
   return { f, sync, inventory, exists };
 }
 
@@ -97,6 +97,22 @@ test('a moved object whose record outlived it (deleted by hand, then dropped fro
   assert.equal(`${status.sync}/${status.health.status}`, 'Synced/Healthy', JSON.stringify(status.resources));
   assert.equal(await readFile(join(f.root, 'etc/motd'), 'utf8'), 'mine now\n', 'someone else\'s file stays');
   assert.equal(await readFile(join(f.root, 'etc/motd2'), 'utf8'), 'hello\n');
+});
+
+test('a Directory dropped from Git goes though a write killed inside it left only its temp file there', async (t) => {
+  const dir = hostManifest('Directory', 'conf', { path: '/etc/conf.d' });
+  const inside = hostManifest('File', 'inside', { path: '/etc/conf.d/a.conf', content: 'a\n' });
+  const { f, sync, exists } = await fixture(t, { 'app/a.yaml': keep + dir });
+  await sync();
+  // A pass killed while writing a.conf: its temp file, from before this process started, and no a.conf.
+  const temp = join(f.root, 'etc/conf.d/.a.conf.trueup-0123456789ab.tmp');
+  await writeFile(temp, 'a\n');
+  await utimes(temp, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+  await f.commit({ 'app/a.yaml': keep + dir + inside });
+  await f.commit({ 'app/a.yaml': keep }); // the next commit drops both before the agent is back
+  const status = await sync();
+  assert.equal(`${status.sync}/${status.health.status}`, 'Synced/Healthy', JSON.stringify(status.resources));
+  assert.equal(await exists('etc/conf.d'), false, 'the directory is pruned, its crash temp file with it');
 });
 
 test('every desired path is recorded at each pass, and before its entry is written', async (t) => {

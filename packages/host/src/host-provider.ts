@@ -107,6 +107,8 @@ export function createHostProvider(options: HostProviderOptions): Provider {
       const handler = handlerOf(live.key);
       const path = livePath(live);
       if (path !== undefined && writesTemps(live.key)) await temps.sweepFor([path]);
+      // A pruned Directory's own folder too: what a killed write left in it would keep it from going.
+      if (path !== undefined && isDirectory(live.key)) await temps.sweepFor([posix.join(path, 'any-entry')]);
       await limited(live.key, () => handler.delete(live));
     },
     watch(onDrift: (signal: DriftSignal) => void): DriftWatch {
@@ -134,6 +136,10 @@ export function createHostProvider(options: HostProviderOptions): Provider {
 }
 
 /** File and Symlink are written through a temporary entry next to them (atomic-write.ts). */
+function isDirectory(key: ObjectKey): boolean {
+  return key.apiVersion === HOST_API_VERSION && key.kind === 'Directory';
+}
+
 function writesTemps(key: ObjectKey): boolean {
   return key.apiVersion === HOST_API_VERSION && (key.kind === 'File' || key.kind === 'Symlink');
 }
