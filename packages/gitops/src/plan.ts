@@ -26,7 +26,8 @@ export interface FailedEdit {
 }
 
 export interface PlanOptions {
-  origin: CommitOrigin;
+  /** Who asked: one origin, or one per caller of a batch. */
+  origin: CommitOrigin | readonly CommitOrigin[];
   /** The subject line; default says what was set. */
   message?: string;
   /**
@@ -45,7 +46,7 @@ export function planCommit(read: (file: string) => string | undefined, edits: re
     try {
       const file = checkPath(edit.file);
       const before = files.get(file) ?? read(file);
-      if (before === undefined) throw GitopsErrors.create('GITOPS_FILE_NOT_FOUND', `${file} does not exist in the branch`, { file, field: edit.key });
+      if (before === undefined) throw GitopsErrors.create('GITOPS_FILE_NOT_FOUND', `${file} does not exist in the branch, or is not a regular file`, { file, field: edit.key });
       const result = editYaml(before, file, [edit]);
       if (result.changes.length === 0) continue;
       files.set(file, result.text);
@@ -59,7 +60,7 @@ export function planCommit(read: (file: string) => string | undefined, edits: re
   return { action: 'commit', files, changes, message: commitMessage(changes, options), failed };
 }
 
-function commitMessage(changes: readonly PlannedChange[], options: PlanOptions): string {
+export function commitMessage(changes: readonly PlannedChange[], options: PlanOptions): string {
   const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
   const [first] = changes;
   const subject = options.message ?? (changes.length === 1 && first !== undefined

@@ -23,10 +23,13 @@ export function digestsOf(values: readonly string[]): string[] {
 }
 
 /** `Key: value` lines for the end of the message; values are kept on one line. */
-export function buildTrailers(origin: CommitOrigin, values: readonly string[]): string[] {
+export function buildTrailers(origin: CommitOrigin | readonly CommitOrigin[], values: readonly string[]): string[] {
   const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ').trim();
-  const lines = [`${TRAILER_AUTOMATED}: true`, `${TRAILER_SOURCE}: ${oneLine(origin.source)}`];
-  if (origin.run !== undefined && origin.run !== '') lines.push(`${TRAILER_RUN}: ${oneLine(origin.run)}`);
+  const origins = ([] as CommitOrigin[]).concat(origin);
+  const sources = [...new Set(origins.map((each) => oneLine(each.source)))];
+  const runs = [...new Set(origins.flatMap((each) => (each.run === undefined || each.run === '' ? [] : [oneLine(each.run)])))];
+  const lines = [`${TRAILER_AUTOMATED}: true`, ...sources.map((source) => `${TRAILER_SOURCE}: ${source}`)];
+  for (const run of runs) lines.push(`${TRAILER_RUN}: ${run}`);
   for (const digest of digestsOf(values)) lines.push(`${TRAILER_DIGEST}: ${digest}`);
   return lines;
 }

@@ -2,7 +2,7 @@
  * A private working copy of one branch: shallow fetch, reset, read and write files, commit, push.
  * Credentials come from the git package (never in argv); one WorkTree is used by one writer at a time.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { RepoCredentials } from '@trueup/api';
 import { classifyFailure, loadAuth, parseRepoUrl, runGit, type GitAuth, type GitCommandHook, type RepoUrl } from '@trueup/git';
@@ -61,11 +61,14 @@ export class WorkTree {
     return sha;
   }
 
+  /** A file of the branch; undefined when it does not exist or is not a regular file inside the repository (a symlink). */
   async read(file: string): Promise<string | undefined> {
     try {
-      return await readFile(join(this.dir, file), 'utf8');
+      const [real, root] = await Promise.all([realpath(join(this.dir, file)), realpath(this.dir)]);
+      if (real !== join(root, file) || !(await lstat(real)).isFile()) return undefined;
+      return await readFile(real, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      if (['ENOENT', 'EISDIR', 'ENOTDIR', 'ELOOP'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
       throw error;
     }
   }

@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GitopsErrors } from './errors.ts';
-import { planCommit, type FailedEdit, type FileEdit, type PlanOptions, type PlannedChange } from './plan.ts';
+import { checkPath, planCommit, type CommitPlan, type FailedEdit, type FileEdit, type PlanOptions, type PlannedChange } from './plan.ts';
 import type { Identity, WorkTree } from './work-tree.ts';
 
 export interface RetryPolicy {
@@ -29,16 +29,28 @@ export interface WriteOptions extends PlanOptions {
   signal?: AbortSignal;
 }
 
-export async function writeBranch(tree: WorkTree, edits: readonly FileEdit[], options: WriteOptions): Promise<WriteResult> {
+/** Fetches, decides with `planCommit` and writes; see `writeWith`. */
+export function writeBranch(tree: WorkTree, edits: readonly FileEdit[], options: WriteOptions): Promise<WriteResult> {
+  return writeWith(tree, edits.map((edit) => edit.file), (read) => planCommit(read, edits, options), options);
+}
+
+/**
+ * The write loop: each attempt fetches the tip, reads `files`, asks `decide` for the commit on
+ * that tip (a pure function: it runs again after every race), commits and pushes.
+ */
+export async function writeWith(tree: WorkTree, files: readonly string[], decide: (read: (file: string) => string | undefined) => CommitPlan, options: Omit<WriteOptions, keyof PlanOptions>): Promise<WriteResult> {
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const random = options.random ?? Math.random;
   let lastRace = '';
   for (let attempt = 1; attempt <= retry.maxAttempts; attempt += 1) {
     options.signal?.throwIfAborted();
     const parent = await tree.sync();
-    const files = new Map<string, string | undefined>();
-    for (const file of new Set(edits.map((edit) => edit.file))) files.set(file, await tree.read(file.replace(/^\.\/+/, '')));
-    const plan = planCommit((file) => files.get(file) ?? files.get(`./${file}`), edits, options);
+    const texts = new Map<string, string | undefined>();
+    for (const file of new Set(files)) {
+      const path = insidePath(file);
+      if (path !== undefined) texts.set(path, await tree.read(path));
+    }
+    const plan = decide((file) => texts.get(file));
     if (plan.action === 'none') return { outcome: 'unchanged', revision: parent, failed: plan.failed, attempts: attempt };
     const revision = await tree.commit(plan.files, plan.message, options.identity);
     const pushed = await tree.push();
@@ -54,4 +66,13 @@ export async function writeBranch(tree: WorkTree, edits: readonly FileEdit[], op
     }
   }
   throw GitopsErrors.create('GITOPS_PUSH_RACE', `branch "${tree.ref}" of ${tree.repo.display} moved before each of ${retry.maxAttempts} pushes (last: ${lastRace}); nothing was written`, { field: 'ref' });
+}
+
+/** A path that is not inside the repository is not read: `decide` reports it with the reason. */
+function insidePath(file: string): string | undefined {
+  try {
+    return checkPath(file);
+  } catch {
+    return undefined;
+  }
 }
