@@ -3,40 +3,20 @@
  * exact `git diff -U0` the edits must produce (want.diff), or the error they must raise.
  * UPDATE_GOLDEN=1 rewrites want.diff (read every change before committing it).
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { promisify } from 'node:util';
 import { isTrueupError } from '@trueup/api';
 import { editYaml, type ScalarEdit } from './edit-yaml.ts';
+import { gitDiff } from './testing.ts';
 
-const execFileAsync = promisify(execFile);
 const corpus = join(import.meta.dirname, '..', 'testdata', 'edits');
 
 interface Case {
   file: string;
   edits: ScalarEdit[];
   error?: { code: string; line?: number };
-}
-
-/** `git diff --no-index -U0` of two texts, from the first hunk on. */
-async function gitDiff(before: string, after: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'trueup-gitops-diff-'));
-  try {
-    await writeFile(join(dir, 'a'), before);
-    await writeFile(join(dir, 'b'), after);
-    const run = await execFileAsync('git', ['diff', '--no-index', '--no-color', '-U0', 'a', 'b'], { cwd: dir }).catch((error: { code?: number; stdout?: string }) => {
-      if (error.code === 1 && error.stdout !== undefined) return { stdout: error.stdout };
-      throw error as Error;
-    });
-    const start = run.stdout.indexOf('@@');
-    return start === -1 ? '' : run.stdout.slice(start);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 for (const name of (await readdir(corpus)).sort()) {

@@ -8,3 +8,4 @@ export { WorkTree, DEFAULT_IDENTITY, checkBranch, type Identity, type RepoTarget
 export { writeBranch, DEFAULT_RETRY, type RetryPolicy, type WriteOptions, type WriteResult } from './write-branch.ts';
 export { setInRepo } from './set-in-repo.ts';
 export { BranchWriter, WriterRegistry, writerId, DEFAULT_WINDOW_MS, type BranchWriterOptions, type Submission, type SubmitResult } from './branch-writer.ts';
+export { adoptFields, documentAt, type AdoptField, type AdoptResult } from './adopt.ts';

@@ -8,7 +8,7 @@ export const MAX_FILE_BYTES = 4 * 1024 * 1024;
 export interface ParsedFile {
   docs: Document.Parsed[];
   /** 1-based line of a character offset. */
-  lineAt(offset: number): number;
+  lineAt: (offset: number) => number;
 }
 
 export function parseFile(text: string, file: string): ParsedFile {

@@ -1,5 +1,8 @@
 /** Test helpers: a served config repository over smart HTTP, seeded with files. */
-import { chmod, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { createServedRepo, createWorkRepo, runTestGit, startGitHttpServer, tempDir, type GitHttpServer } from '@trueup/testkit';
@@ -38,3 +41,23 @@ export async function configRepo(t: Pick<TestContext, 'after'>, files: Record<st
     },
   };
 }
+
+const execFileAsync = promisify(execFile);
+
+/** `git diff --no-index -U0` of two texts, from the first hunk on. */
+export async function gitDiff(before: string, after: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'trueup-gitops-diff-'));
+  try {
+    await writeFile(join(dir, 'a'), before);
+    await writeFile(join(dir, 'b'), after);
+    const run = await execFileAsync('git', ['diff', '--no-index', '--no-color', '-U0', 'a', 'b'], { cwd: dir }).catch((error: { code?: number; stdout?: string }) => {
+      if (error.code === 1 && error.stdout !== undefined) return { stdout: error.stdout };
+      throw error as Error;
+    });
+    const start = run.stdout.indexOf('@@');
+    return start === -1 ? '' : run.stdout.slice(start);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
