@@ -26,7 +26,10 @@ export function blockScalarSource(token: CST.BlockScalar, value: string, fileEol
   const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
   // Folding would join the lines of a multi-line value: such a value is written literal.
   const indicator = oldHeader.startsWith('>') && !body.includes('\n') ? '>' : '|';
-  const newHeader = `${indicator}${chomp}${explicit ?? ''}`;
+  // A first line that starts with a space needs the indentation given, or it would be read as indentation.
+  const needsIndicator = explicit === undefined && /^\n* /.test(body);
+  const digit = explicit ?? (needsIndicator ? String(indent - token.indent) : '');
+  const newHeader = `${indicator}${chomp}${digit}`;
   const lines = body === '' ? [] : body.split('\n');
   const content = [...lines, ...Array<string>(Math.max(0, trailing - 1)).fill('')]
     .map((line) => (line === '' ? '' : ' '.repeat(indent) + line))
