@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isTrueupError } from '@trueup/api';
@@ -72,6 +73,19 @@ test('branch writer: a force-push to the branch while edits wait is the base the
   const text = await repo.show('values.yaml');
   assert.ok(text.includes('k0: "0"\nk1: "after-force"\n') && text.includes('k5: "rewritten"'), text);
   assert.equal((await repo.log()).length, 2);
+});
+
+test('branch writer: a working copy that cannot be opened fails that batch only; the next one opens it again', async (t) => {
+  if (!await requireGit(t)) return;
+  const repo = await configRepo(t, { 'values.yaml': VALUES }, { username: 'ci', password: 'pw' });
+  const dir = await tempDir(t);
+  const passwordFile = join(dir, 'password');
+  const writer = new BranchWriter({ target: { repoURL: repo.url, ref: 'main', credentials: { username: 'ci', passwordFile } }, dir: join(dir, 'work'), windowMs: 10 });
+  t.after(() => writer.close());
+  const edit = { edits: [{ file: 'values.yaml', key: 'k1', value: 'x' }], origin: { source: 's' } };
+  await assert.rejects(writer.submit(edit), (error: unknown) => isTrueupError(error, 'GIT_CREDENTIALS_FILE'));
+  await writeFile(passwordFile, 'pw\n');
+  assert.equal((await writer.submit(edit)).outcome, 'committed');
 });
 
 test('writer registry: one writer per repository branch, whatever credentials the URL carries', () => {

@@ -4,7 +4,6 @@
  * caller's edits commit together or not at all; a caller whose edit fails (a missing key) gets
  * its error and the others' edits still commit.
  */
-import { isTrueupError } from '@trueup/api';
 import { commitMessage, planCommit, type CommitPlan, type FileEdit, type PlannedChange } from './plan.ts';
 import { formatKeyPath, parseKeyPath } from './key-path.ts';
 import type { CommitOrigin } from './trailers.ts';
@@ -96,8 +95,7 @@ export class BranchWriter {
   private async writeBatch(batch: Pending[]): Promise<void> {
     const failed = new Map<Pending, unknown>();
     try {
-      this.tree ??= WorkTree.open(this.options.target, this.options.dir);
-      const tree = await this.tree;
+      const tree = await this.workTree();
       const result = await writeWith(tree, batch.flatMap((item) => item.edits.map((edit) => edit.file)), (read) => {
         failed.clear();
         return this.decide(read, batch, failed);
@@ -115,8 +113,18 @@ export class BranchWriter {
         }
       }
     } catch (error) {
-      this.tree = isTrueupError(error) && !error.retryable ? this.tree : undefined;
       for (const item of batch) item.reject(error);
+    }
+  }
+
+  /** The working copy, opened on first use; a failed open is tried again by the next batch. */
+  private async workTree(): Promise<WorkTree> {
+    this.tree ??= WorkTree.open(this.options.target, this.options.dir);
+    try {
+      return await this.tree;
+    } catch (error) {
+      this.tree = undefined;
+      throw error;
     }
   }
 
