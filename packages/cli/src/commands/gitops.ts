@@ -9,7 +9,7 @@ const USAGE = 'trueup gitops set --repo URL [--ref main] --file PATH --key KEY -
 export const gitopsCommand: Command = {
   name: 'gitops',
   usage: USAGE,
-  summary: 'Set one value in a YAML file of a config repository (a key path, a Kustomize images entry, a Helm values key) as one commit, keeping every other byte.',
+  summary: 'Set one value in a YAML file of a config repository as one commit (gitops set), keeping every other byte.',
   options: {
     ...outputOption,
     repo: { type: 'string' }, ref: { type: 'string' }, file: { type: 'string' }, key: { type: 'string' }, value: { type: 'string' },
