@@ -49,3 +49,13 @@ test('trueup gitops set: commits once, then says the value is already set; bad k
   assert.match(refused.stderr, /refused the push to branch "main".*main is protected.*\[GITOPS_PUSH_REJECTED\]/);
   assert.equal(await runTestGit(repo.bare, ['rev-parse', 'main']), head);
 });
+
+test('trueup gitops set: 20 processes at once on one branch, different keys: all exit 0 and every value lands', async (t) => {
+  if (!await requireGit(t)) return;
+  const keys = Array.from({ length: 20 }, (_, index) => `app${index}`);
+  const repo = await configRepo(t, { 'values.yaml': keys.map((key) => `${key}:\n  tag: "0" # CI\n`).join('') });
+  const runs = await Promise.all(keys.map((key) => trueup('gitops', 'set', '--repo', repo.url, '--file', 'values.yaml', '--key', `${key}.tag`, '--value', `1.0.${key.slice(3)}`, '--run', key)));
+  assert.deepEqual(runs.filter((run) => run.code !== 0).map((run) => run.stderr), []);
+  assert.equal(await repo.show('values.yaml'), keys.map((key) => `${key}:\n  tag: "1.0.${key.slice(3)}" # CI\n`).join(''));
+  assert.equal((await repo.log()).filter(isTrueupCommit).length, 20);
+});

@@ -54,6 +54,11 @@ export class BranchWriter {
     if (!Number.isFinite(this.windowMs) || this.windowMs < 0) throw new RangeError(`windowMs must be a duration in ms, not ${this.windowMs}`);
   }
 
+  /** Callers waiting for the next batch (a queue-depth metric). */
+  get depth(): number {
+    return this.pending.length;
+  }
+
   /** Queues the edits; resolves when they are pushed (or found already set), rejects with their error. */
   submit(submission: Submission): Promise<SubmitResult> {
     if (this.closed) return Promise.reject(new Error('the branch writer is closed'));
