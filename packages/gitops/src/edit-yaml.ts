@@ -78,7 +78,7 @@ function editOne(text: string, file: string, edit: ScalarEdit): { text: string; 
     let added = add('keep');
     if (!reads(added.next, file, segments, index, edit.value)) added = add('double-quoted');
     const { offset, next } = added;
-    verify(next, file, segments, index, edit.value, 'double-quoted');
+    verify(next, file, segments, index, edit.value);
     return { text: next, change: { key, document: index, line: parsed.lineAt(offset), from: undefined, to: edit.value, kind: 'added' } };
   }
   const { node } = resolved;
@@ -114,7 +114,7 @@ function editOne(text: string, file: string, edit: ScalarEdit): { text: string; 
   };
   let attempt = splice('keep');
   if (!reads(attempt.next, file, segments, index, intended)) attempt = splice('double-quoted');
-  verify(attempt.next, file, segments, index, intended, 'double-quoted');
+  verify(attempt.next, file, segments, index, intended);
   return { text: attempt.next, change: { key, document: index, line: parsed.lineAt(attempt.offset), from: current ?? null, to: intended, kind: 'changed' } };
 }
 
@@ -177,7 +177,8 @@ function reads(text: string, file: string, segments: readonly PathSegment[], ind
   }
 }
 
-function verify(text: string, file: string, segments: readonly PathSegment[], index: number, intended: unknown, _style: WriteStyle): void {
+/** The edited file must read back with the intended value at the key; else nothing is written. */
+function verify(text: string, file: string, segments: readonly PathSegment[], index: number, intended: unknown): void {
   if (reads(text, file, segments, index, intended)) return;
   throw GitopsErrors.create('GITOPS_EDIT_UNSTABLE', `writing ${JSON.stringify(intended)} at "${formatKeyPath(segments)}" would not read back as that value; the file was left unchanged`, { file, field: formatKeyPath(segments) });
 }
