@@ -16,7 +16,8 @@ const allowedImports = {
   store: ['api'],
   hub: ['api', 'link', 'store', 'git'],
   agent: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'link'],
-  cli: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent', 'hub', 'link', 'store', 'testkit', 'workflow', 'runner'],
+  gitops: ['api', 'git'],
+  cli: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent', 'hub', 'link', 'store', 'gitops', 'testkit', 'workflow', 'runner'],
   testkit: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent', 'hub', 'link', 'store'],
 };
 const allPackages = Object.keys(allowedImports);

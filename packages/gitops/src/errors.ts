@@ -1,0 +1,23 @@
+import { defineErrors } from '@trueup/api';
+
+/**
+ * Error codes of the `gitops` package. Retryable: the same write may succeed later (a race, the
+ * network). Not retryable: the file, the key, the value or the branch's rules must change first.
+ */
+export const GitopsErrors = defineErrors({
+  GITOPS_KEY_INVALID: { message: 'invalid key path', retryable: false, httpStatus: 400 },
+  GITOPS_KEY_NOT_FOUND: { message: 'the key does not exist in the file', retryable: false, httpStatus: 404 },
+  GITOPS_KEY_AMBIGUOUS: { message: 'the key exists in more than one document', retryable: false, httpStatus: 409 },
+  GITOPS_FILE_NOT_FOUND: { message: 'the file does not exist in the branch', retryable: false, httpStatus: 404 },
+  GITOPS_YAML_INVALID: { message: 'the file is not valid YAML', retryable: false, httpStatus: 400 },
+  GITOPS_TYPE_CHANGE: { message: 'the value would change the YAML type of the key', retryable: false, httpStatus: 409 },
+  GITOPS_NOT_A_SCALAR: { message: 'the key does not hold a single value', retryable: false, httpStatus: 409 },
+  GITOPS_VALUE_INVALID: { message: 'the value cannot be written there', retryable: false, httpStatus: 400 },
+  GITOPS_EDIT_UNSTABLE: { message: 'the edited file does not read back as intended', retryable: false, httpStatus: 500 },
+  GITOPS_PUSH_REJECTED: { message: 'the Git server rejected the push', retryable: false, httpStatus: 409 },
+  GITOPS_PUSH_RACE: { message: 'the branch kept moving while pushing', retryable: true, httpStatus: 409 },
+  GITOPS_GIT_FAILED: { message: 'a git command failed', retryable: true, httpStatus: 502 },
+  GITOPS_REF_INVALID: { message: 'invalid branch name', retryable: false, httpStatus: 400 },
+});
+
+export type GitopsErrorCode = Exclude<keyof typeof GitopsErrors, 'create'>;
