@@ -1,0 +1,52 @@
+/** A host agent and a Kubernetes agent joined to one hub: one list shows both environments. */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startAgent, type Agent } from '@trueup/agent';
+import { agentFixture, hostManifest, kubeNamespace, kubeTestEnv } from '@trueup/testkit';
+import { startTestHub } from '@trueup/testkit/hub';
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await fn().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test('a host root and a Kubernetes cluster in one hub', async (t) => {
+  const env = await kubeTestEnv(t);
+  if (env === undefined) return;
+  const namespace = await kubeNamespace(env, t);
+  const testHub = await startTestHub();
+  t.after(() => testHub.stop());
+  const join_ = async (name: string, dir: string): Promise<string> => {
+    const file = join(dir, 'join-token');
+    await writeFile(file, (await testHub.client.post<{ token: string }>('/api/v1/join-tokens', { name, labels: { kind: name } })).token);
+    return file;
+  };
+  const host = await agentFixture({ files: { 'app/f.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'hi\n' }) } });
+  t.after(() => host.cleanup());
+  const cluster = await agentFixture({
+    files: { 'app/cm.yaml': '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: { mode: fast }\n' },
+    destination: `{ kubernetes: { kubeconfig: "${env.kubeconfig}", namespace: ${namespace} } }`,
+  });
+  t.after(() => cluster.cleanup());
+  const agents: Agent[] = [
+    await startAgent({ stateDir: host.stateDir, paths: [host.appFile], hub: { joinTokenFile: await join_('host', host.dir) } }),
+    await startAgent({ stateDir: cluster.stateDir, paths: [cluster.appFile], hub: { joinTokenFile: await join_('kubernetes', cluster.dir) } }),
+  ];
+  t.after(async () => {
+    for (const agent of agents) await agent.stop({ stopServices: true });
+  });
+  const page = await eventually('both environments synced at the hub', async () => {
+    const list = await testHub.client.get<{ items: { environment: string; name: string; sync: string; health: string }[] }>('/api/v1/applications');
+    return list.items.filter((a) => a.sync === 'Synced' && a.health === 'Healthy').length === 2 ? list : undefined;
+  });
+  assert.deepEqual(page.items.map((a) => `${a.environment}/${a.name}`), ['host/test', 'kubernetes/test']);
+  const detail = await testHub.client.get<{ status: { resources: { kind: string; namespace?: string }[] } }>('/api/v1/environments/kubernetes/applications/test');
+  assert.deepEqual(detail.status.resources.map((r) => [r.kind, r.namespace]), [['ConfigMap', namespace]]);
+});
