@@ -85,6 +85,15 @@ test('hub API', async (t) => {
     assert.equal(notJson.status, 400);
     const huge = await as('admin', '/api/v1/join-tokens', { method: 'POST', body: JSON.stringify({ name: 'x', labels: { a: 'b'.repeat(2 * 1024 * 1024) } }) });
     assert.equal(huge.status, 413);
+    assert.equal(((await huge.json()) as { code: string }).code, 'HUB_BODY_TOO_LARGE');
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 40; i++) controller.enqueue(new Uint8Array(64 * 1024).fill(32));
+        controller.close();
+      },
+    });
+    const streamed = await as('admin', '/api/v1/join-tokens', { method: 'POST', body: chunks, duplex: 'half' });
+    assert.equal(streamed.status, 413, 'a chunked body without a length is cut off too');
     const ledger = await json<{ items: { kind: string; actor: string }[] }>(await as('viewer', '/api/v1/events?kind=command-requested'));
     assert.deepEqual(ledger.items.map((e) => e.actor), ['token:ops', 'token:ops']);
   });

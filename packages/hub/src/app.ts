@@ -4,10 +4,12 @@
  */
 import { isTrueupError } from '@trueup/api';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { HubDeps } from './deps.ts';
 import { HubErrors } from './errors.ts';
 import type { RouteSpec } from './route-spec.ts';
+import { MAX_BODY_BYTES } from './validate.ts';
 import { applicationRoutes, applicationSpecs } from './routes/applications.ts';
 import { environmentRoutes, environmentSpecs } from './routes/environments.ts';
 import { eventRoutes, eventSpecs } from './routes/events.ts';
@@ -26,6 +28,8 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
     await next();
     deps.metrics.httpDuration.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
+  // Bodies are cut off while they stream in, chunked or not: nothing past the limit is buffered.
+  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw HubErrors.create('HUB_BODY_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`); } }));
   healthRoutes(app, deps);
   joinRoutes(app, deps);
   environmentRoutes(app, deps);
