@@ -7,6 +7,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
@@ -103,7 +104,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     server.listen(port, host, () => resolveListen());
   });
   const bound = (server.address() as AddressInfo).port;
-  const url = options.publicUrl ?? `https://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+  const url = options.publicUrl ?? hubUrl(host, bound);
   hub.url = url;
   const info: HubInfo = { url, caCertFile: tls.caFile, adminTokenFile, webhookSecretFile };
   const infoFile = join(dataDir, HUB_INFO_FILE);
@@ -125,6 +126,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await store.close();
     },
   };
+}
+
+/** The URL join tokens carry: listening on every address, it names this machine (its certificate covers the name). */
+export function hubUrl(host: string, port: number, machine: string = hostname()): string {
+  const named = host === '0.0.0.0' || host === '::' ? machine : host;
+  return `https://${named.includes(':') ? `[${named}]` : named}:${port}`;
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
