@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import type { HubInfo } from '@trueup/api';
 import { HubClient } from '@trueup/hub';
 import { agentFixture, freePort, hostManifest } from '@trueup/testkit';
+import { lastInFirstOut } from '@trueup/testkit/teardown';
 
 const MAIN = join(import.meta.dirname, 'main.js');
 
@@ -24,11 +25,11 @@ function trueup(args: string[], env: Record<string, string> = {}): Promise<{ cod
   });
 }
 
-function daemon(t: { after: (fn: () => Promise<void>) => void }, args: string[]): ChildProcess & { output: () => string } {
+function daemon(defer: (fn: () => unknown) => void, args: string[]): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  t.after(async () => {
+  defer(async () => {
     if (child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
@@ -48,11 +49,12 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
 }
 
 test('a hub from the command line, an agent joined to it, and status across environments', async (t) => {
+  const defer = lastInFirstOut(t);
   const dir = await mkdtemp(join(tmpdir(), 'trueup-hub-cli-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  defer(() => rm(dir, { recursive: true, force: true }));
   const dataDir = join(dir, 'hub');
   const port = await freePort();
-  const hub = daemon(t, ['hub', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`]);
+  const hub = daemon(defer, ['hub', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`]);
   const info = await eventually('hub.json', async () => (existsSync(join(dataDir, 'hub.json')) ? JSON.parse(await readFile(join(dataDir, 'hub.json'), 'utf8')) as HubInfo : undefined));
   assert.equal(info.url, `https://127.0.0.1:${port}`, hub.output());
   assert.equal((await stat(info.adminTokenFile)).mode & 0o777, 0o600);
@@ -70,8 +72,8 @@ test('a hub from the command line, an agent joined to it, and status across envi
   await writeFile(tokenFile, created.stdout, { mode: 0o600 });
 
   const f = await agentFixture({ files: { 'app/motd.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'hello\n' }) } });
-  t.after(() => f.cleanup());
-  const agent = daemon(t, ['agent', '--state-dir', f.stateDir, '--listen', '127.0.0.1:0', '--join', tokenFile, f.appFile]);
+  defer(() => f.cleanup());
+  const agent = daemon(defer, ['agent', '--state-dir', f.stateDir, '--listen', '127.0.0.1:0', '--join', tokenFile, f.appFile]);
   const env = { TRUEUP_HUB: info.url, TRUEUP_TOKEN: token, TRUEUP_CA_FILE: info.caCertFile };
   const status = await eventually('the agent\'s application in status --hub', async () => {
     const result = await trueup(['status'], env);

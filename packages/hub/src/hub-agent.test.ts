@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { startAgent, type Agent } from '@trueup/agent';
 import { isTrueupError, LinkCloseCodes, type ApplicationStatus } from '@trueup/api';
 import type { LinkClientState } from '@trueup/link';
@@ -15,6 +15,7 @@ import { HubClient } from './client.ts';
 import { startTestHub } from '@trueup/testkit/hub';
 import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
 import type { ApplicationPage, CommandRecord, LedgerEntry } from '@trueup/store';
+import { lastInFirstOut } from '@trueup/testkit/teardown';
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -31,20 +32,21 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
   throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
-test('a host agent joins a hub (SQLite) and reports to it through restarts, partitions and revocation', (t) => scenario(t));
+test('a host agent joins a hub (SQLite) and reports to it through restarts, partitions and revocation', (t) => scenario(lastInFirstOut(t)));
 
 test('the same on PostgreSQL, which is restarted under it', { skip: skipWithoutPostgres() }, async (t) => {
+  const defer = lastInFirstOut(t);
   const pg = await startPostgres();
-  t.after(() => pg.stop());
-  await scenario(t, { url: await pg.createDatabase('hub'), restart: () => pg.restart() });
+  defer(() => pg.stop());
+  await scenario(defer, { url: await pg.createDatabase('hub'), restart: () => pg.restart() });
 });
 
-async function scenario(t: TestContext, postgres?: { url: string; restart: () => Promise<void> }): Promise<void> {
+async function scenario(defer: (fn: () => unknown) => void, postgres?: { url: string; restart: () => Promise<void> }): Promise<void> {
   const testHub = await startTestHub(postgres === undefined ? {} : { database: postgres.url });
-  t.after(() => testHub.stop());
+  defer(() => testHub.stop());
   const { client } = testHub;
   const fixture = await agentFixture({ files: { 'app/files.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'one\n' }) } });
-  t.after(() => fixture.cleanup());
+  defer(() => fixture.cleanup());
 
   const { token } = await client.post<{ token: string }>('/api/v1/join-tokens', { name: 'prod', labels: { region: 'eu' }, ttl: '10m' });
   const tokenFile = join(fixture.dir, 'join-token');
@@ -52,7 +54,7 @@ async function scenario(t: TestContext, postgres?: { url: string; restart: () =>
   const states: LinkClientState[] = [];
   const start = (hub: { joinTokenFile?: string }): Promise<Agent> => startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], onEvent: (e) => fixture.onEvent(e), hub: { ...hub, onState: (s) => states.push(s) } });
   let agent = await start({ joinTokenFile: tokenFile });
-  t.after(() => agent.stop({ stopServices: true }));
+  defer(() => agent.stop({ stopServices: true }));
 
   const list = (query: string): Promise<ApplicationPage> => client.get<ApplicationPage>(`/api/v1/applications?${query}`);
   const first = await eventually('the application at the hub', async () => (await list('environment=prod')).items.find((a) => a.name === 'test' && a.sync === 'Synced'));
@@ -64,7 +66,7 @@ async function scenario(t: TestContext, postgres?: { url: string; restart: () =>
 
   // The token was used: a second agent cannot join with it.
   const other = await agentFixture({ files: { 'app/a.yaml': hostManifest('File', 'a', { path: '/a', content: 'a' }) } });
-  t.after(() => other.cleanup());
+  defer(() => other.cleanup());
   await assert.rejects(startAgent({ stateDir: other.stateDir, paths: [other.appFile], hub: { joinTokenFile: tokenFile } }), (error) => isTrueupError(error, 'LINK_JOIN_REFUSED'));
 
   // A command while connected: delivered at once, answered with the pass's result.

@@ -14,6 +14,7 @@ import { SqliteOutbox } from '@trueup/agent/hub-link';
 import { LinkClient } from '@trueup/link';
 import { freePort } from '@trueup/testkit';
 import { HubClient } from './client.ts';
+import { lastInFirstOut } from '@trueup/testkit/teardown';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'cli', 'src', 'main.js');
 const EVENTS = 3000;
@@ -29,8 +30,9 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined> | T 
 }
 
 test('a hub killed with SIGKILL during a burst loses and doubles nothing', async (t) => {
+  const defer = lastInFirstOut(t);
   const dir = await mkdtemp(join(tmpdir(), 'trueup-crash-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  defer(() => rm(dir, { recursive: true, force: true }));
   const dataDir = join(dir, 'hub');
   const port = await freePort();
   let hub: ChildProcess | undefined;
@@ -41,7 +43,7 @@ test('a hub killed with SIGKILL during a burst loses and doubles nothing', async
     await eventually('the hub ready', async () => ((await client.get('/readyz')) === 'ready\n' ? true : undefined));
     return info;
   };
-  t.after(() => {
+  defer(() => {
     hub?.kill('SIGKILL');
   });
   const info = await startHubProcess();
@@ -51,11 +53,11 @@ test('a hub killed with SIGKILL during a burst loses and doubles nothing', async
   const { credential } = await admin.post<{ credential: string }>('/api/v1/agents/join', { id, secret });
 
   const outbox = new SqliteOutbox(join(dir, 'agent'), () => []);
-  t.after(() => outbox.close());
+  defer(() => outbox.close());
   for (let i = 1; i <= EVENTS; i++) outbox.append({ kind: 'sync', application: 'app', revision: `r${i}`, trigger: 'interval', result: 'NoChange', changed: 0, durationMs: 1, message: '' });
   const client = new LinkClient({ hubUrl: info.url, ca: await readFile(info.caCertFile, 'utf8'), credential, agentVersion: 'test', outbox, onCommand: async () => ({ ok: true, message: '' }), random: () => 0 });
   client.start();
-  t.after(() => client.stop());
+  defer(() => client.stop());
 
   await eventually('a part of the burst acknowledged', () => (outbox.size() < EVENTS - 300 ? true : undefined));
   hub?.kill('SIGKILL');

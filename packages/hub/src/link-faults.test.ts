@@ -5,6 +5,7 @@ import { LINK_PATH, LinkCloseCodes } from '@trueup/api';
 import { LinkClient, type LinkClientState } from '@trueup/link';
 import { startTestHub } from '@trueup/testkit/hub';
 import WebSocket from 'ws';
+import { lastInFirstOut } from '@trueup/testkit/teardown';
 
 type Outcome = { closed: number; reason: string } | { refused: number };
 
@@ -22,8 +23,9 @@ function connect(url: string, ca: string, credential: string, send: (ws: WebSock
 }
 
 test('malformed, oversized, early and unauthenticated link traffic is refused; the hub is unaffected', async (t) => {
+  const defer = lastInFirstOut(t);
   const testHub = await startTestHub();
-  t.after(() => testHub.stop());
+  defer(() => testHub.stop());
   const { client, hub } = testHub;
   const ca = hub.tls.ca;
   const { token } = await client.post<{ token: string }>('/api/v1/join-tokens', { name: 'edge' });
@@ -48,7 +50,7 @@ test('malformed, oversized, early and unauthenticated link traffic is refused; t
   assert.deepEqual(binary, { closed: LinkCloseCodes.protocolError, reason: 'binary frames are not spoken' });
   // Another CA: the client refuses the hub (the agent trusts only the pinned CA).
   const other = await startTestHub();
-  t.after(() => other.stop());
+  defer(() => other.stop());
   assert.equal((await connect(hub.url, other.hub.tls.ca, credential, () => undefined) as { closed: number }).closed, 1006);
 
   assert.equal(await client.get('/healthz'), 'ok\n');
@@ -61,7 +63,7 @@ test('malformed, oversized, early and unauthenticated link traffic is refused; t
     onState: (s) => states.push(s),
   });
   link.start();
-  t.after(() => link.stop());
+  defer(() => link.stop());
   const deadline = Date.now() + 10_000;
   while (!states.some((s) => s.state === 'streaming') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   assert.ok(states.some((s) => s.state === 'streaming'), JSON.stringify(states));

@@ -8,6 +8,7 @@ import type { LinkClientState } from '@trueup/link';
 import { agentFixture, hostManifest } from '@trueup/testkit';
 import { startConnectProxy } from '@trueup/testkit/connect-proxy';
 import { startTestHub } from '@trueup/testkit/hub';
+import { lastInFirstOut } from '@trueup/testkit/teardown';
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -20,18 +21,19 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
 }
 
 test('an agent behind a CONNECT-only proxy joins, reports, and reconnects after the tunnel is cut', async (t) => {
+  const defer = lastInFirstOut(t);
   const testHub = await startTestHub();
-  t.after(() => testHub.stop());
+  defer(() => testHub.stop());
   const proxy = await startConnectProxy();
-  t.after(() => proxy.close());
+  defer(() => proxy.close());
   const fixture = await agentFixture({ files: { 'app/f.yaml': hostManifest('File', 'f', { path: '/f', content: '1\n' }) } });
-  t.after(() => fixture.cleanup());
+  defer(() => fixture.cleanup());
   const { token } = await testHub.client.post<{ token: string }>('/api/v1/join-tokens', { name: 'behind-proxy' });
   const tokenFile = join(fixture.dir, 'token');
   await writeFile(tokenFile, token);
   const states: LinkClientState[] = [];
   const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], onEvent: (e) => fixture.onEvent(e), hub: { joinTokenFile: tokenFile, proxy: proxy.url, onState: (s) => states.push(s) } });
-  t.after(() => agent.stop());
+  defer(() => agent.stop());
   const list = (): Promise<{ items: { revision: string }[] }> => testHub.client.get('/api/v1/applications?environment=behind-proxy');
   await eventually('the application at the hub', async () => ((await list()).items.length === 1 ? true : undefined));
   const hubHost = new URL(testHub.hub.url).host;

@@ -14,6 +14,7 @@ import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
 import { HubClient } from './client.ts';
 import { startHub } from './server.ts';
 import type { CommandRecord } from '@trueup/store';
+import { lastInFirstOut } from '@trueup/testkit/teardown';
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -26,27 +27,28 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
 }
 
 test('replicas on one PostgreSQL route commands and changes to each other', { skip: skipWithoutPostgres() }, async (t) => {
+  const defer = lastInFirstOut(t);
   const pg = await startPostgres();
-  t.after(() => pg.stop());
+  defer(() => pg.stop());
   const database = await pg.createDatabase('ha');
   const dataDir = await mkdtemp(join(tmpdir(), 'trueup-ha-'));
-  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  defer(() => rm(dataDir, { recursive: true, force: true }));
   // Same data dir: the replicas share the CA and serving certificate (and so the agent's pin).
   const a = await startHub({ dataDir, database, listen: '127.0.0.1:0', log: () => undefined });
-  t.after(() => a.stop());
+  defer(() => a.stop());
   const b = await startHub({ dataDir, database, listen: '127.0.0.1:0', log: () => undefined });
-  t.after(() => b.stop());
+  defer(() => b.stop());
   assert.equal(a.tls.caSha256, b.tls.caSha256);
   const token = (await readFile(a.info.adminTokenFile, 'utf8')).trim();
   const viaA = new HubClient({ url: a.url, token, ca: a.tls.ca });
   const viaB = new HubClient({ url: b.url, token, ca: b.tls.ca });
 
   const fixture = await agentFixture({ files: { 'app/f.yaml': hostManifest('File', 'f', { path: '/f', content: '1\n' }) } });
-  t.after(() => fixture.cleanup());
+  defer(() => fixture.cleanup());
   const tokenFile = join(fixture.dir, 'token');
   await writeFile(tokenFile, (await viaA.post<{ token: string }>('/api/v1/join-tokens', { name: 'edge' })).token);
   const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], onEvent: (e) => fixture.onEvent(e), hub: { joinTokenFile: tokenFile } });
-  t.after(() => agent.stop());
+  defer(() => agent.stop());
   await eventually('the application through B', async () => ((await viaB.get<{ total: number }>('/api/v1/applications')).total === 1 ? true : undefined));
   assert.equal(a.links.connected('edge'), true);
   assert.equal(b.links.connected('edge'), false);
@@ -55,7 +57,7 @@ test('replicas on one PostgreSQL route commands and changes to each other', { sk
 
   // B's stream is fed by A's link.
   const abort = new AbortController();
-  t.after(() => abort.abort());
+  defer(() => abort.abort());
   const stream = await fetchStream(b.url, b.tls.ca, token, abort.signal);
   await stream.until('synced');
   const second = await fixture.commit({ 'app/f.yaml': hostManifest('File', 'f', { path: '/f', content: '2\n' }) });

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { LINK_PATH, type AgentFrame, type HubFrame } from '@trueup/api';
 import { startTestHub } from '@trueup/testkit/hub';
 import WebSocket from 'ws';
+import { lastInFirstOut } from '@trueup/testkit/teardown';
 
 const digest = (n: number): string => n.toString(16).padStart(64, '0');
 
@@ -31,8 +32,9 @@ async function open(url: string, ca: string, credential: string): Promise<{ send
 }
 
 test('a reconnect and the periodic resync ask only for the applications that changed, and forget those gone', async (t) => {
+  const defer = lastInFirstOut(t);
   const testHub = await startTestHub();
-  t.after(() => testHub.stop());
+  defer(() => testHub.stop());
   const { client, hub } = testHub;
   const { token } = await client.post<{ token: string }>('/api/v1/join-tokens', { name: 'edge' });
   const { id, secret } = JSON.parse(Buffer.from(token.slice('trueup-join.v1.'.length), 'base64url').toString()) as { id: string; secret: string };

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { startAgent, type Agent } from '@trueup/agent';
 import { agentFixture, hostManifest, kubeNamespace, kubeTestEnv } from '@trueup/testkit';
 import { startTestHub } from '@trueup/testkit/hub';
+import { lastInFirstOut } from '@trueup/testkit/teardown';
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -18,28 +19,29 @@ async function eventually<T>(what: string, fn: () => Promise<T | undefined>, tim
 }
 
 test('a host root and a Kubernetes cluster in one hub', async (t) => {
+  const defer = lastInFirstOut(t);
   const env = await kubeTestEnv(t);
   if (env === undefined) return;
   const namespace = await kubeNamespace(env, t);
   const testHub = await startTestHub();
-  t.after(() => testHub.stop());
+  defer(() => testHub.stop());
   const join_ = async (name: string, dir: string): Promise<string> => {
     const file = join(dir, 'join-token');
     await writeFile(file, (await testHub.client.post<{ token: string }>('/api/v1/join-tokens', { name, labels: { kind: name } })).token);
     return file;
   };
   const host = await agentFixture({ files: { 'app/f.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'hi\n' }) } });
-  t.after(() => host.cleanup());
+  defer(() => host.cleanup());
   const cluster = await agentFixture({
     files: { 'app/cm.yaml': '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: { mode: fast }\n' },
     destination: `{ kubernetes: { kubeconfig: "${env.kubeconfig}", namespace: ${namespace} } }`,
   });
-  t.after(() => cluster.cleanup());
+  defer(() => cluster.cleanup());
   const agents: Agent[] = [
     await startAgent({ stateDir: host.stateDir, paths: [host.appFile], hub: { joinTokenFile: await join_('host', host.dir) } }),
     await startAgent({ stateDir: cluster.stateDir, paths: [cluster.appFile], hub: { joinTokenFile: await join_('kubernetes', cluster.dir) } }),
   ];
-  t.after(async () => {
+  defer(async () => {
     for (const agent of agents) await agent.stop({ stopServices: true });
   });
   const page = await eventually('both environments synced at the hub', async () => {
