@@ -9,7 +9,7 @@
  * Command with different launch ids all along.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostManifest, type AgentFixture } from '../app-fixture.ts';
 import { killMarked, markedLeaders, processesByArgv } from './host-processes.ts';
@@ -90,6 +90,18 @@ export function hostServicesScenario(fixture: AgentFixture): CrashScenario {
   const launchesNow = async (kind: 'Service' | 'Command'): Promise<Set<string>> =>
     new Set([...(await markedLeaders(providerState, APPLICATION, kind)).values()].flat().map((p) => p.launch));
 
+  /** The launch ids in the provider's Service records. */
+  const recordedLaunches = async (): Promise<Set<string>> => {
+    const dir = join(providerState, 'host', APPLICATION, 'services');
+    const launches = new Set<string>();
+    for (const file of await readdir(dir).catch(() => [] as string[])) {
+      if (!file.endsWith('.json')) continue;
+      const record = await readFile(join(dir, file), 'utf8').then((text) => JSON.parse(text) as { launch?: unknown }, () => undefined);
+      if (typeof record?.launch === 'string') launches.add(record.launch);
+    }
+    return launches;
+  };
+
   return {
     name: 'host services and commands',
     destination: `{ host: { root: "${fixture.root}" } }`,
@@ -102,16 +114,21 @@ export function hostServicesScenario(fixture: AgentFixture): CrashScenario {
     },
 
     watchPhase(phase, _from, _to, stop): PhaseWindow {
-      // service-start: a Service leader of a new launch appears; service-stop: one that ran goes;
-      // command-run: a Command run leader of a new launch appears.
-      const kind = phase === 'command-run' ? 'Command' : 'Service';
+      // service-start: a Service record takes a new launch id (written before the spawn);
+      // service-stop: a Service leader that ran is gone; command-run: a Command run leader of a
+      // new launch appears. Records and pids are polled, not /proc at large: a scan of it takes
+      // long enough to miss a start at the end of a pass.
       const began = (async () => {
-        const before = await launchesNow(kind);
-        return until(async () => {
-          const now = await launchesNow(kind);
-          if (phase === 'service-stop') return [...before].some((launch) => !now.has(launch));
-          return [...now].some((launch) => !before.has(launch));
-        }, stop);
+        if (phase === 'service-start') {
+          const before = await recordedLaunches();
+          return until(async () => [...(await recordedLaunches())].some((launch) => !before.has(launch)), stop);
+        }
+        if (phase === 'service-stop') {
+          const pids = [...(await markedLeaders(providerState, APPLICATION, 'Service')).values()].flat().map((p) => p.pid);
+          return until(async () => (await Promise.all(pids.map(alive))).includes(false), stop);
+        }
+        const before = await launchesNow('Command');
+        return until(async () => [...(await launchesNow('Command'))].some((launch) => !before.has(launch)), stop);
       })();
       return { began, maxDelayMs: phase === 'command-run' ? 1500 : phase === 'service-start' ? 100 : 50 };
     },
@@ -156,4 +173,11 @@ export function hostServicesScenario(fixture: AgentFixture): CrashScenario {
       await killMarked(providerState, APPLICATION, [...byArgv.values()].flat());
     },
   };
+}
+
+/** Whether process `pid` runs (not a zombie: an orphan's reaper may be slow or absent). */
+async function alive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== '' && state !== 'Z' && state !== 'X';
 }
