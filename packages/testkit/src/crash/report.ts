@@ -11,7 +11,7 @@ export function crashSeed(env: NodeJS.ProcessEnv = process.env): number {
   return seed;
 }
 
-/** A markdown table: trials, where the kills landed, violations per invariant (trials with at least one). */
+/** A markdown table: trials, where the kills landed, violations per invariant (trials with at least one; – where a scenario does not check it). */
 export function crashTable(results: readonly CrashRunResult[]): string {
   const invariants = [...new Set(results.flatMap((r) => Object.keys(r.counts)))];
   const lines = [
@@ -20,7 +20,7 @@ export function crashTable(results: readonly CrashRunResult[]): string {
   ];
   for (const result of results) {
     const landed = Object.entries(result.landed).sort(([a], [b]) => a.localeCompare(b)).map(([where, count]) => `${where} ${count}`).join(', ');
-    lines.push(`| ${result.scenario} | ${result.seed} | ${result.trials.length} | ${landed} | ${invariants.map((name) => String(result.counts[name] ?? 0)).join(' | ')} |`);
+    lines.push(`| ${result.scenario} | ${result.seed} | ${result.trials.length} | ${landed} | ${invariants.map((name) => String(result.counts[name] ?? '–')).join(' | ')} |`);
   }
   return lines.join('\n');
 }

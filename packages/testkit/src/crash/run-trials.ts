@@ -10,7 +10,7 @@ import type { ApplicationStatus, ObjectKey } from '@trueup/api';
 import { agentFixture, type AgentFixture } from '../app-fixture.ts';
 import { AgentProcess } from './agent-process.ts';
 import { seededRandom } from './random.ts';
-import { INVARIANTS, type CrashScenario, type KillPhase, type Violation } from './scenario.ts';
+import { INVARIANTS, type CrashScenario, type Invariant, type KillPhase, type Violation } from './scenario.ts';
 
 export interface CrashRunOptions {
   /** Builds the scenario on the fixture (its root, its state dir). */
@@ -44,7 +44,7 @@ export interface CrashRunResult {
   seed: number;
   scenario: string;
   trials: TrialRecord[];
-  /** Violations per invariant, every known invariant listed. */
+  /** Violations per invariant, every invariant the scenario checks listed. */
   counts: Record<string, number>;
   /** Kills per landing place. */
   landed: Record<string, number>;
@@ -59,10 +59,11 @@ export async function runCrashTrials(options: CrashRunOptions): Promise<CrashRun
   const start = (): AgentProcess => AgentProcess.start(options.agentCommand(fixture.stateDir, fixture.appFile));
   const timeoutMs = options.convergeTimeoutMs ?? 60_000;
   const records: TrialRecord[] = [];
+  let agent: AgentProcess | undefined;
   try {
     let generation = 0;
     let sha = await fixture.commit(scenario.commit(generation), 'generation 0');
-    let agent = start();
+    agent = start();
     const setup = await converged(fixture.stateDir, sha, timeoutMs);
     await agent.stop();
     if (setup.violation !== undefined) throw new Error(`the first sync did not converge: ${setup.violation.detail}\n${agent.tail()}`);
@@ -99,13 +100,15 @@ export async function runCrashTrials(options: CrashRunOptions): Promise<CrashRun
       options.log?.(describeTrial(options.seed, record));
     }
   } finally {
+    await agent?.kill();
+    await scenario.close?.();
     await fixture.cleanup();
   }
-  return summarizeTrials(options.seed, scenario.name, records);
+  return summarizeTrials(options.seed, scenario.name, records, scenario.invariants);
 }
 
-export function summarizeTrials(seed: number, scenario: string, trials: TrialRecord[]): CrashRunResult {
-  const counts: Record<string, number> = Object.fromEntries(INVARIANTS.map((name) => [name, 0]));
+export function summarizeTrials(seed: number, scenario: string, trials: TrialRecord[], invariants: readonly Invariant[] = INVARIANTS): CrashRunResult {
+  const counts: Record<string, number> = Object.fromEntries(invariants.map((name) => [name, 0]));
   const landed: Record<string, number> = {};
   for (const trial of trials) {
     landed[trial.landed] = (landed[trial.landed] ?? 0) + 1;

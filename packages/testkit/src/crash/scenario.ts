@@ -1,9 +1,9 @@
 /**
  * What a crash scenario provides: the commits it pushes, the moments of a pass it can kill the
  * agent at, and the invariants it checks after each trial. The host files scenario and the
- * Kubernetes ConfigMaps scenario are two; one for Services (exactly one process each) or
- * Commands (never two runs at once) adds its own phases (`service-start`, `command-run`) and
- * checks the same way.
+ * Kubernetes ConfigMaps scenario are two; the host Services and Commands one (exactly one process
+ * per Service, never two runs of a Command at once) adds its own phases (`service-start`,
+ * `service-stop`, `command-run`) and invariants.
  */
 import type { ApplicationStatus, ObjectKey } from '@trueup/api';
 
@@ -63,4 +63,8 @@ export interface CrashScenario {
   checkAfterKill(upTo: number): Promise<Violation[]>;
   /** Checks after the restarted agent converged on `state.generation` (or gave up). */
   checkConverged(state: ConvergedState): Promise<Violation[]>;
+  /** The invariants it checks, for the counts; default INVARIANTS. */
+  readonly invariants?: readonly Invariant[];
+  /** Ends what it runs and whatever the trials started (processes), before the fixture goes. */
+  close?(): Promise<void>;
 }
