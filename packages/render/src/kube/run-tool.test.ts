@@ -45,10 +45,10 @@ test('runTool: a long stderr is cut in the middle', async () => {
 test('runTool: a missing binary says which, and how to install it', async () => {
   const onPath = await captureError(runTool({ tool: 'helm', bin: 'trueup-no-such-helm', args: ['template'], env, renderPath: 'charts/web' }));
   assert.equal(onPath.code, 'RENDER_TOOL_MISSING');
-  assert.match(onPath.message, /helm is needed to render charts\/web but "trueup-no-such-helm" on PATH was not found: install helm, or set TRUEUP_HELM/);
+  assert.match(onPath.message, /helm is needed to render charts\/web but "trueup-no-such-helm" on PATH was not found: run `trueup tools install` \(it builds the pinned helm v\d+\.\d+\.\d+\), or set TRUEUP_HELM to its path$/);
   const byPath = await captureError(runTool({ tool: 'kustomize', bin: '/nonexistent/kustomize', args: ['build'], env, renderPath: 'apps/web' }));
   assert.equal(byPath.code, 'RENDER_TOOL_MISSING');
-  assert.match(byPath.message, /"\/nonexistent\/kustomize" was not found: install kustomize, or set TRUEUP_KUSTOMIZE/);
+  assert.match(byPath.message, /"\/nonexistent\/kustomize" was not found: run `trueup tools install` \(it builds the pinned kustomize v\d+\.\d+\.\d+\), or set TRUEUP_KUSTOMIZE/);
 });
 
 test('runTool: a binary that is not executable', async (t) => {
@@ -86,6 +86,8 @@ test('runTool: an abort ends the run with the signal\'s reason', async () => {
 
 test('toolBin: option, then environment, then the name on PATH', () => {
   const saved = process.env['TRUEUP_HELM'];
+  const savedDir = process.env['TRUEUP_TOOLS_DIR'];
+  process.env['TRUEUP_TOOLS_DIR'] = '/nonexistent/trueup-tools';
   try {
     process.env['TRUEUP_HELM'] = '/opt/helm';
     assert.equal(toolBin('helm', '/usr/local/bin/helm'), '/usr/local/bin/helm');
@@ -95,6 +97,8 @@ test('toolBin: option, then environment, then the name on PATH', () => {
   } finally {
     if (saved === undefined) delete process.env['TRUEUP_HELM'];
     else process.env['TRUEUP_HELM'] = saved;
+    if (savedDir === undefined) delete process.env['TRUEUP_TOOLS_DIR'];
+    else process.env['TRUEUP_TOOLS_DIR'] = savedDir;
   }
 });
 

@@ -5,12 +5,10 @@
  */
 import { runInGroup } from '@trueup/process';
 import { RenderErrors } from '../errors.ts';
+import { findTool, RENDERERS, type ToolName } from '../tools/renderers.ts';
 import { cleanToolMessage, type Rewrite } from './tool-message.ts';
 
-export type ToolName = 'kustomize' | 'helm';
-
-/** Variables that name the binaries when `tools` does not. */
-export const TOOL_ENV: Record<ToolName, string> = { kustomize: 'TRUEUP_KUSTOMIZE', helm: 'TRUEUP_HELM' };
+export type { ToolName } from '../tools/renderers.ts';
 
 /** How long one `kustomize build` or `helm template` may run. */
 export const TOOL_TIMEOUT_MS = 120_000;
@@ -72,7 +70,7 @@ export async function runTool(run: ToolRun): Promise<string> {
 
 function startError(run: ToolRun, error: NodeJS.ErrnoException): Error {
   const where = run.bin.includes('/') ? `"${run.bin}"` : `"${run.bin}" on PATH`;
-  const hint = `install ${run.tool}, or set ${TOOL_ENV[run.tool]} to its path (tools/kube-testenv/build.sh builds the pinned version)`;
+  const hint = `run \`trueup tools install\` (it builds the pinned ${run.tool} ${RENDERERS[run.tool].version}), or set ${RENDERERS[run.tool].env} to its path`;
   const location = { file: run.renderPath };
   switch (error.code) {
     case 'ENOENT':
@@ -111,10 +109,9 @@ class StderrBuffer {
   }
 }
 
-/** The binary to run: the option, else `$TRUEUP_KUSTOMIZE` / `$TRUEUP_HELM`, else the name on PATH. */
+/** The binary to run: the option, else `$TRUEUP_KUSTOMIZE`…, else the version `trueup tools install` built, else the name on PATH. */
 export function toolBin(tool: ToolName, configured: string | undefined): string {
-  const fromEnv = process.env[TOOL_ENV[tool]];
-  return configured ?? (fromEnv === undefined || fromEnv === '' ? tool : fromEnv);
+  return findTool(tool, configured).bin;
 }
 
 /**
