@@ -89,6 +89,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
         ...(source.helm === undefined && source.chart === undefined ? {} : { helm: source.helm ?? HelmSourceSchema.parse({}) }),
         ...(source.kustomize === undefined ? {} : { kustomize: source.kustomize }),
         ...(source.directory === undefined ? {} : { directory: source.directory }),
+        ...(application.spec.syncPolicy.automated?.allowEmpty === true ? { allowEmpty: true } : {}),
         ...(signal === undefined ? {} : { signal }),
       });
       const { resources, children } = splitChildApplications(objects, loaded);

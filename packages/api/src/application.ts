@@ -76,6 +76,19 @@ export const KustomizeSourceSchema = z.strictObject({
   })).default([]),
 });
 
+/** One Jsonnet variable: a string, or Jsonnet code when `code` is true. */
+const JsonnetVarSchema = z.strictObject({ name: z.string().min(1).regex(/^[^=]+$/, { message: 'a name cannot contain "="' }), value: z.string(), code: z.boolean().default(false) });
+
+/** How `*.jsonnet` files of a plain folder are evaluated, as Argo CD's `source.directory.jsonnet`. */
+export const JsonnetSourceSchema = z.strictObject({
+  /** External variables (`std.extVar`). */
+  extVars: z.array(JsonnetVarSchema).default([]),
+  /** Top-level arguments of each file's function. */
+  tlas: z.array(JsonnetVarSchema).default([]),
+  /** Library folders searched by `import`, relative to the repository root (after the source folder). */
+  libs: z.array(z.string()).default([]),
+});
+
 /** Which files of a plain folder are read, as Argo CD's `source.directory`. */
 export const DirectorySourceSchema = z.strictObject({
   /** Read the folders below too. */
@@ -84,6 +97,8 @@ export const DirectorySourceSchema = z.strictObject({
   include: z.string().optional(),
   /** A glob of paths below the folder to leave out. */
   exclude: z.string().optional(),
+  /** Options of the `*.jsonnet` files in the folder (each evaluated into objects). */
+  jsonnet: JsonnetSourceSchema.optional(),
 });
 
 /** An exact chart version (`1.2.3`, `v1.2.3-rc.1`): a range would move without a change in Git. */
@@ -216,6 +231,7 @@ export type SyncPolicy = Application['spec']['syncPolicy'];
 export type HelmSource = z.output<typeof HelmSourceSchema>;
 export type KustomizeSource = z.output<typeof KustomizeSourceSchema>;
 export type DirectorySource = z.output<typeof DirectorySourceSchema>;
+export type JsonnetSource = z.output<typeof JsonnetSourceSchema>;
 export type KubernetesDestination = z.output<typeof KubernetesDestinationSchema>;
 export type IgnoreDifference = z.output<typeof IgnoreDifferenceSchema>;
 

@@ -109,12 +109,16 @@ test('helm and kustomize options Trueup honours are carried over', () => {
   assert.deepEqual(kustomize.spec.source.kustomize?.patches, [{ target: { kind: 'Deployment' }, patch: '- op: remove\n  path: /spec/replicas' }]);
 });
 
-test('a plain folder is read as Argo CD reads it: without subfolders unless recurse, with include and exclude; jsonnet is refused', () => {
+test('a plain folder is read as Argo CD reads it: without subfolders unless recurse, with include and exclude and jsonnet', () => {
   const plain = (directory: string) => argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', directory);
   assert.deepEqual(convert(plain('')).spec.source.directory, { recurse: false });
   assert.deepEqual(convert(plain('    directory: { recurse: true, include: "*.yaml", exclude: "test-*" }\n')).spec.source.directory, { recurse: true, include: '*.yaml', exclude: 'test-*' });
-  assert.deepEqual(convert(plain('    directory: { jsonnet: {} }\n')).spec.source.directory, { recurse: false }, 'an empty jsonnet block, as the UI writes it');
-  assert.throws(() => convert(plain('    directory: { jsonnet: { libs: [vendor] } }\n')), /jsonnet is not supported/);
+  assert.deepEqual(convert(plain('    directory: { jsonnet: {} }\n')).spec.source.directory, { recurse: false, jsonnet: { extVars: [], tlas: [], libs: [] } }, 'an empty jsonnet block, as the UI writes it');
+  const jsonnet = '    directory:\n      jsonnet:\n        libs: [vendor]\n        extVars: [{ name: env, value: prod }, { name: replicas, value: "3", code: true }]\n        tlas: [{ name: tier, value: web }]\n';
+  assert.deepEqual(convert(plain(jsonnet)).spec.source.directory?.jsonnet, {
+    libs: ['vendor'], extVars: [{ name: 'env', value: 'prod', code: false }, { name: 'replicas', value: '3', code: true }], tlas: [{ name: 'tier', value: 'web', code: false }],
+  });
+  assert.throws(() => convert(plain('    directory: { jsonnet: { extVar: [] } }\n')), /extVar/);
 });
 
 test('a chart from a Helm repository, at an exact version, is read as Argo CD writes it', () => {

@@ -80,7 +80,11 @@ const ArgoApplicationSchema = z.looseObject({
         recurse: z.boolean().optional(),
         include: z.string().optional(),
         exclude: z.string().optional(),
-        jsonnet: z.record(z.string(), z.unknown()).refine((value) => Object.values(value).every((v) => v === undefined || (Array.isArray(v) && v.length === 0)), { message: 'jsonnet is not supported; render it to YAML in Git' }).optional(),
+        jsonnet: z.strictObject({
+          extVars: z.array(z.looseObject({ name: z.string(), value: z.string(), code: z.boolean().optional() })).optional(),
+          tlas: z.array(z.looseObject({ name: z.string(), value: z.string(), code: z.boolean().optional() })).optional(),
+          libs: z.array(z.string()).optional(),
+        }).optional(),
       }).optional(),
     }),
     sources: unsupported('several sources are not supported; use one source'),
@@ -128,7 +132,7 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
         ...(source.kustomize === undefined ? {} : { kustomize: pick(source.kustomize, ['namePrefix', 'nameSuffix', 'images', 'commonLabels', 'commonAnnotations', 'namespace', 'replicas', 'patches']) }),
         // A chart from a Helm repository; else a folder, which Argo CD reads without its subfolders unless told to recurse.
         ...(source.chart === undefined
-          ? { directory: { recurse: source.directory?.recurse ?? false, ...pick(source.directory ?? {}, ['include', 'exclude']) } }
+          ? { directory: { recurse: source.directory?.recurse ?? false, ...pick(source.directory ?? {}, ['include', 'exclude']), ...jsonnetOf(source.directory?.jsonnet) } }
           : { chart: source.chart }),
       },
       destination: { kubernetes: destination.namespace === undefined || destination.namespace === '' ? {} : { namespace: destination.namespace } },
@@ -148,6 +152,15 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
   const path = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol').map((p, i, all) => (p === 'ref' && all[i - 1] === 'source' ? 'targetRevision' : p));
   throw fieldError(doc, file, path, issue?.message ?? 'invalid Application');
 }
+
+/** `directory.jsonnet` as ours: the same fields, each variable's `code` false unless set. */
+function jsonnetOf(jsonnet: { extVars?: JsonnetVar[] | undefined; tlas?: JsonnetVar[] | undefined; libs?: string[] | undefined } | undefined) {
+  if (jsonnet === undefined) return {};
+  const vars = (list: JsonnetVar[] | undefined) => (list ?? []).map(({ name, value, code }) => ({ name, value, code: code ?? false }));
+  return { jsonnet: { extVars: vars(jsonnet.extVars), tlas: vars(jsonnet.tlas), libs: jsonnet.libs ?? [] } };
+}
+
+interface JsonnetVar { name: string; value: string; code?: boolean | undefined }
 
 /** Argo CD accepts scp-like Git addresses (`git@host:org/repo.git`); ours are URLs. */
 function withScheme(repoURL: string): string {

@@ -1,7 +1,12 @@
 /**
  * Kubernetes documents → DesiredObjects: each must carry string `apiVersion`, `kind` and
- * `metadata.name`; a `kind: List` is expanded into its items. Namespaces are left as written:
- * the provider defaults them, since only discovery knows which kinds are namespaced.
+ * `metadata.name` (or, for a hook, `metadata.generateName`); a `kind: List` is expanded into its
+ * items. Namespaces are left as written: the provider defaults them, since only discovery knows
+ * which kinds are namespaced.
+ *
+ * An object with only `generateName` gets that prefix as the name in its key: the engine names
+ * hooks per sync and reports `generateName` on anything else (a hook is known by annotations the
+ * engine reads, not here).
  */
 import { ApiErrors, formatFieldPath, keyOf, type DesiredObject, type FieldPath, type Manifest, type Origin } from '@trueup/api';
 import { RenderErrors } from '../errors.ts';
@@ -42,7 +47,9 @@ export class ObjectCollector {
       throw RenderErrors.create('RENDER_LIMIT', `more than ${this.#maxObjects} objects`, { file: doc.file, line: doc.lineOf(at) });
     }
     const origin: Origin = { file: doc.file, line: doc.lineOf(at) };
-    this.objects.push({ key: keyOf(manifest), manifest, origin });
+    const key = keyOf(manifest);
+    const generateName = generateNameOf(manifest);
+    this.objects.push({ key: generateName === undefined ? key : { ...key, name: generateName }, manifest, origin });
   }
 }
 
@@ -53,7 +60,9 @@ function checkManifest(doc: SourceDocument, value: unknown, at: FieldPath): Mani
   if (!isMapping(metadata)) {
     throw invalid(doc, [...at, 'metadata'], metadata === undefined ? 'required field is missing (metadata with a name)' : 'expected a mapping');
   }
-  requireString(doc, metadata['name'], [...at, 'metadata', 'name']);
+  // Only generateName: a hook's name is made per sync (the engine checks it is a hook).
+  const generated = metadata['name'] === undefined && typeof metadata['generateName'] === 'string' && metadata['generateName'] !== '';
+  if (!generated) requireString(doc, metadata['name'], [...at, 'metadata', 'name']);
   const namespace = metadata['namespace'];
   // An explicit null or "" is how YAML and JSON say "none": the provider fills in the default.
   if (namespace === null || namespace === '') {
@@ -73,6 +82,12 @@ function requireString(doc: SourceDocument, value: unknown, path: FieldPath): vo
 function invalid(doc: SourceDocument, path: FieldPath, message: string): Error {
   const by = doc.producedBy === undefined ? '' : ` (in the output of ${doc.producedBy})`;
   return ApiErrors.create('API_FIELD_INVALID', `${message}${by}`, { file: doc.file, line: doc.lineOf(path), field: formatFieldPath(path) });
+}
+
+/** The `generateName` of an object that has no name. */
+export function generateNameOf(manifest: Manifest): string | undefined {
+  const metadata = manifest.metadata as { name?: unknown; generateName?: unknown };
+  return metadata.name === undefined && typeof metadata.generateName === 'string' ? metadata.generateName : undefined;
 }
 
 export function isMapping(value: unknown): value is Record<string, unknown> {

@@ -31,8 +31,10 @@ export interface RenderKubernetesOptions {
   kustomize?: KustomizeSource;
   /** `spec.source.directory`: which files of a plain folder are read. */
   directory?: DirectorySource;
-  /** Binaries; default `$TRUEUP_KUSTOMIZE` / `$TRUEUP_HELM`, else `kustomize` / `helm` on PATH. */
-  tools?: { kustomize?: string; helm?: string };
+  /** Binaries; default `$TRUEUP_KUSTOMIZE`…, else those `trueup tools install` built, else the names on PATH. */
+  tools?: { kustomize?: string; helm?: string; jsonnet?: string };
+  /** `syncPolicy.automated.allowEmpty`: a folder that yields nothing is intended, whatever else it holds. */
+  allowEmpty?: boolean;
   limits?: RenderLimitOverrides;
   signal?: AbortSignal;
 }
@@ -64,7 +66,10 @@ async function renderWith(tool: KubeTool, { options, repo, folder, kustomization
   const { signal } = options;
   switch (tool) {
     case 'plain':
-      return renderPlain(repo, folder, limits, signal, options.directory);
+      return renderPlain({
+        repo, folder, limits, signal, directory: options.directory, jsonnet: toolBin('jsonnet', options.tools?.jsonnet), allowEmpty: options.allowEmpty,
+        variables: { ARGOCD_APP_NAME: options.application, ARGOCD_APP_NAMESPACE: options.namespace ?? '', ARGOCD_APP_SOURCE_PATH: folder },
+      });
     case 'kustomize':
       await checkSymlinksConfined(repo);
       return renderKustomize({ repo, folder, kustomization, options: options.kustomize, bin: toolBin('kustomize', options.tools?.kustomize), limits, signal });

@@ -26,7 +26,7 @@ test('runTool: a failure carries stderr, credentials and local paths removed, an
   const error = await captureError(runTool(fakeKustomize(script, { rewrites: [{ from: '/srv/checkout/', to: '' }] })));
   assert.deepEqual(error, {
     code: 'RENDER_TOOL_FAILED', file: 'apps/web',
-    message: 'kustomize -c failed rendering apps/web: Error: cannot fetch https://git.example.com/ops.git?ref=v1 for apps/web/kustomization.yaml',
+    message: 'kustomize failed rendering apps/web: Error: cannot fetch https://git.example.com/ops.git?ref=v1 for apps/web/kustomization.yaml',
   });
 });
 
@@ -66,7 +66,7 @@ test('runTool: a hung tool is killed with its children at the time limit', async
   const started = performance.now();
   // The shell's child `sleep` holds stdout open: only killing the group ends the run.
   const error = await captureError(runTool(fakeKustomize('sleep 30; echo never', { timeoutMs: 200 })));
-  assert.deepEqual(error, { code: 'RENDER_TOOL_TIMEOUT', file: 'apps/web', message: 'kustomize -c did not finish within 0.2s rendering apps/web and was killed' });
+  assert.deepEqual(error, { code: 'RENDER_TOOL_TIMEOUT', file: 'apps/web', message: 'kustomize did not finish within 0.2s rendering apps/web and was killed' });
   assert.ok(performance.now() - started < 10_000, 'the run ended long before sleep would have');
 });
 

@@ -45,7 +45,8 @@ export async function runTool(run: ToolRun): Promise<string> {
   const timeoutMs = run.timeoutMs ?? TOOL_TIMEOUT_MS;
   const maxOutputBytes = run.maxOutputBytes ?? TOOL_MAX_OUTPUT_BYTES;
   const location = { file: run.renderPath };
-  const command = `${run.tool} ${run.args[0] ?? ''}`.trim();
+  const subcommand = run.args[0]?.startsWith('-') === false ? run.args[0] : ''; // `kustomize build`, plain `jsonnet`
+  const command = `${run.tool} ${subcommand}`.trim();
   const doing = `${run.doing ?? 'rendering'} ${run.renderPath}`;
   const stderr = new StderrBuffer();
   const outcome = await runInGroup({
