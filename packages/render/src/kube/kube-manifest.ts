@@ -4,11 +4,12 @@
  * items. Namespaces are left as written: the provider defaults them, since only discovery knows
  * which kinds are namespaced.
  *
- * An object with only `generateName` gets that prefix as the name in its key: the engine names
- * hooks per sync and reports `generateName` on anything else (a hook is known by annotations the
- * engine reads, not here).
+ * A hook with only `generateName` gets that prefix as the name in its key: the engine names it
+ * per sync. Any other object with only `generateName` is an error: it needs a name to be kept in
+ * sync.
  */
 import { ApiErrors, formatFieldPath, keyOf, type DesiredObject, type FieldPath, type Manifest, type Origin } from '@trueup/api';
+import { readHookAnnotations } from '@trueup/engine';
 import { RenderErrors } from '../errors.ts';
 
 /** One parsed document and where its fields came from. */
@@ -60,9 +61,12 @@ function checkManifest(doc: SourceDocument, value: unknown, at: FieldPath): Mani
   if (!isMapping(metadata)) {
     throw invalid(doc, [...at, 'metadata'], metadata === undefined ? 'required field is missing (metadata with a name)' : 'expected a mapping');
   }
-  // Only generateName: a hook's name is made per sync (the engine checks it is a hook).
+  // Only generateName: a hook's name is made per sync; anything else needs a name.
   const generated = metadata['name'] === undefined && typeof metadata['generateName'] === 'string' && metadata['generateName'] !== '';
   if (!generated) requireString(doc, metadata['name'], [...at, 'metadata', 'name']);
+  else if (readHookAnnotations(value as Manifest).annotation === undefined) {
+    throw invalid(doc, [...at, 'metadata', 'generateName'], 'generateName is supported on hooks only (argocd.argoproj.io/hook, trueup.dev/hook or helm.sh/hook); give the object a name');
+  }
   const namespace = metadata['namespace'];
   // An explicit null or "" is how YAML and JSON say "none": the provider fills in the default.
   if (namespace === null || namespace === '') {
