@@ -75,7 +75,7 @@ async function start(options: AgentOptions, stateDir: string, address: ListenAdd
   const set = new AppSet(loaded, { stateDir, git, charts, store, emit });
   const { apps } = set;
   const api = {
-    statuses: () => [...apps.values()].map(({ runtime }) => runtime.status).filter((s) => s !== undefined),
+    statuses: () => set.statuses(),
     refresh: (name: string) => apps.get(name)?.scheduler.refresh(),
     sync: (name: string, mode: PassMode, waitHealthyMs: number) => {
       const app = apps.get(name);

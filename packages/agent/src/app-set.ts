@@ -3,10 +3,11 @@
  * them (app of apps), added, replaced and removed as Git changes. A child removed from Git stops
  * being managed; what it deployed stays (nothing is deleted on the strength of a missing file).
  */
-import type { Provider } from '@trueup/api';
+import type { ApplicationStatus, Provider } from '@trueup/api';
 import type { GitCache } from '@trueup/git';
 import { AppRuntime } from './app-runtime.ts';
 import type { ChartCache } from './chart-cache.ts';
+import { declaredChild, refusedStatus, withChildResources, type DeclaredChild } from './child-status.ts';
 import type { AgentListener } from './events.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import { PassScheduler } from './scheduler.ts';
@@ -46,12 +47,24 @@ export class AppSet {
   readonly #context: AppContext;
   /** For each parent, its children and the Application each was created from. */
   readonly #children = new Map<string, Map<string, string>>();
+  /** For each parent, every child Git declares in it, as its status lists them. */
+  readonly #declared = new Map<string, DeclaredChild[]>();
+  /** Children Git declares that cannot run, by name: their status carries their error. */
+  readonly #refused = new Map<string, ApplicationStatus>();
   #changes: Promise<void> = Promise.resolve();
   #stopped = false;
 
   constructor(loaded: readonly LoadedApplication[], context: AppContext) {
     this.#context = context;
     for (const app of loaded) this.#add(app);
+  }
+
+  /** Every application's status: the running ones (parents listing their children), then refused children. */
+  statuses(): ApplicationStatus[] {
+    const running = [...this.apps.values()].map(({ runtime }) => runtime.status).filter((s) => s !== undefined);
+    const byName = new Map([...running, ...this.#refused.values()].map((status) => [status.name, status]));
+    const decorated = running.map((status) => withChildResources(status, this.#declared.get(status.name) ?? [], (name) => byName.get(name)));
+    return [...decorated, ...this.#refused.values()];
   }
 
   start(): void {
@@ -81,22 +94,37 @@ export class AppSet {
     if (this.#stopped) return;
     const current = this.#children.get(parent) ?? new Map<string, string>();
     const next = new Map<string, string>();
+    const declared: DeclaredChild[] = [];
+    for (const name of current.keys()) if (this.#refused.has(name)) this.#refused.delete(name);
     for (const child of children) {
       const name = child.application.metadata.name;
       const spec = JSON.stringify(child.application);
-      if (current.get(name) === spec) {
+      const existing = this.apps.get(name);
+      if ((existing !== undefined || this.#refused.has(name) || next.has(name)) && !current.has(name)) {
+        this.#context.emit({ type: 'error', application: parent, message: `Application "${name}" from ${child.file} is not started: another application has that name`, revision: '', pass: 0 });
+        declared.push(declaredChild(child, 'not-started'));
+        continue;
+      }
+      if (child.refused !== undefined) {
+        if (existing !== undefined) {
+          this.apps.delete(name);
+          await stopApp(existing);
+        }
+        this.#refused.set(name, refusedStatus(child, new Date().toISOString()));
+        declared.push(declaredChild(child, 'refused'));
         next.set(name, spec);
         continue;
       }
-      const existing = this.apps.get(name);
-      if (existing !== undefined && !current.has(name)) {
-        this.#context.emit({ type: 'error', application: parent, message: `Application "${name}" from ${child.file} is not started: another application has that name`, revision: '', pass: 0 });
+      declared.push(declaredChild(child, 'running'));
+      if (current.get(name) === spec && existing !== undefined) {
+        next.set(name, spec);
         continue;
       }
       if (existing !== undefined) await stopApp(existing);
       this.#add(child).scheduler.start();
       next.set(name, spec);
     }
+    this.#declared.set(parent, declared);
     for (const name of current.keys()) {
       const gone = this.apps.get(name);
       if (next.has(name) || gone === undefined) continue;

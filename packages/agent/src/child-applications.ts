@@ -4,9 +4,14 @@
  * parent. What a Git author may decide is limited to what the parent could deploy anyway: a
  * child deploys to the parent's cluster with the parent's kubeconfig and context, and fetches
  * with the parent's credentials only from the parent's repository. A child that names a
- * kubeconfig, credential files or a host destination is refused, naming the file and line.
+ * kubeconfig, credential files or a host destination is refused, naming the file and line, and
+ * that error is the parent's: it is a Git author reaching past the parent.
+ *
+ * A child Git declares with a field Trueup cannot honour (a config management plugin, a typo) is
+ * the child's error, as in Argo CD: the parent and its other children go on, and the child is
+ * listed with `refused` set, so it shows its own error.
  */
-import { ApplicationSchema, fromArgoApplication, isArgoApplication, validateDocument, type Application, type DesiredObject, type ParsedDocument } from '@trueup/api';
+import { ApplicationSchema, fromArgoApplication, isArgoApplication, isTrueupError, validateDocument, type Application, type DesiredObject, type ParsedDocument } from '@trueup/api';
 import { AgentErrors } from './errors.ts';
 import type { LoadedApplication } from './load-applications.ts';
 
@@ -36,7 +41,16 @@ export function splitChildApplications(objects: readonly DesiredObject[], parent
 function childOf(object: DesiredObject, parent: LoadedApplication): LoadedApplication {
   const { file, line } = object.origin;
   const doc: ParsedDocument = { value: object.manifest, index: 0, line, lineOf: () => line };
-  const child = isArgoApplication(object.manifest) ? fromArgoApplication(doc, file) : validateDocument(ApplicationSchema, doc, file);
+  const declared = { apiVersion: object.manifest.apiVersion, file, line };
+  let child: Application;
+  try {
+    child = isArgoApplication(object.manifest) ? fromArgoApplication(doc, file) : validateDocument(ApplicationSchema, doc, file);
+  } catch (error) {
+    const name = object.manifest.metadata.name;
+    if (!isTrueupError(error) || typeof name !== 'string' || name === '') throw error; // no name: nothing to call the child
+    const refused = { code: error.code, message: error.message, file: error.location.file ?? file, line: error.location.line ?? line, ...(error.location.field === undefined ? {} : { field: error.location.field }) };
+    return { application: placeholder(name, object.manifest.spec, parent), file: `${parent.file} → ${file}`, baseDir: parent.baseDir, declared, refused };
+  }
   const refuse = (field: string, message: string): Error => AgentErrors.create('AGENT_CHILD_APPLICATION_REFUSED', `Application "${child.metadata.name}": ${message}`, { file, line, field });
   const parentCluster = parent.application.spec.destination.kubernetes;
   const { kubernetes, host } = child.spec.destination;
@@ -53,7 +67,21 @@ function childOf(object: DesiredObject, parent: LoadedApplication): LoadedApplic
       destination: { kubernetes: { ...kubernetes, ...pickCluster(parentCluster) } },
     },
   };
-  return { application, file: `${parent.file} → ${file}`, baseDir: parent.baseDir };
+  return { application, file: `${parent.file} → ${file}`, baseDir: parent.baseDir, declared };
+}
+
+/** What a refused child's status shows: its name and, as far as Git says, its source. Never run. */
+function placeholder(name: string, spec: Record<string, unknown> | undefined, parent: LoadedApplication): Application {
+  const source = (spec?.['source'] ?? {}) as Record<string, unknown>;
+  const text = (value: unknown, fallback: string): string => (typeof value === 'string' && value !== '' ? value : fallback);
+  return {
+    ...parent.application,
+    metadata: { name },
+    spec: {
+      ...parent.application.spec,
+      source: { repoURL: text(source['repoURL'], parent.application.spec.source.repoURL), ref: text(source['targetRevision'] ?? source['ref'], 'HEAD'), path: text(source['path'], '.') },
+    },
+  };
 }
 
 function pickCluster(cluster: { kubeconfig?: string | undefined; context?: string | undefined }): { kubeconfig?: string; context?: string } {

@@ -10,6 +10,14 @@ export interface LoadedApplication {
   file: string;
   /** Folder that relative paths in it (credential files) resolve against. */
   baseDir: string;
+  /** An Application declared in a parent's render (app of apps): how and where Git declares it. */
+  declared?: { apiVersion: string; file: string; line: number };
+  /**
+   * Set when Git's declaration cannot run (a field Trueup cannot honour): the child is not
+   * started and shows this error as its own; its parent is not affected. `application` then
+   * carries only the child's name and source, for its status.
+   */
+  refused?: { code: string; message: string; file: string; line: number; field?: string };
 }
 
 export async function loadApplications(paths: readonly string[]): Promise<LoadedApplication[]> {

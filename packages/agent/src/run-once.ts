@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
 import { createApp } from './app-set.ts';
+import { refusedStatus } from './child-status.ts';
 import { ChartCache } from './chart-cache.ts';
 import type { PassMode } from './app-runtime.ts';
 import type { AgentListener } from './events.ts';
@@ -58,7 +59,8 @@ export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatu
           continue;
         }
         names.add(name);
-        queue.push(child);
+        if (child.refused === undefined) queue.push(child);
+        else statuses.push(refusedStatus(child, new Date().toISOString())); // its error is its own: the others run
       }
     }
     return statuses;
