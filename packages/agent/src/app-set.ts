@@ -30,7 +30,7 @@ export interface AppContext {
 
 export function createApp(loaded: LoadedApplication, context: AppContext, onChildren?: (children: LoadedApplication[]) => void): RunningApp {
   const { stateDir, git, charts, store, emit } = context;
-  const target = createTarget(loaded, stateDir, store);
+  const target = createTarget(loaded, stateDir, store, git);
   const runtime = new AppRuntime({ loaded, target, git, charts, store, emit, ...(onChildren === undefined ? {} : { onChildren }) });
   return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded, { recheckHealth: !target.healthPushed }) };
 }

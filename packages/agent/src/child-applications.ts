@@ -57,13 +57,20 @@ function childOf(object: DesiredObject, parent: LoadedApplication): LoadedApplic
   if (host !== undefined || kubernetes === undefined || parentCluster === undefined) throw refuse('spec.destination', 'an application from Git deploys only to its parent\'s cluster');
   if (kubernetes.kubeconfig !== undefined || kubernetes.context !== undefined) throw refuse('spec.destination.kubernetes', 'an application from Git uses its parent\'s cluster credentials; remove kubeconfig and context');
   if (child.spec.source.credentials !== undefined) throw refuse('spec.source.credentials', 'an application from Git cannot name credential files; it uses its parent\'s for the same repository');
+  const refSources = child.spec.source.refSources;
+  if (refSources?.some((ref) => ref.credentials !== undefined) === true) throw refuse('spec.source.refSources', 'an application from Git cannot name credential files; it uses its parent\'s for the same repository');
   const parentSource = parent.application.spec.source;
   const credentials = child.spec.source.repoURL === parentSource.repoURL ? parentSource.credentials : undefined;
+  const withCredentials = (repoURL: string) => (repoURL === parentSource.repoURL && parentSource.credentials !== undefined ? { credentials: parentSource.credentials } : {});
   const application: Application = {
     ...child,
     spec: {
       ...child.spec,
-      source: { ...child.spec.source, ...(credentials === undefined ? {} : { credentials }) },
+      source: {
+        ...child.spec.source,
+        ...(credentials === undefined ? {} : { credentials }),
+        ...(refSources === undefined ? {} : { refSources: refSources.map((ref) => ({ ...ref, ...withCredentials(ref.repoURL) })) }),
+      },
       destination: { kubernetes: { ...kubernetes, ...pickCluster(parentCluster) } },
     },
   };

@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasSyncOption, HelmSourceSchema, syncOptionValue, type DesiredObject, type ObjectKey, type Provider } from '@trueup/api';
+import type { GitCache } from '@trueup/git';
 import { createHostProvider } from '@trueup/host';
 import { createKubernetesProvider, kubeStatusOf, openCluster, type KubernetesProvider, type PrunePropagation } from '@trueup/kubernetes';
 import { inventoryBeforeApply } from '@trueup/engine';
@@ -33,6 +34,11 @@ export interface Target {
   healthPushed: boolean;
   render(checkoutDir: string, signal?: AbortSignal): Promise<Rendered>;
   /**
+   * Fetches the source's ref sources (`$values/…` of Helm values) and says at which revisions, so
+   * a change there renders again; the render then reads those checkouts. Absent without any.
+   */
+  refRevisions?(signal?: AbortSignal): Promise<string>;
+  /**
    * The inventory; on a cluster also the objects in the destination namespace labelled as this
    * application's, among the kinds of `desired` and of the inventory (found as Argo CD finds its
    * own by tracking label), so one created by a pass killed before any inventory was saved is
@@ -48,7 +54,7 @@ export interface Target {
   saveInventory(keys: readonly ObjectKey[], when: InventorySave): Promise<boolean>;
 }
 
-export function createTarget(loaded: LoadedApplication, stateDir: string, store: StateStore): Target {
+export function createTarget(loaded: LoadedApplication, stateDir: string, store: StateStore, git?: GitCache): Target {
   const { application } = loaded;
   const name = application.metadata.name;
   const { host, kubernetes } = application.spec.destination;
@@ -76,9 +82,11 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
     namespaceMetadata: application.spec.syncPolicy.managedNamespaceMetadata,
     ...prunePropagation(application.spec.syncPolicy.syncOptions),
   });
+  const refs = refSourceFetcher(loaded, git);
   return {
     provider,
     healthPushed: true,
+    ...(refs === undefined ? {} : { refRevisions: refs.fetch }),
     async render(checkoutDir, signal) {
       const { objects } = await renderKubernetesManifests({
         checkoutDir,
@@ -90,6 +98,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
         ...(source.kustomize === undefined ? {} : { kustomize: source.kustomize }),
         ...(source.directory === undefined ? {} : { directory: source.directory }),
         ...(application.spec.syncPolicy.automated?.allowEmpty === true ? { allowEmpty: true } : {}),
+        ...(refs === undefined ? {} : { refs: await refs.dirs(signal) }),
         ...(signal === undefined ? {} : { signal }),
       });
       const { resources, children } = splitChildApplications(objects, loaded);
@@ -112,6 +121,25 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
       }
     },
   };
+}
+
+/** Checkouts of `spec.source.refSources`: fetched before each render, kept for it. */
+function refSourceFetcher(loaded: LoadedApplication, git: GitCache | undefined) {
+  const refSources = loaded.application.spec.source.refSources ?? [];
+  if (refSources.length === 0 || git === undefined) return undefined;
+  let dirs: Record<string, string> | undefined;
+  const fetch = async (signal?: AbortSignal): Promise<string> => {
+    const fetched: Record<string, string> = {};
+    const revisions: string[] = [];
+    for (const ref of refSources) {
+      const artifact = await git.sync({ repoURL: ref.repoURL, ref: ref.ref, credentials: ref.credentials }, { baseDir: loaded.baseDir, ...(signal === undefined ? {} : { signal }) });
+      fetched[ref.name] = artifact.dir;
+      revisions.push(`${ref.name}@${artifact.revision}`);
+    }
+    dirs = fetched;
+    return revisions.join(',');
+  };
+  return { fetch, dirs: async (signal?: AbortSignal) => dirs ?? (await fetch(signal), dirs ?? {}) };
 }
 
 /** `PrunePropagationPolicy=…`, a value the Application's schema has already checked. */

@@ -101,6 +101,19 @@ export const DirectorySourceSchema = z.strictObject({
   jsonnet: JsonnetSourceSchema.optional(),
 });
 
+/**
+ * A Git repository whose files the source's Helm values refer to as `$NAME/…` (Argo CD's
+ * `ref:` sources): the pattern of a public chart with values kept in the team's repository.
+ */
+export const RefSourceSchema = z.strictObject({
+  /** What `$NAME/` stands for in `helm.valueFiles`. */
+  name: z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'expected a name of letters, digits, - and _' }),
+  repoURL: z.string().regex(/^(file|https?|ssh):\/\/.+/, { message: 'expected a file://, https:// or ssh:// URL' }),
+  /** Branch, tag or full commit SHA. */
+  ref: z.string().min(1).default('main'),
+  credentials: RepoCredentialsSchema.optional(),
+});
+
 /** An exact chart version (`1.2.3`, `v1.2.3-rc.1`): a range would move without a change in Git. */
 const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
@@ -122,9 +135,14 @@ export const SourceSchema = z.strictObject({
   kustomize: KustomizeSourceSchema.optional(),
   /** Kubernetes only: which files of a plain folder are read; default every file, recursively. */
   directory: DirectorySourceSchema.optional(),
+  /** Kubernetes only: repositories that `helm.valueFiles` entries `$NAME/path` are read from. */
+  refSources: z.array(RefSourceSchema).optional(),
 }).superRefine((source, ctx) => {
-  if (source.chart === undefined) return;
   const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const names = (source.refSources ?? []).map((ref) => ref.name);
+  const twice = names.find((name, index) => names.indexOf(name) !== index);
+  if (twice !== undefined) problem('refSources', `two ref sources are named "${twice}"`);
+  if (source.chart === undefined) return;
   if (!/^https?:\/\//.test(source.repoURL)) problem('repoURL', 'a chart comes from a Helm repository at an http:// or https:// URL');
   if (!EXACT_CHART_VERSION.test(source.ref)) problem('ref', `a chart version must be exact, such as 1.2.3, not "${source.ref}": a range would change what runs without a change in Git`);
   if (source.path !== '.') problem('path', 'path is not used with chart: the chart is the folder rendered');
@@ -232,6 +250,7 @@ export type HelmSource = z.output<typeof HelmSourceSchema>;
 export type KustomizeSource = z.output<typeof KustomizeSourceSchema>;
 export type DirectorySource = z.output<typeof DirectorySourceSchema>;
 export type JsonnetSource = z.output<typeof JsonnetSourceSchema>;
+export type RefSource = z.output<typeof RefSourceSchema>;
 export type KubernetesDestination = z.output<typeof KubernetesDestinationSchema>;
 export type IgnoreDifference = z.output<typeof IgnoreDifferenceSchema>;
 

@@ -128,3 +128,43 @@ test('a chart from a Helm repository, at an exact version, is read as Argo CD wr
   assert.equal(app.spec.source.repoURL, 'https://charts.example.com');
   assert.equal(app.spec.source.directory, undefined);
 });
+
+const multi = (sources: string): string => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: { name: web }
+spec:
+  sources:
+${sources}  destination: { server: https://kubernetes.default.svc, namespace: web }
+`;
+
+test('several sources: one rendered, the ref sources giving its Helm values files ($values/…)', () => {
+  const app = convert(multi(`    - repoURL: https://charts.example.com
+      chart: web
+      targetRevision: 1.2.3
+      helm: { valueFiles: [$values/envs/prod/values.yaml] }
+    - repoURL: git@git.example.com:team/config.git
+      targetRevision: main
+      ref: values
+`));
+  assert.equal(app.spec.source.chart, 'web');
+  assert.equal(app.spec.source.ref, '1.2.3');
+  assert.deepEqual(app.spec.source.helm?.valueFiles, ['$values/envs/prod/values.yaml']);
+  assert.deepEqual(app.spec.source.refSources, [{ name: 'values', repoURL: 'ssh://git@git.example.com/team/config.git', ref: 'main' }]);
+});
+
+test('several sources that cannot be honoured are refused, naming the source', () => {
+  const error = (text: string) => {
+    try {
+      convert(text);
+    } catch (caught) {
+      assert.ok(isTrueupError(caught));
+      return `${caught.location.field ?? ''}: ${caught.message}`;
+    }
+    return assert.fail('expected an error');
+  };
+  const git = (path: string) => `    - repoURL: https://git.example.com/a.git\n      path: ${path}\n`;
+  assert.match(error(multi(git('a') + git('b'))), /^spec\.sources: sources 0 and 1 are both rendered; several rendered sources are not supported/);
+  assert.match(error(multi(`${git('a')}    - repoURL: https://git.example.com/v.git\n      ref: values\n      path: envs\n`)), /^spec\.sources\[1\]\.path: a ref source provides files for \$values\/… values/);
+  assert.match(error(multi(`    - repoURL: https://git.example.com/a.git\n      path: a\n      plugin: { name: cmp }\n`)), /^spec\.sources\[0\]\.plugin: config management plugins are not supported/);
+  assert.match(error(multi('    - { repoURL: "https://git.example.com/a.git", ref: a }\n')), /no source to render/);
+});

@@ -25,11 +25,13 @@ export interface HelmRender {
   bin: string;
   limits: RenderLimits;
   signal?: AbortSignal | undefined;
+  /** Checkouts of the ref sources, by name, for `$NAME/…` values files. */
+  refs?: Readonly<Record<string, RepoRoot>>;
 }
 
 export async function renderHelm(render: HelmRender): Promise<DesiredObject[]> {
   const { repo, folder } = render;
-  const valueFiles = await resolveValueFiles(repo, folder, render.options.valueFiles, render.options.ignoreMissingValueFiles);
+  const valueFiles = await resolveValueFiles(repo, folder, render.options.valueFiles, render.options.ignoreMissingValueFiles, render.refs);
   const chartDir = await realpath(toAbsolute(repo, folder));
   const fetch = dependenciesToFetch(repo, folder, chartDir, render.limits);
   const output = await withTempDir('trueup-helm-', async (home) => {

@@ -35,6 +35,8 @@ export interface RenderKubernetesOptions {
   tools?: { kustomize?: string; helm?: string; jsonnet?: string };
   /** `syncPolicy.automated.allowEmpty`: a folder that yields nothing is intended, whatever else it holds. */
   allowEmpty?: boolean;
+  /** Checkouts of `spec.source.refSources` by name: where Helm values files `$NAME/…` are read. */
+  refs?: Readonly<Record<string, string>>;
   limits?: RenderLimitOverrides;
   signal?: AbortSignal;
 }
@@ -76,9 +78,11 @@ async function renderWith(tool: KubeTool, { options, repo, folder, kustomization
     case 'helm': {
       await checkSymlinksConfined(repo, folder);
       const helm = options.helm ?? HelmSourceSchema.parse({});
+      const refs: Record<string, RepoRoot> = {};
+      for (const [name, dir] of Object.entries(options.refs ?? {})) refs[name] = await openRepo(dir);
       return renderHelm({
         repo, folder, release: helm.releaseName ?? options.application, namespace: options.namespace, options: helm,
-        bin: toolBin('helm', options.tools?.helm), limits, signal,
+        bin: toolBin('helm', options.tools?.helm), limits, signal, refs,
       });
     }
   }
