@@ -118,10 +118,11 @@ export const RefSourceSchema = z.strictObject({
 const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 export const SourceSchema = z.strictObject({
-  repoURL: z.string().regex(/^(file|https?|ssh):\/\/.+/, { message: 'expected a file://, https:// or ssh:// URL' }),
+  repoURL: z.string().regex(/^(file|https?|ssh|oci):\/\/.+/, { message: 'expected a file://, https:// or ssh:// URL (oci:// for a chart)' }),
   /**
-   * Kubernetes only: a chart of the Helm repository at `repoURL` (http:// or https://), at the
-   * exact version `ref`, instead of a folder of a Git repository.
+   * Kubernetes only: a chart of the Helm repository at `repoURL` (http:// or https://, or an OCI
+   * registry at oci://HOST/PATH), at the exact version `ref`, instead of a folder of a Git
+   * repository.
    */
   chart: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a chart name such as ingress-nginx' }).optional(),
   /** Branch, tag or full commit SHA. */
@@ -142,8 +143,11 @@ export const SourceSchema = z.strictObject({
   const names = (source.refSources ?? []).map((ref) => ref.name);
   const twice = names.find((name, index) => names.indexOf(name) !== index);
   if (twice !== undefined) problem('refSources', `two ref sources are named "${twice}"`);
-  if (source.chart === undefined) return;
-  if (!/^https?:\/\//.test(source.repoURL)) problem('repoURL', 'a chart comes from a Helm repository at an http:// or https:// URL');
+  if (source.chart === undefined) {
+    if (source.repoURL.startsWith('oci://')) problem('repoURL', 'an oci:// address holds charts: give the chart\'s name in chart');
+    return;
+  }
+  if (!/^(https?|oci):\/\//.test(source.repoURL)) problem('repoURL', 'a chart comes from a Helm repository at an http:// or https:// URL, or an OCI registry at oci://');
   if (!EXACT_CHART_VERSION.test(source.ref)) problem('ref', `a chart version must be exact, such as 1.2.3, not "${source.ref}": a range would change what runs without a change in Git`);
   if (source.path !== '.') problem('path', 'path is not used with chart: the chart is the folder rendered');
   if (source.directory !== undefined || source.kustomize !== undefined) problem(source.directory === undefined ? 'kustomize' : 'directory', 'a chart is rendered with Helm only');

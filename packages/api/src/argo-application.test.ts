@@ -168,3 +168,12 @@ test('several sources that cannot be honoured are refused, naming the source', (
   assert.match(error(multi(`    - repoURL: https://git.example.com/a.git\n      path: a\n      plugin: { name: cmp }\n`)), /^spec\.sources\[0\]\.plugin: config management plugins are not supported/);
   assert.match(error(multi('    - { repoURL: "https://git.example.com/a.git", ref: a }\n')), /no source to render/);
 });
+
+test('a chart from an OCI registry: Argo CD names it without a scheme, ours with oci://', () => {
+  const app = convert(argo.replace('    repoURL: git@github.com:argoproj/argocd-example-apps.git\n    targetRevision: HEAD\n    path: helm-guestbook\n', '    repoURL: registry.example.com/charts\n    targetRevision: 4.7.1\n    chart: guestbook\n'));
+  assert.equal(app.spec.source.repoURL, 'oci://registry.example.com/charts');
+  assert.equal(app.spec.source.chart, 'guestbook');
+  const explicit = convert(argo.replace('    repoURL: git@github.com:argoproj/argocd-example-apps.git\n    targetRevision: HEAD\n    path: helm-guestbook\n', '    repoURL: oci://registry.example.com/charts\n    targetRevision: 4.7.1\n    chart: guestbook\n'));
+  assert.equal(explicit.spec.source.repoURL, 'oci://registry.example.com/charts');
+  assert.throws(() => convert(argo.replace('git@github.com:argoproj/argocd-example-apps.git', 'oci://registry.example.com/charts')), /an oci:\/\/ address holds charts: give the chart's name in chart/);
+});

@@ -128,7 +128,8 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
     metadata: { name: argo.metadata.name, ...pick(argo.metadata, ['labels', 'annotations']) },
     spec: {
       source: {
-        repoURL: withScheme(source.repoURL),
+        // Argo CD names an OCI Helm registry without a scheme (`registry.example.com/charts`).
+        repoURL: source.chart !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source.repoURL) ? `oci://${source.repoURL}` : withScheme(source.repoURL),
         ref: source.targetRevision === undefined || source.targetRevision === '' ? 'HEAD' : source.targetRevision,
         path: source.path ?? '.',
         ...(source.helm === undefined ? {} : { helm: pick(source.helm, ['releaseName', 'valueFiles', 'values', 'valuesObject', 'parameters', 'ignoreMissingValueFiles', 'skipCrds', 'namespace', 'kubeVersion', 'apiVersions', 'skipSchemaValidation']) }),
