@@ -74,6 +74,14 @@ export const KustomizeSourceSchema = z.strictObject({
     }).optional(),
     options: z.strictObject({ allowNameChange: z.boolean().optional(), allowKindChange: z.boolean().optional() }).optional(),
   })).default([]),
+  /** Kustomize components (folders relative to the source path), added to the build. */
+  components: z.array(z.string().min(1)).default([]),
+  /**
+   * A folder without a kustomization is built as if `kustomize create --autodetect --recursive`
+   * had made one (as Flux builds it): every Kubernetes manifest below it, and each folder below
+   * it that has a kustomization of its own.
+   */
+  generate: z.boolean().default(false),
 });
 
 /** One Jsonnet variable: a string, or Jsonnet code when `code` is true. */
