@@ -176,7 +176,8 @@ export class AppRuntime {
     const listed = inventoryBeforeApply(inventory, this.#resourceKeys());
     const savedEverywhere = sameKeys(listed, inventory) || (await target.saveInventory(listed, 'before-apply'));
     await provider.prepareSync?.(this.#resources, { prune, inventory });
-    const outcome = await applyPlan(provider, plan, { prune });
+    const timeout = parseDuration(syncPolicy.timeout ?? '');
+    const outcome = await applyPlan(provider, plan, { prune, ...(timeout === undefined ? {} : { waveTimeoutMs: timeout }) });
     const pruned = outcome.changes.filter((c) => c.action === 'delete' && c.error === undefined && !this.#isHook(c.key)).map((c) => c.key);
     if (outcome.changes.length > 0) {
       this.#setLive(await provider.observe(this.#keysToObserve(listed), this.#desiredById));

@@ -16,6 +16,7 @@ const parent: LoadedApplication = {
       destination: { kubernetes: { kubeconfig: 'kubeconfig', context: 'prod' } },
       syncPolicy: { interval: '3m', retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } }, syncOptions: [] },
       ignoreDifferences: [],
+      dependsOn: [],
     },
   },
 };

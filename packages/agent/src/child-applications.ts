@@ -13,6 +13,7 @@
  */
 import { ApplicationSchema, fromArgoApplication, isArgoApplication, isTrueupError, validateDocument, type Application, type DesiredObject, type ParsedDocument } from '@trueup/api';
 import { AgentErrors } from './errors.ts';
+import { splitFluxObjects } from './flux-children.ts';
 import type { LoadedApplication } from './load-applications.ts';
 
 const OUR_API_VERSION = 'trueup.dev/v1alpha1';
@@ -30,8 +31,8 @@ export function isApplicationManifest(object: DesiredObject): boolean {
 
 export function splitChildApplications(objects: readonly DesiredObject[], parent: LoadedApplication): SplitChildren {
   const resources: DesiredObject[] = [];
-  const children: LoadedApplication[] = [];
-  for (const object of objects) {
+  const { rest, children } = splitFluxObjects(objects, parent);
+  for (const object of rest) {
     if (isApplicationManifest(object)) children.push(childOf(object, parent));
     else resources.push(object);
   }

@@ -9,19 +9,43 @@ import type { ApplicationStatus, ResourceStatus } from '@trueup/api';
 import { summarize } from '@trueup/engine';
 import type { LoadedApplication } from './load-applications.ts';
 
-export type ChildState = 'running' | 'refused' | 'not-started';
+export type ChildState = 'running' | 'refused' | 'not-started' | 'waiting' | 'note';
 
 export interface DeclaredChild {
   name: string;
   apiVersion: string;
+  kind: string;
   file: string;
   line: number;
   state: ChildState;
+  /** For a note: what it says. */
+  message?: string;
 }
 
 export function declaredChild(child: LoadedApplication, state: ChildState): DeclaredChild {
   const declared = child.declared ?? { apiVersion: child.application.apiVersion, file: child.file, line: 1 };
-  return { name: child.application.metadata.name, apiVersion: declared.apiVersion, file: declared.file, line: declared.line, state };
+  return { name: child.application.metadata.name, apiVersion: declared.apiVersion, kind: declared.kind ?? 'Application', file: declared.file, line: declared.line, state, ...(child.note === undefined ? {} : { message: child.note }) };
+}
+
+function childHealth(child: DeclaredChild, status: ApplicationStatus | undefined): ResourceStatus['health'] {
+  switch (child.state) {
+    case 'not-started':
+      return { status: 'Missing', message: 'not started: another application has that name' };
+    case 'refused':
+      return { status: 'Degraded', message: status?.error?.message ?? 'cannot run' };
+    case 'note':
+      return { status: 'Healthy', message: child.message ?? '' };
+    case 'waiting':
+    case 'running':
+      return status?.health ?? { status: 'Progressing', message: 'first pass not finished' };
+  }
+}
+
+/** The status of an application waiting for others to be Ready before its first pass. */
+export function waitingStatus(child: LoadedApplication, waitingFor: readonly string[], now: string): ApplicationStatus {
+  const { source } = child.application.spec;
+  const status = summarize({ name: child.application.metadata.name, source: { repoURL: source.repoURL, ref: source.ref, path: source.path }, revision: '', appliedRevision: '', desired: [], live: [], diffs: new Map(), now });
+  return { ...status, sync: 'Unknown', health: { status: 'Progressing', message: `waiting for ${waitingFor.join(', ')} to be Synced and Healthy (dependsOn)` } };
 }
 
 /** The status of a child that is not run because Git's declaration cannot be honoured. */
@@ -39,12 +63,7 @@ export function withChildResources(parent: ApplicationStatus, children: readonly
   if (children.length === 0) return parent;
   const listed: ResourceStatus[] = children.map((child) => {
     const status = statusOf(child.name);
-    const health: ResourceStatus['health'] = child.state === 'not-started'
-      ? { status: 'Missing', message: 'not started: another application has that name' }
-      : child.state === 'refused'
-        ? { status: 'Degraded', message: status?.error?.message ?? 'cannot run' }
-        : status?.health ?? { status: 'Progressing', message: 'first pass not finished' };
-    return { apiVersion: child.apiVersion, kind: 'Application', name: child.name, sync: child.state === 'not-started' ? 'OutOfSync' : 'Synced', health, origin: { file: child.file, line: child.line } };
+    return { apiVersion: child.apiVersion, kind: child.kind, name: child.name, sync: child.state === 'not-started' ? 'OutOfSync' : 'Synced', health: childHealth(child, status), origin: { file: child.file, line: child.line } };
   });
   const sync = parent.sync === 'Synced' && listed.some((r) => r.sync !== 'Synced') ? 'OutOfSync' : parent.sync;
   return { ...parent, sync, resources: [...parent.resources, ...listed] };

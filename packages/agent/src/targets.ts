@@ -10,9 +10,10 @@ import type { GitCache } from '@trueup/git';
 import { createHostProvider } from '@trueup/host';
 import { createKubernetesProvider, kubeStatusOf, openCluster, type KubernetesProvider, type PrunePropagation } from '@trueup/kubernetes';
 import { inventoryBeforeApply } from '@trueup/engine';
-import { renderHostManifests, renderKubernetesManifests } from '@trueup/render';
+import { renderHostManifests, renderKubernetesManifests, substituteVariables } from '@trueup/render';
 import { splitChildApplications } from './child-applications.ts';
 import { AgentErrors } from './errors.ts';
+import { postBuildVariables } from './post-build-variables.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -101,7 +102,9 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
         ...(refs === undefined ? {} : { refs: await refs.dirs(signal) }),
         ...(signal === undefined ? {} : { signal }),
       });
-      const { resources, children } = splitChildApplications(objects, loaded);
+      const { postBuild } = source;
+      const built = postBuild === undefined ? objects : substituteVariables(objects, await postBuildVariables(session, postBuild, kubernetes.namespace));
+      const { resources, children } = splitChildApplications(built, loaded);
       return { desired: await provider.prepare(resources), children };
     },
     async loadInventory(desired) {

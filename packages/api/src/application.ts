@@ -122,6 +122,23 @@ export const RefSourceSchema = z.strictObject({
   credentials: RepoCredentialsSchema.optional(),
 });
 
+/**
+ * Flux's post-build substitution: `${var}`, `${var:=default}` (and `:-`) in the rendered objects,
+ * from `substitute`, then ConfigMaps and Secrets of the destination namespace in order (`$${var}`
+ * stays `${var}`; an object annotated `kustomize.toolkit.fluxcd.io/substitute: disabled` is left
+ * alone; a variable with no value and no default becomes empty, as Flux does).
+ */
+export const PostBuildSchema = z.strictObject({
+  substitute: z.record(z.string().regex(/^[_a-zA-Z][_a-zA-Z0-9]*$/, { message: 'expected a variable name: letters, digits and _' }), z.string()).default({}),
+  substituteFrom: z.array(z.strictObject({
+    kind: z.enum(['ConfigMap', 'Secret']),
+    name: z.string().min(1),
+    /** The namespace to read it from; default the destination namespace. */
+    namespace: z.string().optional(),
+    optional: z.boolean().default(false),
+  })).default([]),
+});
+
 /** An exact chart version (`1.2.3`, `v1.2.3-rc.1`): a range would move without a change in Git. */
 const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
@@ -146,6 +163,8 @@ export const SourceSchema = z.strictObject({
   directory: DirectorySourceSchema.optional(),
   /** Kubernetes only: repositories that `helm.valueFiles` entries `$NAME/path` are read from. */
   refSources: z.array(RefSourceSchema).optional(),
+  /** Kubernetes only: variables substituted in the rendered objects, as Flux's `postBuild`. */
+  postBuild: PostBuildSchema.optional(),
 }).superRefine((source, ctx) => {
   const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
   const names = (source.refSources ?? []).map((ref) => ref.name);
@@ -222,6 +241,8 @@ export const SyncPolicySchema = z.strictObject({
   }).optional(),
   interval: duration.default('3m'),
   retry: RetrySchema.prefault({}),
+  /** How long a sync waits for a wave's objects or hooks to be Healthy; default 5m (Flux's `timeout`). */
+  timeout: duration.optional(),
   /** Kubernetes only, as Argo CD names them (sync-options.ts): `CreateNamespace=true`, … */
   syncOptions: z.array(z.string().superRefine((option, ctx) => {
     const problem = syncOptionProblem(option);
@@ -247,6 +268,8 @@ export const ApplicationSchema = z.strictObject({
     destination: DestinationSchema,
     syncPolicy: SyncPolicySchema.prefault({}),
     ignoreDifferences: z.array(IgnoreDifferenceSchema).default([]),
+    /** Applications (by name) that must be Synced and Healthy before this one is first reconciled (Flux's dependsOn). */
+    dependsOn: z.array(name).default([]),
   }).superRefine((spec, ctx) => {
     if (spec.source.chart !== undefined && spec.destination.host !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['source', 'chart'], message: 'a Helm chart deploys to Kubernetes, not to a host' });
@@ -263,6 +286,7 @@ export type KustomizeSource = z.output<typeof KustomizeSourceSchema>;
 export type DirectorySource = z.output<typeof DirectorySourceSchema>;
 export type JsonnetSource = z.output<typeof JsonnetSourceSchema>;
 export type RefSource = z.output<typeof RefSourceSchema>;
+export type PostBuild = z.output<typeof PostBuildSchema>;
 export type KubernetesDestination = z.output<typeof KubernetesDestinationSchema>;
 export type IgnoreDifference = z.output<typeof IgnoreDifferenceSchema>;
 
