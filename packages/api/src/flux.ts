@@ -17,6 +17,11 @@ function unsupported(message: string) {
   return z.unknown().refine((value) => value === undefined, { message }).optional();
 }
 
+/** Only `value` is honoured; anything else is refused with `message`. */
+function only<T extends string | boolean>(value: T, message: string) {
+  return z.unknown().refine((given) => given === value, { message }).transform(() => value);
+}
+
 const FluxMetadataSchema = z.looseObject({ name: z.string().min(1), namespace: z.string().optional() });
 
 export const FluxGitRepositorySchema = z.looseObject({
@@ -37,10 +42,10 @@ export const FluxGitRepositorySchema = z.looseObject({
     interval: z.string(),
     timeout: z.string().optional(),
     suspend: z.boolean().optional(),
-    provider: z.literal('generic', { message: 'only the generic Git provider is supported' }).optional(),
+    provider: only('generic', 'only the generic Git provider is supported').optional(),
     ignore: unsupported('ignore is not supported: every file of the path is read'),
     include: unsupported('include (files from other GitRepositories) is not supported'),
-    recurseSubmodules: z.literal(false, { message: 'submodules are not supported' }).optional(),
+    recurseSubmodules: only(false, 'submodules are not supported').optional(),
     verify: unsupported('commit signature verification is not supported'),
     proxySecretRef: unsupported('proxySecretRef is not supported'),
     sparseCheckout: unsupported('sparseCheckout is not supported'),
@@ -57,7 +62,7 @@ const FluxKustomizationSchema = z.looseObject({
   metadata: FluxMetadataSchema,
   spec: z.strictObject({
     sourceRef: z.strictObject({
-      kind: z.literal('GitRepository', { message: 'only a GitRepository source is supported' }),
+      kind: only('GitRepository', 'only a GitRepository source is supported'),
       name: z.string().min(1),
       namespace: z.string().optional(),
       apiVersion: z.string().optional(),
@@ -88,7 +93,7 @@ const FluxKustomizationSchema = z.looseObject({
       substitute: z.record(z.string(), z.string()).optional(),
       substituteFrom: z.array(z.strictObject({ kind: z.enum(['ConfigMap', 'Secret']), name: z.string().min(1), optional: z.boolean().optional() })).optional(),
     }).optional(),
-    deletionPolicy: z.literal('Orphan', { message: 'a Kustomization removed from Git leaves its objects in place (Orphan); other deletion policies are not supported' }).optional(),
+    deletionPolicy: only('Orphan', 'a Kustomization removed from Git leaves its objects in place (Orphan); other deletion policies are not supported').optional(),
     decryption: unsupported('SOPS decryption is not supported yet'),
     serviceAccountName: unsupported('serviceAccountName (impersonation) is not supported: the agent applies with its own credentials'),
     kubeConfig: unsupported('kubeConfig is not supported: the agent applies to its own cluster'),
