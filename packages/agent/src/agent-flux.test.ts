@@ -4,7 +4,7 @@
  * Kustomizations it finds (infrastructure, then apps, which dependsOn it) from the GitRepository,
  * with targetNamespace, namePrefix, images, patches, components and postBuild substitution from a
  * ConfigMap of the cluster; Flux's own controllers are recognised and not applied; a HelmRelease
- * (not read yet) fails alone.
+ * that Trueup cannot honour (its chart from a HelmChart source) fails alone.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -84,7 +84,7 @@ ${kustomization('flux-system', '  path: ./clusters/prod\n  prune: true\n')}`,
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease
 metadata: { name: podinfo, namespace: ${fluxNs} }
-spec: { interval: 5m, chart: { spec: { chart: podinfo, sourceRef: { kind: HelmRepository, name: podinfo } } } }
+spec: { interval: 5m, chart: { spec: { chart: podinfo, version: 6.0.0, sourceRef: { kind: HelmChart, name: podinfo } } } }
 `,
     'infrastructure/settings.yaml': '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: infra-settings\ndata: { ready: "yes" }\n',
     'apps/base/kustomization.yaml': 'resources: [web.yaml, config.yaml]\n',
@@ -155,6 +155,7 @@ test('a Flux cluster folder converges: Kustomizations in dependency order, with 
   assert.deepEqual(listed, ['HelmRelease/podinfo Synced Degraded', 'Kustomization/apps Synced Healthy', 'Kustomization/infrastructure Synced Healthy', 'Note/flux-controllers Synced Healthy']);
   assert.match(rootNow?.resources.find((r) => r.kind === 'Note')?.health.message ?? '', /^2 objects of Flux's own controllers \(clusters\/prod\/flux-system\/gotk-components\.yaml\) are not applied/);
   const podinfo = agent.applications().find((s) => s.name === 'podinfo');
-  assert.equal(podinfo?.error?.code, 'AGENT_FLUX_KIND_UNSUPPORTED');
+  assert.equal(podinfo?.error?.code, 'API_FIELD_INVALID');
   assert.equal(podinfo?.error?.file, 'clusters/prod/podinfo.yaml');
+  assert.equal(podinfo?.error?.field, 'spec.chart.spec.sourceRef.kind');
 });

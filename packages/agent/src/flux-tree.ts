@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fluxKey, type FluxGitRepository, type Manifest, type RepoCredentials } from '@trueup/api';
+import { fluxKey, type FluxGitRepository, type FluxHelmRepository, type Manifest, type RepoCredentials } from '@trueup/api';
 import { AgentErrors } from './errors.ts';
 
 export const FLUX_SECRETS_FOLDER = 'flux-secrets';
@@ -24,11 +24,15 @@ export function isFluxController(manifest: Manifest): boolean {
 /** What the agent knows of Flux for an application: the sources it may name, where their credentials are. */
 export interface FluxContext {
   sources: Map<string, FluxGitRepository>;
+  helmSources: Map<string, FluxHelmRepository>;
   secretsDir: string;
 }
 
+/** A Flux source with credentials: a GitRepository or a HelmRepository. */
+type WithSecret = { kind: string; metadata: { name: string; namespace?: string | undefined }; spec: { secretRef?: { name: string } | undefined } };
+
 /** The credentials of a GitRepository's `secretRef`, as files; an error naming the folder when it is missing. */
-export function fluxCredentials(source: FluxGitRepository, secretsDir: string): RepoCredentials | undefined {
+export function fluxCredentials(source: WithSecret, secretsDir: string): RepoCredentials | undefined {
   const secret = source.spec.secretRef;
   if (secret === undefined) return undefined;
   const dir = join(secretsDir, source.metadata.namespace ?? 'flux-system', secret.name);
@@ -37,7 +41,7 @@ export function fluxCredentials(source: FluxGitRepository, secretsDir: string): 
   const password = file('password');
   const token = file('bearerToken');
   if (identity === undefined && password === undefined && token === undefined) {
-    throw AgentErrors.create('AGENT_FLUX_SECRET_MISSING', `GitRepository ${fluxKey(source.metadata.namespace, source.metadata.name)}: secretRef ${secret.name} needs its keys as files in ${dir} (identity and known_hosts, username and password, or bearerToken)`, { field: 'spec.secretRef' });
+    throw AgentErrors.create('AGENT_FLUX_SECRET_MISSING', `${source.kind} ${fluxKey(source.metadata.namespace, source.metadata.name)}: secretRef ${secret.name} needs its keys as files in ${dir} (identity and known_hosts, username and password, or bearerToken)`, { field: 'spec.secretRef' });
   }
   const knownHosts = file('known_hosts');
   const username = file('username');

@@ -3,8 +3,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import {
-  ApplicationSchema, fluxKey, fromArgoApplication, fromFluxKustomization, isArgoApplication, isFluxGitRepository, isFluxKustomization, parseFluxGitRepository,
-  parseYamlDocuments, validateDocument, type Application, type FluxGitRepository, type ParsedDocument,
+  ApplicationSchema, fluxKey, fromArgoApplication, fromFluxHelmRelease, fromFluxKustomization, isArgoApplication, isFluxGitRepository, isFluxHelmRelease, isFluxHelmRepository,
+  isFluxKustomization, parseFluxGitRepository, parseFluxHelmRepository, parseYamlDocuments, validateDocument, type Application, type FluxGitRepository, type FluxHelmRepository,
+  type ParsedDocument,
 } from '@trueup/api';
 import { AgentErrors } from './errors.ts';
 import { fluxCredentials, type FluxContext } from './flux-tree.ts';
@@ -75,20 +76,29 @@ async function readDocuments(file: string): Promise<FileDocument[]> {
  * tree applies, not applications: they are left to it.
  */
 function loadDocuments(docs: readonly FileDocument[], fluxSecretsDir: string): LoadedApplication[] {
-  const isFlux = docs.some(({ doc }) => isFluxGitRepository(doc.value) || isFluxKustomization(doc.value));
+  const isFlux = docs.some(({ doc }) => isFluxGitRepository(doc.value) || isFluxKustomization(doc.value) || isFluxHelmRepository(doc.value) || isFluxHelmRelease(doc.value));
   const sources = new Map<string, FluxGitRepository>();
+  const helmSources = new Map<string, FluxHelmRepository>();
   for (const { doc, file } of docs) {
-    if (!isFluxGitRepository(doc.value)) continue;
-    const repository = parseFluxGitRepository(doc, file);
-    sources.set(fluxKey(repository.metadata.namespace, repository.metadata.name), repository);
+    if (isFluxGitRepository(doc.value)) {
+      const repository = parseFluxGitRepository(doc, file);
+      sources.set(fluxKey(repository.metadata.namespace, repository.metadata.name), repository);
+    } else if (isFluxHelmRepository(doc.value)) {
+      const repository = parseFluxHelmRepository(doc, file);
+      helmSources.set(fluxKey(repository.metadata.namespace, repository.metadata.name), repository);
+    }
   }
-  const flux: FluxContext = { sources, secretsDir: fluxSecretsDir };
+  const flux: FluxContext = { sources, helmSources, secretsDir: fluxSecretsDir };
   const loaded: LoadedApplication[] = [];
   for (const { doc, file } of docs) {
     const baseDir = dirname(resolve(file));
     if (isArgoApplication(doc.value)) loaded.push({ application: fromArgoApplication(doc, file), file, baseDir });
     else if (isFluxKustomization(doc.value)) {
       const { application, source } = fromFluxKustomization(doc, file, sources);
+      const credentials = fluxCredentials(source, fluxSecretsDir);
+      loaded.push({ application: credentials === undefined ? application : { ...application, spec: { ...application.spec, source: { ...application.spec.source, credentials } } }, file, baseDir, flux });
+    } else if (isFluxHelmRelease(doc.value)) {
+      const { application, source } = fromFluxHelmRelease(doc, file, helmSources);
       const credentials = fluxCredentials(source, fluxSecretsDir);
       loaded.push({ application: credentials === undefined ? application : { ...application, spec: { ...application.spec, source: { ...application.spec.source, credentials } } }, file, baseDir, flux });
     } else if (!isFlux) loaded.push({ application: validateDocument(ApplicationSchema, doc, file), file, baseDir });

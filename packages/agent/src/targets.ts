@@ -13,6 +13,7 @@ import { inventoryBeforeApply } from '@trueup/engine';
 import { renderHostManifests, renderKubernetesManifests, substituteVariables } from '@trueup/render';
 import { splitChildApplications } from './child-applications.ts';
 import { AgentErrors } from './errors.ts';
+import { helmValueLayers } from './helm-values-from.ts';
 import { postBuildVariables } from './post-build-variables.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import type { StateStore } from './state-store.ts';
@@ -96,6 +97,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
         ...(kubernetes.namespace === undefined ? {} : { namespace: kubernetes.namespace }),
         // A chart from a Helm repository is rendered with Helm whatever its options.
         ...(source.helm === undefined && source.chart === undefined ? {} : { helm: source.helm ?? HelmSourceSchema.parse({}) }),
+        ...(source.helm === undefined || source.helm.valuesFrom.length === 0 ? {} : { helmValueLayers: await helmValueLayers(session, source.helm, kubernetes.namespace) }),
         ...(source.kustomize === undefined ? {} : { kustomize: source.kustomize }),
         ...(source.directory === undefined ? {} : { directory: source.directory }),
         ...(application.spec.syncPolicy.automated?.allowEmpty === true ? { allowEmpty: true } : {}),

@@ -30,7 +30,21 @@ export const HelmSourceSchema = z.strictObject({
   valueFiles: z.array(z.string()).default([]),
   /** Inline values as a YAML string; applied after the files. */
   values: z.string().optional(),
-  /** Inline values as an object; applied after `values`. */
+  /**
+   * Values read from ConfigMaps and Secrets of the cluster when rendering (Flux's `valuesFrom`):
+   * the YAML under `valuesKey`, or that one value at `targetPath`; applied after `values`, in order.
+   */
+  valuesFrom: z.array(z.strictObject({
+    kind: z.enum(['ConfigMap', 'Secret']),
+    name: z.string().min(1),
+    /** Default the destination namespace. */
+    namespace: z.string().optional(),
+    valuesKey: z.string().default('values.yaml'),
+    /** A dotted path (`image.tag`) the key's value is set at, as a string. */
+    targetPath: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, { message: 'expected a dotted path such as image.tag' }).optional(),
+    optional: z.boolean().default(false),
+  })).default([]),
+  /** Inline values as an object; applied after `values` and `valuesFrom`. */
   valuesObject: z.record(z.string(), z.unknown()).optional(),
   /** `--set` (or `--set-string` with forceString) parameters, applied last. */
   parameters: z.array(z.strictObject({ name: z.string().min(1), value: z.string(), forceString: z.boolean().default(false) })).default([]),

@@ -51,7 +51,7 @@ test('an Argo CD Application becomes ours, fields that change nothing ignored', 
     path: 'helm-guestbook',
     helm: {
       releaseName: 'gb', valueFiles: ['values-production.yaml'], parameters: [{ name: 'service.type', value: 'NodePort', forceString: false }],
-      ignoreMissingValueFiles: false, skipCrds: false, apiVersions: [], skipSchemaValidation: false,
+      ignoreMissingValueFiles: false, skipCrds: false, apiVersions: [], skipSchemaValidation: false, valuesFrom: [],
     },
     directory: { recurse: false },
   });

@@ -112,7 +112,8 @@ export function isFluxKustomization(value: unknown): boolean {
 /** Flux kinds Trueup does not read yet: refused where they are declared, never applied. */
 export function isUnreadFluxKind(value: unknown): boolean {
   const kind = kindOf(value);
-  return kind !== undefined && /^(source|kustomize|helm|notification|image)\.toolkit\.fluxcd\.io\//.test(kind) && !isFluxGitRepository(value) && !isFluxKustomization(value);
+  const read = [`${FLUX_SOURCE_API_VERSION}/GitRepository`, `${FLUX_KUSTOMIZE_API_VERSION}/Kustomization`, `${FLUX_SOURCE_API_VERSION}/HelmRepository`, `${FLUX_HELM_API_VERSION}/HelmRelease`];
+  return kind !== undefined && /^(source|kustomize|helm|notification|image)\.toolkit\.fluxcd\.io\//.test(kind) && !read.includes(kind);
 }
 
 function kindOf(value: unknown): string | undefined {

@@ -56,11 +56,16 @@ async function resolveValueFile(repo: RepoRoot, chartFolder: string, file: strin
 }
 
 /** `-f` and `--set` arguments; inline values are written as files into `dir`. */
-export async function valuesArgs(options: HelmSource, valueFiles: readonly string[], dir: string): Promise<string[]> {
+export async function valuesArgs(options: HelmSource, valueFiles: readonly string[], dir: string, layers: readonly Record<string, unknown>[] = []): Promise<string[]> {
   const args = valueFiles.flatMap((file) => ['--values', file]);
   if (options.values !== undefined && options.values.trim() !== '') {
     const file = path.join(dir, 'values.yaml');
     await writeFile(file, options.values);
+    args.push('--values', file);
+  }
+  for (const [index, layer] of layers.entries()) {
+    const file = path.join(dir, `values-from-${index}.json`);
+    await writeFile(file, JSON.stringify(layer));
     args.push('--values', file);
   }
   if (options.valuesObject !== undefined) {

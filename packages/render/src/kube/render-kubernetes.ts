@@ -37,6 +37,8 @@ export interface RenderKubernetesOptions {
   allowEmpty?: boolean;
   /** Checkouts of `spec.source.refSources` by name: where Helm values files `$NAME/…` are read. */
   refs?: Readonly<Record<string, string>>;
+  /** `helm.valuesFrom`, as read from the cluster by the caller, in order. */
+  helmValueLayers?: readonly Record<string, unknown>[];
   limits?: RenderLimitOverrides;
   signal?: AbortSignal;
 }
@@ -82,7 +84,7 @@ async function renderWith(tool: KubeTool, { options, repo, folder, kustomization
       for (const [name, dir] of Object.entries(options.refs ?? {})) refs[name] = await openRepo(dir);
       return renderHelm({
         repo, folder, release: helm.releaseName ?? options.application, namespace: options.namespace, options: helm,
-        bin: toolBin('helm', options.tools?.helm), limits, signal, refs,
+        bin: toolBin('helm', options.tools?.helm), limits, signal, refs, ...(options.helmValueLayers === undefined ? {} : { valueLayers: options.helmValueLayers }),
       });
     }
   }
