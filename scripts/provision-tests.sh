@@ -29,12 +29,12 @@ mkdir -p /run/sshd 2>/dev/null || true
 # The Kubernetes test environment's binaries (kube-apiserver, etcd, kwok, …), built from Go modules
 # into a cache outside the repository; a cached build answers in seconds. Prints the bin folder.
 # Without Go the Kubernetes tests are skipped (and fail under CI=true).
-# Then the renderers the tests run that the test env does not build (jsonnet), at their pinned
+# Then the tools the tests run that the test env does not build (jsonnet, sops), at their pinned
 # versions, into the folder the agent looks in (`trueup tools install`).
 if command -v go >/dev/null 2>&1; then
   bash "$(dirname "$0")/../tools/kube-testenv/build.sh"
   root="$(cd "$(dirname "$0")/.." && pwd)"
-  "$root/node_modules/.bin/node" "$root/packages/cli/src/main.js" tools install jsonnet
+  "$root/node_modules/.bin/node" "$root/packages/cli/src/main.js" tools install jsonnet sops
 else
   echo "Go is not installed: not building the Kubernetes test tools (tools/kube-testenv/build.sh)" >&2
 fi

@@ -58,6 +58,7 @@ function childOf(object: DesiredObject, parent: LoadedApplication): LoadedApplic
   if (host !== undefined || kubernetes === undefined || parentCluster === undefined) throw refuse('spec.destination', 'an application from Git deploys only to its parent\'s cluster');
   if (kubernetes.kubeconfig !== undefined || kubernetes.context !== undefined) throw refuse('spec.destination.kubernetes', 'an application from Git uses its parent\'s cluster credentials; remove kubeconfig and context');
   if (child.spec.source.credentials !== undefined) throw refuse('spec.source.credentials', 'an application from Git cannot name credential files; it uses its parent\'s for the same repository');
+  if ((child.spec.decryption?.ageKeyFiles.length ?? 0) > 0) throw refuse('spec.decryption.ageKeyFiles', 'an application from Git cannot name key files; it uses the agent\'s own (<state-dir>/sops/age.agekey)');
   const refSources = child.spec.source.refSources;
   if (refSources?.some((ref) => ref.credentials !== undefined) === true) throw refuse('spec.source.refSources', 'an application from Git cannot name credential files; it uses its parent\'s for the same repository');
   const parentSource = parent.application.spec.source;

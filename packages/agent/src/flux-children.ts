@@ -10,7 +10,7 @@ import {
   parseFluxGitRepository, parseFluxHelmRepository, type Application, type DesiredObject, type FluxGitRepository, type FluxHelmRepository, type ParsedDocument,
 } from '@trueup/api';
 import { AgentErrors } from './errors.ts';
-import { fluxCredentials, isFluxController, type FluxContext } from './flux-tree.ts';
+import { fluxCredentials, isFluxController, withFluxKeys, type FluxContext } from './flux-tree.ts';
 import type { LoadedApplication } from './load-applications.ts';
 
 export interface FluxSplit {
@@ -64,7 +64,8 @@ export function splitFluxObjects(objects: readonly DesiredObject[], parent: Load
 function kustomizationChild(object: DesiredObject, parent: LoadedApplication, flux: FluxContext): LoadedApplication {
   const { file, line } = object.origin;
   try {
-    const { application, source } = fromFluxKustomization(docOf(object), file, flux.sources);
+    const { application: converted, source, decryptionSecret } = fromFluxKustomization(docOf(object), file, flux.sources);
+    const application = withFluxKeys(converted, decryptionSecret, flux.secretsDir);
     const parentSource = parent.application.spec.source;
     // A secretRef names files the agent's owner put in the agent's state; else the parent's credentials for the same repository.
     const credentials = source.spec.secretRef !== undefined ? fluxCredentials(source, flux.secretsDir) : application.spec.source.repoURL === parentSource.repoURL ? parentSource.credentials : undefined;

@@ -8,9 +8,9 @@
  * Secret (`username`, `password`, `bearerToken`, `identity`, `known_hosts`) as files in
  * `<state-dir>/flux-secrets/<namespace>/<name>/`, a folder only the agent's owner writes.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fluxKey, type FluxGitRepository, type FluxHelmRepository, type Manifest, type RepoCredentials } from '@trueup/api';
+import { fluxKey, type Application, type FluxGitRepository, type FluxHelmRepository, type Manifest, type RepoCredentials } from '@trueup/api';
 import { AgentErrors } from './errors.ts';
 
 export const FLUX_SECRETS_FOLDER = 'flux-secrets';
@@ -52,4 +52,20 @@ export function fluxCredentials(source: WithSecret, secretsDir: string): RepoCre
     ...(token === undefined ? {} : { tokenFile: token }),
     ...(username === undefined ? {} : { username: readFileSync(username, 'utf8').trim() }),
   };
+}
+
+/** The age key files of a Kustomization's `decryption.secretRef` (`namespace/name`): its `*.agekey` keys as files. */
+export function fluxAgeKeyFiles(secret: string, secretsDir: string): string[] {
+  const dir = join(secretsDir, ...secret.split('/'));
+  const files = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.agekey')).sort().map((name) => join(dir, name)) : [];
+  if (files.length === 0) {
+    throw AgentErrors.create('AGENT_FLUX_SECRET_MISSING', `decryption secretRef ${secret} needs its age keys as *.agekey files in ${dir}`, { field: 'spec.decryption.secretRef' });
+  }
+  return files;
+}
+
+/** The Application with its Flux decryption keys, when its Kustomization names a secretRef. */
+export function withFluxKeys(application: Application, decryptionSecret: string | undefined, secretsDir: string): Application {
+  if (decryptionSecret === undefined || application.spec.decryption === undefined) return application;
+  return { ...application, spec: { ...application.spec, decryption: { ...application.spec.decryption, ageKeyFiles: fluxAgeKeyFiles(decryptionSecret, secretsDir) } } };
 }

@@ -8,7 +8,7 @@ import {
   type ParsedDocument,
 } from '@trueup/api';
 import { AgentErrors } from './errors.ts';
-import { fluxCredentials, type FluxContext } from './flux-tree.ts';
+import { fluxCredentials, withFluxKeys, type FluxContext } from './flux-tree.ts';
 
 export interface LoadedApplication {
   application: Application;
@@ -94,7 +94,8 @@ function loadDocuments(docs: readonly FileDocument[], fluxSecretsDir: string): L
     const baseDir = dirname(resolve(file));
     if (isArgoApplication(doc.value)) loaded.push({ application: fromArgoApplication(doc, file), file, baseDir });
     else if (isFluxKustomization(doc.value)) {
-      const { application, source } = fromFluxKustomization(doc, file, sources);
+      const { application: converted, source, decryptionSecret } = fromFluxKustomization(doc, file, sources);
+      const application = withFluxKeys(converted, decryptionSecret, fluxSecretsDir);
       const credentials = fluxCredentials(source, fluxSecretsDir);
       loaded.push({ application: credentials === undefined ? application : { ...application, spec: { ...application.spec, source: { ...application.spec.source, credentials } } }, file, baseDir, flux });
     } else if (isFluxHelmRelease(doc.value)) {

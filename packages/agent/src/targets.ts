@@ -4,13 +4,14 @@
  * cluster keeps it in the cluster too, so a lost state directory never orphans or mis-prunes.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { hasSyncOption, HelmSourceSchema, syncOptionValue, type DesiredObject, type ObjectKey, type Provider } from '@trueup/api';
 import type { GitCache } from '@trueup/git';
 import { createHostProvider } from '@trueup/host';
 import { createKubernetesProvider, kubeStatusOf, openCluster, type KubernetesProvider, type PrunePropagation } from '@trueup/kubernetes';
 import { inventoryBeforeApply } from '@trueup/engine';
-import { renderHostManifests, renderKubernetesManifests, substituteVariables } from '@trueup/render';
+import { renderHostManifests, renderKubernetesManifests, resolveRenderLimits, substituteVariables, toolBin, withDecryptedCheckout } from '@trueup/render';
 import { splitChildApplications } from './child-applications.ts';
 import { AgentErrors } from './errors.ts';
 import { helmValueLayers } from './helm-values-from.ts';
@@ -89,23 +90,30 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
     provider,
     healthPushed: true,
     ...(refs === undefined ? {} : { refRevisions: refs.fetch }),
-    async render(checkoutDir, signal) {
-      const { objects } = await renderKubernetesManifests({
+    async render(checkout, signal) {
+      const namespace = kubernetes.namespace;
+      const renderIn = async (checkoutDir: string) => renderKubernetesManifests({
         checkoutDir,
         path: source.path,
         application: name,
-        ...(kubernetes.namespace === undefined ? {} : { namespace: kubernetes.namespace }),
+        ...(namespace === undefined ? {} : { namespace }),
         // A chart from a Helm repository is rendered with Helm whatever its options.
         ...(source.helm === undefined && source.chart === undefined ? {} : { helm: source.helm ?? HelmSourceSchema.parse({}) }),
-        ...(source.helm === undefined || source.helm.valuesFrom.length === 0 ? {} : { helmValueLayers: await helmValueLayers(session, source.helm, kubernetes.namespace) }),
+        ...(source.helm === undefined || source.helm.valuesFrom.length === 0 ? {} : { helmValueLayers: await helmValueLayers(session, source.helm, namespace) }),
         ...(source.kustomize === undefined ? {} : { kustomize: source.kustomize }),
         ...(source.directory === undefined ? {} : { directory: source.directory }),
         ...(application.spec.syncPolicy.automated?.allowEmpty === true ? { allowEmpty: true } : {}),
         ...(refs === undefined ? {} : { refs: await refs.dirs(signal) }),
         ...(signal === undefined ? {} : { signal }),
       });
+      const { decryption } = application.spec;
+      // SOPS files are decrypted in a private copy of the checkout, with the agent's age keys.
+      const { objects } = decryption === undefined ? await renderIn(checkout) : await withDecryptedCheckout(checkout, {
+        ageKeys: await readAgeKeys(decryption.ageKeyFiles.length === 0 ? [join(stateDir, 'sops', 'age.agekey')] : decryption.ageKeyFiles.map((file) => resolve(loaded.baseDir, file))),
+        bin: toolBin('sops', undefined), limits: resolveRenderLimits(), signal,
+      }, renderIn);
       const { postBuild } = source;
-      const built = postBuild === undefined ? objects : substituteVariables(objects, await postBuildVariables(session, postBuild, kubernetes.namespace));
+      const built = postBuild === undefined ? objects : substituteVariables(objects, await postBuildVariables(session, postBuild, namespace));
       const { resources, children } = splitChildApplications(built, loaded);
       return { desired: await provider.prepare(resources), children };
     },
@@ -126,6 +134,19 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
       }
     },
   };
+}
+
+/** age identities from key files; an error names a file that cannot be read, never its content. */
+async function readAgeKeys(files: readonly string[]): Promise<string> {
+  const keys: string[] = [];
+  for (const file of files) {
+    try {
+      keys.push((await readFile(file, 'utf8')).trim());
+    } catch (error) {
+      throw AgentErrors.create('AGENT_SOPS_KEYS_MISSING', `cannot read the age key file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { field: 'spec.decryption.ageKeyFiles' });
+    }
+  }
+  return keys.join('\n');
 }
 
 /** Checkouts of `spec.source.refSources`: fetched before each render, kept for it. */

@@ -153,6 +153,11 @@ export const PostBuildSchema = z.strictObject({
   })).default([]),
 });
 
+export const DecryptionSchema = z.strictObject({
+  provider: z.literal('sops'),
+  ageKeyFiles: z.array(z.string().min(1)).default([]),
+});
+
 /** An exact chart version (`1.2.3`, `v1.2.3-rc.1`): a range would move without a change in Git. */
 const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
@@ -284,6 +289,11 @@ export const ApplicationSchema = z.strictObject({
     ignoreDifferences: z.array(IgnoreDifferenceSchema).default([]),
     /** Applications (by name) that must be Synced and Healthy before this one is first reconciled (Flux's dependsOn). */
     dependsOn: z.array(name).default([]),
+    /**
+     * Kubernetes only: SOPS-encrypted files of the repository are decrypted before rendering, with
+     * age keys from `ageKeyFiles` (age identity files; default `<state-dir>/sops/age.agekey`).
+     */
+    decryption: DecryptionSchema.optional(),
   }).superRefine((spec, ctx) => {
     if (spec.source.chart !== undefined && spec.destination.host !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['source', 'chart'], message: 'a Helm chart deploys to Kubernetes, not to a host' });
@@ -301,6 +311,7 @@ export type DirectorySource = z.output<typeof DirectorySourceSchema>;
 export type JsonnetSource = z.output<typeof JsonnetSourceSchema>;
 export type RefSource = z.output<typeof RefSourceSchema>;
 export type PostBuild = z.output<typeof PostBuildSchema>;
+export type Decryption = z.output<typeof DecryptionSchema>;
 export type KubernetesDestination = z.output<typeof KubernetesDestinationSchema>;
 export type IgnoreDifference = z.output<typeof IgnoreDifferenceSchema>;
 

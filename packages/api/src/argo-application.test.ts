@@ -177,3 +177,9 @@ test('a chart from an OCI registry: Argo CD names it without a scheme, ours with
   assert.equal(explicit.spec.source.repoURL, 'oci://registry.example.com/charts');
   assert.throws(() => convert(argo.replace('git@github.com:argoproj/argocd-example-apps.git', 'oci://registry.example.com/charts')), /an oci:\/\/ address holds charts: give the chart's name in chart/);
 });
+
+test('decryption: the same SOPS option on an Argo CD Application', () => {
+  const app = convert(`${argo}  decryption: { provider: sops, ageKeyFiles: [keys/age.agekey] }\n`);
+  assert.deepEqual(app.spec.decryption, { provider: 'sops', ageKeyFiles: ['keys/age.agekey'] });
+  assert.throws(() => convert(`${argo}  decryption: { provider: pgp }\n`), (error: unknown) => isTrueupError(error) && error.location.field === 'spec.decryption.provider' && error.message === 'must be one of "sops"');
+});

@@ -100,6 +100,8 @@ const ArgoApplicationSchema = z.looseObject({
         backoff: z.looseObject({ duration: z.string().optional(), factor: z.number().optional(), maxDuration: z.string().optional() }).optional(),
       }).optional(),
     }).optional(),
+    /** Not Argo CD's: Trueup's SOPS option, the same on every kind of Application. */
+    decryption: z.strictObject({ provider: z.literal('sops'), ageKeyFiles: z.array(z.string()).optional() }).optional(),
     ignoreDifferences: z.array(z.looseObject({
       group: z.string().optional(),
       kind: z.string(),
@@ -148,6 +150,7 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
         ...(syncPolicy?.retry === undefined ? {} : { retry: { ...pick(syncPolicy.retry, ['limit']), ...(syncPolicy.retry.backoff === undefined ? {} : { backoff: pick(syncPolicy.retry.backoff, ['duration', 'factor', 'maxDuration']) }) } }),
       },
       ignoreDifferences: (ignoreDifferences ?? []).map((rule) => pick(rule, ['group', 'kind', 'name', 'namespace', 'jsonPointers', 'managedFieldsManagers', 'jqPathExpressions'])),
+      ...(argo.spec.decryption === undefined ? {} : { decryption: { provider: 'sops', ageKeyFiles: argo.spec.decryption.ageKeyFiles ?? [] } }),
     },
   };
   const result = ApplicationSchema.safeParse(converted);

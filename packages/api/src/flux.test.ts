@@ -83,7 +83,7 @@ test('suspend: nothing is changed, drift is still reported', () => {
 
 test('what Trueup cannot honour is refused, naming the Flux field and line', () => {
   assert.match(failure(() => fromFluxKustomization(doc(kustomization('  healthChecks: [{ kind: Deployment, name: web }]\n')), FILE, sources())), /:9 spec\.healthChecks: healthChecks are not supported/);
-  assert.match(failure(() => fromFluxKustomization(doc(kustomization('  decryption: { provider: sops }\n')), FILE, sources())), /spec\.decryption: SOPS decryption is not supported yet/);
+  assert.match(failure(() => fromFluxKustomization(doc(kustomization('  decryption: { provider: vault }\n')), FILE, sources())), /spec\.decryption\.provider: only the sops provider is supported/);
   assert.match(failure(() => fromFluxKustomization(doc(kustomization('  kubeConfig: { secretRef: { name: remote } }\n')), FILE, sources())), /spec\.kubeConfig: kubeConfig is not supported/);
   assert.match(failure(() => fromFluxKustomization(doc(kustomization('  deletionPolicy: Delete\n')), FILE, sources())), /spec\.deletionPolicy: a Kustomization removed from Git leaves its objects in place/);
   assert.match(failure(() => fromFluxKustomization(doc(kustomization('  interval: often\n').replace('  interval: 10m\n', '')), FILE, sources())), /spec\.interval: expected a duration/);
@@ -92,4 +92,10 @@ test('what Trueup cannot honour is refused, naming the Flux field and line', () 
   assert.match(failure(() => parseFluxGitRepository(doc(repository('ref: { semver: ">=1.0.0" }')), FILE)), /spec\.ref\.semver: semver ranges are not supported/);
   assert.match(failure(() => parseFluxGitRepository(doc(repository('ref: { tag: v1, branch: main }')), FILE)), /spec\.ref: give one of branch, tag, name or commit, not branch and tag/);
   assert.match(failure(() => parseFluxGitRepository(doc(repository('ref: { branch: main }', '  ignore: "/*\\n!/deploy"\n')), FILE)), /spec\.ignore: ignore is not supported/);
+});
+
+test('decryption with sops: the application decrypts, with the age keys of the secretRef', () => {
+  const converted = fromFluxKustomization(doc(kustomization('  decryption: { provider: sops, secretRef: { name: sops-age } }\n')), FILE, sources());
+  assert.deepEqual(converted.application.spec.decryption, { provider: 'sops', ageKeyFiles: [] });
+  assert.equal(converted.decryptionSecret, 'flux-system/sops-age');
 });

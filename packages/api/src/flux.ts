@@ -94,7 +94,11 @@ const FluxKustomizationSchema = z.looseObject({
       substituteFrom: z.array(z.strictObject({ kind: z.enum(['ConfigMap', 'Secret']), name: z.string().min(1), optional: z.boolean().optional() })).optional(),
     }).optional(),
     deletionPolicy: only('Orphan', 'a Kustomization removed from Git leaves its objects in place (Orphan); other deletion policies are not supported').optional(),
-    decryption: unsupported('SOPS decryption is not supported yet'),
+    decryption: z.strictObject({
+      provider: z.unknown().refine((value) => value === 'sops', { message: 'only the sops provider is supported' }),
+      /** age keys: the Secret's `*.agekey` keys, as files in the agent's Flux secrets folder. */
+      secretRef: z.strictObject({ name: z.string().min(1) }).optional(),
+    }).optional(),
     serviceAccountName: unsupported('serviceAccountName (impersonation) is not supported: the agent applies with its own credentials'),
     kubeConfig: unsupported('kubeConfig is not supported: the agent applies to its own cluster'),
     commonMetadata: unsupported('commonMetadata is not supported; set labels in the kustomization in Git'),
@@ -143,6 +147,8 @@ export interface FluxKustomization {
   application: Application;
   /** The GitRepository it reads. */
   source: FluxGitRepository;
+  /** `namespace/name` of `decryption.secretRef`: its `*.agekey` files hold the age keys. */
+  decryptionSecret?: string;
 }
 
 /** Our Application for a Flux Kustomization; errors name the Flux field, file and line. */
@@ -195,10 +201,12 @@ export function fromFluxKustomization(doc: ParsedDocument, file: string, sources
         ...(spec.timeout === undefined ? {} : { timeout: spec.timeout }),
       },
       dependsOn: (spec.dependsOn ?? []).map((dependency) => dependency.name),
+      // Key files are found by the agent (the secretRef's `*.agekey` files): none named here.
+      ...(spec.decryption === undefined ? {} : { decryption: { provider: 'sops' } }),
     },
   };
   const result = ApplicationSchema.safeParse(converted);
-  if (result.success) return { application: result.data, source };
+  if (result.success) return { application: result.data, source, ...(spec.decryption?.secretRef === undefined ? {} : { decryptionSecret: `${namespace}/${spec.decryption.secretRef.name}` }) };
   const issue = result.error.issues[0];
   throw fieldError(doc, file, fluxPath(issue?.path ?? []), issue?.message ?? 'invalid Kustomization');
 }

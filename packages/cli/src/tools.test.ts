@@ -58,6 +58,6 @@ test('tools install without Go prints the exact go install commands and exits 1'
 });
 
 test('tools rejects an unknown tool or action', () => {
-  assert.match(trueup(['install', 'kubectl'], {}).stderr, /unknown tool "kubectl": the renderers are kustomize, helm, jsonnet/);
+  assert.match(trueup(['install', 'kubectl'], {}).stderr, /unknown tool "kubectl": the renderers are kustomize, helm, jsonnet, sops/);
   assert.match(trueup(['remove'], {}).stderr, /unknown tools action "remove"/);
 });

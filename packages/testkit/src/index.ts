@@ -9,3 +9,4 @@ export * from './kube-testenv.ts';
 export * from './helm-repo.ts';
 export * from './free-port.ts';
 export * from './oci-registry.ts';
+export * from './sops-age.ts';

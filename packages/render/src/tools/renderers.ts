@@ -1,5 +1,5 @@
 /**
- * The renderers Trueup runs, each pinned to one version built from its Go module: the versions
+ * The renderers Trueup runs (and `sops`, which decrypts before they run), each pinned to one version built from its Go module: the versions
  * `trueup tools install` builds (and tools/kube-testenv/build.sh, for kustomize and helm) into a
  * folder Trueup owns. A binary is found, in order: the Application's option, the renderer's
  * variable (`TRUEUP_KUSTOMIZE`…), that folder, the name on PATH. The agent needs no PATH change.
@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type ToolName = 'kustomize' | 'helm' | 'jsonnet';
+export type ToolName = 'kustomize' | 'helm' | 'jsonnet' | 'sops';
 
 export interface Renderer {
   name: ToolName;
@@ -26,6 +26,7 @@ export interface Renderer {
 const KUSTOMIZE_VERSION = 'v5.8.2';
 const HELM_VERSION = 'v3.22.0';
 const JSONNET_VERSION = 'v0.22.0';
+const SOPS_VERSION = 'v3.13.3';
 
 export const RENDERERS: Readonly<Record<ToolName, Renderer>> = {
   kustomize: {
@@ -40,9 +41,13 @@ export const RENDERERS: Readonly<Record<ToolName, Renderer>> = {
     name: 'jsonnet', module: 'github.com/google/go-jsonnet/cmd/jsonnet', version: JSONNET_VERSION,
     ldflags: '', env: 'TRUEUP_JSONNET', versionArgs: ['--version'],
   },
+  sops: {
+    name: 'sops', module: 'github.com/getsops/sops/v3/cmd/sops', version: SOPS_VERSION,
+    ldflags: '', env: 'TRUEUP_SOPS', versionArgs: ['--version'],
+  },
 };
 
-export const TOOL_NAMES: readonly ToolName[] = ['kustomize', 'helm', 'jsonnet'];
+export const TOOL_NAMES: readonly ToolName[] = ['kustomize', 'helm', 'jsonnet', 'sops'];
 
 /** The folder Trueup installs renderers into: `$TRUEUP_TOOLS_DIR`, else `$XDG_DATA_HOME/trueup/tools`, else `~/.local/share/trueup/tools`. */
 export function toolsDir(env: NodeJS.ProcessEnv = process.env): string {
