@@ -47,14 +47,49 @@ test('Applications in Git (ours and Argo CD\'s) are started, replaced when chang
   await waitForStatus(agent, (s) => s.sync === 'Synced', 'api synced', 30_000, 'api');
   assert.deepEqual((await getObject(env, `/api/v1/namespaces/${webNs}/configmaps/web`))?.['data'], { value: 'w1' });
   assert.deepEqual((await getObject(env, `/api/v1/namespaces/${apiNs}/configmaps/api`))?.['data'], { value: 'a1' });
-  const parent = agent.applications().find((s) => s.name === 'test');
-  assert.equal(parent?.resources.some((r) => r.kind === 'Application'), false, 'Applications are not applied to the cluster');
+  // Listed as the parent's resources with their sync and health, never applied to the cluster.
+  const parent = await waitForStatus(agent, (s) => s.resources.filter((r) => r.kind === 'Application' && r.health.status === 'Healthy').length === 2, 'children listed Healthy');
+  assert.deepEqual(parent.resources.filter((r) => r.kind === 'Application').map((r) => `${r.apiVersion} ${r.name} ${r.sync}`), ['trueup.dev/v1alpha1 web Synced', 'argoproj.io/v1alpha1 api Synced']);
+  assert.equal(parent.sync, 'Synced');
 
   await fixture.commit({ 'app/children.yaml': ours('web', fixture.repoURL, 'api', webNs) });
   await agent.refresh('test');
   await waitForStatus(agent, (s) => s.sync === 'Synced' && s.resources.some((r) => r.name === 'api'), 'web now deploys the api folder', 30_000, 'web');
   assert.equal(agent.applications().some((s) => s.name === 'api'), false, 'a child removed from Git is no longer run');
   assert.deepEqual((await getObject(env, `/api/v1/namespaces/${apiNs}/configmaps/api`))?.['data'], { value: 'a1' }, 'what it deployed stays');
+});
+
+test('one child using a config management plugin fails alone: the parent and the other children sync, the bad child shows its own error', async (t) => {
+  const run = await kubeAgent(t, { 'app/root.yaml': configMap('root', 'r'), 'web/cm.yaml': configMap('web', 'w1'), 'api/cm.yaml': configMap('api', 'a1') });
+  if (run === undefined) return;
+  const { fixture, agent, env, namespace } = run;
+  const [webNs, apiNs] = [`${namespace}-web`, `${namespace}-api`];
+  t.after(async () => {
+    for (const ns of [webNs, apiNs]) await kubeCall(env, 'DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+  });
+  const plugin = argo('cmp', fixture.repoURL, 'web', namespace).replace('path: web }', 'path: web, plugin: { name: tanka } }');
+  await fixture.commit({ 'app/children.yaml': argo('web', fixture.repoURL, 'web', webNs) + plugin + argo('api', fixture.repoURL, 'api', apiNs) });
+  const parentPass = await agent.refresh('test');
+  assert.equal(parentPass?.error, undefined, JSON.stringify(parentPass?.error));
+  await waitForStatus(agent, (s) => s.sync === 'Synced', 'web synced', 30_000, 'web');
+  await waitForStatus(agent, (s) => s.sync === 'Synced', 'api synced', 30_000, 'api');
+  assert.deepEqual((await getObject(env, `/api/v1/namespaces/${apiNs}/configmaps/api`))?.['data'], { value: 'a1' });
+  const bad = agent.applications().find((s) => s.name === 'cmp');
+  assert.equal(bad?.error?.code, 'API_FIELD_INVALID');
+  assert.equal(bad?.error?.field, 'spec.source.plugin');
+  assert.equal(bad?.error?.file, 'app/children.yaml');
+  assert.match(bad?.error?.message ?? '', /config management plugins are not supported/);
+  assert.equal(bad?.sync, 'Unknown');
+  const parent = await waitForStatus(agent, (s) => s.resources.filter((r) => r.kind === 'Application' && r.health.status === 'Healthy').length === 2, 'children listed');
+  assert.equal(parent.sync, 'Synced');
+  assert.equal(parent.error, undefined);
+  assert.deepEqual(parent.resources.filter((r) => r.kind === 'Application').map((r) => `${r.name} ${r.sync} ${r.health.status}`), ['web Synced Healthy', 'cmp Synced Degraded', 'api Synced Healthy']);
+  assert.match(parent.resources.find((r) => r.name === 'cmp')?.health.message ?? '', /config management plugins are not supported/);
+
+  // Fixed in Git: the child runs.
+  await fixture.commit({ 'app/children.yaml': argo('web', fixture.repoURL, 'web', webNs) + argo('cmp', fixture.repoURL, 'web', namespace) + argo('api', fixture.repoURL, 'api', apiNs) });
+  await agent.refresh('test');
+  await waitForStatus(agent, (s) => s.sync === 'Synced' && s.error === undefined, 'cmp synced', 30_000, 'cmp');
 });
 
 test('an Application in Git naming its own kubeconfig stalls the parent and starts nothing', async (t) => {

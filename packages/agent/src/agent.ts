@@ -7,6 +7,7 @@ import { AppSet } from './app-set.ts';
 import { ChartCache } from './chart-cache.ts';
 import { startHubLink, type HubLink, type HubLinkOptions } from './hub-link/index.ts';
 import type { AgentEvent, AgentListener } from './events.ts';
+import { FLUX_SECRETS_FOLDER } from './flux-tree.ts';
 import { loadApplications } from './load-applications.ts';
 import { Metrics } from './metrics.ts';
 import { API_TOKEN_FILE, writeApiToken, type ApiAccess } from './api-access.ts';
@@ -59,7 +60,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
 }
 
 async function start(options: AgentOptions, stateDir: string, address: ListenAddress | undefined, lock: StateLock): Promise<Agent> {
-  const loaded = await loadApplications(options.paths);
+  const loaded = await loadApplications(options.paths, { fluxSecretsDir: join(stateDir, FLUX_SECRETS_FOLDER) });
   const store = new StateStore(stateDir);
   const git = new GitCache({ dir: join(stateDir, 'git') });
   const charts = new ChartCache({ dir: join(stateDir, 'charts') });
@@ -75,7 +76,7 @@ async function start(options: AgentOptions, stateDir: string, address: ListenAdd
   const set = new AppSet(loaded, { stateDir, git, charts, store, emit });
   const { apps } = set;
   const api = {
-    statuses: () => [...apps.values()].map(({ runtime }) => runtime.status).filter((s) => s !== undefined),
+    statuses: () => set.statuses(),
     refresh: (name: string) => apps.get(name)?.scheduler.refresh(),
     sync: (name: string, mode: PassMode, waitHealthyMs: number) => {
       const app = apps.get(name);

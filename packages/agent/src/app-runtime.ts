@@ -62,6 +62,8 @@ export class AppRuntime {
   #diffs = new Map<string, ObjectDiff>();
   #revision = '';
   #renderedRevision = '';
+  /** Revisions of the ref sources last rendered with. */
+  #renderedRefs = '';
   #appliedRevision: string;
   #status: ApplicationStatus | undefined;
   #error: PassError | undefined;
@@ -138,10 +140,12 @@ export class AppRuntime {
         ? await this.#deps.git.sync(source, { baseDir: loaded.baseDir, lastRevision: this.#renderedRevision, maxAgeMs })
         : await this.#deps.charts.sync({ ...source, chart: source.chart }, { baseDir: loaded.baseDir });
       this.#revision = artifact.revision;
-      if (artifact.revision !== this.#renderedRevision) {
+      const refs = (await this.#deps.target.refRevisions?.()) ?? ''; // `$values/…` sources
+      if (artifact.revision !== this.#renderedRevision || refs !== this.#renderedRefs) {
         const { desired, children } = await this.#deps.target.render(artifact.dir);
         this.#setDesired(desired);
         this.#renderedRevision = artifact.revision;
+        this.#renderedRefs = refs;
         this.#deps.onChildren?.(children);
       }
       return await this.#converge(trigger, mode, startedAt);
@@ -172,7 +176,8 @@ export class AppRuntime {
     const listed = inventoryBeforeApply(inventory, this.#resourceKeys());
     const savedEverywhere = sameKeys(listed, inventory) || (await target.saveInventory(listed, 'before-apply'));
     await provider.prepareSync?.(this.#resources, { prune, inventory });
-    const outcome = await applyPlan(provider, plan, { prune });
+    const timeout = parseDuration(syncPolicy.timeout ?? '');
+    const outcome = await applyPlan(provider, plan, { prune, ...(timeout === undefined ? {} : { waveTimeoutMs: timeout }) });
     const pruned = outcome.changes.filter((c) => c.action === 'delete' && c.error === undefined && !this.#isHook(c.key)).map((c) => c.key);
     if (outcome.changes.length > 0) {
       this.#setLive(await provider.observe(this.#keysToObserve(listed), this.#desiredById));

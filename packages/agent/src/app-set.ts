@@ -3,10 +3,11 @@
  * them (app of apps), added, replaced and removed as Git changes. A child removed from Git stops
  * being managed; what it deployed stays (nothing is deleted on the strength of a missing file).
  */
-import type { Provider } from '@trueup/api';
+import type { ApplicationStatus, Provider } from '@trueup/api';
 import type { GitCache } from '@trueup/git';
 import { AppRuntime } from './app-runtime.ts';
 import type { ChartCache } from './chart-cache.ts';
+import { declaredChild, refusedStatus, waitingStatus, withChildResources, type DeclaredChild } from './child-status.ts';
 import type { AgentListener } from './events.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import { PassScheduler } from './scheduler.ts';
@@ -17,6 +18,7 @@ export interface RunningApp {
   runtime: AppRuntime;
   provider: Provider;
   scheduler: PassScheduler;
+  loaded: LoadedApplication;
 }
 
 export interface AppContext {
@@ -29,10 +31,12 @@ export interface AppContext {
 
 export function createApp(loaded: LoadedApplication, context: AppContext, onChildren?: (children: LoadedApplication[]) => void): RunningApp {
   const { stateDir, git, charts, store, emit } = context;
-  const target = createTarget(loaded, stateDir, store);
+  const target = createTarget(loaded, stateDir, store, git);
   const runtime = new AppRuntime({ loaded, target, git, charts, store, emit, ...(onChildren === undefined ? {} : { onChildren }) });
-  return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded, { recheckHealth: !target.healthPushed }) };
+  return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded, { recheckHealth: !target.healthPushed }), loaded };
 }
+
+const DEPENDENCY_CHECK_MS = 500;
 
 export async function stopApp({ runtime, provider, scheduler }: RunningApp, stopServices = false): Promise<void> {
   scheduler.stop();
@@ -46,6 +50,12 @@ export class AppSet {
   readonly #context: AppContext;
   /** For each parent, its children and the Application each was created from. */
   readonly #children = new Map<string, Map<string, string>>();
+  /** For each parent, every child Git declares in it, as its status lists them. */
+  readonly #declared = new Map<string, DeclaredChild[]>();
+  /** Children Git declares that cannot run, by name: their status carries their error. */
+  readonly #refused = new Map<string, ApplicationStatus>();
+  /** Applications waiting for their dependsOn to be Ready before their first pass. */
+  readonly #waiting = new Map<string, ApplicationStatus>();
   #changes: Promise<void> = Promise.resolve();
   #stopped = false;
 
@@ -54,8 +64,37 @@ export class AppSet {
     for (const app of loaded) this.#add(app);
   }
 
+  /** Every application's status: the running ones (parents listing their children), then refused children. */
+  statuses(): ApplicationStatus[] {
+    const running = [...this.apps.entries()].map(([name, { runtime }]) => runtime.status ?? this.#waiting.get(name)).filter((s) => s !== undefined);
+    const byName = new Map([...running, ...this.#refused.values()].map((status) => [status.name, status]));
+    const decorated = running.map((status) => withChildResources(status, this.#declared.get(status.name) ?? [], (name) => byName.get(name)));
+    return [...decorated, ...this.#refused.values()];
+  }
+
   start(): void {
-    for (const { scheduler } of this.apps.values()) scheduler.start();
+    for (const app of this.apps.values()) this.#start(app);
+  }
+
+  /** Starts the app's passes, once every application it dependsOn is Synced and Healthy (checked every 500 ms). */
+  #start(app: RunningApp): void {
+    const { name } = app.runtime;
+    const pending = (): string[] => app.loaded.application.spec.dependsOn.filter((dependency) => {
+      const status = this.apps.get(dependency)?.runtime.status;
+      return status === undefined || status.sync !== 'Synced' || status.health.status !== 'Healthy' || status.error !== undefined;
+    });
+    const check = (): void => {
+      if (this.#stopped || this.apps.get(name) !== app) return void this.#waiting.delete(name);
+      const waitingFor = pending();
+      if (waitingFor.length === 0) {
+        this.#waiting.delete(name);
+        app.scheduler.start();
+        return;
+      }
+      this.#waiting.set(name, waitingStatus(app.loaded, waitingFor, new Date().toISOString()));
+      setTimeout(check, DEPENDENCY_CHECK_MS).unref();
+    };
+    check();
   }
 
   async stop(stopServices: boolean): Promise<void> {
@@ -81,22 +120,41 @@ export class AppSet {
     if (this.#stopped) return;
     const current = this.#children.get(parent) ?? new Map<string, string>();
     const next = new Map<string, string>();
+    const declared: DeclaredChild[] = [];
+    for (const name of current.keys()) if (this.#refused.has(name)) this.#refused.delete(name);
     for (const child of children) {
+      if (child.note !== undefined) {
+        declared.push(declaredChild(child, 'note'));
+        continue;
+      }
       const name = child.application.metadata.name;
       const spec = JSON.stringify(child.application);
-      if (current.get(name) === spec) {
+      const existing = this.apps.get(name);
+      if ((existing !== undefined || this.#refused.has(name) || next.has(name)) && !current.has(name)) {
+        this.#context.emit({ type: 'error', application: parent, message: `Application "${name}" from ${child.file} is not started: another application has that name`, revision: '', pass: 0 });
+        declared.push(declaredChild(child, 'not-started'));
+        continue;
+      }
+      if (child.refused !== undefined) {
+        if (existing !== undefined) {
+          this.apps.delete(name);
+          await stopApp(existing);
+        }
+        this.#refused.set(name, refusedStatus(child, new Date().toISOString()));
+        declared.push(declaredChild(child, 'refused'));
         next.set(name, spec);
         continue;
       }
-      const existing = this.apps.get(name);
-      if (existing !== undefined && !current.has(name)) {
-        this.#context.emit({ type: 'error', application: parent, message: `Application "${name}" from ${child.file} is not started: another application has that name`, revision: '', pass: 0 });
+      declared.push(declaredChild(child, 'running'));
+      if (current.get(name) === spec && existing !== undefined) {
+        next.set(name, spec);
         continue;
       }
       if (existing !== undefined) await stopApp(existing);
-      this.#add(child).scheduler.start();
+      this.#start(this.#add(child));
       next.set(name, spec);
     }
+    this.#declared.set(parent, declared);
     for (const name of current.keys()) {
       const gone = this.apps.get(name);
       if (next.has(name) || gone === undefined) continue;

@@ -4,7 +4,7 @@
  * failed. Reports every change, failed or not.
  */
 import { displayKey, isTrueupError, keyId, originOfField, type AppliedChange, type DesiredObject, type LiveObject, type ObjectKey, type Origin, type Provider } from '@trueup/api';
-import { healthOf, hookWaves, type HookStep, type Plan, type PlanStep } from '@trueup/engine';
+import { freshHookName, healthOf, hookWaves, type HookStep, type Plan, type PlanStep } from '@trueup/engine';
 
 /** Kinds whose objects in one wave do not depend on each other, so they apply in parallel. */
 const PARALLEL_KINDS = new Set(['File', 'Symlink']);
@@ -44,6 +44,8 @@ class PlanRun {
   readonly #provider: Provider;
   readonly #timeoutMs: number;
   readonly #applied: DesiredObject[] = [];
+  /** Names the runs of `generateName` hooks in this sync apart from those of every other sync. */
+  readonly #runToken = Date.now().toString(36);
 
   constructor(provider: Provider, timeoutMs: number) {
     this.#provider = provider;
@@ -83,8 +85,12 @@ class PlanRun {
     return true;
   }
 
-  /** Creates the hooks (replacing old runs first), waits for them to finish, applies delete policies. */
-  async #runHooks(hooks: readonly HookStep[]): Promise<boolean> {
+  /**
+   * Creates the hooks (replacing old runs first; a `generateName` hook under a fresh name), waits
+   * for them to finish, applies delete policies.
+   */
+  async #runHooks(steps: readonly HookStep[]): Promise<boolean> {
+    const hooks = steps.map((hook) => this.#named(hook));
     const byId = new Map(hooks.map((hook) => [keyId(hook.key), hook.desired]));
     for (const hook of hooks) {
       const ok = await this.#change(hook.key, 'create', hook.desired, async () => {
@@ -116,6 +122,14 @@ class PlanRun {
       if (live?.manifest !== undefined && hook.deletePolicies.includes(outcome)) await this.#change(hook.key, 'delete', hook.desired, () => this.#provider.delete(live));
     }
     return failed === undefined;
+  }
+
+  /** A `generateName` hook as this sync creates it: a name of its own, unique to this run. */
+  #named(hook: HookStep): HookStep {
+    if (hook.generateName === undefined) return hook;
+    const name = freshHookName(hook.generateName, hook.desired.manifest, `${hook.phase}-${this.#runToken}`);
+    const key = { ...hook.key, name };
+    return { ...hook, key, desired: { ...hook.desired, key, manifest: { ...hook.desired.manifest, metadata: { ...hook.desired.manifest.metadata, name } } } };
   }
 
   async #waitHealthy(objects: readonly DesiredObject[], what: string): Promise<boolean> {

@@ -16,6 +16,7 @@ const parent: LoadedApplication = {
       destination: { kubernetes: { kubeconfig: 'kubeconfig', context: 'prod' } },
       syncPolicy: { interval: '3m', retry: { limit: 5, backoff: { duration: '5s', factor: 2, maxDuration: '3m' } }, syncOptions: [] },
       ignoreDifferences: [],
+      dependsOn: [],
     },
   },
 };
@@ -70,4 +71,19 @@ test('a child naming a kubeconfig, credential files or a host is refused with it
       return true;
     });
   }
+});
+
+test('a child Git declares with a field Trueup cannot honour is refused as the child, not the parent', () => {
+  const plugin = object({ ...argoChild.manifest, metadata: { name: 'cmp' }, spec: { ...argoChild.manifest.spec, source: { repoURL: 'https://git.example.com/ops.git', path: 'cmp', plugin: { name: 'tanka' } } } }, 12);
+  const { children } = splitChildApplications([argoChild, plugin], parent);
+  assert.deepEqual(children.map((c) => [c.application.metadata.name, c.refused?.code]), [['web', undefined], ['cmp', 'API_FIELD_INVALID']]);
+  const refused = children[1]?.refused;
+  assert.equal(refused?.file, 'apps/children.yaml');
+  assert.equal(refused?.field, 'spec.source.plugin');
+  assert.match(refused?.message ?? '', /config management plugins are not supported/);
+  assert.deepEqual(children[1]?.application.spec.source, { repoURL: 'https://git.example.com/ops.git', ref: 'HEAD', path: 'cmp' });
+  assert.deepEqual(children[1]?.declared, { apiVersion: 'argoproj.io/v1alpha1', file: 'apps/children.yaml', line: 12 });
+  // Without a name there is no child to blame: the parent's error.
+  const nameless = object({ ...plugin.manifest, metadata: { name: '' } });
+  assert.throws(() => splitChildApplications([nameless], parent), /plugins are not supported|name/);
 });

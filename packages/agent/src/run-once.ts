@@ -7,9 +7,11 @@ import { join, resolve } from 'node:path';
 import type { ApplicationStatus } from '@trueup/api';
 import { GitCache } from '@trueup/git';
 import { createApp } from './app-set.ts';
+import { refusedStatus } from './child-status.ts';
 import { ChartCache } from './chart-cache.ts';
 import type { PassMode } from './app-runtime.ts';
 import type { AgentListener } from './events.ts';
+import { FLUX_SECRETS_FOLDER } from './flux-tree.ts';
 import { loadApplications, type LoadedApplication } from './load-applications.ts';
 import { passAndWait } from './pass-and-wait.ts';
 import { lockStateDir } from './state-lock.ts';
@@ -25,8 +27,8 @@ export interface RunOnceOptions {
 }
 
 export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatus[]> {
-  const loaded = await loadApplications(options.paths);
   const stateDir = resolve(options.stateDir); // the host provider and git need absolute paths
+  const loaded = await loadApplications(options.paths, { fluxSecretsDir: join(stateDir, FLUX_SECRETS_FOLDER) });
   const lock = lockStateDir(stateDir, options.mode === 'apply' ? 'sync' : 'diff');
   let store: StateStore;
   try {
@@ -42,7 +44,16 @@ export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatu
   const names = new Set(loaded.map((app) => app.application.metadata.name));
   try {
     const statuses: ApplicationStatus[] = [];
+    let deferred = 0;
     for (let app = queue.shift(); app !== undefined; app = queue.shift()) {
+      // dependsOn: an application still queued goes first (a cycle runs as queued, once round).
+      const queued = new Set(queue.map((other) => other.application.metadata.name));
+      if (app.application.spec.dependsOn.some((dependency) => queued.has(dependency)) && deferred <= queue.length) {
+        deferred++;
+        queue.push(app);
+        continue;
+      }
+      deferred = 0;
       const children: LoadedApplication[] = [];
       const { runtime, provider } = createApp(app, { stateDir, git, charts, store, emit }, (found) => children.splice(0, children.length, ...found));
       try {
@@ -52,13 +63,15 @@ export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatu
         await provider.close();
       }
       for (const child of children) {
+        if (child.note !== undefined) continue; // shown by the agent's status; nothing to run
         const name = child.application.metadata.name;
         if (names.has(name)) {
           emit({ type: 'error', application: app.application.metadata.name, message: `Application "${name}" from ${child.file} is not run: another application has that name`, revision: '', pass: 0 });
           continue;
         }
         names.add(name);
-        queue.push(child);
+        if (child.refused === undefined) queue.push(child);
+        else statuses.push(refusedStatus(child, new Date().toISOString())); // its error is its own: the others run
       }
     }
     return statuses;

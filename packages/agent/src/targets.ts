@@ -4,14 +4,18 @@
  * cluster keeps it in the cluster too, so a lost state directory never orphans or mis-prunes.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { hasSyncOption, HelmSourceSchema, syncOptionValue, type DesiredObject, type ObjectKey, type Provider } from '@trueup/api';
+import type { GitCache } from '@trueup/git';
 import { createHostProvider } from '@trueup/host';
 import { createKubernetesProvider, kubeStatusOf, openCluster, type KubernetesProvider, type PrunePropagation } from '@trueup/kubernetes';
 import { inventoryBeforeApply } from '@trueup/engine';
-import { renderHostManifests, renderKubernetesManifests } from '@trueup/render';
+import { renderHostManifests, renderKubernetesManifests, resolveRenderLimits, substituteVariables, toolBin, withDecryptedCheckout } from '@trueup/render';
 import { splitChildApplications } from './child-applications.ts';
 import { AgentErrors } from './errors.ts';
+import { helmValueLayers } from './helm-values-from.ts';
+import { postBuildVariables } from './post-build-variables.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -33,6 +37,11 @@ export interface Target {
   healthPushed: boolean;
   render(checkoutDir: string, signal?: AbortSignal): Promise<Rendered>;
   /**
+   * Fetches the source's ref sources (`$values/…` of Helm values) and says at which revisions, so
+   * a change there renders again; the render then reads those checkouts. Absent without any.
+   */
+  refRevisions?(signal?: AbortSignal): Promise<string>;
+  /**
    * The inventory; on a cluster also the objects in the destination namespace labelled as this
    * application's, among the kinds of `desired` and of the inventory (found as Argo CD finds its
    * own by tracking label), so one created by a pass killed before any inventory was saved is
@@ -48,7 +57,7 @@ export interface Target {
   saveInventory(keys: readonly ObjectKey[], when: InventorySave): Promise<boolean>;
 }
 
-export function createTarget(loaded: LoadedApplication, stateDir: string, store: StateStore): Target {
+export function createTarget(loaded: LoadedApplication, stateDir: string, store: StateStore, git?: GitCache): Target {
   const { application } = loaded;
   const name = application.metadata.name;
   const { host, kubernetes } = application.spec.destination;
@@ -76,22 +85,36 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
     namespaceMetadata: application.spec.syncPolicy.managedNamespaceMetadata,
     ...prunePropagation(application.spec.syncPolicy.syncOptions),
   });
+  const refs = refSourceFetcher(loaded, git);
   return {
     provider,
     healthPushed: true,
-    async render(checkoutDir, signal) {
-      const { objects } = await renderKubernetesManifests({
+    ...(refs === undefined ? {} : { refRevisions: refs.fetch }),
+    async render(checkout, signal) {
+      const namespace = kubernetes.namespace;
+      const renderIn = async (checkoutDir: string) => renderKubernetesManifests({
         checkoutDir,
         path: source.path,
         application: name,
-        ...(kubernetes.namespace === undefined ? {} : { namespace: kubernetes.namespace }),
+        ...(namespace === undefined ? {} : { namespace }),
         // A chart from a Helm repository is rendered with Helm whatever its options.
         ...(source.helm === undefined && source.chart === undefined ? {} : { helm: source.helm ?? HelmSourceSchema.parse({}) }),
+        ...(source.helm === undefined || source.helm.valuesFrom.length === 0 ? {} : { helmValueLayers: await helmValueLayers(session, source.helm, namespace) }),
         ...(source.kustomize === undefined ? {} : { kustomize: source.kustomize }),
         ...(source.directory === undefined ? {} : { directory: source.directory }),
+        ...(application.spec.syncPolicy.automated?.allowEmpty === true ? { allowEmpty: true } : {}),
+        ...(refs === undefined ? {} : { refs: await refs.dirs(signal) }),
         ...(signal === undefined ? {} : { signal }),
       });
-      const { resources, children } = splitChildApplications(objects, loaded);
+      const { decryption } = application.spec;
+      // SOPS files are decrypted in a private copy of the checkout, with the agent's age keys.
+      const { objects } = decryption === undefined ? await renderIn(checkout) : await withDecryptedCheckout(checkout, {
+        ageKeys: await readAgeKeys(decryption.ageKeyFiles.length === 0 ? [join(stateDir, 'sops', 'age.agekey')] : decryption.ageKeyFiles.map((file) => resolve(loaded.baseDir, file))),
+        bin: toolBin('sops', undefined), limits: resolveRenderLimits(), signal,
+      }, renderIn);
+      const { postBuild } = source;
+      const built = postBuild === undefined ? objects : substituteVariables(objects, await postBuildVariables(session, postBuild, namespace));
+      const { resources, children } = splitChildApplications(built, loaded);
       return { desired: await provider.prepare(resources), children };
     },
     async loadInventory(desired) {
@@ -111,6 +134,38 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
       }
     },
   };
+}
+
+/** age identities from key files; an error names a file that cannot be read, never its content. */
+async function readAgeKeys(files: readonly string[]): Promise<string> {
+  const keys: string[] = [];
+  for (const file of files) {
+    try {
+      keys.push((await readFile(file, 'utf8')).trim());
+    } catch (error) {
+      throw AgentErrors.create('AGENT_SOPS_KEYS_MISSING', `cannot read the age key file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`, { field: 'spec.decryption.ageKeyFiles' });
+    }
+  }
+  return keys.join('\n');
+}
+
+/** Checkouts of `spec.source.refSources`: fetched before each render, kept for it. */
+function refSourceFetcher(loaded: LoadedApplication, git: GitCache | undefined) {
+  const refSources = loaded.application.spec.source.refSources ?? [];
+  if (refSources.length === 0 || git === undefined) return undefined;
+  let dirs: Record<string, string> | undefined;
+  const fetch = async (signal?: AbortSignal): Promise<string> => {
+    const fetched: Record<string, string> = {};
+    const revisions: string[] = [];
+    for (const ref of refSources) {
+      const artifact = await git.sync({ repoURL: ref.repoURL, ref: ref.ref, credentials: ref.credentials }, { baseDir: loaded.baseDir, ...(signal === undefined ? {} : { signal }) });
+      fetched[ref.name] = artifact.dir;
+      revisions.push(`${ref.name}@${artifact.revision}`);
+    }
+    dirs = fetched;
+    return revisions.join(',');
+  };
+  return { fetch, dirs: async (signal?: AbortSignal) => dirs ?? (await fetch(signal), dirs ?? {}) };
 }
 
 /** `PrunePropagationPolicy=…`, a value the Application's schema has already checked. */

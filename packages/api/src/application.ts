@@ -30,7 +30,21 @@ export const HelmSourceSchema = z.strictObject({
   valueFiles: z.array(z.string()).default([]),
   /** Inline values as a YAML string; applied after the files. */
   values: z.string().optional(),
-  /** Inline values as an object; applied after `values`. */
+  /**
+   * Values read from ConfigMaps and Secrets of the cluster when rendering (Flux's `valuesFrom`):
+   * the YAML under `valuesKey`, or that one value at `targetPath`; applied after `values`, in order.
+   */
+  valuesFrom: z.array(z.strictObject({
+    kind: z.enum(['ConfigMap', 'Secret']),
+    name: z.string().min(1),
+    /** Default the destination namespace. */
+    namespace: z.string().optional(),
+    valuesKey: z.string().default('values.yaml'),
+    /** A dotted path (`image.tag`) the key's value is set at, as a string. */
+    targetPath: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, { message: 'expected a dotted path such as image.tag' }).optional(),
+    optional: z.boolean().default(false),
+  })).default([]),
+  /** Inline values as an object; applied after `values` and `valuesFrom`. */
   valuesObject: z.record(z.string(), z.unknown()).optional(),
   /** `--set` (or `--set-string` with forceString) parameters, applied last. */
   parameters: z.array(z.strictObject({ name: z.string().min(1), value: z.string(), forceString: z.boolean().default(false) })).default([]),
@@ -74,6 +88,27 @@ export const KustomizeSourceSchema = z.strictObject({
     }).optional(),
     options: z.strictObject({ allowNameChange: z.boolean().optional(), allowKindChange: z.boolean().optional() }).optional(),
   })).default([]),
+  /** Kustomize components (folders relative to the source path), added to the build. */
+  components: z.array(z.string().min(1)).default([]),
+  /**
+   * A folder without a kustomization is built as if `kustomize create --autodetect --recursive`
+   * had made one (as Flux builds it): every Kubernetes manifest below it, and each folder below
+   * it that has a kustomization of its own.
+   */
+  generate: z.boolean().default(false),
+});
+
+/** One Jsonnet variable: a string, or Jsonnet code when `code` is true. */
+const JsonnetVarSchema = z.strictObject({ name: z.string().min(1).regex(/^[^=]+$/, { message: 'a name cannot contain "="' }), value: z.string(), code: z.boolean().default(false) });
+
+/** How `*.jsonnet` files of a plain folder are evaluated, as Argo CD's `source.directory.jsonnet`. */
+export const JsonnetSourceSchema = z.strictObject({
+  /** External variables (`std.extVar`). */
+  extVars: z.array(JsonnetVarSchema).default([]),
+  /** Top-level arguments of each file's function. */
+  tlas: z.array(JsonnetVarSchema).default([]),
+  /** Library folders searched by `import`, relative to the repository root (after the source folder). */
+  libs: z.array(z.string()).default([]),
 });
 
 /** Which files of a plain folder are read, as Argo CD's `source.directory`. */
@@ -84,16 +119,54 @@ export const DirectorySourceSchema = z.strictObject({
   include: z.string().optional(),
   /** A glob of paths below the folder to leave out. */
   exclude: z.string().optional(),
+  /** Options of the `*.jsonnet` files in the folder (each evaluated into objects). */
+  jsonnet: JsonnetSourceSchema.optional(),
+});
+
+/**
+ * A Git repository whose files the source's Helm values refer to as `$NAME/…` (Argo CD's
+ * `ref:` sources): the pattern of a public chart with values kept in the team's repository.
+ */
+export const RefSourceSchema = z.strictObject({
+  /** What `$NAME/` stands for in `helm.valueFiles`. */
+  name: z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'expected a name of letters, digits, - and _' }),
+  repoURL: z.string().regex(/^(file|https?|ssh):\/\/.+/, { message: 'expected a file://, https:// or ssh:// URL' }),
+  /** Branch, tag or full commit SHA. */
+  ref: z.string().min(1).default('main'),
+  credentials: RepoCredentialsSchema.optional(),
+});
+
+/**
+ * Flux's post-build substitution: `${var}`, `${var:=default}` (and `:-`) in the rendered objects,
+ * from `substitute`, then ConfigMaps and Secrets of the destination namespace in order (`$${var}`
+ * stays `${var}`; an object annotated `kustomize.toolkit.fluxcd.io/substitute: disabled` is left
+ * alone; a variable with no value and no default becomes empty, as Flux does).
+ */
+export const PostBuildSchema = z.strictObject({
+  substitute: z.record(z.string().regex(/^[_a-zA-Z][_a-zA-Z0-9]*$/, { message: 'expected a variable name: letters, digits and _' }), z.string()).default({}),
+  substituteFrom: z.array(z.strictObject({
+    kind: z.enum(['ConfigMap', 'Secret']),
+    name: z.string().min(1),
+    /** The namespace to read it from; default the destination namespace. */
+    namespace: z.string().optional(),
+    optional: z.boolean().default(false),
+  })).default([]),
+});
+
+export const DecryptionSchema = z.strictObject({
+  provider: z.literal('sops'),
+  ageKeyFiles: z.array(z.string().min(1)).default([]),
 });
 
 /** An exact chart version (`1.2.3`, `v1.2.3-rc.1`): a range would move without a change in Git. */
 const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 export const SourceSchema = z.strictObject({
-  repoURL: z.string().regex(/^(file|https?|ssh):\/\/.+/, { message: 'expected a file://, https:// or ssh:// URL' }),
+  repoURL: z.string().regex(/^(file|https?|ssh|oci):\/\/.+/, { message: 'expected a file://, https:// or ssh:// URL (oci:// for a chart)' }),
   /**
-   * Kubernetes only: a chart of the Helm repository at `repoURL` (http:// or https://), at the
-   * exact version `ref`, instead of a folder of a Git repository.
+   * Kubernetes only: a chart of the Helm repository at `repoURL` (http:// or https://, or an OCI
+   * registry at oci://HOST/PATH), at the exact version `ref`, instead of a folder of a Git
+   * repository.
    */
   chart: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a chart name such as ingress-nginx' }).optional(),
   /** Branch, tag or full commit SHA. */
@@ -107,10 +180,20 @@ export const SourceSchema = z.strictObject({
   kustomize: KustomizeSourceSchema.optional(),
   /** Kubernetes only: which files of a plain folder are read; default every file, recursively. */
   directory: DirectorySourceSchema.optional(),
+  /** Kubernetes only: repositories that `helm.valueFiles` entries `$NAME/path` are read from. */
+  refSources: z.array(RefSourceSchema).optional(),
+  /** Kubernetes only: variables substituted in the rendered objects, as Flux's `postBuild`. */
+  postBuild: PostBuildSchema.optional(),
 }).superRefine((source, ctx) => {
-  if (source.chart === undefined) return;
   const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-  if (!/^https?:\/\//.test(source.repoURL)) problem('repoURL', 'a chart comes from a Helm repository at an http:// or https:// URL');
+  const names = (source.refSources ?? []).map((ref) => ref.name);
+  const twice = names.find((name, index) => names.indexOf(name) !== index);
+  if (twice !== undefined) problem('refSources', `two ref sources are named "${twice}"`);
+  if (source.chart === undefined) {
+    if (source.repoURL.startsWith('oci://')) problem('repoURL', 'an oci:// address holds charts: give the chart\'s name in chart');
+    return;
+  }
+  if (!/^(https?|oci):\/\//.test(source.repoURL)) problem('repoURL', 'a chart comes from a Helm repository at an http:// or https:// URL, or an OCI registry at oci://');
   if (!EXACT_CHART_VERSION.test(source.ref)) problem('ref', `a chart version must be exact, such as 1.2.3, not "${source.ref}": a range would change what runs without a change in Git`);
   if (source.path !== '.') problem('path', 'path is not used with chart: the chart is the folder rendered');
   if (source.directory !== undefined || source.kustomize !== undefined) problem(source.directory === undefined ? 'kustomize' : 'directory', 'a chart is rendered with Helm only');
@@ -177,6 +260,8 @@ export const SyncPolicySchema = z.strictObject({
   }).optional(),
   interval: duration.default('3m'),
   retry: RetrySchema.prefault({}),
+  /** How long a sync waits for a wave's objects or hooks to be Healthy; default 5m (Flux's `timeout`). */
+  timeout: duration.optional(),
   /** Kubernetes only, as Argo CD names them (sync-options.ts): `CreateNamespace=true`, … */
   syncOptions: z.array(z.string().superRefine((option, ctx) => {
     const problem = syncOptionProblem(option);
@@ -202,6 +287,13 @@ export const ApplicationSchema = z.strictObject({
     destination: DestinationSchema,
     syncPolicy: SyncPolicySchema.prefault({}),
     ignoreDifferences: z.array(IgnoreDifferenceSchema).default([]),
+    /** Applications (by name) that must be Synced and Healthy before this one is first reconciled (Flux's dependsOn). */
+    dependsOn: z.array(name).default([]),
+    /**
+     * Kubernetes only: SOPS-encrypted files of the repository are decrypted before rendering, with
+     * age keys from `ageKeyFiles` (age identity files; default `<state-dir>/sops/age.agekey`).
+     */
+    decryption: DecryptionSchema.optional(),
   }).superRefine((spec, ctx) => {
     if (spec.source.chart !== undefined && spec.destination.host !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['source', 'chart'], message: 'a Helm chart deploys to Kubernetes, not to a host' });
@@ -216,6 +308,10 @@ export type SyncPolicy = Application['spec']['syncPolicy'];
 export type HelmSource = z.output<typeof HelmSourceSchema>;
 export type KustomizeSource = z.output<typeof KustomizeSourceSchema>;
 export type DirectorySource = z.output<typeof DirectorySourceSchema>;
+export type JsonnetSource = z.output<typeof JsonnetSourceSchema>;
+export type RefSource = z.output<typeof RefSourceSchema>;
+export type PostBuild = z.output<typeof PostBuildSchema>;
+export type Decryption = z.output<typeof DecryptionSchema>;
 export type KubernetesDestination = z.output<typeof KubernetesDestinationSchema>;
 export type IgnoreDifference = z.output<typeof IgnoreDifferenceSchema>;
 

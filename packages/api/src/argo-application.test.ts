@@ -51,7 +51,7 @@ test('an Argo CD Application becomes ours, fields that change nothing ignored', 
     path: 'helm-guestbook',
     helm: {
       releaseName: 'gb', valueFiles: ['values-production.yaml'], parameters: [{ name: 'service.type', value: 'NodePort', forceString: false }],
-      ignoreMissingValueFiles: false, skipCrds: false, apiVersions: [], skipSchemaValidation: false,
+      ignoreMissingValueFiles: false, skipCrds: false, apiVersions: [], skipSchemaValidation: false, valuesFrom: [],
     },
     directory: { recurse: false },
   });
@@ -109,12 +109,16 @@ test('helm and kustomize options Trueup honours are carried over', () => {
   assert.deepEqual(kustomize.spec.source.kustomize?.patches, [{ target: { kind: 'Deployment' }, patch: '- op: remove\n  path: /spec/replicas' }]);
 });
 
-test('a plain folder is read as Argo CD reads it: without subfolders unless recurse, with include and exclude; jsonnet is refused', () => {
+test('a plain folder is read as Argo CD reads it: without subfolders unless recurse, with include and exclude and jsonnet', () => {
   const plain = (directory: string) => argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', directory);
   assert.deepEqual(convert(plain('')).spec.source.directory, { recurse: false });
   assert.deepEqual(convert(plain('    directory: { recurse: true, include: "*.yaml", exclude: "test-*" }\n')).spec.source.directory, { recurse: true, include: '*.yaml', exclude: 'test-*' });
-  assert.deepEqual(convert(plain('    directory: { jsonnet: {} }\n')).spec.source.directory, { recurse: false }, 'an empty jsonnet block, as the UI writes it');
-  assert.throws(() => convert(plain('    directory: { jsonnet: { libs: [vendor] } }\n')), /jsonnet is not supported/);
+  assert.deepEqual(convert(plain('    directory: { jsonnet: {} }\n')).spec.source.directory, { recurse: false, jsonnet: { extVars: [], tlas: [], libs: [] } }, 'an empty jsonnet block, as the UI writes it');
+  const jsonnet = '    directory:\n      jsonnet:\n        libs: [vendor]\n        extVars: [{ name: env, value: prod }, { name: replicas, value: "3", code: true }]\n        tlas: [{ name: tier, value: web }]\n';
+  assert.deepEqual(convert(plain(jsonnet)).spec.source.directory?.jsonnet, {
+    libs: ['vendor'], extVars: [{ name: 'env', value: 'prod', code: false }, { name: 'replicas', value: '3', code: true }], tlas: [{ name: 'tier', value: 'web', code: false }],
+  });
+  assert.throws(() => convert(plain('    directory: { jsonnet: { extVar: [] } }\n')), /extVar/);
 });
 
 test('a chart from a Helm repository, at an exact version, is read as Argo CD writes it', () => {
@@ -123,4 +127,59 @@ test('a chart from a Helm repository, at an exact version, is read as Argo CD wr
   assert.equal(app.spec.source.ref, '4.7.1');
   assert.equal(app.spec.source.repoURL, 'https://charts.example.com');
   assert.equal(app.spec.source.directory, undefined);
+});
+
+const multi = (sources: string): string => `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: { name: web }
+spec:
+  sources:
+${sources}  destination: { server: https://kubernetes.default.svc, namespace: web }
+`;
+
+test('several sources: one rendered, the ref sources giving its Helm values files ($values/…)', () => {
+  const app = convert(multi(`    - repoURL: https://charts.example.com
+      chart: web
+      targetRevision: 1.2.3
+      helm: { valueFiles: [$values/envs/prod/values.yaml] }
+    - repoURL: git@git.example.com:team/config.git
+      targetRevision: main
+      ref: values
+`));
+  assert.equal(app.spec.source.chart, 'web');
+  assert.equal(app.spec.source.ref, '1.2.3');
+  assert.deepEqual(app.spec.source.helm?.valueFiles, ['$values/envs/prod/values.yaml']);
+  assert.deepEqual(app.spec.source.refSources, [{ name: 'values', repoURL: 'ssh://git@git.example.com/team/config.git', ref: 'main' }]);
+});
+
+test('several sources that cannot be honoured are refused, naming the source', () => {
+  const error = (text: string) => {
+    try {
+      convert(text);
+    } catch (caught) {
+      assert.ok(isTrueupError(caught));
+      return `${caught.location.field ?? ''}: ${caught.message}`;
+    }
+    return assert.fail('expected an error');
+  };
+  const git = (path: string) => `    - repoURL: https://git.example.com/a.git\n      path: ${path}\n`;
+  assert.match(error(multi(git('a') + git('b'))), /^spec\.sources: sources 0 and 1 are both rendered; several rendered sources are not supported/);
+  assert.match(error(multi(`${git('a')}    - repoURL: https://git.example.com/v.git\n      ref: values\n      path: envs\n`)), /^spec\.sources\[1\]\.path: a ref source provides files for \$values\/… values/);
+  assert.match(error(multi(`    - repoURL: https://git.example.com/a.git\n      path: a\n      plugin: { name: cmp }\n`)), /^spec\.sources\[0\]\.plugin: config management plugins are not supported/);
+  assert.match(error(multi('    - { repoURL: "https://git.example.com/a.git", ref: a }\n')), /no source to render/);
+});
+
+test('a chart from an OCI registry: Argo CD names it without a scheme, ours with oci://', () => {
+  const app = convert(argo.replace('    repoURL: git@github.com:argoproj/argocd-example-apps.git\n    targetRevision: HEAD\n    path: helm-guestbook\n', '    repoURL: registry.example.com/charts\n    targetRevision: 4.7.1\n    chart: guestbook\n'));
+  assert.equal(app.spec.source.repoURL, 'oci://registry.example.com/charts');
+  assert.equal(app.spec.source.chart, 'guestbook');
+  const explicit = convert(argo.replace('    repoURL: git@github.com:argoproj/argocd-example-apps.git\n    targetRevision: HEAD\n    path: helm-guestbook\n', '    repoURL: oci://registry.example.com/charts\n    targetRevision: 4.7.1\n    chart: guestbook\n'));
+  assert.equal(explicit.spec.source.repoURL, 'oci://registry.example.com/charts');
+  assert.throws(() => convert(argo.replace('git@github.com:argoproj/argocd-example-apps.git', 'oci://registry.example.com/charts')), /an oci:\/\/ address holds charts: give the chart's name in chart/);
+});
+
+test('decryption: the same SOPS option on an Argo CD Application', () => {
+  const app = convert(`${argo}  decryption: { provider: sops, ageKeyFiles: [keys/age.agekey] }\n`);
+  assert.deepEqual(app.spec.decryption, { provider: 'sops', ageKeyFiles: ['keys/age.agekey'] });
+  assert.throws(() => convert(`${argo}  decryption: { provider: pgp }\n`), (error: unknown) => isTrueupError(error) && error.location.field === 'spec.decryption.provider' && error.message === 'must be one of "sops"');
 });

@@ -2,7 +2,8 @@
  * Argo CD's `Application` (`argoproj.io/v1alpha1`), read as-is and turned into ours, so existing
  * repositories run unchanged. Fields with no effect on what is deployed (project, info,
  * revisionHistoryLimit, finalizers) are accepted and ignored; fields we cannot honour (several
- * sources, plugins, a chart version range) are errors that say so.
+ * rendered sources, plugins, a chart version range) are errors that say so. `sources` works as
+ * one rendered source with `ref:` sources for its Helm values files (`$values/…`).
  * The destination is the cluster the agent runs in: an agent holds only its own credentials.
  */
 import { z } from 'zod';
@@ -61,29 +62,34 @@ const ArgoKustomizeSchema = z.strictObject({
   apiVersions: unsupported('kustomize apiVersions are not supported'),
 });
 
+const argoSourceFields = {
+  repoURL: z.string(),
+  plugin: unsupported('config management plugins are not supported; render to YAML in Git, or use Helm or Kustomize'),
+  name: z.string().optional(),
+  targetRevision: z.string().optional(),
+  path: z.string().optional(),
+  chart: z.string().optional(),
+  helm: ArgoHelmSchema.optional(),
+  kustomize: ArgoKustomizeSchema.optional(),
+  directory: z.strictObject({
+    recurse: z.boolean().optional(),
+    include: z.string().optional(),
+    exclude: z.string().optional(),
+    jsonnet: z.strictObject({
+      extVars: z.array(z.looseObject({ name: z.string(), value: z.string(), code: z.boolean().optional() })).optional(),
+      tlas: z.array(z.looseObject({ name: z.string(), value: z.string(), code: z.boolean().optional() })).optional(),
+      libs: z.array(z.string()).optional(),
+    }).optional(),
+  }).optional(),
+};
+
 const ArgoApplicationSchema = z.looseObject({
   apiVersion: z.literal(ARGO_API_VERSION),
   kind: z.literal('Application'),
   metadata: z.looseObject({ name: z.string(), labels: z.record(z.string(), z.string()).optional(), annotations: z.record(z.string(), z.string()).optional() }),
   spec: z.looseObject({
-    source: z.strictObject({
-      repoURL: z.string(),
-      plugin: unsupported('config management plugins are not supported; render to YAML in Git, or use Helm or Kustomize'),
-      ref: unsupported('ref belongs to several sources, which are not supported'),
-      name: z.string().optional(),
-      targetRevision: z.string().optional(),
-      path: z.string().optional(),
-      chart: z.string().optional(),
-      helm: ArgoHelmSchema.optional(),
-      kustomize: ArgoKustomizeSchema.optional(),
-      directory: z.strictObject({
-        recurse: z.boolean().optional(),
-        include: z.string().optional(),
-        exclude: z.string().optional(),
-        jsonnet: z.record(z.string(), z.unknown()).refine((value) => Object.values(value).every((v) => v === undefined || (Array.isArray(v) && v.length === 0)), { message: 'jsonnet is not supported; render it to YAML in Git' }).optional(),
-      }).optional(),
-    }),
-    sources: unsupported('several sources are not supported; use one source'),
+    source: z.strictObject(argoSourceFields).optional(),
+    sources: z.array(z.strictObject({ ...argoSourceFields, ref: z.string().regex(/^[A-Za-z0-9_-]+$/, { message: 'expected a name of letters, digits, - and _' }).optional() })).optional(),
     destination: z.looseObject({ server: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() }),
     syncPolicy: z.looseObject({
       automated: z.looseObject({ prune: z.boolean().optional(), selfHeal: z.boolean().optional(), allowEmpty: z.boolean().optional(), enabled: z.boolean().optional() }).optional(),
@@ -94,6 +100,8 @@ const ArgoApplicationSchema = z.looseObject({
         backoff: z.looseObject({ duration: z.string().optional(), factor: z.number().optional(), maxDuration: z.string().optional() }).optional(),
       }).optional(),
     }).optional(),
+    /** Not Argo CD's: Trueup's SOPS option, the same on every kind of Application. */
+    decryption: z.strictObject({ provider: z.literal('sops'), ageKeyFiles: z.array(z.string()).optional() }).optional(),
     ignoreDifferences: z.array(z.looseObject({
       group: z.string().optional(),
       kind: z.string(),
@@ -113,7 +121,8 @@ export function isArgoApplication(value: unknown): boolean {
 /** Our Application for an Argo CD one; errors name the Argo field, file and line. */
 export function fromArgoApplication(doc: ParsedDocument, file: string): Application {
   const argo = validateDocument(ArgoApplicationSchema, doc, file);
-  const { source, destination, syncPolicy, ignoreDifferences } = argo.spec;
+  const { destination, syncPolicy, ignoreDifferences } = argo.spec;
+  const { source, at, refSources } = renderedSource(argo.spec, doc, file);
   const automated = syncPolicy?.automated;
   const converted = {
     apiVersion: APPLICATION_API_VERSION,
@@ -121,15 +130,17 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
     metadata: { name: argo.metadata.name, ...pick(argo.metadata, ['labels', 'annotations']) },
     spec: {
       source: {
-        repoURL: withScheme(source.repoURL),
+        // Argo CD names an OCI Helm registry without a scheme (`registry.example.com/charts`).
+        repoURL: source.chart !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source.repoURL) ? `oci://${source.repoURL}` : withScheme(source.repoURL),
         ref: source.targetRevision === undefined || source.targetRevision === '' ? 'HEAD' : source.targetRevision,
         path: source.path ?? '.',
         ...(source.helm === undefined ? {} : { helm: pick(source.helm, ['releaseName', 'valueFiles', 'values', 'valuesObject', 'parameters', 'ignoreMissingValueFiles', 'skipCrds', 'namespace', 'kubeVersion', 'apiVersions', 'skipSchemaValidation']) }),
         ...(source.kustomize === undefined ? {} : { kustomize: pick(source.kustomize, ['namePrefix', 'nameSuffix', 'images', 'commonLabels', 'commonAnnotations', 'namespace', 'replicas', 'patches']) }),
         // A chart from a Helm repository; else a folder, which Argo CD reads without its subfolders unless told to recurse.
         ...(source.chart === undefined
-          ? { directory: { recurse: source.directory?.recurse ?? false, ...pick(source.directory ?? {}, ['include', 'exclude']) } }
+          ? { directory: { recurse: source.directory?.recurse ?? false, ...pick(source.directory ?? {}, ['include', 'exclude']), ...jsonnetOf(source.directory?.jsonnet) } }
           : { chart: source.chart }),
+        ...(refSources.length === 0 ? {} : { refSources }),
       },
       destination: { kubernetes: destination.namespace === undefined || destination.namespace === '' ? {} : { namespace: destination.namespace } },
       syncPolicy: {
@@ -139,15 +150,60 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
         ...(syncPolicy?.retry === undefined ? {} : { retry: { ...pick(syncPolicy.retry, ['limit']), ...(syncPolicy.retry.backoff === undefined ? {} : { backoff: pick(syncPolicy.retry.backoff, ['duration', 'factor', 'maxDuration']) }) } }),
       },
       ignoreDifferences: (ignoreDifferences ?? []).map((rule) => pick(rule, ['group', 'kind', 'name', 'namespace', 'jsonPointers', 'managedFieldsManagers', 'jqPathExpressions'])),
+      ...(argo.spec.decryption === undefined ? {} : { decryption: { provider: 'sops', ageKeyFiles: argo.spec.decryption.ageKeyFiles ?? [] } }),
     },
   };
   const result = ApplicationSchema.safeParse(converted);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   // Named as in the Argo CD file: our `ref` is its `targetRevision`.
-  const path = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol').map((p, i, all) => (p === 'ref' && all[i - 1] === 'source' ? 'targetRevision' : p));
+  const ours = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol').map((p, i, all) => (p === 'ref' && all[i - 1] === 'source' ? 'targetRevision' : p));
+  // `spec.source…` of ours is where the rendered source sits in the Argo CD file.
+  const path = ours[0] === 'spec' && ours[1] === 'source' ? [...at, ...ours.slice(2)] : ours;
   throw fieldError(doc, file, path, issue?.message ?? 'invalid Application');
 }
+
+type ArgoSpec = z.output<typeof ArgoApplicationSchema>['spec'];
+type ArgoSource = NonNullable<ArgoSpec['source']>;
+
+/**
+ * The one source rendered, where it is in the file, and the `ref:` sources beside it. Several
+ * sources work when exactly one is rendered and the others (with `ref:`) only provide files for
+ * its Helm values (`$values/…`); several rendered sources are refused.
+ */
+function renderedSource(spec: ArgoSpec, doc: ParsedDocument, file: string): { source: ArgoSource; at: (string | number)[]; refSources: { name: string; repoURL: string; ref: string }[] } {
+  const { source, sources } = spec;
+  if (sources === undefined || sources.length === 0) {
+    if (source === undefined) throw fieldError(doc, file, ['spec', 'source'], 'required field is missing (source or sources)');
+    return { source, at: ['spec', 'source'], refSources: [] };
+  }
+  if (source !== undefined) throw fieldError(doc, file, ['spec', 'source'], 'give source or sources, not both');
+  const rendered = sources.flatMap((item, index) => (item.ref === undefined ? [index] : []));
+  if (rendered.length !== 1) {
+    throw fieldError(doc, file, ['spec', 'sources'], rendered.length === 0
+      ? 'no source to render: every source has ref; one source without ref is rendered'
+      : `sources ${rendered.join(' and ')} are both rendered; several rendered sources are not supported: keep one, and give the others ref: to use their files in Helm values`);
+  }
+  const refSources = sources.flatMap((item, index) => {
+    if (item.ref === undefined) return [];
+    for (const field of ['path', 'chart', 'helm', 'kustomize', 'directory'] as const) {
+      if (item[field] !== undefined) throw fieldError(doc, file, ['spec', 'sources', index, field], `a ref source provides files for $${item.ref}/… values; ${field} would render it as well, and several rendered sources are not supported`);
+    }
+    return [{ name: item.ref, repoURL: withScheme(item.repoURL), ref: item.targetRevision === undefined || item.targetRevision === '' ? 'HEAD' : item.targetRevision }];
+  });
+  const index = rendered[0]!;
+  const { ref: _ref, ...only } = sources[index]!;
+  return { source: only, at: ['spec', 'sources', index], refSources };
+}
+
+/** `directory.jsonnet` as ours: the same fields, each variable's `code` false unless set. */
+function jsonnetOf(jsonnet: { extVars?: JsonnetVar[] | undefined; tlas?: JsonnetVar[] | undefined; libs?: string[] | undefined } | undefined) {
+  if (jsonnet === undefined) return {};
+  const vars = (list: JsonnetVar[] | undefined) => (list ?? []).map(({ name, value, code }) => ({ name, value, code: code ?? false }));
+  return { jsonnet: { extVars: vars(jsonnet.extVars), tlas: vars(jsonnet.tlas), libs: jsonnet.libs ?? [] } };
+}
+
+interface JsonnetVar { name: string; value: string; code?: boolean | undefined }
 
 /** Argo CD accepts scp-like Git addresses (`git@host:org/repo.git`); ours are URLs. */
 function withScheme(repoURL: string): string {

@@ -14,3 +14,5 @@ export * from './pipeline.ts';
 export * from './link.ts';
 export * from './hub-api.ts';
 export * from './repo-key.ts';
+export * from './flux.ts';
+export * from './flux-helm.ts';

@@ -2,7 +2,7 @@
  * Multi-document YAML with positions and limits: every value keeps the line it came from, so
  * validation errors name the file, the line and the field.
  */
-import { isCollection, isPair, isScalar, Lexer, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isCollection, isPair, isScalar, Lexer, LineCounter, parseAllDocuments, stringify, type Document, type Node } from 'yaml';
 import { ApiErrors } from './errors.ts';
 
 export interface YamlLimits {
@@ -132,4 +132,9 @@ function isEmpty(doc: Document): boolean {
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
+}
+
+/** A value as block YAML (plain scalars unquoted where YAML allows), for text-level processing. */
+export function stringifyYaml(value: unknown): string {
+  return stringify(value, { lineWidth: 0 });
 }

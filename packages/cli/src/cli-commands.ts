@@ -12,5 +12,7 @@ export const COMMANDS: { name: string; summary: string; load: () => Promise<Comm
   { name: 'run', summary: 'Run a workflow of the current checkout here, with the runner\'s own executor and no hub.', load: async () => (await import('./commands/run.ts')).runCommand },
   { name: 'gitops', summary: 'Set one value in a YAML file of a config repository as one commit (gitops set), keeping every other byte.', load: async () => (await import('./commands/gitops.ts')).gitopsCommand },
   { name: 'hub', summary: 'Run the hub (HTTPS API and agent links), or manage its join tokens and agents.', load: async () => (await import('./commands/hub.ts')).hubCommand },
+  { name: 'install', summary: 'Install the agent into a Kubernetes cluster (Namespace, ServiceAccount, RBAC, Applications, Deployment), or print the manifests.', load: async () => (await import('./commands/install.ts')).installCommand },
+  { name: 'tools', summary: 'List the renderers (pinned versions, where found); install builds them from Go modules into Trueup\'s folder.', load: async () => (await import('./commands/tools.ts')).toolsCommand },
   { name: 'demo', summary: 'Run a Git server, an example config repository, a hub and an agent joined to it, on embedded defaults.', load: async () => (await import('./commands/demo.ts')).demoCommand },
 ];

@@ -1,38 +1,55 @@
 #!/usr/bin/env node
 /**
- * Entry point, in plain JavaScript so that the TypeScript stripper loads only on a compile-cache
- * miss, never for the entry itself. Node's compile cache keeps the type-stripped, compiled
- * modules in `packages/cli/.cache/compile` (warmed by `npm install`, kept across reboots): starts
- * are faster and the agent stays ~30 MiB smaller. The process re-executes itself (same pid) with
- * runtime flags that keep the resident agent small, the same for every command, since V8 only
- * reuses code cached under the flags it runs with (docs/benchmarks.md has the measurements):
- * - a small young generation and fewer malloc arenas: an agent's garbage is short-lived and small,
- *   and resident memory matters more than a few more scavenges;
- * - no optimizing compilers: code runs in V8's interpreter and baseline compiler. Maglev's
- *   concurrent jobs held most of the malloc heap at the first pass's peak, which glibc then
- *   keeps, and Turbofan alone pages in several MiB of the node binary. An agent's work is system
- *   calls more than hot loops: a pass costs some more CPU, a whole `trueup sync` about the same;
- * - `--optimize-for-size`: a lower heap growing factor, so a long-running agent's old generation
- *   stays near its live size instead of growing several times over between full collections.
+ * Entry point. Checks the Node.js version before anything else, so this file uses only what
+ * every Node.js since 12 has: no static imports of newer APIs, no newer syntax. On an older
+ * Node.js (the system's, when `node_modules/.bin/trueup` is run directly) it runs itself with
+ * the pinned Node.js of the installation (the `node` package in a `node_modules` above this
+ * file) when there is one, else says in one line what to do and exits 1.
  */
-import { enableCompileCache, flushCompileCache } from 'node:module';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const RUNTIME_FLAGS = ['--max-semi-space-size=1', '--no-maglev', '--no-turbofan', '--optimize-for-size'];
-const RUNTIME_ENV = { MALLOC_ARENA_MAX: '2' };
-const COMPILE_CACHE = fileURLToPath(new URL('../.cache/compile', import.meta.url));
+const NEEDED_MAJOR = 24;
 
-if (!RUNTIME_FLAGS.every((flag) => process.execArgv.includes(flag))) {
-  const argv = [process.execPath, ...process.execArgv, ...RUNTIME_FLAGS, ...process.argv.slice(1)];
-  process.execve(process.execPath, argv, { ...RUNTIME_ENV, ...process.env });
-}
-enableCompileCache(process.env.NODE_COMPILE_CACHE ?? COMPILE_CACHE);
-if (process.argv[2] === '--warm-compile-cache') {
-  // Run by `npm install`: compile every module any command loads, once, ahead of the first start.
-  const [{ COMMANDS }] = await Promise.all([import('./cli-commands.ts'), import('./cli.ts')]);
-  await Promise.all(COMMANDS.map((command) => command.load()));
-  flushCompileCache();
+const major = Number(process.versions.node.split('.')[0]);
+if (major >= NEEDED_MAJOR) {
+  await import('./start.js');
 } else {
-  const { runCli } = await import('./cli.ts');
-  await runCli(process.argv.slice(2));
+  const pinned = findPinnedNode(dirname(fileURLToPath(import.meta.url)));
+  if (pinned === undefined) {
+    process.stderr.write(`trueup needs Node.js ${NEEDED_MAJOR} or newer, but ${process.execPath} is ${process.version}: run it as \`npx trueup\` in the project that installed it, or install Node.js ${NEEDED_MAJOR}\n`);
+    process.exit(1);
+  }
+  const child = spawn(pinned, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('error', (error) => {
+    process.stderr.write(`trueup: cannot start the pinned Node.js ${pinned}: ${error.message}\n`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => {
+    if (signal !== null) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
+    process.exit(code === null ? 1 : code);
+  });
+}
+
+/** The `node` package's binary in the nearest `node_modules` above `from`, when it is new enough. */
+function findPinnedNode(from) {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'node_modules', 'node');
+    const bin = join(pkg, 'bin', 'node');
+    if (existsSync(bin)) {
+      try {
+        const { version } = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+        if (Number(String(version).split('.')[0]) >= NEEDED_MAJOR) return bin;
+      } catch {
+        // not the node package we know: keep looking
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
 }

@@ -27,6 +27,11 @@ export interface HookStep {
   wave: number;
   /** Sorted, without duplicates, never empty. */
   deletePolicies: HookDeletePolicy[];
+  /**
+   * Set when the hook has only `metadata.generateName`: the runner creates each run under a name
+   * of its own (`freshHookName`), as Argo CD does, so runs never replace one another.
+   */
+  generateName?: string;
 }
 
 export interface HooksByPhase {
@@ -129,7 +134,10 @@ export function splitHooks(desired: readonly DesiredObject[]): HookSplit {
     const named = withHookName(object);
     const wave = readSyncWave(object.manifest, HOOK_WAVE_ANNOTATIONS).wave;
     const deletePolicies = readDeletePolicies(object.manifest).policies;
-    for (const phase of read.phases) hooks[phase].push({ key: named.key, desired: named, phase, wave, deletePolicies: [...deletePolicies] });
+    const generateName = pendingGenerateName(object.manifest);
+    for (const phase of read.phases) {
+      hooks[phase].push({ key: named.key, desired: named, phase, wave, deletePolicies: [...deletePolicies], ...(generateName === undefined ? {} : { generateName }) });
+    }
   }
   for (const phase of PHASES) hooks[phase].sort(compareHooks);
   return { resources, hooks, skipped };
@@ -160,6 +168,17 @@ export function compareHooks(a: HookStep, b: HookStep): number {
 export function generatedHookName(generateName: string, manifest: Manifest): string {
   const hash = fnv1a32(canonicalJson(manifest)).toString(16).padStart(8, '0');
   return `${generateName.slice(0, 63 - hash.length)}${hash}`;
+}
+
+/**
+ * The name of one run of a `generateName` hook: the prefix, the hook's hash and a token the
+ * runner makes unique per sync (Argo CD uses the revision, phase and start time the same way),
+ * cut to fit in 63 characters.
+ */
+export function freshHookName(generateName: string, manifest: Manifest, token: string): string {
+  const hash = fnv1a32(canonicalJson(manifest)).toString(16).padStart(8, '0');
+  const suffix = `${hash}-${token.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 40);
+  return `${generateName.slice(0, 63 - suffix.length)}${suffix}`;
 }
 
 /** The `generateName` of a manifest that has no name, if any. */

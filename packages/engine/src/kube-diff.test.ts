@@ -142,7 +142,7 @@ test('kube diff: the patch shows live → dry-run result, only the section that 
 test('kube diff: a Secret patch names the changed key and shows no value', () => {
   const { desired, live } = objects({ fixture: 'secret', edit: (f) => setAt(f.live, '/data/password', 'aHVudGVyMg==') });
   const patch = patchOf(desired, live);
-  assert.ok(patch.includes('-  password: <redacted>\n+  password: <redacted, changed>\n'), patch);
+  assert.ok(patch.includes('-  password: "<redacted: 7 bytes>"\n+  password: "<redacted: 6 bytes, changed>"\n'), patch);
   for (const secret of ['czNjcmV0', 's3cret', 'aHVudGVyMg==', 'c2hvcA==']) assert.ok(!patch.includes(secret), `no secret value in:\n${patch}`);
   const withoutDryRun = objects({ fixture: 'secret', edit: (f) => delete f.expected });
   assert.ok(!patchOf(withoutDryRun.desired, withoutDryRun.live).includes('s3cret'), 'nor in the patch from Git\'s fields');

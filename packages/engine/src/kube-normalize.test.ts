@@ -18,7 +18,7 @@ test('normalizeKubeObject: server metadata, last-applied, empty maps and status 
 });
 
 test('redactSecretPair: keys stay, values never show, a differing value is marked', () => {
-  const [live, git] = redactSecretPair({ data: { a: 'QQ==', b: 'Qg==' }, type: 'Opaque' }, { data: { a: 'QQ==', b: 'Qw==', c: 'RA==' } });
-  assert.deepEqual(live, { data: { a: '<redacted>', b: '<redacted>' }, type: 'Opaque' });
-  assert.deepEqual(git, { data: { a: '<redacted>', b: '<redacted, changed>', c: '<redacted>' } });
+  const [live, git] = redactSecretPair({ data: { a: 'QQ==', b: 'Qg==' }, type: 'Opaque' }, { data: { a: 'QQ==', b: 'Qw==', c: 'RGF0YQ==' }, stringData: { d: 'héllo' } });
+  assert.deepEqual(live, { data: { a: '<redacted: 1 bytes>', b: '<redacted: 1 bytes>' }, type: 'Opaque' });
+  assert.deepEqual(git, { data: { a: '<redacted: 1 bytes>', b: '<redacted: 1 bytes, changed>', c: '<redacted: 4 bytes>' }, stringData: { d: '<redacted: 6 bytes>' } });
 });

@@ -31,13 +31,15 @@ export function isSecret(key: Pick<ObjectKey, 'apiVersion' | 'kind'>): boolean {
   return key.apiVersion === 'v1' && key.kind === 'Secret';
 }
 
-export const REDACTED = '<redacted>';
-export const REDACTED_CHANGED = '<redacted, changed>';
+/** How a Secret's value shows in a diff: its size only, `<redacted: 12 bytes>`. */
+export function redacted(bytes: number, changed = false): string {
+  return `<redacted: ${bytes} bytes${changed ? ', changed' : ''}>`;
+}
 
 /**
- * Both sides of a Secret's patch with the values of `data` and `stringData` hidden. Keys stay, so
- * the patch still says which entries differ: a value that differs from the other side's reads
- * `<redacted, changed>` on the Git side.
+ * Both sides of a Secret's patch with the values of `data` and `stringData` hidden (decoded size
+ * only). Keys stay, so the patch still says which entries differ: a value that differs from the
+ * other side's reads `<redacted: N bytes, changed>` on the Git side.
  */
 export function redactSecretPair(live: unknown, wanted: unknown): [unknown, unknown] {
   if (!isPlainObject(live) || !isPlainObject(wanted)) return [live, wanted];
@@ -46,10 +48,18 @@ export function redactSecretPair(live: unknown, wanted: unknown): [unknown, unkn
   for (const field of ['data', 'stringData'] as const) {
     const before = live[field];
     const after = wanted[field];
-    if (isPlainObject(before)) redactedLive[field] = mapValues(before, () => REDACTED);
-    if (isPlainObject(after)) redactedWanted[field] = mapValues(after, (value, key) => (isPlainObject(before) && key in before && before[key] !== value ? REDACTED_CHANGED : REDACTED));
+    const size = (value: unknown): number => (field === 'data' ? base64Bytes(value) : new TextEncoder().encode(String(value)).length);
+    if (isPlainObject(before)) redactedLive[field] = mapValues(before, (value) => redacted(size(value)));
+    if (isPlainObject(after)) redactedWanted[field] = mapValues(after, (value, key) => redacted(size(value), isPlainObject(before) && key in before && before[key] !== value));
   }
   return [redactedLive, redactedWanted];
+}
+
+/** The decoded size of a base64 value (`data` of a Secret). */
+function base64Bytes(value: unknown): number {
+  const text = typeof value === 'string' ? value.replace(/\s+/g, '') : '';
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return Math.max(0, Math.floor((text.length * 3) / 4) - padding);
 }
 
 function mapValues(map: Record<string, unknown>, to: (value: unknown, key: string) => string): Record<string, string> {

@@ -9,3 +9,6 @@ export { DEFAULT_DIRECTORY_MODE, DEFAULT_FILE_MODE, normalizeHostPath, normalize
 export { renderKubernetesManifests, type KubernetesRender, type RenderKubernetesOptions } from './kube/render-kubernetes.ts';
 export { pullChart, type ChartPull } from './kube/helm-pull.ts';
 export { toolBin } from './kube/run-tool.ts';
+export { findTool, installedBinDir, installedPath, RENDERERS, TOOL_NAMES, toolsDir, type FoundTool, type Renderer, type ToolName, type ToolSource } from './tools/renderers.ts';
+export { substituteVariables, SUBSTITUTE_ANNOTATION } from './kube/post-build.ts';
+export { withDecryptedCheckout, type Decryption } from './sops.ts';

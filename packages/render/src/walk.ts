@@ -5,7 +5,7 @@ import { compareText } from './order.ts';
 import { mapOrdered } from './parallel.ts';
 import { confineRelative, isInside, joinRelative, readError, realpathInRepo, toAbsolute, type RepoRoot } from './repo.ts';
 
-const MANIFEST_EXTENSIONS = ['.yaml', '.yml', '.json'];
+export const MANIFEST_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];
 const READDIR_CONCURRENCY = 16;
 
 export interface ManifestFile {
@@ -29,19 +29,31 @@ export async function resolveRenderPath(repo: RepoRoot, renderPath: string): Pro
   return folder;
 }
 
+export interface ListOptions {
+  /** Read the folders below too; default true. */
+  recurse?: boolean;
+  /** File name endings that are read (case-insensitive); default YAML and JSON. */
+  extensions?: readonly string[];
+  /** Filled with the other files found (repo-relative), which are not read. */
+  others?: string[];
+}
+
 /**
  * Lists manifest files below `folder` (only in it, without `recurse`), sorted by repo-relative
  * path. Symlinked folders are not followed.
  */
-export async function listManifestFiles(repo: RepoRoot, folder: string, maxFiles: number, recurse = true): Promise<ManifestFile[]> {
+export async function listManifestFiles(repo: RepoRoot, folder: string, maxFiles: number, options: ListOptions = {}): Promise<ManifestFile[]> {
   const found: ManifestFile[] = [];
+  const extensions = options.extensions ?? MANIFEST_EXTENSIONS;
+  const recurse = options.recurse ?? true;
   let level = [folder];
   while (level.length > 0) {
-    const listings = await mapOrdered(level, READDIR_CONCURRENCY, (dir) => listFolder(repo, dir));
+    const listings = await mapOrdered(level, READDIR_CONCURRENCY, (dir) => listFolder(repo, dir, extensions));
     const next: string[] = [];
     for (const listing of listings) {
       next.push(...listing.folders);
       found.push(...listing.files);
+      if (options.others !== undefined && options.others.length < maxFiles) options.others.push(...listing.others);
     }
     if (found.length > maxFiles) {
       throw RenderErrors.create('RENDER_LIMIT', `more than ${maxFiles} manifest files under "${folder}"`, { file: folder });
@@ -51,7 +63,7 @@ export async function listManifestFiles(repo: RepoRoot, folder: string, maxFiles
   return found.sort((a, b) => compareText(a.file, b.file));
 }
 
-async function listFolder(repo: RepoRoot, dir: string): Promise<{ folders: string[]; files: ManifestFile[] }> {
+async function listFolder(repo: RepoRoot, dir: string, extensions: readonly string[]): Promise<{ folders: string[]; files: ManifestFile[]; others: string[] }> {
   let entries;
   try {
     entries = await readdir(toAbsolute(repo, dir), { withFileTypes: true });
@@ -61,16 +73,18 @@ async function listFolder(repo: RepoRoot, dir: string): Promise<{ folders: strin
   }
   const folders: string[] = [];
   const files: ManifestFile[] = [];
+  const others: string[] = [];
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const relative = joinRelative(dir, entry.name);
     if (entry.isDirectory()) folders.push(relative);
-    else if ((entry.isFile() || entry.isSymbolicLink()) && isManifestName(entry.name)) files.push({ file: relative, symlink: entry.isSymbolicLink() });
+    else if ((entry.isFile() || entry.isSymbolicLink()) && hasExtension(entry.name, extensions)) files.push({ file: relative, symlink: entry.isSymbolicLink() });
+    else if (entry.isFile()) others.push(relative);
   }
-  return { folders, files };
+  return { folders, files, others };
 }
 
-function isManifestName(name: string): boolean {
+function hasExtension(name: string, extensions: readonly string[]): boolean {
   const lower = name.toLowerCase();
-  return MANIFEST_EXTENSIONS.some((extension) => lower.endsWith(extension));
+  return extensions.some((extension) => lower.endsWith(extension));
 }

@@ -8,3 +8,5 @@ export * from './kube-tools.ts';
 export * from './kube-testenv.ts';
 export * from './helm-repo.ts';
 export * from './free-port.ts';
+export * from './oci-registry.ts';
+export * from './sops-age.ts';

@@ -11,12 +11,24 @@ import { confineRelative, isInside, realpathInRepo, type RepoRoot } from '../rep
 /**
  * Absolute path of each values file, checked to be a file inside the checkout. With
  * `ignoreMissing`, a file that does not exist is left out; one that escapes the checkout never is.
+ * `$NAME/path` is a file of the ref source NAME's checkout (Argo CD's `$values/…`), relative to
+ * its root and confined to it the same way.
  */
-export async function resolveValueFiles(repo: RepoRoot, chartFolder: string, valueFiles: readonly string[], ignoreMissing = false): Promise<string[]> {
+export async function resolveValueFiles(repo: RepoRoot, chartFolder: string, valueFiles: readonly string[], ignoreMissing = false, refs: Readonly<Record<string, RepoRoot>> = {}): Promise<string[]> {
   const resolved: string[] = [];
   for (const [index, file] of valueFiles.entries()) {
     try {
-      resolved.push(await resolveValueFile(repo, chartFolder, file, index));
+      const ref = /^\$([A-Za-z0-9_-]+)\/(.*)$/.exec(file);
+      if (ref === null) {
+        resolved.push(await resolveValueFile(repo, chartFolder, file, index));
+        continue;
+      }
+      const refRepo = refs[ref[1]!];
+      if (refRepo === undefined) {
+        const known = Object.keys(refs).map((name) => `$${name}`).join(', ');
+        throw RenderErrors.create('RENDER_PATH_NOT_FOUND', `spec.source.helm.valueFiles[${index}] ${JSON.stringify(file)} names no ref source ${known === '' ? '(there are none)' : `(there are ${known})`}`, { field: `spec.source.helm.valueFiles[${index}]` });
+      }
+      resolved.push(await resolveValueFile(refRepo, '.', ref[2]!, index, ` of ref source $${ref[1]!}`));
     } catch (error) {
       if (!ignoreMissing || !isTrueupError(error, 'RENDER_PATH_NOT_FOUND')) throw error;
     }
@@ -24,9 +36,9 @@ export async function resolveValueFiles(repo: RepoRoot, chartFolder: string, val
   return resolved;
 }
 
-async function resolveValueFile(repo: RepoRoot, chartFolder: string, file: string, index: number): Promise<string> {
+async function resolveValueFile(repo: RepoRoot, chartFolder: string, file: string, index: number, of = ''): Promise<string> {
   const field = `spec.source.helm.valueFiles[${index}]`;
-  const named = `${field} ${JSON.stringify(file)}`;
+  const named = `${field} ${JSON.stringify(file)}${of}`;
   if (/^[a-z][a-z0-9+.-]*:/i.test(file)) {
     throw RenderErrors.create('RENDER_PATH_ESCAPES_REPO', `${named} is a URL: values files must be files of the repository, relative to the chart folder ${chartFolder}`, { field });
   }
@@ -44,11 +56,16 @@ async function resolveValueFile(repo: RepoRoot, chartFolder: string, file: strin
 }
 
 /** `-f` and `--set` arguments; inline values are written as files into `dir`. */
-export async function valuesArgs(options: HelmSource, valueFiles: readonly string[], dir: string): Promise<string[]> {
+export async function valuesArgs(options: HelmSource, valueFiles: readonly string[], dir: string, layers: readonly Record<string, unknown>[] = []): Promise<string[]> {
   const args = valueFiles.flatMap((file) => ['--values', file]);
   if (options.values !== undefined && options.values.trim() !== '') {
     const file = path.join(dir, 'values.yaml');
     await writeFile(file, options.values);
+    args.push('--values', file);
+  }
+  for (const [index, layer] of layers.entries()) {
+    const file = path.join(dir, `values-from-${index}.json`);
+    await writeFile(file, JSON.stringify(layer));
     args.push('--values', file);
   }
   if (options.valuesObject !== undefined) {

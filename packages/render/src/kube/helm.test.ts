@@ -128,7 +128,7 @@ for (const c of valueFileCases) {
 test('helm: a missing binary names the tool and the path', async () => {
   const error = await captureError(renderKubernetesManifests({ checkoutDir: REPO, path: 'helm/web', application: 'web', tools: { helm: '/nonexistent/helm' } }));
   assert.equal(error.code, 'RENDER_TOOL_MISSING');
-  assert.match(error.message, /helm is needed to render helm\/web but "\/nonexistent\/helm" was not found: install helm, or set TRUEUP_HELM to its path/);
+  assert.match(error.message, /helm is needed to render helm\/web but "\/nonexistent\/helm" was not found: run `trueup tools install` \(it builds the pinned helm v[\d.]+\), or set TRUEUP_HELM to its path/);
 });
 
 test('detect: a kustomization wins over a Chart.yaml; options override', async (t) => {

@@ -25,11 +25,15 @@ export interface HelmRender {
   bin: string;
   limits: RenderLimits;
   signal?: AbortSignal | undefined;
+  /** Checkouts of the ref sources, by name, for `$NAME/…` values files. */
+  refs?: Readonly<Record<string, RepoRoot>>;
+  /** Values read for `valuesFrom`, in order. */
+  valueLayers?: readonly Record<string, unknown>[];
 }
 
 export async function renderHelm(render: HelmRender): Promise<DesiredObject[]> {
   const { repo, folder } = render;
-  const valueFiles = await resolveValueFiles(repo, folder, render.options.valueFiles, render.options.ignoreMissingValueFiles);
+  const valueFiles = await resolveValueFiles(repo, folder, render.options.valueFiles, render.options.ignoreMissingValueFiles, render.refs);
   const chartDir = await realpath(toAbsolute(repo, folder));
   const fetch = dependenciesToFetch(repo, folder, chartDir, render.limits);
   const output = await withTempDir('trueup-helm-', async (home) => {
@@ -50,7 +54,7 @@ export async function renderHelm(render: HelmRender): Promise<DesiredObject[]> {
       ...(options.kubeVersion === undefined ? [] : ['--kube-version', options.kubeVersion]),
       ...options.apiVersions.flatMap((version) => ['--api-versions', version]),
       ...(options.skipSchemaValidation ? ['--skip-schema-validation'] : []),
-      ...(await valuesArgs(options, valueFiles, home)),
+      ...(await valuesArgs(options, valueFiles, home, render.valueLayers)),
     ];
     return runTool({ ...tool, args, noise: [/^Use --debug flag to render out invalid YAML$/] });
   });

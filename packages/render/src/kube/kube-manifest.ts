@@ -1,9 +1,15 @@
 /**
  * Kubernetes documents → DesiredObjects: each must carry string `apiVersion`, `kind` and
- * `metadata.name`; a `kind: List` is expanded into its items. Namespaces are left as written:
- * the provider defaults them, since only discovery knows which kinds are namespaced.
+ * `metadata.name` (or, for a hook, `metadata.generateName`); a `kind: List` is expanded into its
+ * items. Namespaces are left as written: the provider defaults them, since only discovery knows
+ * which kinds are namespaced.
+ *
+ * A hook with only `generateName` gets that prefix as the name in its key: the engine names it
+ * per sync. Any other object with only `generateName` is an error: it needs a name to be kept in
+ * sync.
  */
 import { ApiErrors, formatFieldPath, keyOf, type DesiredObject, type FieldPath, type Manifest, type Origin } from '@trueup/api';
+import { readHookAnnotations } from '@trueup/engine';
 import { RenderErrors } from '../errors.ts';
 
 /** One parsed document and where its fields came from. */
@@ -42,7 +48,9 @@ export class ObjectCollector {
       throw RenderErrors.create('RENDER_LIMIT', `more than ${this.#maxObjects} objects`, { file: doc.file, line: doc.lineOf(at) });
     }
     const origin: Origin = { file: doc.file, line: doc.lineOf(at) };
-    this.objects.push({ key: keyOf(manifest), manifest, origin });
+    const key = keyOf(manifest);
+    const generateName = generateNameOf(manifest);
+    this.objects.push({ key: generateName === undefined ? key : { ...key, name: generateName }, manifest, origin });
   }
 }
 
@@ -53,7 +61,12 @@ function checkManifest(doc: SourceDocument, value: unknown, at: FieldPath): Mani
   if (!isMapping(metadata)) {
     throw invalid(doc, [...at, 'metadata'], metadata === undefined ? 'required field is missing (metadata with a name)' : 'expected a mapping');
   }
-  requireString(doc, metadata['name'], [...at, 'metadata', 'name']);
+  // Only generateName: a hook's name is made per sync; anything else needs a name.
+  const generated = metadata['name'] === undefined && typeof metadata['generateName'] === 'string' && metadata['generateName'] !== '';
+  if (!generated) requireString(doc, metadata['name'], [...at, 'metadata', 'name']);
+  else if (readHookAnnotations(value as Manifest).annotation === undefined) {
+    throw invalid(doc, [...at, 'metadata', 'generateName'], 'generateName is supported on hooks only (argocd.argoproj.io/hook, trueup.dev/hook or helm.sh/hook); give the object a name');
+  }
   const namespace = metadata['namespace'];
   // An explicit null or "" is how YAML and JSON say "none": the provider fills in the default.
   if (namespace === null || namespace === '') {
@@ -73,6 +86,12 @@ function requireString(doc: SourceDocument, value: unknown, path: FieldPath): vo
 function invalid(doc: SourceDocument, path: FieldPath, message: string): Error {
   const by = doc.producedBy === undefined ? '' : ` (in the output of ${doc.producedBy})`;
   return ApiErrors.create('API_FIELD_INVALID', `${message}${by}`, { file: doc.file, line: doc.lineOf(path), field: formatFieldPath(path) });
+}
+
+/** The `generateName` of an object that has no name. */
+export function generateNameOf(manifest: Manifest): string | undefined {
+  const metadata = manifest.metadata as { name?: unknown; generateName?: unknown };
+  return metadata.name === undefined && typeof metadata.generateName === 'string' ? metadata.generateName : undefined;
 }
 
 export function isMapping(value: unknown): value is Record<string, unknown> {

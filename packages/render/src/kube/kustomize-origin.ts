@@ -22,6 +22,8 @@ export interface OriginMap {
   fallback: Origin;
   /** The user's kustomization asked for origin annotations: keep them. */
   keep: boolean;
+  /** A generated kustomization's copies of the folder's files (kustomize-generate.ts): named as the originals. */
+  copies?: { dir: string; folder: string };
 }
 
 const FIELDS = ['path', 'configuredIn'] as const;
@@ -46,7 +48,12 @@ export function kustomizeOrigin(map: OriginMap, value: unknown): Origin {
   for (const field of FIELDS) {
     const named = fields[field];
     if (typeof named !== 'string') continue;
-    const relative = path.relative(map.repoReal, path.resolve(map.overlayDir, named));
+    const resolved = path.resolve(map.overlayDir, named);
+    const copy = map.copies === undefined ? undefined : path.relative(map.copies.dir, resolved);
+    if (copy !== undefined && copy !== '' && !copy.startsWith('..') && !path.isAbsolute(copy)) {
+      return { file: path.posix.join(map.copies!.folder, copy.split(path.sep).join('/')), line: 1 };
+    }
+    const relative = path.relative(map.repoReal, resolved);
     if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return map.fallback;
     return { file: relative.split(path.sep).join('/'), line: 1 };
   }

@@ -4,12 +4,15 @@
  * as its one resource: the checkout is never edited. The overlay is used even without options,
  * for the origin annotations that map each object to its file.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseYamlDocuments, type DesiredObject, type KustomizeSource } from '@trueup/api';
 import type { RenderLimits } from '../limits.ts';
 import { readConfined } from '../read-file.ts';
-import { toAbsolute, type RepoRoot } from '../repo.ts';
+import { RenderErrors } from '../errors.ts';
+import { confineRelative, toAbsolute, type RepoRoot } from '../repo.ts';
+import { generateKustomization } from './kustomize-generate.ts';
 import { isMapping } from './kube-manifest.ts';
 import { kustomizeOrigin, stripOrigin, type OriginMap } from './kustomize-origin.ts';
 import { parseImageOverride } from './kustomize-images.ts';
@@ -31,11 +34,16 @@ export interface KustomizeRender {
 
 export async function renderKustomize(render: KustomizeRender): Promise<DesiredObject[]> {
   const { repo, folder } = render;
-  const target = await realpath(toAbsolute(repo, folder));
+  const folderReal = await realpath(toAbsolute(repo, folder));
   const userMetadata = readBuildMetadata(repo, render.kustomization, render.limits.yaml.maxBytes);
   const { output, origins } = await withTempDir('trueup-kustomize-', async (home) => {
     const dir = path.join(home, 'overlay');
     await mkdir(dir);
+    // A folder without a kustomization, built the way Flux builds it: a generated one beside copies.
+    const generated = render.options?.generate === true && !existsSync(toAbsolute(repo, render.kustomization))
+      ? await generateKustomization(repo, folder, path.join(dir, 'generated'), render.limits)
+      : undefined;
+    const target = generated ?? folderReal;
     // The folder is the overlay's one resource, by a relative path: kustomize refuses an absolute
     // one. The load restrictor stays strict (LoadRestrictionsRootOnly): it limits the files each
     // kustomization reads to its own folder, while a resource folder may lie anywhere.
@@ -44,6 +52,7 @@ export async function renderKustomize(render: KustomizeRender): Promise<DesiredO
     const kustomization = {
       apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [path.relative(dir, target)],
       buildMetadata: [...new Set([...userMetadata, ORIGIN_METADATA])], ...overlayFields(render.options),
+      ...componentsField(repo, folder, dir, render.options),
     };
     await writeFile(path.join(dir, 'kustomization.yaml'), `${JSON.stringify(kustomization, null, 2)}\n`);
     const printed = await runTool({
@@ -54,7 +63,8 @@ export async function renderKustomize(render: KustomizeRender): Promise<DesiredO
       ],
     });
     const map: OriginMap = {
-      overlayDir: dir, repoReal: repo.real, folderReal: target, fallback: { file: render.kustomization, line: 1 }, keep: userMetadata.includes(ORIGIN_METADATA),
+      overlayDir: dir, repoReal: repo.real, folderReal, fallback: { file: render.kustomization, line: 1 }, keep: userMetadata.includes(ORIGIN_METADATA),
+      ...(generated === undefined ? {} : { copies: { dir: generated, folder } }),
     };
     return { output: printed, origins: map };
   });
@@ -65,6 +75,20 @@ export async function renderKustomize(render: KustomizeRender): Promise<DesiredO
 }
 
 const ORIGIN_METADATA = 'originAnnotations';
+
+/** `components`: folders relative to the source folder, which must stay in the repository. */
+function componentsField(repo: RepoRoot, folder: string, overlayDir: string, options: KustomizeSource | undefined): { components?: string[] } {
+  if (options === undefined || options.components.length === 0) return {};
+  return {
+    components: options.components.map((component, index) => {
+      const relative = confineRelative(path.posix.join(folder, component));
+      if (relative === undefined) {
+        throw RenderErrors.create('RENDER_PATH_ESCAPES_REPO', `component ${JSON.stringify(component)} leads outside the repository`, { field: `spec.source.kustomize.components[${index}]` });
+      }
+      return path.relative(overlayDir, toAbsolute(repo, relative));
+    }),
+  };
+}
 
 /** `buildMetadata` of the user's kustomization; [] when unreadable, and kustomize says why. */
 function readBuildMetadata(repo: RepoRoot, kustomization: string, maxBytes: number): string[] {

@@ -51,11 +51,19 @@ test('plain: an explicit empty namespace means none, and no namespace is default
   }
 });
 
-test('plain: an empty folder renders nothing', async () => {
+test('plain: an empty folder renders nothing; one that holds only files it does not read is an error naming them, unless allowEmpty', async () => {
   const scratch = await scratchRepo();
   try {
+    await scratch.write('empty/.keep', '');
+    assert.deepEqual(await renderKubernetesManifests({ checkoutDir: scratch.repo, path: 'empty', application: 'web' }), { tool: 'plain', objects: [] });
     await scratch.write('k8s/notes.txt', 'nothing here');
-    assert.deepEqual(await renderKubernetesManifests({ checkoutDir: scratch.repo, path: 'k8s', application: 'web' }), { tool: 'plain', objects: [] });
+    await scratch.write('k8s/lib/app.libsonnet', '{}');
+    const error = await captureError(renderKubernetesManifests({ checkoutDir: scratch.repo, path: 'k8s', application: 'web' }));
+    assert.equal(error.code, 'API_FIELD_INVALID');
+    assert.match(error.message, /^k8s yields no objects, but holds files that are not read: k8s\/notes\.txt, k8s\/lib\/app\.libsonnet\. Only \.yaml, \.yml, \.json and \.jsonnet files are read in a plain folder; set syncPolicy\.automated\.allowEmpty if empty is intended/);
+    assert.deepEqual(await renderKubernetesManifests({ checkoutDir: scratch.repo, path: 'k8s', application: 'web', allowEmpty: true }), { tool: 'plain', objects: [] });
+    // Files left out by the directory options do not count.
+    assert.deepEqual(await renderKubernetesManifests({ checkoutDir: scratch.repo, path: 'k8s', application: 'web', directory: { recurse: true, exclude: '{*.txt,lib/**}' } }), { tool: 'plain', objects: [] });
   } finally {
     await scratch.remove();
   }

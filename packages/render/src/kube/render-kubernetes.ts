@@ -31,8 +31,14 @@ export interface RenderKubernetesOptions {
   kustomize?: KustomizeSource;
   /** `spec.source.directory`: which files of a plain folder are read. */
   directory?: DirectorySource;
-  /** Binaries; default `$TRUEUP_KUSTOMIZE` / `$TRUEUP_HELM`, else `kustomize` / `helm` on PATH. */
-  tools?: { kustomize?: string; helm?: string };
+  /** Binaries; default `$TRUEUP_KUSTOMIZE`…, else those `trueup tools install` built, else the names on PATH. */
+  tools?: { kustomize?: string; helm?: string; jsonnet?: string };
+  /** `syncPolicy.automated.allowEmpty`: a folder that yields nothing is intended, whatever else it holds. */
+  allowEmpty?: boolean;
+  /** Checkouts of `spec.source.refSources` by name: where Helm values files `$NAME/…` are read. */
+  refs?: Readonly<Record<string, string>>;
+  /** `helm.valuesFrom`, as read from the cluster by the caller, in order. */
+  helmValueLayers?: readonly Record<string, unknown>[];
   limits?: RenderLimitOverrides;
   signal?: AbortSignal;
 }
@@ -64,16 +70,21 @@ async function renderWith(tool: KubeTool, { options, repo, folder, kustomization
   const { signal } = options;
   switch (tool) {
     case 'plain':
-      return renderPlain(repo, folder, limits, signal, options.directory);
+      return renderPlain({
+        repo, folder, limits, signal, directory: options.directory, jsonnet: toolBin('jsonnet', options.tools?.jsonnet), allowEmpty: options.allowEmpty,
+        variables: { ARGOCD_APP_NAME: options.application, ARGOCD_APP_NAMESPACE: options.namespace ?? '', ARGOCD_APP_SOURCE_PATH: folder },
+      });
     case 'kustomize':
       await checkSymlinksConfined(repo);
       return renderKustomize({ repo, folder, kustomization, options: options.kustomize, bin: toolBin('kustomize', options.tools?.kustomize), limits, signal });
     case 'helm': {
       await checkSymlinksConfined(repo, folder);
       const helm = options.helm ?? HelmSourceSchema.parse({});
+      const refs: Record<string, RepoRoot> = {};
+      for (const [name, dir] of Object.entries(options.refs ?? {})) refs[name] = await openRepo(dir);
       return renderHelm({
         repo, folder, release: helm.releaseName ?? options.application, namespace: options.namespace, options: helm,
-        bin: toolBin('helm', options.tools?.helm), limits, signal,
+        bin: toolBin('helm', options.tools?.helm), limits, signal, refs, ...(options.helmValueLayers === undefined ? {} : { valueLayers: options.helmValueLayers }),
       });
     }
   }

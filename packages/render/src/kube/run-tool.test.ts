@@ -26,7 +26,7 @@ test('runTool: a failure carries stderr, credentials and local paths removed, an
   const error = await captureError(runTool(fakeKustomize(script, { rewrites: [{ from: '/srv/checkout/', to: '' }] })));
   assert.deepEqual(error, {
     code: 'RENDER_TOOL_FAILED', file: 'apps/web',
-    message: 'kustomize -c failed rendering apps/web: Error: cannot fetch https://git.example.com/ops.git?ref=v1 for apps/web/kustomization.yaml',
+    message: 'kustomize failed rendering apps/web: Error: cannot fetch https://git.example.com/ops.git?ref=v1 for apps/web/kustomization.yaml',
   });
 });
 
@@ -45,10 +45,10 @@ test('runTool: a long stderr is cut in the middle', async () => {
 test('runTool: a missing binary says which, and how to install it', async () => {
   const onPath = await captureError(runTool({ tool: 'helm', bin: 'trueup-no-such-helm', args: ['template'], env, renderPath: 'charts/web' }));
   assert.equal(onPath.code, 'RENDER_TOOL_MISSING');
-  assert.match(onPath.message, /helm is needed to render charts\/web but "trueup-no-such-helm" on PATH was not found: install helm, or set TRUEUP_HELM/);
+  assert.match(onPath.message, /helm is needed to render charts\/web but "trueup-no-such-helm" on PATH was not found: run `trueup tools install` \(it builds the pinned helm v\d+\.\d+\.\d+\), or set TRUEUP_HELM to its path$/);
   const byPath = await captureError(runTool({ tool: 'kustomize', bin: '/nonexistent/kustomize', args: ['build'], env, renderPath: 'apps/web' }));
   assert.equal(byPath.code, 'RENDER_TOOL_MISSING');
-  assert.match(byPath.message, /"\/nonexistent\/kustomize" was not found: install kustomize, or set TRUEUP_KUSTOMIZE/);
+  assert.match(byPath.message, /"\/nonexistent\/kustomize" was not found: run `trueup tools install` \(it builds the pinned kustomize v\d+\.\d+\.\d+\), or set TRUEUP_KUSTOMIZE/);
 });
 
 test('runTool: a binary that is not executable', async (t) => {
@@ -66,7 +66,7 @@ test('runTool: a hung tool is killed with its children at the time limit', async
   const started = performance.now();
   // The shell's child `sleep` holds stdout open: only killing the group ends the run.
   const error = await captureError(runTool(fakeKustomize('sleep 30; echo never', { timeoutMs: 200 })));
-  assert.deepEqual(error, { code: 'RENDER_TOOL_TIMEOUT', file: 'apps/web', message: 'kustomize -c did not finish within 0.2s rendering apps/web and was killed' });
+  assert.deepEqual(error, { code: 'RENDER_TOOL_TIMEOUT', file: 'apps/web', message: 'kustomize did not finish within 0.2s rendering apps/web and was killed' });
   assert.ok(performance.now() - started < 10_000, 'the run ended long before sleep would have');
 });
 
@@ -86,6 +86,8 @@ test('runTool: an abort ends the run with the signal\'s reason', async () => {
 
 test('toolBin: option, then environment, then the name on PATH', () => {
   const saved = process.env['TRUEUP_HELM'];
+  const savedDir = process.env['TRUEUP_TOOLS_DIR'];
+  process.env['TRUEUP_TOOLS_DIR'] = '/nonexistent/trueup-tools';
   try {
     process.env['TRUEUP_HELM'] = '/opt/helm';
     assert.equal(toolBin('helm', '/usr/local/bin/helm'), '/usr/local/bin/helm');
@@ -95,6 +97,8 @@ test('toolBin: option, then environment, then the name on PATH', () => {
   } finally {
     if (saved === undefined) delete process.env['TRUEUP_HELM'];
     else process.env['TRUEUP_HELM'] = saved;
+    if (savedDir === undefined) delete process.env['TRUEUP_TOOLS_DIR'];
+    else process.env['TRUEUP_TOOLS_DIR'] = savedDir;
   }
 });
 

@@ -5,12 +5,10 @@
  */
 import { runInGroup } from '@trueup/process';
 import { RenderErrors } from '../errors.ts';
+import { findTool, RENDERERS, type ToolName } from '../tools/renderers.ts';
 import { cleanToolMessage, type Rewrite } from './tool-message.ts';
 
-export type ToolName = 'kustomize' | 'helm';
-
-/** Variables that name the binaries when `tools` does not. */
-export const TOOL_ENV: Record<ToolName, string> = { kustomize: 'TRUEUP_KUSTOMIZE', helm: 'TRUEUP_HELM' };
+export type { ToolName } from '../tools/renderers.ts';
 
 /** How long one `kustomize build` or `helm template` may run. */
 export const TOOL_TIMEOUT_MS = 120_000;
@@ -47,7 +45,8 @@ export async function runTool(run: ToolRun): Promise<string> {
   const timeoutMs = run.timeoutMs ?? TOOL_TIMEOUT_MS;
   const maxOutputBytes = run.maxOutputBytes ?? TOOL_MAX_OUTPUT_BYTES;
   const location = { file: run.renderPath };
-  const command = `${run.tool} ${run.args[0] ?? ''}`.trim();
+  const subcommand = run.args[0]?.startsWith('-') === false ? run.args[0] : ''; // `kustomize build`, plain `jsonnet`
+  const command = `${run.tool} ${subcommand}`.trim();
   const doing = `${run.doing ?? 'rendering'} ${run.renderPath}`;
   const stderr = new StderrBuffer();
   const outcome = await runInGroup({
@@ -72,7 +71,7 @@ export async function runTool(run: ToolRun): Promise<string> {
 
 function startError(run: ToolRun, error: NodeJS.ErrnoException): Error {
   const where = run.bin.includes('/') ? `"${run.bin}"` : `"${run.bin}" on PATH`;
-  const hint = `install ${run.tool}, or set ${TOOL_ENV[run.tool]} to its path (tools/kube-testenv/build.sh builds the pinned version)`;
+  const hint = `run \`trueup tools install\` (it builds the pinned ${run.tool} ${RENDERERS[run.tool].version}), or set ${RENDERERS[run.tool].env} to its path`;
   const location = { file: run.renderPath };
   switch (error.code) {
     case 'ENOENT':
@@ -111,10 +110,9 @@ class StderrBuffer {
   }
 }
 
-/** The binary to run: the option, else `$TRUEUP_KUSTOMIZE` / `$TRUEUP_HELM`, else the name on PATH. */
+/** The binary to run: the option, else `$TRUEUP_KUSTOMIZE`…, else the version `trueup tools install` built, else the name on PATH. */
 export function toolBin(tool: ToolName, configured: string | undefined): string {
-  const fromEnv = process.env[TOOL_ENV[tool]];
-  return configured ?? (fromEnv === undefined || fromEnv === '' ? tool : fromEnv);
+  return findTool(tool, configured).bin;
 }
 
 /**
