@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real components the test suite starts: git (smart HTTP via git http-backend),
-# OpenSSH's sshd, bubblewrap (the runner's job isolation) and PostgreSQL (the hub's store). Debian
-# packages, installed only when missing; needs root (or sudo) when it installs.
+# OpenSSH's sshd, bubblewrap (the runner's job isolation), PostgreSQL (the hub's store) and
+# Chromium (the web UI's browser tests). Debian packages, installed only when missing; needs root (or sudo) when it installs.
 # Then builds the Kubernetes test environment's binaries with Go (cached; seconds once built).
 set -euo pipefail
 
@@ -13,6 +13,8 @@ command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 # The hub's store tests run on PostgreSQL too (initdb + postgres started by the test kit).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need+=(postgresql)
+# The web UI's tests drive Debian's Chromium (headless) with playwright-core.
+[ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

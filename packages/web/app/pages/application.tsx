@@ -17,7 +17,7 @@ export default function ApplicationPage(): ReactNode {
   const key = `${environment}/${name}`;
   const path = `/api/v1/environments/${encodeURIComponent(environment)}/applications/${encodeURIComponent(name)}`;
   const detail = useQuery({ queryKey: ['application', key], queryFn: ({ signal }) => getJson<Detail>(path, signal) });
-  const history = useQuery({ queryKey: ['history', key], queryFn: ({ signal }) => getJson<LedgerPage>(`/api/v1/events${query({ environment, application: name, limit: '1000' })}`, signal) });
+  const history = useQuery({ queryKey: ['history', key], queryFn: ({ signal }) => getJson<LedgerPage>(`/api/v1/events${query({ environment, application: name, limit: '1000' })}`, signal), refetchInterval: 3_000 });
   const live = useSyncExternalStore(subscribeLive, liveSnapshot);
   const patch = live.patches.get(key);
   const queryClient = useQueryClient();

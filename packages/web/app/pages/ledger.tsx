@@ -8,7 +8,7 @@ import type { Environment, LedgerEntry, LedgerPage } from '../api/types.ts';
 import { Card, ErrorState, Loading, Select, TextField } from '../ui/primitives.tsx';
 import { Timeline } from './timeline.tsx';
 
-const KINDS = ['sync', 'drift', 'heal', 'command', 'denied', 'connected', 'disconnected', 'joined', 'removed', 'agent-revoked'] as const;
+const KINDS = ['sync', 'drift', 'heal', 'command-requested', 'command-finished', 'denied', 'agent-connected', 'agent-disconnected', 'agent-joined', 'agent-revoked', 'join-token-created', 'removed'] as const;
 const CHARTED = ['sync', 'drift', 'heal'] as const;
 
 /** Entries per hour (or per minute within the last two hours), by kind. */

@@ -7,10 +7,10 @@ export function describe(entry: LedgerEntry): string {
   const d = entry.details;
   const text = (key: string): string | undefined => (typeof d[key] === 'string' ? d[key] : undefined);
   switch (entry.kind) {
-    case 'drift': return `drift on ${text('kind') ?? (typeof d.key === 'object' && d.key !== null ? `${String((d.key as { kind?: string }).kind)}/${String((d.key as { name?: string }).name)}` : 'a resource')}${text('changedBy') === undefined ? '' : ` by ${text('changedBy')}`}`;
-    case 'heal': return 'healed back to Git';
-    case 'sync': return `${text('result') ?? 'sync'} at ${(text('revision') ?? '').slice(0, 12)}${text('message') === undefined ? '' : `: ${text('message')}`}`;
-    default: return [entry.actor === undefined ? undefined : `by ${entry.actor}`, text('verb'), text('message')].filter((p) => p !== undefined).join(' · ');
+    case 'drift': return `${text('object') ?? 'a resource'} changed outside Git${Array.isArray(d.fields) ? ` (${d.fields.join(', ')})` : ''}${text('changedBy') === undefined ? '' : ` by ${text('changedBy')}`}`;
+    case 'heal': return `${text('object') ?? 'a resource'} healed back to Git${typeof d.durationMs === 'number' ? ` in ${d.durationMs} ms` : ''}`;
+    case 'sync': return `${text('result') ?? ''} (${text('trigger') ?? 'pass'}) at ${(text('revision') ?? '').slice(0, 12)}${typeof d.changed === 'number' && d.changed > 0 ? `, ${d.changed} changed` : ''}${text('message') === undefined || text('message') === '' ? '' : `: ${text('message')}`}`;
+    default: return [text('verb'), typeof d.dryRun === 'boolean' && d.dryRun ? 'dry run' : undefined, entry.actor === undefined ? undefined : `by ${entry.actor}`, text('message')].filter((p) => p !== undefined).join(' · ');
   }
 }
 

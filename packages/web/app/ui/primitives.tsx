@@ -4,7 +4,8 @@ import type { ButtonHTMLAttributes, ReactNode } from 'react';
 const TONE: Record<string, string> = {
   Synced: 'good', Healthy: 'good', succeeded: 'good', connected: 'good', heal: 'good',
   OutOfSync: 'warn', Progressing: 'info', Suspended: 'muted', queued: 'warn', delivered: 'info', drift: 'warn', sync: 'info',
-  Degraded: 'bad', Missing: 'bad', failed: 'bad', revoked: 'bad', silent: 'bad', denied: 'bad',
+  Degraded: 'bad', Missing: 'bad', failed: 'bad', revoked: 'bad', silent: 'bad', denied: 'bad', offline: 'warn',
+  'command-requested': 'info', 'command-finished': 'good', 'agent-connected': 'good', 'agent-disconnected': 'warn', 'agent-revoked': 'bad',
 };
 
 export function Badge({ value, label }: { value: string; label?: string }): ReactNode {

@@ -1,0 +1,168 @@
+/**
+ * The UI in headless Chromium against a real hub with a real host agent joined: sign in, filter
+ * (kept in the URL), open an application, watch a drift appear and heal, sync, find it in the
+ * ledger, a viewer refused a sync, and an automated accessibility check of every main view.
+ * With TRUEUP_UI_SCREENSHOTS=DIR, saves the main views (1280×800, light and dark) there.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startAgent } from '@trueup/agent';
+import { Auth } from '@trueup/hub';
+import { agentFixture, hostManifest } from '@trueup/testkit';
+import { startTestHub } from '@trueup/testkit/hub';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from './testing.ts';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol: the page's Content Security Policy stays on.
+  await page.evaluate(await readFile(AXE, 'utf8'));
+  const result = await page.evaluate<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>("axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })");
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+}
+
+test('the web UI against a hub with a host agent', { skip: skipWithoutChromium() }, async (t) => {
+  const testHub = await startTestHub();
+  t.after(() => testHub.stop());
+  const fixture = await agentFixture({ files: { 'app/files.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'one\n' }) } });
+  t.after(() => fixture.cleanup());
+  const { token } = await testHub.client.post<{ token: string }>('/api/v1/join-tokens', { name: 'prod', labels: { region: 'eu' }, ttl: '10m' });
+  const tokenFile = join(fixture.dir, 'join-token');
+  await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], onEvent: (e) => fixture.onEvent(e), hub: { joinTokenFile: tokenFile } });
+  t.after(() => agent.stop({ stopServices: true }));
+  const viewerToken = await new Auth(testHub.hub.store, Date.now).createToken('watcher', 'viewer');
+
+  const browser: Browser = await launchChromium();
+  t.after(() => browser.close());
+  const open = async (theme: 'light' | 'dark' = 'light'): Promise<{ context: BrowserContext; page: Page }> => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, colorScheme: theme });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    return { context, page };
+  };
+  const signIn = async (page: Page, secret: string, path = '/'): Promise<void> => {
+    await page.goto(`${testHub.hub.url}${path}`);
+    await page.getByLabel('API token').fill(secret);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+  const shots = process.env.TRUEUP_UI_SCREENSHOTS;
+  const shoot = async (page: Page, name: string): Promise<void> => {
+    if (shots === undefined) return;
+    await mkdir(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, `${name}.png`) });
+  };
+
+  const { page } = await open();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+
+  await t.test('sign in: a wrong token is refused, the admin token lets in', async () => {
+    await signIn(page, 'tut.nope.nope');
+    await page.getByRole('alert').filter({ hasText: 'does not know this token' }).waitFor();
+    await page.getByLabel('API token').fill(testHub.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('row', { name: 'test in prod: Synced, Healthy' }).waitFor();
+    await page.getByRole('status', { name: 'Live updates' }).filter({ hasText: 'Live' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Synced: 1' }).count(), 1);
+  });
+
+  await t.test('filters go to the hub and stay in the URL', async () => {
+    await page.getByRole('combobox', { name: 'Sync' }).selectOption('OutOfSync');
+    await page.getByText('No applications match').waitFor();
+    assert.match(page.url(), /sync=OutOfSync/);
+    await page.reload();
+    await page.getByText('No applications match').waitFor();
+    await page.getByRole('combobox', { name: 'Sync' }).selectOption('');
+    await page.getByRole('searchbox', { name: 'Search' }).fill('tes');
+    await page.getByRole('row', { name: /^test in prod/ }).waitFor();
+    assert.match(page.url(), /q=tes/);
+    await page.getByRole('searchbox', { name: 'Search' }).fill('');
+    assert.deepEqual(await axeViolations(page), []);
+    await shoot(page, 'applications-light');
+  });
+
+  await t.test('an application: resources, a drift seen live and healed, a sync handled', async () => {
+    await page.getByRole('row', { name: /^test in prod/ }).click();
+    await page.getByRole('heading', { name: /^test/ }).waitFor();
+    await page.getByRole('button', { name: '/etc/motd' }).or(page.getByRole('button', { name: 'motd' })).first().click();
+    await page.getByText('Live matches Git').waitFor();
+    await writeFile(join(fixture.root, 'etc/motd'), 'tampered\n');
+    const timeline = page.getByRole('list', { name: 'Timeline' });
+    await timeline.getByText(/changed outside Git/).first().waitFor();
+    await timeline.getByText(/healed back to Git/).first().waitFor();
+    await page.getByRole('button', { name: 'Sync', exact: true }).click();
+    const last = page.getByRole('status', { name: 'Last command' });
+    await last.getByText('succeeded').waitFor();
+    await last.getByText(/^handled /).waitFor();
+    await last.getByText(/^requested .* by token:admin$/).waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await shoot(page, 'application-light');
+  });
+
+  await t.test('the ledger shows the command, the drift and the heal, and filters by kind', async () => {
+    await page.getByRole('link', { name: 'Ledger' }).click();
+    const timeline = page.getByRole('list', { name: 'Timeline' });
+    await timeline.getByText('command-requested').first().waitFor();
+    await timeline.getByText('drift', { exact: true }).first().waitFor();
+    await page.getByRole('combobox', { name: 'Kind' }).selectOption('heal');
+    assert.match(page.url(), /kind=heal/);
+    await timeline.getByText('heal', { exact: true }).first().waitFor();
+    assert.equal(await timeline.getByText('command-requested').count(), 0);
+    await page.getByRole('img', { name: /Chart: \d+ syncs, \d+ drifts, [1-9]\d* heals/ }).waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await page.getByRole('combobox', { name: 'Kind' }).selectOption('');
+    await shoot(page, 'ledger-light');
+  });
+
+  await t.test('environments: the agent connected, with its version and counts', async () => {
+    await page.getByRole('link', { name: 'Environments' }).click();
+    const row = page.getByRole('row', { name: /^prod/ });
+    await row.getByText('connected').waitFor();
+    await row.getByText('region=eu').waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await shoot(page, 'environments-light');
+  });
+
+  await t.test('dark theme, keyboard, phone width', async () => {
+    await page.getByRole('link', { name: 'Applications' }).click();
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
+    await page.getByRole('row', { name: /^test in prod/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /^test/ }).waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await shoot(page, 'application-dark');
+    await page.goBack();
+    await page.getByRole('row', { name: /^test in prod/ }).waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await shoot(page, 'applications-dark');
+    await page.getByRole('link', { name: 'Ledger' }).click();
+    await page.getByRole('img', { name: /Chart/ }).waitFor();
+    await shoot(page, 'ledger-dark');
+    await page.getByRole('link', { name: 'Environments' }).click();
+    await page.getByRole('row', { name: /^prod/ }).waitFor();
+    await shoot(page, 'environments-dark');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: 'Applications' }).click();
+    await page.getByRole('row', { name: /^test in prod/ }).waitFor();
+    assert.ok(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1'), 'no sideways scrolling at phone width');
+    await shoot(page, 'applications-phone-dark');
+  });
+
+  await t.test('a viewer sees everything and cannot sync', async () => {
+    const viewer = await open();
+    t.after(() => viewer.context.close());
+    await signIn(viewer.page, viewerToken, '/environments/prod/applications/test');
+    await viewer.page.getByRole('heading', { name: /^test/ }).waitFor();
+    await viewer.page.getByRole('button', { name: 'Sync', exact: true }).click();
+    await viewer.page.getByRole('alert').filter({ hasText: 'may not do this' }).waitFor();
+  });
+
+  assert.deepEqual(errors.filter((e) => !/status of 40[13]/.test(e)), []);
+});
