@@ -27,7 +27,7 @@ export function Layout(): ReactNode {
         <span className="brand">Trueup</span>
         <nav aria-label="Main">
           <NavLink to="/" end>Applications</NavLink>
-          <NavLink to="/environments">Environments</NavLink>
+          <NavLink to="/environments" end>Environments</NavLink>
           <NavLink to="/ledger">Ledger</NavLink>
         </nav>
         <span className="spacer" />

@@ -59,9 +59,9 @@ export default function LedgerPage(): ReactNode {
                   <YAxis allowDecimals={false} stroke="var(--muted)" fontSize={12} />
                   <Tooltip contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)' }} />
                   <Legend />
-                  <Bar dataKey="sync" stackId="a" fill="var(--info)" />
-                  <Bar dataKey="drift" stackId="a" fill="var(--warn)" />
-                  <Bar dataKey="heal" stackId="a" fill="var(--good)" />
+                  <Bar dataKey="sync" stackId="a" isAnimationActive={false} fill="#3b7be0" />
+                  <Bar dataKey="drift" stackId="a" isAnimationActive={false} fill="#d99100" />
+                  <Bar dataKey="heal" stackId="a" isAnimationActive={false} fill="#2e9d5c" />
                 </BarChart>
               </ResponsiveContainer>
             </div>
