@@ -105,7 +105,7 @@ export function ApplicationsPage(): ReactNode {
             <div className="list-header" role="row">
               {COLUMNS.map(([key, label]) => (
                 <span key={key} role="columnheader" aria-sort={filters.sort === key ? (filters.order === 'desc' ? 'descending' : 'ascending') : 'none'}>
-                  <button type="button" className="sort" onClick={() => sortBy(key)}>{label}{filters.sort === key ? (filters.order === 'desc' ? ' ↓' : ' ↑') : ''}</button>
+                  <button type="button" className="sort" onClick={() => sortBy(key)}>{label}{filters.sort === key ? <span aria-hidden="true">{filters.order === 'desc' ? ' ↓' : ' ↑'}</span> : null}</button>
                 </span>
               ))}
             </div>
