@@ -27,7 +27,7 @@ export function uiRoutes(app: Hono, dir: string = DEFAULT_UI_DIR): void {
   app.get('*', async (c, next) => {
     if (isApiPath(new URL(c.req.url).pathname)) return next();
     c.header('cache-control', 'no-cache');
-    c.header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'");
+    c.header('content-security-policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; worker-src 'self' blob:");
     return page(c, next);
   });
 }
