@@ -1,5 +1,5 @@
 /** The design system: every primitive the pages use, in one place. */
-import type { ButtonHTMLAttributes, ReactNode } from 'react';
+import { useSyncExternalStore, type ButtonHTMLAttributes, type ReactNode } from 'react';
 
 const TONE: Record<string, string> = {
   Synced: 'good', Healthy: 'good', succeeded: 'good', connected: 'good', heal: 'good',
@@ -25,11 +25,31 @@ export function relativeTime(iso: string, now = Date.now()): string {
   return iso;
 }
 
-/** A time shown relative, with the exact time on hover and for screen readers. */
+/** One clock for every relative time on the page, ticking every 15 s. */
+let clock = Date.now();
+const ticking = new Set<() => void>();
+let timer: ReturnType<typeof setInterval> | undefined;
+function subscribeClock(listener: () => void): () => void {
+  ticking.add(listener);
+  timer ??= setInterval(() => {
+    clock = Date.now();
+    for (const tick of ticking) tick();
+  }, 15_000);
+  return () => {
+    ticking.delete(listener);
+    if (ticking.size === 0 && timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+}
+
+/** A time shown relative (kept current), with the exact time on hover. */
 export function Time({ iso }: { iso: string | undefined }): ReactNode {
+  const now = useSyncExternalStore(subscribeClock, () => clock);
   if (iso === undefined) return <span className="muted">never</span>;
   const exact = new Date(iso).toLocaleString();
-  return <time dateTime={iso} title={exact}>{relativeTime(iso)}</time>;
+  return <time dateTime={iso} title={exact}>{relativeTime(iso, Math.max(now, Date.now()))}</time>;
 }
 
 export function Loading({ what }: { what: string }): ReactNode {
