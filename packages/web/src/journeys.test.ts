@@ -97,6 +97,13 @@ test('the web UI against a hub with a host agent', { skip: skipWithoutChromium()
     assert.match(page.url(), /environment=prod/);
     await page.getByRole('combobox', { name: 'Environment' }).selectOption('');
     await page.getByRole('row', { name: /^test in staging/ }).waitFor();
+    // Typed key by key: nothing is sent until it reads key=value.
+    await page.getByRole('textbox', { name: 'Label' }).pressSequentially('region=us');
+    await page.waitForURL(/label=region%3Dus/);
+    await page.getByRole('row', { name: /^test in prod/ }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Synced: 0' }).waitFor();
+    await page.getByRole('textbox', { name: 'Label' }).fill('');
+    await page.getByRole('row', { name: /^test in prod/ }).waitFor();
     assert.deepEqual(await axeViolations(page), []);
     await shoot(page, 'applications-light');
   });

@@ -4,7 +4,7 @@
  */
 import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useSyncExternalStore, type KeyboardEvent, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { getJson, query } from '../api/client.ts';
 import { liveSnapshot, subscribeLive, takeMembershipChange } from '../api/live.ts';
@@ -91,11 +91,11 @@ export function ApplicationsPage(): ReactNode {
         {HEALTH_STATES.map((h) => (counts.data?.health[h] ?? 0) === 0 && filters.health !== h ? null : <CountButton key={h} value={h} count={counts.data?.health[h]} pressed={filters.health === h} onClick={() => set('health', filters.health === h ? undefined : h)} />)}
       </div>
       <div className="filters" role="search" aria-label="Filter applications">
-        <TextField label="Search" value={filters.q ?? ''} onChange={(v) => set('q', v)} placeholder="name contains…" />
+        <DebouncedField label="Search" value={filters.q ?? ''} onCommit={(v) => set('q', v)} placeholder="name contains…" />
         <Select label="Environment" value={filters.environment ?? ''} options={(environments.data?.items ?? []).map((e) => e.name)} onChange={(v) => set('environment', v)} />
         <Select label="Sync" value={filters.sync ?? ''} options={SYNC_STATES} onChange={(v) => set('sync', v)} />
         <Select label="Health" value={filters.health ?? ''} options={HEALTH_STATES} onChange={(v) => set('health', v)} />
-        <TextField label="Label" value={filters.label ?? ''} onChange={(v) => set('label', /^[^=]+=/.test(v) ? v : v === '' ? undefined : filters.label)} placeholder="region=eu" />
+        <DebouncedField label="Label" value={filters.label ?? ''} onCommit={(v) => set('label', v)} accept={(v) => v === '' || /^[^=]+=/.test(v)} placeholder="region=eu" />
       </div>
       {list.error !== null ? <ErrorState error={list.error} retry={() => void list.refetch()} /> : !ready ? <Loading what="applications" /> : rows.length === 0 ? (
         <Empty title="No applications match">{params.size > 0 ? 'Clear a filter to see more.' : 'Join an agent to this hub to see its applications.'}</Empty>
@@ -129,6 +129,27 @@ export function ApplicationsPage(): ReactNode {
       )}
     </>
   );
+}
+
+/** A text filter typed freely, sent to the URL (and the hub) 250 ms after the last key, when it is acceptable. */
+function DebouncedField({ label, value, onCommit, accept = () => true, placeholder }: { label: string; value: string; onCommit: (value: string) => void; accept?: (value: string) => boolean; placeholder: string }): ReactNode {
+  const [text, setText] = useState(value);
+  const [seen, setSeen] = useState(value);
+  if (value !== seen) {
+    // The URL changed (back, a link): show what it says.
+    setSeen(value);
+    setText(value);
+  }
+  const latest = useRef({ accept, onCommit });
+  useEffect(() => {
+    latest.current = { accept, onCommit };
+  });
+  useEffect(() => {
+    if (text === value || !latest.current.accept(text)) return;
+    const timer = setTimeout(() => latest.current.onCommit(text), 250);
+    return () => clearTimeout(timer);
+  }, [text, value]);
+  return <TextField label={label} value={text} onChange={setText} type={label === 'Search' ? 'search' : 'text'} placeholder={placeholder} />;
 }
 
 function CountButton({ value, count, pressed, onClick }: { value: string; count: number | undefined; pressed: boolean; onClick: () => void }): ReactNode {
