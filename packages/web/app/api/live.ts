@@ -16,8 +16,8 @@ const listeners = new Set<() => void>();
 let snapshot = { version: 0, state: 'connecting' as StreamState, patches: patches as ReadonlyMap<string, ApplicationSummary | null> };
 let pending: ReturnType<typeof setTimeout> | undefined;
 let controller: AbortController | undefined;
-/** Keys added or removed since the last publish: the list's membership changed, not only a row. */
-let membershipChanged = false;
+/** Keys first heard of since the page last asked: applications the loaded list may not have. */
+const added = new Set<string>();
 
 export function subscribeLive(listener: () => void): () => void {
   listeners.add(listener);
@@ -28,10 +28,10 @@ export function liveSnapshot(): typeof snapshot {
   return snapshot;
 }
 
-export function takeMembershipChange(): boolean {
-  const changed = membershipChanged;
-  membershipChanged = false;
-  return changed;
+export function takeAdded(): string[] {
+  const keys = [...added];
+  added.clear();
+  return keys;
 }
 
 function publish(state: StreamState = snapshot.state): void {
@@ -80,12 +80,11 @@ async function run(signal: AbortSignal): Promise<void> {
         } else if (event.event === 'upsert' || event.event === 'snapshot') {
           const summary = JSON.parse(event.data) as ApplicationSummary;
           const key = appKey(summary);
-          if (!patches.has(key) || patches.get(key) === null) membershipChanged = true;
+          if (!patches.has(key) || patches.get(key) === null) added.add(key);
           patches.set(key, summary);
           schedule();
         } else if (event.event === 'delete') {
           patches.set(appKey(JSON.parse(event.data) as { environment: string; name: string }), null);
-          membershipChanged = true;
           schedule();
         }
       }

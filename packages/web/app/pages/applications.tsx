@@ -7,7 +7,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { getJson, query } from '../api/client.ts';
-import { liveSnapshot, subscribeLive, takeMembershipChange } from '../api/live.ts';
+import { liveSnapshot, subscribeLive, takeAdded } from '../api/live.ts';
 import { appKey, HEALTH_STATES, SYNC_STATES, type ApplicationCounts, type ApplicationPage, type ApplicationSummary, type Environment } from '../api/types.ts';
 import { Badge, Empty, ErrorState, Loading, Select, TextField, Time } from '../ui/primitives.tsx';
 
@@ -40,12 +40,24 @@ export function ApplicationsPage(): ReactNode {
     placeholderData: keepPreviousData,
   });
   const live = useSyncExternalStore(subscribeLive, liveSnapshot);
-  // Rows that entered or left: refetch in place (the old rows stay until the new ones arrive).
+  // A changed row is patched in place. An application the loaded pages do not hold: refetch them
+  // (the old rows stay until the new ones arrive). Counts: at most every 2 s.
+  const countsAt = useRef(0);
   useEffect(() => {
     if (live.version === 0) return;
-    if (takeMembershipChange()) void queryClient.invalidateQueries({ queryKey: ['applications'] });
-    void queryClient.invalidateQueries({ queryKey: ['counts'] });
-  }, [live.version, queryClient]);
+    const loaded = new Set((list.data?.pages ?? []).flatMap((page) => page.items.map(appKey)));
+    if (takeAdded().some((key) => !loaded.has(key))) void queryClient.invalidateQueries({ queryKey: ['applications'] });
+    const wait = countsAt.current + 2_000 - Date.now();
+    const refresh = (): void => {
+      countsAt.current = Date.now();
+      void queryClient.invalidateQueries({ queryKey: ['counts'] });
+    };
+    if (wait <= 0) refresh();
+    else {
+      const timer = setTimeout(refresh, wait);
+      return () => clearTimeout(timer);
+    }
+  }, [live.version, list.data, queryClient]);
   const rows = useMemo(() => {
     const out: ApplicationSummary[] = [];
     for (const page of list.data?.pages ?? []) for (const row of page.items) {
