@@ -41,7 +41,13 @@ test('the web UI against a hub with a host agent', { skip: skipWithoutChromium()
   const { token: stagingToken } = await testHub.client.post<{ token: string }>('/api/v1/join-tokens', { name: 'staging', labels: { region: 'us' }, ttl: '10m' });
   await writeFile(join(manual.dir, 'join-token'), `${stagingToken}\n`, { mode: 0o600 });
   const manualAgent = await startAgent({ stateDir: manual.stateDir, paths: [manual.appFile], onEvent: (e) => manual.onEvent(e), hub: { joinTokenFile: join(manual.dir, 'join-token') } });
-  t.after(() => manualAgent.stop({ stopServices: true }));
+  let manualRunning = true;
+  const stopManual = async (): Promise<void> => {
+    if (!manualRunning) return;
+    manualRunning = false;
+    await manualAgent.stop({ stopServices: true });
+  };
+  t.after(stopManual);
   const viewerToken = await new Auth(testHub.hub.store, Date.now).createToken('watcher', 'viewer');
 
   const browser: Browser = await launchChromium();
@@ -205,6 +211,18 @@ test('the web UI against a hub with a host agent', { skip: skipWithoutChromium()
     await viewer.page.getByRole('heading', { name: /^test/ }).waitFor();
     await viewer.page.getByRole('button', { name: 'Sync', exact: true }).click();
     await viewer.page.getByRole('alert').filter({ hasText: 'may not do this' }).waitFor();
+  });
+
+  await t.test('a command for an agent that is away waits in the queue, and says since when', async () => {
+    await stopManual();
+    await page.goto(`${testHub.hub.url}/environments/staging/applications/test`);
+    await page.getByRole('heading', { name: /^test/ }).waitFor();
+    await page.getByText(/^agent offline since/).waitFor();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const last = page.getByRole('status', { name: 'Last command' });
+    await last.getByText('queued', { exact: true }).waitFor();
+    await last.getByText(/^queued: agent offline since /).waitFor();
+    await last.getByText('not handled yet').waitFor();
   });
 
   assert.deepEqual(errors.filter((e) => !/status of 40[13]/.test(e)), []);
