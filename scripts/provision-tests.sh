@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real components the test suite starts: git (smart HTTP via git http-backend),
-# OpenSSH's sshd, bubblewrap (the runner's job isolation), PostgreSQL (the hub's store) and the
-# distribution registry (Debian's docker-registry) for OCI charts. Debian packages, installed only
-# when missing; needs root (or sudo) when it installs.
+# OpenSSH's sshd, bubblewrap (the runner's job isolation), PostgreSQL (the hub's store), the
+# distribution registry (Debian's docker-registry) for OCI charts and Chromium (the web UI's browser
+# tests). Debian packages, installed only when missing; needs root (or sudo) when it installs.
 # Then builds the Kubernetes test environment's binaries with Go (cached; seconds once built).
 set -euo pipefail
 
@@ -16,6 +16,8 @@ command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -x /usr/bin/docker-registry ] || need+=(docker-registry)   # an OCI registry for Helm charts
 [ -x /usr/bin/htpasswd ] || need+=(apache2-utils)            # its Basic auth file
+# The web UI's tests drive Debian's Chromium (headless) with playwright-core.
+[ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

@@ -24,6 +24,13 @@ export const ApplicationPageSchema = z.object({
   items: z.array(ApplicationSummarySchema), total: z.number().int(), nextCursor: z.string().nullable(),
 }).meta({ id: 'ApplicationPage' });
 
+export const ApplicationCountsSchema = z.object({
+  total: z.number().int(),
+  sync: z.record(z.string(), z.number().int()),
+  health: z.record(z.string(), z.number().int()),
+}).meta({ id: 'ApplicationCounts' });
+export type ApplicationCounts = z.infer<typeof ApplicationCountsSchema>;
+
 export const ApplicationDetailSchema = ApplicationSummarySchema.extend({
   status: z.record(z.string(), z.unknown()).describe('the agent\'s full status of the application, as `trueup status -o json` shows it'),
 }).meta({ id: 'ApplicationDetail' });
@@ -111,3 +118,11 @@ export const WebhookResultSchema = z.object({
   refreshed: z.array(z.object({ environment: z.string(), application: z.string(), command: z.string() })),
   ignored: z.string().optional(),
 }).meta({ id: 'WebhookResult' });
+
+/** What clients of the API (the CLI, the web UI) read. */
+export type ApplicationSummaryBody = z.infer<typeof ApplicationSummarySchema>;
+export type ApplicationPageBody = z.infer<typeof ApplicationPageSchema>;
+export type EnvironmentBody = z.infer<typeof EnvironmentSchema>;
+export type CommandBody = z.infer<typeof CommandSchema>;
+export type LedgerEntryBody = z.infer<typeof LedgerEntrySchema>;
+export type LedgerPageBody = z.infer<typeof LedgerPageSchema>;

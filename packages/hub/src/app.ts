@@ -9,6 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { HubDeps } from './deps.ts';
 import { HubErrors } from './errors.ts';
 import type { RouteSpec } from './route-spec.ts';
+import { applicationCountRoutes, applicationCountSpecs } from './routes/application-counts.ts';
 import { MAX_BODY_BYTES } from './validate.ts';
 import { applicationRoutes, applicationSpecs } from './routes/applications.ts';
 import { environmentRoutes, environmentSpecs } from './routes/environments.ts';
@@ -17,11 +18,12 @@ import { healthRoutes, healthSpecs } from './routes/health.ts';
 import { joinRoutes, joinSpecs } from './routes/join.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { streamRoutes, streamSpecs } from './routes/stream.ts';
+import { uiRoutes } from './routes/ui.ts';
 import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs];
 
-export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void } = {}): Hono {
+export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void; uiDir?: string } = {}): Hono {
   const app = new Hono();
   app.use(async (c, next) => {
     const started = performance.now();
@@ -33,11 +35,13 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   healthRoutes(app, deps);
   joinRoutes(app, deps);
   environmentRoutes(app, deps);
+  applicationCountRoutes(app, deps);
   applicationRoutes(app, deps);
   eventRoutes(app, deps);
   streamRoutes(app, deps);
   webhookRoutes(app, deps);
   openApiRoutes(app, ROUTE_SPECS);
+  uiRoutes(app, options.uiDir);
   app.notFound((c) => c.json({ code: 'HUB_NOT_FOUND', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {
     if (isTrueupError(error)) {

@@ -94,8 +94,10 @@ ${paint('Trueup demo is running.', 'green')} An agent keeps ${rel(o.paths.root)}
   agent API                         ${o.agentUrl}/api/v1/applications (token in ${rel(join(o.paths.state, 'api-token'))})
   hub (the agent is joined to it)   ${o.hub.url}/api/v1/applications
     CA and admin token              ${rel(o.hub.caCertFile)}, ${rel(o.hub.adminTokenFile)}
+  ${paint('web UI', 'green')}                            ${o.hub.url}/  (sign in with the admin token; the browser will ask you to accept the hub's own CA)
 
 Try:
+  0. Open the web UI at ${o.hub.url}/ and sign in with the token in ${rel(o.hub.adminTokenFile)}: watch step 1's drift heal live, sync from the application's page.
   1. Tamper with a managed file and watch it heal:
        ${cmd(`echo tampered >> ${rel(join(o.paths.root, 'srv/web/index.html'))}`)}
   2. Commit a change and watch it apply (a post-receive hook refreshes the agent):

@@ -21,11 +21,9 @@ export function applicationRoutes(app: Hono, deps: HubDeps): void {
   app.get('/api/v1/applications', async (c) => {
     await auth.require(c.req.header('authorization'), 'viewer');
     const query = parseQuery(ApplicationQuerySchema, c);
-    const labels = (query.label === undefined ? [] : [query.label].flat()).map((pair) => {
-      const at = pair.indexOf('=');
-      return { key: pair.slice(0, at), value: pair.slice(at + 1) };
-    });
-    return c.json(await store.applications.list({ ...query, labels }));
+    // The version before the list: a stream resumed from it (Last-Event-ID) misses no change.
+    c.header('x-trueup-version', String(await store.applications.version()));
+    return c.json(await store.applications.list({ ...query, labels: labelFilters(query.label) }));
   });
   app.get('/api/v1/environments/:environment/applications/:name', async (c) => {
     await auth.require(c.req.header('authorization'), 'viewer');
@@ -36,6 +34,13 @@ export function applicationRoutes(app: Hono, deps: HubDeps): void {
   });
   app.post('/api/v1/environments/:environment/applications/:name/refresh', (c) => command(c, deps, 'refresh', async () => ({})));
   app.post('/api/v1/environments/:environment/applications/:name/sync', (c) => command(c, deps, 'sync', () => parseBody(SyncRequestSchema, c)));
+}
+
+export function labelFilters(label: string | string[] | undefined): { key: string; value: string }[] {
+  return (label === undefined ? [] : [label].flat()).map((pair) => {
+    const at = pair.indexOf('=');
+    return { key: pair.slice(0, at), value: pair.slice(at + 1) };
+  });
 }
 
 /** Persists the command, sends it if the agent is linked, and answers at once or (wait=true) with its result. */

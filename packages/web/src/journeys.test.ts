@@ -1,0 +1,229 @@
+/**
+ * The UI in headless Chromium against a real hub with a real host agent joined: sign in, filter
+ * (kept in the URL), open an application, watch a drift appear and heal, sync, find it in the
+ * ledger, a viewer refused a sync, and an automated accessibility check of every main view.
+ * With TRUEUP_UI_SCREENSHOTS=DIR, saves the main views (1280×800, light and dark) there.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { startAgent } from '@trueup/agent';
+import { Auth } from '@trueup/hub';
+import { agentFixture, hostManifest } from '@trueup/testkit';
+import { startTestHub } from '@trueup/testkit/hub';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, skipWithoutChromium } from './testing.ts';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+async function axeViolations(page: Page): Promise<string[]> {
+  // Evaluated through the DevTools protocol: the page's Content Security Policy stays on.
+  await page.evaluate(await readFile(AXE, 'utf8'));
+  const result = await page.evaluate<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }>("axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })");
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+}
+
+test('the web UI against a hub with a host agent', { skip: skipWithoutChromium() }, async (t) => {
+  const testHub = await startTestHub();
+  t.after(() => testHub.stop());
+  const fixture = await agentFixture({ files: { 'app/files.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'one\n' }) } });
+  t.after(() => fixture.cleanup());
+  const { token } = await testHub.client.post<{ token: string }>('/api/v1/join-tokens', { name: 'prod', labels: { region: 'eu' }, ttl: '10m' });
+  const tokenFile = join(fixture.dir, 'join-token');
+  await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], onEvent: (e) => fixture.onEvent(e), hub: { joinTokenFile: tokenFile } });
+  t.after(() => agent.stop({ stopServices: true }));
+  // A second environment whose application is not automated: its drift stays until someone syncs.
+  const manual = await agentFixture({ automated: false, files: { 'app/files.yaml': hostManifest('File', 'banner', { path: '/etc/banner', content: 'hello\n' }) } });
+  t.after(() => manual.cleanup());
+  const { token: stagingToken } = await testHub.client.post<{ token: string }>('/api/v1/join-tokens', { name: 'staging', labels: { region: 'us' }, ttl: '10m' });
+  await writeFile(join(manual.dir, 'join-token'), `${stagingToken}\n`, { mode: 0o600 });
+  const manualAgent = await startAgent({ stateDir: manual.stateDir, paths: [manual.appFile], onEvent: (e) => manual.onEvent(e), hub: { joinTokenFile: join(manual.dir, 'join-token') } });
+  let manualRunning = true;
+  const stopManual = async (): Promise<void> => {
+    if (!manualRunning) return;
+    manualRunning = false;
+    await manualAgent.stop({ stopServices: true });
+  };
+  t.after(stopManual);
+  const viewerToken = await new Auth(testHub.hub.store, Date.now).createToken('watcher', 'viewer');
+
+  const browser: Browser = await launchChromium();
+  t.after(() => browser.close());
+  const open = async (theme: 'light' | 'dark' = 'light'): Promise<{ context: BrowserContext; page: Page }> => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, colorScheme: theme });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    return { context, page };
+  };
+  const signIn = async (page: Page, secret: string, path = '/'): Promise<void> => {
+    await page.goto(`${testHub.hub.url}${path}`);
+    await page.getByLabel('API token').fill(secret);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+  const shots = process.env.TRUEUP_UI_SCREENSHOTS;
+  const shoot = async (page: Page, name: string): Promise<void> => {
+    if (shots === undefined) return;
+    await mkdir(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, `${name}.png`) });
+  };
+
+  const { page } = await open();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
+
+  await t.test('sign in: a wrong token is refused, the admin token lets in', async () => {
+    await signIn(page, 'tut.nope.nope');
+    await page.getByRole('alert').filter({ hasText: 'does not know this token' }).waitFor();
+    await page.getByLabel('API token').fill(testHub.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('row', { name: 'test in prod: Synced, Healthy' }).waitFor();
+    await page.getByRole('status', { name: 'Live updates' }).filter({ hasText: 'Live' }).waitFor();
+  });
+
+  await t.test('filters go to the hub and stay in the URL', async () => {
+    await page.getByRole('row', { name: /^test in staging: OutOfSync/ }).waitFor();
+    await page.getByRole('combobox', { name: 'Sync' }).selectOption('OutOfSync');
+    await page.waitForURL(/sync=OutOfSync/);
+    await page.getByRole('row', { name: 'test in prod: Synced, Healthy' }).waitFor({ state: 'detached' });
+    await page.reload();
+    await page.getByRole('row', { name: /^test in staging: OutOfSync/ }).waitFor();
+    assert.equal(await page.getByRole('row', { name: /^test in prod/ }).count(), 0);
+    await page.getByRole('searchbox', { name: 'Search' }).fill('nothing-like-this');
+    await page.getByText('No applications match').waitFor();
+    assert.match(page.url(), /q=nothing-like-this/);
+    await page.getByRole('searchbox', { name: 'Search' }).fill('');
+    await page.getByRole('combobox', { name: 'Sync' }).selectOption('');
+    await page.getByRole('combobox', { name: 'Environment' }).selectOption('prod');
+    await page.getByRole('row', { name: /^test in staging/ }).waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /^test in prod/ }).waitFor();
+    assert.match(page.url(), /environment=prod/);
+    await page.getByRole('combobox', { name: 'Environment' }).selectOption('');
+    await page.getByRole('row', { name: /^test in staging/ }).waitFor();
+    // Typed key by key: nothing is sent until it reads key=value.
+    await page.getByRole('textbox', { name: 'Label' }).pressSequentially('region=us');
+    await page.waitForURL(/label=region%3Dus/);
+    await page.getByRole('row', { name: /^test in prod/ }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Synced: 0' }).waitFor();
+    await page.getByRole('textbox', { name: 'Label' }).fill('');
+    await page.getByRole('row', { name: /^test in prod/ }).waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await shoot(page, 'applications-light');
+  });
+
+  await t.test('sync from the page; a drift then appears in the list live, without a reload', async () => {
+    const row = (state: string): ReturnType<Page['getByRole']> => page.getByRole('row', { name: `test in staging: ${state}` });
+    await page.evaluate('window.__sameDocument = true');
+    await page.getByRole('row', { name: /^test in staging: OutOfSync/ }).click();
+    await page.getByRole('button', { name: 'banner' }).click();
+    const diff = page.getByRole('region', { name: 'Diff of banner' });
+    await diff.getByText('Desired (Git)').waitFor();
+    await diff.getByRole('button', { name: 'Unified' }).click();
+    await page.getByRole('button', { name: 'Sync', exact: true }).click();
+    await page.getByRole('status', { name: 'Last command' }).getByText('succeeded').waitFor();
+    await page.getByText('Live matches Git').waitFor();
+    assert.equal(await readFile(join(manual.root, 'etc/banner'), 'utf8'), 'hello\n');
+    await page.getByRole('link', { name: 'Applications' }).click();
+    await row('Synced, Healthy').waitFor();
+    await writeFile(join(manual.root, 'etc/banner'), 'tampered\n');
+    // Not automated: the agent notices at its next pass, which another client asks for.
+    await testHub.client.post('/api/v1/environments/staging/applications/test/refresh');
+    await row('OutOfSync, Healthy').waitFor();
+    await page.getByRole('button', { name: 'OutOfSync: 1' }).waitFor();
+    assert.equal(await page.evaluate('window.__sameDocument'), true, 'the list changed in place');
+  });
+
+  await t.test('an application: resources, a drift seen live and healed, a sync handled', async () => {
+    await page.getByRole('row', { name: /^test in prod/ }).click();
+    await page.getByRole('heading', { name: /^test/ }).waitFor();
+    await page.getByRole('button', { name: 'motd' }).click();
+    await page.getByText('Live matches Git').waitFor();
+    await writeFile(join(fixture.root, 'etc/motd'), 'tampered\n');
+    const timeline = page.getByRole('list', { name: 'Timeline' });
+    await timeline.getByText(/changed outside Git/).first().waitFor();
+    await timeline.getByText(/healed back to Git/).first().waitFor();
+    await page.getByRole('button', { name: 'Sync', exact: true }).click();
+    const last = page.getByRole('status', { name: 'Last command' });
+    await last.getByText('succeeded').waitFor();
+    await last.getByText(/^handled /).waitFor();
+    await last.getByText(/^requested .* by token:admin$/).waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await shoot(page, 'application-light');
+  });
+
+  await t.test('the ledger shows the command, the drift and the heal, and filters by kind', async () => {
+    await page.getByRole('link', { name: 'Ledger' }).click();
+    const timeline = page.getByRole('list', { name: 'Timeline' });
+    await timeline.getByText('command-requested').first().waitFor();
+    await timeline.getByText('drift', { exact: true }).first().waitFor();
+    await page.getByRole('combobox', { name: 'Kind' }).selectOption('heal');
+    assert.match(page.url(), /kind=heal/);
+    await timeline.getByText('heal', { exact: true }).first().waitFor();
+    assert.equal(await timeline.getByText('command-requested').count(), 0);
+    await page.getByRole('img', { name: /Chart: \d+ syncs, \d+ drifts, [1-9]\d* heals/ }).waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await page.getByRole('combobox', { name: 'Kind' }).selectOption('');
+    await shoot(page, 'ledger-light');
+  });
+
+  await t.test('environments: the agent connected, with its version and counts', async () => {
+    await page.getByRole('link', { name: 'Environments' }).click();
+    const row = page.getByRole('row', { name: /^prod/ });
+    await row.getByText('connected').waitFor();
+    await row.getByText('region=eu').waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await shoot(page, 'environments-light');
+  });
+
+  await t.test('dark theme, keyboard, phone width', async () => {
+    await page.getByRole('link', { name: 'Applications' }).click();
+    await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+    assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
+    await page.getByRole('row', { name: /^test in prod/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /^test/ }).waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await shoot(page, 'application-dark');
+    await page.goBack();
+    await page.getByRole('row', { name: /^test in prod/ }).waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+    await shoot(page, 'applications-dark');
+    await page.getByRole('link', { name: 'Ledger' }).click();
+    await page.getByRole('img', { name: /Chart/ }).waitFor();
+    await shoot(page, 'ledger-dark');
+    await page.getByRole('link', { name: 'Environments' }).click();
+    await page.getByRole('row', { name: /^prod/ }).waitFor();
+    await shoot(page, 'environments-dark');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole('link', { name: 'Applications' }).click();
+    await page.getByRole('row', { name: /^test in prod/ }).waitFor();
+    assert.ok(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1'), 'no sideways scrolling at phone width');
+    await shoot(page, 'applications-phone-dark');
+  });
+
+  await t.test('a viewer sees everything and cannot sync', async () => {
+    const viewer = await open();
+    t.after(() => viewer.context.close());
+    await signIn(viewer.page, viewerToken, '/environments/prod/applications/test');
+    await viewer.page.getByRole('heading', { name: /^test/ }).waitFor();
+    await viewer.page.getByRole('button', { name: 'Sync', exact: true }).click();
+    await viewer.page.getByRole('alert').filter({ hasText: 'may not do this' }).waitFor();
+  });
+
+  await t.test('a command for an agent that is away waits in the queue, and says since when', async () => {
+    await stopManual();
+    await page.goto(`${testHub.hub.url}/environments/staging/applications/test`);
+    await page.getByRole('heading', { name: /^test/ }).waitFor();
+    await page.getByText(/^agent offline since/).waitFor();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const last = page.getByRole('status', { name: 'Last command' });
+    await last.getByText('queued', { exact: true }).waitFor();
+    await last.getByText(/^queued: agent offline since /).waitFor();
+    await last.getByText('not handled yet').waitFor();
+  });
+
+  assert.deepEqual(errors.filter((e) => !/status of 40[13]/.test(e)), []);
+});
