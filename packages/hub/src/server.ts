@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import { LINK_MAX_FRAME_BYTES, LINK_PATH, type HubInfo } from '@trueup/api';
+import { LINK_MAX_FRAME_BYTES, LINK_PATH, RUNNER_LINK_PATH, type HubInfo } from '@trueup/api';
 import { openStore, type HubStore } from '@trueup/store';
 import { WebSocketServer } from 'ws';
 import { createHubApp } from './app.ts';
@@ -20,6 +20,9 @@ import { HubErrors } from './errors.ts';
 import { authenticateAgent } from './join.ts';
 import { LinkRegistry } from './link-registry.ts';
 import { HubMetrics } from './metrics.ts';
+import { PipelineRuns } from './pipeline-runs.ts';
+import { RunnerHub } from './runner-hub.ts';
+import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
 import { randomSecret } from './secrets.ts';
 
@@ -37,6 +40,8 @@ export interface HubOptions {
   publicUrl?: string;
   log?: (message: string) => void;
   now?: () => number;
+  /** How long a runner may be silent or away before its jobs are lost; default 45 s. */
+  runnerLeaseMs?: number;
 }
 
 export interface RunningHub {
@@ -44,6 +49,8 @@ export interface RunningHub {
   info: HubInfo;
   store: HubStore;
   links: LinkRegistry;
+  runners: RunnerHub;
+  runs: PipelineRuns;
   tls: HubTls;
   stop(): Promise<void>;
 }
@@ -78,7 +85,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const webhookSecret = await ensureSecretFile(webhookSecretFile);
 
   const hub = { url: '', caPem: tls.ca, caSha256: tls.caSha256 };
-  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret }, { log });
+  const runners = new RunnerHub({ now, log, ...(options.runnerLeaseMs === undefined ? {} : { leaseMs: options.runnerLeaseMs }), onSeen: (id, labels) => void store.runners.seen(id, labels, now()).catch((error: unknown) => log(`runner ${id}: ${String(error)}`)) });
+  const runs = new PipelineRuns({ store, runners, now, log });
+  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs }, { log });
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -86,7 +95,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   });
   const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', () => socket.destroy());
-    if (new URL(request.url ?? '/', 'https://hub').pathname !== LINK_PATH) return refuse(socket, 404, 'Not Found');
+    const path = new URL(request.url ?? '/', 'https://hub').pathname;
+    if (path === RUNNER_LINK_PATH) return upgradeRunner(request, socket, head);
+    if (path !== LINK_PATH) return refuse(socket, 404, 'Not Found');
     let agent: { environment: string; agentId: string } | undefined;
     try {
       agent = await authenticateAgent(store, request.headers.authorization);
@@ -97,6 +108,18 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     if (agent === undefined) return refuse(socket, 401, 'Unauthorized');
     const known = agent;
     wss.handleUpgrade(request, socket, head, (ws) => links.accept(ws, known));
+  };
+  const upgradeRunner = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    let runner: { id: string; name: string } | undefined;
+    try {
+      runner = await authenticateRunner(store, request.headers.authorization);
+    } catch (error) {
+      log(`runner link: authenticating a runner failed: ${error instanceof Error ? error.message : String(error)}`);
+      return refuse(socket, 503, 'Service Unavailable');
+    }
+    if (runner === undefined) return refuse(socket, 401, 'Unauthorized');
+    const known = runner;
+    wss.handleUpgrade(request, socket, head, (ws) => runners.accept(ws, known));
   };
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -115,10 +138,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     info,
     store,
     links,
+    runners,
+    runs,
     tls,
     async stop() {
       unsubscribeFeed();
       links.closeAll();
+      runners.close();
       wss.close();
       server.closeAllConnections();
       await new Promise((done) => server.close(done));

@@ -6,6 +6,8 @@ import { Environments } from './environments.ts';
 import { Ledger } from './ledger.ts';
 import { migrate } from './migrations.ts';
 import { ApiTokens } from './tokens.ts';
+import { Runners } from './runners.ts';
+import { Runs } from './runs.ts';
 import { WebhookDeliveries } from './webhooks.ts';
 import { localSignals, postgresSignals, type Signals } from './signals.ts';
 
@@ -18,6 +20,8 @@ export interface HubStore {
   readonly commands: Commands;
   readonly tokens: ApiTokens;
   readonly webhooks: WebhookDeliveries;
+  readonly runners: Runners;
+  readonly runs: Runs;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
   readonly signals: Signals;
   /** Answers when the database does (readiness). */
@@ -46,6 +50,8 @@ export async function openStore(location: string): Promise<HubStore> {
     commands: new Commands(db),
     tokens: new ApiTokens(db),
     webhooks: new WebhookDeliveries(db),
+    runners: new Runners(db),
+    runs: new Runs(db),
     signals,
     ping: async () => {
       await db.all('SELECT 1 AS ok');

@@ -9,3 +9,5 @@ export * from './migrations.ts';
 export * from './tokens.ts';
 export * from './webhooks.ts';
 export * from './signals.ts';
+export * from './runners.ts';
+export * from './runs.ts';

@@ -1,0 +1,177 @@
+/**
+ * `trueup runner` processes joined to a real hub (TLS WebSocket): a dispatched workflow runs on
+ * them with `needs` and outputs, its log and steps are shown by the API, and a runner killed
+ * with SIGKILL mid-job loses its lease: a build job is queued again and finishes on another
+ * runner, a job that targets an environment ends failed as "runner lost" and is not run again.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { HubClient, startHub, type RunningHub } from '@trueup/hub';
+import { createWorkRepo, requireGit } from '@trueup/testkit';
+
+const MAIN = join(import.meta.dirname, 'main.js');
+/** Short leases so a lost runner is noticed quickly here; the default is 45 s. */
+const LEASE_MS = 3000;
+
+interface RunView {
+  status: string;
+  conclusion: string | null;
+  jobs: { key: string; status: string; conclusion: string | null; runner: string | null; attempt: number; note: string | null; steps: { id: string; name: string; conclusion: string | null }[] }[];
+}
+
+async function setup(t: TestContext): Promise<{ dir: string; hub: RunningHub; client: HubClient }> {
+  const dir = await mkdtemp(join(tmpdir(), 'trueup-runner-'));
+  const hub = await startHub({ dataDir: join(dir, 'hub'), listen: '127.0.0.1:0', log: () => undefined, runnerLeaseMs: LEASE_MS });
+  t.after(async () => {
+    await hub.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const adminToken = (await readFile(hub.info.adminTokenFile, 'utf8')).trim();
+  return { dir, hub, client: new HubClient({ url: hub.url, token: adminToken, ca: hub.tls.ca }) };
+}
+
+async function runner(t: TestContext, client: HubClient, dir: string, name: string, labels: string): Promise<ChildProcess & { output: () => string }> {
+  const { token } = await client.post<{ token: string }>('/api/v1/runner-tokens', { ttl: '10m' });
+  const tokenFile = join(dir, `${name}.token`);
+  await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+  const child = spawn(process.execPath, [MAIN, 'runner', '--join', tokenFile, '--labels', labels, '--work-dir', join(dir, name), '--name', name], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  t.after(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  });
+  await eventually(`${name} linked`, async () => (output.includes('linked to') ? true : undefined), 30_000, () => output);
+  return Object.assign(child, { output: () => output });
+}
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000, detail: () => string = () => ''): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const value = await fn().catch((error: unknown) => {
+      last = error;
+      return undefined;
+    });
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : ''} ${detail()}`);
+}
+
+const finished = (client: HubClient, id: string): Promise<RunView> => eventually(`run ${id} to finish`, async () => {
+  const run = await client.get<RunView>(`/api/v1/runs/${id}`);
+  return run.status === 'completed' ? run : undefined;
+}, 120_000);
+
+test('a workflow dispatched on the hub runs on joined runners: needs, outputs, steps and the log', async (t) => {
+  if (!(await requireGit(t))) return;
+  const { dir, client } = await setup(t);
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({
+    '.trueup/workflows/ci.yml': `on:
+  workflow_dispatch:
+    inputs:
+      greeting: { type: string, default: hello }
+jobs:
+  build:
+    runs-on: linux
+    outputs:
+      word: \${{ steps.make.outputs.word }}
+    steps:
+      - uses: actions/checkout@v4
+      - id: make
+        run: |
+          echo "word=$(cat word.txt)" >> "$GITHUB_OUTPUT"
+          echo "built \${{ inputs.greeting }}"
+  test:
+    needs: build
+    runs-on: linux
+    steps:
+      - run: echo "tested \${{ needs.build.outputs.word }}"
+`,
+    'word.txt': 'banana\n',
+  });
+  await repo.commit('workflow');
+  const one = await runner(t, client, dir, 'r1', 'linux');
+  const run = await client.post<{ id: string; sha: string }>('/api/v1/runs', { repository: repo.dir, ref: 'main', workflow: 'ci', inputs: { greeting: 'hi' } });
+  assert.match(run.sha, /^[0-9a-f]{40}$/);
+  const done = await finished(client, run.id);
+  assert.equal(done.conclusion, 'success', JSON.stringify(done) + one.output());
+  assert.deepEqual(done.jobs.map((job) => [job.key, job.conclusion, job.attempt]), [['build', 'success', 1], ['test', 'success', 1]]);
+  assert.deepEqual(done.jobs[0]?.steps.map((step) => step.conclusion), ['success', 'success']);
+  const log = await client.get<string>(`/api/v1/runs/${run.id}/jobs/test/log`);
+  assert.match(log, /tested banana/);
+  assert.match(await client.get<string>(`/api/v1/runs/${run.id}/jobs/build/log`), /built hi/);
+  const runs = await client.get<{ items: { id: string }[] }>('/api/v1/runs');
+  assert.equal(runs.items[0]?.id, run.id);
+  const ledger = await client.get<{ items: { kind: string }[] }>('/api/v1/events?limit=100');
+  assert.ok(ledger.items.some((e) => e.kind === 'run-finished'), JSON.stringify(ledger.items.map((e) => e.kind)));
+});
+
+test('a runner killed mid-job: its build job is queued again elsewhere, its environment job ends as "runner lost"', async (t) => {
+  if (!(await requireGit(t))) return;
+  const { dir, client } = await setup(t);
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({
+    '.trueup/workflows/slow.yml': `on: workflow_dispatch
+jobs:
+  build:
+    runs-on: linux
+    steps:
+      - run: sleep 600
+  deploy:
+    runs-on: deployer
+    environment: production
+    steps:
+      - run: sleep 600
+`,
+  });
+  await repo.commit('slow');
+  const build = await runner(t, client, dir, 'b1', 'linux');
+  const deploy = await runner(t, client, dir, 'd1', 'deployer');
+  const run = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'slow' });
+  const job = async (key: string): Promise<RunView['jobs'][number] | undefined> => (await client.get<RunView>(`/api/v1/runs/${run.id}`)).jobs.find((j) => j.key === key);
+  const stepRunning = async (key: string): Promise<true | undefined> => ((await job(key))?.steps[0]?.conclusion === null ? true : undefined);
+  await eventually('the build step running', () => stepRunning('build'));
+  await eventually('the deploy step running', () => stepRunning('deploy'));
+  build.kill('SIGKILL');
+  deploy.kill('SIGKILL');
+  // The deploy job is failed as soon as its lease runs out, and never offered again.
+  const lost = await eventually('the deploy job to end', async () => {
+    const view = await job('deploy');
+    return view?.status === 'completed' ? view : undefined;
+  }, 30_000);
+  assert.equal(lost.conclusion, 'failure');
+  assert.equal(lost.note, 'runner lost');
+  assert.equal(lost.attempt, 1);
+  // The build job waits for a runner again; a new one takes it (second attempt).
+  const waiting = await eventually('the build job queued again', async () => {
+    const view = await job('build');
+    return view?.status === 'queued' && view.note?.includes('re-queued') === true ? view : undefined;
+  }, 30_000);
+  assert.equal(waiting.runner, null);
+  // A new deployer runner gets nothing: the lost deploy job is not run again by itself.
+  const deploy2 = await runner(t, client, dir, 'd2', 'deployer');
+  await runner(t, client, dir, 'b2', 'linux');
+  await eventually('the build job running again', () => stepRunning('build'));
+  const again = await job('build');
+  assert.equal(again?.attempt, 2);
+  assert.equal(again?.status, 'running');
+  assert.doesNotMatch(deploy2.output(), /job deploy/);
+  const log = await client.get<string>(`/api/v1/runs/${run.id}/jobs/deploy/log`);
+  assert.match(log, /runner lost/);
+  await client.post(`/api/v1/runs/${run.id}/cancel`);
+  const done = await finished(client, run.id);
+  assert.equal(done.conclusion, 'cancelled');
+  assert.equal(done.jobs.find((j) => j.key === 'deploy')?.attempt, 1);
+  const ledger = await client.get<{ items: { kind: string }[] }>('/api/v1/events?limit=100');
+  assert.ok(ledger.items.some((e) => e.kind === 'runner-lost'));
+  assert.ok(ledger.items.some((e) => e.kind === 'deployment-job-finished'));
+});

@@ -1,0 +1,226 @@
+/**
+ * Runs on the hub: a workflow at a commit, planned job by job in `needs` order (planJob, as
+ * `trueup run` does), each job instance handed to the runner hub and its events kept: status
+ * and timing in the store, the log in a bounded buffer with live followers, and the run, each
+ * job's result and every lost runner in the ledger.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JobConclusion, JobEvent, JsonValue } from '@trueup/api';
+import type { HubStore, RunJobRecord } from '@trueup/store';
+import { needsStatus, planJob, readyJobs, resolveInputs, runConclusion, triggers, WorkflowErrors, type JobState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
+import { JobLog } from './job-log.ts';
+import type { JobOutcome, RunnerHub } from './runner-hub.ts';
+import { workflowAt } from './run-source.ts';
+
+export interface DispatchRequest {
+  repository: string;
+  ref: string;
+  workflow: string;
+  event: 'workflow_dispatch' | 'push';
+  inputs: Record<string, string>;
+  actor: string;
+}
+
+interface LiveRun {
+  controller: AbortController;
+  jobs: Map<string, { record: RunJobRecord; log: JobLog }>;
+  done: Promise<void>;
+}
+
+export class PipelineRuns {
+  readonly #store: HubStore;
+  readonly #runners: RunnerHub;
+  readonly #now: () => number;
+  readonly #log: (message: string) => void;
+  readonly #live = new Map<string, LiveRun>();
+
+  constructor(deps: { store: HubStore; runners: RunnerHub; now: () => number; log: (message: string) => void }) {
+    this.#store = deps.store;
+    this.#runners = deps.runners;
+    this.#now = deps.now;
+    this.#log = deps.log;
+  }
+
+  /** Reads the workflow at the ref, checks the trigger and inputs, records the run and starts it. */
+  async dispatch(request: DispatchRequest): Promise<{ id: string; sha: string }> {
+    const { sha, ref, workflow } = await workflowAt(request.repository, request.ref, request.workflow);
+    if (!triggers(workflow.on, request.event === 'push' ? { name: 'push', ref } : { name: 'workflow_dispatch' })) {
+      throw WorkflowErrors.create('WORKFLOW_UNSUPPORTED', `${workflow.file} has no ${request.event} trigger for ${ref}`, { file: workflow.file });
+    }
+    const inputs: Record<string, JsonValue> = request.event === 'workflow_dispatch' ? resolveInputs(workflow.file, workflow.on.workflowDispatch?.inputs ?? {}, request.inputs) : {};
+    const id = randomUUID();
+    const now = this.#now();
+    await this.#store.runs.create({ id, repository: request.repository, workflow: workflow.file, event: request.event, ref, sha, actor: request.actor, createdAt: now });
+    await this.#store.ledger.append({ environment: '', at: now, kind: 'run-started', actor: request.actor, details: { run: id, repository: request.repository, workflow: workflow.file, ref, sha, event: request.event } });
+    const github: Record<string, JsonValue> = {
+      event_name: request.event, ref, ref_name: ref.replace(/^refs\/(heads|tags)\//, ''), ref_type: ref.startsWith('refs/tags/') ? 'tag' : 'branch', sha,
+      repository: request.repository, workflow: workflow.name, run_id: id, run_number: 1, run_attempt: 1, actor: request.actor, triggering_actor: request.actor,
+      server_url: '', event: request.event === 'workflow_dispatch' ? { inputs } : { ref, after: sha },
+    };
+    const run: RunContext = { runId: id, github, inputs, vars: {}, secrets: {} };
+    const live: LiveRun = { controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
+    this.#live.set(id, live);
+    live.done = this.#execute(workflow, run, request.repository, sha, live)
+      .catch((error: unknown) => this.#log(`run ${id}: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => this.#live.delete(id));
+    return { id, sha };
+  }
+
+  /** The live log of a job instance while the hub holds it. */
+  log(runId: string, key: string): JobLog | undefined {
+    return this.#live.get(runId)?.jobs.get(key)?.log ?? this.#finishedLogs.get(`${runId}/${key}`);
+  }
+
+  /** Logs of finished jobs, the newest few kept in memory. */
+  readonly #finishedLogs = new Map<string, JobLog>();
+
+  async cancel(runId: string, actor: string): Promise<boolean> {
+    const live = this.#live.get(runId);
+    if (live === undefined) return false;
+    live.controller.abort();
+    for (const key of live.jobs.keys()) this.#runners.cancel(`${runId}/${key}`, `cancelled by ${actor}`);
+    await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-cancel-requested', actor, details: { run: runId } });
+    return true;
+  }
+
+  /** Waits for the runs in progress (tests, shutdown). */
+  async settled(runId: string): Promise<void> {
+    await this.#live.get(runId)?.done;
+  }
+
+  async #execute(workflow: Workflow, run: RunContext, repository: string, sha: string, live: LiveRun): Promise<void> {
+    const states = new Map<string, JobState>(workflow.jobs.map((job) => [job.id, 'pending']));
+    const results = new Map<string, NeedResult>();
+    const running = new Map<string, Promise<void>>();
+    const cancelled = (): boolean => live.controller.signal.aborted;
+    const startJob = async (job: WorkflowJob): Promise<void> => {
+      states.set(job.id, 'running');
+      let conclusion: JobConclusion;
+      try {
+        const plan = planJob(workflow, job, run, Object.fromEntries(results), needsStatus(workflow.jobs, states, job.id, cancelled()));
+        if (plan.kind === 'skip') {
+          conclusion = 'skipped';
+          await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: plan.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
+          results.set(job.id, { result: 'skipped', outputs: {} });
+        } else {
+          const environment = plan.environment === undefined || plan.environment === '' ? undefined : plan.environment;
+          const failFast = new AbortController();
+          const outcomes = await Promise.all(plan.instances.map(async (spec, index) => {
+            const key = plan.instances.length > 1 ? `${job.id}#${index}` : job.id;
+            if (failFast.signal.aborted || cancelled()) return { conclusion: 'cancelled' as JobConclusion, outputs: {} };
+            const outcome = await this.#runInstance(live, run.runId, key, spec.name, environment, plan.runsOn[index] ?? [], { job: `${run.runId}/${key}`, spec: spec as unknown as Record<string, unknown>, repository: { url: repository, sha } });
+            if (outcome.conclusion === 'failure' && plan.failFast) {
+              failFast.abort();
+              for (const other of plan.instances.keys()) if (other !== index) this.#runners.cancel(`${run.runId}/${job.id}#${other}`, 'another job of the matrix failed');
+            }
+            return outcome;
+          }));
+          const conclusions = outcomes.map((o) => o.conclusion);
+          conclusion = cancelled() ? 'cancelled' : conclusions.includes('failure') ? 'failure' : conclusions.includes('cancelled') ? 'cancelled' : 'success';
+          if (conclusion === 'failure' && plan.continueOnError) conclusion = 'success';
+          results.set(job.id, { result: conclusion, outputs: Object.assign({}, ...outcomes.map((o) => o.outputs)) as Record<string, string> });
+        }
+      } catch (error) {
+        conclusion = 'failure';
+        results.set(job.id, { result: 'failure', outputs: {} });
+        await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: error instanceof Error ? error.message : String(error), queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
+      }
+      states.set(job.id, conclusion);
+    };
+    for (;;) {
+      for (const id of readyJobs(workflow.jobs, states)) {
+        const job = workflow.jobs.find((j) => j.id === id) as WorkflowJob;
+        running.set(id, startJob(job).finally(() => running.delete(id)));
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+    const conclusion = runConclusion(states, cancelled());
+    await this.#store.runs.finish(run.runId, conclusion, this.#now());
+    await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-finished', actor: typeof run.github.actor === 'string' ? run.github.actor : undefined, details: { run: run.runId, conclusion } });
+  }
+
+  async #runInstance(live: LiveRun, runId: string, key: string, name: string, environment: string | undefined, labels: string[], offer: { job: string; spec: Record<string, unknown>; repository: { url: string; sha: string } }): Promise<{ conclusion: JobConclusion; outputs: Record<string, string> }> {
+    const log = new JobLog();
+    const record: RunJobRecord = { runId, key, name, environment, status: 'queued', conclusion: undefined, runnerId: undefined, attempt: 0, note: undefined, queuedAt: this.#now(), startedAt: undefined, finishedAt: undefined, steps: [] };
+    live.jobs.set(key, { record, log });
+    await this.#putJob(live, record);
+    const save = (): void => {
+      void this.#putJob(live, record).catch((error: unknown) => this.#log(`run ${runId} job ${key}: ${String(error)}`));
+    };
+    const outcome: JobOutcome = await this.#runners.run({
+      key: offer.job, labels, environment, offer,
+      onStarted: (runnerId, attempt) => {
+        Object.assign(record, { status: 'running', runnerId, attempt, startedAt: this.#now() });
+        save();
+      },
+      onRequeued: (runnerId) => {
+        log.append(`[trueup] the runner ${runnerId} was lost; the job is queued again\n`);
+        Object.assign(record, { status: 'queued', runnerId: undefined, steps: [], note: `re-queued after runner ${runnerId} was lost` });
+        save();
+        void this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'runner-lost', details: { run: runId, job: key, runner: runnerId, action: 'requeued' } });
+      },
+      onEvent: (event) => this.#onEvent(record, log, event, save),
+    });
+    let conclusion: JobConclusion;
+    let outputs: Record<string, string> = {};
+    if (outcome.kind === 'result') {
+      conclusion = outcome.result.conclusion;
+      outputs = outcome.result.outputs;
+    } else if (outcome.kind === 'lost') {
+      conclusion = 'failure';
+      record.note = 'runner lost';
+      log.append(`[trueup] runner lost: the runner ${outcome.runnerId} stopped answering while it ran this job for environment "${environment ?? ''}"; it is not run again unless a person asks\n`);
+    } else {
+      conclusion = 'cancelled';
+      record.note = outcome.reason;
+    }
+    Object.assign(record, { status: 'completed', conclusion, finishedAt: this.#now() });
+    log.end();
+    this.#keepLog(`${runId}/${key}`, log);
+    await this.#putJob(live, record);
+    await this.#store.ledger.append({ environment: environment ?? '', at: this.#now(), kind: environment === undefined ? 'job-finished' : 'deployment-job-finished', details: { run: runId, job: key, conclusion, runner: record.runnerId ?? null, attempt: record.attempt, ...(record.note === undefined ? {} : { note: record.note }) } });
+    return { conclusion, outputs };
+  }
+
+  #onEvent(record: RunJobRecord, log: JobLog, event: JobEvent, save: () => void): void {
+    switch (event.type) {
+      case 'log':
+        log.append(event.text);
+        break;
+      case 'step-started':
+        record.steps[event.index] = { id: event.id, name: event.name, startedAt: this.#now() };
+        save();
+        break;
+      case 'step-finished': {
+        const step = record.steps[event.index] ?? { id: event.id, name: event.id };
+        record.steps[event.index] = { ...step, conclusion: event.conclusion, finishedAt: this.#now() };
+        save();
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  #keepLog(key: string, log: JobLog): void {
+    this.#finishedLogs.set(key, log);
+    while (this.#finishedLogs.size > 200) this.#finishedLogs.delete(this.#finishedLogs.keys().next().value as string);
+  }
+
+  /** Writes of one job in the order made: a late write never overwrites a newer state. */
+  readonly #writes = new Map<string, Promise<void>>();
+
+  async #putJob(live: LiveRun, record: RunJobRecord): Promise<void> {
+    void live;
+    const id = `${record.runId}/${record.key}`;
+    const snapshot = { ...record, steps: record.steps.filter((step) => step !== undefined) };
+    const next = (this.#writes.get(id) ?? Promise.resolve()).catch(() => undefined).then(() => this.#store.runs.putJob(snapshot));
+    this.#writes.set(id, next);
+    try {
+      await next;
+    } finally {
+      if (this.#writes.get(id) === next) this.#writes.delete(id);
+    }
+  }
+}
