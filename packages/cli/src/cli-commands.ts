@@ -12,6 +12,7 @@ export const COMMANDS: { name: string; summary: string; load: () => Promise<Comm
   { name: 'run', summary: 'Run a workflow of the current checkout here, with the runner\'s own executor and no hub.', load: async () => (await import('./commands/run.ts')).runCommand },
   { name: 'gitops', summary: 'Set one value in a YAML file of a config repository as one commit (gitops set), keeping every other byte.', load: async () => (await import('./commands/gitops.ts')).gitopsCommand },
   { name: 'runner', summary: 'Run jobs a hub offers: dial out to the hub with a runner token, take jobs matching the labels.', load: async () => (await import('./commands/runner.ts')).runnerCommand },
+  { name: 'runs', summary: 'Pipeline runs on a hub: list, show, follow logs, cancel, dispatch a workflow.', load: async () => (await import('./commands/runs.ts')).runsCommand },
   { name: 'hub', summary: 'Run the hub (HTTPS API and agent links), or manage its join tokens and agents.', load: async () => (await import('./commands/hub.ts')).hubCommand },
   { name: 'demo', summary: 'Run a Git server, an example config repository, a hub and an agent joined to it, on embedded defaults.', load: async () => (await import('./commands/demo.ts')).demoCommand },
 ];

@@ -35,7 +35,9 @@ async function setup(t: TestContext): Promise<{ dir: string; hub: RunningHub; cl
 }
 
 async function runner(t: TestContext, client: HubClient, dir: string, name: string, labels: string): Promise<ChildProcess & { output: () => string }> {
-  const { token } = await client.post<{ token: string }>('/api/v1/runner-tokens', { ttl: '10m' });
+  const made = await trueup(['runner', 'token', 'create', '--ttl', '10m', '--data-dir', join(dir, 'hub')]);
+  assert.equal(made.code, 0, made.stderr);
+  const token = made.stdout.trim();
   const tokenFile = join(dir, `${name}.token`);
   await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
   const child = spawn(process.execPath, [MAIN, 'runner', '--join', tokenFile, '--labels', labels, '--work-dir', join(dir, name), '--name', name], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -49,6 +51,18 @@ async function runner(t: TestContext, client: HubClient, dir: string, name: stri
   });
   await eventually(`${name} linked`, async () => (output.includes('linked to') ? true : undefined), 30_000, () => output);
   return Object.assign(child, { output: () => output });
+}
+
+function trueup(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000, detail: () => string = () => ''): Promise<T> {
@@ -100,9 +114,19 @@ jobs:
   });
   await repo.commit('workflow');
   const one = await runner(t, client, dir, 'r1', 'linux');
-  const run = await client.post<{ id: string; sha: string }>('/api/v1/runs', { repository: repo.dir, ref: 'main', workflow: 'ci', inputs: { greeting: 'hi' } });
+  const hubArgs = ['--data-dir', join(dir, 'hub')];
+  const dispatched = await trueup(['runs', 'dispatch', repo.dir, '--workflow', 'ci', '--ref', 'main', '--input', 'greeting=hi', '-o', 'json', ...hubArgs]);
+  assert.equal(dispatched.code, 0, dispatched.stderr);
+  const run = JSON.parse(dispatched.stdout) as { id: string; sha: string };
   assert.match(run.sha, /^[0-9a-f]{40}$/);
+  // Followed live over Server-Sent Events until the job ends; the exit code is the job's.
+  const followed = await trueup(['runs', 'logs', run.id, 'test', '-f', ...hubArgs]);
+  assert.equal(followed.code, 0, followed.stderr);
+  assert.match(followed.stdout, /tested banana/);
   const done = await finished(client, run.id);
+  const shown = await trueup(['runs', 'show', run.id, ...hubArgs]);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /build +success +\S+ +1/);
   assert.equal(done.conclusion, 'success', JSON.stringify(done) + one.output());
   assert.deepEqual(done.jobs.map((job) => [job.key, job.conclusion, job.attempt]), [['build', 'success', 1], ['test', 'success', 1]]);
   assert.deepEqual(done.jobs[0]?.steps.map((step) => step.conclusion), ['success', 'success']);

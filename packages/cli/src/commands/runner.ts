@@ -9,13 +9,23 @@ import { RunnerLabelsSchema, type JobSpec } from '@trueup/api';
 import { joinRunner, RunnerLinkClient } from '@trueup/link';
 import { LocalArtifactStore, RemoteRepoSource, reapOrphans, runJob } from '@trueup/runner';
 import type { Command } from '../command.ts';
+import { hubClient, hubClientOptions } from '../hub-target.ts';
 
 export const runnerCommand: Command = {
   name: 'runner',
-  usage: 'trueup runner [--join TOKEN_FILE] [--labels a,b] [--work-dir D] [--capacity N] [--name NAME]',
+  usage: 'trueup runner [--join TOKEN_FILE] [--labels a,b] [--work-dir D] [--capacity N] [--name NAME] | trueup runner token create [--ttl 1h] [--hub URL | --data-dir D]',
   summary: 'Run jobs a hub offers: dial out to the hub with a runner token, take jobs matching the labels.',
-  options: { join: { type: 'string' }, labels: { type: 'string' }, 'work-dir': { type: 'string' }, capacity: { type: 'string' }, name: { type: 'string' } },
-  async run({ values }) {
+  options: { ...hubClientOptions, ttl: { type: 'string', default: '1h' }, join: { type: 'string' }, labels: { type: 'string' }, 'work-dir': { type: 'string' }, capacity: { type: 'string' }, name: { type: 'string' } },
+  async run({ values, positionals }) {
+    if (positionals.length > 0) {
+      if (positionals[0] !== 'token' || positionals[1] !== 'create' || positionals.length > 2) throw new Error(`unknown arguments "${positionals.join(' ')}": trueup runner token create`);
+      const client = await hubClient(values);
+      if (client === undefined) throw new Error('name the hub: --hub URL (with TRUEUP_TOKEN) or --data-dir D');
+      const made = await client.post<{ token: string; expiresAt: string }>('/api/v1/runner-tokens', { ttl: values.ttl });
+      process.stdout.write(`${made.token}\n`);
+      process.stderr.write(`one-time runner token, valid until ${made.expiresAt}: save it to a file and start \`trueup runner --join FILE\`\n`);
+      return 0;
+    }
     const workDir = resolve(typeof values['work-dir'] === 'string' ? values['work-dir'] : 'trueup-runner');
     const capacity = Number(values.capacity ?? '1');
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 64) throw new Error(`--capacity must be a whole number from 1 to 64, not "${String(values.capacity)}"`);
