@@ -78,3 +78,8 @@ export const RunDispatchRequestSchema = z.strictObject({
   workflow: z.string().min(1).max(255),
   inputs: z.record(z.string(), z.string()).default({}),
 }).meta({ id: 'RunDispatchRequest' });
+
+export const RepoAddRequestSchema = z.strictObject({
+  /** A Git URL the hub and its runners can fetch. */
+  url: z.string().min(1).max(2048),
+}).meta({ id: 'RepoAddRequest' });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { HubClient, startHub, type RunningHub } from '@trueup/hub';
+import { repoKey } from '@trueup/api';
 import { createWorkRepo, requireGit } from '@trueup/testkit';
 
 const MAIN = join(import.meta.dirname, 'main.js');
@@ -25,7 +26,8 @@ interface RunView {
 
 async function setup(t: TestContext): Promise<{ dir: string; hub: RunningHub; client: HubClient }> {
   const dir = await mkdtemp(join(tmpdir(), 'trueup-runner-'));
-  const hub = await startHub({ dataDir: join(dir, 'hub'), listen: '127.0.0.1:0', log: () => undefined, runnerLeaseMs: LEASE_MS });
+  // No poll during the tests: pushes reach the hub by its webhook.
+  const hub = await startHub({ dataDir: join(dir, 'hub'), listen: '127.0.0.1:0', log: () => undefined, runnerLeaseMs: LEASE_MS, pipelinePollMs: 3_600_000 });
   t.after(async () => {
     await hub.stop();
     await rm(dir, { recursive: true, force: true });
@@ -198,4 +200,72 @@ jobs:
   const ledger = await client.get<{ items: { kind: string }[] }>('/api/v1/events?limit=100');
   assert.ok(ledger.items.some((e) => e.kind === 'runner-lost'));
   assert.ok(ledger.items.some((e) => e.kind === 'deployment-job-finished'));
+});
+
+test('a tracked repository: a push runs the workflows whose filters match; Trueup\'s own commits run nothing', async (t) => {
+  if (!(await requireGit(t))) return;
+  const { dir, hub, client } = await setup(t);
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({
+    '.trueup/workflows/app.yml': `on:
+  push:
+    branches: [main]
+    paths: ['app/**']
+jobs:
+  build:
+    runs-on: linux
+    steps:
+      - uses: actions/checkout@v4
+      - run: cat app/version
+`,
+    '.trueup/workflows/docs.yml': `on:
+  push:
+    paths: ['docs/**']
+jobs:
+  docs:
+    runs-on: linux
+    steps:
+      - run: echo docs
+`,
+    'app/version': '1\n',
+  });
+  const first = await repo.commit('start');
+  const added = await trueup(['hub', 'repos', 'add', repo.dir, '--data-dir', join(dir, 'hub')]);
+  assert.equal(added.code, 0, added.stderr);
+  await runner(t, client, dir, 'r1', 'linux');
+  const secret = (await readFile(join(dir, 'hub', 'webhook.secret'), 'utf8')).trim();
+  const pushed = async (): Promise<void> => {
+    const hook = new HubClient({ url: hub.url, token: secret, ca: hub.tls.ca });
+    await hook.post('/api/v1/webhooks/git', { repoURL: repo.dir, ref: 'refs/heads/main' });
+  };
+  const runsNow = async (): Promise<{ id: string; workflow: string; sha: string; event: string; status: string; conclusion: string | null }[]> => (await client.get<{ items: { id: string; workflow: string; sha: string; event: string; status: string; conclusion: string | null }[] }>('/api/v1/runs')).items;
+  // The commits there when the repository was added are not run.
+  assert.deepEqual(await runsNow(), []);
+  await repo.write({ 'app/version': '2\n' });
+  const second = await repo.commit('app 2');
+  assert.notEqual(first, second);
+  await pushed();
+  const run = await eventually('a run of app.yml', async () => (await runsNow()).find((r) => r.sha === second));
+  assert.equal(run.workflow, '.trueup/workflows/app.yml');
+  assert.equal(run.event, 'push');
+  assert.equal((await finished(client, run.id)).conclusion, 'success');
+  assert.match(await client.get<string>(`/api/v1/runs/${run.id}/jobs/build/log`), /^2$/m);
+  // docs.yml's paths did not change: it did not run.
+  assert.equal((await runsNow()).length, 1);
+  // A commit made by Trueup itself starts nothing, even where the paths match.
+  await repo.write({ 'app/version': '3\n', 'docs/readme': 'x\n' });
+  await repo.git('add', '--all');
+  await repo.git('commit', '--quiet', '-m', 'bump', '-m', 'Trueup-Automated: true');
+  await pushed();
+  await hub.triggers.scan(repoKey(repo.dir));
+  assert.equal((await runsNow()).length, 1);
+  // The next person's commit touching docs/ runs docs.yml only.
+  await repo.write({ 'docs/readme': 'y\n' });
+  const fourth = await repo.commit('docs');
+  await pushed();
+  await hub.triggers.scan(repoKey(repo.dir));
+  const docs = await eventually('a run of docs.yml', async () => (await runsNow()).find((r) => r.sha === fourth));
+  assert.equal(docs.workflow, '.trueup/workflows/docs.yml');
+  assert.equal((await runsNow()).filter((r) => r.sha === fourth).length, 1);
+  assert.equal((await finished(client, docs.id)).conclusion, 'success');
 });

@@ -5,6 +5,7 @@ import type { ChangeFeed } from './change-feed.ts';
 import type { LinkRegistry } from './link-registry.ts';
 import type { HubMetrics } from './metrics.ts';
 import type { PipelineRuns } from './pipeline-runs.ts';
+import type { PipelineTriggers } from './pipeline-triggers.ts';
 import type { RunnerHub } from './runner-hub.ts';
 
 export interface HubDeps {
@@ -21,4 +22,5 @@ export interface HubDeps {
   /** Pipelines: the linked runners and the runs; absent in hubs built without them. */
   runners?: RunnerHub;
   runs?: PipelineRuns;
+  triggers?: PipelineTriggers;
 }

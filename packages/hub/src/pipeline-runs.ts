@@ -48,19 +48,25 @@ export class PipelineRuns {
       throw WorkflowErrors.create('WORKFLOW_UNSUPPORTED', `${workflow.file} has no ${request.event} trigger for ${ref}`, { file: workflow.file });
     }
     const inputs: Record<string, JsonValue> = request.event === 'workflow_dispatch' ? resolveInputs(workflow.file, workflow.on.workflowDispatch?.inputs ?? {}, request.inputs) : {};
+    return this.start(workflow, { repository: request.repository, ref, sha, event: request.event, inputs, actor: request.actor });
+  }
+
+  /** Records a run of a loaded workflow at a commit and starts it. */
+  async start(workflow: Workflow, at: { repository: string; ref: string; sha: string; event: 'push' | 'workflow_dispatch' | 'schedule'; inputs: Record<string, JsonValue>; actor: string; schedule?: string }): Promise<{ id: string; sha: string }> {
+    const { sha, ref, inputs } = at;
     const id = randomUUID();
     const now = this.#now();
-    await this.#store.runs.create({ id, repository: request.repository, workflow: workflow.file, event: request.event, ref, sha, actor: request.actor, createdAt: now });
-    await this.#store.ledger.append({ environment: '', at: now, kind: 'run-started', actor: request.actor, details: { run: id, repository: request.repository, workflow: workflow.file, ref, sha, event: request.event } });
+    await this.#store.runs.create({ id, repository: at.repository, workflow: workflow.file, event: at.event, ref, sha, actor: at.actor, createdAt: now });
+    await this.#store.ledger.append({ environment: '', at: now, kind: 'run-started', actor: at.actor, details: { run: id, repository: at.repository, workflow: workflow.file, ref, sha, event: at.event } });
     const github: Record<string, JsonValue> = {
-      event_name: request.event, ref, ref_name: ref.replace(/^refs\/(heads|tags)\//, ''), ref_type: ref.startsWith('refs/tags/') ? 'tag' : 'branch', sha,
-      repository: request.repository, workflow: workflow.name, run_id: id, run_number: 1, run_attempt: 1, actor: request.actor, triggering_actor: request.actor,
-      server_url: '', event: request.event === 'workflow_dispatch' ? { inputs } : { ref, after: sha },
+      event_name: at.event, ref, ref_name: ref.replace(/^refs\/(heads|tags)\//, ''), ref_type: ref.startsWith('refs/tags/') ? 'tag' : 'branch', sha,
+      repository: at.repository, workflow: workflow.name, run_id: id, run_number: 1, run_attempt: 1, actor: at.actor, triggering_actor: at.actor,
+      server_url: '', event: at.event === 'workflow_dispatch' ? { inputs } : at.event === 'schedule' ? { schedule: at.schedule ?? '' } : { ref, after: sha },
     };
     const run: RunContext = { runId: id, github, inputs, vars: {}, secrets: {} };
     const live: LiveRun = { controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
     this.#live.set(id, live);
-    live.done = this.#execute(workflow, run, request.repository, sha, live)
+    live.done = this.#execute(workflow, run, at.repository, sha, live)
       .catch((error: unknown) => this.#log(`run ${id}: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => this.#live.delete(id));
     return { id, sha };

@@ -21,6 +21,7 @@ import { authenticateAgent } from './join.ts';
 import { LinkRegistry } from './link-registry.ts';
 import { HubMetrics } from './metrics.ts';
 import { PipelineRuns } from './pipeline-runs.ts';
+import { PipelineTriggers } from './pipeline-triggers.ts';
 import { RunnerHub } from './runner-hub.ts';
 import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
@@ -42,6 +43,8 @@ export interface HubOptions {
   now?: () => number;
   /** How long a runner may be silent or away before its jobs are lost; default 45 s. */
   runnerLeaseMs?: number;
+  /** How often tracked repositories are polled for new commits; default 60 s. */
+  pipelinePollMs?: number;
 }
 
 export interface RunningHub {
@@ -51,6 +54,7 @@ export interface RunningHub {
   links: LinkRegistry;
   runners: RunnerHub;
   runs: PipelineRuns;
+  triggers: PipelineTriggers;
   tls: HubTls;
   stop(): Promise<void>;
 }
@@ -87,7 +91,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const hub = { url: '', caPem: tls.ca, caSha256: tls.caSha256 };
   const runners = new RunnerHub({ now, log, ...(options.runnerLeaseMs === undefined ? {} : { leaseMs: options.runnerLeaseMs }), onSeen: (id, labels) => void store.runners.seen(id, labels, now()).catch((error: unknown) => log(`runner ${id}: ${String(error)}`)) });
   const runs = new PipelineRuns({ store, runners, now, log });
-  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs }, { log });
+  const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
+  await triggers.start();
+  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers }, { log });
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -140,11 +146,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     links,
     runners,
     runs,
+    triggers,
     tls,
     async stop() {
       unsubscribeFeed();
       links.closeAll();
       runners.close();
+      triggers.close();
       wss.close();
       server.closeAllConnections();
       await new Promise((done) => server.close(done));

@@ -6,6 +6,7 @@ import { Environments } from './environments.ts';
 import { Ledger } from './ledger.ts';
 import { migrate } from './migrations.ts';
 import { ApiTokens } from './tokens.ts';
+import { PipelineRepos } from './pipeline-repos.ts';
 import { Runners } from './runners.ts';
 import { Runs } from './runs.ts';
 import { WebhookDeliveries } from './webhooks.ts';
@@ -22,6 +23,7 @@ export interface HubStore {
   readonly webhooks: WebhookDeliveries;
   readonly runners: Runners;
   readonly runs: Runs;
+  readonly pipelineRepos: PipelineRepos;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
   readonly signals: Signals;
   /** Answers when the database does (readiness). */
@@ -52,6 +54,7 @@ export async function openStore(location: string): Promise<HubStore> {
     webhooks: new WebhookDeliveries(db),
     runners: new Runners(db),
     runs: new Runs(db),
+    pipelineRepos: new PipelineRepos(db),
     signals,
     ping: async () => {
       await db.all('SELECT 1 AS ok');

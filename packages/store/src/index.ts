@@ -11,3 +11,4 @@ export * from './webhooks.ts';
 export * from './signals.ts';
 export * from './runners.ts';
 export * from './runs.ts';
+export * from './pipeline-repos.ts';

@@ -132,7 +132,7 @@ CREATE INDEX applications_sort_last_synced ON applications (last_synced_at, envi
   },
   {
     version: 4,
-    name: 'pipelines: runner tokens, runners, runs and their jobs',
+    name: 'pipelines: runner tokens, runners, runs and their jobs, tracked repositories and their heads',
     sql: ({ text }) => `
 CREATE TABLE runner_tokens (
   id TEXT PRIMARY KEY,
@@ -180,6 +180,18 @@ CREATE TABLE run_jobs (
   finished_at BIGINT,
   steps TEXT NOT NULL DEFAULT '[]',
   PRIMARY KEY (run_id, job_key)
+);
+CREATE TABLE pipeline_repos (
+  repo_key ${text} PRIMARY KEY,
+  url TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE pipeline_heads (
+  repo_key ${text} NOT NULL REFERENCES pipeline_repos (repo_key) ON DELETE CASCADE,
+  ref ${text} NOT NULL,
+  sha TEXT NOT NULL,
+  PRIMARY KEY (repo_key, ref)
 );
 `,
   },

@@ -9,7 +9,8 @@ import { formatTable, printJson } from '../output.ts';
 
 const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F]
        trueup hub join-token create --name ENV [--label k=v]… [--ttl 1h] [--hub URL | --data-dir D]
-       trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]`;
+       trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]
+       trueup hub repos add URL | trueup hub repos list [--hub URL | --data-dir D]`;
 
 export const hubCommand: Command = {
   name: 'hub',
@@ -33,6 +34,7 @@ export const hubCommand: Command = {
     if (group === undefined) return serve(context);
     if (group === 'join-token' && verb === 'create') return createJoinToken(context);
     if (group === 'agents' && verb === 'list') return listAgents(context);
+    if (group === 'repos') return (await import('./hub-repos.ts')).hubRepos(context, verb, argument);
     if (group === 'agents' && verb === 'revoke' && argument !== undefined) return revokeAgent(context, argument);
     throw new Error(`unknown hub command "${context.positionals.join(' ')}"; usage:\n${USAGE}`);
   },

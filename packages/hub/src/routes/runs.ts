@@ -3,7 +3,7 @@
  * dispatching a workflow, runs and their jobs with status and timing, a job's log (plain, or
  * followed as Server-Sent Events), and cancelling a run.
  */
-import { RunDispatchRequestSchema, RunnerJoinRequestSchema, RunnerJoinResponseSchema, RunnerTokenRequestSchema } from '@trueup/api';
+import { RepoAddRequestSchema, RunDispatchRequestSchema, RunnerJoinRequestSchema, RunnerJoinResponseSchema, RunnerTokenRequestSchema } from '@trueup/api';
 import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { HubDeps } from '../deps.ts';
@@ -23,6 +23,8 @@ export const runSpecs: RouteSpec[] = [
   { method: 'get', path: '/api/v1/runs', summary: 'Runs, newest first.', role: 'viewer', responses: { 200: { description: 'runs' } } },
   { method: 'get', path: '/api/v1/runs/{id}', summary: 'A run with its jobs and steps: status, conclusion, runner, timing.', role: 'viewer', responses: { 200: { description: 'the run' }, 404: { description: 'no such run' } } },
   { method: 'get', path: '/api/v1/runs/{id}/jobs/{job}/log', summary: 'A job\'s log; with ?follow=true as Server-Sent Events until the job ends.', role: 'viewer', responses: { 200: { description: 'the log', contentType: 'text/plain' } } },
+  { method: 'post', path: '/api/v1/repos', summary: 'Track a repository: new commits run its workflows whose `on:` filters match.', role: 'admin', body: RepoAddRequestSchema, responses: { 201: { description: 'tracked' }, 409: { description: 'tracked already' } } },
+  { method: 'get', path: '/api/v1/repos', summary: 'Repositories whose workflows the hub runs.', role: 'viewer', responses: { 200: { description: 'repositories' } } },
   { method: 'post', path: '/api/v1/runs/{id}/cancel', summary: 'Cancel a run: queued jobs are dropped, running ones stopped.', role: 'operator', responses: { 202: { description: 'cancelling' }, 409: { description: 'the run is not in progress' } } },
 ];
 
@@ -104,6 +106,17 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
         unfollow();
       }
     });
+  });
+  app.post('/api/v1/repos', async (c) => {
+    const caller = await auth.require(c.req.header('authorization'), 'admin');
+    const request = await parseBody(RepoAddRequestSchema, c);
+    if (deps.triggers === undefined) throw HubErrors.create('HUB_UNAVAILABLE', 'this hub runs no pipelines');
+    const added = await deps.triggers.add(request.url, caller.subject);
+    return c.json({ key: added.key, url: added.url }, 201);
+  });
+  app.get('/api/v1/repos', async (c) => {
+    await auth.require(c.req.header('authorization'), 'viewer');
+    return c.json({ items: (await store.pipelineRepos.list()).map((r) => ({ key: r.key, url: r.url, createdBy: r.createdBy, createdAt: iso(r.createdAt) })) });
   });
   app.post('/api/v1/runs/:id/cancel', async (c) => {
     const caller = await auth.require(c.req.header('authorization'), 'operator');
