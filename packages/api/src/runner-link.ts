@@ -83,3 +83,18 @@ export const RepoAddRequestSchema = z.strictObject({
   /** A Git URL the hub and its runners can fetch. */
   url: z.string().min(1).max(2048),
 }).meta({ id: 'RepoAddRequest' });
+
+export const PipelineSecretRequestSchema = z.strictObject({
+  repository: z.string().min(1).max(2048),
+  environment: z.string().max(253).default(''),
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'letters, digits and _, not starting with a digit' }).max(128),
+  value: z.string().max(64 * 1024),
+});
+export const EnvironmentRulesSchema = z.strictObject({
+  requiredApprovals: z.number().int().min(0).max(10).default(0),
+  allowSelfApproval: z.boolean().default(false),
+  waitSeconds: z.number().int().min(0).max(30 * 24 * 3600).default(0),
+  allowedRefs: z.array(z.string().min(1).max(255)).max(100).default([]),
+});
+export const ApproveRequestSchema = z.strictObject({ environment: z.string().min(1).max(253) });
+

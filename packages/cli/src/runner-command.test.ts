@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { HubClient, startHub, type RunningHub } from '@trueup/hub';
+import { Auth, HubClient, startHub, type RunningHub } from '@trueup/hub';
 import { repoKey } from '@trueup/api';
 import { createWorkRepo, requireGit } from '@trueup/testkit';
 
@@ -268,4 +268,67 @@ jobs:
   assert.equal(docs.workflow, '.trueup/workflows/docs.yml');
   assert.equal((await runsNow()).filter((r) => r.sha === fourth).length, 1);
   assert.equal((await finished(client, docs.id)).conclusion, 'success');
+});
+
+test('secrets and a protected environment: sealed at rest, released after an approval by another person; a newer run supersedes a waiting one', async (t) => {
+  if (!(await requireGit(t))) return;
+  const { dir, hub, client } = await setup(t);
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({
+    '.trueup/workflows/deploy.yml': `on: workflow_dispatch
+jobs:
+  build:
+    runs-on: linux
+    steps:
+      - run: test -z "\${{ secrets.DEPLOY_KEY }}" && test "\${{ secrets.TOKEN }}" = repo-level
+  deploy:
+    needs: build
+    runs-on: linux
+    environment: production
+    steps:
+      - run: test "\${{ secrets.DEPLOY_KEY }}" = s3cr3t-value && echo "key=\${{ secrets.DEPLOY_KEY }}"
+`,
+  });
+  await repo.commit('deploy');
+  await client.post('/api/v1/secrets', { repository: repo.dir, name: 'TOKEN', value: 'repo-level' });
+  await client.post('/api/v1/secrets', { repository: repo.dir, environment: 'production', name: 'DEPLOY_KEY', value: 's3cr3t-value' });
+  await client.post('/api/v1/pipeline-environments/production', { requiredApprovals: 1 });
+  await runner(t, client, dir, 'r1', 'linux');
+  const auth = new Auth(hub.store, Date.now);
+  const viewer = new HubClient({ url: hub.url, token: await auth.createToken('watcher', 'viewer'), ca: hub.tls.ca });
+  const job = async (id: string, key: string): Promise<RunView['jobs'][number] | undefined> => (await client.get<RunView>(`/api/v1/runs/${id}`)).jobs.find((j) => j.key === key);
+  const first = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'deploy' });
+  const waiting = await eventually('the deploy job waiting for approval', async () => {
+    const view = await job(first.id, 'deploy');
+    return view?.status === 'waiting' && view.note?.includes('approval') === true ? view : undefined;
+  });
+  assert.match(waiting.note ?? '', /0 of 1/);
+  assert.equal((await job(first.id, 'build'))?.conclusion, 'success');
+  // The person who triggered the run may not approve it; a viewer may not approve at all.
+  await assert.rejects(client.post(`/api/v1/runs/${first.id}/approve`, { environment: 'production' }), (error: Error & { status?: number }) => error.status === 403);
+  await assert.rejects(viewer.post(`/api/v1/runs/${first.id}/approve`, { environment: 'production' }), (error: Error & { status?: number }) => error.status === 403);
+  // A newer run supersedes the waiting one: it never runs.
+  const second = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'deploy' });
+  const superseded = await eventually('the older deploy superseded', async () => {
+    const view = await job(first.id, 'deploy');
+    return view?.status === 'completed' ? view : undefined;
+  });
+  assert.equal(superseded.conclusion, 'superseded');
+  assert.equal(superseded.runner, null);
+  await eventually('the newer deploy waiting', async () => ((await job(second.id, 'deploy'))?.status === 'waiting' ? true : undefined));
+  const opsToken = join(dir, 'ops.token');
+  await writeFile(opsToken, await auth.createToken('ops', 'operator'));
+  const approved = await trueup(['runs', 'approve', second.id, '--environment', 'production', '--hub', hub.url, '--token-file', opsToken, '--ca-file', join(dir, 'hub', 'pki', 'ca.crt')]);
+  assert.equal(approved.code, 0, approved.stderr);
+  const done = await finished(client, second.id);
+  assert.equal(done.conclusion, 'success', JSON.stringify(done));
+  assert.match(await client.get<string>(`/api/v1/runs/${second.id}/jobs/deploy/log`), /key=\*\*\*/);
+  assert.equal((await finished(client, first.id)).conclusion, 'cancelled');
+  // Sealed at rest: the value is in neither the database nor its journal.
+  for (const file of ['hub.db', 'hub.db-wal']) {
+    const bytes = await readFile(join(dir, 'hub', file)).catch(() => Buffer.alloc(0));
+    assert.equal(bytes.includes('s3cr3t-value'), false, file);
+  }
+  const ledger = await client.get<{ items: { kind: string }[] }>('/api/v1/events?limit=200');
+  for (const kind of ['pipeline-secret-set', 'pipeline-environment-rules-changed', 'run-approved', 'deployment-superseded', 'run-approval-denied']) assert.ok(ledger.items.some((e) => e.kind === kind), kind);
 });

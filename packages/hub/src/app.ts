@@ -14,11 +14,12 @@ import { eventRoutes, eventSpecs } from './routes/events.ts';
 import { healthRoutes, healthSpecs } from './routes/health.ts';
 import { joinRoutes, joinSpecs } from './routes/join.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { pipelineSecretRoutes, pipelineSecretSpecs } from './routes/pipeline-secrets.ts';
 import { runRoutes, runSpecs } from './routes/runs.ts';
 import { streamRoutes, streamSpecs } from './routes/stream.ts';
 import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...pipelineSecretSpecs];
 
 export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void } = {}): Hono {
   const app = new Hono();
@@ -35,6 +36,7 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   streamRoutes(app, deps);
   webhookRoutes(app, deps);
   runRoutes(app, deps);
+  pipelineSecretRoutes(app, deps);
   openApiRoutes(app, ROUTE_SPECS);
   app.notFound((c) => c.json({ code: 'HUB_NOT_FOUND', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {

@@ -4,7 +4,9 @@ import type { Auth } from './auth.ts';
 import type { ChangeFeed } from './change-feed.ts';
 import type { LinkRegistry } from './link-registry.ts';
 import type { HubMetrics } from './metrics.ts';
+import type { EnvironmentGate } from './environment-gate.ts';
 import type { PipelineRuns } from './pipeline-runs.ts';
+import type { SecretBox } from './secret-box.ts';
 import type { PipelineTriggers } from './pipeline-triggers.ts';
 import type { RunnerHub } from './runner-hub.ts';
 
@@ -23,4 +25,6 @@ export interface HubDeps {
   runners?: RunnerHub;
   runs?: PipelineRuns;
   triggers?: PipelineTriggers;
+  gate?: EnvironmentGate;
+  box?: SecretBox;
 }

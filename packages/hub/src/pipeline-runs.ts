@@ -8,7 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { JobConclusion, JobEvent, JsonValue } from '@trueup/api';
 import type { HubStore, RunJobRecord } from '@trueup/store';
 import { needsStatus, planJob, readyJobs, resolveInputs, runConclusion, triggers, WorkflowErrors, type JobState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
+import { repoKey } from '@trueup/api';
+import type { EnvironmentGate } from './environment-gate.ts';
 import { JobLog } from './job-log.ts';
+import { secretScope, type SecretBox } from './secret-box.ts';
 import type { JobOutcome, RunnerHub } from './runner-hub.ts';
 import { workflowAt } from './run-source.ts';
 
@@ -22,6 +25,7 @@ export interface DispatchRequest {
 }
 
 interface LiveRun {
+  createdAt: number;
   controller: AbortController;
   jobs: Map<string, { record: RunJobRecord; log: JobLog }>;
   done: Promise<void>;
@@ -33,8 +37,12 @@ export class PipelineRuns {
   readonly #now: () => number;
   readonly #log: (message: string) => void;
   readonly #live = new Map<string, LiveRun>();
+  readonly #gate: EnvironmentGate;
+  readonly #box: SecretBox;
 
-  constructor(deps: { store: HubStore; runners: RunnerHub; now: () => number; log: (message: string) => void }) {
+  constructor(deps: { store: HubStore; runners: RunnerHub; gate: EnvironmentGate; box: SecretBox; now: () => number; log: (message: string) => void }) {
+    this.#gate = deps.gate;
+    this.#box = deps.box;
     this.#store = deps.store;
     this.#runners = deps.runners;
     this.#now = deps.now;
@@ -64,7 +72,7 @@ export class PipelineRuns {
       server_url: '', event: at.event === 'workflow_dispatch' ? { inputs } : at.event === 'schedule' ? { schedule: at.schedule ?? '' } : { ref, after: sha },
     };
     const run: RunContext = { runId: id, github, inputs, vars: {}, secrets: {} };
-    const live: LiveRun = { controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
+    const live: LiveRun = { createdAt: now, controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
     this.#live.set(id, live);
     live.done = this.#execute(workflow, run, at.repository, sha, live)
       .catch((error: unknown) => this.#log(`run ${id}: ${error instanceof Error ? error.message : String(error)}`))
@@ -103,13 +111,20 @@ export class PipelineRuns {
       states.set(job.id, 'running');
       let conclusion: JobConclusion;
       try {
-        const plan = planJob(workflow, job, run, Object.fromEntries(results), needsStatus(workflow.jobs, states, job.id, cancelled()));
-        if (plan.kind === 'skip') {
+        const needs = Object.fromEntries(results);
+        const status = needsStatus(workflow.jobs, states, job.id, cancelled());
+        const probe = planJob(workflow, job, run, needs, status);
+        const environment = probe.kind === 'skip' || probe.environment === undefined || probe.environment === '' ? undefined : probe.environment;
+        const gate = environment === undefined ? { ok: true as const, release: () => undefined } : await this.#admit(live, run, job.id, environment);
+        const plan = probe.kind === 'skip' || !gate.ok ? probe : planJob(workflow, job, { ...run, secrets: await this.#secretsFor(repository, environment) }, needs, status);
+        if (!gate.ok) {
+          conclusion = 'cancelled';
+          results.set(job.id, { result: 'cancelled', outputs: {} });
+        } else if (plan.kind === 'skip') {
           conclusion = 'skipped';
           await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: plan.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
           results.set(job.id, { result: 'skipped', outputs: {} });
-        } else {
-          const environment = plan.environment === undefined || plan.environment === '' ? undefined : plan.environment;
+        } else try {
           const failFast = new AbortController();
           const outcomes = await Promise.all(plan.instances.map(async (spec, index) => {
             const key = plan.instances.length > 1 ? `${job.id}#${index}` : job.id;
@@ -125,6 +140,8 @@ export class PipelineRuns {
           conclusion = cancelled() ? 'cancelled' : conclusions.includes('failure') ? 'failure' : conclusions.includes('cancelled') ? 'cancelled' : 'success';
           if (conclusion === 'failure' && plan.continueOnError) conclusion = 'success';
           results.set(job.id, { result: conclusion, outputs: Object.assign({}, ...outcomes.map((o) => o.outputs)) as Record<string, string> });
+        } finally {
+          gate.release();
         }
       } catch (error) {
         conclusion = 'failure';
@@ -212,6 +229,28 @@ export class PipelineRuns {
   #keepLog(key: string, log: JobLog): void {
     this.#finishedLogs.set(key, log);
     while (this.#finishedLogs.size > 200) this.#finishedLogs.delete(this.#finishedLogs.keys().next().value as string);
+  }
+
+  /** Waits at the environment's door; a refusal or a newer run ends the job (shown superseded, never run). */
+  async #admit(live: LiveRun, run: RunContext, key: string, environment: string): Promise<{ ok: true; release: () => void } | { ok: false }> {
+    const record: RunJobRecord = { runId: run.runId, key, name: key, environment, status: 'waiting', conclusion: undefined, runnerId: undefined, attempt: 0, note: undefined, queuedAt: this.#now(), startedAt: undefined, finishedAt: undefined, steps: [] };
+    const admission = await this.#gate.admit(environment, { id: run.runId, actor: typeof run.github.actor === 'string' ? run.github.actor : '', ref: typeof run.github.ref === 'string' ? run.github.ref : '', createdAt: live.createdAt }, live.controller.signal, (why) => {
+      if (record.note === why) return;
+      record.note = why;
+      void this.#putJob(live, record).catch(() => undefined);
+    });
+    if (admission.ok) return admission;
+    Object.assign(record, { status: 'completed', conclusion: admission.superseded === undefined ? 'cancelled' : 'superseded', note: admission.reason, finishedAt: this.#now() });
+    await this.#putJob(live, record);
+    await this.#store.ledger.append({ environment, at: this.#now(), kind: admission.superseded === undefined ? 'deployment-refused' : 'deployment-superseded', details: { run: run.runId, job: key, reason: admission.reason } });
+    return { ok: false };
+  }
+
+  /** The repository's secrets, with the environment's over them, opened for one job. */
+  async #secretsFor(repository: string, environment: string | undefined): Promise<Record<string, string>> {
+    const key = repoKey(repository);
+    const sealed = await this.#store.pipelineSecrets.sealedFor(key, environment);
+    return Object.fromEntries([...sealed].map(([name, entry]) => [name, this.#box.open(entry.sealed, secretScope(key, entry.environment, name))]));
   }
 
   /** Writes of one job in the order made: a late write never overwrites a newer state. */

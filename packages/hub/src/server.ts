@@ -20,7 +20,9 @@ import { HubErrors } from './errors.ts';
 import { authenticateAgent } from './join.ts';
 import { LinkRegistry } from './link-registry.ts';
 import { HubMetrics } from './metrics.ts';
+import { EnvironmentGate } from './environment-gate.ts';
 import { PipelineRuns } from './pipeline-runs.ts';
+import { SecretBox } from './secret-box.ts';
 import { PipelineTriggers } from './pipeline-triggers.ts';
 import { RunnerHub } from './runner-hub.ts';
 import { authenticateRunner } from './runner-join.ts';
@@ -45,6 +47,8 @@ export interface HubOptions {
   runnerLeaseMs?: number;
   /** How often tracked repositories are polled for new commits; default 60 s. */
   pipelinePollMs?: number;
+  /** The AES-256 key pipeline secrets are sealed with (64 hex digits); default DATA/secrets.key, made on first start. */
+  secretsKeyFile?: string;
 }
 
 export interface RunningHub {
@@ -62,6 +66,7 @@ export interface RunningHub {
 export const HUB_INFO_FILE = 'hub.json';
 export const ADMIN_TOKEN_FILE = 'admin.token';
 export const WEBHOOK_SECRET_FILE = 'webhook.secret';
+export const SECRETS_KEY_FILE = 'secrets.key';
 
 export function parseListen(listen: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
@@ -90,10 +95,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
 
   const hub = { url: '', caPem: tls.ca, caSha256: tls.caSha256 };
   const runners = new RunnerHub({ now, log, ...(options.runnerLeaseMs === undefined ? {} : { leaseMs: options.runnerLeaseMs }), onSeen: (id, labels) => void store.runners.seen(id, labels, now()).catch((error: unknown) => log(`runner ${id}: ${String(error)}`)) });
-  const runs = new PipelineRuns({ store, runners, now, log });
+  const box = await SecretBox.open(resolve(options.secretsKeyFile ?? join(dataDir, SECRETS_KEY_FILE)));
+  const gate = new EnvironmentGate(store);
+  const runs = new PipelineRuns({ store, runners, gate, box, now, log });
   const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
   await triggers.start();
-  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers }, { log });
+  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box }, { log });
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -7,6 +7,7 @@ import { Ledger } from './ledger.ts';
 import { migrate } from './migrations.ts';
 import { ApiTokens } from './tokens.ts';
 import { PipelineRepos } from './pipeline-repos.ts';
+import { PipelineSecrets } from './pipeline-secrets.ts';
 import { Runners } from './runners.ts';
 import { Runs } from './runs.ts';
 import { WebhookDeliveries } from './webhooks.ts';
@@ -24,6 +25,7 @@ export interface HubStore {
   readonly runners: Runners;
   readonly runs: Runs;
   readonly pipelineRepos: PipelineRepos;
+  readonly pipelineSecrets: PipelineSecrets;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
   readonly signals: Signals;
   /** Answers when the database does (readiness). */
@@ -55,6 +57,7 @@ export async function openStore(location: string): Promise<HubStore> {
     runners: new Runners(db),
     runs: new Runs(db),
     pipelineRepos: new PipelineRepos(db),
+    pipelineSecrets: new PipelineSecrets(db),
     signals,
     ping: async () => {
       await db.all('SELECT 1 AS ok');

@@ -12,3 +12,4 @@ export * from './signals.ts';
 export * from './runners.ts';
 export * from './runs.ts';
 export * from './pipeline-repos.ts';
+export * from './pipeline-secrets.ts';

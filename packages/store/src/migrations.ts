@@ -132,7 +132,7 @@ CREATE INDEX applications_sort_last_synced ON applications (last_synced_at, envi
   },
   {
     version: 4,
-    name: 'pipelines: runner tokens, runners, runs and their jobs, tracked repositories and their heads',
+    name: 'pipelines: runner tokens, runners, runs and their jobs, tracked repositories and their heads, secrets, environments and approvals',
     sql: ({ text }) => `
 CREATE TABLE runner_tokens (
   id TEXT PRIMARY KEY,
@@ -192,6 +192,28 @@ CREATE TABLE pipeline_heads (
   ref ${text} NOT NULL,
   sha TEXT NOT NULL,
   PRIMARY KEY (repo_key, ref)
+);
+CREATE TABLE pipeline_secrets (
+  repo_key ${text} NOT NULL,
+  environment ${text} NOT NULL,
+  name ${text} NOT NULL,
+  sealed TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (repo_key, environment, name)
+);
+CREATE TABLE pipeline_environments (
+  name ${text} PRIMARY KEY,
+  rules TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE run_approvals (
+  run_id TEXT NOT NULL,
+  environment ${text} NOT NULL,
+  approver TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (run_id, environment, approver)
 );
 `,
   },

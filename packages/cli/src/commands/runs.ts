@@ -1,5 +1,6 @@
 /**
- * `trueup runs`: pipeline runs on a hub. `list`, `show RUN`, `logs RUN JOB [-f]`, `cancel RUN`,
+ * `trueup runs`: pipeline runs on a hub. `list`, `show RUN`, `logs RUN JOB [-f]`, `approve RUN
+ * --environment ENV`, `cancel RUN`,
  * and `dispatch REPOSITORY --workflow W [--ref R] [--input k=v]…` (workflow_dispatch).
  */
 import { HubApiError, type HubClient } from '@trueup/hub';
@@ -12,13 +13,13 @@ interface RunView extends RunItem {
   jobs: { key: string; name: string; environment: string | null; status: string; conclusion: string | null; runner: string | null; attempt: number; note: string | null; startedAt: string | null; finishedAt: string | null; steps: { name: string; conclusion: string | null; startedAt: string | null; finishedAt: string | null }[] }[];
 }
 
-const USAGE = 'trueup runs [list | show RUN | logs RUN JOB [-f] | cancel RUN | dispatch REPOSITORY --workflow W [--ref R] [--input k=v]…] [--hub URL | --data-dir D] [-o json]';
+const USAGE = 'trueup runs [list | show RUN | logs RUN JOB [-f] | approve RUN --environment ENV | cancel RUN | dispatch REPOSITORY --workflow W [--ref R] [--input k=v]…] [--hub URL | --data-dir D] [-o json]';
 
 export const runsCommand: Command = {
   name: 'runs',
   usage: USAGE,
   summary: 'Pipeline runs on a hub: list, show, follow logs, cancel, dispatch a workflow.',
-  options: { ...hubClientOptions, ...outputOption, follow: { type: 'boolean', short: 'f' }, workflow: { type: 'string' }, ref: { type: 'string' }, input: { type: 'string', multiple: true }, limit: { type: 'string', default: '20' } },
+  options: { ...hubClientOptions, ...outputOption, follow: { type: 'boolean', short: 'f' }, workflow: { type: 'string' }, ref: { type: 'string' }, input: { type: 'string', multiple: true }, limit: { type: 'string', default: '20' }, environment: { type: 'string' } },
   async run({ values, positionals }) {
     const client = await hubClient(values);
     if (client === undefined) throw new Error('name the hub: --hub URL (with TRUEUP_TOKEN) or --data-dir D');
@@ -44,6 +45,12 @@ export const runsCommand: Command = {
       }
       case 'logs':
         return logs(client, need(args[0], 'RUN'), need(args[1], 'JOB'), values.follow === true);
+      case 'approve': {
+        if (typeof values.environment !== 'string') throw new Error('approve needs --environment ENV');
+        await client.post(`/api/v1/runs/${encodeURIComponent(need(args[0], 'RUN'))}/approve`, { environment: values.environment });
+        process.stdout.write(`approved run ${args[0] ?? ''} for ${values.environment}\n`);
+        return 0;
+      }
       case 'cancel':
         await client.post(`/api/v1/runs/${encodeURIComponent(need(args[0], 'RUN'))}/cancel`);
         process.stdout.write(`cancelling run ${args[0] ?? ''}\n`);
