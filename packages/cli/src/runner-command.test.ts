@@ -332,3 +332,29 @@ jobs:
   const ledger = await client.get<{ items: { kind: string }[] }>('/api/v1/events?limit=200');
   for (const kind of ['pipeline-secret-set', 'pipeline-environment-rules-changed', 'run-approved', 'deployment-superseded', 'run-approval-denied']) assert.ok(ledger.items.some((e) => e.kind === kind), kind);
 });
+
+test('the hub restarted mid-run: the run ends failed with a clear note, and its jobs do not run again by themselves', async (t) => {
+  if (!(await requireGit(t))) return;
+  const dir = await mkdtemp(join(tmpdir(), 'trueup-runner-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({ '.trueup/workflows/w.yml': 'on: workflow_dispatch\njobs:\n  deploy:\n    runs-on: nobody-has-this\n    environment: production\n    steps:\n      - run: echo never\n' });
+  await repo.commit('w');
+  const start = (listen: string): Promise<RunningHub> => startHub({ dataDir: join(dir, 'hub'), listen, log: () => undefined, pipelinePollMs: 3_600_000 });
+  let hub = await start('127.0.0.1:0');
+  const token = (await readFile(hub.info.adminTokenFile, 'utf8')).trim();
+  const run = await new HubClient({ url: hub.url, token, ca: hub.tls.ca }).post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'w' });
+  const before = new HubClient({ url: hub.url, token, ca: hub.tls.ca });
+  await eventually('the job queued', async () => ((await before.get<RunView>(`/api/v1/runs/${run.id}`)).jobs[0]?.status === 'queued' ? true : undefined));
+  const address = new URL(hub.url).host;
+  await hub.stop();
+  hub = await start(address);
+  t.after(() => hub.stop());
+  const client = new HubClient({ url: hub.url, token, ca: hub.tls.ca });
+  const view = await client.get<RunView>(`/api/v1/runs/${run.id}`);
+  assert.equal(view.status, 'completed');
+  assert.equal(view.conclusion, 'failure');
+  assert.match(view.jobs[0]?.note ?? '', /hub restarted/);
+  const ledger = await client.get<{ items: { kind: string }[] }>('/api/v1/events?limit=50');
+  assert.ok(ledger.items.some((e) => e.kind === 'run-abandoned'));
+});

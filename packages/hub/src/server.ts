@@ -98,6 +98,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const box = await SecretBox.open(resolve(options.secretsKeyFile ?? join(dataDir, SECRETS_KEY_FILE)));
   const gate = new EnvironmentGate(store);
   const runs = new PipelineRuns({ store, runners, gate, box, now, log });
+  // Runs in progress lived in the previous hub process: they end failed, clearly, and nothing of
+  // them runs again by itself. (On PostgreSQL other replicas may hold live runs: left as they are.)
+  for (const id of store.engine !== 'sqlite' ? [] : await store.runs.abandon('the hub restarted while this job was in progress; start a new run to run it again', now())) {
+    await store.ledger.append({ environment: '', at: now(), kind: 'run-abandoned', details: { run: id, reason: 'hub restarted' } });
+  }
   const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
   await triggers.start();
   const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box }, { log });
