@@ -137,6 +137,13 @@ jobs:
   assert.match(await client.get<string>(`/api/v1/runs/${run.id}/jobs/build/log`), /built hi/);
   const runs = await client.get<{ items: { id: string }[] }>('/api/v1/runs');
   assert.equal(runs.items[0]?.id, run.id);
+  // A person re-runs one job: the next attempt, with the outputs its needs had; build is not run again.
+  const rerun = await trueup(['runs', 'rerun', run.id, 'test', ...hubArgs]);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  const again = await finished(client, run.id);
+  assert.equal(again.conclusion, 'success');
+  assert.deepEqual(again.jobs.map((job) => [job.key, job.conclusion, job.attempt]), [['build', 'success', 1], ['test', 'success', 2]]);
+  assert.match(await client.get<string>(`/api/v1/runs/${run.id}/jobs/test/log`), /tested banana/);
   const ledger = await client.get<{ items: { kind: string }[] }>('/api/v1/events?limit=100');
   assert.ok(ledger.items.some((e) => e.kind === 'run-finished'), JSON.stringify(ledger.items.map((e) => e.kind)));
 });
@@ -200,6 +207,13 @@ jobs:
   const ledger = await client.get<{ items: { kind: string }[] }>('/api/v1/events?limit=100');
   assert.ok(ledger.items.some((e) => e.kind === 'runner-lost'));
   assert.ok(ledger.items.some((e) => e.kind === 'deployment-job-finished'));
+  // Run again only when a person asks: then it is the next attempt, on the deployer runner linked now.
+  await client.post(`/api/v1/runs/${run.id}/jobs/deploy/rerun`);
+  await eventually('the deploy job running again', () => stepRunning('deploy'));
+  assert.equal((await job('deploy'))?.attempt, 2);
+  await eventually('d2 took it', async () => (deploy2.output().includes('job deploy') ? true : undefined));
+  await client.post(`/api/v1/runs/${run.id}/cancel`);
+  assert.equal((await finished(client, run.id)).conclusion, 'cancelled');
 });
 
 test('a tracked repository: a push runs the workflows whose filters match; Trueup\'s own commits run nothing', async (t) => {

@@ -10,6 +10,7 @@ import type { HubStore, RunJobRecord } from '@trueup/store';
 import { needsStatus, planJob, readyJobs, resolveInputs, runConclusion, triggers, WorkflowErrors, type JobState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
 import { repoKey } from '@trueup/api';
 import type { EnvironmentGate } from './environment-gate.ts';
+import { HubErrors } from './errors.ts';
 import { JobLog } from './job-log.ts';
 import { secretScope, type SecretBox } from './secret-box.ts';
 import type { JobOutcome, RunnerHub } from './runner-hub.ts';
@@ -26,6 +27,8 @@ export interface DispatchRequest {
 
 interface LiveRun {
   createdAt: number;
+  /** Attempts made before, by job key: a re-run counts on from them. */
+  attempts: Map<string, number>;
   controller: AbortController;
   jobs: Map<string, { record: RunJobRecord; log: JobLog }>;
   done: Promise<void>;
@@ -72,7 +75,7 @@ export class PipelineRuns {
       server_url: '', event: at.event === 'workflow_dispatch' ? { inputs } : at.event === 'schedule' ? { schedule: at.schedule ?? '' } : { ref, after: sha },
     };
     const run: RunContext = { runId: id, github, inputs, vars: {}, secrets: {} };
-    const live: LiveRun = { createdAt: now, controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
+    const live: LiveRun = { createdAt: now, attempts: new Map(), controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
     this.#live.set(id, live);
     live.done = this.#execute(workflow, run, at.repository, sha, live)
       .catch((error: unknown) => this.#log(`run ${id}: ${error instanceof Error ? error.message : String(error)}`))
@@ -102,9 +105,35 @@ export class PipelineRuns {
     await this.#live.get(runId)?.done;
   }
 
-  async #execute(workflow: Workflow, run: RunContext, repository: string, sha: string, live: LiveRun): Promise<void> {
-    const states = new Map<string, JobState>(workflow.jobs.map((job) => [job.id, 'pending']));
-    const results = new Map<string, NeedResult>();
+  /** What a finished run needs for a re-run of one of its jobs, for the newest runs. */
+  readonly #finished = new Map<string, { workflow: Workflow; run: RunContext; repository: string; sha: string; createdAt: number; states: Map<string, JobState>; results: Map<string, NeedResult> }>();
+
+  /**
+   * Runs one job of a finished run again, asked by a person: with the outputs its needs had,
+   * as the next attempt. Jobs after it are not run again.
+   */
+  async rerun(runId: string, jobId: string, actor: string): Promise<void> {
+    if (this.#live.has(runId)) throw HubErrors.create('HUB_CONFLICT', `run ${runId} is still in progress`);
+    const done = this.#finished.get(runId);
+    if (done === undefined) throw HubErrors.create('HUB_CONFLICT', `this hub no longer holds the plan of run ${runId} (it ended long ago, or before a restart): start a new run`);
+    if (!done.workflow.jobs.some((job) => job.id === jobId)) throw HubErrors.create('HUB_NOT_FOUND', `no job ${jobId} in run ${runId}`);
+    const attempts = new Map((await this.#store.runs.jobs(runId)).map((job) => [job.key, job.attempt]));
+    const live: LiveRun = { createdAt: this.#now(), attempts, controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
+    this.#live.set(runId, live);
+    await this.#store.runs.reopen(runId);
+    await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'job-rerun-requested', actor, details: { run: runId, job: jobId } });
+    const states = new Map(done.states);
+    states.set(jobId, 'pending');
+    const results = new Map(done.results);
+    results.delete(jobId);
+    live.done = this.#execute(done.workflow, done.run, done.repository, done.sha, live, { states, results })
+      .catch((error: unknown) => this.#log(`run ${runId}: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => this.#live.delete(runId));
+  }
+
+  async #execute(workflow: Workflow, run: RunContext, repository: string, sha: string, live: LiveRun, prior?: { states: Map<string, JobState>; results: Map<string, NeedResult> }): Promise<void> {
+    const states = prior?.states ?? new Map<string, JobState>(workflow.jobs.map((job) => [job.id, 'pending']));
+    const results = prior?.results ?? new Map<string, NeedResult>();
     const running = new Map<string, Promise<void>>();
     const cancelled = (): boolean => live.controller.signal.aborted;
     const startJob = async (job: WorkflowJob): Promise<void> => {
@@ -160,6 +189,8 @@ export class PipelineRuns {
     }
     const conclusion = runConclusion(states, cancelled());
     await this.#store.runs.finish(run.runId, conclusion, this.#now());
+    this.#finished.set(run.runId, { workflow, run, repository, sha, createdAt: live.createdAt, states, results });
+    while (this.#finished.size > 200) this.#finished.delete(this.#finished.keys().next().value as string);
     await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-finished', actor: typeof run.github.actor === 'string' ? run.github.actor : undefined, details: { run: run.runId, conclusion } });
   }
 
@@ -174,7 +205,7 @@ export class PipelineRuns {
     const outcome: JobOutcome = await this.#runners.run({
       key: offer.job, labels, environment, offer,
       onStarted: (runnerId, attempt) => {
-        Object.assign(record, { status: 'running', runnerId, attempt, startedAt: this.#now() });
+        Object.assign(record, { status: 'running', runnerId, attempt: attempt + (live.attempts.get(key) ?? 0), startedAt: this.#now() });
         save();
       },
       onRequeued: (runnerId) => {

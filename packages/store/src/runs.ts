@@ -65,6 +65,11 @@ export class Runs {
     });
   }
 
+  /** A re-run: the run is in progress again. */
+  async reopen(id: string): Promise<void> {
+    await this.#db.run("UPDATE runs SET status = 'running', conclusion = NULL, finished_at = NULL WHERE id = ?", [id]);
+  }
+
   async get(id: string): Promise<RunRecord | undefined> {
     const [row] = await this.#db.all('SELECT * FROM runs WHERE id = ?', [id]);
     return row === undefined ? undefined : toRun(row);

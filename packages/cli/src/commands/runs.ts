@@ -13,7 +13,7 @@ interface RunView extends RunItem {
   jobs: { key: string; name: string; environment: string | null; status: string; conclusion: string | null; runner: string | null; attempt: number; note: string | null; startedAt: string | null; finishedAt: string | null; steps: { name: string; conclusion: string | null; startedAt: string | null; finishedAt: string | null }[] }[];
 }
 
-const USAGE = 'trueup runs [list | show RUN | logs RUN JOB [-f] | approve RUN --environment ENV | cancel RUN | dispatch REPOSITORY --workflow W [--ref R] [--input k=v]…] [--hub URL | --data-dir D] [-o json]';
+const USAGE = 'trueup runs [list | show RUN | logs RUN JOB [-f] | approve RUN --environment ENV | rerun RUN JOB | cancel RUN | dispatch REPOSITORY --workflow W [--ref R] [--input k=v]…] [--hub URL | --data-dir D] [-o json]';
 
 export const runsCommand: Command = {
   name: 'runs',
@@ -51,6 +51,10 @@ export const runsCommand: Command = {
         process.stdout.write(`approved run ${args[0] ?? ''} for ${values.environment}\n`);
         return 0;
       }
+      case 'rerun':
+        await client.post(`/api/v1/runs/${encodeURIComponent(need(args[0], 'RUN'))}/jobs/${encodeURIComponent(need(args[1], 'JOB'))}/rerun`);
+        process.stdout.write(`job ${args[1] ?? ''} of run ${args[0] ?? ''} queued again\n`);
+        return 0;
       case 'cancel':
         await client.post(`/api/v1/runs/${encodeURIComponent(need(args[0], 'RUN'))}/cancel`);
         process.stdout.write(`cancelling run ${args[0] ?? ''}\n`);

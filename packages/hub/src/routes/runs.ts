@@ -25,6 +25,7 @@ export const runSpecs: RouteSpec[] = [
   { method: 'get', path: '/api/v1/runs/{id}/jobs/{job}/log', summary: 'A job\'s log; with ?follow=true as Server-Sent Events until the job ends.', role: 'viewer', responses: { 200: { description: 'the log', contentType: 'text/plain' } } },
   { method: 'post', path: '/api/v1/repos', summary: 'Track a repository: new commits run its workflows whose `on:` filters match.', role: 'admin', body: RepoAddRequestSchema, responses: { 201: { description: 'tracked' }, 409: { description: 'tracked already' } } },
   { method: 'get', path: '/api/v1/repos', summary: 'Repositories whose workflows the hub runs.', role: 'viewer', responses: { 200: { description: 'repositories' } } },
+  { method: 'post', path: '/api/v1/runs/{id}/jobs/{job}/rerun', summary: 'Run one job of a finished run again (the next attempt), with the outputs its needs had.', role: 'operator', responses: { 202: { description: 'queued' }, 409: { description: 'the run is in progress, or its plan is no longer held' } } },
   { method: 'post', path: '/api/v1/runs/{id}/cancel', summary: 'Cancel a run: queued jobs are dropped, running ones stopped.', role: 'operator', responses: { 202: { description: 'cancelling' }, 409: { description: 'the run is not in progress' } } },
 ];
 
@@ -117,6 +118,11 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
   app.get('/api/v1/repos', async (c) => {
     await auth.require(c.req.header('authorization'), 'viewer');
     return c.json({ items: (await store.pipelineRepos.list()).map((r) => ({ key: r.key, url: r.url, createdBy: r.createdBy, createdAt: iso(r.createdAt) })) });
+  });
+  app.post('/api/v1/runs/:id/jobs/:job/rerun', async (c) => {
+    const caller = await auth.require(c.req.header('authorization'), 'operator');
+    await pipelines().runs.rerun(c.req.param('id'), c.req.param('job'), caller.subject);
+    return c.json({ rerun: true }, 202);
   });
   app.post('/api/v1/runs/:id/cancel', async (c) => {
     const caller = await auth.require(c.req.header('authorization'), 'operator');
