@@ -372,3 +372,17 @@ test('the hub restarted mid-run: the run ends failed with a clear note, and its 
   const ledger = await client.get<{ items: { kind: string }[] }>('/api/v1/events?limit=50');
   assert.ok(ledger.items.some((e) => e.kind === 'run-abandoned'));
 });
+
+test('a schedule of a tracked repository\'s default branch starts runs by itself', async (t) => {
+  if (!(await requireGit(t))) return;
+  const { dir, client } = await setup(t);
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({ '.trueup/workflows/nightly.yml': "on:\n  schedule:\n    - cron: '* * * * *'\njobs:\n  tick:\n    runs-on: linux\n    steps:\n      - run: echo tick\n" });
+  await repo.commit('nightly');
+  await client.post('/api/v1/repos', { url: repo.dir });
+  await runner(t, client, dir, 'r1', 'linux');
+  // Every minute: within 70 s a run with event "schedule" has started.
+  const run = await eventually('a scheduled run', async () => (await client.get<{ items: { id: string; event: string; ref: string }[] }>('/api/v1/runs')).items.find((r) => r.event === 'schedule'), 75_000);
+  assert.equal(run.ref, 'refs/heads/main');
+  assert.equal((await finished(client, run.id)).conclusion, 'success');
+});
