@@ -386,3 +386,33 @@ test('a schedule of a tracked repository\'s default branch starts runs by itself
   assert.equal(run.ref, 'refs/heads/main');
   assert.equal((await finished(client, run.id)).conclusion, 'success');
 });
+
+test('concurrency groups: a newer run with cancel-in-progress cancels the one holding the group; without it, it waits its turn', async (t) => {
+  if (!(await requireGit(t))) return;
+  const { dir, client } = await setup(t);
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({
+    '.trueup/workflows/cip.yml': "on: workflow_dispatch\njobs:\n  deploy:\n    runs-on: linux\n    concurrency:\n      group: deploy-${{ github.ref }}\n      cancel-in-progress: true\n    steps:\n      - run: sleep 600\n",
+    '.trueup/workflows/queue.yml': "on: workflow_dispatch\nconcurrency: one-at-a-time\njobs:\n  work:\n    runs-on: linux\n    steps:\n      - run: sleep 1\n",
+  });
+  await repo.commit('groups');
+  await runner(t, client, dir, 'r1', 'linux');
+  const job = async (id: string, key: string): Promise<RunView['jobs'][number] | undefined> => (await client.get<RunView>(`/api/v1/runs/${id}`)).jobs.find((j) => j.key === key);
+  const first = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'cip' });
+  await eventually('the first deploy running', async () => ((await job(first.id, 'deploy'))?.steps[0]?.conclusion === null ? true : undefined));
+  const second = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'cip' });
+  assert.equal((await finished(client, first.id)).conclusion, 'cancelled');
+  await eventually('the second deploy running', async () => ((await job(second.id, 'deploy'))?.steps[0]?.conclusion === null ? true : undefined));
+  await client.post(`/api/v1/runs/${second.id}/cancel`);
+  assert.equal((await finished(client, second.id)).conclusion, 'cancelled');
+  // Without cancel-in-progress the second run waits for the first, then runs (though a second runner is idle).
+  await runner(t, client, dir, 'r2', 'linux');
+  const a = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'queue' });
+  const b = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'queue' });
+  const [doneA, doneB] = [await finished(client, a.id), await finished(client, b.id)];
+  assert.equal(doneA.conclusion, 'success');
+  assert.equal(doneB.conclusion, 'success');
+  const jobA = doneA.jobs[0] as unknown as { finishedAt: string };
+  const jobB = doneB.jobs[0] as unknown as { startedAt: string };
+  assert.ok(Date.parse(jobB.startedAt) >= Date.parse(jobA.finishedAt), `${jobB.startedAt} after ${jobA.finishedAt}`);
+});

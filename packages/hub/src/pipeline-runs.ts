@@ -7,8 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import type { JobConclusion, JobEvent, JsonValue } from '@trueup/api';
 import type { HubStore, RunJobRecord } from '@trueup/store';
-import { needsStatus, planJob, readyJobs, resolveInputs, runConclusion, triggers, WorkflowErrors, type JobState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
+import { evaluateString, evaluateTemplate, needsStatus, planJob, readyJobs, resolveInputs, runConclusion, triggers, truthy, WorkflowErrors, type JobState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
 import { repoKey } from '@trueup/api';
+import { ConcurrencyGroups } from './concurrency-groups.ts';
 import type { EnvironmentGate } from './environment-gate.ts';
 import { HubErrors } from './errors.ts';
 import { JobLog } from './job-log.ts';
@@ -42,6 +43,7 @@ export class PipelineRuns {
   readonly #live = new Map<string, LiveRun>();
   readonly #gate: EnvironmentGate;
   readonly #box: SecretBox;
+  readonly #groups = new ConcurrencyGroups((runId, reason) => void this.cancel(runId, reason));
 
   constructor(deps: { store: HubStore; runners: RunnerHub; gate: EnvironmentGate; box: SecretBox; now: () => number; log: (message: string) => void }) {
     this.#gate = deps.gate;
@@ -136,6 +138,11 @@ export class PipelineRuns {
     const results = prior?.results ?? new Map<string, NeedResult>();
     const running = new Map<string, Promise<void>>();
     const cancelled = (): boolean => live.controller.signal.aborted;
+    const runSlot = await this.#runConcurrency(workflow, run, live, prior !== undefined);
+    if (!runSlot.ok) {
+      for (const job of workflow.jobs) states.set(job.id, 'cancelled');
+      await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-concurrency-cancelled', details: { run: run.runId, reason: runSlot.reason } });
+    }
     const startJob = async (job: WorkflowJob): Promise<void> => {
       states.set(job.id, 'running');
       let conclusion: JobConclusion;
@@ -153,24 +160,36 @@ export class PipelineRuns {
           conclusion = 'skipped';
           await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: plan.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
           results.set(job.id, { result: 'skipped', outputs: {} });
-        } else try {
-          const failFast = new AbortController();
-          const outcomes = await Promise.all(plan.instances.map(async (spec, index) => {
-            const key = plan.instances.length > 1 ? `${job.id}#${index}` : job.id;
-            if (failFast.signal.aborted || cancelled()) return { conclusion: 'cancelled' as JobConclusion, outputs: {} };
-            const outcome = await this.#runInstance(live, run.runId, key, spec.name, environment, plan.runsOn[index] ?? [], { job: `${run.runId}/${key}`, spec: spec as unknown as Record<string, unknown>, repository: { url: repository, sha } });
-            if (outcome.conclusion === 'failure' && plan.failFast) {
-              failFast.abort();
-              for (const other of plan.instances.keys()) if (other !== index) this.#runners.cancel(`${run.runId}/${job.id}#${other}`, 'another job of the matrix failed');
-            }
-            return outcome;
-          }));
-          const conclusions = outcomes.map((o) => o.conclusion);
-          conclusion = cancelled() ? 'cancelled' : conclusions.includes('failure') ? 'failure' : conclusions.includes('cancelled') ? 'cancelled' : 'success';
-          if (conclusion === 'failure' && plan.continueOnError) conclusion = 'success';
-          results.set(job.id, { result: conclusion, outputs: Object.assign({}, ...outcomes.map((o) => o.outputs)) as Record<string, string> });
-        } finally {
-          gate.release();
+        } else {
+          const group = plan.concurrency;
+          const slot = group === undefined ? { ok: true as const, release: () => undefined } : await this.#groups.acquire(group.group, run.runId, group.cancelInProgress, live.controller.signal, (why) => {
+            void this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment, status: 'waiting', conclusion: undefined, runnerId: undefined, attempt: 0, note: why, queuedAt: this.#now(), startedAt: undefined, finishedAt: undefined, steps: [] }).catch(() => undefined);
+          });
+          if (!slot.ok) {
+            gate.release();
+            conclusion = 'cancelled';
+            results.set(job.id, { result: 'cancelled', outputs: {} });
+            await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: slot.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
+          } else try {
+            const failFast = new AbortController();
+            const outcomes = await Promise.all(plan.instances.map(async (spec, index) => {
+              const key = plan.instances.length > 1 ? `${job.id}#${index}` : job.id;
+              if (failFast.signal.aborted || cancelled()) return { conclusion: 'cancelled' as JobConclusion, outputs: {} };
+              const outcome = await this.#runInstance(live, run.runId, key, spec.name, environment, plan.runsOn[index] ?? [], { job: `${run.runId}/${key}`, spec: spec as unknown as Record<string, unknown>, repository: { url: repository, sha } });
+              if (outcome.conclusion === 'failure' && plan.failFast) {
+                failFast.abort();
+                for (const other of plan.instances.keys()) if (other !== index) this.#runners.cancel(`${run.runId}/${job.id}#${other}`, 'another job of the matrix failed');
+              }
+              return outcome;
+            }));
+            const conclusions = outcomes.map((o) => o.conclusion);
+            conclusion = cancelled() ? 'cancelled' : conclusions.includes('failure') ? 'failure' : conclusions.includes('cancelled') ? 'cancelled' : 'success';
+            if (conclusion === 'failure' && plan.continueOnError) conclusion = 'success';
+            results.set(job.id, { result: conclusion, outputs: Object.assign({}, ...outcomes.map((o) => o.outputs)) as Record<string, string> });
+          } finally {
+            slot.release();
+            gate.release();
+          }
         }
       } catch (error) {
         conclusion = 'failure';
@@ -187,11 +206,21 @@ export class PipelineRuns {
       if (running.size === 0) break;
       await Promise.race(running.values());
     }
+    if (runSlot.ok) runSlot.release();
     const conclusion = runConclusion(states, cancelled());
     await this.#store.runs.finish(run.runId, conclusion, this.#now());
     this.#finished.set(run.runId, { workflow, run, repository, sha, createdAt: live.createdAt, states, results });
     while (this.#finished.size > 200) this.#finished.delete(this.#finished.keys().next().value as string);
     await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-finished', actor: typeof run.github.actor === 'string' ? run.github.actor : undefined, details: { run: run.runId, conclusion } });
+  }
+
+  /** The workflow's own `concurrency` (not for a re-run of one job). */
+  async #runConcurrency(workflow: Workflow, run: RunContext, live: LiveRun, rerun: boolean): Promise<{ ok: true; release: () => void } | { ok: false; reason: string }> {
+    if (workflow.concurrency === undefined || rerun) return { ok: true, release: () => undefined };
+    const contexts = { github: run.github, inputs: run.inputs, vars: run.vars };
+    const group = evaluateString(workflow.concurrency.group, contexts);
+    const cancelInProgress = truthy(evaluateTemplate(workflow.concurrency.cancelInProgress, contexts));
+    return this.#groups.acquire(group, run.runId, cancelInProgress, live.controller.signal, (why) => this.#log(`run ${run.runId}: ${why}`));
   }
 
   async #runInstance(live: LiveRun, runId: string, key: string, name: string, environment: string | undefined, labels: string[], offer: { job: string; spec: Record<string, unknown>; repository: { url: string; sha: string } }): Promise<{ conclusion: JobConclusion; outputs: Record<string, string> }> {
