@@ -416,3 +416,19 @@ test('concurrency groups: a newer run with cancel-in-progress cancels the one ho
   const jobB = doneB.jobs[0] as unknown as { startedAt: string };
   assert.ok(Date.parse(jobB.startedAt) >= Date.parse(jobA.finishedAt), `${jobB.startedAt} after ${jobA.finishedAt}`);
 });
+
+test('a matrix with max-parallel 1 runs its jobs one after another though two runners are idle', async (t) => {
+  if (!(await requireGit(t))) return;
+  const { dir, client } = await setup(t);
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({ '.trueup/workflows/m.yml': "on: workflow_dispatch\njobs:\n  m:\n    runs-on: linux\n    strategy:\n      max-parallel: 1\n      matrix:\n        n: [1, 2, 3]\n    steps:\n      - run: sleep 1\n" });
+  await repo.commit('m');
+  await runner(t, client, dir, 'r1', 'linux');
+  await runner(t, client, dir, 'r2', 'linux');
+  const run = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'm' });
+  const done = await finished(client, run.id);
+  assert.equal(done.conclusion, 'success');
+  const jobs = (done.jobs as unknown as { key: string; startedAt: string; finishedAt: string }[]).toSorted((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+  assert.deepEqual(jobs.map((j) => j.key).sort(), ['m#0', 'm#1', 'm#2']);
+  for (let i = 1; i < jobs.length; i += 1) assert.ok(Date.parse(jobs[i]?.startedAt ?? '') >= Date.parse(jobs[i - 1]?.finishedAt ?? ''), JSON.stringify(jobs));
+});

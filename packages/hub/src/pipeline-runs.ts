@@ -172,10 +172,14 @@ export class PipelineRuns {
             await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: slot.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
           } else try {
             const failFast = new AbortController();
+            const slots = new Slots(plan.maxParallel);
             const outcomes = await Promise.all(plan.instances.map(async (spec, index) => {
               const key = plan.instances.length > 1 ? `${job.id}#${index}` : job.id;
-              if (failFast.signal.aborted || cancelled()) return { conclusion: 'cancelled' as JobConclusion, outputs: {} };
-              const outcome = await this.#runInstance(live, run.runId, key, spec.name, environment, plan.runsOn[index] ?? [], { job: `${run.runId}/${key}`, spec: spec as unknown as Record<string, unknown>, repository: { url: repository, sha } });
+              await slots.take();
+              const outcome = await (async () => {
+                if (failFast.signal.aborted || cancelled()) return { conclusion: 'cancelled' as JobConclusion, outputs: {} };
+                return this.#runInstance(live, run.runId, key, spec.name, environment, plan.runsOn[index] ?? [], { job: `${run.runId}/${key}`, spec: spec as unknown as Record<string, unknown>, repository: { url: repository, sha } });
+              })().finally(() => slots.give());
               if (outcome.conclusion === 'failure' && plan.failFast) {
                 failFast.abort();
                 for (const other of plan.instances.keys()) if (other !== index) this.#runners.cancel(`${run.runId}/${job.id}#${other}`, 'another job of the matrix failed');
@@ -327,5 +331,29 @@ export class PipelineRuns {
     } finally {
       if (this.#writes.get(id) === next) this.#writes.delete(id);
     }
+  }
+}
+
+/** `strategy.max-parallel`: at most this many instances of a job at once. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = Math.max(1, size);
+  }
+
+  async take(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free -= 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  give(): void {
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#free += 1;
+    else next();
   }
 }
