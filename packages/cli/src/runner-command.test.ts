@@ -432,3 +432,29 @@ test('a matrix with max-parallel 1 runs its jobs one after another though two ru
   assert.deepEqual(jobs.map((j) => j.key).sort(), ['m#0', 'm#1', 'm#2']);
   for (let i = 1; i < jobs.length; i += 1) assert.ok(Date.parse(jobs[i]?.startedAt ?? '') >= Date.parse(jobs[i - 1]?.finishedAt ?? ''), JSON.stringify(jobs));
 });
+
+test('a runner that stops answering with its connection open loses its job after the lease; its late answers change nothing', async (t) => {
+  if (!(await requireGit(t))) return;
+  const { dir, client } = await setup(t);
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({ '.trueup/workflows/b.yml': 'on: workflow_dispatch\njobs:\n  build:\n    runs-on: linux\n    steps:\n      - run: sleep 3\n' });
+  await repo.commit('b');
+  const frozen = await runner(t, client, dir, 'r1', 'linux');
+  const run = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'b' });
+  const job = async (): Promise<RunView['jobs'][number] | undefined> => (await client.get<RunView>(`/api/v1/runs/${run.id}`)).jobs[0];
+  await eventually('the step running', async () => ((await job())?.steps[0]?.conclusion === null ? true : undefined));
+  const first = (await job())?.runner;
+  // Frozen: the TCP connection stays open, nothing is sent. Only the silence tells.
+  frozen.kill('SIGSTOP');
+  t.after(() => { frozen.kill('SIGCONT'); });
+  await eventually('the job queued again', async () => ((await job())?.status === 'queued' ? true : undefined), 20_000);
+  await runner(t, client, dir, 'r2', 'linux');
+  const done = await finished(client, run.id);
+  assert.equal(done.conclusion, 'success');
+  assert.equal(done.jobs[0]?.attempt, 2);
+  assert.notEqual(done.jobs[0]?.runner, first);
+  frozen.kill('SIGCONT');
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const after = await client.get<RunView>(`/api/v1/runs/${run.id}`);
+  assert.deepEqual([after.conclusion, after.jobs[0]?.attempt, after.jobs[0]?.runner], ['success', 2, done.jobs[0]?.runner]);
+});
