@@ -16,3 +16,4 @@ export * from './hub-api.ts';
 export * from './repo-key.ts';
 export * from './flux.ts';
 export * from './flux-helm.ts';
+export * from './runner-link.ts';

@@ -17,11 +17,13 @@ import { eventRoutes, eventSpecs } from './routes/events.ts';
 import { healthRoutes, healthSpecs } from './routes/health.ts';
 import { joinRoutes, joinSpecs } from './routes/join.ts';
 import { openApiRoutes } from './routes/openapi.ts';
+import { pipelineSecretRoutes, pipelineSecretSpecs } from './routes/pipeline-secrets.ts';
+import { runRoutes, runSpecs } from './routes/runs.ts';
 import { streamRoutes, streamSpecs } from './routes/stream.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...pipelineSecretSpecs];
 
 export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void; uiDir?: string } = {}): Hono {
   const app = new Hono();
@@ -40,6 +42,8 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   eventRoutes(app, deps);
   streamRoutes(app, deps);
   webhookRoutes(app, deps);
+  runRoutes(app, deps);
+  pipelineSecretRoutes(app, deps);
   openApiRoutes(app, ROUTE_SPECS);
   uiRoutes(app, options.uiDir);
   app.notFound((c) => c.json({ code: 'HUB_NOT_FOUND', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));

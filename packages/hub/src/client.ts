@@ -39,6 +39,59 @@ export class HubClient {
     return (await this.request<T>('POST', path, body)).body;
   }
 
+  /**
+   * Reads a Server-Sent Events stream, calling `onEvent` with each event's name and data, until
+   * the hub ends it (or `signal` aborts). Rejects with HubApiError for an error answer.
+   */
+  stream(path: string, onEvent: (event: string, data: string) => void, signal?: AbortSignal): Promise<void> {
+    const url = new URL(path, this.#options.url);
+    return new Promise((resolve, reject) => {
+      const req = request(url, {
+        method: 'GET',
+        ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }),
+        headers: { accept: 'text/event-stream', ...(this.#options.token === undefined ? {} : { authorization: `Bearer ${this.#options.token}` }) },
+        ...(signal === undefined ? {} : { signal }),
+      }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let error: { code?: string; message?: string } | undefined;
+            try {
+              error = JSON.parse(text) as { code?: string; message?: string };
+            } catch {
+              error = undefined;
+            }
+            reject(new HubApiError(status, error?.code ?? `HTTP_${status}`, error?.message ?? text.slice(0, 200)));
+          });
+          return;
+        }
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            let event = 'message';
+            const data: string[] = [];
+            for (const line of block.split('\n')) {
+              if (line.startsWith('event:')) event = line.slice(6).trim();
+              else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+            }
+            if (data.length > 0) onEvent(event, data.join('\n'));
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', reject);
+      });
+      req.on('error', (error) => (signal?.aborted === true ? resolve() : reject(HubErrors.create('HUB_UNAVAILABLE' satisfies HubErrorCode, `the hub at ${url.origin} cannot be reached: ${error.message}`, {}, { cause: error }))));
+      req.end();
+    });
+  }
+
   /** Resolves for 2xx; rejects with HubApiError carrying the hub's `{code, message}` otherwise. */
   request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const url = new URL(path, this.#options.url);

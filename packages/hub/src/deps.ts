@@ -4,6 +4,11 @@ import type { Auth } from './auth.ts';
 import type { ChangeFeed } from './change-feed.ts';
 import type { LinkRegistry } from './link-registry.ts';
 import type { HubMetrics } from './metrics.ts';
+import type { EnvironmentGate } from './environment-gate.ts';
+import type { PipelineRuns } from './pipeline-runs.ts';
+import type { SecretBox } from './secret-box.ts';
+import type { PipelineTriggers } from './pipeline-triggers.ts';
+import type { RunnerHub } from './runner-hub.ts';
 
 export interface HubDeps {
   store: HubStore;
@@ -16,4 +21,10 @@ export interface HubDeps {
   hub: { url: string; caPem: string; caSha256: string };
   /** Shared with the forges: HMAC key of GitHub and Gitea signatures, GitLab's token, the plain push's bearer token. */
   webhookSecret: string;
+  /** Pipelines: the linked runners and the runs; absent in hubs built without them. */
+  runners?: RunnerHub;
+  runs?: PipelineRuns;
+  triggers?: PipelineTriggers;
+  gate?: EnvironmentGate;
+  box?: SecretBox;
 }

@@ -13,6 +13,7 @@ export const HubErrors = defineErrors({
   HUB_TLS_INVALID: { message: 'the TLS certificate or key cannot be used', retryable: false, httpStatus: 500 },
   HUB_LISTEN_INVALID: { message: 'expected --listen HOST:PORT', retryable: false, httpStatus: 500 },
   HUB_UNAVAILABLE: { message: 'the hub\'s database is not reachable', retryable: true, httpStatus: 503 },
+  HUB_CONFLICT: { message: 'the request conflicts with the current state', retryable: false, httpStatus: 409 },
   HUB_INTERNAL: { message: 'internal error', retryable: true, httpStatus: 500 },
 });
 export type HubErrorCode = Exclude<keyof typeof HubErrors, 'create'>;

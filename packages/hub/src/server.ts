@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { join, resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import { LINK_MAX_FRAME_BYTES, LINK_PATH, type HubInfo } from '@trueup/api';
+import { LINK_MAX_FRAME_BYTES, LINK_PATH, RUNNER_LINK_PATH, type HubInfo } from '@trueup/api';
 import { openStore, type HubStore } from '@trueup/store';
 import { WebSocketServer } from 'ws';
 import { createHubApp } from './app.ts';
@@ -21,6 +21,12 @@ import { HubErrors } from './errors.ts';
 import { authenticateAgent } from './join.ts';
 import { LinkRegistry } from './link-registry.ts';
 import { HubMetrics } from './metrics.ts';
+import { EnvironmentGate } from './environment-gate.ts';
+import { PipelineRuns } from './pipeline-runs.ts';
+import { SecretBox } from './secret-box.ts';
+import { PipelineTriggers } from './pipeline-triggers.ts';
+import { RunnerHub } from './runner-hub.ts';
+import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
 import { randomSecret } from './secrets.ts';
 
@@ -38,6 +44,12 @@ export interface HubOptions {
   publicUrl?: string;
   log?: (message: string) => void;
   now?: () => number;
+  /** How long a runner may be silent or away before its jobs are lost; default 45 s. */
+  runnerLeaseMs?: number;
+  /** How often tracked repositories are polled for new commits; default 60 s. */
+  pipelinePollMs?: number;
+  /** The AES-256 key pipeline secrets are sealed with (64 hex digits); default DATA/secrets.key, made on first start. */
+  secretsKeyFile?: string;
 }
 
 export interface RunningHub {
@@ -45,6 +57,9 @@ export interface RunningHub {
   info: HubInfo;
   store: HubStore;
   links: LinkRegistry;
+  runners: RunnerHub;
+  runs: PipelineRuns;
+  triggers: PipelineTriggers;
   tls: HubTls;
   stop(): Promise<void>;
 }
@@ -52,6 +67,7 @@ export interface RunningHub {
 export const HUB_INFO_FILE = 'hub.json';
 export const ADMIN_TOKEN_FILE = 'admin.token';
 export const WEBHOOK_SECRET_FILE = 'webhook.secret';
+export const SECRETS_KEY_FILE = 'secrets.key';
 
 export function parseListen(listen: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
@@ -79,7 +95,18 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const webhookSecret = await ensureSecretFile(webhookSecretFile);
 
   const hub = { url: '', caPem: tls.ca, caSha256: tls.caSha256 };
-  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret }, { log });
+  const runners = new RunnerHub({ now, log, ...(options.runnerLeaseMs === undefined ? {} : { leaseMs: options.runnerLeaseMs }), onSeen: (id, labels) => void store.runners.seen(id, labels, now()).catch((error: unknown) => log(`runner ${id}: ${String(error)}`)) });
+  const box = await SecretBox.open(resolve(options.secretsKeyFile ?? join(dataDir, SECRETS_KEY_FILE)));
+  const gate = new EnvironmentGate(store);
+  const runs = new PipelineRuns({ store, runners, gate, box, now, log });
+  // Runs in progress lived in the previous hub process: they end failed, clearly, and nothing of
+  // them runs again by itself. (On PostgreSQL other replicas may hold live runs: left as they are.)
+  for (const id of store.engine !== 'sqlite' ? [] : await store.runs.abandon('the hub restarted while this job was in progress; start a new run to run it again', now())) {
+    await store.ledger.append({ environment: '', at: now(), kind: 'run-abandoned', details: { run: id, reason: 'hub restarted' } });
+  }
+  const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
+  await triggers.start();
+  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box }, { log });
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -87,7 +114,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   });
   const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     socket.on('error', () => socket.destroy());
-    if (new URL(request.url ?? '/', 'https://hub').pathname !== LINK_PATH) return refuse(socket, 404, 'Not Found');
+    const path = new URL(request.url ?? '/', 'https://hub').pathname;
+    if (path === RUNNER_LINK_PATH) return upgradeRunner(request, socket, head);
+    if (path !== LINK_PATH) return refuse(socket, 404, 'Not Found');
     let agent: { environment: string; agentId: string } | undefined;
     try {
       agent = await authenticateAgent(store, request.headers.authorization);
@@ -98,6 +127,18 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     if (agent === undefined) return refuse(socket, 401, 'Unauthorized');
     const known = agent;
     wss.handleUpgrade(request, socket, head, (ws) => links.accept(ws, known));
+  };
+  const upgradeRunner = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    let runner: { id: string; name: string } | undefined;
+    try {
+      runner = await authenticateRunner(store, request.headers.authorization);
+    } catch (error) {
+      log(`runner link: authenticating a runner failed: ${error instanceof Error ? error.message : String(error)}`);
+      return refuse(socket, 503, 'Service Unavailable');
+    }
+    if (runner === undefined) return refuse(socket, 401, 'Unauthorized');
+    const known = runner;
+    wss.handleUpgrade(request, socket, head, (ws) => runners.accept(ws, known));
   };
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
@@ -116,10 +157,15 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     info,
     store,
     links,
+    runners,
+    runs,
+    triggers,
     tls,
     async stop() {
       unsubscribeFeed();
       links.closeAll();
+      runners.close();
+      triggers.close();
       wss.close();
       server.closeAllConnections();
       await new Promise((done) => server.close(done));

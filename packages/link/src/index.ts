@@ -5,3 +5,5 @@ export * from './client.ts';
 export * from './server.ts';
 export * from './join-token.ts';
 export * from './proxy.ts';
+export * from './runner-client.ts';
+export * from './runner-join.ts';

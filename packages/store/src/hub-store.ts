@@ -6,6 +6,10 @@ import { Environments } from './environments.ts';
 import { Ledger } from './ledger.ts';
 import { migrate } from './migrations.ts';
 import { ApiTokens } from './tokens.ts';
+import { PipelineRepos } from './pipeline-repos.ts';
+import { PipelineSecrets } from './pipeline-secrets.ts';
+import { Runners } from './runners.ts';
+import { Runs } from './runs.ts';
 import { WebhookDeliveries } from './webhooks.ts';
 import { localSignals, postgresSignals, type Signals } from './signals.ts';
 
@@ -18,6 +22,10 @@ export interface HubStore {
   readonly commands: Commands;
   readonly tokens: ApiTokens;
   readonly webhooks: WebhookDeliveries;
+  readonly runners: Runners;
+  readonly runs: Runs;
+  readonly pipelineRepos: PipelineRepos;
+  readonly pipelineSecrets: PipelineSecrets;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
   readonly signals: Signals;
   /** Answers when the database does (readiness). */
@@ -46,6 +54,10 @@ export async function openStore(location: string): Promise<HubStore> {
     commands: new Commands(db),
     tokens: new ApiTokens(db),
     webhooks: new WebhookDeliveries(db),
+    runners: new Runners(db),
+    runs: new Runs(db),
+    pipelineRepos: new PipelineRepos(db),
+    pipelineSecrets: new PipelineSecrets(db),
     signals,
     ping: async () => {
       await db.all('SELECT 1 AS ok');

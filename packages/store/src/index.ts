@@ -9,3 +9,7 @@ export * from './migrations.ts';
 export * from './tokens.ts';
 export * from './webhooks.ts';
 export * from './signals.ts';
+export * from './runners.ts';
+export * from './runs.ts';
+export * from './pipeline-repos.ts';
+export * from './pipeline-secrets.ts';

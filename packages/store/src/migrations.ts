@@ -130,6 +130,93 @@ CREATE INDEX applications_sort_revision ON applications (revision, environment, 
 CREATE INDEX applications_sort_last_synced ON applications (last_synced_at, environment, name) WHERE deleted = 0;
 `,
   },
+  {
+    version: 4,
+    name: 'pipelines: runner tokens, runners, runs and their jobs, tracked repositories and their heads, secrets, environments and approvals',
+    sql: ({ text }) => `
+CREATE TABLE runner_tokens (
+  id TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT
+);
+CREATE TABLE runners (
+  id TEXT PRIMARY KEY,
+  name ${text} NOT NULL,
+  credential_hash TEXT NOT NULL,
+  labels TEXT NOT NULL DEFAULT '[]',
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT,
+  last_seen_at BIGINT
+);
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  repository TEXT NOT NULL,
+  workflow ${text} NOT NULL,
+  event ${text} NOT NULL,
+  ref ${text} NOT NULL,
+  sha TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  status ${text} NOT NULL,
+  conclusion ${text},
+  created_at BIGINT NOT NULL,
+  finished_at BIGINT
+);
+CREATE INDEX runs_by_created ON runs (created_at, id);
+CREATE TABLE run_jobs (
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  job_key ${text} NOT NULL,
+  name TEXT NOT NULL,
+  environment ${text},
+  status ${text} NOT NULL,
+  conclusion ${text},
+  runner_id TEXT,
+  attempt INTEGER NOT NULL DEFAULT 0,
+  note TEXT,
+  queued_at BIGINT NOT NULL,
+  started_at BIGINT,
+  finished_at BIGINT,
+  steps TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY (run_id, job_key)
+);
+CREATE TABLE pipeline_repos (
+  repo_key ${text} PRIMARY KEY,
+  url TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE pipeline_heads (
+  repo_key ${text} NOT NULL REFERENCES pipeline_repos (repo_key) ON DELETE CASCADE,
+  ref ${text} NOT NULL,
+  sha TEXT NOT NULL,
+  PRIMARY KEY (repo_key, ref)
+);
+CREATE TABLE pipeline_secrets (
+  repo_key ${text} NOT NULL,
+  environment ${text} NOT NULL,
+  name ${text} NOT NULL,
+  sealed TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (repo_key, environment, name)
+);
+CREATE TABLE pipeline_environments (
+  name ${text} PRIMARY KEY,
+  rules TEXT NOT NULL,
+  updated_by TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE run_approvals (
+  run_id TEXT NOT NULL,
+  environment ${text} NOT NULL,
+  approver TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (run_id, environment, approver)
+);
+`,
+  },
 ];
 
 /** Applies the migrations the database lacks; returns the schema version now in force. */

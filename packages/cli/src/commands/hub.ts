@@ -7,9 +7,10 @@ import { outputFormat, outputOption, type Command, type CommandContext } from '.
 import { requireHubClient, hubClientOptions } from '../hub-target.ts';
 import { formatTable, printJson } from '../output.ts';
 
-const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F]
+const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F]
        trueup hub join-token create --name ENV [--label k=v]… [--ttl 1h] [--hub URL | --data-dir D]
-       trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]`;
+       trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]
+       trueup hub repos add URL | trueup hub repos list [--hub URL | --data-dir D]`;
 
 export const hubCommand: Command = {
   name: 'hub',
@@ -24,6 +25,7 @@ export const hubCommand: Command = {
     'tls-key': { type: 'string' },
     'public-url': { type: 'string' },
     'webhook-secret-file': { type: 'string' },
+    'secrets-key-file': { type: 'string' },
     name: { type: 'string' },
     label: { type: 'string', multiple: true },
     ttl: { type: 'string' },
@@ -33,6 +35,7 @@ export const hubCommand: Command = {
     if (group === undefined) return serve(context);
     if (group === 'join-token' && verb === 'create') return createJoinToken(context);
     if (group === 'agents' && verb === 'list') return listAgents(context);
+    if (group === 'repos') return (await import('./hub-repos.ts')).hubRepos(context, verb, argument);
     if (group === 'agents' && verb === 'revoke' && argument !== undefined) return revokeAgent(context, argument);
     throw new Error(`unknown hub command "${context.positionals.join(' ')}"; usage:\n${USAGE}`);
   },
@@ -49,6 +52,7 @@ async function serve({ values }: CommandContext): Promise<number> {
   const database = text(values.database) ?? text(process.env.TRUEUP_DATABASE_URL);
   const publicUrl = text(values['public-url']);
   const webhookSecretFile = text(values['webhook-secret-file']);
+  const secretsKeyFile = text(values['secrets-key-file']);
   const hub = await startHub({
     dataDir,
     listen: text(values.listen) ?? '127.0.0.1:8443',
@@ -56,6 +60,7 @@ async function serve({ values }: CommandContext): Promise<number> {
     ...(tlsCert === undefined || tlsKey === undefined ? {} : { tlsCert, tlsKey }),
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...(webhookSecretFile === undefined ? {} : { webhookSecretFile }),
+    ...(secretsKeyFile === undefined ? {} : { secretsKeyFile }),
   });
   process.stderr.write(`trueup hub: admin token in ${hub.info.adminTokenFile}, CA in ${hub.info.caCertFile}\n`);
   await new Promise<void>((resolve) => {

@@ -1,5 +1,5 @@
 /** `POST /api/v1/webhooks/git`: a push from a forge (or anything, with the bearer secret) refreshes the applications that follow it. */
-import { PlainPushSchema, WebhookResultSchema } from '@trueup/api';
+import { PlainPushSchema, repoKey, WebhookResultSchema } from '@trueup/api';
 import type { Hono } from 'hono';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
@@ -28,6 +28,8 @@ export function webhookRoutes(app: Hono, deps: HubDeps): void {
       throw HubErrors.create('HUB_WEBHOOK_REPLAYED', `delivery ${push.delivery} was received before: ignored`);
     }
     const refreshed = await refreshFollowers(deps, push, `webhook:${push.source}`);
+    // Tracked repositories' workflows: scanned now rather than at the next poll.
+    for (const key of new Set(push.repoURLs.map(repoKey))) void deps.triggers?.scan(key);
     return c.json({ source: push.source, refreshed }, 202);
   });
 }

@@ -1,0 +1,359 @@
+/**
+ * Runs on the hub: a workflow at a commit, planned job by job in `needs` order (planJob, as
+ * `trueup run` does), each job instance handed to the runner hub and its events kept: status
+ * and timing in the store, the log in a bounded buffer with live followers, and the run, each
+ * job's result and every lost runner in the ledger.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JobConclusion, JobEvent, JsonValue } from '@trueup/api';
+import type { HubStore, RunJobRecord } from '@trueup/store';
+import { evaluateString, evaluateTemplate, needsStatus, planJob, readyJobs, resolveInputs, runConclusion, triggers, truthy, WorkflowErrors, type JobState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
+import { repoKey } from '@trueup/api';
+import { ConcurrencyGroups } from './concurrency-groups.ts';
+import type { EnvironmentGate } from './environment-gate.ts';
+import { HubErrors } from './errors.ts';
+import { JobLog } from './job-log.ts';
+import { secretScope, type SecretBox } from './secret-box.ts';
+import type { JobOutcome, RunnerHub } from './runner-hub.ts';
+import { workflowAt } from './run-source.ts';
+
+export interface DispatchRequest {
+  repository: string;
+  ref: string;
+  workflow: string;
+  event: 'workflow_dispatch' | 'push';
+  inputs: Record<string, string>;
+  actor: string;
+}
+
+interface LiveRun {
+  createdAt: number;
+  /** Attempts made before, by job key: a re-run counts on from them. */
+  attempts: Map<string, number>;
+  controller: AbortController;
+  jobs: Map<string, { record: RunJobRecord; log: JobLog }>;
+  done: Promise<void>;
+}
+
+export class PipelineRuns {
+  readonly #store: HubStore;
+  readonly #runners: RunnerHub;
+  readonly #now: () => number;
+  readonly #log: (message: string) => void;
+  readonly #live = new Map<string, LiveRun>();
+  readonly #gate: EnvironmentGate;
+  readonly #box: SecretBox;
+  readonly #groups = new ConcurrencyGroups((runId, reason) => void this.cancel(runId, reason));
+
+  constructor(deps: { store: HubStore; runners: RunnerHub; gate: EnvironmentGate; box: SecretBox; now: () => number; log: (message: string) => void }) {
+    this.#gate = deps.gate;
+    this.#box = deps.box;
+    this.#store = deps.store;
+    this.#runners = deps.runners;
+    this.#now = deps.now;
+    this.#log = deps.log;
+  }
+
+  /** Reads the workflow at the ref, checks the trigger and inputs, records the run and starts it. */
+  async dispatch(request: DispatchRequest): Promise<{ id: string; sha: string }> {
+    const { sha, ref, workflow } = await workflowAt(request.repository, request.ref, request.workflow);
+    if (!triggers(workflow.on, request.event === 'push' ? { name: 'push', ref } : { name: 'workflow_dispatch' })) {
+      throw WorkflowErrors.create('WORKFLOW_UNSUPPORTED', `${workflow.file} has no ${request.event} trigger for ${ref}`, { file: workflow.file });
+    }
+    const inputs: Record<string, JsonValue> = request.event === 'workflow_dispatch' ? resolveInputs(workflow.file, workflow.on.workflowDispatch?.inputs ?? {}, request.inputs) : {};
+    return this.start(workflow, { repository: request.repository, ref, sha, event: request.event, inputs, actor: request.actor });
+  }
+
+  /** Records a run of a loaded workflow at a commit and starts it. */
+  async start(workflow: Workflow, at: { repository: string; ref: string; sha: string; event: 'push' | 'workflow_dispatch' | 'schedule'; inputs: Record<string, JsonValue>; actor: string; schedule?: string }): Promise<{ id: string; sha: string }> {
+    const { sha, ref, inputs } = at;
+    const id = randomUUID();
+    const now = this.#now();
+    await this.#store.runs.create({ id, repository: at.repository, workflow: workflow.file, event: at.event, ref, sha, actor: at.actor, createdAt: now });
+    await this.#store.ledger.append({ environment: '', at: now, kind: 'run-started', actor: at.actor, details: { run: id, repository: at.repository, workflow: workflow.file, ref, sha, event: at.event } });
+    const github: Record<string, JsonValue> = {
+      event_name: at.event, ref, ref_name: ref.replace(/^refs\/(heads|tags)\//, ''), ref_type: ref.startsWith('refs/tags/') ? 'tag' : 'branch', sha,
+      repository: at.repository, workflow: workflow.name, run_id: id, run_number: 1, run_attempt: 1, actor: at.actor, triggering_actor: at.actor,
+      server_url: '', event: at.event === 'workflow_dispatch' ? { inputs } : at.event === 'schedule' ? { schedule: at.schedule ?? '' } : { ref, after: sha },
+    };
+    const run: RunContext = { runId: id, github, inputs, vars: {}, secrets: {} };
+    const live: LiveRun = { createdAt: now, attempts: new Map(), controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
+    this.#live.set(id, live);
+    live.done = this.#execute(workflow, run, at.repository, sha, live)
+      .catch((error: unknown) => this.#log(`run ${id}: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => this.#live.delete(id));
+    return { id, sha };
+  }
+
+  /** The live log of a job instance while the hub holds it. */
+  log(runId: string, key: string): JobLog | undefined {
+    return this.#live.get(runId)?.jobs.get(key)?.log ?? this.#finishedLogs.get(`${runId}/${key}`);
+  }
+
+  /** Logs of finished jobs, the newest few kept in memory. */
+  readonly #finishedLogs = new Map<string, JobLog>();
+
+  async cancel(runId: string, actor: string): Promise<boolean> {
+    const live = this.#live.get(runId);
+    if (live === undefined) return false;
+    live.controller.abort();
+    for (const key of live.jobs.keys()) this.#runners.cancel(`${runId}/${key}`, `cancelled by ${actor}`);
+    await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-cancel-requested', actor, details: { run: runId } });
+    return true;
+  }
+
+  /** Waits for the runs in progress (tests, shutdown). */
+  async settled(runId: string): Promise<void> {
+    await this.#live.get(runId)?.done;
+  }
+
+  /** What a finished run needs for a re-run of one of its jobs, for the newest runs. */
+  readonly #finished = new Map<string, { workflow: Workflow; run: RunContext; repository: string; sha: string; createdAt: number; states: Map<string, JobState>; results: Map<string, NeedResult> }>();
+
+  /**
+   * Runs one job of a finished run again, asked by a person: with the outputs its needs had,
+   * as the next attempt. Jobs after it are not run again.
+   */
+  async rerun(runId: string, jobId: string, actor: string): Promise<void> {
+    if (this.#live.has(runId)) throw HubErrors.create('HUB_CONFLICT', `run ${runId} is still in progress`);
+    const done = this.#finished.get(runId);
+    if (done === undefined) throw HubErrors.create('HUB_CONFLICT', `this hub no longer holds the plan of run ${runId} (it ended long ago, or before a restart): start a new run`);
+    if (!done.workflow.jobs.some((job) => job.id === jobId)) throw HubErrors.create('HUB_NOT_FOUND', `no job ${jobId} in run ${runId}`);
+    const attempts = new Map((await this.#store.runs.jobs(runId)).map((job) => [job.key, job.attempt]));
+    const live: LiveRun = { createdAt: this.#now(), attempts, controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
+    this.#live.set(runId, live);
+    await this.#store.runs.reopen(runId);
+    await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'job-rerun-requested', actor, details: { run: runId, job: jobId } });
+    const states = new Map(done.states);
+    states.set(jobId, 'pending');
+    const results = new Map(done.results);
+    results.delete(jobId);
+    live.done = this.#execute(done.workflow, done.run, done.repository, done.sha, live, { states, results })
+      .catch((error: unknown) => this.#log(`run ${runId}: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => this.#live.delete(runId));
+  }
+
+  async #execute(workflow: Workflow, run: RunContext, repository: string, sha: string, live: LiveRun, prior?: { states: Map<string, JobState>; results: Map<string, NeedResult> }): Promise<void> {
+    const states = prior?.states ?? new Map<string, JobState>(workflow.jobs.map((job) => [job.id, 'pending']));
+    const results = prior?.results ?? new Map<string, NeedResult>();
+    const running = new Map<string, Promise<void>>();
+    const cancelled = (): boolean => live.controller.signal.aborted;
+    const runSlot = await this.#runConcurrency(workflow, run, live, prior !== undefined);
+    if (!runSlot.ok) {
+      for (const job of workflow.jobs) states.set(job.id, 'cancelled');
+      await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-concurrency-cancelled', details: { run: run.runId, reason: runSlot.reason } });
+    }
+    const startJob = async (job: WorkflowJob): Promise<void> => {
+      states.set(job.id, 'running');
+      let conclusion: JobConclusion;
+      try {
+        const needs = Object.fromEntries(results);
+        const status = needsStatus(workflow.jobs, states, job.id, cancelled());
+        const probe = planJob(workflow, job, run, needs, status);
+        const environment = probe.kind === 'skip' || probe.environment === undefined || probe.environment === '' ? undefined : probe.environment;
+        const gate = environment === undefined ? { ok: true as const, release: () => undefined } : await this.#admit(live, run, job.id, environment);
+        const plan = probe.kind === 'skip' || !gate.ok ? probe : planJob(workflow, job, { ...run, secrets: await this.#secretsFor(repository, environment) }, needs, status);
+        if (!gate.ok) {
+          conclusion = 'cancelled';
+          results.set(job.id, { result: 'cancelled', outputs: {} });
+        } else if (plan.kind === 'skip') {
+          conclusion = 'skipped';
+          await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: plan.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
+          results.set(job.id, { result: 'skipped', outputs: {} });
+        } else {
+          const group = plan.concurrency;
+          const slot = group === undefined ? { ok: true as const, release: () => undefined } : await this.#groups.acquire(group.group, run.runId, group.cancelInProgress, live.controller.signal, (why) => {
+            void this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment, status: 'waiting', conclusion: undefined, runnerId: undefined, attempt: 0, note: why, queuedAt: this.#now(), startedAt: undefined, finishedAt: undefined, steps: [] }).catch(() => undefined);
+          });
+          if (!slot.ok) {
+            gate.release();
+            conclusion = 'cancelled';
+            results.set(job.id, { result: 'cancelled', outputs: {} });
+            await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: slot.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
+          } else try {
+            const failFast = new AbortController();
+            const slots = new Slots(plan.maxParallel);
+            const outcomes = await Promise.all(plan.instances.map(async (spec, index) => {
+              const key = plan.instances.length > 1 ? `${job.id}#${index}` : job.id;
+              await slots.take();
+              const outcome = await (async () => {
+                if (failFast.signal.aborted || cancelled()) return { conclusion: 'cancelled' as JobConclusion, outputs: {} };
+                return this.#runInstance(live, run.runId, key, spec.name, environment, plan.runsOn[index] ?? [], { job: `${run.runId}/${key}`, spec: spec as unknown as Record<string, unknown>, repository: { url: repository, sha } });
+              })().finally(() => slots.give());
+              if (outcome.conclusion === 'failure' && plan.failFast) {
+                failFast.abort();
+                for (const other of plan.instances.keys()) if (other !== index) this.#runners.cancel(`${run.runId}/${job.id}#${other}`, 'another job of the matrix failed');
+              }
+              return outcome;
+            }));
+            const conclusions = outcomes.map((o) => o.conclusion);
+            conclusion = cancelled() ? 'cancelled' : conclusions.includes('failure') ? 'failure' : conclusions.includes('cancelled') ? 'cancelled' : 'success';
+            if (conclusion === 'failure' && plan.continueOnError) conclusion = 'success';
+            results.set(job.id, { result: conclusion, outputs: Object.assign({}, ...outcomes.map((o) => o.outputs)) as Record<string, string> });
+          } finally {
+            slot.release();
+            gate.release();
+          }
+        }
+      } catch (error) {
+        conclusion = 'failure';
+        results.set(job.id, { result: 'failure', outputs: {} });
+        await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: error instanceof Error ? error.message : String(error), queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
+      }
+      states.set(job.id, conclusion);
+    };
+    for (;;) {
+      for (const id of readyJobs(workflow.jobs, states)) {
+        const job = workflow.jobs.find((j) => j.id === id) as WorkflowJob;
+        running.set(id, startJob(job).finally(() => running.delete(id)));
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+    if (runSlot.ok) runSlot.release();
+    const conclusion = runConclusion(states, cancelled());
+    await this.#store.runs.finish(run.runId, conclusion, this.#now());
+    this.#finished.set(run.runId, { workflow, run, repository, sha, createdAt: live.createdAt, states, results });
+    while (this.#finished.size > 200) this.#finished.delete(this.#finished.keys().next().value as string);
+    await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-finished', actor: typeof run.github.actor === 'string' ? run.github.actor : undefined, details: { run: run.runId, conclusion } });
+  }
+
+  /** The workflow's own `concurrency` (not for a re-run of one job). */
+  async #runConcurrency(workflow: Workflow, run: RunContext, live: LiveRun, rerun: boolean): Promise<{ ok: true; release: () => void } | { ok: false; reason: string }> {
+    if (workflow.concurrency === undefined || rerun) return { ok: true, release: () => undefined };
+    const contexts = { github: run.github, inputs: run.inputs, vars: run.vars };
+    const group = evaluateString(workflow.concurrency.group, contexts);
+    const cancelInProgress = truthy(evaluateTemplate(workflow.concurrency.cancelInProgress, contexts));
+    return this.#groups.acquire(group, run.runId, cancelInProgress, live.controller.signal, (why) => this.#log(`run ${run.runId}: ${why}`));
+  }
+
+  async #runInstance(live: LiveRun, runId: string, key: string, name: string, environment: string | undefined, labels: string[], offer: { job: string; spec: Record<string, unknown>; repository: { url: string; sha: string } }): Promise<{ conclusion: JobConclusion; outputs: Record<string, string> }> {
+    const log = new JobLog();
+    const record: RunJobRecord = { runId, key, name, environment, status: 'queued', conclusion: undefined, runnerId: undefined, attempt: 0, note: undefined, queuedAt: this.#now(), startedAt: undefined, finishedAt: undefined, steps: [] };
+    live.jobs.set(key, { record, log });
+    await this.#putJob(live, record);
+    const save = (): void => {
+      void this.#putJob(live, record).catch((error: unknown) => this.#log(`run ${runId} job ${key}: ${String(error)}`));
+    };
+    const outcome: JobOutcome = await this.#runners.run({
+      key: offer.job, labels, environment, offer,
+      onStarted: (runnerId, attempt) => {
+        Object.assign(record, { status: 'running', runnerId, attempt: attempt + (live.attempts.get(key) ?? 0), startedAt: this.#now() });
+        save();
+      },
+      onRequeued: (runnerId) => {
+        log.append(`[trueup] the runner ${runnerId} was lost; the job is queued again\n`);
+        Object.assign(record, { status: 'queued', runnerId: undefined, steps: [], note: `re-queued after runner ${runnerId} was lost` });
+        save();
+        void this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'runner-lost', details: { run: runId, job: key, runner: runnerId, action: 'requeued' } });
+      },
+      onEvent: (event) => this.#onEvent(record, log, event, save),
+    });
+    let conclusion: JobConclusion;
+    let outputs: Record<string, string> = {};
+    if (outcome.kind === 'result') {
+      conclusion = outcome.result.conclusion;
+      outputs = outcome.result.outputs;
+    } else if (outcome.kind === 'lost') {
+      conclusion = 'failure';
+      record.note = 'runner lost';
+      log.append(`[trueup] runner lost: the runner ${outcome.runnerId} stopped answering while it ran this job for environment "${environment ?? ''}"; it is not run again unless a person asks\n`);
+    } else {
+      conclusion = 'cancelled';
+      record.note = outcome.reason;
+    }
+    Object.assign(record, { status: 'completed', conclusion, finishedAt: this.#now() });
+    log.end();
+    this.#keepLog(`${runId}/${key}`, log);
+    await this.#putJob(live, record);
+    await this.#store.ledger.append({ environment: environment ?? '', at: this.#now(), kind: environment === undefined ? 'job-finished' : 'deployment-job-finished', details: { run: runId, job: key, conclusion, runner: record.runnerId ?? null, attempt: record.attempt, ...(record.note === undefined ? {} : { note: record.note }) } });
+    return { conclusion, outputs };
+  }
+
+  #onEvent(record: RunJobRecord, log: JobLog, event: JobEvent, save: () => void): void {
+    switch (event.type) {
+      case 'log':
+        log.append(event.text);
+        break;
+      case 'step-started':
+        record.steps[event.index] = { id: event.id, name: event.name, startedAt: this.#now() };
+        save();
+        break;
+      case 'step-finished': {
+        const step = record.steps[event.index] ?? { id: event.id, name: event.id };
+        record.steps[event.index] = { ...step, conclusion: event.conclusion, finishedAt: this.#now() };
+        save();
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  #keepLog(key: string, log: JobLog): void {
+    this.#finishedLogs.set(key, log);
+    while (this.#finishedLogs.size > 200) this.#finishedLogs.delete(this.#finishedLogs.keys().next().value as string);
+  }
+
+  /** Waits at the environment's door; a refusal or a newer run ends the job (shown superseded, never run). */
+  async #admit(live: LiveRun, run: RunContext, key: string, environment: string): Promise<{ ok: true; release: () => void } | { ok: false }> {
+    const record: RunJobRecord = { runId: run.runId, key, name: key, environment, status: 'waiting', conclusion: undefined, runnerId: undefined, attempt: 0, note: undefined, queuedAt: this.#now(), startedAt: undefined, finishedAt: undefined, steps: [] };
+    const admission = await this.#gate.admit(environment, { id: run.runId, actor: typeof run.github.actor === 'string' ? run.github.actor : '', ref: typeof run.github.ref === 'string' ? run.github.ref : '', createdAt: live.createdAt }, live.controller.signal, (why) => {
+      if (record.note === why) return;
+      record.note = why;
+      void this.#putJob(live, record).catch(() => undefined);
+    });
+    if (admission.ok) return admission;
+    Object.assign(record, { status: 'completed', conclusion: admission.superseded === undefined ? 'cancelled' : 'superseded', note: admission.reason, finishedAt: this.#now() });
+    await this.#putJob(live, record);
+    await this.#store.ledger.append({ environment, at: this.#now(), kind: admission.superseded === undefined ? 'deployment-refused' : 'deployment-superseded', details: { run: run.runId, job: key, reason: admission.reason } });
+    return { ok: false };
+  }
+
+  /** The repository's secrets, with the environment's over them, opened for one job. */
+  async #secretsFor(repository: string, environment: string | undefined): Promise<Record<string, string>> {
+    const key = repoKey(repository);
+    const sealed = await this.#store.pipelineSecrets.sealedFor(key, environment);
+    return Object.fromEntries([...sealed].map(([name, entry]) => [name, this.#box.open(entry.sealed, secretScope(key, entry.environment, name))]));
+  }
+
+  /** Writes of one job in the order made: a late write never overwrites a newer state. */
+  readonly #writes = new Map<string, Promise<void>>();
+
+  async #putJob(live: LiveRun, record: RunJobRecord): Promise<void> {
+    void live;
+    const id = `${record.runId}/${record.key}`;
+    const snapshot = { ...record, steps: record.steps.filter((step) => step !== undefined) };
+    const next = (this.#writes.get(id) ?? Promise.resolve()).catch(() => undefined).then(() => this.#store.runs.putJob(snapshot));
+    this.#writes.set(id, next);
+    try {
+      await next;
+    } finally {
+      if (this.#writes.get(id) === next) this.#writes.delete(id);
+    }
+  }
+}
+
+/** `strategy.max-parallel`: at most this many instances of a job at once. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = Math.max(1, size);
+  }
+
+  async take(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free -= 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+  }
+
+  give(): void {
+    const next = this.#waiting.shift();
+    if (next === undefined) this.#free += 1;
+    else next();
+  }
+}

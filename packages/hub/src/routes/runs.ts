@@ -1,0 +1,140 @@
+/**
+ * Pipelines over the API: runner tokens and the runners' one-time exchange, the linked runners,
+ * dispatching a workflow, runs and their jobs with status and timing, a job's log (plain, or
+ * followed as Server-Sent Events), and cancelling a run.
+ */
+import { RepoAddRequestSchema, RunDispatchRequestSchema, RunnerJoinRequestSchema, RunnerJoinResponseSchema, RunnerTokenRequestSchema } from '@trueup/api';
+import type { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { HubDeps } from '../deps.ts';
+import { HubErrors } from '../errors.ts';
+import { parseTtl } from '../join.ts';
+import type { PipelineRuns } from '../pipeline-runs.ts';
+import type { RouteSpec } from '../route-spec.ts';
+import type { RunnerHub } from '../runner-hub.ts';
+import { createRunnerToken, exchangeRunnerToken } from '../runner-join.ts';
+import { parseBody } from '../validate.ts';
+
+export const runSpecs: RouteSpec[] = [
+  { method: 'post', path: '/api/v1/runner-tokens', summary: 'Create a one-time token a runner joins with (shown once).', role: 'admin', body: RunnerTokenRequestSchema, responses: { 201: { description: 'the token' } } },
+  { method: 'post', path: '/api/v1/runners/join', summary: 'Exchange a runner token, once, for a runner credential.', role: 'public', body: RunnerJoinRequestSchema, responses: { 200: { description: 'the credential', schema: RunnerJoinResponseSchema }, 401: { description: 'unknown, used or expired token' } } },
+  { method: 'get', path: '/api/v1/runners', summary: 'Runners joined to the hub, with the linked ones\' labels, capacity and jobs.', role: 'viewer', responses: { 200: { description: 'runners' } } },
+  { method: 'post', path: '/api/v1/runs', summary: 'Run a workflow of a repository at a ref (workflow_dispatch, with inputs).', role: 'operator', body: RunDispatchRequestSchema, responses: { 201: { description: 'the run\'s id and commit' } } },
+  { method: 'get', path: '/api/v1/runs', summary: 'Runs, newest first.', role: 'viewer', responses: { 200: { description: 'runs' } } },
+  { method: 'get', path: '/api/v1/runs/{id}', summary: 'A run with its jobs and steps: status, conclusion, runner, timing.', role: 'viewer', responses: { 200: { description: 'the run' }, 404: { description: 'no such run' } } },
+  { method: 'get', path: '/api/v1/runs/{id}/jobs/{job}/log', summary: 'A job\'s log; with ?follow=true as Server-Sent Events until the job ends.', role: 'viewer', responses: { 200: { description: 'the log', contentType: 'text/plain' } } },
+  { method: 'post', path: '/api/v1/repos', summary: 'Track a repository: new commits run its workflows whose `on:` filters match.', role: 'admin', body: RepoAddRequestSchema, responses: { 201: { description: 'tracked' }, 409: { description: 'tracked already' } } },
+  { method: 'get', path: '/api/v1/repos', summary: 'Repositories whose workflows the hub runs.', role: 'viewer', responses: { 200: { description: 'repositories' } } },
+  { method: 'post', path: '/api/v1/runs/{id}/jobs/{job}/rerun', summary: 'Run one job of a finished run again (the next attempt), with the outputs its needs had.', role: 'operator', responses: { 202: { description: 'queued' }, 409: { description: 'the run is in progress, or its plan is no longer held' } } },
+  { method: 'post', path: '/api/v1/runs/{id}/cancel', summary: 'Cancel a run: queued jobs are dropped, running ones stopped.', role: 'operator', responses: { 202: { description: 'cancelling' }, 409: { description: 'the run is not in progress' } } },
+];
+
+export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs?: PipelineRuns }): void {
+  const { store, auth, now, hub } = deps;
+  const pipelines = (): { runners: RunnerHub; runs: PipelineRuns } => {
+    if (deps.runners === undefined || deps.runs === undefined) throw HubErrors.create('HUB_UNAVAILABLE', 'this hub runs no pipelines');
+    return { runners: deps.runners, runs: deps.runs };
+  };
+  app.post('/api/v1/runner-tokens', async (c) => {
+    const caller = await auth.require(c.req.header('authorization'), 'admin');
+    const request = await parseBody(RunnerTokenRequestSchema, c);
+    const made = await createRunnerToken(store, hub, parseTtl(request.ttl), caller.subject, now());
+    await store.ledger.append({ environment: '', at: now(), kind: 'runner-token-created', actor: caller.subject, details: { expiresAt: new Date(made.expiresAt).toISOString() } });
+    return c.json({ token: made.token, expiresAt: new Date(made.expiresAt).toISOString() }, 201);
+  });
+  app.post('/api/v1/runners/join', async (c) => c.json(await exchangeRunnerToken(store, await parseBody(RunnerJoinRequestSchema, c), now())));
+  app.get('/api/v1/runners', async (c) => {
+    await auth.require(c.req.header('authorization'), 'viewer');
+    const linked = new Map((deps.runners?.linked() ?? []).map((r) => [r.id, r]));
+    const items = (await store.runners.list()).filter((r) => r.revokedAt === undefined).map((r) => ({
+      id: r.id, name: r.name, labels: linked.get(r.id)?.labels ?? r.labels, connected: linked.has(r.id), capacity: linked.get(r.id)?.capacity ?? null, running: linked.get(r.id)?.running ?? [],
+      lastSeenAt: r.lastSeenAt === undefined ? null : new Date(r.lastSeenAt).toISOString(),
+    }));
+    return c.json({ items });
+  });
+  app.post('/api/v1/runs', async (c) => {
+    const caller = await auth.require(c.req.header('authorization'), 'operator');
+    const request = await parseBody(RunDispatchRequestSchema, c);
+    const started = await pipelines().runs.dispatch({ ...request, event: 'workflow_dispatch', actor: caller.subject });
+    return c.json(started, 201);
+  });
+  app.get('/api/v1/runs', async (c) => {
+    await auth.require(c.req.header('authorization'), 'viewer');
+    const limit = Math.min(500, Math.max(1, Number(c.req.query('limit') ?? '50') || 50));
+    return c.json({ items: (await store.runs.list(limit)).map(showRun) });
+  });
+  app.get('/api/v1/runs/:id', async (c) => {
+    await auth.require(c.req.header('authorization'), 'viewer');
+    const run = await store.runs.get(c.req.param('id'));
+    if (run === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no run ${c.req.param('id')}`);
+    const jobs = (await store.runs.jobs(run.id)).map((job) => ({
+      key: job.key, name: job.name, environment: job.environment ?? null, status: job.status, conclusion: job.conclusion ?? null, runner: job.runnerId ?? null, attempt: job.attempt, note: job.note ?? null,
+      queuedAt: iso(job.queuedAt), startedAt: iso(job.startedAt), finishedAt: iso(job.finishedAt),
+      steps: job.steps.map((step) => ({ id: step.id, name: step.name, conclusion: step.conclusion ?? null, startedAt: iso(step.startedAt), finishedAt: iso(step.finishedAt) })),
+    }));
+    return c.json({ ...showRun(run), jobs });
+  });
+  app.get('/api/v1/runs/:id/jobs/:job/log', async (c) => {
+    await auth.require(c.req.header('authorization'), 'viewer');
+    const log = pipelines().runs.log(c.req.param('id'), c.req.param('job'));
+    if (log === undefined) throw HubErrors.create('HUB_NOT_FOUND', `the hub holds no log of job ${c.req.param('job')} of run ${c.req.param('id')}`);
+    if (c.req.query('follow') !== 'true') return c.text(log.text());
+    return streamSSE(c, async (stream) => {
+      const chunks: (string | undefined)[] = [];
+      let wake: (() => void) | undefined;
+      const unfollow = log.follow((chunk) => {
+        chunks.push(chunk);
+        wake?.();
+      });
+      stream.onAbort(() => wake?.());
+      try {
+        const backlog = log.text();
+        if (backlog !== '') await stream.writeSSE({ event: 'log', data: JSON.stringify(backlog) });
+        for (;;) {
+          if (chunks.length === 0) await new Promise<void>((resolve) => { wake = resolve; setTimeout(resolve, 15_000).unref(); });
+          wake = undefined;
+          if (stream.aborted || stream.closed) break;
+          const next = chunks.splice(0);
+          const text = next.filter((chunk) => chunk !== undefined).join('');
+          if (text !== '') await stream.writeSSE({ event: 'log', data: JSON.stringify(text) });
+          if (next.includes(undefined)) {
+            await stream.writeSSE({ event: 'end', data: '{}' });
+            break;
+          }
+          if (next.length === 0) await stream.write(': keepalive\n\n');
+        }
+      } finally {
+        unfollow();
+      }
+    });
+  });
+  app.post('/api/v1/repos', async (c) => {
+    const caller = await auth.require(c.req.header('authorization'), 'admin');
+    const request = await parseBody(RepoAddRequestSchema, c);
+    if (deps.triggers === undefined) throw HubErrors.create('HUB_UNAVAILABLE', 'this hub runs no pipelines');
+    const added = await deps.triggers.add(request.url, caller.subject);
+    return c.json({ key: added.key, url: added.url }, 201);
+  });
+  app.get('/api/v1/repos', async (c) => {
+    await auth.require(c.req.header('authorization'), 'viewer');
+    return c.json({ items: (await store.pipelineRepos.list()).map((r) => ({ key: r.key, url: r.url, createdBy: r.createdBy, createdAt: iso(r.createdAt) })) });
+  });
+  app.post('/api/v1/runs/:id/jobs/:job/rerun', async (c) => {
+    const caller = await auth.require(c.req.header('authorization'), 'operator');
+    await pipelines().runs.rerun(c.req.param('id'), c.req.param('job'), caller.subject);
+    return c.json({ rerun: true }, 202);
+  });
+  app.post('/api/v1/runs/:id/cancel', async (c) => {
+    const caller = await auth.require(c.req.header('authorization'), 'operator');
+    if (!(await pipelines().runs.cancel(c.req.param('id'), caller.subject))) throw HubErrors.create('HUB_CONFLICT', `run ${c.req.param('id')} is not in progress on this hub`);
+    return c.json({ cancelling: true }, 202);
+  });
+}
+
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
+}
+
+function showRun(run: { id: string; repository: string; workflow: string; event: string; ref: string; sha: string; actor: string; status: string; conclusion: string | undefined; createdAt: number; finishedAt: number | undefined }): Record<string, unknown> {
+  return { id: run.id, repository: run.repository, workflow: run.workflow, event: run.event, ref: run.ref, sha: run.sha, actor: run.actor, status: run.status, conclusion: run.conclusion ?? null, createdAt: iso(run.createdAt), finishedAt: iso(run.finishedAt) };
+}

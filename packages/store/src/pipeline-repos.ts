@@ -1,0 +1,42 @@
+/** Repositories whose workflows the hub runs on push, and the last commit seen on each of their refs. */
+import type { Db } from './db.ts';
+
+export interface PipelineRepoRecord {
+  key: string;
+  url: string;
+  createdBy: string;
+  createdAt: number;
+}
+
+export class PipelineRepos {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  /** Adds the repository; false when it is tracked already. */
+  async add(repo: PipelineRepoRecord): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      if ((await tx.all('SELECT repo_key FROM pipeline_repos WHERE repo_key = ?', [repo.key])).length > 0) return false;
+      await tx.run('INSERT INTO pipeline_repos (repo_key, url, created_by, created_at) VALUES (?, ?, ?, ?)', [repo.key, repo.url, repo.createdBy, repo.createdAt]);
+      return true;
+    });
+  }
+
+  async list(): Promise<PipelineRepoRecord[]> {
+    return (await this.#db.all('SELECT * FROM pipeline_repos ORDER BY repo_key')).map((row) => ({ key: String(row.repo_key), url: String(row.url), createdBy: String(row.created_by), createdAt: Number(row.created_at) }));
+  }
+
+  async heads(key: string): Promise<Map<string, string>> {
+    return new Map((await this.#db.all('SELECT ref, sha FROM pipeline_heads WHERE repo_key = ?', [key])).map((row) => [String(row.ref), String(row.sha)]));
+  }
+
+  /** Records the commit a ref was seen at (`undefined`: the ref is gone). */
+  async setHead(key: string, ref: string, sha: string | undefined): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx.run('DELETE FROM pipeline_heads WHERE repo_key = ? AND ref = ?', [key, ref]);
+      if (sha !== undefined) await tx.run('INSERT INTO pipeline_heads (repo_key, ref, sha) VALUES (?, ?, ?)', [key, ref, sha]);
+    });
+  }
+}

@@ -1,0 +1,111 @@
+/** Pipeline runs and their jobs as the hub shows them: status, timing, the runner, step results. */
+import type { Db, Row } from './db.ts';
+import { optionalNumber } from './environments.ts';
+
+export type RunStatus = 'queued' | 'running' | 'completed';
+
+export interface RunRecord {
+  id: string;
+  repository: string;
+  workflow: string;
+  event: string;
+  ref: string;
+  sha: string;
+  actor: string;
+  status: RunStatus;
+  conclusion: string | undefined;
+  createdAt: number;
+  finishedAt: number | undefined;
+}
+
+export interface RunJobRecord {
+  runId: string;
+  key: string;
+  name: string;
+  environment: string | undefined;
+  /** queued, running, completed. */
+  status: string;
+  conclusion: string | undefined;
+  runnerId: string | undefined;
+  /** Times it was offered to a runner; above 1 after a build job was re-queued. */
+  attempt: number;
+  note: string | undefined;
+  queuedAt: number;
+  startedAt: number | undefined;
+  finishedAt: number | undefined;
+  steps: { id: string; name: string; conclusion?: string; startedAt?: number; finishedAt?: number }[];
+}
+
+export class Runs {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async create(run: Omit<RunRecord, 'status' | 'conclusion' | 'finishedAt'>): Promise<void> {
+    await this.#db.run("INSERT INTO runs (id, repository, workflow, event, ref, sha, actor, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+      [run.id, run.repository, run.workflow, run.event, run.ref, run.sha, run.actor, run.createdAt]);
+  }
+
+  async finish(id: string, conclusion: string, now: number): Promise<void> {
+    await this.#db.run("UPDATE runs SET status = 'completed', conclusion = ?, finished_at = ? WHERE id = ?", [conclusion, now, id]);
+  }
+
+  /**
+   * Ends what a previous hub process left in progress (its runs do not survive it): each run
+   * and job not completed ends failed with `note`. Returns the runs ended.
+   */
+  async abandon(note: string, now: number): Promise<string[]> {
+    return this.#db.transaction(async (tx) => {
+      const ids = (await tx.all("SELECT id FROM runs WHERE status <> 'completed'")).map((row) => String(row.id));
+      await tx.run("UPDATE run_jobs SET status = 'completed', conclusion = 'failure', note = ?, finished_at = ? WHERE status <> 'completed'", [note, now]);
+      await tx.run("UPDATE runs SET status = 'completed', conclusion = 'failure', finished_at = ? WHERE status <> 'completed'", [now]);
+      return ids;
+    });
+  }
+
+  /** A re-run: the run is in progress again. */
+  async reopen(id: string): Promise<void> {
+    await this.#db.run("UPDATE runs SET status = 'running', conclusion = NULL, finished_at = NULL WHERE id = ?", [id]);
+  }
+
+  async get(id: string): Promise<RunRecord | undefined> {
+    const [row] = await this.#db.all('SELECT * FROM runs WHERE id = ?', [id]);
+    return row === undefined ? undefined : toRun(row);
+  }
+
+  /** Newest first. */
+  async list(limit: number): Promise<RunRecord[]> {
+    return (await this.#db.all('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?', [limit])).map(toRun);
+  }
+
+  /** Writes a job's whole row (the hub holds the live state; this keeps what it shows). */
+  async putJob(job: RunJobRecord): Promise<void> {
+    const values = [job.name, job.environment ?? null, job.status, job.conclusion ?? null, job.runnerId ?? null, job.attempt, job.note ?? null, job.queuedAt, job.startedAt ?? null, job.finishedAt ?? null, JSON.stringify(job.steps)];
+    await this.#db.transaction(async (tx) => {
+      const changed = await tx.run('UPDATE run_jobs SET name = ?, environment = ?, status = ?, conclusion = ?, runner_id = ?, attempt = ?, note = ?, queued_at = ?, started_at = ?, finished_at = ?, steps = ? WHERE run_id = ? AND job_key = ?', [...values, job.runId, job.key]);
+      if (changed === 0) await tx.run('INSERT INTO run_jobs (name, environment, status, conclusion, runner_id, attempt, note, queued_at, started_at, finished_at, steps, run_id, job_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [...values, job.runId, job.key]);
+    });
+  }
+
+  async jobs(runId: string): Promise<RunJobRecord[]> {
+    return (await this.#db.all('SELECT * FROM run_jobs WHERE run_id = ? ORDER BY queued_at, job_key', [runId])).map(toJob);
+  }
+}
+
+function toRun(row: Row): RunRecord {
+  return {
+    id: String(row.id), repository: String(row.repository), workflow: String(row.workflow), event: String(row.event), ref: String(row.ref), sha: String(row.sha), actor: String(row.actor),
+    status: String(row.status) as RunStatus, conclusion: row.conclusion === null ? undefined : String(row.conclusion), createdAt: Number(row.created_at), finishedAt: optionalNumber(row.finished_at),
+  };
+}
+
+function toJob(row: Row): RunJobRecord {
+  return {
+    runId: String(row.run_id), key: String(row.job_key), name: String(row.name), environment: row.environment === null ? undefined : String(row.environment), status: String(row.status),
+    conclusion: row.conclusion === null ? undefined : String(row.conclusion), runnerId: row.runner_id === null ? undefined : String(row.runner_id), attempt: Number(row.attempt),
+    note: row.note === null ? undefined : String(row.note), queuedAt: Number(row.queued_at), startedAt: optionalNumber(row.started_at), finishedAt: optionalNumber(row.finished_at),
+    steps: JSON.parse(String(row.steps)) as RunJobRecord['steps'],
+  };
+}
