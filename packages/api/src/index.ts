@@ -14,3 +14,4 @@ export * from './pipeline.ts';
 export * from './link.ts';
 export * from './hub-api.ts';
 export * from './repo-key.ts';
+export * from './gitops-api.ts';

@@ -11,13 +11,14 @@ import type { RouteSpec } from './route-spec.ts';
 import { applicationRoutes, applicationSpecs } from './routes/applications.ts';
 import { environmentRoutes, environmentSpecs } from './routes/environments.ts';
 import { eventRoutes, eventSpecs } from './routes/events.ts';
+import { gitopsWaitRoutes, gitopsWaitSpecs } from './routes/gitops-wait.ts';
 import { healthRoutes, healthSpecs } from './routes/health.ts';
 import { joinRoutes, joinSpecs } from './routes/join.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { streamRoutes, streamSpecs } from './routes/stream.ts';
 import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...gitopsWaitSpecs];
 
 export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void } = {}): Hono {
   const app = new Hono();
@@ -33,6 +34,7 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   eventRoutes(app, deps);
   streamRoutes(app, deps);
   webhookRoutes(app, deps);
+  gitopsWaitRoutes(app, deps);
   openApiRoutes(app, ROUTE_SPECS);
   app.notFound((c) => c.json({ code: 'HUB_NOT_FOUND', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {

@@ -2,23 +2,36 @@
 import type { RepoCredentials } from '@trueup/api';
 import { setInRepo, type Identity } from '@trueup/gitops';
 import { outputFormat, outputOption, type Command } from '../command.ts';
+import { requireHubClient } from '../hub-target.ts';
+import { gitopsWait, WAIT_USAGE } from './gitops-wait.ts';
 import { printJson, shortSha, withProgress } from '../output.ts';
 
-const USAGE = 'trueup gitops set --repo URL [--ref main] --file PATH --key KEY --value VALUE [--message M] [--run ID] [--source S] [--document N] [--allow-type-change] [--username U --password-file F | --token-file F | --ssh-key-file F --known-hosts-file F] [--author "Name <email>"] [-o json]';
+const SET_USAGE = 'trueup gitops set --repo URL [--ref main] --file PATH --key KEY --value VALUE [--message M] [--run ID] [--source S] [--document N] [--allow-type-change] [--username U --password-file F | --token-file F | --ssh-key-file F --known-hosts-file F] [--author "Name <email>"] [-o json]';
+const USAGE = `${SET_USAGE}\n       ${WAIT_USAGE}`;
 
 export const gitopsCommand: Command = {
   name: 'gitops',
   usage: USAGE,
-  summary: 'Set one value in a YAML file of a config repository as one commit (gitops set), keeping every other byte.',
+  summary: 'Set one value in a YAML file of a config repository as one commit (gitops set), keeping every other byte; wait for an agent to report a revision Healthy (gitops wait).',
   options: {
     ...outputOption,
     repo: { type: 'string' }, ref: { type: 'string' }, file: { type: 'string' }, key: { type: 'string' }, value: { type: 'string' },
     message: { type: 'string' }, run: { type: 'string' }, source: { type: 'string' }, document: { type: 'string' }, 'allow-type-change': { type: 'boolean' },
     username: { type: 'string' }, 'password-file': { type: 'string' }, 'token-file': { type: 'string' }, 'ssh-key-file': { type: 'string' }, 'known-hosts-file': { type: 'string' },
     author: { type: 'string' },
+    app: { type: 'string' }, revision: { type: 'string' }, timeout: { type: 'string' },
+    hub: { type: 'string' }, 'data-dir': { type: 'string' }, 'ca-file': { type: 'string' }, 'hub-token-file': { type: 'string' },
   },
   async run({ values, positionals }) {
     const [sub] = positionals;
+    if (sub === 'wait') {
+      const need = (name: string): string => {
+        if (typeof values[name] !== 'string') throw new Error(`--${name} is required: usage: ${WAIT_USAGE}`);
+        return values[name];
+      };
+      const client = await requireHubClient({ ...values, 'token-file': values['hub-token-file'] });
+      return gitopsWait(client, { app: need('app'), revision: need('revision'), timeout: typeof values.timeout === 'string' ? values.timeout : undefined, json: outputFormat(values) === 'json' });
+    }
     if (sub !== 'set') throw new Error(`unknown gitops subcommand "${sub ?? ''}": usage: ${USAGE}`);
     const text = (name: string): string | undefined => (typeof values[name] === 'string' ? values[name] : undefined);
     const need = (name: string): string => {
