@@ -11,6 +11,7 @@ import type { RouteSpec } from './route-spec.ts';
 import { applicationRoutes, applicationSpecs } from './routes/applications.ts';
 import { environmentRoutes, environmentSpecs } from './routes/environments.ts';
 import { eventRoutes, eventSpecs } from './routes/events.ts';
+import { gitopsSetRoutes, gitopsSetSpecs } from './routes/gitops-set.ts';
 import { gitopsWaitRoutes, gitopsWaitSpecs } from './routes/gitops-wait.ts';
 import { healthRoutes, healthSpecs } from './routes/health.ts';
 import { joinRoutes, joinSpecs } from './routes/join.ts';
@@ -18,7 +19,7 @@ import { openApiRoutes } from './routes/openapi.ts';
 import { streamRoutes, streamSpecs } from './routes/stream.ts';
 import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...gitopsWaitSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs];
 
 export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void } = {}): Hono {
   const app = new Hono();
@@ -35,6 +36,7 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   streamRoutes(app, deps);
   webhookRoutes(app, deps);
   gitopsWaitRoutes(app, deps);
+  gitopsSetRoutes(app, deps);
   openApiRoutes(app, ROUTE_SPECS);
   app.notFound((c) => c.json({ code: 'HUB_NOT_FOUND', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));
   app.onError((error, c) => {

@@ -2,6 +2,7 @@
 import type { HubStore } from '@trueup/store';
 import type { Auth } from './auth.ts';
 import type { ChangeFeed } from './change-feed.ts';
+import type { HubGitops } from './gitops-writers.ts';
 import type { LinkRegistry } from './link-registry.ts';
 import type { HubMetrics } from './metrics.ts';
 
@@ -16,4 +17,6 @@ export interface HubDeps {
   hub: { url: string; caPem: string; caSha256: string };
   /** Shared with the forges: HMAC key of GitHub and Gitea signatures, GitLab's token, the plain push's bearer token. */
   webhookSecret: string;
+  /** The one writer per config branch; absent, the hub writes no Git. */
+  gitops?: HubGitops;
 }

@@ -18,6 +18,7 @@ import { Auth } from './auth.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { HubErrors } from './errors.ts';
 import { authenticateAgent } from './join.ts';
+import { HubGitops } from './gitops-writers.ts';
 import { LinkRegistry } from './link-registry.ts';
 import { HubMetrics } from './metrics.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
@@ -37,6 +38,8 @@ export interface HubOptions {
   publicUrl?: string;
   log?: (message: string) => void;
   now?: () => number;
+  /** Batching window of the hub's config-branch writers, ms; default 250. */
+  gitopsWindowMs?: number;
 }
 
 export interface RunningHub {
@@ -78,7 +81,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const webhookSecret = await ensureSecretFile(webhookSecretFile);
 
   const hub = { url: '', caPem: tls.ca, caSha256: tls.caSha256 };
-  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret }, { log });
+  const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
+  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, gitops }, { log });
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -122,6 +126,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       wss.close();
       server.closeAllConnections();
       await new Promise((done) => server.close(done));
+      await gitops.close().catch((error: unknown) => log(`closing the gitops writers: ${error instanceof Error ? error.message : String(error)}`));
       await store.close();
     },
   };
