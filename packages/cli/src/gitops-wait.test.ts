@@ -74,6 +74,15 @@ test('gitops wait: Healthy after a push, Degraded with the failing resource, a t
   assert.equal(never.code, 3, never.stderr);
   assert.match(never.stderr, /timed out after 2s: waiting for the agent to apply aaaaaaaaaaaa/);
 
+  // The hand-off as CI does it: set through the hub (which refreshes the agent), then wait.
+  const set = await trueup(['gitops', 'set', '--repo', fixture.repoURL, '--file', 'app/svc.yaml', '--key', 'spec.healthCheck.exec.command[0]', '--value', 'true', '--run', 'build-7', ...hub, '-o', 'json']);
+  assert.equal(set.code, 0, set.stderr);
+  const written = JSON.parse(set.stdout) as { outcome: string; revision: string; refreshed: { environment: string; application: string }[] };
+  assert.equal(written.outcome, 'committed');
+  assert.deepEqual(written.refreshed.map((r) => `${r.environment}/${r.application}`), ['dev/test']);
+  const handedOff = await trueup(['gitops', 'wait', '--app', 'dev/test', '--revision', written.revision, '--timeout', '60s', ...hub]);
+  assert.equal(handedOff.code, 0, handedOff.stderr);
+
   // Bad input: named before the hub is asked.
   const bad = await trueup(['gitops', 'wait', '--app', 'dev', '--revision', two, ...hub]);
   assert.notEqual(bad.code, 0);

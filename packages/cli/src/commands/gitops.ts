@@ -3,10 +3,11 @@ import type { RepoCredentials } from '@trueup/api';
 import { setInRepo, type Identity } from '@trueup/gitops';
 import { outputFormat, outputOption, type Command } from '../command.ts';
 import { requireHubClient } from '../hub-target.ts';
+import { gitopsSetViaHub } from './gitops-set-hub.ts';
 import { gitopsWait, WAIT_USAGE } from './gitops-wait.ts';
 import { printJson, shortSha, withProgress } from '../output.ts';
 
-const SET_USAGE = 'trueup gitops set --repo URL [--ref main] --file PATH --key KEY --value VALUE [--message M] [--run ID] [--source S] [--document N] [--allow-type-change] [--username U --password-file F | --token-file F | --ssh-key-file F --known-hosts-file F] [--author "Name <email>"] [-o json]';
+const SET_USAGE = 'trueup gitops set --repo URL [--ref main] --file PATH --key KEY --value VALUE [--message M] [--run ID] [--source S] [--document N] [--allow-type-change] [--username U --password-file F | --token-file F | --ssh-key-file F --known-hosts-file F] [--author "Name <email>"] [--hub URL | --data-dir D [--hub-token-file F]] [-o json]';
 const USAGE = `${SET_USAGE}\n       ${WAIT_USAGE}`;
 
 export const gitopsCommand: Command = {
@@ -45,6 +46,14 @@ export const gitopsCommand: Command = {
     if (document !== undefined && !/^\d+$/.test(document)) throw new Error(`--document must be a document number (0 for the first), not "${document}"`);
     const run = text('run');
     const message = text('message');
+    if (text('hub') !== undefined || text('data-dir') !== undefined) {
+      if (message !== undefined || text('author') !== undefined || text('username') !== undefined || text('password-file') !== undefined || text('token-file') !== undefined || text('ssh-key-file') !== undefined) {
+        throw new Error('through the hub, the hub\'s writer commits with its own identity, message and credentials: drop --message, --author and the credential options');
+      }
+      const client = await requireHubClient({ ...values, 'token-file': values['hub-token-file'] });
+      const edit = { file, key, value, ...(values['allow-type-change'] === true ? { allowTypeChange: true } : {}), ...(document === undefined ? {} : { document: Number(document) }) };
+      return gitopsSetViaHub(client, { repoURL, ref, edits: [edit], source: text('source') ?? 'gitops-set', ...(run === undefined ? {} : { run }) }, outputFormat(values) === 'json');
+    }
     const result = await withProgress(`writing ${key} in ${file}`, setInRepo(
       { repoURL, ref, ...credentialsOf(text) },
       [{ file, key, value, ...(values['allow-type-change'] === true ? { allowTypeChange: true } : {}), ...(document === undefined ? {} : { document: Number(document) }) }],
