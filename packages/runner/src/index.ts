@@ -11,3 +11,4 @@ export * from './file-commands.ts';
 export * from './local-run.ts';
 export { reapOrphans, TRACKING_VARIABLE } from './processes.ts';
 export * from './job-result.ts';
+export type { HandoffSteps, HandoffAction } from './handoff-steps.ts';
