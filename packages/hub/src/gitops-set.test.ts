@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -16,7 +16,7 @@ import { isTrueupCommit } from '@trueup/gitops';
 import { agentFixture } from '@trueup/testkit';
 import { startTestHub } from '@trueup/testkit/hub';
 import type { LedgerEntry } from '@trueup/store';
-import { HubApiError } from './client.ts';
+import { HubApiError, HubClient } from './client.ts';
 
 const run = promisify(execFile);
 const N = 20;
@@ -86,6 +86,20 @@ test('20 concurrent hand-offs through the hub: ≤ 2 commits, 0 failures, the ag
   const ledger = await client.get<{ items: LedgerEntry[] }>('/api/v1/events?kind=gitops-commit&limit=100');
   assert.equal(ledger.items.length, N);
   assert.ok(ledger.items.every((e) => revisions.includes(String(e.details.revision)) && e.details.source === 'ci'));
+
+  // The forge's webhook for the hub's own push: not fanned out a second time. With a person's
+  // commit in it, or without the commit list, it is.
+  const secret = (await readFile(testHub.hub.info.webhookSecretFile ?? '', 'utf8')).trim();
+  const hook = new HubClient({ url: testHub.hub.url, token: secret, ca: testHub.hub.tls.ca });
+  const messages = commits.slice(0, revisions.length).map((commit) => ({ message: commit.slice(commit.indexOf('\0') + 1) }));
+  type Hook = { refreshed: { environment: string; application: string }[]; ignored?: string };
+  const echo = await hook.post<Hook>('/api/v1/webhooks/git', { repoURL: fixture.repoURL, ref: 'refs/heads/main', after: last, commits: messages });
+  assert.deepEqual(echo.refreshed, []);
+  assert.match(echo.ignored ?? '', /only Trueup commits/);
+  const mixed = await hook.post<Hook>('/api/v1/webhooks/git', { repoURL: fixture.repoURL, ref: 'refs/heads/main', after: last, commits: [{ message: 'a fix by hand' }, ...messages] });
+  assert.deepEqual(mixed.refreshed.map((r) => `${r.environment}/${r.application}`), ['dev/test']);
+  const unlisted = await hook.post<Hook>('/api/v1/webhooks/git', { repoURL: fixture.repoURL, ref: 'refs/heads/main', after: last });
+  assert.deepEqual(unlisted.refreshed.map((r) => `${r.environment}/${r.application}`), ['dev/test']);
 
   // Already set: no commit.
   const again = await set(3, 'v1-3');

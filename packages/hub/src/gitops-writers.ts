@@ -26,6 +26,11 @@ export class HubGitops {
     }));
   }
 
+  /** True when this hub committed `revision` and already told the branch's followers to refresh for it. */
+  announced(revision: string): boolean {
+    return this.#fanOuts.has(revision);
+  }
+
   /** Tells the followers of `repoURL`'s `ref` to refresh for `revision`, once per revision. */
   fanOut(deps: HubDeps, repoURL: string, ref: string, revision: string, actor: string): Promise<Refreshed[]> {
     let pending = this.#fanOuts.get(revision);
