@@ -55,7 +55,7 @@ const record = (value: unknown): Record<string, unknown> => (typeof value === 'o
 const messagesOf = (payload: Record<string, unknown>): { messages?: string[] } => {
   if (!Array.isArray(payload.commits)) return {};
   const messages = payload.commits.map((commit) => record(commit).message);
-  return messages.every((m) => typeof m === 'string') ? { messages: messages as string[] } : {};
+  return messages.every((m) => typeof m === 'string') ? { messages: messages } : {};
 };
 
 export function parseWebhook(header: Headers, body: string, secret: string): Parsed {
