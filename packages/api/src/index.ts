@@ -15,3 +15,4 @@ export * from './link.ts';
 export * from './hub-api.ts';
 export * from './repo-key.ts';
 export * from './gitops-api.ts';
+export * from './promotion.ts';
