@@ -10,7 +10,7 @@ export const COMMANDS: { name: string; summary: string; load: () => Promise<Comm
   { name: 'history', summary: 'Show past syncs (revision, time, result, changes) and drift events.', load: async () => (await import('./commands/history.ts')).historyCommand },
   { name: 'refresh', summary: 'Start a pass of the running agent now (e.g. from a Git post-receive hook).', load: async () => (await import('./commands/refresh.ts')).refreshCommand },
   { name: 'run', summary: 'Run a workflow of the current checkout here, with the runner\'s own executor and no hub.', load: async () => (await import('./commands/run.ts')).runCommand },
-  { name: 'gitops', summary: 'Set one value in a YAML file of a config repository as one commit (gitops set), keeping every other byte.', load: async () => (await import('./commands/gitops.ts')).gitopsCommand },
+  { name: 'gitops', summary: 'Set one value in a YAML file of a config repository as one commit (gitops set), keeping every other byte; wait for an agent to report a revision Healthy (gitops wait).', load: async () => (await import('./commands/gitops.ts')).gitopsCommand },
   { name: 'hub', summary: 'Run the hub (HTTPS API and agent links), or manage its join tokens and agents.', load: async () => (await import('./commands/hub.ts')).hubCommand },
   { name: 'demo', summary: 'Run a Git server, an example config repository, a hub and an agent joined to it, on embedded defaults.', load: async () => (await import('./commands/demo.ts')).demoCommand },
 ];

@@ -115,4 +115,6 @@ test('20 concurrent hand-offs through the hub: ≤ 2 commits, 0 failures, the ag
     return true;
   });
   assert.equal((await log()).length, commits.length);
+  // A repository no agent follows: refused, whatever URL or path it is.
+  await assert.rejects(client.post('/api/v1/gitops/set', { repoURL: `file://${fixture.dir}/elsewhere.git`, edits: [{ file: 'a.yaml', key: 'a', value: 'x' }] }), (error: unknown) => error instanceof HubApiError && error.code === 'HUB_REQUEST_INVALID' && /no application at this hub follows/.test(error.message));
 });
