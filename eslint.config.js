@@ -14,7 +14,7 @@ const allowedImports = {
   kubernetes: ['api', 'engine'],
   link: ['api'],
   store: ['api'],
-  hub: ['api', 'link', 'store', 'git', 'workflow'],
+  hub: ['api', 'link', 'store', 'git', 'workflow', 'gitops'],
   agent: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'link'],
   gitops: ['api', 'git'],
   cli: ['api', 'engine', 'git', 'render', 'host', 'kubernetes', 'agent', 'hub', 'link', 'store', 'gitops', 'testkit', 'workflow', 'runner'],

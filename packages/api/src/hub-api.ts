@@ -110,6 +110,7 @@ export const PlainPushSchema = z.strictObject({
   repoURL: z.string().min(1).max(2048),
   ref: z.string().min(1).max(1024).describe('refs/heads/main, refs/tags/v1 or a short name'),
   after: z.string().max(64).optional(),
+  commits: z.array(z.object({ message: z.string().max(65_536) })).max(2048).optional().describe('the commits pushed, as forges send them: a push of only Trueup\'s own commits that the hub already announced is not fanned out again'),
 }).meta({ id: 'PlainPush' });
 
 export const WebhookResultSchema = z.object({

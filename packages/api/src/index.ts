@@ -17,3 +17,5 @@ export * from './repo-key.ts';
 export * from './flux.ts';
 export * from './flux-helm.ts';
 export * from './runner-link.ts';
+export * from './gitops-api.ts';
+export * from './promotion.ts';

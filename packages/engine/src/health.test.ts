@@ -8,6 +8,7 @@ const service = hostManifest('Service', 'web', { command: 'true' });
 const table: { name: string; status?: Record<string, unknown>; missing?: boolean; want: HealthStatus }[] = [
   { name: 'running and passing', status: { phase: 'running', pid: 10, healthy: true }, want: 'Healthy' },
   { name: 'running, no check yet', status: { phase: 'running', pid: 10 }, want: 'Healthy' },
+  { name: 'a health check that has not run yet, start period 0', status: { phase: 'running', pid: 10, inStartPeriod: false }, want: 'Progressing' },
   { name: 'check failing in start period', status: { phase: 'running', healthy: false, inStartPeriod: true }, want: 'Progressing' },
   { name: 'check failing after start period', status: { phase: 'running', healthy: false }, want: 'Degraded' },
   { name: 'starting', status: { phase: 'starting' }, want: 'Progressing' },

@@ -48,6 +48,8 @@ function serviceHealth({ status = {} }: LiveObject): Health {
       return withMessage('Suspended', 'stopped');
     case 'running':
       if (status.healthy === false) return withMessage(status.inStartPeriod === true ? 'Progressing' : 'Degraded', 'health check failing');
+      // A service with a health check (inStartPeriod is reported) that has not answered yet is not known to be healthy.
+      if (typeof status.inStartPeriod === 'boolean' && status.healthy !== true) return withMessage('Progressing', 'health check not run yet');
       return { status: 'Healthy', message: `running, pid ${numberOr(status.pid, '?')}` };
     default:
       return { status: 'Unknown', message: 'no process state' };

@@ -14,6 +14,8 @@ import { MAX_BODY_BYTES } from './validate.ts';
 import { applicationRoutes, applicationSpecs } from './routes/applications.ts';
 import { environmentRoutes, environmentSpecs } from './routes/environments.ts';
 import { eventRoutes, eventSpecs } from './routes/events.ts';
+import { gitopsSetRoutes, gitopsSetSpecs } from './routes/gitops-set.ts';
+import { gitopsWaitRoutes, gitopsWaitSpecs } from './routes/gitops-wait.ts';
 import { healthRoutes, healthSpecs } from './routes/health.ts';
 import { joinRoutes, joinSpecs } from './routes/join.ts';
 import { openApiRoutes } from './routes/openapi.ts';
@@ -23,7 +25,7 @@ import { streamRoutes, streamSpecs } from './routes/stream.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...pipelineSecretSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs];
 
 export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void; uiDir?: string } = {}): Hono {
   const app = new Hono();
@@ -44,6 +46,8 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   webhookRoutes(app, deps);
   runRoutes(app, deps);
   pipelineSecretRoutes(app, deps);
+  gitopsWaitRoutes(app, deps);
+  gitopsSetRoutes(app, deps);
   openApiRoutes(app, ROUTE_SPECS);
   uiRoutes(app, options.uiDir);
   app.notFound((c) => c.json({ code: 'HUB_NOT_FOUND', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));

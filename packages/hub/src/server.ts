@@ -19,6 +19,7 @@ import { Auth } from './auth.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { HubErrors } from './errors.ts';
 import { authenticateAgent } from './join.ts';
+import { HubGitops } from './gitops-writers.ts';
 import { LinkRegistry } from './link-registry.ts';
 import { HubMetrics } from './metrics.ts';
 import { EnvironmentGate } from './environment-gate.ts';
@@ -50,6 +51,8 @@ export interface HubOptions {
   pipelinePollMs?: number;
   /** The AES-256 key pipeline secrets are sealed with (64 hex digits); default DATA/secrets.key, made on first start. */
   secretsKeyFile?: string;
+  /** Batching window of the hub's config-branch writers, ms; default 250. */
+  gitopsWindowMs?: number;
 }
 
 export interface RunningHub {
@@ -106,7 +109,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   }
   const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
   await triggers.start();
-  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box }, { log });
+    const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
+  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops }, { log });
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -169,6 +173,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       wss.close();
       server.closeAllConnections();
       await new Promise((done) => server.close(done));
+      await gitops.close().catch((error: unknown) => log(`closing the gitops writers: ${error instanceof Error ? error.message : String(error)}`));
       await store.close();
     },
   };

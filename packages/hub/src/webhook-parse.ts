@@ -17,6 +17,8 @@ export interface Push {
   ref: string;
   after?: string;
   defaultBranch?: string;
+  /** The messages of the commits pushed, when the payload lists them. */
+  messages?: string[];
 }
 
 export type Parsed = { kind: 'push'; push: Push } | { kind: 'ignored'; source: Push['source']; event: string };
@@ -49,6 +51,12 @@ function json(body: string): Record<string, unknown> {
 
 const strings = (...values: unknown[]): string[] => values.filter((v): v is string => typeof v === 'string' && v !== '');
 const record = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null ? value as Record<string, unknown> : {});
+/** `commits[].message` of a push payload (GitHub, Gitea, Forgejo, GitLab and the plain body all use it). */
+const messagesOf = (payload: Record<string, unknown>): { messages?: string[] } => {
+  if (!Array.isArray(payload.commits)) return {};
+  const messages = payload.commits.map((commit) => record(commit).message);
+  return messages.every((m) => typeof m === 'string') ? { messages: messages } : {};
+};
 
 export function parseWebhook(header: Headers, body: string, secret: string): Parsed {
   const github = header('x-github-event');
@@ -69,6 +77,7 @@ export function parseWebhook(header: Headers, body: string, secret: string): Par
       ...(typeof payload.after === 'string' ? { after: payload.after } : {}),
       ...(typeof repository.default_branch === 'string' ? { defaultBranch: repository.default_branch } : {}),
       ...(delivery === undefined ? {} : { delivery: `${source}:${delivery}` }),
+      ...messagesOf(payload),
     } };
   }
   if (gitlab !== undefined) {
@@ -83,6 +92,7 @@ export function parseWebhook(header: Headers, body: string, secret: string): Par
       ref: (typeof payload.ref === 'string' ? payload.ref : ''), ...(typeof payload.after === 'string' ? { after: payload.after } : {}),
       ...(typeof project.default_branch === 'string' ? { defaultBranch: project.default_branch } : {}),
       ...(delivery === undefined ? {} : { delivery: `gitlab:${delivery}` }),
+      ...messagesOf(payload),
     } };
   }
   const bearer = /^Bearer\s+(\S+)$/i.exec(header('authorization') ?? '')?.[1];
@@ -90,5 +100,5 @@ export function parseWebhook(header: Headers, body: string, secret: string): Par
   const parsed = PlainPushSchema.safeParse(json(body));
   if (!parsed.success) throw HubErrors.create('HUB_REQUEST_INVALID', `body.${parsed.error.issues[0]?.path.join('.') ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, { field: `body.${parsed.error.issues[0]?.path.join('.') ?? ''}` });
   const delivery = header('x-delivery-id');
-  return { kind: 'push', push: { source: 'plain', repoURLs: [parsed.data.repoURL], ref: parsed.data.ref, ...(parsed.data.after === undefined ? {} : { after: parsed.data.after }), ...(delivery === undefined ? {} : { delivery: `plain:${delivery}` }) } };
+  return { kind: 'push', push: { source: 'plain', repoURLs: [parsed.data.repoURL], ref: parsed.data.ref, ...(parsed.data.after === undefined ? {} : { after: parsed.data.after }), ...(delivery === undefined ? {} : { delivery: `plain:${delivery}` }), ...messagesOf(parsed.data) } };
 }

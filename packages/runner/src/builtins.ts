@@ -5,6 +5,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { BuiltinAction, StepConclusion } from '@trueup/api';
 import type { ArtifactFile } from './artifact-store.ts';
 import { RunnerErrors } from './errors.ts';
+import { runHandoffStep } from './handoff-steps.ts';
 import { activeSignal, type JobState } from './job-state.ts';
 
 type Result = { outcome: StepConclusion; outputs: Record<string, string> };
@@ -17,6 +18,9 @@ export async function runBuiltin(job: JobState, action: { action: BuiltinAction;
       return uploadArtifact(job, withs);
     case 'download-artifact':
       return downloadArtifact(job, withs);
+    case 'gitops-set':
+    case 'wait-healthy':
+      return runHandoffStep(job, action.action, withs);
   }
 }
 

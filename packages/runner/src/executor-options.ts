@@ -1,6 +1,7 @@
 /** What the executor needs from where it runs: `trueup run` and a joined runner give different ones. */
 import type { ArtifactStore } from './artifact-store.ts';
 import type { CheckoutSource } from './checkout-source.ts';
+import type { HandoffSteps } from './handoff-steps.ts';
 import type { Isolation } from './isolation.ts';
 
 export interface ExecutorOptions {
@@ -19,4 +20,6 @@ export interface ExecutorOptions {
   cleanupGraceMs?: number;
   /** Keep the job's directories after it ends (for inspection); default removed. */
   keepDirs?: boolean;
+  /** `trueup/gitops-set` and `trueup/wait-healthy`: through a hub; absent, those steps fail saying so. */
+  handoff?: HandoffSteps;
 }

@@ -12,3 +12,4 @@ export * from './local-run.ts';
 export { reapOrphans, TRACKING_VARIABLE } from './processes.ts';
 export * from './job-result.ts';
 export * from './remote-source.ts';
+export type { HandoffSteps, HandoffAction } from './handoff-steps.ts';

@@ -14,6 +14,7 @@ import { git, LocalRepoSource } from './checkout-source.ts';
 import { RunnerErrors } from './errors.ts';
 import { parseKeyValueFile } from './file-commands.ts';
 import type { Isolation } from './isolation.ts';
+import type { HandoffSteps } from './handoff-steps.ts';
 import { ownerAlive, ownerId } from './processes.ts';
 import { runWorkflow, type JobExecutor, type WorkflowRunHooks, type WorkflowRunResult } from './run-workflow.ts';
 
@@ -34,6 +35,8 @@ export interface LocalRunRequest {
   logCapBytes?: number;
   /** Default: bubblewrap when it works here. */
   isolation?: Isolation;
+  /** `trueup/gitops-set` and `trueup/wait-healthy`, through a hub. */
+  handoff?: HandoffSteps;
 }
 
 export interface LocalRun {
@@ -105,6 +108,7 @@ export async function localRun(request: LocalRunRequest, hooks: WorkflowRunHooks
         ...(request.cleanupGraceMs === undefined ? {} : { cleanupGraceMs: request.cleanupGraceMs }),
         ...(request.logCapBytes === undefined ? {} : { logCapBytes: request.logCapBytes }),
         ...(request.isolation === undefined ? {} : { isolation: request.isolation }),
+        ...(request.handoff === undefined ? {} : { handoff: request.handoff }),
       },
       hooks,
       execute,

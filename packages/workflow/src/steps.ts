@@ -8,6 +8,8 @@ const BUILTINS: Record<string, BuiltinAction> = {
   'actions/checkout': 'checkout',
   'actions/upload-artifact': 'upload-artifact',
   'actions/download-artifact': 'download-artifact',
+  'trueup/gitops-set': 'gitops-set',
+  'trueup/wait-healthy': 'wait-healthy',
 };
 export const SHELLS = new Set(['bash', 'sh']);
 
@@ -55,7 +57,8 @@ function stepAction(step: TemplateToken, problems: ParseProblem[]): StepAction |
   if (uses.startsWith('./')) return { kind: 'local', path: uses.replace(/\/+$/, ''), with: withs };
   const [name = '', ref = ''] = uses.split('@');
   const builtin = BUILTINS[name.toLowerCase()];
-  if (builtin !== undefined && ref !== '') return { kind: 'builtin', action: builtin, ref, with: withs };
+  // Trueup's own steps need no @ref: they are the version of the runner that runs them.
+  if (builtin !== undefined && (ref !== '' || name.toLowerCase().startsWith('trueup/'))) return { kind: 'builtin', action: builtin, ref, with: withs };
   const why = uses.startsWith('docker://')
     ? 'container actions cannot run here'
     : `action "${uses}" is not built in; built-in actions are ${Object.keys(BUILTINS).join(', ')} (with @ref), or use a local action "./path"`;

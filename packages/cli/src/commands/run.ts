@@ -2,6 +2,8 @@
 import type { JobEvent } from '@trueup/api';
 import { localRun } from '@trueup/runner';
 import { outputFormat, outputOption, type Command } from '../command.ts';
+import { hubHandoffSteps } from '../handoff-steps.ts';
+import { hubClient } from '../hub-target.ts';
 import { formatTable, paint, printJson, shortSha } from '../output.ts';
 
 export const runCommand: Command = {
@@ -44,6 +46,8 @@ export const runCommand: Command = {
     const json = outputFormat(values) === 'json';
     const names = new Map<string, string>();
     const printer = new LinePrinter(json ? process.stderr : process.stdout);
+    // With TRUEUP_HUB (and TRUEUP_TOKEN), the trueup/gitops-set and trueup/wait-healthy steps go through that hub.
+    const hub = await hubClient({});
     try {
       const outcome = await localRun({
         repoDir: typeof values.dir === 'string' ? values.dir : process.cwd(),
@@ -51,6 +55,7 @@ export const runCommand: Command = {
         jobs: strings(values.job),
         event, inputs, parallelJobs: parallel, signal: controller.signal, forceSignal: force.signal,
         secretFile: typeof values['secret-file'] === 'string' ? values['secret-file'] : undefined,
+        ...(hub === undefined ? {} : { handoff: hubHandoffSteps(hub, `local-${process.pid}-${Date.now()}`) }),
       }, {
         onJobEvent: (key, e) => printEvent(printer, names, key, e),
         onJobSkipped: (id, reason) => printer.out.write(`${paint(`${id}: skipped`, 'dim')} (${reason})\n`),

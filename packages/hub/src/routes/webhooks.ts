@@ -1,5 +1,6 @@
 /** `POST /api/v1/webhooks/git`: a push from a forge (or anything, with the bearer secret) refreshes the applications that follow it. */
 import { PlainPushSchema, repoKey, WebhookResultSchema } from '@trueup/api';
+import { onlyTrueupCommits } from '@trueup/gitops';
 import type { Hono } from 'hono';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
@@ -26,6 +27,10 @@ export function webhookRoutes(app: Hono, deps: HubDeps): void {
     const { push } = parsed;
     if (push.delivery !== undefined && !(await deps.store.webhooks.claim(push.delivery, deps.now()))) {
       throw HubErrors.create('HUB_WEBHOOK_REPLAYED', `delivery ${push.delivery} was received before: ignored`);
+    }
+    // The forge's echo of the hub's own commit: every commit is Trueup's and the hub already told the followers.
+    if (push.after !== undefined && push.messages !== undefined && onlyTrueupCommits(push.messages) && deps.gitops?.announced(push.after) === true) {
+      return c.json({ source: push.source, refreshed: [], ignored: `only Trueup commits, up to ${push.after.slice(0, 12)}, which the hub wrote and already announced` }, 202);
     }
     const refreshed = await refreshFollowers(deps, push, `webhook:${push.source}`);
     // Tracked repositories' workflows: scanned now rather than at the next poll.

@@ -1,0 +1,49 @@
+/** The hub's hand-off API: waiting for a revision to be applied and Healthy, and writes to a config branch through the hub's queue. */
+import { z } from 'zod';
+
+export const RevisionWaitQuerySchema = z.strictObject({
+  revision: z.string().regex(/^[0-9a-fA-F]{7,64}$/, { message: 'expected a commit SHA (7 to 64 hex digits)' }),
+  timeout: z.coerce.number().int().min(0).max(60).optional().describe('seconds to hold the request, default 30; the answer is then state pending'),
+});
+
+const FailingResourceSchema = z.object({ kind: z.string(), name: z.string(), namespace: z.string().optional(), health: z.string(), sync: z.string(), message: z.string() });
+
+export const RevisionWaitResultSchema = z.object({
+  state: z.enum(['healthy', 'degraded', 'failed', 'pending']),
+  reason: z.string(),
+  revision: z.string(),
+  appliedRevision: z.string(),
+  sync: z.string(),
+  health: z.string(),
+  conditions: z.array(z.object({ type: z.string(), status: z.string(), reason: z.string(), message: z.string(), lastTransitionTime: z.string() })),
+  failing: z.array(FailingResourceSchema),
+  error: z.object({ code: z.string(), message: z.string(), file: z.string().optional(), line: z.number().optional(), field: z.string().optional() }).optional(),
+});
+export type RevisionWaitResult = z.infer<typeof RevisionWaitResultSchema>;
+
+const FileEditSchema = z.strictObject({
+  file: z.string().min(1).max(4096),
+  key: z.string().min(1).max(1024),
+  value: z.string().max(65_536),
+  document: z.number().int().min(0).optional(),
+  allowTypeChange: z.boolean().optional(),
+});
+
+export const GitopsSetRequestSchema = z.strictObject({
+  repoURL: z.string().min(1).max(2048),
+  ref: z.string().min(1).max(255).default('main'),
+  edits: z.array(FileEditSchema).min(1).max(100),
+  source: z.string().min(1).max(512).optional().describe('what asked for it; default gitops-set'),
+  run: z.string().min(1).max(512).optional().describe('the pipeline run, for the Trueup-Run trailer'),
+});
+export type GitopsSetRequest = z.infer<typeof GitopsSetRequestSchema>;
+
+export const GitopsSetResultSchema = z.object({
+  outcome: z.enum(['committed', 'unchanged']),
+  revision: z.string(),
+  /** Callers whose edits share the commit. */
+  batchSize: z.number().optional(),
+  changes: z.array(z.object({ file: z.string(), line: z.number(), key: z.string(), from: z.unknown(), to: z.unknown() })).optional(),
+  refreshed: z.array(z.object({ environment: z.string(), application: z.string(), command: z.string() })),
+});
+export type GitopsSetResult = z.infer<typeof GitopsSetResultSchema>;
