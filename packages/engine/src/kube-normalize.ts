@@ -55,6 +55,27 @@ export function redactSecretPair(live: unknown, wanted: unknown): [unknown, unkn
   return [redactedLive, redactedWanted];
 }
 
+/** Host kinds whose `spec.env` values stay out of diffs: Command and Service. */
+export function hasEnvValues(key: Pick<ObjectKey, 'apiVersion' | 'kind'>): boolean {
+  return key.apiVersion.startsWith('host.trueup.dev/') && (key.kind === 'Command' || key.kind === 'Service');
+}
+
+/**
+ * Both sides of a Command's or Service's patch with `spec.env` values hidden (size only), as for a
+ * Secret: the names stay, so the patch still says which variables differ.
+ */
+export function redactEnvPair(live: unknown, wanted: unknown): [unknown, unknown] {
+  const envOf = (side: unknown): Record<string, unknown> | undefined => (isPlainObject(side) && isPlainObject(side.spec) && isPlainObject(side.spec.env) ? side.spec.env : undefined);
+  const before = envOf(live);
+  const after = envOf(wanted);
+  const size = (value: unknown): number => new TextEncoder().encode(String(value)).length;
+  const withEnv = (side: unknown, env: Record<string, string>): unknown => (isPlainObject(side) && isPlainObject(side.spec) ? { ...side, spec: { ...side.spec, env } } : side);
+  return [
+    before === undefined ? live : withEnv(live, mapValues(before, (value) => redacted(size(value)))),
+    after === undefined ? wanted : withEnv(wanted, mapValues(after, (value, key) => redacted(size(value), before !== undefined && key in before && before[key] !== value))),
+  ];
+}
+
 /** The decoded size of a base64 value (`data` of a Secret). */
 function base64Bytes(value: unknown): number {
   const text = typeof value === 'string' ? value.replace(/\s+/g, '') : '';

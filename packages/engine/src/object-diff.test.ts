@@ -53,3 +53,12 @@ test('diffObject: ignoreDifferences match host objects by group host.trueup.dev 
   assert.equal(patchOf(desired, live, { ignoreDifferences: [rule] }), '');
   assert.equal(diffObject(desired, live, { ignoreDifferences: [{ ...rule, kind: 'Directory' }] }).action, 'update');
 });
+
+test('patchOf: a Command or Service patch names the changed variable and shows no value', () => {
+  const service = (env: Record<string, string>) => hostManifest('Service', 'web', { command: ['node'], env });
+  const patch = patchOf(desiredOf(service({ TOKEN: 'git-secret', PORT: '80' })), liveOf(service({ TOKEN: 'live-secret', PORT: '80' })));
+  assert.ok(patch.includes('-    TOKEN: "<redacted: 11 bytes>"\n+    TOKEN: "<redacted: 10 bytes, changed>"\n'), patch);
+  for (const value of ['git-secret', 'live-secret']) assert.ok(!patch.includes(value), `no env value in:\n${patch}`);
+  const created = patchOf(desiredOf(hostManifest('Command', 'migrate', { run: 'true', env: { PASSWORD: 'hunter2' } })), absent(hostManifest('Command', 'migrate', {})));
+  assert.ok(created.includes('PASSWORD: "<redacted: 7 bytes>"') && !created.includes('hunter2'), created);
+});

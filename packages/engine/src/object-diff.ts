@@ -11,7 +11,7 @@ import { displayKey, type DesiredObject, type IgnoreDifference, type LiveObject,
 import { stringify } from 'yaml';
 import { changedFields, deepEqual, differingFields, projectOnto } from './compare.ts';
 import { applyIgnore, resolveIgnore, type IgnoreSpec } from './ignore-differences.ts';
-import { isSecret, normalizeKubeObject, redactSecretPair } from './kube-normalize.ts';
+import { hasEnvValues, isSecret, normalizeKubeObject, redactEnvPair, redactSecretPair } from './kube-normalize.ts';
 import { unifiedDiff } from './line-diff.ts';
 
 /** What a sync would do to one object. The readable patch is `patchOf`, computed only when shown. */
@@ -48,7 +48,7 @@ export function diffObject(desired: DesiredObject | undefined, live: LiveObject,
  */
 export function patchOf(desired: DesiredObject | undefined, live: LiveObject, options: DiffOptions = {}): string {
   const names = labels(displayKey(live.key));
-  const secret = isSecret(live.key);
+  const secret = isSecret(live.key) ? 'secret' : hasEnvValues(live.key) ? 'env' : undefined;
   if (desired === undefined) return live.manifest === undefined ? '' : unifiedDiff(render(redacted(secret, comparable(live.manifest), {})[0]), '', names);
   const ignore = ignoreOf(live, options);
   if (live.manifest === undefined) return unifiedDiff('', render(redacted(secret, {}, comparable(applyIgnore(desired.manifest, ignore)))[1]), names);
@@ -77,8 +77,13 @@ function sectionsThatDiffer(before: Record<string, unknown>, after: Record<strin
   return [pick(before), pick(after)];
 }
 
-function redacted(secret: boolean, before: unknown, after: unknown): [unknown, unknown] {
-  return secret ? redactSecretPair(before, after) : [before, after];
+/** Values that never reach a patch: a Secret's data, a Command's or Service's env. */
+function redacted(secret: 'secret' | 'env' | undefined, before: unknown, after: unknown): [unknown, unknown] {
+  switch (secret) {
+    case 'secret': return redactSecretPair(before, after);
+    case 'env': return redactEnvPair(before, after);
+    case undefined: return [before, after];
+  }
 }
 
 /**
