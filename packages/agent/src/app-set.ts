@@ -36,8 +36,6 @@ export function createApp(loaded: LoadedApplication, context: AppContext, onChil
   return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded, { recheckHealth: !target.healthPushed }), loaded };
 }
 
-const DEPENDENCY_CHECK_MS = 500;
-
 export async function stopApp({ runtime, provider, scheduler }: RunningApp, stopServices = false): Promise<void> {
   scheduler.stop();
   await runtime.close();
@@ -54,7 +52,7 @@ export class AppSet {
   readonly #declared = new Map<string, DeclaredChild[]>();
   /** Children Git declares that cannot run, by name: their status carries their error. */
   readonly #refused = new Map<string, ApplicationStatus>();
-  /** Applications waiting for their dependsOn to be Ready before their first pass. */
+  /** Applications whose passes wait for their dependsOn to be Ready, with the status they show meanwhile. */
   readonly #waiting = new Map<string, ApplicationStatus>();
   #changes: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -66,7 +64,7 @@ export class AppSet {
 
   /** Every application's status: the running ones (parents listing their children), then refused children. */
   statuses(): ApplicationStatus[] {
-    const running = [...this.apps.entries()].map(([name, { runtime }]) => runtime.status ?? this.#waiting.get(name)).filter((s) => s !== undefined);
+    const running = [...this.apps.entries()].map(([name, { runtime }]) => this.#waiting.get(name) ?? runtime.status).filter((s) => s !== undefined);
     const byName = new Map([...running, ...this.#refused.values()].map((status) => [status.name, status]));
     const decorated = running.map((status) => withChildResources(status, this.#declared.get(status.name) ?? [], (name) => byName.get(name)));
     return [...decorated, ...this.#refused.values()];
@@ -76,25 +74,26 @@ export class AppSet {
     for (const app of this.apps.values()) this.#start(app);
   }
 
-  /** Starts the app's passes, once every application it dependsOn is Synced and Healthy (checked every 500 ms). */
+  /**
+   * Starts the app's passes. Each pass (not only the first) is held while an application it
+   * dependsOn is not Ready: Synced, Healthy, without error and not itself waiting.
+   */
   #start(app: RunningApp): void {
     const { name } = app.runtime;
     const pending = (): string[] => app.loaded.application.spec.dependsOn.filter((dependency) => {
       const status = this.apps.get(dependency)?.runtime.status;
-      return status === undefined || status.sync !== 'Synced' || status.health.status !== 'Healthy' || status.error !== undefined;
+      return status === undefined || this.#waiting.has(dependency) || status.sync !== 'Synced' || status.health.status !== 'Healthy' || status.error !== undefined;
     });
-    const check = (): void => {
-      if (this.#stopped || this.apps.get(name) !== app) return void this.#waiting.delete(name);
-      const waitingFor = pending();
-      if (waitingFor.length === 0) {
-        this.#waiting.delete(name);
-        app.scheduler.start();
-        return;
-      }
-      this.#waiting.set(name, waitingStatus(app.loaded, waitingFor, new Date().toISOString()));
-      setTimeout(check, DEPENDENCY_CHECK_MS).unref();
-    };
-    check();
+    app.scheduler.start(() => {
+      const waitingFor = this.#stopped || this.apps.get(name) !== app ? [] : pending();
+      if (waitingFor.length === 0) return void this.#waiting.delete(name);
+      const waiting = waitingStatus(app.loaded, waitingFor, new Date().toISOString());
+      const current = app.runtime.status;
+      // What was applied stays listed; the health says why the new revision is not applied.
+      const status = current === undefined ? waiting : { ...current, health: waiting.health };
+      this.#waiting.set(name, status);
+      return status;
+    });
   }
 
   async stop(stopServices: boolean): Promise<void> {

@@ -13,6 +13,8 @@ import type { LoadedApplication } from './load-applications.ts';
  */
 const RECHECK_FIRST_MS = 1000;
 const RECHECK_MAX_MS = 30_000;
+/** How often a held pass asks its gate again. */
+const GATE_CHECK_MS = 500;
 
 export class PassScheduler {
   readonly #runtime: AppRuntime;
@@ -27,6 +29,7 @@ export class PassScheduler {
   #running = false;
   #rerun: PassTrigger | undefined;
   readonly #recheckHealth: boolean;
+  #gate: (() => ApplicationStatus | undefined) | undefined;
 
   constructor(runtime: AppRuntime, loaded: LoadedApplication, options: { recheckHealth: boolean }) {
     this.#recheckHealth = options.recheckHealth;
@@ -41,7 +44,12 @@ export class PassScheduler {
     };
   }
 
-  start(): void {
+  /**
+   * Starts the passes. A pass is held while `gate` returns a status (the application waits for
+   * others, dependsOn): that status answers refreshes, and the gate is asked again every 500 ms.
+   */
+  start(gate?: () => ApplicationStatus | undefined): void {
+    this.#gate = gate;
     this.#schedule('start', 0);
   }
 
@@ -77,6 +85,13 @@ export class PassScheduler {
   }
 
   async #run(trigger: PassTrigger): Promise<void> {
+    const held = this.#gate?.();
+    if (held !== undefined) {
+      for (const resolve of this.#waiters.splice(0)) resolve(held);
+      this.#schedule(this.#rerun ?? trigger, GATE_CHECK_MS);
+      this.#rerun = undefined;
+      return;
+    }
     this.#running = true;
     const waiters = this.#waiters.splice(0);
     let status: ApplicationStatus;

@@ -1,0 +1,82 @@
+/**
+ * Flux's dependsOn gates every reconciliation, not only the first: while infrastructure is not
+ * Ready, apps does not apply a new revision, and says what it waits for; once infrastructure is
+ * Ready again, apps catches up.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createServedRepo, createWorkRepo, kubeNamespace } from '@trueup/testkit';
+import { startAgent } from './agent.ts';
+import { brief, getObject, isSyncedAndHealthy, kubeEnv, waitForStatus } from './testing.ts';
+
+function tree(repoURL: string, fluxNs: string, infraNs: string, appsNs: string): Record<string, string> {
+  const kustomization = (name: string, spec: string) => `---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: { name: ${name}, namespace: ${fluxNs} }
+spec:
+  interval: 10m
+  sourceRef: { kind: GitRepository, name: flux-system }
+${spec}`;
+  return {
+    'clusters/prod/sync.yaml': `---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: { name: flux-system, namespace: ${fluxNs} }
+spec: { interval: 1m, ref: { branch: main }, url: ${repoURL} }
+${kustomization('infrastructure', `  path: ./infrastructure\n  prune: true\n  targetNamespace: ${infraNs}\n`)}
+${kustomization('apps', `  dependsOn: [{ name: infrastructure }]\n  path: ./apps\n  prune: true\n  targetNamespace: ${appsNs}\n`)}`,
+    'infrastructure/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: infra-settings }\ndata: { ready: "yes" }\n',
+    'apps/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web-config }\ndata: { version: "1" }\n',
+  };
+}
+
+test('dependsOn holds every pass of a Flux Kustomization, not only its first, while a dependency is not Ready', async (t) => {
+  const env = await kubeEnv(t);
+  if (env === undefined) return;
+  const [fluxNs, infraNs, appsNs] = [await kubeNamespace(env, t), await kubeNamespace(env, t), await kubeNamespace(env, t)];
+  const dir = await mkdtemp(join(tmpdir(), 'trueup-flux-depends-'));
+  const bare = await createServedRepo(join(dir, 'repos'), 'fleet.git');
+  const work = await createWorkRepo(join(dir, 'work'));
+  const push = async (files: Record<string, string>, message: string): Promise<void> => {
+    await work.write(files);
+    await work.commit(message);
+    await work.git('push', '--quiet', bare, 'main');
+  };
+  await push(tree(`file://${bare}`, fluxNs, infraNs, appsNs), 'flux tree');
+  const saved = process.env['KUBECONFIG'];
+  process.env['KUBECONFIG'] = env.kubeconfig;
+  const agent = await startAgent({ stateDir: join(dir, 'state'), paths: [join(work.dir, 'clusters/prod')] });
+  t.after(async () => {
+    await agent.stop();
+    await rm(dir, { recursive: true, force: true });
+    if (saved === undefined) delete process.env['KUBECONFIG'];
+    else process.env['KUBECONFIG'] = saved;
+  });
+  const version = async (): Promise<unknown> => (await getObject(env, `/api/v1/namespaces/${appsNs}/configmaps/web-config`))?.['data'];
+  await waitForStatus(agent, isSyncedAndHealthy, 'apps Ready', 60_000, 'apps');
+  assert.deepEqual(await version(), { version: '1' });
+
+  // infrastructure breaks (an object the API server refuses), then apps changes.
+  await push({ 'infrastructure/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: Not_A_Name }\ndata: { ready: "no" }\n' }, 'infrastructure breaks');
+  const broken = await agent.refresh('infrastructure');
+  assert.notEqual(broken?.error, undefined, JSON.stringify(brief(broken)));
+  await push({ 'apps/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web-config }\ndata: { version: "2" }\n' }, 'apps v2');
+  const held = await agent.refresh('apps');
+  assert.equal(held?.health.status, 'Progressing', JSON.stringify(brief(held)));
+  assert.match(held?.health.message ?? '', /waiting for infrastructure to be Synced and Healthy \(dependsOn\)/);
+  assert.deepEqual(held?.resources.map((r) => `${r.kind}/${r.name}`), ['ConfigMap/web-config'], 'what was applied stays listed');
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // a few of the held pass's retries
+  assert.deepEqual(await version(), { version: '1' }, 'apps did not apply its new revision');
+  assert.equal(agent.applications().find((s) => s.name === 'apps')?.health.status, 'Progressing');
+
+  // infrastructure is fixed: apps catches up on its own.
+  await push({ 'infrastructure/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: infra-settings }\ndata: { ready: "yes" }\n' }, 'infrastructure fixed');
+  const fixed = await agent.refresh('infrastructure');
+  assert.equal(fixed?.error, undefined, JSON.stringify(brief(fixed)));
+  await waitForStatus(agent, (s) => isSyncedAndHealthy(s) && s.error === undefined, 'apps Ready again', 60_000, 'apps');
+  assert.deepEqual(await version(), { version: '2' });
+});
