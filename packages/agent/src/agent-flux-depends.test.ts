@@ -1,7 +1,8 @@
 /**
  * Flux's dependsOn gates every reconciliation, not only the first: while infrastructure is not
  * Ready, apps does not apply a new revision, and says what it waits for; once infrastructure is
- * Ready again, apps catches up.
+ * Ready again, apps catches up. `wait: true`: a Kustomization is Healthy only when every object it
+ * applied is.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { createServedRepo, createWorkRepo, kubeNamespace } from '@trueup/testkit
 import { startAgent } from './agent.ts';
 import { brief, getObject, isSyncedAndHealthy, kubeEnv, waitForStatus } from './testing.ts';
 
-function tree(repoURL: string, fluxNs: string, infraNs: string, appsNs: string): Record<string, string> {
+function tree(repoURL: string, fluxNs: string, infraNs: string, appsNs: string, infraOptions = ''): Record<string, string> {
   const kustomization = (name: string, spec: string) => `---
 apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
@@ -27,7 +28,7 @@ apiVersion: source.toolkit.fluxcd.io/v1
 kind: GitRepository
 metadata: { name: flux-system, namespace: ${fluxNs} }
 spec: { interval: 1m, ref: { branch: main }, url: ${repoURL} }
-${kustomization('infrastructure', `  path: ./infrastructure\n  prune: true\n  targetNamespace: ${infraNs}\n`)}
+${kustomization('infrastructure', `  path: ./infrastructure\n  prune: true\n  targetNamespace: ${infraNs}\n${infraOptions}`)}
 ${kustomization('apps', `  dependsOn: [{ name: infrastructure }]\n  path: ./apps\n  prune: true\n  targetNamespace: ${appsNs}\n`)}`,
     'infrastructure/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: infra-settings }\ndata: { ready: "yes" }\n',
     'apps/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web-config }\ndata: { version: "1" }\n',
@@ -77,6 +78,40 @@ test('dependsOn holds every pass of a Flux Kustomization, not only its first, wh
   await push({ 'infrastructure/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: infra-settings }\ndata: { ready: "yes" }\n' }, 'infrastructure fixed');
   const fixed = await agent.refresh('infrastructure');
   assert.equal(fixed?.error, undefined, JSON.stringify(brief(fixed)));
+  for (const deadline = Date.now() + 60_000; JSON.stringify(await version()) !== '{"version":"2"}';) {
+    assert.ok(Date.now() < deadline, 'apps applied its new revision');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   await waitForStatus(agent, (s) => isSyncedAndHealthy(s) && s.error === undefined, 'apps Ready again', 60_000, 'apps');
-  assert.deepEqual(await version(), { version: '2' });
+});
+
+test('wait: true: a Kustomization is Ready only once every object it applied is Healthy, and its dependents wait', async (t) => {
+  const env = await kubeEnv(t);
+  if (env === undefined) return;
+  const [fluxNs, infraNs, appsNs] = [await kubeNamespace(env, t), await kubeNamespace(env, t), await kubeNamespace(env, t)];
+  const dir = await mkdtemp(join(tmpdir(), 'trueup-flux-wait-'));
+  const bare = await createServedRepo(join(dir, 'repos'), 'fleet.git');
+  const work = await createWorkRepo(join(dir, 'work'));
+  await work.write({
+    ...tree(`file://${bare}`, fluxNs, infraNs, appsNs, '  wait: true\n'),
+    // No volume will ever bind this claim: it stays Pending, so Progressing.
+    'infrastructure/claim.yaml': 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: data }\nspec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n',
+  });
+  await work.commit('flux tree');
+  await work.git('push', '--quiet', bare, 'main');
+  const saved = process.env['KUBECONFIG'];
+  process.env['KUBECONFIG'] = env.kubeconfig;
+  const agent = await startAgent({ stateDir: join(dir, 'state'), paths: [join(work.dir, 'clusters/prod')] });
+  t.after(async () => {
+    await agent.stop();
+    await rm(dir, { recursive: true, force: true });
+    if (saved === undefined) delete process.env['KUBECONFIG'];
+    else process.env['KUBECONFIG'] = saved;
+  });
+  const infra = await waitForStatus(agent, (s) => s.sync === 'Synced', 'infrastructure Synced', 60_000, 'infrastructure');
+  assert.equal(infra.health.status, 'Progressing', JSON.stringify(brief(infra)));
+  assert.deepEqual(infra.resources.map((r) => `${r.kind}/${r.name} ${r.health.status}`).sort(), ['ConfigMap/infra-settings Healthy', 'PersistentVolumeClaim/data Progressing']);
+  const apps = await agent.refresh('apps');
+  assert.match(apps?.health.message ?? '', /waiting for infrastructure to be Synced and Healthy \(dependsOn\)/, JSON.stringify(brief(apps)));
+  assert.equal(await getObject(env, `/api/v1/namespaces/${appsNs}/configmaps/web-config`), undefined);
 });
