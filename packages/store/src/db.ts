@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { isTrueupError } from '@trueup/api';
 import pg from 'pg';
 import { StoreErrors } from './errors.ts';
 
@@ -82,7 +83,8 @@ const types = {
 };
 
 export function openPostgres(url: string, options: { max?: number } = {}): Db {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, types, connectionTimeoutMillis: 10_000 });
+  const max = options.max ?? 10;
+  const pool = new pg.Pool({ connectionString: url, max, types, connectionTimeoutMillis: 10_000 });
   // An idle client losing its server (a PostgreSQL restart) must not crash the hub.
   pool.on('error', () => undefined);
   const on = (client: pg.Pool | pg.PoolClient): Queryable => ({
@@ -98,21 +100,45 @@ export function openPostgres(url: string, options: { max?: number } = {}): Db {
   const direct = on(pool);
   return {
     ...direct,
+    // An idle pooled client may have lost its server (a restart) before the pool noticed; a
+    // read is answered on another connection. Writes are not repeated: they may have committed.
+    async all(sql, params) {
+      // Each failed attempt destroys one stale client; there are at most `max` of them.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await direct.all(sql, params);
+        } catch (error) {
+          if (!isTrueupError(error, 'STORE_UNAVAILABLE') || !/^\s*SELECT\b/i.test(sql) || attempt >= max) throw error;
+        }
+      }
+    },
     async exec(script) {
       await wrap(pool.query(script));
     },
     async transaction(fn) {
       const client = await wrap(pool.connect());
+      // A checked-out client has no pool listener: its server going away between two queries
+      // (a restart's 57P01) would be an unhandled 'error' event, which ends the process.
+      let lost: unknown;
+      const onLost = (error: unknown): void => {
+        lost ??= error;
+      };
+      client.on('error', onLost);
+      let failure: unknown;
       try {
-        await client.query('BEGIN');
+        await wrap(client.query('BEGIN'));
         const result = await fn(on(client));
-        await client.query('COMMIT');
+        await wrap(client.query('COMMIT'));
         return result;
       } catch (error) {
+        failure = error;
         await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
+        throw lost !== undefined && !isTrueupError(error, 'STORE_UNAVAILABLE') ? unavailable(lost) : error;
       } finally {
-        client.release();
+        client.removeListener('error', onLost);
+        // A client whose connection failed is destroyed, not handed to the next caller.
+        const broken = lost !== undefined || isTrueupError(failure, 'STORE_UNAVAILABLE');
+        client.release(broken ? (lost instanceof Error ? lost : new Error('connection lost')) : undefined);
       }
     },
     close: () => pool.end(),
@@ -124,10 +150,17 @@ async function wrap<T>(promise: Promise<T>): Promise<T> {
   try {
     return await promise;
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === '57P01' || code === '57P03' || (error instanceof Error && /Connection terminated|timeout exceeded when trying to connect/.test(error.message))) {
-      throw StoreErrors.create('STORE_UNAVAILABLE', `the database cannot be reached: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
-    }
-    throw error;
+    throw isConnectionError(error) ? unavailable(error) : error;
   }
+}
+
+/** Class 08 (connection exception), 57P01-57P03 (shutdown, crash, cannot connect now), sockets, and pg's own closed-client errors. */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  if (code !== undefined && (/^08/.test(code) || /^57P0[123]$/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(code))) return true;
+  return error instanceof Error && /Connection terminated|timeout exceeded when trying to connect|is not queryable|not connected/.test(error.message);
+}
+
+function unavailable(error: unknown): Error {
+  return StoreErrors.create('STORE_UNAVAILABLE', `the database cannot be reached: ${error instanceof Error ? error.message : String(error)}`, {}, { cause: error });
 }
