@@ -5,6 +5,8 @@
  * without it and the job log says so.
  */
 import { spawnSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export type Isolation = { kind: 'bubblewrap'; bwrap: string } | { kind: 'none'; reason: string };
 
@@ -39,6 +41,7 @@ export function isolate(isolation: Isolation, argv: readonly string[], writable:
     '--dev', '/dev',
     '--proc', '/proc',
     '--tmpfs', '/tmp',
+    ...runtimeBinds(),
     ...binds,
     '--unshare-ipc', '--unshare-uts',
     '--die-with-parent',
@@ -46,4 +49,21 @@ export function isolate(isolation: Isolation, argv: readonly string[], writable:
     '--',
     ...argv,
   ];
+}
+
+/**
+ * The runner's own Node.js (which runs Node.js actions), bound read-only again when it lives under
+ * /tmp: the private /tmp would hide it, as it hides a checkout of Trueup itself kept there.
+ */
+export function runtimeBinds(execPath = process.execPath): string[] {
+  const prefixes = new Set([execPath, safeRealpath(execPath)].map((path) => dirname(dirname(path))));
+  return [...prefixes].filter((prefix) => prefix === '/tmp' || prefix.startsWith('/tmp/')).flatMap((prefix) => ['--ro-bind', prefix, prefix]);
+}
+
+function safeRealpath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
