@@ -3,11 +3,11 @@
  * that feeds the agent session machine and performs its actions; reconnects with jittered
  * backoff. The agent, the runner and load simulators use it with their own outbox and handler.
  */
-import { AgentFrameSchema, HubFrameSchema, LINK_MAX_FRAME_BYTES, LINK_PATH, parseFrame, LinkCloseCodes, type CommandResult, type LinkCommand } from '@trueup/api';
-import WebSocket from 'ws';
+import { AgentFrameSchema, HubFrameSchema, LINK_PATH, parseFrame, LinkCloseCodes, type CommandResult, type LinkCommand } from '@trueup/api';
+import type WebSocket from 'ws';
 import { openAgentSession, SEND_WINDOW, stepAgentSession, type AgentSessionAction, type AgentSessionInput, type AgentSessionState, type OutboxEntry } from './agent-session.ts';
 import { reconnectDelay } from './backoff.ts';
-import { proxyAgent, proxyFromEnvironment } from './proxy.ts';
+import { closeGracefully, dialHub } from './dial.ts';
 
 /** What the client reads and writes of the dialer's durable state. */
 export interface LinkOutbox {
@@ -77,40 +77,15 @@ export class LinkClient {
     this.#stopped = true;
     clearTimeout(this.#timer);
     clearInterval(this.#ticker);
-    const socket = this.#socket;
-    if (socket !== undefined && socket.readyState !== WebSocket.CLOSED) {
-      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      socket.close(1000, 'agent stopping');
-      const timeout = setTimeout(() => socket.terminate(), 2000);
-      await closed;
-      clearTimeout(timeout);
-    }
+    await closeGracefully(this.#socket, 'agent stopping');
     this.#options.onState?.({ state: 'stopped' });
   }
 
   #connect(): void {
     if (this.#stopped) return;
     this.#options.onState?.({ state: 'connecting', attempt: this.#attempt });
-    const url = new URL(LINK_PATH, this.#options.hubUrl.replace(/^http/, 'ws'));
-    const proxy = this.#options.proxy ?? proxyFromEnvironment(this.#options.hubUrl);
-    const socket = new WebSocket(url, {
-      ca: this.#options.ca,
-      ...(proxy === undefined ? {} : { agent: proxyAgent(proxy) }),
-      headers: { authorization: `Bearer ${this.#options.credential}` },
-      maxPayload: LINK_MAX_FRAME_BYTES,
-      handshakeTimeout: 15_000,
-      perMessageDeflate: false,
-    });
+    const { socket, closeInfo } = dialHub(LINK_PATH, this.#options);
     this.#socket = socket;
-    let closeInfo = { code: 1006, reason: 'connection failed' };
-    socket.on('unexpected-response', (_request, response) => {
-      closeInfo = { code: response.statusCode === 401 ? LinkCloseCodes.unauthorized : 1006, reason: `hub answered HTTP ${response.statusCode ?? 0}` };
-      response.resume();
-      socket.terminate();
-    });
-    socket.on('error', (error) => {
-      closeInfo = { code: 1006, reason: error.message };
-    });
     socket.on('open', () => {
       const step = openAgentSession(this.#now(), this.#options.agentVersion, this.#options.outbox.digests());
       this.#session = step.state;
@@ -127,8 +102,7 @@ export class LinkClient {
       this.#socket = undefined;
       this.#session = undefined;
       if (this.#stopped) return;
-      const text = reason.toString();
-      const info = code === 1006 ? closeInfo : { code, reason: text };
+      const info = closeInfo(code, reason);
       const retryInMs = reconnectDelay(this.#attempt, (this.#options.random ?? Math.random)());
       this.#attempt += 1;
       this.#options.onState?.({ state: 'disconnected', ...info, retryInMs });

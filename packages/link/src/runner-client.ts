@@ -4,11 +4,11 @@
  * every LINK_HEARTBEAT_MS naming the jobs held (the lease renewal). Reconnects with jittered
  * backoff; a job keeps running across a reconnect and the hub is told about it in the hello.
  */
-import { HubRunnerFrameSchema, LINK_HEARTBEAT_MS, LINK_MAX_FRAME_BYTES, LINK_SILENCE_MS, LinkCloseCodes, parseFrame, RUNNER_LINK_PATH, RUNNER_LINK_PROTOCOL_VERSION, RunnerFrameSchema, type JobEvent, type RunnerJobResult, type RunnerFrame, type RunnerOffer } from '@trueup/api';
+import { HubRunnerFrameSchema, LINK_HEARTBEAT_MS, LINK_SILENCE_MS, LinkCloseCodes, parseFrame, RUNNER_LINK_PATH, RUNNER_LINK_PROTOCOL_VERSION, RunnerFrameSchema, type JobEvent, type RunnerJobResult, type RunnerFrame, type RunnerOffer } from '@trueup/api';
 import WebSocket from 'ws';
 import { reconnectDelay } from './backoff.ts';
 import { rawText } from './client.ts';
-import { proxyAgent, proxyFromEnvironment } from './proxy.ts';
+import { closeGracefully, dialHub } from './dial.ts';
 
 export interface RunnerJobHandle {
   emit(event: JobEvent): void;
@@ -69,40 +69,15 @@ export class RunnerLinkClient {
     for (const job of this.#running.values()) job.controller.abort();
     await Promise.all([...this.#running.values()].map((job) => job.done));
     clearInterval(this.#ticker);
-    const socket = this.#socket;
-    if (socket !== undefined && socket.readyState !== WebSocket.CLOSED) {
-      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      socket.close(1000, 'runner stopping');
-      const timeout = setTimeout(() => socket.terminate(), 2000);
-      await closed;
-      clearTimeout(timeout);
-    }
+    await closeGracefully(this.#socket, 'runner stopping');
     this.#options.onState?.({ state: 'stopped' });
   }
 
   #connect(): void {
     if (this.#stopped) return;
     this.#options.onState?.({ state: 'connecting' });
-    const url = new URL(RUNNER_LINK_PATH, this.#options.hubUrl.replace(/^http/, 'ws'));
-    const proxy = this.#options.proxy ?? proxyFromEnvironment(this.#options.hubUrl);
-    const socket = new WebSocket(url, {
-      ca: this.#options.ca,
-      ...(proxy === undefined ? {} : { agent: proxyAgent(proxy) }),
-      headers: { authorization: `Bearer ${this.#options.credential}` },
-      maxPayload: LINK_MAX_FRAME_BYTES,
-      handshakeTimeout: 15_000,
-      perMessageDeflate: false,
-    });
+    const { socket, closeInfo } = dialHub(RUNNER_LINK_PATH, this.#options);
     this.#socket = socket;
-    let closeInfo = { code: 1006, reason: 'connection failed' };
-    socket.on('unexpected-response', (_request, response) => {
-      closeInfo = { code: response.statusCode === 401 ? LinkCloseCodes.unauthorized : 1006, reason: `hub answered HTTP ${response.statusCode ?? 0}` };
-      response.resume();
-      socket.terminate();
-    });
-    socket.on('error', (error) => {
-      closeInfo = { code: 1006, reason: error.message };
-    });
     socket.on('open', () => {
       this.#lastHeard = Date.now();
       this.#sendNow({ type: 'hello', protocol: RUNNER_LINK_PROTOCOL_VERSION, version: this.#options.version, labels: this.#options.labels, capacity: this.#options.capacity, running: [...this.#running.keys()] });
@@ -137,7 +112,7 @@ export class RunnerLinkClient {
       this.#socket = undefined;
       this.#linked = false;
       if (this.#stopped) return;
-      const info = code === 1006 ? closeInfo : { code, reason: reason.toString() };
+      const info = closeInfo(code, reason);
       const retryInMs = reconnectDelay(this.#attempt, Math.random());
       this.#attempt += 1;
       this.#options.onState?.({ state: 'disconnected', ...info, retryInMs });
