@@ -4,6 +4,7 @@ export * from './backoff.ts';
 export * from './client.ts';
 export * from './server.ts';
 export * from './join-token.ts';
+export * from './join-exchange.ts';
 export * from './proxy.ts';
 export * from './runner-client.ts';
 export * from './runner-join.ts';
