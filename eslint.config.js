@@ -43,7 +43,7 @@ const boundaries = Object.entries(allowedImports).map(([pkg, allowed]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '**/testdata/**', 'bench/out/**', '.cache/**', 'packages/web/dist/**'] },
+  { ignores: ['node_modules/**', '**/testdata/**', 'bench/out/**', '.cache/**', 'packages/web/dist/**', '.trueup-demo/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
