@@ -62,23 +62,14 @@ export function splitFluxObjects(objects: readonly DesiredObject[], parent: Load
 }
 
 function kustomizationChild(object: DesiredObject, parent: LoadedApplication, flux: FluxContext): LoadedApplication {
-  const { file, line } = object.origin;
+  const { file } = object.origin;
   try {
     const { application: converted, source, decryptionSecret } = fromFluxKustomization(docOf(object), file, flux.sources);
     const application = withFluxKeys(converted, decryptionSecret, flux.secretsDir);
     const parentSource = parent.application.spec.source;
     // A secretRef names files the agent's owner put in the agent's state; else the parent's credentials for the same repository.
     const credentials = source.spec.secretRef !== undefined ? fluxCredentials(source, flux.secretsDir) : application.spec.source.repoURL === parentSource.repoURL ? parentSource.credentials : undefined;
-    const { kubeconfig, context } = parent.application.spec.destination.kubernetes ?? {};
-    const child: Application = {
-      ...application,
-      spec: {
-        ...application.spec,
-        source: { ...application.spec.source, ...(credentials === undefined ? {} : { credentials }) },
-        destination: { kubernetes: { ...application.spec.destination.kubernetes, ...(kubeconfig === undefined ? {} : { kubeconfig }), ...(context === undefined ? {} : { context }) } },
-      },
-    };
-    return { application: child, file: `${parent.file} → ${file}`, baseDir: parent.baseDir, declared: { apiVersion: object.manifest.apiVersion, kind: object.manifest.kind, file, line }, flux };
+    return childOf(object, parent, flux, application, credentials);
   } catch (error) {
     if (!isTrueupError(error)) throw error;
     return refusedChild(object, parent, error);
@@ -86,24 +77,30 @@ function kustomizationChild(object: DesiredObject, parent: LoadedApplication, fl
 }
 
 function helmReleaseChild(object: DesiredObject, parent: LoadedApplication, flux: FluxContext): LoadedApplication {
-  const { file, line } = object.origin;
+  const { file } = object.origin;
   try {
     const { application, source } = fromFluxHelmRelease(docOf(object), file, flux.helmSources);
     const credentials = fluxCredentials(source, flux.secretsDir);
-    const { kubeconfig, context } = parent.application.spec.destination.kubernetes ?? {};
-    const child: Application = {
-      ...application,
-      spec: {
-        ...application.spec,
-        source: { ...application.spec.source, ...(credentials === undefined ? {} : { credentials }) },
-        destination: { kubernetes: { ...application.spec.destination.kubernetes, ...(kubeconfig === undefined ? {} : { kubeconfig }), ...(context === undefined ? {} : { context }) } },
-      },
-    };
-    return { application: child, file: `${parent.file} → ${file}`, baseDir: parent.baseDir, declared: { apiVersion: object.manifest.apiVersion, kind: object.manifest.kind, file, line }, flux };
+    return childOf(object, parent, flux, application, credentials);
   } catch (error) {
     if (!isTrueupError(error)) throw error;
     return refusedChild(object, parent, error);
   }
+}
+
+/** A child as the parent runs it: the source's credentials, and the parent's cluster (kubeconfig and context). */
+function childOf(object: DesiredObject, parent: LoadedApplication, flux: FluxContext, application: Application, credentials: Application['spec']['source']['credentials']): LoadedApplication {
+  const { file, line } = object.origin;
+  const { kubeconfig, context } = parent.application.spec.destination.kubernetes ?? {};
+  const child: Application = {
+    ...application,
+    spec: {
+      ...application.spec,
+      source: { ...application.spec.source, ...(credentials === undefined ? {} : { credentials }) },
+      destination: { kubernetes: { ...application.spec.destination.kubernetes, ...(kubeconfig === undefined ? {} : { kubeconfig }), ...(context === undefined ? {} : { context }) } },
+    },
+  };
+  return { application: child, file: `${parent.file} → ${file}`, baseDir: parent.baseDir, declared: { apiVersion: object.manifest.apiVersion, kind: object.manifest.kind, file, line }, flux };
 }
 
 function refusedChild(object: DesiredObject, parent: LoadedApplication, error: { code: string; message: string; location: { file?: string; line?: number; field?: string } }): LoadedApplication {
