@@ -115,9 +115,10 @@ jobs:
     steps:
       - run: |
           setsid sleep 302 > /dev/null 2>&1 < /dev/null &
+          echo $! > ${out}/pids.tmp
           sleep 300 &
-          sleep 0.2
-          pgrep -f "sleep 30[02]" > ${out}/pids.tmp && mv ${out}/pids.tmp ${out}/pids
+          echo $! >> ${out}/pids.tmp
+          mv ${out}/pids.tmp ${out}/pids
           sleep 120
 `);
   t.after(repo.cleanup);
@@ -143,7 +144,7 @@ jobs:
     await reapOrphans();
     await Promise.all(pids.map((pid) => diesWithin(pid, 2000)));
   }
-  for (const pid of pids) assert.ok(await diesWithin(pid), `pid ${pid} still runs`);
+  for (const pid of pids) assert.ok(await diesWithin(pid), `pid ${pid} still runs: ${describeProcess(pid)}`);
   await removeStaleRunDirs(tmpdir());
   assert.deepEqual(await ownedByKilled(), [], 'the next run removes it');
 });
@@ -170,3 +171,14 @@ jobs:
   assert.deepEqual(stepOutcomes(recorded, 'a'), ['__1:cancelled', '__2:cancelled']);
   assert.match(recorded.logs.get('a') ?? '', /cleanup started/);
 });
+
+/** A process's command line and tracking entry, for a failure message. */
+function describeProcess(pid: number): string {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+    const tracking = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter((entry) => entry.startsWith('TRUEUP_')).join(' ');
+    return `${cmdline} [${tracking}]`;
+  } catch {
+    return 'gone';
+  }
+}
