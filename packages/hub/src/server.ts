@@ -27,6 +27,7 @@ import { PipelineRuns } from './pipeline-runs.ts';
 import { SecretBox } from './secret-box.ts';
 import { PipelineTriggers } from './pipeline-triggers.ts';
 import { RunnerHub } from './runner-hub.ts';
+import { DEFAULT_ARTIFACT_LIMITS } from './routes/artifacts.ts';
 import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
 import { randomSecret } from './secrets.ts';
@@ -53,6 +54,10 @@ export interface HubOptions {
   secretsKeyFile?: string;
   /** Batching window of the hub's config-branch writers, ms; default 250. */
   gitopsWindowMs?: number;
+  /** Largest run artifact, bytes; default 256 MiB. */
+  artifactMaxBytes?: number;
+  /** How long run artifacts are kept, ms; default 30 days. */
+  artifactRetentionMs?: number;
 }
 
 export interface RunningHub {
@@ -110,7 +115,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
   await triggers.start();
     const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
-  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops }, { log });
+  const artifactLimits = { maxBytes: options.artifactMaxBytes ?? DEFAULT_ARTIFACT_LIMITS.maxBytes, retentionMs: options.artifactRetentionMs ?? DEFAULT_ARTIFACT_LIMITS.retentionMs };
+  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops, artifactLimits }, { log });
+  // Expired artifacts, and chunks of uploads that never completed (a day old), are removed hourly.
+  const sweepArtifacts = (): void => void store.runArtifacts.sweep(now(), now() - 24 * 3600_000).catch((error: unknown) => log(`sweeping artifacts: ${String(error)}`));
+  sweepArtifacts();
+  const artifactSweep = setInterval(sweepArtifacts, 3600_000);
+  artifactSweep.unref();
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -167,6 +178,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     tls,
     async stop() {
       unsubscribeFeed();
+      clearInterval(artifactSweep);
       links.closeAll();
       runners.close();
       triggers.close();

@@ -13,3 +13,5 @@ export { reapOrphans, TRACKING_VARIABLE } from './processes.ts';
 export * from './job-result.ts';
 export * from './remote-source.ts';
 export type { HandoffSteps, HandoffAction } from './handoff-steps.ts';
+export * from './hub-artifact-store.ts';
+export * from './hub-request.ts';

@@ -10,6 +10,7 @@ import { PipelineRepos } from './pipeline-repos.ts';
 import { PipelineSecrets } from './pipeline-secrets.ts';
 import { Runners } from './runners.ts';
 import { Runs } from './runs.ts';
+import { RunArtifacts } from './run-artifacts.ts';
 import { WebhookDeliveries } from './webhooks.ts';
 import { localSignals, postgresSignals, type Signals } from './signals.ts';
 
@@ -24,6 +25,7 @@ export interface HubStore {
   readonly webhooks: WebhookDeliveries;
   readonly runners: Runners;
   readonly runs: Runs;
+  readonly runArtifacts: RunArtifacts;
   readonly pipelineRepos: PipelineRepos;
   readonly pipelineSecrets: PipelineSecrets;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
@@ -56,6 +58,7 @@ export async function openStore(location: string): Promise<HubStore> {
     webhooks: new WebhookDeliveries(db),
     runners: new Runners(db),
     runs: new Runs(db),
+    runArtifacts: new RunArtifacts(db),
     pipelineRepos: new PipelineRepos(db),
     pipelineSecrets: new PipelineSecrets(db),
     signals,

@@ -11,5 +11,6 @@ export * from './webhooks.ts';
 export * from './signals.ts';
 export * from './runners.ts';
 export * from './runs.ts';
+export * from './run-artifacts.ts';
 export * from './pipeline-repos.ts';
 export * from './pipeline-secrets.ts';

@@ -217,6 +217,32 @@ CREATE TABLE run_approvals (
 );
 `,
   },
+  {
+    version: 8,
+    name: 'run artifacts kept by the hub, sealed credentials of pipeline repositories',
+    sql: ({ text }) => `
+CREATE TABLE run_artifacts (
+  run_id ${text} NOT NULL,
+  name ${text} NOT NULL,
+  upload_id TEXT NOT NULL,
+  bytes BIGINT NOT NULL,
+  files INTEGER NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (run_id, name)
+);
+CREATE TABLE run_artifact_chunks (
+  upload_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (upload_id, seq)
+);
+CREATE INDEX run_artifacts_expiry ON run_artifacts (expires_at);
+ALTER TABLE pipeline_repos ADD COLUMN credentials TEXT
+`,
+  },
 ];
 
 /** Applies the migrations the database lacks; returns the schema version now in force. */
