@@ -15,3 +15,5 @@ export * from './remote-source.ts';
 export type { HandoffSteps, HandoffAction } from './handoff-steps.ts';
 export * from './hub-artifact-store.ts';
 export * from './hub-request.ts';
+export * from './hub-job-steps.ts';
+export { parseSshTarget } from './deploy-step.ts';

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RunnerLabelsSchema, type JobSpec } from '@trueup/api';
 import { joinRunner, RunnerLinkClient } from '@trueup/link';
-import { HubArtifactStore, RemoteRepoSource, reapOrphans, runJob } from '@trueup/runner';
+import { HubArtifactStore, hubJobSteps, RemoteRepoSource, reapOrphans, runJob } from '@trueup/runner';
 import type { Command } from '../command.ts';
 import { hubClient, hubClientOptions } from '../hub-target.ts';
 
@@ -47,6 +47,7 @@ export const runnerCommand: Command = {
           workRoot: join(workDir, 'jobs'),
           checkout: new RemoteRepoSource(offer.repository.url, offer.repository.sha),
           artifacts: new HubArtifactStore(hub, spec.runId, offer.job.slice(spec.runId.length + 1)),
+          handoff: hubJobSteps(hub, spec.runId, offer.job.slice(spec.runId.length + 1)),
           signal: handle.signal,
         }, (event) => handle.emit(event));
       },
