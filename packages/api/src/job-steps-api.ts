@@ -23,3 +23,8 @@ export const JobDeploymentRequestSchema = z.strictObject({
 
 export type JobSyncRequest = z.input<typeof JobSyncRequestSchema>;
 export type JobDeploymentRequest = z.infer<typeof JobDeploymentRequestSchema>;
+
+export const RollbackRequestSchema = z.strictObject({
+  /** A run id or a revision (7 or more hex digits); default the previous deployed revision. */
+  to: z.string().min(1).max(64).optional(),
+});

@@ -18,6 +18,7 @@ import { eventRoutes, eventSpecs } from './routes/events.ts';
 import { gitopsSetRoutes, gitopsSetSpecs } from './routes/gitops-set.ts';
 import { gitopsWaitRoutes, gitopsWaitSpecs } from './routes/gitops-wait.ts';
 import { healthRoutes, healthSpecs } from './routes/health.ts';
+import { deploymentRoutes, deploymentSpecs } from './routes/deployments.ts';
 import { jobStepRoutes, jobStepSpecs } from './routes/job-steps.ts';
 import { joinRoutes, joinSpecs } from './routes/join.ts';
 import { openApiRoutes } from './routes/openapi.ts';
@@ -27,7 +28,7 @@ import { streamRoutes, streamSpecs } from './routes/stream.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...artifactSpecs, ...jobStepSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...artifactSpecs, ...jobStepSpecs, ...deploymentSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs];
 
 export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void; uiDir?: string } = {}): Hono {
   const app = new Hono();
@@ -54,6 +55,7 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   runRoutes(app, deps);
   artifactRoutes(app, deps);
   jobStepRoutes(app, deps);
+  deploymentRoutes(app, deps);
   pipelineSecretRoutes(app, deps);
   gitopsWaitRoutes(app, deps);
   gitopsSetRoutes(app, deps);

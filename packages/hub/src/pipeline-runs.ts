@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobConclusion, JobEvent, JsonValue } from '@trueup/api';
 import type { HubStore, RunJobRecord } from '@trueup/store';
-import { evaluateString, evaluateTemplate, needsStatus, planJob, readyJobs, resolveInputs, runConclusion, triggers, truthy, WorkflowErrors, type JobState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
+import { ancestors, evaluateString, evaluateTemplate, needsStatus, planJob, readyJobs, resolveInputs, runConclusion, triggers, truthy, WorkflowErrors, type JobState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
 import { repoKey } from '@trueup/api';
 import { ConcurrencyGroups } from './concurrency-groups.ts';
 import type { EnvironmentGate } from './environment-gate.ts';
@@ -65,12 +65,13 @@ export class PipelineRuns {
   }
 
   /** Records a run of a loaded workflow at a commit and starts it. */
-  async start(workflow: Workflow, at: { repository: string; ref: string; sha: string; event: 'push' | 'workflow_dispatch' | 'schedule'; inputs: Record<string, JsonValue>; actor: string; schedule?: string }): Promise<{ id: string; sha: string }> {
+  async start(workflow: Workflow, at: { repository: string; ref: string; sha: string; event: 'push' | 'workflow_dispatch' | 'schedule'; inputs: Record<string, JsonValue>; actor: string; schedule?: string; rollback?: RollbackScope }): Promise<{ id: string; sha: string }> {
     const { sha, ref, inputs } = at;
     const id = randomUUID();
     const now = this.#now();
-    await this.#store.runs.create({ id, repository: at.repository, workflow: workflow.file, event: at.event, ref, sha, actor: at.actor, createdAt: now });
-    await this.#store.ledger.append({ environment: '', at: now, kind: 'run-started', actor: at.actor, details: { run: id, repository: at.repository, workflow: workflow.file, ref, sha, event: at.event } });
+    const event = at.rollback === undefined ? at.event : 'rollback';
+    await this.#store.runs.create({ id, repository: at.repository, workflow: workflow.file, event, ref, sha, actor: at.actor, createdAt: now });
+    await this.#store.ledger.append({ environment: '', at: now, kind: 'run-started', actor: at.actor, details: { run: id, repository: at.repository, workflow: workflow.file, ref, sha, event } });
     const github: Record<string, JsonValue> = {
       event_name: at.event, ref, ref_name: ref.replace(/^refs\/(heads|tags)\//, ''), ref_type: ref.startsWith('refs/tags/') ? 'tag' : 'branch', sha,
       repository: at.repository, workflow: workflow.name, run_id: id, run_number: 1, run_attempt: 1, actor: at.actor, triggering_actor: at.actor,
@@ -79,7 +80,7 @@ export class PipelineRuns {
     const run: RunContext = { runId: id, github, inputs, vars: {}, secrets: {} };
     const live: LiveRun = { createdAt: now, attempts: new Map(), controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
     this.#live.set(id, live);
-    live.done = this.#execute(workflow, run, at.repository, sha, live)
+    live.done = this.#execute(workflow, run, at.repository, sha, live, undefined, at.rollback === undefined ? undefined : rollbackJobs(workflow, at.rollback))
       .catch((error: unknown) => this.#log(`run ${id}: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => this.#live.delete(id));
     return { id, sha };
@@ -133,9 +134,16 @@ export class PipelineRuns {
       .finally(() => this.#live.delete(runId));
   }
 
-  async #execute(workflow: Workflow, run: RunContext, repository: string, sha: string, live: LiveRun, prior?: { states: Map<string, JobState>; results: Map<string, NeedResult> }): Promise<void> {
+  async #execute(workflow: Workflow, run: RunContext, repository: string, sha: string, live: LiveRun, prior?: { states: Map<string, JobState>; results: Map<string, NeedResult> }, only?: { jobs: Set<string>; note: string }): Promise<void> {
     const states = prior?.states ?? new Map<string, JobState>(workflow.jobs.map((job) => [job.id, 'pending']));
     const results = prior?.results ?? new Map<string, NeedResult>();
+    // A rollback runs only the deploying job and what it needs; the others are shown skipped.
+    const excluded = only === undefined ? [] : workflow.jobs.filter((j) => !only.jobs.has(j.id));
+    for (const job of excluded) {
+      states.set(job.id, 'skipped');
+      results.set(job.id, { result: 'skipped', outputs: {} });
+      await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion: 'skipped', runnerId: undefined, attempt: 0, note: only?.note, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
+    }
     const running = new Map<string, Promise<void>>();
     const cancelled = (): boolean => live.controller.signal.aborted;
     const runSlot = await this.#runConcurrency(workflow, run, live, prior !== undefined);
@@ -332,6 +340,19 @@ export class PipelineRuns {
       if (this.#writes.get(id) === next) this.#writes.delete(id);
     }
   }
+}
+
+/** What a rollback runs again: the job that made the deployment (by id, a matrix instance's `#n` dropped). */
+export interface RollbackScope {
+  environment: string;
+  job: string;
+  /** The run whose deployment is made again. */
+  of: string;
+}
+
+function rollbackJobs(workflow: Workflow, scope: RollbackScope): { jobs: Set<string>; note: string } {
+  const job = scope.job.replace(/#\d+$/, '');
+  return { jobs: new Set([job, ...ancestors(workflow.jobs, job)]), note: `not part of the rollback of ${scope.environment} to run ${scope.of}` };
 }
 
 /** `strategy.max-parallel`: at most this many instances of a job at once. */

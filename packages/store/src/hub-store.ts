@@ -11,6 +11,7 @@ import { PipelineSecrets } from './pipeline-secrets.ts';
 import { Runners } from './runners.ts';
 import { Runs } from './runs.ts';
 import { RunArtifacts } from './run-artifacts.ts';
+import { Deployments } from './deployments.ts';
 import { WebhookDeliveries } from './webhooks.ts';
 import { localSignals, postgresSignals, type Signals } from './signals.ts';
 
@@ -26,6 +27,7 @@ export interface HubStore {
   readonly runners: Runners;
   readonly runs: Runs;
   readonly runArtifacts: RunArtifacts;
+  readonly deployments: Deployments;
   readonly pipelineRepos: PipelineRepos;
   readonly pipelineSecrets: PipelineSecrets;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
@@ -59,6 +61,7 @@ export async function openStore(location: string): Promise<HubStore> {
     runners: new Runners(db),
     runs: new Runs(db),
     runArtifacts: new RunArtifacts(db),
+    deployments: new Deployments(db),
     pipelineRepos: new PipelineRepos(db),
     pipelineSecrets: new PipelineSecrets(db),
     signals,

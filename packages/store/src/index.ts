@@ -12,5 +12,6 @@ export * from './signals.ts';
 export * from './runners.ts';
 export * from './runs.ts';
 export * from './run-artifacts.ts';
+export * from './deployments.ts';
 export * from './pipeline-repos.ts';
 export * from './pipeline-secrets.ts';

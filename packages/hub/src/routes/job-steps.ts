@@ -81,8 +81,9 @@ export function jobStepRoutes(app: Hono, deps: HubDeps): void {
     const id = await store.ledger.append({
       environment, at: now(), kind: 'deployment', application, actor: run?.actor,
       details: {
+        ...(request.details ?? {}),
         via: request.via, target, revision: revision ?? run?.sha ?? null, result, run: scope.job.runId, job: scope.job.key, runner: scope.runner.name,
-        repository: run?.repository ?? null, workflow: run?.workflow ?? null, ...(request.details ?? {}),
+        repository: run?.repository ?? null, workflow: run?.workflow ?? null, ...(run?.event === 'rollback' ? { rollback: true } : {}),
       },
     });
     return c.json({ id }, 201);
