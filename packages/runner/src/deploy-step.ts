@@ -42,6 +42,7 @@ export function shellQuote(word: string): string {
 }
 
 export async function runDeployStep(job: JobState, withs: Record<string, string>): Promise<{ outcome: 'success'; outputs: Record<string, string> }> {
+  if ((withs.application ?? '') !== '') return deployApplication(job, withs);
   const targetText = withs.target ?? '';
   if (targetText === '') throw RunnerErrors.create('RUNNER_STEP_FAILED', 'trueup/deploy: "target" is required (ssh://USER@HOST[:PORT])');
   const target = parseSshTarget(targetText);
@@ -142,4 +143,54 @@ function runSsh(job: JobState, target: SshTarget, keyFile: string, hostsFile: st
       reject(RunnerErrors.create('RUNNER_STEP_FAILED', `trueup/deploy to ${target.host}: ${why}`));
     });
   });
+}
+
+/**
+ * `with: application: path/in/checkout/app.yaml` (and `kubeconfig-secret`, default KUBECONFIG,
+ * for a Kubernetes destination; `timeout`, default 5m, for the health wait): the Application is
+ * applied as the agent applies it; the step's output is the status JSON of `trueup sync -o json`.
+ */
+async function deployApplication(job: JobState, withs: Record<string, string>): Promise<{ outcome: 'success'; outputs: Record<string, string> }> {
+  const deployer = job.options.applications;
+  if (deployer === undefined) throw RunnerErrors.create('RUNNER_STEP_FAILED', 'trueup/deploy: this runner cannot apply Applications');
+  const file = withs.application ?? '';
+  const appFile = resolve(job.dirs.workspace, file);
+  if (!appFile.startsWith(job.dirs.workspace + sep)) throw RunnerErrors.create('RUNNER_STEP_FAILED', `trueup/deploy: "${file}" is outside the workspace`);
+  if ((await stat(appFile).catch(() => undefined)) === undefined) throw RunnerErrors.create('RUNNER_STEP_FAILED', `trueup/deploy: no Application file "${file}" in the workspace (check the repository out first)`);
+  const secrets = (job.spec.contexts.secrets ?? {}) as Record<string, unknown>;
+  const secretName = withs['kubeconfig-secret'] || 'KUBECONFIG';
+  const kubeconfigText = typeof secrets[secretName] === 'string' ? secrets[secretName] : '';
+  const waitHealthyMs = parseMinutes(withs.timeout || '5m');
+  const github = job.spec.contexts.github;
+  const sha = typeof github === 'object' && github !== null && !Array.isArray(github) ? github.sha : undefined;
+  const dir = await mkdtemp(join(job.dirs.temp, 'deploy-'));
+  let result;
+  try {
+    let kubeconfig: string | undefined;
+    if (kubeconfigText !== '') {
+      kubeconfig = join(dir, 'kubeconfig');
+      await writeFile(kubeconfig, kubeconfigText, { mode: 0o600 });
+    }
+    job.log.note(`[trueup] applying ${file}${kubeconfig === undefined ? '' : ` with the environment's ${secretName}`}`);
+    result = await deployer.deploy(appFile, { kubeconfig, stateDir: join(dir, 'state'), waitHealthyMs, log: (line) => job.log.note(line), signal: activeSignal(job) });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const target = `application:${file}`;
+  const handoff = job.options.handoff;
+  const record = handoff?.recordDeployment === undefined
+    ? undefined
+    : handoff.recordDeployment({ via: 'trueup/deploy', target, result: result.error === undefined ? 'succeeded' : 'failed', ...(typeof sha === 'string' && /^[0-9a-f]{40}$/.test(sha) ? { revision: sha } : {}), details: { application: result.name, appliedRevision: result.revision, sync: result.sync, health: result.health, ...(result.error === undefined ? {} : { error: result.error.slice(0, 2000) }) } });
+  if (record === undefined) job.log.note('[trueup] no hub: this deployment is not recorded in a ledger');
+  else await record;
+  const status = JSON.stringify(result.status);
+  if (result.error !== undefined) throw RunnerErrors.create('RUNNER_STEP_FAILED', `trueup/deploy of ${file}: ${result.error}`);
+  job.log.note(`[trueup] ${result.name}: ${result.sync}, ${result.health} at ${result.revision}`);
+  return { outcome: 'success', outputs: { status, revision: result.revision, sync: result.sync, health: result.health } };
+}
+
+function parseMinutes(text: string): number {
+  const match = /^(\d+)(s|m)$/.exec(text.trim());
+  if (match === null) throw RunnerErrors.create('RUNNER_STEP_FAILED', `trueup/deploy: "timeout" must be like 90s or 5m, not "${text}"`);
+  return Number(match[1]) * (match[2] === 's' ? 1000 : 60_000);
 }

@@ -17,3 +17,4 @@ export * from './hub-artifact-store.ts';
 export * from './hub-request.ts';
 export * from './hub-job-steps.ts';
 export { parseSshTarget } from './deploy-step.ts';
+export type { ApplicationDeployer, ApplicationDeployResult } from './application-deployer.ts';

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { RunnerLabelsSchema, type JobSpec } from '@trueup/api';
 import { joinRunner, RunnerLinkClient } from '@trueup/link';
 import { HubArtifactStore, hubJobSteps, RemoteRepoSource, reapOrphans, runJob } from '@trueup/runner';
+import { agentApplicationDeployer } from '../application-deployer.ts';
 import type { Command } from '../command.ts';
 import { hubClient, hubClientOptions } from '../hub-target.ts';
 
@@ -47,6 +48,7 @@ export const runnerCommand: Command = {
           workRoot: join(workDir, 'jobs'),
           checkout: new RemoteRepoSource(offer.repository.url, offer.repository.sha),
           artifacts: new HubArtifactStore(hub, spec.runId, offer.job.slice(spec.runId.length + 1)),
+          applications: agentApplicationDeployer,
           handoff: hubJobSteps(hub, spec.runId, offer.job.slice(spec.runId.length + 1)),
           signal: handle.signal,
         }, (event) => handle.emit(event));
