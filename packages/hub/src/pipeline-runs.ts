@@ -15,6 +15,7 @@ import { HubErrors } from './errors.ts';
 import { JobLog } from './job-log.ts';
 import { secretScope, type SecretBox } from './secret-box.ts';
 import type { JobOutcome, RunnerHub } from './runner-hub.ts';
+import { RepoCredentials } from './repo-credentials.ts';
 import { workflowAt } from './run-source.ts';
 
 export interface DispatchRequest {
@@ -43,11 +44,14 @@ export class PipelineRuns {
   readonly #live = new Map<string, LiveRun>();
   readonly #gate: EnvironmentGate;
   readonly #box: SecretBox;
+  /** Credentials of private repositories, for the hub's fetches and the runners' checkouts. */
+  readonly credentials: RepoCredentials;
   readonly #groups = new ConcurrencyGroups((runId, reason) => void this.cancel(runId, reason));
 
   constructor(deps: { store: HubStore; runners: RunnerHub; gate: EnvironmentGate; box: SecretBox; now: () => number; log: (message: string) => void }) {
     this.#gate = deps.gate;
     this.#box = deps.box;
+    this.credentials = new RepoCredentials(deps.store, deps.box);
     this.#store = deps.store;
     this.#runners = deps.runners;
     this.#now = deps.now;
@@ -56,12 +60,17 @@ export class PipelineRuns {
 
   /** Reads the workflow at the ref, checks the trigger and inputs, records the run and starts it. */
   async dispatch(request: DispatchRequest): Promise<{ id: string; sha: string }> {
-    const { sha, ref, workflow } = await workflowAt(request.repository, request.ref, request.workflow);
+    const { sha, ref, workflow } = await this.workflowAt(request.repository, request.ref, request.workflow);
     if (!triggers(workflow.on, request.event === 'push' ? { name: 'push', ref } : { name: 'workflow_dispatch' })) {
       throw WorkflowErrors.create('WORKFLOW_UNSUPPORTED', `${workflow.file} has no ${request.event} trigger for ${ref}`, { file: workflow.file });
     }
     const inputs: Record<string, JsonValue> = request.event === 'workflow_dispatch' ? resolveInputs(workflow.file, workflow.on.workflowDispatch?.inputs ?? {}, request.inputs) : {};
     return this.start(workflow, { repository: request.repository, ref, sha, event: request.event, inputs, actor: request.actor });
+  }
+
+  /** A workflow of a repository at a ref, fetched with the repository's credentials. */
+  workflowAt(repository: string, ref: string, name: string): ReturnType<typeof workflowAt> {
+    return this.credentials.withGitEnv(repository, (env) => workflowAt(repository, ref, name, env));
   }
 
   /** Records a run of a loaded workflow at a commit and starts it. */
@@ -179,6 +188,9 @@ export class PipelineRuns {
             results.set(job.id, { result: 'cancelled', outputs: {} });
             await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: slot.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
           } else try {
+            const repoSecrets = await this.credentials.get(repository);
+            // The repository's password is masked in the job's log like a secret.
+            if (repoSecrets?.password !== undefined) for (const spec of plan.instances) spec.masks.push(repoSecrets.password);
             const failFast = new AbortController();
             const slots = new Slots(plan.maxParallel);
             const outcomes = await Promise.all(plan.instances.map(async (spec, index) => {
@@ -186,7 +198,7 @@ export class PipelineRuns {
               await slots.take();
               const outcome = await (async () => {
                 if (failFast.signal.aborted || cancelled()) return { conclusion: 'cancelled' as JobConclusion, outputs: {} };
-                return this.#runInstance(live, run.runId, key, spec.name, environment, plan.runsOn[index] ?? [], { job: `${run.runId}/${key}`, spec: spec as unknown as Record<string, unknown>, repository: { url: repository, sha } });
+                return this.#runInstance(live, run.runId, key, spec.name, environment, plan.runsOn[index] ?? [], { job: `${run.runId}/${key}`, spec: spec as unknown as Record<string, unknown>, repository: { url: repository, sha, ...(repoSecrets === undefined ? {} : { credentials: repoSecrets }) } });
               })().finally(() => slots.give());
               if (outcome.conclusion === 'failure' && plan.failFast) {
                 failFast.abort();

@@ -10,7 +10,6 @@ import type { DeploymentRecord, HubStore } from '@trueup/store';
 import { resolveInputs } from '@trueup/workflow';
 import { HubErrors } from './errors.ts';
 import type { PipelineRuns } from './pipeline-runs.ts';
-import { workflowAt } from './run-source.ts';
 
 export type RollbackChoice =
   | { ok: true; current: DeploymentRecord; target: DeploymentRecord }
@@ -46,7 +45,7 @@ export async function rollback(deps: { store: HubStore; runs: PipelineRuns; now:
   const original = await deps.store.runs.get(of);
   if (original === undefined) throw HubErrors.create('HUB_CONFLICT', `run ${of}, which deployed ${revisionOf(target)} to ${environment}, is no longer recorded`);
   const sha = revisionOf(target);
-  const { workflow } = await workflowAt(original.repository, sha, original.workflow);
+  const { workflow } = await deps.runs.workflowAt(original.repository, sha, original.workflow);
   const event = original.event === 'push' || original.event === 'schedule' ? original.event : 'workflow_dispatch';
   let inputs: Record<string, JsonValue> = {};
   if (event === 'workflow_dispatch') inputs = resolveInputs(workflow.file, workflow.on.workflowDispatch?.inputs ?? {}, {});

@@ -112,7 +112,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   for (const id of store.engine !== 'sqlite' ? [] : await store.runs.abandon('the hub restarted while this job was in progress; start a new run to run it again', now())) {
     await store.ledger.append({ environment: '', at: now(), kind: 'run-abandoned', details: { run: id, reason: 'hub restarted' } });
   }
-  const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
+  const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, credentials: runs.credentials, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
   await triggers.start();
     const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
   const artifactLimits = { maxBytes: options.artifactMaxBytes ?? DEFAULT_ARTIFACT_LIMITS.maxBytes, retentionMs: options.artifactRetentionMs ?? DEFAULT_ARTIFACT_LIMITS.retentionMs };

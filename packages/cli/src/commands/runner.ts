@@ -46,7 +46,7 @@ export const runnerCommand: Command = {
         process.stderr.write(`trueup runner: job ${spec.name} of run ${spec.runId}\n`);
         return runJob(spec, {
           workRoot: join(workDir, 'jobs'),
-          checkout: new RemoteRepoSource(offer.repository.url, offer.repository.sha),
+          checkout: new RemoteRepoSource(offer.repository.url, offer.repository.sha, offer.repository.credentials),
           artifacts: new HubArtifactStore(hub, spec.runId, offer.job.slice(spec.runId.length + 1)),
           applications: agentApplicationDeployer,
           handoff: hubJobSteps(hub, spec.runId, offer.job.slice(spec.runId.length + 1)),
