@@ -72,6 +72,12 @@ jobs:
   }
   while ((await client.get<{ items: { connected: boolean }[] }>('/api/v1/runners')).items.filter((r) => r.connected).length < RUNNERS) await sleep(100);
 
+  const memory = async (): Promise<{ rss: number; hwm: number }> => {
+    const status = await readFile(`/proc/${hub.pid ?? 0}/status`, 'utf8');
+    const kib = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 'NaN');
+    return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
+  };
+  const idle = await memory();
   const walls: number[] = [];
   const own: number[] = [];
   for (let i = 0; i < RUNS; i += 1) {
@@ -81,14 +87,13 @@ jobs:
     for (;;) {
       view = await client.get(`/api/v1/runs/${id}`);
       if (view.status === 'completed') break;
-      await sleep(20);
+      await sleep(100);
     }
     walls.push(performance.now() - started);
     if (view.conclusion !== 'success' || view.jobs.length !== 256) throw new Error(`run ${id}: ${view.conclusion ?? ''} with ${view.jobs.length} jobs`);
     own.push(view.jobs.reduce((sum, job) => sum + (Date.parse(job.finishedAt ?? '') - Date.parse(job.startedAt ?? '')), 0));
   }
-  const status = await readFile(`/proc/${hub.pid ?? 0}/status`, 'utf8');
-  const kib = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 'NaN');
+  const after = await memory();
 
   const anchors: number[] = [];
   for (let i = 0; i < RUNS; i += 1) {
@@ -108,7 +113,7 @@ jobs:
   process.stdout.write(`| Anchor: the same workflow by \`trueup run --parallel 1\` (no hub) | ${RUNS} | ${s(anchor.median)} | ${s(anchor.min)} – ${s(anchor.max)} |\n`);
   process.stdout.write(`| Jobs' own time (started → finished on the runner), summed over 256 | ${RUNS} | ${s(ownTime.median)} | ${s(ownTime.min)} – ${s(ownTime.max)} |\n`);
   process.stdout.write(`| Scheduling overhead per job: (wall × ${RUNNERS} − jobs' own time) ÷ 256 | ${RUNS} | ${overhead.median.toFixed(1)} ms | ${overhead.min.toFixed(1)} – ${overhead.max.toFixed(1)} ms |\n`);
-  process.stdout.write(`\nHub memory after ${RUNS} runs: VmRSS ${(kib('VmRSS') / 1024).toFixed(1)} MiB, VmHWM ${(kib('VmHWM') / 1024).toFixed(1)} MiB. Ratio anchor ÷ hub (median wall): ${(anchor.median / hubWall.median).toFixed(2)}× with ${RUNNERS} runners.\n`);
+  process.stdout.write(`\nHub memory: VmRSS ${idle.rss.toFixed(1)} MiB idle with ${RUNNERS} runners linked; after ${RUNS} runs VmRSS ${after.rss.toFixed(1)} MiB, VmHWM ${after.hwm.toFixed(1)} MiB. Ratio anchor ÷ hub (median wall): ${(anchor.median / hubWall.median).toFixed(2)}× with ${RUNNERS} runners.\n`);
 } finally {
   for (const child of children) child.kill('SIGTERM');
   await sleep(1500);

@@ -27,6 +27,7 @@ import { PipelineRuns } from './pipeline-runs.ts';
 import { SecretBox } from './secret-box.ts';
 import { PipelineTriggers } from './pipeline-triggers.ts';
 import { RunnerHub } from './runner-hub.ts';
+import { SharedQueue } from './shared-queue.ts';
 import { DEFAULT_ARTIFACT_LIMITS } from './routes/artifacts.ts';
 import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
@@ -107,6 +108,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const box = await SecretBox.open(resolve(options.secretsKeyFile ?? join(dataDir, SECRETS_KEY_FILE)));
   const gate = new EnvironmentGate(store);
   const runs = new PipelineRuns({ store, runners, gate, box, now, log });
+  // Replicas on one PostgreSQL share the runner queue: a runner linked to any of them runs any run's jobs.
+  const shared = store.engine === 'postgres' ? new SharedQueue({ store, box, runners, log }) : undefined;
   // Runs in progress lived in the previous hub process: they end failed, clearly, and nothing of
   // them runs again by itself. (On PostgreSQL other replicas may hold live runs: left as they are.)
   for (const id of store.engine !== 'sqlite' ? [] : await store.runs.abandon('the hub restarted while this job was in progress; start a new run to run it again', now())) {
@@ -180,6 +183,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       unsubscribeFeed();
       clearInterval(artifactSweep);
       links.closeAll();
+      shared?.close();
       runners.close();
       triggers.close();
       wss.close();

@@ -12,6 +12,7 @@ import { Runners } from './runners.ts';
 import { Runs } from './runs.ts';
 import { RunArtifacts } from './run-artifacts.ts';
 import { Deployments } from './deployments.ts';
+import { SharedJobs } from './shared-jobs.ts';
 import { WebhookDeliveries } from './webhooks.ts';
 import { localSignals, postgresSignals, type Signals } from './signals.ts';
 
@@ -28,6 +29,7 @@ export interface HubStore {
   readonly runs: Runs;
   readonly runArtifacts: RunArtifacts;
   readonly deployments: Deployments;
+  readonly sharedJobs: SharedJobs;
   readonly pipelineRepos: PipelineRepos;
   readonly pipelineSecrets: PipelineSecrets;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
@@ -62,6 +64,7 @@ export async function openStore(location: string): Promise<HubStore> {
     runs: new Runs(db),
     runArtifacts: new RunArtifacts(db),
     deployments: new Deployments(db),
+    sharedJobs: new SharedJobs(db),
     pipelineRepos: new PipelineRepos(db),
     pipelineSecrets: new PipelineSecrets(db),
     signals,

@@ -13,5 +13,6 @@ export * from './runners.ts';
 export * from './runs.ts';
 export * from './run-artifacts.ts';
 export * from './deployments.ts';
+export * from './shared-jobs.ts';
 export * from './pipeline-repos.ts';
 export * from './pipeline-secrets.ts';

@@ -219,8 +219,8 @@ CREATE TABLE run_approvals (
   },
   {
     version: 8,
-    name: 'run artifacts kept by the hub, sealed credentials of pipeline repositories',
-    sql: ({ text }) => `
+    name: 'run artifacts kept by the hub, sealed credentials of pipeline repositories, the runner job queue shared by replicas',
+    sql: ({ id, text }) => `
 CREATE TABLE run_artifacts (
   run_id ${text} NOT NULL,
   name ${text} NOT NULL,
@@ -240,7 +240,24 @@ CREATE TABLE run_artifact_chunks (
   PRIMARY KEY (upload_id, seq)
 );
 CREATE INDEX run_artifacts_expiry ON run_artifacts (expires_at);
-ALTER TABLE pipeline_repos ADD COLUMN credentials TEXT
+ALTER TABLE pipeline_repos ADD COLUMN credentials TEXT;
+CREATE TABLE runner_job_queue (
+  job_key ${text} PRIMARY KEY,
+  owner TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  environment ${text},
+  offer TEXT NOT NULL,
+  state TEXT NOT NULL,
+  claimed_by TEXT,
+  queued_at BIGINT NOT NULL
+);
+CREATE TABLE runner_job_frames (
+  id ${id},
+  owner TEXT NOT NULL,
+  job_key ${text} NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX runner_job_frames_owner ON runner_job_frames (owner, id)
 `,
   },
 ];

@@ -1,0 +1,80 @@
+/**
+ * Two hub replicas on one PostgreSQL share the runner queue: a run dispatched at replica A,
+ * which has no runner, runs on a runner linked to replica B — jobs in `needs` order, outputs,
+ * an artifact, the live log and the job's record all reach A.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { HubClient, startHub } from '@trueup/hub';
+import { createWorkRepo, requireGit } from '@trueup/testkit';
+import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
+import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { eventually, finished, MAIN } from './runner-testing.ts';
+
+test('a job queued at replica A runs on a runner linked to replica B', { skip: skipWithoutPostgres() }, async (t) => {
+  if (!(await requireGit(t))) return;
+  const defer = lastInFirstOut(t);
+  const pg = await startPostgres();
+  defer(() => pg.stop());
+  const database = await pg.createDatabase('runners');
+  const dir = await mkdtemp(join(tmpdir(), 'trueup-replicas-'));
+  defer(() => rm(dir, { recursive: true, force: true }));
+  const dataDir = join(dir, 'hub');
+  const a = await startHub({ dataDir, database, listen: '127.0.0.1:0', log: () => undefined, pipelinePollMs: 3_600_000 });
+  defer(() => a.stop());
+  const b = await startHub({ dataDir, database, listen: '127.0.0.1:0', log: () => undefined, pipelinePollMs: 3_600_000 });
+  defer(() => b.stop());
+  const token = (await readFile(a.info.adminTokenFile, 'utf8')).trim();
+  const viaA = new HubClient({ url: a.url, token, ca: a.tls.ca });
+  const viaB = new HubClient({ url: b.url, token, ca: b.tls.ca });
+
+  // The runner's token comes from B, so it dials B.
+  const { token: runnerToken } = await viaB.post<{ token: string }>('/api/v1/runner-tokens', { ttl: '10m' });
+  await writeFile(join(dir, 'runner.token'), runnerToken, { mode: 0o600 });
+  const runner = spawn(process.execPath, [MAIN, 'runner', '--join', join(dir, 'runner.token'), '--labels', 'linux', '--work-dir', join(dir, 'r1'), '--name', 'r1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  runner.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  defer(async () => {
+    if (runner.exitCode !== null) return;
+    const exited = new Promise((resolve) => runner.once('exit', resolve));
+    runner.kill('SIGTERM');
+    await exited;
+  });
+  await eventually('the runner linked to B', async () => (b.runners.linked().length === 1 ? true : undefined), 30_000, () => output);
+  assert.equal(a.runners.linked().length, 0);
+
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({
+    '.trueup/workflows/ci.yml': `on: workflow_dispatch
+jobs:
+  build:
+    runs-on: linux
+    outputs:
+      word: \${{ steps.w.outputs.word }}
+    steps:
+      - id: w
+        run: echo "word=kiwi" >> "$GITHUB_OUTPUT" && echo kiwi > fruit.txt
+      - uses: actions/upload-artifact@v4
+        with: { name: fruit, path: fruit.txt }
+  test:
+    needs: build
+    runs-on: linux
+    steps:
+      - uses: actions/download-artifact@v4
+        with: { name: fruit }
+      - run: echo "tested \${{ needs.build.outputs.word }} $(cat fruit.txt)"
+`,
+  });
+  await repo.commit('ci');
+  const { id } = await viaA.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'ci', ref: 'main', inputs: {} });
+  const done = await finished(viaA, id);
+  assert.equal(done.conclusion, 'success', JSON.stringify(done) + output);
+  assert.deepEqual(done.jobs.map((j) => [j.key, j.conclusion, j.runner === null ? null : 'linked']), [['build', 'success', 'linked'], ['test', 'success', 'linked']]);
+  // The log lives with the run, at A, though the runner reported to B.
+  assert.match(await viaA.get<string>(`/api/v1/runs/${id}/jobs/test/log`), /tested kiwi kiwi/);
+  assert.deepEqual((await viaB.get<{ items: { name: string }[] }>(`/api/v1/runs/${id}/artifacts`)).items.map((i) => i.name), ['fruit']);
+});
