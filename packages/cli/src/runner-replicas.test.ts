@@ -78,3 +78,49 @@ jobs:
   assert.match(await viaA.get<string>(`/api/v1/runs/${id}/jobs/test/log`), /tested kiwi kiwi/);
   assert.deepEqual((await viaB.get<{ items: { name: string }[] }>(`/api/v1/runs/${id}/artifacts`)).items.map((i) => i.name), ['fruit']);
 });
+
+test('a replica that stops mid-run: another replica ends its run failed with a clear note after the lease', { skip: skipWithoutPostgres() }, async (t) => {
+  if (!(await requireGit(t))) return;
+  const defer = lastInFirstOut(t);
+  const pg = await startPostgres();
+  defer(() => pg.stop());
+  const database = await pg.createDatabase('gone');
+  const dir = await mkdtemp(join(tmpdir(), 'trueup-replicas-'));
+  defer(() => rm(dir, { recursive: true, force: true }));
+  const dataDir = join(dir, 'hub');
+  const options = { dataDir, database, listen: '127.0.0.1:0', log: () => undefined, pipelinePollMs: 3_600_000, runnerLeaseMs: 3000 };
+  const a = await startHub(options);
+  let aStopped = false;
+  defer(async () => {
+    if (!aStopped) await a.stop();
+  });
+  const b = await startHub(options);
+  defer(() => b.stop());
+  const token = (await readFile(a.info.adminTokenFile, 'utf8')).trim();
+  const viaA = new HubClient({ url: a.url, token, ca: a.tls.ca });
+  const viaB = new HubClient({ url: b.url, token, ca: b.tls.ca });
+  const { token: runnerToken } = await viaA.post<{ token: string }>('/api/v1/runner-tokens', { ttl: '10m' });
+  await writeFile(join(dir, 'runner.token'), runnerToken, { mode: 0o600 });
+  const runner = spawn(process.execPath, [MAIN, 'runner', '--join', join(dir, 'runner.token'), '--labels', 'linux', '--work-dir', join(dir, 'r1'), '--name', 'r1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let output = '';
+  runner.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  defer(async () => {
+    if (runner.exitCode !== null) return;
+    const exited = new Promise((resolve) => runner.once('exit', resolve));
+    runner.kill('SIGKILL');
+    await exited;
+  });
+  await eventually('the runner linked to A', async () => (a.runners.linked().length === 1 ? true : undefined), 30_000, () => output);
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({ '.trueup/workflows/slow.yml': 'on: workflow_dispatch\njobs:\n  slow:\n    runs-on: linux\n    steps:\n      - run: sleep 120\n' });
+  await repo.commit('slow');
+  const { id } = await viaA.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'slow', ref: 'main', inputs: {} });
+  await eventually('the job running', async () => ((await viaB.get<{ jobs: { status: string }[] }>(`/api/v1/runs/${id}`)).jobs[0]?.status === 'running' ? true : undefined));
+  aStopped = true;
+  await a.stop();
+  const done = await finished(viaB, id);
+  assert.equal(done.conclusion, 'failure');
+  assert.equal(done.jobs[0]?.note, 'the hub replica that held this run stopped answering; start a new run to run it again');
+  const events = await viaB.get<{ items: { details: { run?: string; reason?: string } }[] }>('/api/v1/events?kind=run-abandoned');
+  assert.ok(events.items.some((e) => e.details.run === id && e.details.reason === 'hub replica gone'));
+});

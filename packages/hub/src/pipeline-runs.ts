@@ -48,7 +48,11 @@ export class PipelineRuns {
   readonly credentials: RepoCredentials;
   readonly #groups = new ConcurrencyGroups((runId, reason) => void this.cancel(runId, reason));
 
-  constructor(deps: { store: HubStore; runners: RunnerHub; gate: EnvironmentGate; box: SecretBox; now: () => number; log: (message: string) => void }) {
+  /** This hub process: the runs it starts are held by it (run-owners in the store). */
+  readonly replica: string;
+
+  constructor(deps: { store: HubStore; runners: RunnerHub; gate: EnvironmentGate; box: SecretBox; now: () => number; log: (message: string) => void; replica?: string }) {
+    this.replica = deps.replica ?? randomUUID();
     this.#gate = deps.gate;
     this.#box = deps.box;
     this.credentials = new RepoCredentials(deps.store, deps.box);
@@ -80,6 +84,7 @@ export class PipelineRuns {
     const now = this.#now();
     const event = at.rollback === undefined ? at.event : 'rollback';
     await this.#store.runs.create({ id, repository: at.repository, workflow: workflow.file, event, ref, sha, actor: at.actor, createdAt: now });
+    await this.#store.runOwners.own(id, this.replica, now);
     await this.#store.ledger.append({ environment: '', at: now, kind: 'run-started', actor: at.actor, details: { run: id, repository: at.repository, workflow: workflow.file, ref, sha, event } });
     const github: Record<string, JsonValue> = {
       event_name: at.event, ref, ref_name: ref.replace(/^refs\/(heads|tags)\//, ''), ref_type: ref.startsWith('refs/tags/') ? 'tag' : 'branch', sha,
@@ -133,6 +138,7 @@ export class PipelineRuns {
     const live: LiveRun = { createdAt: this.#now(), attempts, controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
     this.#live.set(runId, live);
     await this.#store.runs.reopen(runId);
+    await this.#store.runOwners.own(runId, this.replica, this.#now());
     await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'job-rerun-requested', actor, details: { run: runId, job: jobId } });
     const states = new Map(done.states);
     states.set(jobId, 'pending');

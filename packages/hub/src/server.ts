@@ -26,7 +26,7 @@ import { EnvironmentGate } from './environment-gate.ts';
 import { PipelineRuns } from './pipeline-runs.ts';
 import { SecretBox } from './secret-box.ts';
 import { PipelineTriggers } from './pipeline-triggers.ts';
-import { RunnerHub } from './runner-hub.ts';
+import { RUNNER_LEASE_MS, RunnerHub } from './runner-hub.ts';
 import { SharedQueue } from './shared-queue.ts';
 import { DEFAULT_ARTIFACT_LIMITS } from './routes/artifacts.ts';
 import { authenticateRunner } from './runner-join.ts';
@@ -107,9 +107,20 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const runners = new RunnerHub({ now, log, ...(options.runnerLeaseMs === undefined ? {} : { leaseMs: options.runnerLeaseMs }), onSeen: (id, labels) => void store.runners.seen(id, labels, now()).catch((error: unknown) => log(`runner ${id}: ${String(error)}`)) });
   const box = await SecretBox.open(resolve(options.secretsKeyFile ?? join(dataDir, SECRETS_KEY_FILE)));
   const gate = new EnvironmentGate(store);
-  const runs = new PipelineRuns({ store, runners, gate, box, now, log });
   // Replicas on one PostgreSQL share the runner queue: a runner linked to any of them runs any run's jobs.
   const shared = store.engine === 'postgres' ? new SharedQueue({ store, box, runners, log }) : undefined;
+  const runs = new PipelineRuns({ store, runners, gate, box, now, log, ...(shared === undefined ? {} : { replica: shared.replica }) });
+  // Each replica renews the runs it holds; the runs of a replica silent past the runner lease end
+  // failed with a note, whichever replica notices (a run is never left "running" by a gone replica).
+  const leaseMs = options.runnerLeaseMs ?? RUNNER_LEASE_MS;
+  const renewRuns = async (): Promise<void> => {
+    await store.runOwners.renew(runs.replica, now());
+    for (const ended of await store.runOwners.endStale(now() - leaseMs, 'the hub replica that held this run stopped answering; start a new run to run it again', now())) {
+      await store.ledger.append({ environment: '', at: now(), kind: 'run-abandoned', details: { run: ended.id, reason: 'hub replica gone', replica: ended.owner } });
+    }
+  };
+  const runOwnerTimer = store.engine === 'postgres' ? setInterval(() => void renewRuns().catch((error: unknown) => log(`renewing runs: ${String(error)}`)), Math.max(250, Math.floor(leaseMs / 3))) : undefined;
+  runOwnerTimer?.unref();
   // Runs in progress lived in the previous hub process: they end failed, clearly, and nothing of
   // them runs again by itself. (On PostgreSQL other replicas may hold live runs: left as they are.)
   for (const id of store.engine !== 'sqlite' ? [] : await store.runs.abandon('the hub restarted while this job was in progress; start a new run to run it again', now())) {
@@ -183,6 +194,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       unsubscribeFeed();
       clearInterval(artifactSweep);
       links.closeAll();
+      clearInterval(runOwnerTimer);
       shared?.close();
       runners.close();
       triggers.close();

@@ -13,6 +13,7 @@ import { Runs } from './runs.ts';
 import { RunArtifacts } from './run-artifacts.ts';
 import { Deployments } from './deployments.ts';
 import { SharedJobs } from './shared-jobs.ts';
+import { RunOwners } from './run-owners.ts';
 import { WebhookDeliveries } from './webhooks.ts';
 import { localSignals, postgresSignals, type Signals } from './signals.ts';
 
@@ -30,6 +31,7 @@ export interface HubStore {
   readonly runArtifacts: RunArtifacts;
   readonly deployments: Deployments;
   readonly sharedJobs: SharedJobs;
+  readonly runOwners: RunOwners;
   readonly pipelineRepos: PipelineRepos;
   readonly pipelineSecrets: PipelineSecrets;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
@@ -65,6 +67,7 @@ export async function openStore(location: string): Promise<HubStore> {
     runArtifacts: new RunArtifacts(db),
     deployments: new Deployments(db),
     sharedJobs: new SharedJobs(db),
+    runOwners: new RunOwners(db),
     pipelineRepos: new PipelineRepos(db),
     pipelineSecrets: new PipelineSecrets(db),
     signals,

@@ -14,5 +14,6 @@ export * from './runs.ts';
 export * from './run-artifacts.ts';
 export * from './deployments.ts';
 export * from './shared-jobs.ts';
+export * from './run-owners.ts';
 export * from './pipeline-repos.ts';
 export * from './pipeline-secrets.ts';

@@ -257,7 +257,9 @@ CREATE TABLE runner_job_frames (
   job_key ${text} NOT NULL,
   body TEXT NOT NULL
 );
-CREATE INDEX runner_job_frames_owner ON runner_job_frames (owner, id)
+CREATE INDEX runner_job_frames_owner ON runner_job_frames (owner, id);
+ALTER TABLE runs ADD COLUMN owner TEXT;
+ALTER TABLE runs ADD COLUMN owner_seen_at BIGINT
 `,
   },
 ];
