@@ -111,6 +111,12 @@ export class Environments {
     return rows.map((row) => toEnvironment(row, labels.filter((l) => l.environment === row.name)));
   }
 
+  /** An environment's labels (empty for an unknown one). */
+  async labels(name: string): Promise<Record<string, string>> {
+    const rows = await this.#db.all('SELECT key, value FROM environment_labels WHERE environment = ? ORDER BY key', [name]);
+    return Object.fromEntries(rows.map((l) => [String(l.key), String(l.value)]));
+  }
+
   async get(name: string): Promise<EnvironmentRecord | undefined> {
     return (await this.list()).find((e) => e.name === name);
   }
