@@ -4,7 +4,7 @@ import { z } from 'zod';
 const userName = z.string().min(1).max(64).regex(/^[a-z0-9]([-a-z0-9._@]*[a-z0-9])?$/, { message: 'expected lower case letters, digits, "-", ".", "_" and "@"' });
 const projectName = z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/, { message: 'expected lower case letters, digits, "-", "." and "_"' });
 /** A name glob: `*` any run of characters, `?` one character. */
-const glob = z.string().min(1).max(253).regex(/^[^\s]+$/, { message: 'a glob has no spaces' });
+const glob = z.string().min(1).max(253).regex(/^[^\u0000-\u001f]+$/, { message: 'a glob has no control characters' });
 const group = z.string().min(1).max(256);
 const duration = z.string().regex(/^\d+(s|m|h|d)$/, { message: 'expected a duration such as 30m, 12h or 30d' });
 const iso = z.string().describe('ISO 8601 time');

@@ -137,6 +137,13 @@ export class Auth {
     throw HubErrors.create('HUB_FORBIDDEN', `${caller.subject} may not ${isBuiltinRole(need) ? `do this (role ${need} is needed)` : need}${target === undefined ? ' on this hub' : ` in ${target.environment}${target.application === undefined ? '' : `/${target.application}`}`}`);
   }
 
+  /** The caller, whatever it may do (a list then shows it what it may see, maybe nothing). */
+  async requireCaller(c: Context): Promise<Caller> {
+    const caller = await this.caller(c);
+    if (caller === undefined) throw HubErrors.create('HUB_UNAUTHENTICATED');
+    return caller;
+  }
+
   /** The caller, if it holds `verb` somewhere (the route then checks each object it touches). */
   async requireSomewhere(c: Context, verb: Verb): Promise<Caller> {
     const caller = await this.caller(c);

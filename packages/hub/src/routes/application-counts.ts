@@ -14,7 +14,7 @@ export const applicationCountSpecs: RouteSpec[] = [
 
 export function applicationCountRoutes(app: Hono, { store, auth }: HubDeps): void {
   app.get('/api/v1/applications/counts', async (c) => {
-    const caller = await auth.require(c, 'get');
+    const caller = await auth.requireCaller(c);
     const query = parseQuery(CountsQuerySchema, c);
     const base = { environment: query.environment, q: query.q, labels: labelFilters(query.label), limit: 1, visible: caller.permissions.visibility('get') };
     const count = async (filter: { sync?: string; health?: string }): Promise<number> => (await store.applications.list({ ...base, ...filter })).total;

@@ -19,7 +19,7 @@ export const applicationSpecs: RouteSpec[] = [
 export function applicationRoutes(app: Hono, deps: HubDeps): void {
   const { store, auth } = deps;
   app.get('/api/v1/applications', async (c) => {
-    const caller = await auth.require(c, 'get');
+    const caller = await auth.requireCaller(c);
     const query = parseQuery(ApplicationQuerySchema, c);
     // The version before the list: a stream resumed from it (Last-Event-ID) misses no change.
     c.header('x-trueup-version', String(await store.applications.version()));

@@ -13,7 +13,7 @@ export const environmentSpecs: RouteSpec[] = [
 
 export function environmentRoutes(app: Hono, { store, auth, links, now }: HubDeps): void {
   app.get('/api/v1/environments', async (c) => {
-    const caller = await auth.require(c, 'get');
+    const caller = await auth.requireCaller(c);
     const environments = await store.environments.list(caller.permissions.visibility('get'));
     const items = await Promise.all(environments.map(async (e) => ({
       name: e.name,

@@ -13,11 +13,11 @@ export const eventSpecs: RouteSpec[] = [
 
 export function eventRoutes(app: Hono, { store, auth }: HubDeps): void {
   app.get('/api/v1/events', async (c) => {
-    const caller = await auth.require(c, 'get');
+    const caller = await auth.requireCaller(c);
     return c.json(await store.ledger.list({ ...parseQuery(LedgerQuerySchema, c), visible: caller.permissions.visibility('get') }));
   });
   app.get('/api/v1/commands/:id', async (c) => {
-    const caller = await auth.require(c, 'get');
+    const caller = await auth.requireCaller(c);
     const found = await store.commands.get(c.req.param('id'));
     if (found === undefined || !(await auth.canSee(caller, found.environment, found.application))) throw HubErrors.create('HUB_NOT_FOUND', `no command "${c.req.param('id')}"`);
     return c.json(found);

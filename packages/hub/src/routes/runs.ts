@@ -60,12 +60,12 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
     return c.json(started, 201);
   });
   app.get('/api/v1/runs', async (c) => {
-    const caller = await auth.requireSomewhere(c, 'get');
+    const caller = await auth.requireCaller(c);
     const limit = Math.min(500, Math.max(1, Number(c.req.query('limit') ?? '50') || 50));
     return c.json({ items: (await store.runs.list(limit, caller.permissions.visibility('get'))).map(showRun) });
   });
   app.get('/api/v1/runs/:id', async (c) => {
-    const caller = await auth.requireSomewhere(c, 'get');
+    const caller = await auth.requireCaller(c);
     const run = await store.runs.get(c.req.param('id'));
     if (run === undefined || !(await mayReadRun(deps, caller, run.id))) throw HubErrors.create('HUB_NOT_FOUND', `no run ${c.req.param('id')}`);
     const jobs = (await store.runs.jobs(run.id)).map((job) => ({
@@ -76,7 +76,7 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
     return c.json({ ...showRun(run), jobs });
   });
   app.get('/api/v1/runs/:id/jobs/:job/log', async (c) => {
-    const caller = await auth.requireSomewhere(c, 'get');
+    const caller = await auth.requireCaller(c);
     if (!(await mayReadRun(deps, caller, c.req.param('id')))) throw HubErrors.create('HUB_NOT_FOUND', `no run ${c.req.param('id')}`);
     const log = pipelines().runs.log(c.req.param('id'), c.req.param('job'));
     if (log === undefined) throw HubErrors.create('HUB_NOT_FOUND', `the hub holds no log of job ${c.req.param('job')} of run ${c.req.param('id')}`);

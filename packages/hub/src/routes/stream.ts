@@ -21,7 +21,7 @@ export const streamSpecs: RouteSpec[] = [
 
 export function streamRoutes(app: Hono, { store, auth, feed, metrics }: HubDeps): void {
   app.get('/api/v1/stream', async (c) => {
-    let caller = await auth.requireSomewhere(c, 'get');
+    let caller = await auth.requireCaller(c);
     const lastId = c.req.header('last-event-id');
     if (lastId !== undefined && !/^\d{1,15}$/.test(lastId)) throw HubErrors.create('HUB_REQUEST_INVALID', 'Last-Event-ID must be an id this stream sent', { field: 'Last-Event-ID' });
     return streamSSE(c, async (stream) => {
