@@ -47,6 +47,7 @@ export function labelFilters(label: string | string[] | undefined): { key: strin
 async function command(c: Context, { store, auth, links, metrics, now }: HubDeps, verb: CommandVerb, body: () => Promise<{ prune?: boolean | undefined; dryRun?: boolean | undefined }>): Promise<Response> {
   const environment = c.req.param('environment') ?? '';
   const application = c.req.param('name') ?? '';
+  await auth.requireCaller(c);
   const wait = parseQuery(WaitQuerySchema, c);
   const options = await body();
   // Each kind of sync is its own verb: a role may dry-run without syncing, or sync without pruning.

@@ -48,6 +48,7 @@ export function pipelineSecretRoutes(app: Hono, deps: HubDeps): void {
     return c.json(await deps.gate.rules(c.req.param('name')));
   });
   app.post('/api/v1/runs/:id/approve', async (c) => {
+    await auth.requireCaller(c);
     const { environment } = await parseBody(ApproveSchema, c);
     const caller = await auth.require(c, 'approve', { environment }, async (who) => {
       await store.ledger.append({ environment, at: now(), kind: 'run-approval-denied', actor: who.subject, details: { run: c.req.param('id'), reason: `${who.subject} may not approve deploys to ${environment}` } });
