@@ -51,6 +51,13 @@ test('access store', async (t) => {
       assert.deepEqual(await names([scope(['*'], [evil])]), [], evil);
     }
     assert.deepEqual(await names([scope(['stage'], ["o'*"])]), ["stage/o'brien"]);
+    // Exact environments with exact or prefix names read key ranges; the same answers.
+    assert.deepEqual(await names([scope(['prod-eu'], ['web*'])]), ['prod-eu/web', 'prod-eu/web_1']);
+    assert.deepEqual(await names([scope(['prod-eu', 'prod-us'], ['we*', 'batch'])]), ['prod-eu/web', 'prod-eu/web_1', 'prod-us/batch', 'prod-us/web']);
+    assert.deepEqual(await names([scope(['prod-eu'], ['web_*'])]), ['prod-eu/web_1'], 'a prefix range takes _ literally');
+    assert.deepEqual(await names([scope(['prod-eu'], ['wea*', 'wec*'])]), []);
+    assert.deepEqual(await names([scope(['prod-eu', 'stage'], ['web'], { tier: 'prod' })]), ['prod-eu/web']);
+    assert.deepEqual(await names([scope(["' OR 1=1 --"], ["x' OR 'a'='a*", "%*"])]), []);
     assert.equal((await store.applications.list({ limit: 1, visible: [scope(['prod-*'])] })).total, 5);
     // Environments, the ledger and their counts follow the same scopes.
     const environments = await store.environments.list([scope(['prod-*'], ['web'])]);

@@ -73,9 +73,13 @@ function labelsSql(environmentColumn: string, labels: Readonly<Record<string, st
  */
 export function visibilitySql(engine: Engine, visibility: Visibility, environmentColumn: string, applicationColumn?: string, nullable = false): SqlFilter {
   if (visibility === 'all') return TRUE;
+  if (applicationColumn !== undefined && !nullable) {
+    const ranges = keyRanges(visibility, environmentColumn, applicationColumn);
+    if (ranges !== undefined) return ranges;
+  }
   const plainEnvironments = new Set<string>();
   const parts: SqlFilter[] = [];
-  for (const scope of visibility) {
+  for (const scope of mergeByEnvironment(visibility)) {
     const coversEnvironment = applicationColumn === undefined || matchesAll(scope.applications);
     if (coversEnvironment && Object.keys(scope.labels).length === 0 && scope.environments.every((g) => !isWild(g))) {
       for (const environment of scope.environments) plainEnvironments.add(environment);
@@ -90,6 +94,62 @@ export function visibilitySql(engine: Engine, visibility: Visibility, environmen
   }
   if (plainEnvironments.size > 0) parts.unshift(anyOf(engine, environmentColumn, [...plainEnvironments]));
   return or(parts);
+}
+
+const MAX_RANGES = 2000;
+
+/** `abc*` → its literal prefix, when that is plain ASCII (so string order is byte order on both engines). */
+function asciiPrefix(glob: string): string | undefined {
+  const prefix = glob.slice(0, -1);
+  return glob.endsWith('*') && prefix !== '' && !isWild(prefix) && /^[\x20-\x7e]+$/.test(prefix) ? prefix : undefined;
+}
+
+/**
+ * When every scope names its environments exactly and its applications exactly or by a prefix
+ * (`pay*`), the filter becomes a flat OR of ranges of the (environment, name) primary key:
+ * both engines then read only the visible rows through the index (SQLite's OR-by-union,
+ * PostgreSQL's bitmap OR) instead of testing every row against every pattern.
+ */
+function keyRanges(scopes: readonly Scope[], environmentColumn: string, applicationColumn: string): SqlFilter | undefined {
+  const wholeEnvironments = new Set<string>();
+  const parts: SqlFilter[] = [];
+  for (const scope of scopes) {
+    if (scope.environments.some(isWild)) return undefined;
+    const labels = labelsSql(environmentColumn, scope.labels);
+    for (const environment of scope.environments) {
+      if (matchesAll(scope.applications)) {
+        if (labels === TRUE) wholeEnvironments.add(environment);
+        else parts.push(and([{ clause: `${environmentColumn} = ?`, params: [environment] }, labels]));
+        continue;
+      }
+      for (const glob of scope.applications) {
+        const prefix = asciiPrefix(glob);
+        if (isWild(glob) && prefix === undefined) return undefined;
+        const application: SqlFilter = prefix === undefined
+          ? { clause: `${environmentColumn} = ? AND ${applicationColumn} = ?`, params: [environment, glob] }
+          : { clause: `${environmentColumn} = ? AND ${applicationColumn} >= ? AND ${applicationColumn} < ?`, params: [environment, prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)] };
+        parts.push(and([application, labels]));
+        if (parts.length > MAX_RANGES) return undefined;
+      }
+    }
+  }
+  if (wholeEnvironments.size > 0) parts.unshift({ clause: `${environmentColumn} IN (${[...wholeEnvironments].map(() => '?').join(', ')})`, params: [...wholeEnvironments] });
+  return or(parts);
+}
+
+/**
+ * Scopes over the same environments and labels become one scope with the union of their
+ * application globs: 200 projects of ten environments cost ten environment tests per row.
+ */
+function mergeByEnvironment(scopes: readonly Scope[]): Scope[] {
+  const merged = new Map<string, Scope>();
+  for (const scope of scopes) {
+    const key = JSON.stringify([[...scope.environments].sort(), Object.entries(scope.labels).sort()]);
+    const known = merged.get(key);
+    if (known === undefined) merged.set(key, { ...scope, applications: [...scope.applications] });
+    else merged.set(key, { ...known, applications: matchesAll(known.applications) || matchesAll(scope.applications) ? ['*'] : [...new Set([...known.applications, ...scope.applications])] });
+  }
+  return [...merged.values()];
 }
 
 /** The same decision in memory, for one object (a single read, one event of a stream). */
