@@ -32,6 +32,7 @@ import { DEFAULT_ARTIFACT_LIMITS } from './routes/artifacts.ts';
 import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
 import { randomSecret } from './secrets.ts';
+import { HubOidc, type OidcOptions } from './oidc.ts';
 
 export interface HubOptions {
   dataDir: string;
@@ -59,6 +60,8 @@ export interface HubOptions {
   artifactMaxBytes?: number;
   /** How long run artifacts are kept, ms; default 30 days. */
   artifactRetentionMs?: number;
+  /** OpenID Connect login; the provider must allow the redirect URI URL/auth/oidc/callback. */
+  oidc?: OidcOptions;
 }
 
 export interface RunningHub {
@@ -130,12 +133,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   await triggers.start();
     const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
   const artifactLimits = { maxBytes: options.artifactMaxBytes ?? DEFAULT_ARTIFACT_LIMITS.maxBytes, retentionMs: options.artifactRetentionMs ?? DEFAULT_ARTIFACT_LIMITS.retentionMs };
-  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops, artifactLimits }, { log });
+  const oidc = options.oidc === undefined ? undefined : new HubOidc(options.oidc, { store, now, hubUrl: () => hub.url });
+  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops, artifactLimits, ...(oidc === undefined ? {} : { oidc }) }, { log });
   // Expired artifacts, and chunks of uploads that never completed (a day old), are removed hourly.
   const sweepArtifacts = (): void => void store.runArtifacts.sweep(now(), now() - 24 * 3600_000).catch((error: unknown) => log(`sweeping artifacts: ${String(error)}`));
   sweepArtifacts();
   const artifactSweep = setInterval(sweepArtifacts, 3600_000);
   artifactSweep.unref();
+  // Expired sessions and logins in progress are dropped hourly (they are refused when expired anyway).
+  const pruning = setInterval(() => void store.sessions.prune(now()).catch(() => undefined), 3_600_000);
+  pruning.unref();
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -191,6 +198,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     triggers,
     tls,
     async stop() {
+      clearInterval(pruning);
       unsubscribeFeed();
       clearInterval(artifactSweep);
       links.closeAll();

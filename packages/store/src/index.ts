@@ -17,3 +17,6 @@ export * from './shared-jobs.ts';
 export * from './run-owners.ts';
 export * from './pipeline-repos.ts';
 export * from './pipeline-secrets.ts';
+export * from './users.ts';
+export * from './policy.ts';
+export * from './visibility.ts';

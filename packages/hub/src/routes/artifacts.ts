@@ -36,7 +36,7 @@ export function artifactRoutes(app: Hono, deps: HubDeps): void {
   const reader = async (c: Context): Promise<void> => {
     const header = c.req.header('authorization');
     if (isRunnerCredential(header)) await requireRunnerJob(store, header, c.req.param('id') ?? '');
-    else await auth.require(header, 'viewer');
+    else await auth.require(c, 'get');
   };
   app.post('/api/v1/runs/:id/artifacts/:name', async (c) => {
     const runId = c.req.param('id');
