@@ -18,7 +18,7 @@ export interface AgentApi {
   /** Starts a pass now; resolves after it when `wait`. */
   refresh(name: string): Promise<ApplicationStatus> | undefined;
   /** A pass in the mode asked (what `trueup sync`/`diff` run through the agent), waiting while Progressing up to `waitHealthyMs`. */
-  sync(name: string, mode: PassMode, waitHealthyMs: number): Promise<ApplicationStatus> | undefined;
+  sync(name: string, mode: PassMode, waitHealthyMs: number): Promise<{ status: ApplicationStatus }> | undefined;
   ready(): boolean;
   metrics(): string;
 }
@@ -73,7 +73,7 @@ async function act(api: AgentApi, url: URL, encoded: string, action: 'refresh' |
       return send(response, AgentErrors.AGENT_API_BAD_REQUEST.httpStatus, { code: 'AGENT_API_BAD_REQUEST', message: 'sync takes mode=apply|detect and waitHealthyMs=N' });
     }
     const pass = api.sync(name, mode, Math.min(Number(wait), MAX_WAIT_MS));
-    return pass === undefined ? notFound() : send(response, 200, await pass);
+    return pass === undefined ? notFound() : send(response, 200, (await pass).status);
   }
   const pass = api.refresh(name);
   if (pass === undefined) return notFound();

@@ -56,4 +56,9 @@ export interface Provider {
   close(): Promise<void>;
   /** Stops every process the provider supervises (a demo's or a test's clean exit). */
   stopAll?(): Promise<void>;
+  /**
+   * The live objects this one owns, one level (Kubernetes ownerReferences), at most `limit`;
+   * absent for providers without ownership (hosts).
+   */
+  children?(owner: LiveObject, limit: number): Promise<{ manifests: Manifest[]; omitted: number }>;
 }
