@@ -59,8 +59,8 @@ export function fitObjectView(view: ObjectView, maxBytes: number): ObjectView {
     notes.push(note);
     fitted = { ...fitted, ...next, notes };
   };
-  if (bytesOf(fitted) > maxBytes && fitted.desired !== null) cut({ desired: null }, `desired manifest left out: ${bytesOf(view.desired)} bytes is more than the link carries`);
-  if (bytesOf(fitted) > maxBytes && fitted.live !== null) cut({ live: null }, `live manifest left out: ${bytesOf(view.live)} bytes is more than the link carries`);
+  if (bytesOf(fitted) > maxBytes && fitted.desired !== null) cut({ desired: null }, `desired manifest (${bytesOf(view.desired)} bytes) left out to keep the answer within ${maxBytes} bytes`);
+  if (bytesOf(fitted) > maxBytes && fitted.live !== null) cut({ live: null }, `live manifest (${bytesOf(view.live)} bytes) left out to keep the answer within ${maxBytes} bytes`);
   const over = bytesOf(fitted) - maxBytes;
   if (over > 0) {
     const keep = Math.max(0, fitted.diff.length - over - 1024);
