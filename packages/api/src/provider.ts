@@ -61,4 +61,6 @@ export interface Provider {
    * absent for providers without ownership (hosts).
    */
   children?(owner: LiveObject, limit: number): Promise<{ manifests: Manifest[]; omitted: number }>;
+  /** Reads one object directly (no cache, no watch started): for objects an application owns through others (a ReplicaSet of its Deployment). */
+  fetch?(key: ObjectKey): Promise<Manifest | undefined>;
 }

@@ -354,6 +354,11 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       return { manifests: all.slice(0, limit), omitted: Math.max(0, all.length - limit) };
     },
 
+    async fetch(key) {
+      const info = await session.discovery.resolve(key.apiVersion, key.kind);
+      return info === undefined ? undefined : fetchObject(info, key);
+    },
+
     async findLabelled(kindsOf) {
       const kinds = new Map(kindsOf.map((key) => [`${key.apiVersion}/${key.kind}`, key]));
       const found = await mapLimit([...kinds.values()], CONCURRENCY, async (key) => {
