@@ -20,6 +20,8 @@ export interface HubLinkOptions {
   onState?: (state: LinkClientState) => void;
   /** An HTTP/1.1 proxy to reach the hub through; default from HTTPS_PROXY unless NO_PROXY. */
   proxy?: string | undefined;
+  /** The link's clock for heartbeats and silence, in ms; injected so tests can move it. */
+  now?: (() => number) | undefined;
 }
 
 export interface HubLink {
@@ -55,6 +57,7 @@ export async function startHubLink(stateDir: string, options: HubLinkOptions, ag
     onRead: async (read) => (await agent.read(read)) ?? { what: 'error', code: 'AGENT_APPLICATION_UNKNOWN', message: `this agent runs no application "${read.application}"` },
     ...(options.onState === undefined ? {} : { onState: options.onState }),
     ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const triggers = new Map<string, PassTrigger>();
   let known = new Set<string>();
