@@ -60,7 +60,7 @@ test('pause, resume, prune, dry run, spec, commit and object reads of a host age
   const { token } = await client.post<{ token: string }>('/api/v1/join-tokens', { name: 'prod' });
   const tokenFile = join(fixture.dir, 'join-token');
   await writeFile(tokenFile, token, { mode: 0o600 });
-  const start = (): Promise<Agent> => startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], onEvent: (e) => fixture.onEvent(e), hub: { joinTokenFile: tokenFile } });
+  const start = (): Promise<Agent> => startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], listen: '127.0.0.1:0', onEvent: (e) => fixture.onEvent(e), hub: { joinTokenFile: tokenFile } });
   let agent = await start();
   let running = true;
   defer(() => (running ? agent.stop({ stopServices: true }) : undefined));
@@ -139,6 +139,17 @@ test('pause, resume, prune, dry run, spec, commit and object reads of a host age
   assert.deepEqual(agent.applications()[0]?.selfHeal?.objects.map((o) => o.object), [motdKey]);
   assert.equal(agent.applications()[0]?.selfHeal?.state, 'active');
   assert.equal((await trueup(['resume', 'prod/test', '--object', motdKey, ...hub])).code, 0);
+  assert.equal(await readFile(motd, 'utf8'), 'one\n');
+
+  // The same against the agent's own loopback API, without a hub.
+  const local = await trueup(['pause', 'test', '--state-dir', fixture.stateDir]);
+  assert.equal(local.code, 0, local.stderr);
+  assert.match(local.stdout, /^test: self-heal paused for the application: Synced, Healthy\n$/);
+  assert.equal(agent.applications()[0]?.selfHeal?.pause?.by, 'local API');
+  await writeFile(motd, 'locally by hand\n');
+  await agent.refresh('test');
+  assert.equal(await readFile(motd, 'utf8'), 'locally by hand\n');
+  assert.equal((await trueup(['resume', 'test', '--state-dir', fixture.stateDir])).code, 0);
   assert.equal(await readFile(motd, 'utf8'), 'one\n');
 
   // The ledger says who paused and resumed what.
