@@ -1,15 +1,17 @@
 /**
  * Objects of a Kubernetes application read through the hub on demand: a Secret's values never
  * leave the agent, and a Deployment's tree expands one level per request (Deployment →
- * ReplicaSet → Pod) from the cluster's ownerReferences.
+ * ReplicaSet → Pod) from the cluster's ownerReferences. Self-heal of one object paused through
+ * the hub: a kubectl-style edit is reported with who made it and left alone until resumed.
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startAgent } from '@trueup/agent';
-import type { ResourceChildrenBody, ResourceDetailBody } from '@trueup/api';
-import { agentFixture, kubeNamespace, kubeTestEnv } from '@trueup/testkit';
+import { keyId, type ResourceChildrenBody, type ResourceDetailBody } from '@trueup/api';
+import type { CommandRecord, LedgerEntry } from '@trueup/store';
+import { agentFixture, kubeCall, kubeNamespace, kubeTestEnv } from '@trueup/testkit';
 import { startTestHub } from '@trueup/testkit/hub';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
 
@@ -40,6 +42,7 @@ test('a Kubernetes object and its owned tree, read through the hub with secrets 
   const { client } = testHub;
   const fixture = await agentFixture({
     files: {
+      'app/settings.yaml': '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: { mode: fast }\n',
       'app/secret.yaml': `---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\nstringData: { password: ${SECRET_VALUE} }\n`,
       'app/web.yaml': `---
 apiVersion: apps/v1
@@ -61,7 +64,7 @@ spec:
   defer(() => fixture.cleanup());
   const tokenFile = join(fixture.dir, 'join-token');
   await writeFile(tokenFile, (await client.post<{ token: string }>('/api/v1/join-tokens', { name: 'cluster' })).token);
-  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], hub: { joinTokenFile: tokenFile } });
+  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], onEvent: (e) => fixture.onEvent(e), hub: { joinTokenFile: tokenFile } });
   defer(() => agent.stop());
   const APP = '/api/v1/environments/cluster/applications/test';
   await eventually('the application at the hub', () => client.get(APP));
@@ -99,4 +102,23 @@ spec:
   // An object the application does not own, even in its namespace, is not read.
   await assert.rejects(client.get(resource(`v1/ServiceAccount/${namespace}/default`)), (error: unknown) => (error as { status?: number }).status === 404);
   await assert.rejects(client.get(resource(`v1/Secret/${namespace}/not-there`)), (error: unknown) => (error as { status?: number }).status === 404);
+
+  // One object paused: a kubectl-style edit is reported (with who made it) and not healed until resumed.
+  const settingsKey = `v1/ConfigMap/${namespace}/settings`;
+  const paused = await client.post<CommandRecord>(`${APP}/pause?wait=true&timeout=30`, { object: settingsKey });
+  assert.equal(paused.state, 'succeeded', JSON.stringify(paused.result));
+  const settingsPath = `/api/v1/namespaces/${namespace}/configmaps/settings`;
+  await kubeCall(env, 'PATCH', `${settingsPath}?fieldManager=kubectl-edit`, { data: { mode: 'slow' } }, { contentType: 'application/merge-patch+json' });
+  await fixture.waitFor((e) => e.type === 'drift-detected' && keyId(e.key) === settingsKey, 30_000);
+  await agent.refresh('test');
+  const edited = await client.get<ResourceDetailBody>(resource(settingsKey));
+  assert.equal(edited.sync, 'OutOfSync');
+  assert.deepEqual(edited.live?.data, { mode: 'slow' });
+  assert.match(edited.diff, /-\s+mode: slow[\s\S]*\+\s+mode: fast/);
+  const drift = await eventually('the drift in the ledger', async () => (await client.get<{ items: LedgerEntry[] }>('/api/v1/events?environment=cluster&kind=drift')).items.find((e) => e.details.object === settingsKey));
+  assert.equal(drift.details.changedBy, 'kubectl-edit');
+  assert.equal(fixture.events.filter((e) => e.type === 'drift-healed' && keyId(e.key) === settingsKey).length, 0, 'not healed while paused');
+  const resumed = await client.post<CommandRecord>(`${APP}/resume?wait=true&timeout=60`, { object: settingsKey });
+  assert.equal(resumed.state, 'succeeded');
+  assert.deepEqual((await client.get<ResourceDetailBody>(resource(settingsKey))).live?.data, { mode: 'fast' });
 });
