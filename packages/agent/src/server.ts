@@ -87,7 +87,7 @@ async function act(api: AgentApi, url: URL, encoded: string, action: Action, res
     const done = action === 'pause' ? api.pause(name, object, LOCAL_CALLER) : api.resume(name, object)?.then(({ status }) => status);
     if (done === undefined) return notFound();
     const status = await done;
-    if ('unknownObject' in status) return send(response, AgentErrors.AGENT_APPLICATION_NOT_FOUND.httpStatus, { code: 'AGENT_OBJECT_NOT_FOUND', message: `application "${name}" has no object "${status.unknownObject}"` });
+    if ('unknownObject' in status) return send(response, AgentErrors.AGENT_OBJECT_UNKNOWN.httpStatus, { code: 'AGENT_OBJECT_UNKNOWN', message: `application "${name}" has no object "${status.unknownObject}"` });
     return send(response, 200, status);
   }
   const pass = api.refresh(name);

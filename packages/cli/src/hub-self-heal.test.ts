@@ -105,6 +105,11 @@ test('pause, resume, prune, dry run, spec, commit and object reads of a host age
     return d.sync === 'OutOfSync' && d.selfHeal?.state === 'paused' ? d : undefined;
   });
   assert.equal(outOfSync.selfHeal?.pause?.by, 'token:admin');
+  const shown = await trueup(['status', 'prod/test', ...hub]);
+  assert.match(shown.stdout, /^commit \w{12} by .+ at \S+: initial$/m);
+  assert.match(shown.stdout, /^self-heal paused by token:admin at \S+$/m);
+  const local = await trueup(['status', '--state-dir', fixture.stateDir]);
+  assert.match(local.stdout, /OutOfSync .*self-heal paused by token:admin/);
   assert.equal(outOfSync.status.resources.find((r) => r.name === 'motd')?.sync, 'OutOfSync');
   const drift = await client.get<ResourceDetailBody>(`${APP}/resources/${encodeURIComponent('host.trueup.dev/v1alpha1/File//motd')}`);
   assert.equal(drift.sync, 'OutOfSync');
@@ -142,9 +147,9 @@ test('pause, resume, prune, dry run, spec, commit and object reads of a host age
   assert.equal(await readFile(motd, 'utf8'), 'one\n');
 
   // The same against the agent's own loopback API, without a hub.
-  const local = await trueup(['pause', 'test', '--state-dir', fixture.stateDir]);
-  assert.equal(local.code, 0, local.stderr);
-  assert.match(local.stdout, /^test: self-heal paused for the application: Synced, Healthy\n$/);
+  const localPause = await trueup(['pause', 'test', '--state-dir', fixture.stateDir]);
+  assert.equal(localPause.code, 0, localPause.stderr);
+  assert.match(localPause.stdout, /^test: self-heal paused for the application: Synced, Healthy\n$/);
   assert.equal(agent.applications()[0]?.selfHeal?.pause?.by, 'local API');
   await writeFile(motd, 'locally by hand\n');
   await agent.refresh('test');
