@@ -1,13 +1,14 @@
 /**
  * An agent that stops reading: the hub's side of the link never buffers more than its bound for
- * it, and cuts the link with a clear reason instead of growing. The agent here is a raw socket
- * that speaks just enough WebSocket to say hello, then never reads again.
+ * it, and cuts the link with a clear reason instead of growing. An agent that falls silent (a
+ * dead route) is cut at once when its heartbeats stop, not after a close handshake that cannot
+ * come. The agent here is a raw socket that speaks just enough WebSocket to say hello.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { LinkCloseCodes, type LinkRead } from '@trueup/api';
+import { LINK_SILENCE_MS, LinkCloseCodes, type LinkRead } from '@trueup/api';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { serveLinkSession, type LinkSession } from './server.ts';
 
@@ -81,4 +82,36 @@ test('a slow agent is cut at the send buffer bound, with the reason, and nothing
   assert.ok(peak <= maxBufferedBytes + frameBytes, `buffered at most the bound and one frame: ${peak}`);
   assert.ok(sent < 100_000, 'the link was cut, not the loop');
   assert.equal(session.read(read(-1)), false, 'a cut link takes nothing more');
+});
+
+test('a silent agent is cut when its heartbeats stop, with the reason, without waiting for a close handshake', async (t) => {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  let skew = 0;
+  let heard: () => void = () => undefined;
+  const hello = new Promise<void>((resolve) => (heard = resolve));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    server.once('connection', (socket) => {
+      serveLinkSession(socket, 'silent', {
+        resync: async () => {
+          heard();
+          return { ackedSeq: 0, want: [] };
+        },
+        store: async () => undefined,
+        commandResult: async () => undefined,
+        readResult: () => undefined,
+        queued: async () => [],
+        onError: () => undefined,
+        onClose: (code, reason) => resolve({ code, reason }),
+      }, { now: () => Date.now() + skew, tickMs: 20 });
+    });
+  });
+  const agent = await rawAgent(port);
+  t.after(() => agent.destroy());
+  agent.pause(); // and it never answers a close frame either
+  await hello;
+  skew = LINK_SILENCE_MS; // the hub's clock passes the silence limit
+  assert.deepEqual(await closed, { code: LinkCloseCodes.silent, reason: 'the agent sent nothing, not even a heartbeat' });
 });
