@@ -7,6 +7,8 @@ import { Ledger } from './ledger.ts';
 import { migrate } from './migrations.ts';
 import { Reads } from './reads.ts';
 import { ApiTokens } from './tokens.ts';
+import { Policy } from './policy.ts';
+import { accessVersion, LoginRequests, Sessions, Users } from './users.ts';
 import { PipelineRepos } from './pipeline-repos.ts';
 import { PipelineSecrets } from './pipeline-secrets.ts';
 import { Runners } from './runners.ts';
@@ -28,6 +30,12 @@ export interface HubStore {
   readonly runs: Runs;
   readonly pipelineRepos: PipelineRepos;
   readonly pipelineSecrets: PipelineSecrets;
+  readonly users: Users;
+  readonly sessions: Sessions;
+  readonly loginRequests: LoginRequests;
+  readonly policy: Policy;
+  /** Moves with every change that can take access away: compared by the hub on each request. */
+  accessVersion(): Promise<number>;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
   readonly signals: Signals;
   /** Answers when the database does (readiness). */
@@ -61,6 +69,11 @@ export async function openStore(location: string): Promise<HubStore> {
     runs: new Runs(db),
     pipelineRepos: new PipelineRepos(db),
     pipelineSecrets: new PipelineSecrets(db),
+    users: new Users(db),
+    sessions: new Sessions(db),
+    loginRequests: new LoginRequests(db),
+    policy: new Policy(db),
+    accessVersion: () => accessVersion(db),
     signals,
     ping: async () => {
       await db.all('SELECT 1 AS ok');

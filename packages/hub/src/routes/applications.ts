@@ -24,27 +24,25 @@ export const applicationSpecs: RouteSpec[] = [
 export function applicationRoutes(app: Hono, deps: HubDeps): void {
   const { store, auth } = deps;
   app.get('/api/v1/applications', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    const caller = await auth.requireCaller(c);
     const query = parseQuery(ApplicationQuerySchema, c);
     // The version before the list: a stream resumed from it (Last-Event-ID) misses no change.
     c.header('x-trueup-version', String(await store.applications.version()));
-    return c.json(await store.applications.list({ ...query, labels: labelFilters(query.label) }));
+    return c.json(await store.applications.list({ ...query, labels: labelFilters(query.label), visible: caller.permissions.visibility('get') }));
   });
   app.get('/api/v1/environments/:environment/applications/:name', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
     const { environment, name } = c.req.param();
+    await auth.require(c, 'get', { environment, application: name });
     const found = await store.applications.get(environment, name);
     if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${name}" in environment "${environment}"`);
     const { revisionInfo, selfHeal } = found.status;
     return c.json({ ...found.summary, status: found.status, ...(found.spec === undefined ? {} : { spec: found.spec }), ...(revisionInfo === undefined ? {} : { revisionInfo }), ...(selfHeal === undefined ? {} : { selfHeal }) });
   });
   app.post('/api/v1/environments/:environment/applications/:name/refresh', (c) => command(c, deps, 'refresh', WaitQuerySchema, async () => ({})));
-  // Verb for finer roles: sync-prune when prune is true, sync-dry-run when dryRun is true.
   app.post('/api/v1/environments/:environment/applications/:name/sync', (c) => command(c, deps, 'sync', SyncQuerySchema, async (query) => {
     const body = await parseBody(SyncRequestSchema, c);
     return { prune: flag(query.prune) ?? body.prune, dryRun: flag(query.dryRun) ?? body.dryRun };
   }));
-  // Verb for finer roles: pause-self-heal (both routes).
   app.post('/api/v1/environments/:environment/applications/:name/pause', (c) => command(c, deps, 'pause', PauseQuerySchema, async (query) => ({ object: query.object ?? (await parseBody(PauseRequestSchema, c)).object })));
   app.post('/api/v1/environments/:environment/applications/:name/resume', (c) => command(c, deps, 'resume', PauseQuerySchema, async (query) => ({ object: query.object ?? (await parseBody(ResumeRequestSchema, c)).object })));
   resourceRoutes(app, deps);
@@ -71,11 +69,13 @@ export function labelFilters(label: string | string[] | undefined): { key: strin
 async function command<Q extends z.ZodType<{ wait?: 'true' | 'false' | undefined; timeout?: number | undefined }>>(c: Context, { store, auth, links, metrics, now }: HubDeps, verb: CommandVerb, querySchema: Q, body: (query: z.output<Q>) => Promise<CommandOptions>): Promise<Response> {
   const environment = c.req.param('environment') ?? '';
   const application = c.req.param('name') ?? '';
-  const caller = await auth.require(c.req.header('authorization'), 'operator', async (denied) => {
-    await store.ledger.append({ environment, at: now(), kind: 'denied', application, actor: denied.subject, details: { verb, role: denied.role } });
-  });
+  await auth.requireCaller(c);
   const wait = parseQuery(querySchema, c);
   const options = await body(wait);
+  // Each kind of sync is its own verb: a role may dry-run without syncing, or sync without pruning; pause and resume are pause-self-heal.
+  const target = { environment, application };
+  const caller = await auth.require(c, verb === 'refresh' ? 'refresh' : verb === 'pause' || verb === 'resume' ? 'pause-self-heal' : options.dryRun === true ? 'sync-dry-run' : 'sync', target);
+  if (verb === 'sync' && options.prune === true && options.dryRun !== true) await auth.require(c, 'sync-prune', target);
   if ((await store.applications.get(environment, application)) === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${application}" in environment "${environment}"`);
   const id = randomId();
   const linkCommand = {

@@ -34,9 +34,9 @@ export function resourceRoutes(app: Hono, deps: HubDeps): void {
 }
 
 async function read(c: Context, { store, auth, links }: HubDeps, what: 'object' | 'children'): Promise<Response> {
-  await auth.require(c.req.header('authorization'), 'viewer');
   const environment = c.req.param('environment') ?? '';
   const application = c.req.param('name') ?? '';
+  await auth.require(c, 'get', { environment, application });
   const key = c.req.param('key') ?? '';
   const { timeout } = parseQuery(ReadQuerySchema, c);
   if (key === '' || key.length > 1024) throw HubErrors.create('HUB_REQUEST_INVALID', 'path.key: expected an object key (apiVersion/kind/namespace/name), percent-encoded', { field: 'path.key' });
