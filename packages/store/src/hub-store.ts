@@ -5,6 +5,7 @@ import { openPostgres, openSqlite, type Db } from './db.ts';
 import { Environments } from './environments.ts';
 import { Ledger } from './ledger.ts';
 import { migrate } from './migrations.ts';
+import { Reads } from './reads.ts';
 import { ApiTokens } from './tokens.ts';
 import { Policy } from './policy.ts';
 import { accessVersion, LoginRequests, Sessions, Users } from './users.ts';
@@ -26,6 +27,7 @@ export interface HubStore {
   readonly applications: Applications;
   readonly ledger: Ledger;
   readonly commands: Commands;
+  readonly reads: Reads;
   readonly tokens: ApiTokens;
   readonly webhooks: WebhookDeliveries;
   readonly runners: Runners;
@@ -68,6 +70,7 @@ export async function openStore(location: string): Promise<HubStore> {
     applications: new Applications(db),
     ledger: new Ledger(db),
     commands: new Commands(db),
+    reads: new Reads(db),
     tokens: new ApiTokens(db),
     webhooks: new WebhookDeliveries(db),
     runners: new Runners(db),

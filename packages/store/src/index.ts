@@ -20,3 +20,4 @@ export * from './pipeline-secrets.ts';
 export * from './users.ts';
 export * from './policy.ts';
 export * from './visibility.ts';
+export * from './reads.ts';

@@ -276,6 +276,24 @@ INSERT INTO counters (name, value) VALUES ('access', 0);
 `,
   },
   {
+    version: 6,
+    name: 'application specs as loaded from Git; reads of objects routed to the replica holding the agent',
+    sql: ({ text }) => `
+ALTER TABLE applications ADD COLUMN spec TEXT;
+CREATE TABLE link_reads (
+  id TEXT PRIMARY KEY,
+  environment ${text} NOT NULL,
+  application ${text} NOT NULL,
+  object TEXT NOT NULL,
+  what TEXT NOT NULL,
+  requested_at BIGINT NOT NULL,
+  finished_at BIGINT,
+  result TEXT
+);
+CREATE INDEX link_reads_by_time ON link_reads (requested_at);
+`,
+  },
+  {
     version: 8,
     name: 'run artifacts kept by the hub, sealed credentials of pipeline repositories, the runner job queue shared by replicas',
     sql: ({ id, text }) => `
