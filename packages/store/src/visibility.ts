@@ -74,7 +74,7 @@ function labelsSql(environmentColumn: string, labels: Readonly<Record<string, st
 export function visibilitySql(engine: Engine, visibility: Visibility, environmentColumn: string, applicationColumn?: string, nullable = false): SqlFilter {
   if (visibility === 'all') return TRUE;
   if (applicationColumn !== undefined && !nullable) {
-    const ranges = keyRanges(visibility, environmentColumn, applicationColumn);
+    const ranges = keyRanges(engine, visibility, environmentColumn, applicationColumn);
     if (ranges !== undefined) return ranges;
   }
   const plainEnvironments = new Set<string>();
@@ -110,9 +110,11 @@ function asciiPrefix(glob: string): string | undefined {
  * both engines then read only the visible rows through the index (SQLite's OR-by-union,
  * PostgreSQL's bitmap OR) instead of testing every row against every pattern.
  */
-function keyRanges(scopes: readonly Scope[], environmentColumn: string, applicationColumn: string): SqlFilter | undefined {
+function keyRanges(engine: Engine, scopes: readonly Scope[], environmentColumn: string, applicationColumn: string): SqlFilter | undefined {
   const wholeEnvironments = new Set<string>();
   const parts: SqlFilter[] = [];
+  /** [environment, from, to) of label-free terms, for PostgreSQL's one VALUES list. */
+  const rows: [string, string, string][] = [];
   for (const scope of scopes) {
     if (scope.environments.some(isWild)) return undefined;
     const labels = labelsSql(environmentColumn, scope.labels);
@@ -125,16 +127,36 @@ function keyRanges(scopes: readonly Scope[], environmentColumn: string, applicat
       for (const glob of scope.applications) {
         const prefix = asciiPrefix(glob);
         if (isWild(glob) && prefix === undefined) return undefined;
+        // Names hold no control characters: [name, name + U+0001) is the name alone.
+        if (labels === TRUE) rows.push(prefix === undefined ? [environment, glob, `${glob}\u0001`] : [environment, prefix, successor(prefix)]);
         const application: SqlFilter = prefix === undefined
           ? { clause: `${environmentColumn} = ? AND ${applicationColumn} = ?`, params: [environment, glob] }
-          : { clause: `${environmentColumn} = ? AND ${applicationColumn} >= ? AND ${applicationColumn} < ?`, params: [environment, prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)] };
+          : { clause: `${environmentColumn} = ? AND ${applicationColumn} >= ? AND ${applicationColumn} < ?`, params: [environment, prefix, successor(prefix)] };
         parts.push(and([application, labels]));
         if (parts.length > MAX_RANGES) return undefined;
       }
     }
   }
   if (wholeEnvironments.size > 0) parts.unshift({ clause: `${environmentColumn} IN (${[...wholeEnvironments].map(() => '?').join(', ')})`, params: [...wholeEnvironments] });
+  // PostgreSQL plans hundreds of OR arms slowly (tens of ms); one VALUES list of key ranges
+  // costs as little to run and almost nothing to plan. SQLite plans the OR arms in ~1 ms.
+  // (This form suits applications only: the ranges are read from the applications table.)
+  if (engine === 'postgres' && rows.length > 8 && rows.length === parts.length - (wholeEnvironments.size > 0 ? 1 : 0)) {
+    const values: SqlFilter = {
+      // LATERAL: one index range scan of the key per row of the list, never a hash join that
+      // tests every application against every range of its environment.
+      clause: `(${environmentColumn}, ${applicationColumn}) IN (SELECT k.environment, k.name FROM (VALUES ${rows.map(() => '(?, ?, ?)').join(', ')}) AS visible (environment, low, high)
+        CROSS JOIN LATERAL (SELECT k.environment, k.name FROM applications k WHERE k.environment = visible.environment AND k.name >= visible.low AND k.name < visible.high OFFSET 0) AS k)`,
+      params: rows.flat(),
+    };
+    return or([...(wholeEnvironments.size > 0 ? [{ clause: `${environmentColumn} IN (${[...wholeEnvironments].map(() => '?').join(', ')})`, params: [...wholeEnvironments] }] : []), values]);
+  }
   return or(parts);
+}
+
+/** The least string above every string that starts with `prefix` (ASCII). */
+function successor(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
 /**
