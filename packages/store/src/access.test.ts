@@ -70,6 +70,11 @@ test('access store', async (t) => {
     assert.deepEqual(await names(ranges), ['prod-eu/web', 'prod-eu/web_1', 'prod-us/web', "stage/o'brien"]);
     assert.equal((await store.applications.list({ limit: 1, visible: ranges })).total, 4);
     assert.deepEqual((await store.environments.list(ranges)).map((e) => [e.name, e.applications]), [['prod-eu', 2], ['prod-us', 1], ['stage', 1]]);
+    // Visibility is one condition among the list's others (a removed application stays removed).
+    await store.ledger.ingest('prod-us', 'a-prod-us', 10, NOW, { kind: 'removed', application: 'batch' });
+    for (const visible of [[scope(['prod-us'], ['web']), scope(['prod-us'], ['batch'])], [scope(['prod-*'], ['web']), scope(['prod-*'], ['ba*'])], ranges]) {
+      assert.deepEqual((await store.applications.list({ limit: 100, visible, environment: 'prod-us' })).items.map((i) => i.name), ['web'], JSON.stringify(visible).slice(0, 80));
+    }
     const many = Array.from({ length: 200 }, (_, i) => scope([`team-${i}`]));
     assert.deepEqual(await names([...many, scope(['stage'])]), ["stage/o'brien", 'stage/web']);
   });

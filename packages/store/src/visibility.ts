@@ -72,6 +72,12 @@ function labelsSql(environmentColumn: string, labels: Readonly<Record<string, st
  * names are merged into one IN list, so 200 projects of one environment each cost one clause.
  */
 export function visibilitySql(engine: Engine, visibility: Visibility, environmentColumn: string, applicationColumn?: string, nullable = false): SqlFilter {
+  const filter = visibilityFilter(engine, visibility, environmentColumn, applicationColumn, nullable);
+  // Parenthesised: it is ANDed with other conditions by the callers.
+  return { clause: `(${filter.clause})`, params: filter.params };
+}
+
+function visibilityFilter(engine: Engine, visibility: Visibility, environmentColumn: string, applicationColumn: string | undefined, nullable: boolean): SqlFilter {
   if (visibility === 'all') return TRUE;
   if (applicationColumn !== undefined && !nullable) {
     const ranges = keyRanges(engine, visibility, environmentColumn, applicationColumn);
