@@ -144,15 +144,20 @@ function keyRanges(engine: Engine, scopes: readonly Scope[], environmentColumn: 
     }
   }
   if (wholeEnvironments.size > 0) parts.unshift({ clause: `${environmentColumn} IN (${[...wholeEnvironments].map(() => '?').join(', ')})`, params: [...wholeEnvironments] });
-  // PostgreSQL plans hundreds of OR arms slowly (tens of ms); one VALUES list of key ranges
-  // costs as little to run and almost nothing to plan. SQLite plans the OR arms in ~1 ms.
+  // Hundreds of OR arms are slow to plan (PostgreSQL: tens of ms) and, next to other filters,
+  // may be tested row by row; one VALUES list of key ranges costs almost nothing to plan.
   // (This form suits applications only: the ranges are read from the applications table.)
-  if (engine === 'postgres' && rows.length > 8 && rows.length === parts.length - (wholeEnvironments.size > 0 ? 1 : 0)) {
+  if (rows.length > 8 && rows.length === parts.length - (wholeEnvironments.size > 0 ? 1 : 0)) {
+    const list = rows.map(() => '(?, ?, ?)').join(', ');
     const values: SqlFilter = {
-      // LATERAL: one index range scan of the key per row of the list, never a hash join that
-      // tests every application against every range of its environment.
-      clause: `(${environmentColumn}, ${applicationColumn}) IN (SELECT k.environment, k.name FROM (VALUES ${rows.map(() => '(?, ?, ?)').join(', ')}) AS visible (environment, low, high)
-        CROSS JOIN LATERAL (SELECT k.environment, k.name FROM applications k WHERE k.environment = visible.environment AND k.name >= visible.low AND k.name < visible.high OFFSET 0) AS k)`,
+      // One index range scan of the key per range, into a set each row of the list is looked
+      // up in: never a join that tests every application against every range of its environment.
+      // (PostgreSQL: LATERAL with OFFSET 0 keeps the planner from flattening it into such a join.)
+      clause: engine === 'postgres'
+        ? `(${environmentColumn}, ${applicationColumn}) IN (SELECT k.environment, k.name FROM (VALUES ${list}) AS visible (environment, low, high)
+        CROSS JOIN LATERAL (SELECT k.environment, k.name FROM applications k WHERE k.environment = visible.environment AND k.name >= visible.low AND k.name < visible.high OFFSET 0) AS k)`
+        : `(${environmentColumn}, ${applicationColumn}) IN (SELECT k.environment, k.name FROM (SELECT column1 AS environment, column2 AS low, column3 AS high FROM (VALUES ${list})) AS visible
+        JOIN applications k ON k.environment = visible.environment AND k.name >= visible.low AND k.name < visible.high)`,
       params: rows.flat(),
     };
     return or([...(wholeEnvironments.size > 0 ? [{ clause: `${environmentColumn} IN (${[...wholeEnvironments].map(() => '?').join(', ')})`, params: [...wholeEnvironments] }] : []), values]);
