@@ -15,6 +15,7 @@ export const COMMANDS: { name: string; summary: string; load: () => Promise<Comm
   { name: 'gitops', summary: 'Set one value in a YAML file of a config repository as one commit (gitops set), keeping every other byte; wait for an agent to report a revision Healthy (gitops wait).', load: async () => (await import('./commands/gitops.ts')).gitopsCommand },
   { name: 'runner', summary: 'Run jobs a hub offers: dial out to the hub with a runner token, take jobs matching the labels.', load: async () => (await import('./commands/runner.ts')).runnerCommand },
   { name: 'runs', summary: 'Pipeline runs on a hub: list, show, follow logs, cancel, dispatch a workflow.', load: async () => (await import('./commands/runs.ts')).runsCommand },
+  { name: 'rollback', summary: 'Deploy an earlier revision of an environment again through the job that deployed it (recorded with who), or --list its deployments.', load: async () => (await import('./commands/rollback.ts')).rollbackCommand },
   { name: 'hub', summary: 'Run the hub (HTTPS API and agent links), or manage its join tokens and agents.', load: async () => (await import('./commands/hub.ts')).hubCommand },
   { name: 'login', summary: 'Log in to a hub (password or OpenID Connect) and save a token for later commands.', load: async () => (await import('./commands/login.ts')).loginCommand },
   { name: 'logout', summary: 'Revoke the token trueup login saved for a hub, and forget it.', load: async () => (await import('./commands/login.ts')).logoutCommand },

@@ -13,6 +13,10 @@ import { PipelineRepos } from './pipeline-repos.ts';
 import { PipelineSecrets } from './pipeline-secrets.ts';
 import { Runners } from './runners.ts';
 import { Runs } from './runs.ts';
+import { RunArtifacts } from './run-artifacts.ts';
+import { Deployments } from './deployments.ts';
+import { SharedJobs } from './shared-jobs.ts';
+import { RunOwners } from './run-owners.ts';
 import { WebhookDeliveries } from './webhooks.ts';
 import { localSignals, postgresSignals, type Signals } from './signals.ts';
 
@@ -28,6 +32,10 @@ export interface HubStore {
   readonly webhooks: WebhookDeliveries;
   readonly runners: Runners;
   readonly runs: Runs;
+  readonly runArtifacts: RunArtifacts;
+  readonly deployments: Deployments;
+  readonly sharedJobs: SharedJobs;
+  readonly runOwners: RunOwners;
   readonly pipelineRepos: PipelineRepos;
   readonly pipelineSecrets: PipelineSecrets;
   readonly users: Users;
@@ -67,6 +75,10 @@ export async function openStore(location: string): Promise<HubStore> {
     webhooks: new WebhookDeliveries(db),
     runners: new Runners(db),
     runs: new Runs(db),
+    runArtifacts: new RunArtifacts(db),
+    deployments: new Deployments(db),
+    sharedJobs: new SharedJobs(db),
+    runOwners: new RunOwners(db),
     pipelineRepos: new PipelineRepos(db),
     pipelineSecrets: new PipelineSecrets(db),
     users: new Users(db),
