@@ -3,25 +3,21 @@
  * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
  * of one application never overlap.
  */
-import { hasSyncOption, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger, type PlannedChange, type ReadResult, type RevisionInfo, type SelfHealPause, keyOf, LINK_MAX_FRAME_BYTES, parseKeyId, READ_MAX_CHILDREN } from '@trueup/api';
-import { diffObject, fightingIds, fitObjectView, healthOf, objectView, inventoryAfterPass, inventoryBeforeApply, keysToObserve, mayExist, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
+import { hasSyncOption, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger, type PlannedChange, type ReadResult, type RevisionInfo, type SelfHealPause } from '@trueup/api';
+import { diffObject, fightingIds, inventoryAfterPass, inventoryBeforeApply, keysToObserve, mayExist, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import type { ChartCache } from './chart-cache.ts';
 import { ObservedBatch } from './observed-batch.ts';
 import type { AgentEventBody, AgentListener } from './events.ts';
 import type { LoadedApplication } from './load-applications.ts';
+import { readObject } from './object-read.ts';
 import { applyError, pruneNote, sameKeys, toPassError } from './pass-outcome.ts';
 import { healPaused, heldPlan, plannedChanges, selfHealState, WHOLE_APPLICATION } from './self-heal-pause.ts';
 import type { StateStore } from './state-store.ts';
 import type { Target } from './targets.ts';
 
 export type PassMode = 'apply' | 'detect';
-
-/** Largest read answer, leaving room in the link's frame for the envelope. */
-const READ_MAX_BYTES = LINK_MAX_FRAME_BYTES - 64 * 1024;
-/** How many ownerReferences a read follows up to an object of the application (Pod → ReplicaSet → Deployment is 2). */
-const OWNER_DEPTH = 4;
 
 export interface PassOptions {
   /** Prune what Git no longer declares; default the application's `syncPolicy.automated.prune`. */
@@ -172,55 +168,11 @@ export class AppRuntime {
   }
 
   /**
-   * One object as it is now, for a person looking at it through the hub: observed afresh, secret
-   * values redacted, bounded to what the link carries; or the objects it owns. Changes nothing.
+   * One object as it is now, for a person looking at it through the hub (object-read.ts): observed
+   * afresh, secret values redacted, bounded to what the link carries; or the objects it owns.
    */
-  async read(objectId: string, what: 'object' | 'children'): Promise<ReadResult> {
-    const desired = this.#desiredById.get(objectId);
-    const { provider } = this.#deps.target;
-    const key = desired?.key ?? this.#live.find((l) => keyId(l.key) === objectId)?.key;
-    const unknown: ReadResult = { what: 'error', code: 'AGENT_OBJECT_UNKNOWN', message: `application "${this.name}" has no object "${objectId}"` };
-    let live: LiveObject;
-    if (key !== undefined) [live = { key, manifest: undefined }] = await provider.observe([key], this.#desiredById);
-    else {
-      // Not declared by the application: readable only when the cluster says the application owns it (a ReplicaSet of its Deployment).
-      const owned = await this.#ownedObject(parseKeyId(objectId));
-      if (owned === undefined) return unknown;
-      live = owned;
-    }
-    if (what === 'object') return { what, key: objectId, ...fitObjectView(objectView(desired, live, this.#diffOptions), READ_MAX_BYTES) };
-    if (provider.children === undefined || live.manifest === undefined) return { what, key: objectId, items: [] };
-    const { manifests, omitted } = await provider.children(live, READ_MAX_CHILDREN);
-    const items = manifests.map((manifest) => {
-      const child = keyOf(manifest);
-      return {
-        key: keyId(child), kind: child.kind, name: child.name, ...(child.namespace === undefined ? {} : { namespace: child.namespace }),
-        health: healthOf({ key: child, manifest }).status, ownerKey: objectId,
-      };
-    });
-    return { what, key: objectId, items, ...(omitted > 0 ? { omitted } : {}) };
-  }
-
-  /** The object, when its chain of ownerReferences (at most OWNER_DEPTH links) reaches an object of this application. */
-  async #ownedObject(key: ObjectKey): Promise<LiveObject | undefined> {
-    const { provider } = this.#deps.target;
-    if (provider.fetch === undefined || key.kind === '' || key.name === '') return undefined;
-    const fetch = (at: ObjectKey): Promise<Manifest | undefined> => provider.fetch?.(at) ?? Promise.resolve(undefined);
-    const manifest = await fetch(key);
-    if (manifest === undefined) return undefined;
-    let current: Manifest = manifest;
-    for (let depth = 0; depth < OWNER_DEPTH; depth++) {
-      const refs = Array.isArray(current.metadata.ownerReferences) ? (current.metadata.ownerReferences as { apiVersion?: unknown; kind?: unknown; name?: unknown; uid?: unknown }[]) : [];
-      const ref = refs.find((r) => typeof r.apiVersion === 'string' && typeof r.kind === 'string' && typeof r.name === 'string');
-      if (ref === undefined) return undefined;
-      const ownerKey: ObjectKey = { apiVersion: String(ref.apiVersion), kind: String(ref.kind), name: String(ref.name), ...(key.namespace === undefined ? {} : { namespace: key.namespace }) };
-      const ours = this.#live.find((l) => keyId(l.key) === keyId(ownerKey) && this.#desiredById.has(keyId(l.key)));
-      if (ours !== undefined) return ours.manifest?.metadata.uid === ref.uid ? { key, manifest } : undefined;
-      const owner = await fetch(ownerKey);
-      if (owner === undefined || owner.metadata.uid !== ref.uid) return undefined;
-      current = owner;
-    }
-    return undefined;
+  read(objectId: string, what: 'object' | 'children'): Promise<ReadResult> {
+    return readObject({ name: this.name, provider: this.#deps.target.provider, desiredById: this.#desiredById, live: this.#live, diffOptions: this.#diffOptions }, objectId, what);
   }
 
   async close(): Promise<void> {
