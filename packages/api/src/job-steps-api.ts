@@ -1,5 +1,6 @@
-/** What a job's built-in steps ask of the hub over the runner's credential: trueup/sync, and deployments for the ledger. */
+/** What a job's built-in steps ask of the hub over the runner's credential: trueup/sync, trueup/gitops-set, trueup/wait-healthy, and deployments for the ledger. */
 import { z } from 'zod';
+import { GitopsSetRequestSchema, RevisionWaitQuerySchema } from './gitops-api.ts';
 
 const SHA = z.string().regex(/^[0-9a-f]{40}$/, { message: 'expected a full commit SHA' });
 
@@ -19,6 +20,16 @@ export const JobDeploymentRequestSchema = z.strictObject({
   command: z.string().min(1).max(64).optional(),
   result: z.enum(['succeeded', 'failed']),
   details: z.record(z.string(), z.union([z.string().max(2000), z.number(), z.boolean()])).optional(),
+});
+
+/** trueup/gitops-set on a joined runner: the run is the job's own (the hub's record), never the runner's words. */
+export const JobGitopsSetRequestSchema = GitopsSetRequestSchema.omit({ run: true });
+export type JobGitopsSetRequest = z.input<typeof JobGitopsSetRequestSchema>;
+
+/** trueup/wait-healthy on a joined runner: an application (ENV/APP) of the job's own environment. */
+export const JobWaitQuerySchema = z.strictObject({
+  application: z.string().min(3).max(507).regex(/^[^/]+\/[^/]+$/, { message: 'expected ENV/APP' }),
+  ...RevisionWaitQuerySchema.shape,
 });
 
 export type JobSyncRequest = z.input<typeof JobSyncRequestSchema>;

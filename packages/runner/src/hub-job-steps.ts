@@ -2,11 +2,14 @@
  * The hub side of Trueup's own steps on a joined runner, over the runner's credential and only
  * for the job it runs: `trueup/sync` asks the agent of the job's environment, through the hub,
  * to sync an application and waits for its answer (the runner holds no credential of that
- * environment); deployments go into the hub's ledger.
+ * environment); `trueup/gitops-set` writes config files of the job's environment through the
+ * hub's writer and `trueup/wait-healthy` waits on an application of it (the hub refuses others);
+ * deployments and config commits go into the hub's ledger.
  * sync: with application (ENV/APP), revision [full SHA the agent must report], timeout [10m]
- * → outputs revision, sync, health.
+ * → outputs revision, sync, health. gitops-set, wait-healthy: see handoff-requests.ts.
  */
-import { parseDuration, type JobDeploymentRequest } from '@trueup/api';
+import { parseDuration, type GitopsSetResult, type JobDeploymentRequest, type RevisionWaitResult } from '@trueup/api';
+import { gitopsSetStep, waitHealthyStep, type HandoffHub } from './handoff-requests.ts';
 import type { HandoffSteps } from './handoff-steps.ts';
 import { hubJson, type HubEndpoint } from './hub-request.ts';
 
@@ -24,7 +27,12 @@ export function hubJobSteps(hub: HubEndpoint, runId: string, jobKey: string): Ha
   return {
     recordDeployment,
     async run(action, withs, { log, signal }) {
-      if (action !== 'sync') throw new Error(`trueup/${action} is not available on a joined runner: use trueup/sync, or run it with trueup run and TRUEUP_HUB`);
+      const handoff: HandoffHub = {
+        gitopsSet: (request) => hubJson<GitopsSetResult>(hub, 'POST', `${base}/gitops-set`, request, signal),
+        wait: (application, revision, hold) => hubJson<RevisionWaitResult>(hub, 'GET', `${base}/wait?application=${encodeURIComponent(application)}&revision=${encodeURIComponent(revision)}&timeout=${hold}`, undefined, signal),
+      };
+      if (action === 'gitops-set') return gitopsSetStep(handoff, withs, log);
+      if (action === 'wait-healthy') return waitHealthyStep(handoff, withs, log, signal);
       const application = withs.application ?? '';
       if (!/^[^/]+\/[^/]+$/.test(application)) throw new Error(`trueup/sync: "application" must be ENV/APP, not "${application}"`);
       const revision = withs.revision ?? '';

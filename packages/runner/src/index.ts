@@ -16,5 +16,6 @@ export type { HandoffSteps, HandoffAction } from './handoff-steps.ts';
 export * from './hub-artifact-store.ts';
 export * from './hub-request.ts';
 export * from './hub-job-steps.ts';
+export { gitopsSetStep, waitHealthyStep, type HandoffHub } from './handoff-requests.ts';
 export { parseSshTarget } from './deploy-step.ts';
 export type { ApplicationDeployer, ApplicationDeployResult } from './application-deployer.ts';

@@ -4,21 +4,29 @@
  * (never another environment's) and waits for its answer; `trueup/deploy` and `trueup/sync`
  * record the deployment in the ledger — environment, revision, run, job and who triggered it,
  * taken from the hub's records, not from the runner's words wherever the hub knows them.
+ * `trueup/gitops-set` writes only config files that its environment's applications read (through
+ * the hub's one writer, as `POST /api/v1/gitops/set`); `trueup/wait-healthy` waits only on
+ * applications of its environment (as `GET …/applications/{name}/wait`).
  */
-import { JobDeploymentRequestSchema, JobSyncRequestSchema } from '@trueup/api';
+import { GitopsSetResultSchema, JobDeploymentRequestSchema, JobGitopsSetRequestSchema, JobSyncRequestSchema, JobWaitQuerySchema, repoKey, RevisionWaitResultSchema } from '@trueup/api';
 import type { CommandRecord } from '@trueup/store';
 import type { Hono } from 'hono';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
+import { jobWriteRefusal } from '../job-gitops-scope.ts';
+import { writeGitops } from '../gitops-write.ts';
 import type { RouteSpec } from '../route-spec.ts';
 import { requireRunnerJob, type RunnerScope } from '../runner-scope.ts';
 import { randomId } from '../secrets.ts';
-import { parseBody } from '../validate.ts';
+import { parseBody, parseQuery } from '../validate.ts';
+import { awaitRevision } from './gitops-wait.ts';
 
 const JOB = '/api/v1/runs/{id}/jobs/{job}';
 export const jobStepSpecs: RouteSpec[] = [
   { method: 'post', path: `${JOB}/sync`, summary: 'trueup/sync: ask the agent of the job\'s own environment to sync an application (runner credential; only for a job it runs).', role: 'public', body: JobSyncRequestSchema, responses: { 200: { description: 'the command, finished' }, 202: { description: 'the command, not finished yet' }, 403: { description: 'not a job of that environment' } } },
   { method: 'get', path: `${JOB}/commands/{command}`, summary: 'A command a job asked for, held up to ?wait=N seconds for its result.', role: 'public', responses: { 200: { description: 'finished' }, 202: { description: 'not finished yet' } } },
+  { method: 'post', path: `${JOB}/gitops-set`, summary: 'trueup/gitops-set: set values in config files that only the applications of the job\'s own environment read, through the hub\'s one writer per branch (runner credential; only for a job it runs).', role: 'public', body: JobGitopsSetRequestSchema, responses: { 200: { description: 'committed, or already set', schema: GitopsSetResultSchema }, 403: { description: 'not a config of that environment' } } },
+  { method: 'get', path: `${JOB}/wait`, summary: 'trueup/wait-healthy: held until the agent reports the revision of an application of the job\'s own environment applied and Healthy, Degraded or failed, or until timeout seconds pass.', role: 'public', query: JobWaitQuerySchema, responses: { 200: { description: 'the verdict', schema: RevisionWaitResultSchema }, 403: { description: 'not an application of that environment' } } },
   { method: 'post', path: `${JOB}/deployments`, summary: 'Record a deployment a job made, in the ledger of the job\'s environment (runner credential).', role: 'public', body: JobDeploymentRequestSchema, responses: { 201: { description: 'recorded' } } },
 ];
 
@@ -51,6 +59,34 @@ export function jobStepRoutes(app: Hono, deps: HubDeps): void {
     await links.deliver(environment, command);
     if (result !== undefined) await result;
     return answer(await store.commands.get(command.id));
+  });
+
+  app.post('/api/v1/runs/:id/jobs/:job/gitops-set', async (c) => {
+    const scope = await requireRunnerJob(store, c.req.header('authorization'), c.req.param('id'), c.req.param('job'));
+    const request = await parseBody(JobGitopsSetRequestSchema, c);
+    const followers = await Promise.all((await store.applications.following(repoKey(request.repoURL))).map(async (follower) => {
+      const source = (await store.applications.get(follower.environment, follower.name))?.status.source as { path?: unknown } | undefined;
+      return { ...follower, path: typeof source?.path === 'string' ? source.path : '.' };
+    }));
+    const refusal = jobWriteRefusal(scope.job.key, scope.job.environment, request.repoURL, request.ref, request.edits.map((e) => e.file), followers);
+    if (refusal !== undefined) throw HubErrors.create('HUB_FORBIDDEN', refusal);
+    const run = await store.runs.get(scope.job.runId);
+    return c.json(await writeGitops(deps, {
+      request: { ...request, source: request.source ?? 'trueup/gitops-set', run: scope.job.runId },
+      actor: run?.actor ?? 'unknown', environment: scope.job.environment ?? '',
+      details: { job: scope.job.key, runner: scope.runner.name, repository: run?.repository ?? null, workflow: run?.workflow ?? null },
+    }));
+  });
+
+  app.get('/api/v1/runs/:id/jobs/:job/wait', async (c) => {
+    const scope = await requireRunnerJob(store, c.req.header('authorization'), c.req.param('id'), c.req.param('job'));
+    const { application, revision, timeout } = parseQuery(JobWaitQuerySchema, c);
+    const [environment = '', name = ''] = application.split('/');
+    if (scope.job.environment !== environment) {
+      throw HubErrors.create('HUB_FORBIDDEN', `job ${scope.job.key} ${scope.job.environment === undefined ? 'names no environment' : `deploys to environment "${scope.job.environment}"`}: it may wait only on applications of its own environment, not ${application}`);
+    }
+    if ((await store.applications.get(environment, name)) === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${name}" in environment "${environment}"`);
+    return c.json(await awaitRevision(deps, environment, name, revision, (timeout ?? 30) * 1000, c.req.raw.signal));
   });
 
   app.get('/api/v1/runs/:id/jobs/:job/commands/:command', async (c) => {
