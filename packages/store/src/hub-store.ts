@@ -8,6 +8,7 @@ import { migrate } from './migrations.ts';
 import { ApiTokens } from './tokens.ts';
 import { PipelineRepos } from './pipeline-repos.ts';
 import { PipelineSecrets } from './pipeline-secrets.ts';
+import { Releases } from './releases.ts';
 import { Runners } from './runners.ts';
 import { Runs } from './runs.ts';
 import { WebhookDeliveries } from './webhooks.ts';
@@ -26,6 +27,7 @@ export interface HubStore {
   readonly runs: Runs;
   readonly pipelineRepos: PipelineRepos;
   readonly pipelineSecrets: PipelineSecrets;
+  readonly releases: Releases;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
   readonly signals: Signals;
   /** Answers when the database does (readiness). */
@@ -58,6 +60,7 @@ export async function openStore(location: string): Promise<HubStore> {
     runs: new Runs(db),
     pipelineRepos: new PipelineRepos(db),
     pipelineSecrets: new PipelineSecrets(db),
+    releases: new Releases(db),
     signals,
     ping: async () => {
       await db.all('SELECT 1 AS ok');

@@ -13,3 +13,4 @@ export * from './runners.ts';
 export * from './runs.ts';
 export * from './pipeline-repos.ts';
 export * from './pipeline-secrets.ts';
+export * from './releases.ts';
