@@ -9,6 +9,7 @@ import type { EnvironmentGate } from './environment-gate.ts';
 import type { PipelineRuns } from './pipeline-runs.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { PipelineTriggers } from './pipeline-triggers.ts';
+import type { PromotionEngine } from './promotion-engine.ts';
 import type { RunnerHub } from './runner-hub.ts';
 
 export interface HubDeps {
@@ -30,4 +31,6 @@ export interface HubDeps {
   box?: SecretBox;
   /** The one writer per config branch; absent, the hub writes no Git. */
   gitops?: HubGitops;
+  /** Releases promoted between environments; absent, the hub runs no promotions. */
+  promotions?: PromotionEngine;
 }

@@ -14,6 +14,7 @@ export const HubErrors = defineErrors({
   HUB_LISTEN_INVALID: { message: 'expected --listen HOST:PORT', retryable: false, httpStatus: 500 },
   HUB_UNAVAILABLE: { message: 'the hub\'s database is not reachable', retryable: true, httpStatus: 503 },
   HUB_CONFLICT: { message: 'the request conflicts with the current state', retryable: false, httpStatus: 409 },
+  HUB_REGISTRY_FAILED: { message: 'the OCI registry could not be read', retryable: true, httpStatus: 502 },
   HUB_INTERNAL: { message: 'internal error', retryable: true, httpStatus: 500 },
 });
 export type HubErrorCode = Exclude<keyof typeof HubErrors, 'create'>;

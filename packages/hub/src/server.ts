@@ -15,6 +15,7 @@ import { LINK_MAX_FRAME_BYTES, LINK_PATH, RUNNER_LINK_PATH, type HubInfo } from 
 import { openStore, type HubStore } from '@trueup/store';
 import { WebSocketServer } from 'ws';
 import { createHubApp } from './app.ts';
+import type { HubDeps } from './deps.ts';
 import { Auth } from './auth.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { HubErrors } from './errors.ts';
@@ -26,6 +27,8 @@ import { EnvironmentGate } from './environment-gate.ts';
 import { PipelineRuns } from './pipeline-runs.ts';
 import { SecretBox } from './secret-box.ts';
 import { PipelineTriggers } from './pipeline-triggers.ts';
+import { PromotionEngine } from './promotion-engine.ts';
+import { readRegistryAuth } from './registry-auth.ts';
 import { RunnerHub } from './runner-hub.ts';
 import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
@@ -53,6 +56,10 @@ export interface HubOptions {
   secretsKeyFile?: string;
   /** Batching window of the hub's config-branch writers, ms; default 250. */
   gitopsWindowMs?: number;
+  /** How often the promotion engine looks at soak times and windows, ms; default 1000. */
+  promotionTickMs?: number;
+  /** Registry credentials (JSON, `{"HOST[:PORT]": {"username", "password"}}`); default DATA/registry-auth.json when it exists. */
+  registryAuthFile?: string;
 }
 
 export interface RunningHub {
@@ -63,6 +70,7 @@ export interface RunningHub {
   runners: RunnerHub;
   runs: PipelineRuns;
   triggers: PipelineTriggers;
+  promotions: PromotionEngine;
   tls: HubTls;
   stop(): Promise<void>;
 }
@@ -110,7 +118,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
   await triggers.start();
     const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
-  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops }, { log });
+  const deps: HubDeps = { store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops };
+  const promotions = new PromotionEngine(deps, { dataDir, log, registryAuth: await readRegistryAuth(options.registryAuthFile ?? join(dataDir, 'registry-auth.json'), options.registryAuthFile !== undefined), ...(options.promotionTickMs === undefined ? {} : { tickMs: options.promotionTickMs }) });
+  deps.promotions = promotions;
+  await promotions.start();
+  const app = createHubApp(deps, { log });
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -164,12 +176,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     runners,
     runs,
     triggers,
+    promotions,
     tls,
     async stop() {
       unsubscribeFeed();
       links.closeAll();
       runners.close();
       triggers.close();
+      await promotions.close();
       wss.close();
       server.closeAllConnections();
       await new Promise((done) => server.close(done));
