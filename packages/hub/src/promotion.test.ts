@@ -6,18 +6,14 @@
  * prod against automation until released; every transition is in the ledger.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startAgent, type Agent } from '@trueup/agent';
 import type { ReleaseView } from '@trueup/api';
-import { createServedRepo, createWorkRepo, requireGit, startGitHttpServer } from '@trueup/testkit';
-import { startTestHub } from '@trueup/testkit/hub';
-import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { requireGit } from '@trueup/testkit';
+import { eventually, startHandoffEnv } from '@trueup/testkit/handoff';
 import type { LedgerEntry } from '@trueup/store';
-import { Auth } from './auth.ts';
-import { HubApiError, HubClient } from './client.ts';
+import { HubApiError } from './client.ts';
 
 /** One Command whose env carries the version: it fails for "bad", else writes the version under the root. */
 const app = (version: string): string => `# the version is set by promotion
@@ -50,67 +46,18 @@ spec:
         approvals: { count: 1, role: operator }
 `;
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${last instanceof Error ? last.message : JSON.stringify(last)}`}`);
-}
-
 test('a release goes dev → prod behind an approval; a failure stops it; a rollback holds', async (t) => {
   if (!(await requireGit(t))) return;
-  const defer = lastInFirstOut(t);
-  const dir = await mkdtemp(join(tmpdir(), 'trueup-promotion-'));
-  defer(() => rm(dir, { recursive: true, force: true }));
-  const served = join(dir, 'served');
-  const bare = await createServedRepo(served, 'config.git');
-  const server = await startGitHttpServer({ root: served });
-  defer(() => server.close());
-  const repoURL = server.url('config.git');
-  const work = await createWorkRepo(join(dir, 'work'));
-  await work.write({ 'envs/dev/app.yaml': app('v0'), 'envs/prod/app.yaml': app('v0'), '.trueup/promotions/web.yml': promotionFile(repoURL), '.trueup/promotions/broken.yml': 'kind: Promotion\n' });
-  await work.commit('config');
-  await work.push(bare);
-
-  const testHub = await startTestHub();
-  defer(() => testHub.stop());
-  const { client } = testHub;
-  const agents: Agent[] = [];
-  defer(async () => {
-    for (const agent of agents) await agent.stop({ stopServices: true });
+  const env = await startHandoffEnv({
+    environments: ['dev', 'prod'],
+    files: (repoURL) => ({ 'envs/dev/app.yaml': app('v0'), 'envs/prod/app.yaml': app('v0'), '.trueup/promotions/web.yml': promotionFile(repoURL), '.trueup/promotions/broken.yml': 'kind: Promotion\n' }),
   });
-  const roots: Record<string, string> = {};
-  for (const env of ['dev', 'prod']) {
-    roots[env] = join(dir, `root-${env}`);
-    const appFile = join(dir, `${env}.yaml`);
-    await writeFile(appFile, `apiVersion: trueup.dev/v1alpha1
-kind: Application
-metadata: { name: web }
-spec:
-  source: { repoURL: "${repoURL}", ref: main, path: envs/${env} }
-  destination: { host: { root: "${roots[env]}" } }
-  syncPolicy:
-    interval: 1h
-    automated: { prune: true, selfHeal: true }
-    retry: { limit: 1, backoff: { duration: 100ms, maxDuration: 200ms } }
-`);
-    const tokenFile = join(dir, `${env}.join`);
-    await writeFile(tokenFile, (await client.post<{ token: string }>('/api/v1/join-tokens', { name: env, labels: {} })).token, { mode: 0o600 });
-    agents.push(await startAgent({ stateDir: join(dir, `state-${env}`), paths: [appFile], hub: { joinTokenFile: tokenFile } }));
-  }
+  t.after(() => env.stop());
+  const { repoURL, operator, viewer, roots } = env;
+  const { testHub } = env;
+  const { client } = testHub;
   await eventually('both agents report web', async () => ((await client.get<{ total: number }>('/api/v1/applications?health=Healthy')).total === 2 ? true : undefined));
-  const version = async (env: string): Promise<string> => (await readFile(join(roots[env] ?? '', 'version'), 'utf8').catch(() => '')).trim();
-  const auth = new Auth(testHub.hub.store, Date.now);
-  const operator = new HubClient({ url: testHub.hub.url, token: await auth.createToken('olga', 'operator'), ca: testHub.hub.tls.ca });
-  const viewer = new HubClient({ url: testHub.hub.url, token: await auth.createToken('vic', 'viewer'), ca: testHub.hub.tls.ca });
+  const version = async (name: string): Promise<string> => (await readFile(join(roots[name] ?? '', 'version'), 'utf8').catch(() => '')).trim();
 
   // The promotion is read from Git; the broken file is reported with its file and field, and skipped.
   const added = await operator.post<{ promotions: { name: string }[]; invalid: { file: string; error: string }[] }>('/api/v1/promotions/sources', { repoURL });
