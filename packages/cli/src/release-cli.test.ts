@@ -88,6 +88,11 @@ spec:
   const shown = await as('vic', ['release', 'show', 'web-1']);
   assert.match(shown.stdout, /prod \(prod\/web\): healthy \(running now\)\n {2}by automation; revision [0-9a-f]{12}/);
   assert.match(shown.stdout, /approved by token:olga \(operator/);
+  // Named by the commit that put it in prod: where it runs and how it got there.
+  const revision = (await testHub.client.get<ReleaseView>('/api/v1/releases/web-1')).stages.find((st) => st.stage === 'prod')?.revision ?? '';
+  const bySha = await as('vic', ['release', 'show', revision.slice(0, 12)]);
+  assert.equal(bySha.code, 0, bySha.stderr);
+  assert.match(bySha.stdout, /^release web-1 of web: version=v1/);
 
   await as('olga', ['release', 'create', 'web', '--value', 'version=v2']);
   await as('olga', ['release', 'approve', 'web-2', '--stage', 'prod']);

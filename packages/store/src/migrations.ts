@@ -259,6 +259,7 @@ CREATE TABLE release_stages (
 );
 CREATE INDEX release_stages_by_promotion ON release_stages (promotion, stage, started_at);
 CREATE INDEX release_stages_by_environment ON release_stages (environment, started_at);
+CREATE INDEX release_stages_by_revision ON release_stages (revision);
 CREATE TABLE release_approvals (
   release_id ${text} NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
   stage ${text} NOT NULL,

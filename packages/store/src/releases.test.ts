@@ -39,6 +39,12 @@ test('releases', async (t) => {
     assert.equal(await start('web-1', NOW + 7), true);
     assert.deepEqual((await releases.stages({ releaseIds: ['web-1'] })).map((s) => [s.state, s.startedAt, s.revision ?? null]), [['promoting', NOW + 7, null]]);
     assert.deepEqual((await releases.list({ environment: 'dev', limit: 10 })).map((r) => r.id), ['web-1', 'web-2']);
+    await releases.transition('web-1', 'dev', ['promoting'], { state: 'verifying', revision: 'abcdef0123456789abcdef0123456789abcdef01' });
+    assert.equal((await releases.find('abcdef0'))?.id, 'web-1', 'by an abbreviated commit');
+    assert.equal((await releases.find('abcdef0123456789abcdef0123456789abcdef01'))?.id, 'web-1', 'by the full commit');
+    assert.equal((await releases.find('2'))?.id, 'web-2', 'by a value it bundles');
+    assert.equal(await releases.find('abcdef1'), undefined);
+    assert.equal(await releases.find('%'), undefined);
     assert.deepEqual(await releases.list({ environment: 'prod', limit: 10 }), []);
   });
 

@@ -108,6 +108,27 @@ export class Releases {
     return row === undefined ? undefined : toRelease(row);
   }
 
+  /**
+   * The release a user names: its id, else the newest release whose promotion wrote the commit
+   * `term` (a full SHA or an abbreviation of 7 or more hex digits), else the newest that bundles
+   * the value `term` (an image tag or digest).
+   */
+  async find(term: string): Promise<ReleaseRecord | undefined> {
+    const byId = await this.get(term);
+    if (byId !== undefined) return byId;
+    if (/^[0-9a-f]{7,64}$/i.test(term)) {
+      const lower = term.toLowerCase();
+      const rows = lower.length >= 40
+        ? await this.#db.all('SELECT r.* FROM release_stages s JOIN releases r ON r.id = s.release_id WHERE s.revision = ? ORDER BY s.started_at DESC LIMIT 1', [lower])
+        : await this.#db.all('SELECT r.* FROM release_stages s JOIN releases r ON r.id = s.release_id WHERE s.revision >= ? AND s.revision < ? ORDER BY s.started_at DESC LIMIT 1', [lower, `${lower}g`]);
+      if (rows[0] !== undefined) return toRelease(rows[0]);
+    }
+    const escaped = JSON.stringify(term);
+    const candidates = await this.#db.all("SELECT * FROM releases WHERE content LIKE ? ESCAPE '\\' ORDER BY created_at DESC, seq DESC LIMIT 50", [`%${escaped.replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
+    const found = candidates.map(toRelease).find((release) => Object.values(release.values).includes(term));
+    return found;
+  }
+
   /** Newest first; with `environment`, only releases that reached it, by when they started there. */
   async list(query: { promotion?: string | undefined; environment?: string | undefined; limit: number }): Promise<ReleaseRecord[]> {
     if (query.environment !== undefined) {

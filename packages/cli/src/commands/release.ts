@@ -1,6 +1,6 @@
 /**
  * `trueup release`: releases and their promotion on a hub. `list [--promotion P] [--environment E]`,
- * `show ID` (every stage: state, revision, who, timings, gates, approvals, holds), `create
+ * `show ID|SHA|VALUE` (a release by its id, a commit a promotion wrote, or a value; every stage: state, revision, who, timings, gates, approvals, holds), `create
  * PROMOTION --value NAME=VALUE…`, `approve ID --stage S`, `hold STAGE --promotion P [--reason R]`,
  * `unhold STAGE --promotion P`, `track REPO_URL [--ref R]` (read its `.trueup/promotions/`), and
  * `trueup promote ID --to ENV` (a person's promotion; to an older release, a rollback that holds).
@@ -10,7 +10,7 @@ import { outputFormat, outputOption, type Command } from '../command.ts';
 import { hubClientOptions, requireHubClient } from '../hub-target.ts';
 import { formatTable, printJson, shortSha } from '../output.ts';
 
-const USAGE = 'trueup release [list [--promotion P] [--environment E] | show ID | create PROMOTION --value NAME=VALUE… | approve ID --stage S | hold STAGE --promotion P [--reason R] | unhold STAGE --promotion P | track REPO_URL [--ref R]] [--hub URL | --data-dir D] [-o json]';
+const USAGE = 'trueup release [list [--promotion P] [--environment E] | show ID|SHA|VALUE | create PROMOTION --value NAME=VALUE… | approve ID --stage S | hold STAGE --promotion P [--reason R] | unhold STAGE --promotion P | track REPO_URL [--ref R]] [--hub URL | --data-dir D] [-o json]';
 
 export const releaseCommand: Command = {
   name: 'release',

@@ -22,7 +22,7 @@ export const releaseSpecs: RouteSpec[] = [
   { method: 'post', path: '/api/v1/promotions/{name}/unhold', summary: 'Release the hold of a stage.', role: 'operator', body: UnholdRequestSchema, responses: { 200: { description: 'released' } } },
   { method: 'get', path: '/api/v1/releases', summary: 'Releases, newest first; with environment, the releases that reached it in the order they did (its deployment history).', role: 'viewer', query: ReleaseListQuerySchema, responses: { 200: { description: 'releases' } } },
   { method: 'post', path: '/api/v1/releases', summary: 'Make a release of a promotion (values not given are carried over from its newest release); the same values again answer the existing release.', role: 'operator', body: ReleaseCreateSchema, responses: { 200: { description: 'the release' } } },
-  { method: 'get', path: '/api/v1/releases/{id}', summary: 'A release in every stage: state, revision, who, timings, gates with who approved, holds.', role: 'viewer', responses: { 200: { description: 'the release' } } },
+  { method: 'get', path: '/api/v1/releases/{id}', summary: 'A release (named by its id, a commit a promotion wrote, or a value it bundles such as an image tag or digest) in every stage: state, revision, who, timings, gates with who approved, holds.', role: 'viewer', responses: { 200: { description: 'the release' } } },
   { method: 'post', path: '/api/v1/releases/{id}/promote', summary: 'Promote a release to a stage now (by hand: gates are not waited for); an older release than the stage runs is a rollback and holds the stage.', role: 'operator', body: PromoteRequestSchema, responses: { 200: { description: 'started' } } },
   { method: 'post', path: '/api/v1/releases/{id}/approve', summary: 'Approve a release for a stage (the stage\'s approvals gate names the role).', role: 'operator', body: ReleaseApproveSchema, responses: { 200: { description: 'approved' } } },
 ];
@@ -97,8 +97,8 @@ export function releaseRoutes(app: Hono, deps: HubDeps): void {
 
   app.get('/api/v1/releases/:id', async (c) => {
     await deps.auth.require(c.req.header('authorization'), 'viewer');
-    const release = await deps.store.releases.get(c.req.param('id'));
-    if (release === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no release "${c.req.param('id')}"`);
+    const release = await deps.store.releases.find(c.req.param('id'));
+    if (release === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no release "${c.req.param('id')}" (by id, by a commit a promotion wrote, or by a value it bundles)`);
     const [view] = await views(deps, [release]);
     return c.json(view);
   });
