@@ -37,6 +37,8 @@ export interface PromotionEngineOptions {
 }
 
 const ACTOR = 'automation';
+/** A `promoting` stage this old on PostgreSQL is taken to be abandoned by a stopped replica. */
+const RESUME_AFTER_MS = 5 * 60_000;
 
 export class PromotionEngine {
   readonly git: PromotionGit;
@@ -63,6 +65,7 @@ export class PromotionEngine {
 
   async start(): Promise<void> {
     await this.reload().catch((error: unknown) => this.#options.log(`promotions: ${message(error)}`));
+    await this.#resume().catch((error: unknown) => this.#options.log(`promotions: resuming writes: ${message(error)}`));
     this.#unsubscribe = this.#deps.feed.subscribe(() => this.wake());
     this.#timer = setInterval(() => this.wake(), this.#options.tickMs ?? 1000);
     this.#timer.unref();
@@ -202,12 +205,18 @@ export class PromotionEngine {
     const { releases } = this.#deps.store;
     const base = { releaseId: release.id, promotion: promotion.metadata.name, stage: stage.name };
     if (!(await releases.start({ ...base, application: stage.application, environment, manual: by.manual, requestedBy: by.subject, at: this.#deps.now() }))) return false;
-    const event = { environment, application, actor: by.subject };
-    await this.#ledger({ ...event, kind: 'promotion-started', details: { ...base, values: release.values, manual: by.manual } });
-    const fail = async (reason: string): Promise<void> => {
-      await releases.transition(release.id, stage.name, ['promoting', 'verifying'], { state: 'failed', message: reason, finishedAt: this.#deps.now() });
-      await this.#ledger({ ...event, kind: 'promotion-failed', details: { ...base, reason } });
-    };
+    await this.#ledger({ environment, application, actor: by.subject, kind: 'promotion-started', details: { ...base, values: release.values, manual: by.manual } });
+    await this.#write(promotion, release, stage, by.subject);
+    this.wake();
+    return true;
+  }
+
+  /** Writes a claimed (promoting) stage's values and leaves it verifying, or failed with the reason. Safe to repeat: a value already set commits nothing. */
+  async #write(promotion: Promotion, release: ReleaseRecord, stage: Promotion['spec']['stages'][number], actor: string): Promise<void> {
+    const [environment = '', application = ''] = stage.application.split('/');
+    const { releases } = this.#deps.store;
+    const base = { releaseId: release.id, promotion: promotion.metadata.name, stage: stage.name };
+    const event = { environment, application, actor };
     const gitops = this.#deps.gitops;
     try {
       if (gitops === undefined) throw HubErrors.create('HUB_NOT_FOUND', 'this hub writes no Git: it was started without a gitops work folder');
@@ -222,12 +231,31 @@ export class PromotionEngine {
       const result = await gitops.writers.writer({ repoURL: promotion.spec.repo, ref: promotion.spec.ref }).submit({ edits, origin: { source: `promotion/${promotion.metadata.name}/${stage.name}`, run: release.id } });
       await releases.transition(release.id, stage.name, ['promoting'], { state: 'verifying', revision: result.revision, committedAt: this.#deps.now() });
       await this.#ledger({ ...event, kind: 'promotion-committed', details: { ...base, revision: result.revision, outcome: result.outcome, ...(result.outcome === 'committed' ? { changes: result.changes } : {}) } });
-      if (result.outcome === 'committed') await gitops.fanOut(this.#deps, promotion.spec.repo, promotion.spec.ref, result.revision, by.subject);
+      if (result.outcome === 'committed') await gitops.fanOut(this.#deps, promotion.spec.repo, promotion.spec.ref, result.revision, actor);
     } catch (error) {
-      await fail(`writing ${release.id} to ${stage.name} failed: ${message(error)}`);
+      const reason = `writing ${release.id} to ${stage.name} failed: ${message(error)}`;
+      if (await releases.transition(release.id, stage.name, ['promoting', 'verifying'], { state: 'failed', message: reason, finishedAt: this.#deps.now() })) {
+        await this.#ledger({ ...event, kind: 'promotion-failed', details: { ...base, reason } });
+      }
     }
-    this.wake();
-    return true;
+  }
+
+  /**
+   * Stages left `promoting` by a hub that stopped mid-write are written again (the write is
+   * idempotent). On SQLite every one is this hub's; on PostgreSQL only those older than
+   * `RESUME_AFTER_MS`, which no live replica is still writing.
+   */
+  async #resume(): Promise<void> {
+    const now = this.#deps.now();
+    for (const record of await this.#deps.store.releases.inFlight()) {
+      if (record.state !== 'promoting' || (this.#deps.store.engine !== 'sqlite' && now - record.startedAt < RESUME_AFTER_MS)) continue;
+      const loaded = this.#promotions.get(record.promotion);
+      const stage = loaded?.promotion.spec.stages.find((s) => s.name === record.stage);
+      const release = await this.#deps.store.releases.get(record.releaseId);
+      if (loaded === undefined || stage === undefined || release === undefined) continue;
+      await this.#ledger({ environment: record.environment, application: record.application.split('/')[1] ?? '', actor: ACTOR, kind: 'promotion-resumed', details: { releaseId: record.releaseId, promotion: record.promotion, stage: record.stage } });
+      await this.#write(loaded.promotion, release, stage, record.requestedBy);
+    }
   }
 
   /** Judges a verifying stage by what its agent reports, as `gitops wait` does. */

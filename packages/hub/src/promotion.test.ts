@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { ReleaseView } from '@trueup/api';
 import { requireGit } from '@trueup/testkit';
 import { eventually, startHandoffEnv } from '@trueup/testkit/handoff';
-import type { LedgerEntry } from '@trueup/store';
+import { openStore, type LedgerEntry } from '@trueup/store';
 import { HubApiError } from './client.ts';
 
 /** One Command whose env carries the version: it fails for "bad", else writes the version under the root. */
@@ -141,4 +141,16 @@ test('a release goes dev → prod behind an approval; a failure stops it; a roll
   ]);
   const devFailed = await client.get<{ items: LedgerEntry[] }>('/api/v1/events?environment=dev&kind=promotion-failed');
   assert.deepEqual(devFailed.items.map((e) => e.details.releaseId), ['web-2']);
+
+  // The hub stops after claiming a stage and before writing it: started again, it finishes the write.
+  await testHub.down();
+  const store = await openStore(join(testHub.dataDir, 'hub.db'));
+  const { release } = await store.releases.create({ promotion: 'web', values: { version: 'v5' }, origin: 'test', createdBy: 'token:olga', createdAt: Date.now() });
+  assert.equal(await store.releases.start({ releaseId: release.id, promotion: 'web', stage: 'dev', application: 'dev/web', environment: 'dev', manual: false, requestedBy: 'automation', at: Date.now() }), true);
+  await store.close();
+  await testHub.up();
+  await until(release.id, 'dev', 'healthy');
+  assert.equal(await version('dev'), 'v5');
+  const resumed = await client.get<{ items: LedgerEntry[] }>('/api/v1/events?kind=promotion-resumed');
+  assert.deepEqual(resumed.items.map((e) => e.details.releaseId), [release.id]);
 });
