@@ -9,12 +9,13 @@ import { currentIn, evaluateGates, type PromotionState } from './promotion-decid
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
-export function releaseView(state: PromotionState, release: ReleaseRecord, now: number): ReleaseView {
+/** `explain`: when each closed window opens next (a scan over the week ahead; for one release, not lists). */
+export function releaseView(state: PromotionState, release: ReleaseRecord, now: number, explain = true): ReleaseView {
   const stages = state.promotion.spec.stages.map((stage, index): ReleaseStageView => {
     const record = state.stages.find((r) => r.releaseId === release.id && r.stage === stage.name);
     const current = currentIn(state, stage.name);
     const hold = state.holds.find((h) => h.stage === stage.name);
-    const gates = evaluateGates(state, release, index, now);
+    const gates = evaluateGates(state, release, index, now, explain);
     const approvals = gates.find((g) => g.gate === 'approvals');
     if (approvals !== undefined) approvals.approvedBy = state.approvals.filter((a) => a.releaseId === release.id && a.stage === stage.name).map((a) => `${a.approver} (${a.role}, ${new Date(a.at).toISOString()})`);
     const view: ReleaseStageView = { stage: stage.name, application: stage.application, current: current?.releaseId === release.id, gates };

@@ -121,7 +121,7 @@ export function releaseRoutes(app: Hono, deps: HubDeps): void {
 }
 
 /** Views of releases, one engine state per promotion; a release of a promotion no longer in Git has no stages. */
-async function views(deps: HubDeps, releases: readonly ReleaseRecord[]): Promise<ReleaseView[]> {
+async function views(deps: HubDeps, releases: readonly ReleaseRecord[], explain = releases.length === 1): Promise<ReleaseView[]> {
   const engine = deps.promotions;
   const states = new Map<string, PromotionState | undefined>();
   const result: ReleaseView[] = [];
@@ -135,12 +135,12 @@ async function views(deps: HubDeps, releases: readonly ReleaseRecord[]): Promise
       // An old release outside the engine's recent window: its own records join the state.
       const stages = await deps.store.releases.stages({ releaseIds: [release.id] });
       const approvals = await deps.store.releases.approvals([release.id]);
-      result.push(releaseView({ ...state, releases: [...state.releases, release], stages: [...state.stages.filter((s) => s.releaseId !== release.id), ...stages], approvals: [...state.approvals, ...approvals] }, release, deps.now()));
+      result.push(releaseView({ ...state, releases: [...state.releases, release], stages: [...state.stages.filter((s) => s.releaseId !== release.id), ...stages], approvals: [...state.approvals, ...approvals] }, release, deps.now(), explain));
       continue;
     }
     result.push(state === undefined
       ? { id: release.id, promotion: release.promotion, values: release.values, origin: release.origin, createdBy: release.createdBy, createdAt: new Date(release.createdAt).toISOString(), stages: [] }
-      : releaseView(state, release, deps.now()));
+      : releaseView(state, release, deps.now(), explain));
   }
   return result;
 }
