@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openStore, type LedgerEntry } from '@trueup/store';
+import type { HubStore, LedgerEntry } from '@trueup/store';
+import { onBothEngines } from '@trueup/store/testing';
 import { createServedRepo, createWorkRepo, requireGit } from '@trueup/testkit';
 import { PromotionEngine } from './promotion-engine.ts';
 import { testApp } from './testing.ts';
@@ -20,22 +21,32 @@ spec:
     - { name: prod, application: prod/web, set: [{ file: prod.yaml, key: tag, value: image }], gates: { approvals: { role: admin } } }
 `;
 
-test('release API: refusals name what is wrong and change nothing', async (t) => {
+test('release API', async (t) => {
   if (!(await requireGit(t))) return;
+  await onBothEngines(t, 'refusals name what is wrong and change nothing', refusals);
+});
+
+async function refusals(store: HubStore): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'trueup-releases-api-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  const cleanup: (() => Promise<void>)[] = [() => rm(dir, { recursive: true, force: true })];
+  try {
+    await scenario(store, dir, cleanup);
+  } finally {
+    for (const fn of cleanup.reverse()) await fn();
+  }
+}
+
+async function scenario(store: HubStore, dir: string, cleanup: (() => Promise<void>)[]): Promise<void> {
   const bare = await createServedRepo(join(dir, 'served'), 'config.git');
   const work = await createWorkRepo(join(dir, 'work'));
   await work.write({ '.trueup/promotions/web.yml': PROMOTION });
   await work.commit();
   await work.push(bare);
-  const store = await openStore(join(dir, 'hub.db'));
-  t.after(() => store.close());
   const { deps, as } = await testApp(store);
   const engine = new PromotionEngine(deps, { dataDir: dir, log: () => undefined, tickMs: 60_000 });
   deps.promotions = engine;
   await engine.start();
-  t.after(() => engine.close());
+  cleanup.push(() => engine.close());
   const post = (role: 'admin' | 'operator' | 'viewer' | 'nobody', path: string, body: unknown) => as(role, path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
   const error = async (response: Response, status: number): Promise<{ code: string; message: string; details?: { field?: string } }> => {
     const body = await response.json() as { code: string; message: string; details?: { field?: string } };
@@ -85,4 +96,4 @@ test('release API: refusals name what is wrong and change nothing', async (t) =>
   ]);
   assert.ok(ledger.items.filter((e) => e.kind === 'promotion-failed').every((e) => /writes no Git/.test(String(e.details.reason))));
   assert.equal((await error(await as('viewer', '/api/v1/releases/nothing-like-it'), 404)).code, 'HUB_NOT_FOUND');
-});
+}
