@@ -39,6 +39,8 @@ export interface PromotionEngineOptions {
 const ACTOR = 'automation';
 /** A `promoting` stage this old on PostgreSQL is taken to be abandoned by a stopped replica. */
 const RESUME_AFTER_MS = 5 * 60_000;
+/** How often (at most) a verifying stage asks Git whether the agent's revision contains its commit. */
+const ANCESTRY_EVERY_MS = 3000;
 
 export class PromotionEngine {
   readonly git: PromotionGit;
@@ -53,6 +55,8 @@ export class PromotionEngine {
   #reloadTimer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #pass: Promise<void> | undefined;
+  /** When Git was last asked about a verifying stage's commit, by release and stage. */
+  readonly #askedGit = new Map<string, number>();
   #again = false;
   #closed = false;
 
@@ -268,7 +272,7 @@ export class PromotionEngine {
     let verdict = waitVerdict(status, revision);
     // The agent may already be past the commit (a later one on the branch): judge it there if it contains ours.
     const applied = status?.appliedRevision ?? '';
-    if (verdict.state === 'pending' && applied !== '' && !sameRevision(applied, revision) && await this.git.contains(promotion.spec.repo, applied, revision)) verdict = waitVerdict(status, applied);
+    if (verdict.state === 'pending' && applied !== '' && !sameRevision(applied, revision) && this.#mayAskGit(record) && await this.git.contains(promotion.spec.repo, applied, revision)) verdict = waitVerdict(status, applied);
     const base = { releaseId: record.releaseId, promotion: record.promotion, stage: record.stage, revision };
     const event = { environment, application: name, actor: ACTOR };
     const now = this.#deps.now();
@@ -291,6 +295,19 @@ export class PromotionEngine {
         }
         return;
     }
+  }
+
+  /**
+   * Whether to ask Git if the agent's revision contains the commit: not in the first seconds (the
+   * agent is most likely still on the revision before), then at most every few seconds per stage.
+   */
+  #mayAskGit(record: ReleaseStageRecord): boolean {
+    const now = this.#deps.now();
+    const key = `${record.releaseId}\0${record.stage}`;
+    if (now - (record.committedAt ?? record.startedAt) < ANCESTRY_EVERY_MS || now - (this.#askedGit.get(key) ?? 0) < ANCESTRY_EVERY_MS) return false;
+    this.#askedGit.set(key, now);
+    if (this.#askedGit.size > 1000) this.#askedGit.delete(this.#askedGit.keys().next().value ?? '');
+    return true;
   }
 
   /** The stage named `to`: a stage name, or the environment of a stage's application. */
