@@ -13,6 +13,7 @@ export * from './provider.ts';
 export * from './pipeline.ts';
 export * from './link.ts';
 export * from './hub-api.ts';
+export * from './access-api.ts';
 export * from './repo-key.ts';
 export * from './flux.ts';
 export * from './flux-helm.ts';

@@ -81,7 +81,7 @@ spec:
   assert.match(waiting.stdout, /prod \(prod\/web\): not promoted\n {2}gate previous: passed.*\n {2}gate approvals: waiting: 0 of 1 approval/);
   const refused = await as('vic', ['release', 'approve', 'web-1', '--stage', 'prod']);
   assert.notEqual(refused.code, 0);
-  assert.match(refused.stderr, /operator is needed/);
+  assert.match(refused.stderr, /token:vic may not approve/);
   const approved = await as('olga', ['release', 'approve', 'web-1', '--stage', 'prod']);
   assert.equal(approved.code, 0, approved.stderr);
   await stateIn('web-1', 'prod', 'healthy');

@@ -3,12 +3,18 @@
  * `app.request()`. Errors leave as `{code, message, details}` with the registry's HTTP status.
  */
 import { isTrueupError } from '@trueup/api';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { HubDeps } from './deps.ts';
 import { HubErrors } from './errors.ts';
 import type { RouteSpec } from './route-spec.ts';
+import { getCookie } from 'hono/cookie';
+import { REQUEST_HEADER, SESSION_COOKIE } from './auth.ts';
+import { accessRoutes, accessSpecs } from './routes/access.ts';
+import { oidcRoutes, oidcSpecs } from './routes/oidc.ts';
+import { projectRoutes, projectSpecs } from './routes/projects.ts';
+import { userRoutes, userSpecs } from './routes/users.ts';
 import { applicationCountRoutes, applicationCountSpecs } from './routes/application-counts.ts';
 import { MAX_BODY_BYTES } from './validate.ts';
 import { applicationRoutes, applicationSpecs } from './routes/applications.ts';
@@ -26,7 +32,7 @@ import { streamRoutes, streamSpecs } from './routes/stream.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs, ...releaseSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs, ...accessSpecs, ...oidcSpecs, ...userSpecs, ...projectSpecs, ...releaseSpecs];
 
 export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void; uiDir?: string } = {}): Hono {
   const app = new Hono();
@@ -37,6 +43,15 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   });
   // Bodies are cut off while they stream in, chunked or not: nothing past the limit is buffered.
   app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw HubErrors.create('HUB_BODY_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`); } }));
+  // CSRF: a mutating request that only a session cookie authenticates must carry a header that
+  // a cross-site form or a simple request cannot set. Bearer-token calls are not cookies' prey.
+  app.use('/api/*', async (c, next) => {
+    const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
+    if (mutating && c.req.path !== '/api/v1/login' && c.req.header('authorization') === undefined && getCookie(c as Context, SESSION_COOKIE) !== undefined && c.req.header(REQUEST_HEADER) !== '1') {
+      throw HubErrors.create('HUB_REQUEST_HEADER_MISSING');
+    }
+    await next();
+  });
   healthRoutes(app, deps);
   joinRoutes(app, deps);
   environmentRoutes(app, deps);
@@ -49,6 +64,10 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   pipelineSecretRoutes(app, deps);
   gitopsWaitRoutes(app, deps);
   gitopsSetRoutes(app, deps);
+  accessRoutes(app, deps);
+  oidcRoutes(app, deps);
+  userRoutes(app, deps);
+  projectRoutes(app, deps);
   releaseRoutes(app, deps);
   openApiRoutes(app, ROUTE_SPECS);
   uiRoutes(app, options.uiDir);

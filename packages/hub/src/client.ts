@@ -1,4 +1,5 @@
 /** A small HTTPS client of the hub's API for the CLI and tests: a bearer token and, optionally, the one CA to trust. */
+import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import { isTrueupError } from '@trueup/api';
 import { HubErrors, type HubErrorCode } from './errors.ts';
@@ -8,6 +9,8 @@ export interface HubClientOptions {
   token?: string | undefined;
   /** PEM of the CA to trust instead of the system's. */
   ca?: string | undefined;
+  /** Sent with every request (a session cookie and its request header, for a login). */
+  headers?: Record<string, string> | undefined;
 }
 
 export class HubApiError extends Error {
@@ -93,7 +96,7 @@ export class HubClient {
   }
 
   /** Resolves for 2xx; rejects with HubApiError carrying the hub's `{code, message}` otherwise. */
-  request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; headers: IncomingHttpHeaders }> {
     const url = new URL(path, this.#options.url);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -102,6 +105,7 @@ export class HubClient {
         ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }),
         headers: {
           accept: 'application/json',
+          ...this.#options.headers,
           ...(this.#options.token === undefined ? {} : { authorization: `Bearer ${this.#options.token}` }),
           ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
         },
@@ -118,7 +122,7 @@ export class HubClient {
           } catch {
             // not JSON: passed on as text
           }
-          if (status >= 200 && status < 300) return resolve({ status, body: parsed as T });
+          if (status >= 200 && status < 300) return resolve({ status, body: parsed as T, headers: res.headers });
           const error = parsed as { code?: string; message?: string; details?: Record<string, unknown> } | undefined;
           reject(new HubApiError(status, error?.code ?? `HTTP_${status}`, error?.message ?? text.slice(0, 200), error?.details));
         });

@@ -3,6 +3,7 @@ import type { HubStore } from '@trueup/store';
 import type { Auth } from './auth.ts';
 import type { ChangeFeed } from './change-feed.ts';
 import type { HubGitops } from './gitops-writers.ts';
+import type { HubOidc } from './oidc.ts';
 import type { LinkRegistry } from './link-registry.ts';
 import type { HubMetrics } from './metrics.ts';
 import type { EnvironmentGate } from './environment-gate.ts';
@@ -29,6 +30,8 @@ export interface HubDeps {
   triggers?: PipelineTriggers;
   gate?: EnvironmentGate;
   box?: SecretBox;
+  /** OpenID Connect login; absent, only passwords and tokens. */
+  oidc?: HubOidc;
   /** The one writer per config branch; absent, the hub writes no Git. */
   gitops?: HubGitops;
   /** Releases promoted between environments; absent, the hub runs no promotions. */

@@ -8,7 +8,6 @@
 import { join } from 'node:path';
 import { isTrueupError, parsePromotion, repoKey, type ApplicationStatus, type Promotion } from '@trueup/api';
 import type { ReleaseRecord, ReleaseStageRecord } from '@trueup/store';
-import type { Caller } from './auth.ts';
 import type { HubDeps } from './deps.ts';
 import { HubErrors } from './errors.ts';
 import { decide, currentIn, type PromotionState } from './promotion-decide.ts';
@@ -37,6 +36,16 @@ export interface PromotionEngineOptions {
 }
 
 const ACTOR = 'automation';
+
+/** Who acts: the caller's subject, as the ledger records it. */
+export interface Actor {
+  subject: string;
+}
+
+function splitApplication(application: string): { environment: string; application: string } {
+  const [environment = '', name = ''] = application.split('/');
+  return { environment, application: name };
+}
 /** A `promoting` stage this old on PostgreSQL is taken to be abandoned by a stopped replica. */
 const RESUME_AFTER_MS = 5 * 60_000;
 /** How often (at most) a verifying stage asks Git whether the agent's revision contains its commit. */
@@ -102,7 +111,7 @@ export class PromotionEngine {
   }
 
   /** Tracks a repository's `.trueup/promotions/` from now on and reads it at once. */
-  async addSource(repoURL: string, ref: string, caller: Caller): Promise<LoadedPromotion[]> {
+  async addSource(repoURL: string, ref: string, caller: Actor): Promise<LoadedPromotion[]> {
     await this.git.tip(repoURL, ref);
     if (!(await this.#deps.store.releases.addSource({ key: repoKey(repoURL), url: repoURL, ref, createdBy: caller.subject, createdAt: this.#deps.now() }))) {
       throw HubErrors.create('HUB_CONFLICT', `promotions are read from ${repoKey(repoURL)} already`);
@@ -318,7 +327,7 @@ export class PromotionEngine {
   }
 
   /** A person's promotion: no gates but one in flight; promoting an older release than the stage runs is a rollback and holds the stage. */
-  async promoteByHand(releaseId: string, to: string, caller: Caller): Promise<{ held: boolean }> {
+  async promoteByHand(releaseId: string, to: string, caller: Actor): Promise<{ held: boolean }> {
     const release = await this.release(releaseId);
     const { promotion } = this.get(release.promotion);
     const stage = this.stageOf(promotion, to);
@@ -331,19 +340,31 @@ export class PromotionEngine {
     return { held: rollback };
   }
 
-  async approve(releaseId: string, to: string, caller: Caller): Promise<boolean> {
+  /** Records `approver`'s approval of a release for a stage; its role must reach the gate's (the route checked the caller may approve there). */
+  async approve(releaseId: string, to: string, approver: Actor & { role: 'operator' | 'admin' }): Promise<boolean> {
     const release = await this.release(releaseId);
     const { promotion } = this.get(release.promotion);
     const stage = this.stageOf(promotion, to);
     const needed = stage.gates.approvals?.role ?? 'operator';
-    if (needed === 'admin' && caller.role !== 'admin') throw HubErrors.create('HUB_FORBIDDEN', `approving ${stage.name} needs role admin; you have ${caller.role}`);
-    const added = await this.#deps.store.releases.approve({ releaseId, stage: stage.name, approver: caller.subject, role: caller.role, at: this.#deps.now() });
-    if (added) await this.#ledger({ environment: stage.application.split('/')[0] ?? '', kind: 'release-approved', actor: caller.subject, details: { releaseId, promotion: promotion.metadata.name, stage: stage.name, role: caller.role } });
+    if (needed === 'admin' && approver.role !== 'admin') throw HubErrors.create('HUB_FORBIDDEN', `approving ${stage.name} needs role admin; ${approver.subject} is an operator there`);
+    const added = await this.#deps.store.releases.approve({ releaseId, stage: stage.name, approver: approver.subject, role: approver.role, at: this.#deps.now() });
+    if (added) await this.#ledger({ environment: stage.application.split('/')[0] ?? '', kind: 'release-approved', actor: approver.subject, details: { releaseId, promotion: promotion.metadata.name, stage: stage.name, role: approver.role } });
     this.wake();
     return added;
   }
 
-  async hold(promotionName: string, to: string, reason: string, caller: Caller): Promise<string> {
+  /** The environment and application of the stage `to` of a release's promotion (for the caller's check). */
+  async target(releaseId: string, to: string): Promise<{ environment: string; application: string }> {
+    const release = await this.release(releaseId);
+    return splitApplication(this.stageOf(this.get(release.promotion).promotion, to).application);
+  }
+
+  /** The environment and application of a promotion's stage `to`. */
+  stageTarget(promotionName: string, to: string): { environment: string; application: string } {
+    return splitApplication(this.stageOf(this.get(promotionName).promotion, to).application);
+  }
+
+  async hold(promotionName: string, to: string, reason: string, caller: Actor): Promise<string> {
     const { promotion } = this.get(promotionName);
     const stage = this.stageOf(promotion, to);
     await this.#deps.store.releases.hold({ promotion: promotionName, stage: stage.name, by: caller.subject, reason, at: this.#deps.now() });
@@ -351,7 +372,7 @@ export class PromotionEngine {
     return stage.name;
   }
 
-  async unhold(promotionName: string, to: string, caller: Caller): Promise<string> {
+  async unhold(promotionName: string, to: string, caller: Actor): Promise<string> {
     const { promotion } = this.get(promotionName);
     const stage = this.stageOf(promotion, to);
     if (!(await this.#deps.store.releases.unhold(promotionName, stage.name))) throw HubErrors.create('HUB_NOT_FOUND', `${promotionName}/${stage.name} is not held`);

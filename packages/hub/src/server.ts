@@ -33,6 +33,7 @@ import { RunnerHub } from './runner-hub.ts';
 import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
 import { randomSecret } from './secrets.ts';
+import { HubOidc, type OidcOptions } from './oidc.ts';
 
 export interface HubOptions {
   dataDir: string;
@@ -56,6 +57,8 @@ export interface HubOptions {
   secretsKeyFile?: string;
   /** Batching window of the hub's config-branch writers, ms; default 250. */
   gitopsWindowMs?: number;
+  /** OpenID Connect login; the provider must allow the redirect URI URL/auth/oidc/callback. */
+  oidc?: OidcOptions;
   /** How often the promotion engine looks at soak times and windows, ms; default 1000. */
   promotionTickMs?: number;
   /** Registry credentials (JSON, `{"HOST[:PORT]": {"username", "password"}}`); default DATA/registry-auth.json when it exists. */
@@ -118,11 +121,15 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
   await triggers.start();
     const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
-  const deps: HubDeps = { store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops };
+  const oidc = options.oidc === undefined ? undefined : new HubOidc(options.oidc, { store, now, hubUrl: () => hub.url });
+  const deps: HubDeps = { store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops, ...(oidc === undefined ? {} : { oidc }) };
   const promotions = new PromotionEngine(deps, { dataDir, log, registryAuth: await readRegistryAuth(options.registryAuthFile ?? join(dataDir, 'registry-auth.json'), options.registryAuthFile !== undefined), ...(options.promotionTickMs === undefined ? {} : { tickMs: options.promotionTickMs }) });
   deps.promotions = promotions;
   await promotions.start();
   const app = createHubApp(deps, { log });
+  // Expired sessions and logins in progress are dropped hourly (they are refused when expired anyway).
+  const pruning = setInterval(() => void store.sessions.prune(now()).catch(() => undefined), 3_600_000);
+  pruning.unref();
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -179,6 +186,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     promotions,
     tls,
     async stop() {
+      clearInterval(pruning);
       unsubscribeFeed();
       links.closeAll();
       runners.close();

@@ -1,6 +1,7 @@
 /** Applications as the agents last reported them: list with filter, sort and keyset paging; changes by version. */
 import type { Db, Param, Row } from './db.ts';
 import { StoreErrors } from './errors.ts';
+import { visibilitySql, type Visibility } from './visibility.ts';
 
 export const APPLICATION_SORTS = ['name', 'environment', 'sync', 'health', 'revision', 'lastSyncedAt'] as const;
 export type ApplicationSort = (typeof APPLICATION_SORTS)[number];
@@ -22,6 +23,8 @@ export interface ApplicationQuery {
   order?: 'asc' | 'desc' | undefined;
   limit: number;
   cursor?: string | undefined;
+  /** What the caller may see; default all. */
+  visible?: Visibility | undefined;
 }
 
 export interface ApplicationSummary {
@@ -66,6 +69,10 @@ export class Applications {
     if (query.sync !== undefined) add('a.sync = ?', query.sync);
     if (query.health !== undefined) add('a.health = ?', query.health);
     for (const label of query.labels ?? []) add('EXISTS (SELECT 1 FROM environment_labels l WHERE l.environment = a.environment AND l.key = ? AND l.value = ?)', label.key, label.value);
+    if (query.visible !== undefined && query.visible !== 'all') {
+      const visible = visibilitySql(this.#db.engine, query.visible, 'a.environment', 'a.name');
+      add(visible.clause, ...visible.params);
+    }
     if (query.q !== undefined && query.q !== '') add("LOWER(a.name) LIKE ? ESCAPE '\\'", `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     const filter = where.join(' AND ');
     const [count] = await this.#db.all(`SELECT COUNT(*) AS n FROM applications a WHERE ${filter}`, params);

@@ -6,6 +6,8 @@ import { Environments } from './environments.ts';
 import { Ledger } from './ledger.ts';
 import { migrate } from './migrations.ts';
 import { ApiTokens } from './tokens.ts';
+import { Policy } from './policy.ts';
+import { accessVersion, LoginRequests, Sessions, Users } from './users.ts';
 import { PipelineRepos } from './pipeline-repos.ts';
 import { PipelineSecrets } from './pipeline-secrets.ts';
 import { Releases } from './releases.ts';
@@ -27,6 +29,12 @@ export interface HubStore {
   readonly runs: Runs;
   readonly pipelineRepos: PipelineRepos;
   readonly pipelineSecrets: PipelineSecrets;
+  readonly users: Users;
+  readonly sessions: Sessions;
+  readonly loginRequests: LoginRequests;
+  readonly policy: Policy;
+  /** Moves with every change that can take access away: compared by the hub on each request. */
+  accessVersion(): Promise<number>;
   readonly releases: Releases;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
   readonly signals: Signals;
@@ -60,6 +68,11 @@ export async function openStore(location: string): Promise<HubStore> {
     runs: new Runs(db),
     pipelineRepos: new PipelineRepos(db),
     pipelineSecrets: new PipelineSecrets(db),
+    users: new Users(db),
+    sessions: new Sessions(db),
+    loginRequests: new LoginRequests(db),
+    policy: new Policy(db),
+    accessVersion: () => accessVersion(db),
     releases: new Releases(db),
     signals,
     ping: async () => {

@@ -13,4 +13,7 @@ export * from './runners.ts';
 export * from './runs.ts';
 export * from './pipeline-repos.ts';
 export * from './pipeline-secrets.ts';
+export * from './users.ts';
+export * from './policy.ts';
+export * from './visibility.ts';
 export * from './releases.ts';

@@ -6,6 +6,7 @@
 import { repoKey, type LinkEvent } from '@trueup/api';
 import type { Db, Param, Queryable, Row } from './db.ts';
 import { StoreErrors } from './errors.ts';
+import { visibilitySql, type Visibility } from './visibility.ts';
 
 export interface LedgerEntry {
   id: number;
@@ -28,6 +29,8 @@ export interface LedgerQuery {
   /** Entries after this id (the previous page's nextCursor). */
   cursor?: string | undefined;
   limit: number;
+  /** What the caller may see (hub-wide entries, of no environment, only with `all`); default all. */
+  visible?: Visibility | undefined;
 }
 
 export interface NewLedgerEntry {
@@ -102,6 +105,11 @@ export class Ledger {
       if (value === undefined) continue;
       where.push(`${column} = ?`);
       params.push(value);
+    }
+    if (query.visible !== undefined && query.visible !== 'all') {
+      const visible = visibilitySql(this.#db.engine, query.visible, 'environment', 'application', true);
+      where.push(`environment <> '' AND (${visible.clause})`);
+      params.push(...visible.params);
     }
     if (query.cursor !== undefined) {
       if (!/^\d{1,15}$/.test(query.cursor)) throw StoreErrors.create('STORE_CURSOR_INVALID', 'invalid cursor: pass back the nextCursor of the previous page');

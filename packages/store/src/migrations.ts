@@ -218,6 +218,64 @@ CREATE TABLE run_approvals (
 `,
   },
   {
+    version: 5,
+    name: 'access: users, sessions, per-user API tokens with expiry, projects, roles and grants, pending OIDC logins, the access version',
+    sql: ({ text }) => `
+CREATE TABLE users (
+  name ${text} PRIMARY KEY,
+  password_hash TEXT,
+  groups TEXT NOT NULL DEFAULT '[]',
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  disabled_at BIGINT
+);
+ALTER TABLE api_tokens ADD COLUMN owner ${text};
+ALTER TABLE api_tokens ADD COLUMN identity TEXT;
+ALTER TABLE api_tokens ADD COLUMN expires_at BIGINT;
+CREATE INDEX api_tokens_by_owner ON api_tokens (owner);
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  subject ${text} NOT NULL,
+  identity TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_by_subject ON sessions (subject);
+CREATE TABLE projects (
+  name ${text} PRIMARY KEY,
+  environments TEXT NOT NULL,
+  applications TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+INSERT INTO projects (name, environments, applications, labels, description, created_by, created_at) VALUES ('*', '["*"]', '["*"]', '{}', 'everything: a role granted here holds everywhere, and only here do admin verbs hold', 'hub', 0);
+CREATE TABLE roles (
+  name ${text} PRIMARY KEY,
+  verbs TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE grants (
+  project ${text} NOT NULL REFERENCES projects (name) ON DELETE CASCADE,
+  subject_kind TEXT NOT NULL,
+  subject ${text} NOT NULL,
+  role ${text} NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (project, subject_kind, subject, role)
+);
+CREATE INDEX grants_by_subject ON grants (subject_kind, subject);
+CREATE TABLE login_requests (
+  id_hash TEXT PRIMARY KEY,
+  body TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('access', 0);
+`,
+  },
+  {
     version: 9,
     name: 'promotion: the repositories promotion files are read from, releases, their stages, approvals and holds',
     sql: ({ text }) => `

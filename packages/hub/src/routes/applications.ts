@@ -19,15 +19,15 @@ export const applicationSpecs: RouteSpec[] = [
 export function applicationRoutes(app: Hono, deps: HubDeps): void {
   const { store, auth } = deps;
   app.get('/api/v1/applications', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    const caller = await auth.requireCaller(c);
     const query = parseQuery(ApplicationQuerySchema, c);
     // The version before the list: a stream resumed from it (Last-Event-ID) misses no change.
     c.header('x-trueup-version', String(await store.applications.version()));
-    return c.json(await store.applications.list({ ...query, labels: labelFilters(query.label) }));
+    return c.json(await store.applications.list({ ...query, labels: labelFilters(query.label), visible: caller.permissions.visibility('get') }));
   });
   app.get('/api/v1/environments/:environment/applications/:name', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
     const { environment, name } = c.req.param();
+    await auth.require(c, 'get', { environment, application: name });
     const found = await store.applications.get(environment, name);
     if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${name}" in environment "${environment}"`);
     return c.json({ ...found.summary, status: found.status });
@@ -47,11 +47,13 @@ export function labelFilters(label: string | string[] | undefined): { key: strin
 async function command(c: Context, { store, auth, links, metrics, now }: HubDeps, verb: CommandVerb, body: () => Promise<{ prune?: boolean | undefined; dryRun?: boolean | undefined }>): Promise<Response> {
   const environment = c.req.param('environment') ?? '';
   const application = c.req.param('name') ?? '';
-  const caller = await auth.require(c.req.header('authorization'), 'operator', async (denied) => {
-    await store.ledger.append({ environment, at: now(), kind: 'denied', application, actor: denied.subject, details: { verb, role: denied.role } });
-  });
+  await auth.requireCaller(c);
   const wait = parseQuery(WaitQuerySchema, c);
   const options = await body();
+  // Each kind of sync is its own verb: a role may dry-run without syncing, or sync without pruning.
+  const target = { environment, application };
+  const caller = await auth.require(c, verb === 'refresh' ? 'refresh' : options.dryRun === true ? 'sync-dry-run' : 'sync', target);
+  if (verb === 'sync' && options.prune === true && options.dryRun !== true) await auth.require(c, 'sync-prune', target);
   if ((await store.applications.get(environment, application)) === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${application}" in environment "${environment}"`);
   const id = randomId();
   const linkCommand = { id, verb, application, ...(options.prune === undefined ? {} : { prune: options.prune }), ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }) };

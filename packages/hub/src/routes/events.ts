@@ -13,13 +13,13 @@ export const eventSpecs: RouteSpec[] = [
 
 export function eventRoutes(app: Hono, { store, auth }: HubDeps): void {
   app.get('/api/v1/events', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
-    return c.json(await store.ledger.list(parseQuery(LedgerQuerySchema, c)));
+    const caller = await auth.requireCaller(c);
+    return c.json(await store.ledger.list({ ...parseQuery(LedgerQuerySchema, c), visible: caller.permissions.visibility('get') }));
   });
   app.get('/api/v1/commands/:id', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    const caller = await auth.requireCaller(c);
     const found = await store.commands.get(c.req.param('id'));
-    if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no command "${c.req.param('id')}"`);
+    if (found === undefined || !(await auth.canSee(caller, found.environment, found.application))) throw HubErrors.create('HUB_NOT_FOUND', `no command "${c.req.param('id')}"`);
     return c.json(found);
   });
 }

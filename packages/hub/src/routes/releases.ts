@@ -34,7 +34,7 @@ function engineOf(deps: HubDeps): PromotionEngine {
 
 export function releaseRoutes(app: Hono, deps: HubDeps): void {
   app.get('/api/v1/promotions', async (c) => {
-    await deps.auth.require(c.req.header('authorization'), 'viewer');
+    await deps.auth.requireSomewhere(c, 'get');
     const engine = engineOf(deps);
     const items = [];
     for (const loaded of engine.list()) {
@@ -53,14 +53,14 @@ export function releaseRoutes(app: Hono, deps: HubDeps): void {
   });
 
   app.post('/api/v1/promotions/sources', async (c) => {
-    const caller = await deps.auth.require(c.req.header('authorization'), 'operator');
+    const caller = await deps.auth.require(c, 'operator');
     const { repoURL, ref } = await parseBody(PromotionSourceSchema, c);
     const found = await engineOf(deps).addSource(repoURL, ref, caller);
     return c.json({ promotions: found.map((p) => ({ name: p.promotion.metadata.name, file: p.file })), invalid: engineOf(deps).invalid() });
   });
 
   app.post('/api/v1/promotions/refresh', async (c) => {
-    await deps.auth.require(c.req.header('authorization'), 'operator');
+    await deps.auth.require(c, 'operator');
     const engine = engineOf(deps);
     await engine.reload();
     await engine.images.checkAll();
@@ -69,26 +69,28 @@ export function releaseRoutes(app: Hono, deps: HubDeps): void {
   });
 
   app.post('/api/v1/promotions/:name/hold', async (c) => {
-    const caller = await deps.auth.require(c.req.header('authorization'), 'operator');
+    await deps.auth.requireSomewhere(c, 'gitops-write');
     const { stage, reason } = await parseBody(HoldRequestSchema, c);
+    const caller = await deps.auth.require(c, 'gitops-write', engineOf(deps).stageTarget(c.req.param('name'), stage));
     return c.json({ promotion: c.req.param('name'), stage: await engineOf(deps).hold(c.req.param('name'), stage, reason, caller), held: true });
   });
 
   app.post('/api/v1/promotions/:name/unhold', async (c) => {
-    const caller = await deps.auth.require(c.req.header('authorization'), 'operator');
+    await deps.auth.requireSomewhere(c, 'gitops-write');
     const { stage } = await parseBody(UnholdRequestSchema, c);
+    const caller = await deps.auth.require(c, 'gitops-write', engineOf(deps).stageTarget(c.req.param('name'), stage));
     return c.json({ promotion: c.req.param('name'), stage: await engineOf(deps).unhold(c.req.param('name'), stage, caller), held: false });
   });
 
   app.get('/api/v1/releases', async (c) => {
-    await deps.auth.require(c.req.header('authorization'), 'viewer');
+    await deps.auth.requireSomewhere(c, 'get');
     const query = parseQuery(ReleaseListQuerySchema, c);
     const releases = await deps.store.releases.list(query);
     return c.json({ items: await views(deps, releases) });
   });
 
   app.post('/api/v1/releases', async (c) => {
-    const caller = await deps.auth.require(c.req.header('authorization'), 'operator');
+    const caller = await deps.auth.require(c, 'operator');
     const body = await parseBody(ReleaseCreateSchema, c);
     const { created, release } = await engineOf(deps).createRelease(body.promotion, body.values, body.origin ?? 'api', caller.subject);
     const [view] = await views(deps, [release]);
@@ -96,7 +98,7 @@ export function releaseRoutes(app: Hono, deps: HubDeps): void {
   });
 
   app.get('/api/v1/releases/:id', async (c) => {
-    await deps.auth.require(c.req.header('authorization'), 'viewer');
+    await deps.auth.requireSomewhere(c, 'get');
     const release = await deps.store.releases.find(c.req.param('id'));
     if (release === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no release "${c.req.param('id')}" (by id, by a commit a promotion wrote, or by a value it bundles)`);
     const [view] = await views(deps, [release]);
@@ -104,8 +106,9 @@ export function releaseRoutes(app: Hono, deps: HubDeps): void {
   });
 
   app.post('/api/v1/releases/:id/promote', async (c) => {
-    const caller = await deps.auth.require(c.req.header('authorization'), 'operator');
+    await deps.auth.requireSomewhere(c, 'gitops-write');
     const { to } = await parseBody(PromoteRequestSchema, c);
+    const caller = await deps.auth.require(c, 'gitops-write', await engineOf(deps).target(c.req.param('id'), to));
     const { held } = await engineOf(deps).promoteByHand(c.req.param('id'), to, caller);
     const release = await engineOf(deps).release(c.req.param('id'));
     const [view] = await views(deps, [release]);
@@ -113,9 +116,12 @@ export function releaseRoutes(app: Hono, deps: HubDeps): void {
   });
 
   app.post('/api/v1/releases/:id/approve', async (c) => {
-    const caller = await deps.auth.require(c.req.header('authorization'), 'operator');
+    await deps.auth.requireSomewhere(c, 'approve');
     const { stage } = await parseBody(ReleaseApproveSchema, c);
-    const added = await engineOf(deps).approve(c.req.param('id'), stage, caller);
+    const target = await engineOf(deps).target(c.req.param('id'), stage);
+    const caller = await deps.auth.require(c, 'approve', { environment: target.environment });
+    // A stage whose gate asks for admin takes an admin's approval only (the engine checks the role).
+    const added = await engineOf(deps).approve(c.req.param('id'), stage, { subject: caller.subject, role: caller.permissions.admin ? 'admin' : 'operator' });
     return c.json({ approved: true, alreadyApproved: !added });
   });
 }
