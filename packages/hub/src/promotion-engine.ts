@@ -6,14 +6,14 @@
  * judges it) — and every transition put in the ledger.
  */
 import { join } from 'node:path';
-import { isTrueupError, parsePromotion, repoKey, type ApplicationStatus, type Promotion } from '@trueup/api';
-import type { ReleaseRecord, ReleaseStageRecord } from '@trueup/store';
+import { isTrueupError, parsePromotion, repoKey, type Promotion } from '@trueup/api';
+import type { ReleaseRecord } from '@trueup/store';
 import type { HubDeps } from './deps.ts';
 import { HubErrors } from './errors.ts';
 import { decide, currentIn, type PromotionState } from './promotion-decide.ts';
 import { PromotionGit } from './promotion-git.ts';
 import { ImageWatch, type RegistryAuth } from './promotion-images.ts';
-import { sameRevision, waitVerdict } from './wait-verdict.ts';
+import { StageVerifier } from './promotion-verify.ts';
 
 export interface LoadedPromotion {
   promotion: Promotion;
@@ -48,8 +48,6 @@ function splitApplication(application: string): { environment: string; applicati
 }
 /** A `promoting` stage this old on PostgreSQL is taken to be abandoned by a stopped replica. */
 const RESUME_AFTER_MS = 5 * 60_000;
-/** How often (at most) a verifying stage asks Git whether the agent's revision contains its commit. */
-const ANCESTRY_EVERY_MS = 3000;
 
 export class PromotionEngine {
   readonly git: PromotionGit;
@@ -64,8 +62,7 @@ export class PromotionEngine {
   #reloadTimer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #pass: Promise<void> | undefined;
-  /** When Git was last asked about a verifying stage's commit, by release and stage. */
-  readonly #askedGit = new Map<string, number>();
+  readonly #verifier: StageVerifier;
   #again = false;
   #closed = false;
 
@@ -73,6 +70,7 @@ export class PromotionEngine {
     this.#deps = deps;
     this.#options = options;
     this.git = new PromotionGit(join(options.dataDir, 'promotion-repos'));
+    this.#verifier = new StageVerifier({ store: deps.store, git: this.git, now: deps.now, verifyTimeoutMs: options.verifyTimeoutMs ?? 600_000, ledger: (entry) => this.#ledger(entry) });
     this.images = new ImageWatch({ auth: options.registryAuth ?? {}, now: deps.now, log: options.log, onTag: (promotion, value, tag) => this.#newTag(promotion, value, tag) });
   }
 
@@ -199,7 +197,7 @@ export class PromotionEngine {
 
   async #step(promotion: Promotion): Promise<void> {
     const state = await this.state(promotion);
-    for (const record of state.stages) if (record.state === 'verifying') await this.#verify(promotion, record);
+    for (const record of state.stages) if (record.state === 'verifying') await this.#verifier.verify(promotion, record);
     for (const decision of decide(await this.state(promotion), this.#deps.now())) {
       if (decision.action !== 'promote') continue;
       const release = await this.#deps.store.releases.get(decision.release);
@@ -269,54 +267,6 @@ export class PromotionEngine {
       await this.#ledger({ environment: record.environment, application: record.application.split('/')[1] ?? '', actor: ACTOR, kind: 'promotion-resumed', details: { releaseId: record.releaseId, promotion: record.promotion, stage: record.stage } });
       await this.#write(loaded.promotion, release, stage, record.requestedBy);
     }
-  }
-
-  /** Judges a verifying stage by what its agent reports, as `gitops wait` does. */
-  async #verify(promotion: Promotion, record: ReleaseStageRecord): Promise<void> {
-    const { releases } = this.#deps.store;
-    const revision = record.revision ?? '';
-    const [environment = '', name = ''] = record.application.split('/');
-    const found = await this.#deps.store.applications.get(environment, name);
-    const status = found?.status as ApplicationStatus | undefined;
-    let verdict = waitVerdict(status, revision);
-    // The agent may already be past the commit (a later one on the branch): judge it there if it contains ours.
-    const applied = status?.appliedRevision ?? '';
-    if (verdict.state === 'pending' && applied !== '' && !sameRevision(applied, revision) && this.#mayAskGit(record) && await this.git.contains(promotion.spec.repo, applied, revision)) verdict = waitVerdict(status, applied);
-    const base = { releaseId: record.releaseId, promotion: record.promotion, stage: record.stage, revision };
-    const event = { environment, application: name, actor: ACTOR };
-    const now = this.#deps.now();
-    switch (verdict.state) {
-      case 'healthy':
-        if (await releases.transition(record.releaseId, record.stage, ['verifying'], { state: 'healthy', healthyAt: now, finishedAt: now, message: verdict.reason })) {
-          await this.#ledger({ ...event, kind: 'promotion-healthy', details: { ...base, durationMs: now - record.startedAt } });
-        }
-        return;
-      case 'degraded':
-      case 'failed':
-        if (await releases.transition(record.releaseId, record.stage, ['verifying'], { state: 'failed', finishedAt: now, message: verdict.reason })) {
-          await this.#ledger({ ...event, kind: 'promotion-failed', details: { ...base, reason: verdict.reason, failing: verdict.failing } });
-        }
-        return;
-      case 'pending':
-        if (now - (record.committedAt ?? record.startedAt) > (this.#options.verifyTimeoutMs ?? 600_000)) {
-          const reason = `not Healthy in time: ${verdict.reason}`;
-          if (await releases.transition(record.releaseId, record.stage, ['verifying'], { state: 'failed', finishedAt: now, message: reason })) await this.#ledger({ ...event, kind: 'promotion-failed', details: { ...base, reason } });
-        }
-        return;
-    }
-  }
-
-  /**
-   * Whether to ask Git if the agent's revision contains the commit: not in the first seconds (the
-   * agent is most likely still on the revision before), then at most every few seconds per stage.
-   */
-  #mayAskGit(record: ReleaseStageRecord): boolean {
-    const now = this.#deps.now();
-    const key = `${record.releaseId}\0${record.stage}`;
-    if (now - (record.committedAt ?? record.startedAt) < ANCESTRY_EVERY_MS || now - (this.#askedGit.get(key) ?? 0) < ANCESTRY_EVERY_MS) return false;
-    this.#askedGit.set(key, now);
-    if (this.#askedGit.size > 1000) this.#askedGit.delete(this.#askedGit.keys().next().value ?? '');
-    return true;
   }
 
   /** The stage named `to`: a stage name, or the environment of a stage's application. */
