@@ -42,7 +42,7 @@ async function scenario(store: HubStore, dir: string, cleanup: (() => Promise<vo
   await work.write({ '.trueup/promotions/web.yml': PROMOTION });
   await work.commit();
   await work.push(bare);
-  const { deps, as } = await testApp(store);
+  const { app, deps, as } = await testApp(store);
   const engine = new PromotionEngine(deps, { dataDir: dir, log: () => undefined, tickMs: 60_000 });
   deps.promotions = engine;
   await engine.start();
@@ -96,4 +96,20 @@ async function scenario(store: HubStore, dir: string, cleanup: (() => Promise<vo
   ]);
   assert.ok(ledger.items.filter((e) => e.kind === 'promotion-failed').every((e) => /writes no Git/.test(String(e.details.reason))));
   assert.equal((await error(await as('viewer', '/api/v1/releases/nothing-like-it'), 404)).code, 'HUB_NOT_FOUND');
+
+  // A user who sees none of the promotion's stages sees neither it nor its releases; granted prod, both.
+  const json = (body: unknown) => ({ method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  assert.equal((await as('admin', '/api/v1/users', json({ name: 'sam', password: 'a long enough password' }))).status, 201);
+  assert.equal((await as('admin', '/api/v1/projects', json({ name: 'other', environments: ['staging'] }))).status, 201);
+  assert.equal((await as('admin', '/api/v1/projects', json({ name: 'prod-only', environments: ['prod'] }))).status, 201);
+  assert.equal((await as('admin', '/api/v1/grants', json({ project: 'other', role: 'viewer', user: 'sam' }))).status, 201);
+  const login = await app.request('/api/v1/login', json({ username: 'sam', password: 'a long enough password' }));
+  const cookie = /^trueup_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
+  const sam = async (path: string): Promise<Response> => app.request(path, { headers: { cookie } });
+  assert.deepEqual(((await (await sam('/api/v1/promotions')).json()) as { items: unknown[] }).items, []);
+  assert.deepEqual(((await (await sam('/api/v1/releases')).json()) as { items: unknown[] }).items, []);
+  assert.equal((await sam('/api/v1/releases/web-1')).status, 404);
+  assert.equal((await as('admin', '/api/v1/grants', json({ project: 'prod-only', role: 'viewer', user: 'sam' }))).status, 201);
+  assert.deepEqual(((await (await sam('/api/v1/promotions')).json()) as { items: { name: string }[] }).items.map((p) => p.name), ['web']);
+  assert.equal((await sam('/api/v1/releases/web-1')).status, 200);
 }

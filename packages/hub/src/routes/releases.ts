@@ -6,6 +6,7 @@
 import { HoldRequestSchema, PromoteRequestSchema, PromotionSourceSchema, ReleaseApproveSchema, ReleaseCreateSchema, ReleaseListQuerySchema, UnholdRequestSchema, type ReleaseView } from '@trueup/api';
 import type { ReleaseRecord } from '@trueup/store';
 import type { Hono } from 'hono';
+import type { Caller } from '../auth.ts';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
 import type { PromotionEngine } from '../promotion-engine.ts';
@@ -34,10 +35,11 @@ function engineOf(deps: HubDeps): PromotionEngine {
 
 export function releaseRoutes(app: Hono, deps: HubDeps): void {
   app.get('/api/v1/promotions', async (c) => {
-    await deps.auth.requireSomewhere(c, 'get');
+    const caller = await deps.auth.requireSomewhere(c, 'get');
     const engine = engineOf(deps);
     const items = [];
     for (const loaded of engine.list()) {
+      if (!(await seesPromotion(deps, caller, loaded.promotion.metadata.name))) continue;
       const state = await engine.state(loaded.promotion);
       items.push({
         name: loaded.promotion.metadata.name, file: loaded.file, repoURL: loaded.repoURL, revision: loaded.revision, repo: loaded.promotion.spec.repo, ref: loaded.promotion.spec.ref,
@@ -83,9 +85,10 @@ export function releaseRoutes(app: Hono, deps: HubDeps): void {
   });
 
   app.get('/api/v1/releases', async (c) => {
-    await deps.auth.requireSomewhere(c, 'get');
+    const caller = await deps.auth.requireSomewhere(c, 'get');
     const query = parseQuery(ReleaseListQuerySchema, c);
-    const releases = await deps.store.releases.list(query);
+    const releases = [];
+    for (const release of await deps.store.releases.list(query)) if (await seesPromotion(deps, caller, release.promotion)) releases.push(release);
     return c.json({ items: await views(deps, releases) });
   });
 
@@ -98,8 +101,9 @@ export function releaseRoutes(app: Hono, deps: HubDeps): void {
   });
 
   app.get('/api/v1/releases/:id', async (c) => {
-    await deps.auth.requireSomewhere(c, 'get');
-    const release = await deps.store.releases.find(c.req.param('id'));
+    const caller = await deps.auth.requireSomewhere(c, 'get');
+    const found = await deps.store.releases.find(c.req.param('id'));
+    const release = found !== undefined && (await seesPromotion(deps, caller, found.promotion)) ? found : undefined;
     if (release === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no release "${c.req.param('id')}" (by id, by a commit a promotion wrote, or by a value it bundles)`);
     const [view] = await views(deps, [release]);
     return c.json(view);
@@ -124,6 +128,20 @@ export function releaseRoutes(app: Hono, deps: HubDeps): void {
     const added = await engineOf(deps).approve(c.req.param('id'), stage, { subject: caller.subject, role: caller.permissions.admin ? 'admin' : 'operator' });
     return c.json({ approved: true, alreadyApproved: !added });
   });
+}
+
+/**
+ * Whether the caller may see a promotion: it sees one of its stages' applications. A promotion no
+ * longer in Git is seen by those who may see everything.
+ */
+async function seesPromotion(deps: HubDeps, caller: Caller, name: string): Promise<boolean> {
+  if (caller.permissions.everywhere.has('get')) return true;
+  const loaded = deps.promotions?.list().find((p) => p.promotion.metadata.name === name);
+  for (const stage of loaded?.promotion.spec.stages ?? []) {
+    const [environment = '', application = ''] = stage.application.split('/');
+    if (await deps.auth.canSee(caller, environment, application)) return true;
+  }
+  return false;
 }
 
 /** Views of releases, one engine state per promotion; a release of a promotion no longer in Git has no stages. */
