@@ -20,4 +20,5 @@ export * from './flux-helm.ts';
 export * from './runner-link.ts';
 export * from './gitops-api.ts';
 export * from './promotion.ts';
+export * from './job-steps-api.ts';
 export * from './release-api.ts';

@@ -12,6 +12,7 @@ import type { SecretBox } from './secret-box.ts';
 import type { PipelineTriggers } from './pipeline-triggers.ts';
 import type { PromotionEngine } from './promotion-engine.ts';
 import type { RunnerHub } from './runner-hub.ts';
+import type { ArtifactLimits } from './routes/artifacts.ts';
 
 export interface HubDeps {
   store: HubStore;
@@ -34,6 +35,8 @@ export interface HubDeps {
   oidc?: HubOidc;
   /** The one writer per config branch; absent, the hub writes no Git. */
   gitops?: HubGitops;
+  /** Size limit and retention of run artifacts; default DEFAULT_ARTIFACT_LIMITS. */
+  artifactLimits?: ArtifactLimits;
   /** Releases promoted between environments; absent, the hub runs no promotions. */
   promotions?: PromotionEngine;
 }

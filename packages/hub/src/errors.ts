@@ -20,5 +20,8 @@ export const HubErrors = defineErrors({
   HUB_OIDC_FAILED: { message: 'the OpenID Connect login failed', retryable: false, httpStatus: 401 },
   HUB_REGISTRY_FAILED: { message: 'the OCI registry could not be read', retryable: true, httpStatus: 502 },
   HUB_INTERNAL: { message: 'internal error', retryable: true, httpStatus: 500 },
+  HUB_AGENT_OFFLINE: { message: 'the environment\'s agent is not linked to the hub', retryable: true, httpStatus: 503 },
+  HUB_AGENT_TIMEOUT: { message: 'the agent did not answer in time', retryable: true, httpStatus: 504 },
+  HUB_AGENT_FAILED: { message: 'the agent could not answer', retryable: true, httpStatus: 502 },
 });
 export type HubErrorCode = Exclude<keyof typeof HubErrors, 'create'>;
