@@ -51,7 +51,6 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
     if (c.req.method === 'POST' && ARTIFACT_UPLOAD_PATH.test(c.req.path)) return next();
     return limit(c as Parameters<typeof limit>[0], next);
   });
-  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw HubErrors.create('HUB_BODY_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`); } }));
   // CSRF: a mutating request that only a session cookie authenticates must carry a header that
   // a cross-site form or a simple request cannot set. Bearer-token calls are not cookies' prey.
   app.use('/api/*', async (c, next) => {
