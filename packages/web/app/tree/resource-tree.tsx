@@ -79,14 +79,14 @@ export function ResourceTree({ base, resources, selected, onSelect }: { base: st
         {virtual.getVirtualItems().map((item) => {
           const row = rows[item.index] as TreeRow;
           return <Row key={row.id} row={row} index={item.index} top={item.start} focused={item.index === Math.min(focus, rows.length - 1)} selected={row.id === selected}
-            onToggle={() => { setFocus(item.index); toggle(row); }} onSelect={() => { setFocus(item.index); if (row.resource === undefined) toggle(row); else onSelect(row); }} />;
+            onFocus={() => setFocus(item.index)} onToggle={() => { setFocus(item.index); toggle(row); }} onSelect={() => { setFocus(item.index); if (row.resource === undefined) toggle(row); else onSelect(row); }} />;
         })}
       </div>
     </div>
   );
 }
 
-function Row({ row, index, top, focused, selected, onToggle, onSelect }: { row: TreeRow; index: number; top: number; focused: boolean; selected: boolean; onToggle: () => void; onSelect: () => void }): ReactNode {
+function Row({ row, index, top, focused, selected, onFocus, onToggle, onSelect }: { row: TreeRow; index: number; top: number; focused: boolean; selected: boolean; onFocus: () => void; onToggle: () => void; onSelect: () => void }): ReactNode {
   const resource = row.resource;
   const sync = resource !== undefined && 'sync' in resource ? resource.sync : undefined;
   const health = resource?.health;
@@ -94,7 +94,7 @@ function Row({ row, index, top, focused, selected, onToggle, onSelect }: { row: 
   return (
     <div role="treeitem" aria-level={row.depth} aria-posinset={row.position} aria-setsize={row.siblings} aria-expanded={row.expandable ? row.expanded : undefined}
       aria-selected={row.resource === undefined ? undefined : selected} data-index={index} tabIndex={focused ? 0 : -1}
-      className={`tree-row${selected ? ' tree-row-selected' : ''}${row.note === 'error' ? ' state-error' : ''}`} style={{ top, height: ROW, paddingLeft: 8 + (row.depth - 1) * 20 }} onClick={onSelect}>
+      className={`tree-row${selected ? ' tree-row-selected' : ''}${row.note === 'error' ? ' state-error' : ''}`} style={{ top, height: ROW, paddingLeft: 8 + (row.depth - 1) * 20 }} onFocus={onFocus} onClick={onSelect}>
       <span className="tree-toggle" aria-hidden="true" onClick={(e) => { e.stopPropagation(); onToggle(); }}>{row.expandable ? (row.expanded ? '▾' : '▸') : ''}</span>
       {row.note !== undefined ? <span className="muted">{row.label}</span> : resource === undefined ? (
         <><strong>{row.kind}</strong> <span className="muted">({row.count})</span></>
