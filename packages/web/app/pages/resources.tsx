@@ -3,13 +3,15 @@
  * or a plain list of every resource; a click opens the resource's diff and objects below.
  * The view is in the URL (`?view=list`), so a link keeps it.
  */
-import { useMemo, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useMemo, useState, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router';
 import type { ApplicationStatus, ResourceStatus } from '../api/types.ts';
-import { ResourceDetail } from '../tree/resource-detail.tsx';
 import { ResourceTree } from '../tree/resource-tree.tsx';
 import { resourceKey, type TreeResource, type TreeRow } from '../tree/tree-model.ts';
-import { Badge, Button, Card, Empty } from '../ui/primitives.tsx';
+import { Badge, Button, Card, Empty, Loading } from '../ui/primitives.tsx';
+
+// The diff viewer and the YAML printer load when a resource is first opened, not with the page.
+const ResourceDetail = lazy(() => import('../tree/resource-detail.tsx').then((m) => ({ default: m.ResourceDetail })));
 
 export function toTreeResource(r: ResourceStatus): TreeResource {
   return { key: resourceKey(r), kind: r.kind, name: r.name, namespace: r.namespace, sync: r.sync, health: r.health.status, host: r.apiVersion.startsWith('host.trueup.dev/') };
@@ -41,7 +43,11 @@ export function Resources({ base, status }: { base: string; status: ApplicationS
           : view === 'tree' ? <ResourceTree base={base} resources={treeResources} selected={selected?.key} onSelect={(row: TreeRow) => select(row.id, `${row.kind} ${row.label}`)} />
           : <ResourceList resources={resources} selected={selected?.key} onSelect={select} />}
       </Card>
-      {selected === undefined ? null : <ResourceDetail key={selected.key} base={base} resourceKey={selected.key} title={selected.title} reportedDiff={diffs.get(selected.key)} onClose={() => setSelected(undefined)} />}
+      {selected === undefined ? null : (
+        <Suspense fallback={<Loading what={selected.title} />}>
+          <ResourceDetail key={selected.key} base={base} resourceKey={selected.key} title={selected.title} reportedDiff={diffs.get(selected.key)} onClose={() => setSelected(undefined)} />
+        </Suspense>
+      )}
     </>
   );
 }

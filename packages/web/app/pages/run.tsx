@@ -29,7 +29,7 @@ export interface RunJob {
 
 type Run = RunSummary & { jobs: RunJob[] };
 
-/** Jobs in columns: by `needs` depth when known, else by the time each was queued. */
+/** Jobs in columns: by `needs` depth when known, else by when each was queued relative to the others' ends. */
 export function stages(jobs: readonly RunJob[]): RunJob[][] {
   if (jobs.some((j) => j.needs !== undefined)) {
     const byKey = new Map(jobs.map((j) => [j.key, j]));
@@ -47,12 +47,15 @@ export function stages(jobs: readonly RunJob[]): RunJob[][] {
     for (const job of jobs) (columns[depthOf(job, new Set())] ??= []).push(job);
     return columns.filter((c) => c.length > 0);
   }
-  const byTime = new Map<string, RunJob[]>();
+  // No needs given: a job queued once a job of the current stage had finished waited for it, so it starts the next stage.
+  const columns: RunJob[][] = [];
   for (const job of [...jobs].sort((a, b) => (a.queuedAt ?? '').localeCompare(b.queuedAt ?? ''))) {
-    const slot = (job.queuedAt ?? '').slice(0, 19);
-    byTime.set(slot, [...(byTime.get(slot) ?? []), job]);
+    const current = columns.at(-1);
+    const waited = current?.some((j) => j.finishedAt !== null && job.queuedAt !== null && j.finishedAt <= job.queuedAt) ?? true;
+    if (waited || current === undefined) columns.push([job]);
+    else current.push(job);
   }
-  return [...byTime.values()];
+  return columns;
 }
 
 const APPROVAL = /waiting for approval to deploy to (\S+?):/;
