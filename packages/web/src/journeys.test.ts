@@ -256,6 +256,26 @@ test('the web UI against a hub with a host agent', { skip: skipWithoutChromium()
     await last.getByText('not handled yet').waitFor();
   });
 
+  await t.test('an object fought over: the Fighting condition shows the ignoreDifferences to copy', async () => {
+    const motd = join(fixture.root, 'etc/motd');
+    // Changed back again and again (5 heals in a minute): self-heal backs off and says so.
+    for (let round = 0; round < 5; round += 1) {
+      await writeFile(motd, `fought over ${round}\n`);
+      for (let waited = 0; (await readFile(motd, 'utf8')) !== 'one\n'; waited += 50) {
+        if (waited > 30_000) throw new Error(`round ${round}: not healed`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+    // The agent reports the condition with its next pass's status: ask for one.
+    await testHub.client.post('/api/v1/environments/prod/applications/test/refresh?wait=true');
+    await page.goto(`${testHub.hub.url}/environments/prod/applications/test`);
+    const suggestion = page.getByRole('group', { name: 'Suggested ignoreDifferences' });
+    await suggestion.waitFor();
+    assert.match(await suggestion.innerText(), /ignoreDifferences:[\s\S]*kind: File[\s\S]*\/spec\/content/);
+    await page.getByRole('row', { name: /^Fighting True/ }).waitFor();
+    assert.deepEqual(await axeViolations(page), []);
+  });
+
   await t.test('a revoked agent stands out on the environments page', async () => {
     await testHub.client.post('/api/v1/environments/staging/revoke');
     await page.getByRole('link', { name: 'Environments' }).click();

@@ -9,6 +9,7 @@ import { Badge, Card, ErrorState, Loading, Time } from '../ui/primitives.tsx';
 import { Actions } from './application-actions.tsx';
 import { Conditions } from './conditions.tsx';
 import { Resources } from './resources.tsx';
+import { commitUrl } from './status-text.ts';
 import { newestFirst, Timeline } from './timeline.tsx';
 
 export interface RevisionInfo {
@@ -72,19 +73,6 @@ export default function ApplicationPage(): ReactNode {
       </Card>
     </>
   );
-}
-
-/** Where a commit can be seen in the browser: for http(s) repositories of the common forges' shape. */
-export function commitUrl(repoURL: string, sha: string): string | undefined {
-  if (!/^https?:\/\//.test(repoURL) || sha === '') return undefined;
-  try {
-    const url = new URL(repoURL.replace(/\.git$/, ''));
-    url.username = '';
-    url.password = '';
-    return `${url.toString().replace(/\/$/, '')}/commit/${sha}`;
-  } catch {
-    return undefined;
-  }
 }
 
 function Revision({ status, info }: { status: Detail['status']; info: RevisionInfo | undefined }): ReactNode {

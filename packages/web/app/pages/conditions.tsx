@@ -2,15 +2,7 @@
 import { useState, type ReactNode } from 'react';
 import type { Condition } from '../api/types.ts';
 import { Button, Card, Empty, Time } from '../ui/primitives.tsx';
-
-const HINT = /let it stay by adding to spec:\n/;
-
-/** A Fighting message split into what happens and the YAML it suggests (the agent writes both in one message). */
-export function fightingParts(message: string): { text: string; suggestion: string | undefined } {
-  const match = HINT.exec(message);
-  if (match === null) return { text: message, suggestion: undefined };
-  return { text: message.slice(0, match.index + match[0].length - 1), suggestion: message.slice(match.index + match[0].length).trimEnd() };
-}
+import { fightingParts } from './status-text.ts';
 
 export function Conditions({ conditions }: { conditions: Condition[] }): ReactNode {
   return (
