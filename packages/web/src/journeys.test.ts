@@ -227,6 +227,11 @@ test('the web UI against a hub with a host agent', { skip: skipWithoutChromium()
     await page.getByRole('row', { name: /^test in prod/ }).waitFor();
     assert.ok(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1'), 'no sideways scrolling at phone width');
     await shoot(page, 'applications-phone-dark');
+    await page.getByRole('row', { name: /^test in prod/ }).click();
+    await page.getByRole('tree', { name: 'Resources' }).getByRole('treeitem', { name: /^File motd / }).click();
+    await page.getByRole('region', { name: 'Resource File motd' }).waitFor();
+    assert.ok(await page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1'), 'no sideways scrolling of the application page at phone width');
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   await t.test('a viewer sees everything and cannot sync', async () => {
