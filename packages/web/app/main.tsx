@@ -3,8 +3,8 @@ import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-quer
 import { lazy, StrictMode, Suspense, useSyncExternalStore, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router';
-import { onSessionChange, sessionGeneration } from './api/client.ts';
-import { readSession, SessionContext } from './api/session.ts';
+import { getToken, onSessionChange, sessionGeneration } from './api/client.ts';
+import { PENDING, readSession, SessionContext } from './api/session.ts';
 import { Layout } from './layout.tsx';
 import { ApplicationsPage } from './pages/applications.tsx';
 import { LoginPage } from './pages/login.tsx';
@@ -36,6 +36,8 @@ function App(): ReactNode {
   const generation = useSyncExternalStore(onSessionChange, sessionGeneration);
   const session = useQuery({ queryKey: ['session', generation], queryFn: readSession, staleTime: Infinity, retry: false });
   if (session.error !== null) return <main><ErrorState error={session.error} retry={() => void session.refetch()} /></main>;
+  // With a token the pages can load while the hub says what it allows; a cookie session is known only from the hub.
+  if (session.data === undefined && getToken() !== undefined) return <SessionContext value={PENDING}><RouterProvider router={router} /></SessionContext>;
   if (session.data === undefined) return <main><Loading what="your session" /></main>;
   if (!session.data.signedIn) return <LoginPage />;
   return <SessionContext value={session.data.whoami}><RouterProvider router={router} /></SessionContext>;

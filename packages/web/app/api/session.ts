@@ -23,6 +23,9 @@ const TOKEN_ONLY: Whoami = {
   can: { get: true, refresh: true, sync: true, 'sync-prune': true, 'sync-dry-run': true, 'pause-self-heal': false },
 };
 
+/** While the hub has not said yet: a token holder sees the pages at once, with no action until it has. */
+export const PENDING: Whoami = { subject: '', name: '', kind: 'token', groups: [], admin: false, projects: [], can: {} };
+
 export async function readSession(): Promise<Session> {
   try {
     const response = await request('/api/v1/whoami', {}, true);

@@ -58,7 +58,7 @@ export function Actions({ environment, name, detail }: { environment: string; na
         {may.pause ? (paused
           ? <Button onClick={() => send.mutate({ verb: 'resume' })} disabled={send.isPending}>Resume self-heal</Button>
           : <Button onClick={() => send.mutate({ verb: 'pause' })} disabled={send.isPending}>Pause self-heal</Button>) : null}
-        {anything ? null : <span className="muted">Your role may look but not act on this application.</span>}
+        {anything || whoami.subject === '' ? null : <span className="muted">Your role may look but not act on this application.</span>}
         {env !== undefined && !env.connected ? <span className="badge tone-warn">agent offline since <Time iso={env.lastSeenAt} /></span> : null}
       </div>
       {send.error === null ? null : <p role="alert" className="state-error">{forbidden ? 'Your role may not do this: an operator or admin is needed.' : send.error.message}</p>}
