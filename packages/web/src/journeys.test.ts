@@ -13,7 +13,7 @@ import { Auth } from '@trueup/hub';
 import { agentFixture, hostManifest } from '@trueup/testkit';
 import { startTestHub } from '@trueup/testkit/hub';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { axeViolations, fetchStatus, launchChromium, skipWithoutChromium } from './testing.ts';
+import { axeViolations, fetchStatus, launchChromium, signInWithToken, skipWithoutChromium } from './testing.ts';
 
 test('the web UI against a hub with a host agent', { skip: skipWithoutChromium() }, async (t) => {
   const testHub = await startTestHub();
@@ -51,8 +51,7 @@ test('the web UI against a hub with a host agent', { skip: skipWithoutChromium()
   };
   const signIn = async (page: Page, secret: string, path = '/'): Promise<void> => {
     await page.goto(`${testHub.hub.url}${path}`);
-    await page.getByLabel('API token').fill(secret);
-    await page.getByRole('button', { name: 'Sign in with token' }).click();
+    await signInWithToken(page, secret);
   };
   const shots = process.env.TRUEUP_UI_SCREENSHOTS;
   const shoot = async (page: Page, name: string): Promise<void> => {

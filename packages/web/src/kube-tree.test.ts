@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { startAgent } from '@trueup/agent';
 import { agentFixture, kubeNamespace, kubeTestEnv } from '@trueup/testkit';
 import { startTestHub } from '@trueup/testkit/hub';
-import { axeViolations, fetchStatus, launchChromium, skipWithoutChromium } from './testing.ts';
+import { axeViolations, fetchStatus, launchChromium, signInWithToken, skipWithoutChromium } from './testing.ts';
 
 const DEPLOYMENT = `---
 apiVersion: apps/v1
@@ -48,8 +48,7 @@ test('the resource tree of a Kubernetes application: Deployment â†’ ReplicaSet â
   const page = await context.newPage();
   page.setDefaultTimeout(60_000);
   await page.goto(`${testHub.hub.url}/environments/cluster/applications/test`);
-  await page.getByLabel('API token').fill(testHub.adminToken);
-  await page.getByRole('button', { name: 'Sign in with token' }).click();
+  await signInWithToken(page, testHub.adminToken);
   const tree = page.getByRole('tree', { name: 'Resources' });
   await tree.getByRole('treeitem', { name: 'Deployment (1)', expanded: true }).waitFor();
   const deployment = tree.getByRole('treeitem', { name: new RegExp(`^Deployment ${namespace}/web Synced`) });

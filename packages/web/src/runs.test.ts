@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { createWorkRepo, requireGit } from '@trueup/testkit';
 import { startTestHub } from '@trueup/testkit/hub';
-import { axeViolations, launchChromium, skipWithoutChromium } from './testing.ts';
+import { axeViolations, launchChromium, signInWithToken, skipWithoutChromium } from './testing.ts';
 
 const CLI = new URL('../../cli/src/main.js', import.meta.url);
 
@@ -64,8 +64,7 @@ test('pipeline runs in the web UI: jobs in stages, logs, an approval from the pa
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   await page.goto(`${testHub.hub.url}/runs`);
-  await page.getByLabel('API token').fill(testHub.adminToken);
-  await page.getByRole('button', { name: 'Sign in with token' }).click();
+  await signInWithToken(page, testHub.adminToken);
   await page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: 'ci' }).click();
   await page.waitForURL(new RegExp(`/runs/${run.id}$`));
   const graph = page.getByRole('list', { name: 'Jobs graph' });

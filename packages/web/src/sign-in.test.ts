@@ -17,7 +17,9 @@ test('sign in as a hub user, act with the session cookie, sign out', { skip: ski
     t.skip('this hub has no password sign-in (GET /api/v1/auth/providers)');
     return;
   }
-  const added = await testHub.client.post('/api/v1/users', { username: 'ada', password: 'correct horse battery', role: 'operator' }).then(() => true, () => false);
+  const added = await testHub.client.post('/api/v1/users', { name: 'ada', password: 'correct horse battery', groups: [] })
+    .then(() => testHub.client.post('/api/v1/grants', { project: '*', role: 'operator', user: 'ada' }))
+    .then(() => true, () => false);
   if (!added) {
     t.skip('this hub adds no users over its API (POST /api/v1/users)');
     return;

@@ -42,3 +42,13 @@ export async function axeViolations(page: Page): Promise<string[]> {
   return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
 }
 
+
+/** Signs in on the login page with an API token (opening the token form when the hub offers other ways first). */
+export async function signInWithToken(page: Page, token: string): Promise<void> {
+  const other = page.getByText('Use an API token instead');
+  const tokenField = page.getByLabel('API token');
+  await other.or(tokenField).first().waitFor();
+  if (await other.isVisible()) await other.click();
+  await tokenField.fill(token);
+  await page.getByRole('button', { name: 'Sign in with token' }).click();
+}

@@ -41,12 +41,13 @@ export function Actions({ environment, name, detail }: { environment: string; na
     if (!finished) return;
     void queryClient.invalidateQueries({ queryKey: ['application', `${environment}/${name}`] });
     void queryClient.invalidateQueries({ queryKey: ['history', `${environment}/${name}`] });
-  }, [finished, queryClient, environment, name]);
+    void queryClient.invalidateQueries({ queryKey: ['resource', base] });
+  }, [finished, queryClient, environment, name, base]);
   const environments = useQuery({ queryKey: ['environments'], queryFn: ({ signal }) => getJson<{ items: Environment[] }>('/api/v1/environments', signal) });
   const env = environments.data?.items.find((e) => e.name === environment);
   const shown = command.data;
   const forbidden = send.error instanceof ApiError && send.error.status === 403;
-  const paused = detail.status.selfHeal === 'paused';
+  const paused = (detail.selfHeal ?? detail.status.selfHeal)?.state === 'paused';
   const anything = may.refresh || may.sync || may.pause;
   return (
     <Card title="Actions">

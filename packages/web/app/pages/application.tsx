@@ -19,8 +19,15 @@ export interface RevisionInfo {
   authoredAt?: string;
 }
 
+/** Self-heal paused: for the whole application (`paused`), or for some objects only (`active`). */
+export interface SelfHeal {
+  state: 'paused' | 'active';
+  pause?: { by: string; at: string };
+}
+
 export type Detail = ApplicationSummary & {
-  status: ApplicationStatus & { selfHeal?: string };
+  status: ApplicationStatus & { selfHeal?: SelfHeal };
+  selfHeal?: SelfHeal;
   spec?: { project?: string; [field: string]: unknown };
   revisionInfo?: RevisionInfo | null;
 };
@@ -41,8 +48,11 @@ export default function ApplicationPage(): ReactNode {
   const entries = live.ledgerByApp.get(key);
   const queryClient = useQueryClient();
   useEffect(() => {
-    if (patch !== undefined) void queryClient.invalidateQueries({ queryKey: ['application', key] });
-  }, [patch, key, queryClient]);
+    if (patch === undefined) return;
+    void queryClient.invalidateQueries({ queryKey: ['application', key] });
+    // An opened resource is read from the agent again: it may have changed with the application.
+    void queryClient.invalidateQueries({ queryKey: ['resource', path] });
+  }, [patch, key, path, queryClient]);
   useEffect(() => {
     // New entries for this application, or the stream back after a break (entries may have been missed).
     if (entries !== undefined || live.state === 'live') void queryClient.invalidateQueries({ queryKey: ['history', key] });
@@ -51,6 +61,7 @@ export default function ApplicationPage(): ReactNode {
   if (detail.error !== null) return <ErrorState error={detail.error} retry={() => void detail.refetch()} />;
   if (detail.data === undefined) return <Loading what={`application ${name}`} />;
   const { status } = detail.data;
+  const selfHeal = detail.data.selfHeal ?? status.selfHeal;
   const summary = patch ?? detail.data;
   return (
     <>
@@ -59,7 +70,7 @@ export default function ApplicationPage(): ReactNode {
         <div className="kv">
           <span>Sync <Badge value={summary.sync} label="sync" /></span>
           <span>Health <Badge value={summary.health} label="health" /></span>
-          {status.selfHeal === 'paused' ? <Badge value="self-heal paused" /> : null}
+          {selfHeal?.state === 'paused' ? <span><Badge value="self-heal paused" />{selfHeal.pause === undefined ? null : <span className="muted"> by {selfHeal.pause.by}, <Time iso={selfHeal.pause.at} /></span>}</span> : null}
           <Revision status={status} info={detail.data.revisionInfo ?? undefined} />
           <span>Last pass <Time iso={status.lastPassAt} /></span>
         </div>

@@ -26,8 +26,9 @@ export function ResourceTree({ base, resources, selected, onSelect }: { base: st
   const fetchChildren = (key: string): void => {
     if (children.has(key)) return;
     setChildren((m) => new Map(m).set(key, { state: 'loading' }));
-    queryClient.fetchQuery({ queryKey: ['children', base, key], queryFn: ({ signal }) => getJson<ChildResource[]>(`${base}/resources/${encodeURIComponent(key)}/children`, signal), staleTime: 10_000 })
-      .then((items) => setChildren((m) => new Map(m).set(key, { state: 'loaded', items })))
+    // The hub answers `{key, items, omitted?}`; a bare list is read as the items.
+    queryClient.fetchQuery({ queryKey: ['children', base, key], queryFn: ({ signal }) => getJson<ChildResource[] | { items: ChildResource[] }>(`${base}/resources/${encodeURIComponent(key)}/children`, signal), staleTime: 10_000 })
+      .then((body) => setChildren((m) => new Map(m).set(key, { state: 'loaded', items: Array.isArray(body) ? body : body.items })))
       .catch((error: unknown) => {
         const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : 0;
         const message = status === 404 ? 'This hub does not show what Kubernetes objects own.' : error instanceof Error ? error.message : String(error);
