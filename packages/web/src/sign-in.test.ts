@@ -35,11 +35,11 @@ test('sign in as a hub user, act with the session cookie, sign out', { skip: ski
     assert.match(href ?? '', /[?&]redirect=%2Fledger$/);
   }
   assert.deepEqual(await axeViolations(page), []);
-  await page.getByLabel('User name').fill('ada');
-  await page.getByLabel('Password').fill('wrong');
+  await page.getByLabel('User name', { exact: true }).fill('ada');
+  await page.getByLabel('Password', { exact: true }).fill('wrong');
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('alert').filter({ hasText: 'Wrong user name or password' }).waitFor();
-  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.getByRole('heading', { name: 'Ledger' }).waitFor();
   const session = (await context.cookies()).find((c) => c.name === 'trueup_session');
@@ -50,7 +50,7 @@ test('sign in as a hub user, act with the session cookie, sign out', { skip: ski
   assert.equal(await refresh("{ 'x-trueup-request': '1' }"), 404, 'with the header: through to the route (no such application)');
   assert.equal(await refresh('{}'), 403, 'without it: refused');
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByLabel('User name').waitFor();
+  await page.getByLabel('User name', { exact: true }).waitFor();
   await page.reload();
-  await page.getByLabel('User name').waitFor();
+  await page.getByLabel('User name', { exact: true }).waitFor();
 });
