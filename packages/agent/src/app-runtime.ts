@@ -10,6 +10,7 @@ import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import type { ChartCache } from './chart-cache.ts';
 import { ObservedBatch } from './observed-batch.ts';
 import type { AgentEventBody, AgentListener } from './events.ts';
+import { objectCheck, objectCheckKeys, withHealthChecks, type CheckResult } from './health-checks.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import { applyError, pruneNote, sameKeys, toPassError } from './pass-outcome.ts';
 import type { StateStore } from './state-store.ts';
@@ -42,6 +43,8 @@ export interface RuntimeDeps {
   emit: AgentListener;
   /** Told the Applications Git declares in this application's path (app of apps), at each new revision. */
   onChildren?: (children: LoadedApplication[]) => void;
+  /** Checks on other applications the agent runs (healthChecks naming them, `wait: true` children): asked at each summary. */
+  applicationChecks?: () => CheckResult[];
   /** The wall clock, in ms; injected so tests can move it. */
   now?: () => number;
 }
@@ -77,11 +80,15 @@ export class AppRuntime {
   /** The watch's reports of objects that changed without drifting (their status). */
   readonly #observed: ObservedBatch;
   #watch;
+  /** The cluster objects of `spec.healthChecks`, and their last observation. */
+  readonly #checkKeys: ObjectKey[];
+  #checked: LiveObject[] = [];
 
   constructor(deps: RuntimeDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.name = deps.loaded.application.metadata.name;
+    this.#checkKeys = objectCheckKeys(deps.loaded.application.spec.healthChecks ?? []);
     this.#status = deps.store.status(this.name);
     this.#appliedRevision = this.#status?.appliedRevision ?? '';
     const { ignoreDifferences, syncPolicy } = deps.loaded.application.spec;
@@ -118,8 +125,25 @@ export class AppRuntime {
       const inventory = await this.#deps.target.loadInventory(this.#resourceKeys());
       this.#setLive(await this.#deps.target.provider.observe(this.#keysToObserve(inventory), this.#desiredById));
       this.#diffs = this.#plan().diffs;
+      await this.#observeChecks();
       return this.#saveSummary();
     });
+  }
+
+  /** Summarizes again without observing: an application it checks moved. */
+  resummarize(): Promise<void> {
+    return this.#exclusive(async () => {
+      if (this.#status !== undefined) this.#saveSummary();
+    });
+  }
+
+  /** Whether its health also depends on cluster objects it does not apply (`healthChecks`). */
+  get checksObjects(): boolean {
+    return this.#checkKeys.length > 0;
+  }
+
+  async #observeChecks(): Promise<void> {
+    if (this.#checkKeys.length > 0) this.#checked = await this.#deps.target.provider.observe(this.#checkKeys, new Map());
   }
 
   async close(): Promise<void> {
@@ -161,6 +185,7 @@ export class AppRuntime {
     const { syncPolicy } = loaded.application.spec;
     const inventory = await target.loadInventory(this.#resourceKeys());
     this.#setLive(await provider.observe(this.#keysToObserve(inventory), this.#desiredById));
+    await this.#observeChecks();
     const plan = this.#plan();
     this.#diffs = plan.diffs;
     const [problem] = plan.problems;
@@ -188,6 +213,7 @@ export class AppRuntime {
     if (!sameKeys(next, listed) || !savedEverywhere) await this.#saveInventory(next, outcome.failures);
     const error = applyError(outcome.failures);
     if (error === undefined) this.#appliedRevision = this.#revision;
+    await this.#observeChecks();
     return this.#finish({ trigger, startedAt, changes: outcome.changes, error, pruneSkipped });
   }
 
@@ -230,7 +256,8 @@ export class AppRuntime {
     const { application } = this.#deps.loaded;
     const now = this.#now();
     const fighting = fightingIds(this.#fights, now).map((id) => this.#desiredById.get(id)).filter((d) => d !== undefined);
-    this.#status = summarize({
+    const previous = this.#status?.conditions ?? [];
+    const summary = summarize({
       name: this.name,
       source: { repoURL: stripCredentials(application.spec.source.repoURL), ref: application.spec.source.ref, path: application.spec.source.path },
       revision: this.#revision,
@@ -243,9 +270,11 @@ export class AppRuntime {
       diffOptions: this.#diffOptions,
       ...(this.#error === undefined ? {} : { error: this.#error }),
       ...(pruneSkipped === undefined ? {} : { pruneSkipped }),
-      previous: this.#status?.conditions ?? [],
+      previous,
       now: new Date(now).toISOString(),
     });
+    const checks = [...this.#checked.map(objectCheck), ...(this.#deps.applicationChecks?.() ?? [])];
+    this.#status = withHealthChecks(summary, checks, previous, new Date(now).toISOString());
     return this.#status;
   }
 

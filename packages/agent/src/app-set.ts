@@ -8,7 +8,8 @@ import type { GitCache } from '@trueup/git';
 import { AppRuntime } from './app-runtime.ts';
 import type { ChartCache } from './chart-cache.ts';
 import { declaredChild, refusedStatus, waitingStatus, withChildResources, type DeclaredChild } from './child-status.ts';
-import type { AgentListener } from './events.ts';
+import type { AgentEvent, AgentListener } from './events.ts';
+import { applicationCheck, isApplicationCheck, type CheckResult } from './health-checks.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import { PassScheduler } from './scheduler.ts';
 import type { StateStore } from './state-store.ts';
@@ -29,11 +30,11 @@ export interface AppContext {
   emit: AgentListener;
 }
 
-export function createApp(loaded: LoadedApplication, context: AppContext, onChildren?: (children: LoadedApplication[]) => void): RunningApp {
+export function createApp(loaded: LoadedApplication, context: AppContext, onChildren?: (children: LoadedApplication[]) => void, applicationChecks?: () => CheckResult[]): RunningApp {
   const { stateDir, git, charts, store, emit } = context;
   const target = createTarget(loaded, stateDir, store, git);
-  const runtime = new AppRuntime({ loaded, target, git, charts, store, emit, ...(onChildren === undefined ? {} : { onChildren }) });
-  return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded, { recheckHealth: !target.healthPushed }), loaded };
+  const runtime = new AppRuntime({ loaded, target, git, charts, store, emit, ...(onChildren === undefined ? {} : { onChildren }), ...(applicationChecks === undefined ? {} : { applicationChecks }) });
+  return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded, { recheckHealth: !target.healthPushed, recheckChecks: runtime.checksObjects }), loaded };
 }
 
 export async function stopApp({ runtime, provider, scheduler }: RunningApp, stopServices = false): Promise<void> {
@@ -58,7 +59,10 @@ export class AppSet {
   #stopped = false;
 
   constructor(loaded: readonly LoadedApplication[], context: AppContext) {
-    this.#context = context;
+    this.#context = { ...context, emit: (event) => {
+      context.emit(event);
+      this.#observe(event);
+    } };
     for (const app of loaded) this.#add(app);
   }
 
@@ -76,24 +80,69 @@ export class AppSet {
 
   /**
    * Starts the app's passes. Each pass (not only the first) is held while an application it
-   * dependsOn is not Ready: Synced, Healthy, without error and not itself waiting.
+   * dependsOn is not Ready; the held application is not Ready either (DependencyNotReady), and
+   * its gate is asked again as soon as a dependency's status moves.
    */
   #start(app: RunningApp): void {
     const { name } = app.runtime;
-    const pending = (): string[] => app.loaded.application.spec.dependsOn.filter((dependency) => {
-      const status = this.apps.get(dependency)?.runtime.status;
-      return status === undefined || this.#waiting.has(dependency) || status.sync !== 'Synced' || status.health.status !== 'Healthy' || status.error !== undefined;
-    });
     app.scheduler.start(() => {
-      const waitingFor = this.#stopped || this.apps.get(name) !== app ? [] : pending();
-      if (waitingFor.length === 0) return void this.#waiting.delete(name);
-      const waiting = waitingStatus(app.loaded, waitingFor, new Date().toISOString());
-      const current = app.runtime.status;
-      // What was applied stays listed; the health says why the new revision is not applied.
-      const status = current === undefined ? waiting : { ...current, health: waiting.health };
+      const waitingFor = this.#stopped || this.apps.get(name) !== app ? [] : app.loaded.application.spec.dependsOn.filter((dependency) => !this.#isReady(dependency));
+      if (waitingFor.length === 0) {
+        this.#waiting.delete(name);
+        return undefined;
+      }
+      const before = this.#waiting.get(name);
+      const status = waitingStatus(app.loaded, waitingFor, new Date().toISOString(), app.runtime.status, before?.conditions);
       this.#waiting.set(name, status);
+      if (before?.health.message !== status.health.message) {
+        this.#context.store.saveStatus(status);
+        this.#context.emit({ type: 'health-changed', application: name, status, revision: status.revision, pass: 0 });
+      }
       return status;
     });
+  }
+
+  /** Ready as a dependency or a check: Synced, Healthy, without error, and not itself held. */
+  #isReady(name: string): boolean {
+    const status = this.apps.get(name)?.runtime.status;
+    return status !== undefined && !this.#waiting.has(name) && status.sync === 'Synced' && status.health.status === 'Healthy' && status.error === undefined;
+  }
+
+  #statusOf(name: string): ApplicationStatus | undefined {
+    return this.#waiting.get(name) ?? this.apps.get(name)?.runtime.status ?? this.#refused.get(name);
+  }
+
+  /** The applications `name`'s readiness depends on: those its healthChecks name, and with `wait: true` those Git declares in it. */
+  #checkedApplications(name: string): { kind: string; name: string }[] {
+    const app = this.apps.get(name);
+    if (app === undefined) return [];
+    const named = (app.loaded.application.spec.healthChecks ?? []).filter(isApplicationCheck).map((check) => ({ kind: check.kind, name: check.name }));
+    const declared = app.loaded.waitForChildren === true ? (this.#declared.get(name) ?? []).filter((child) => child.state === 'running' || child.state === 'refused') : [];
+    return [...named, ...declared.map((child) => ({ kind: child.kind, name: child.name }))];
+  }
+
+  #applicationChecks(name: string): CheckResult[] {
+    return this.#checkedApplications(name).map((check) => applicationCheck(check.kind, check.name, this.#statusOf(check.name)));
+  }
+
+  #observe(event: AgentEvent): void {
+    if (event.type === 'pass-finished' || event.type === 'health-changed') this.#statusMoved(event.application);
+  }
+
+  /**
+   * An application's status moved: the applications held on it (dependsOn) ask their gate again,
+   * those that check it summarize again, and those checking cluster objects look again (the
+   * objects may be its).
+   */
+  #statusMoved(name: string): void {
+    if (this.#stopped) return;
+    const report = (application: string) => (error: unknown): void => this.#context.emit({ type: 'error', application, message: String(error), revision: '', pass: 0 });
+    for (const [other, app] of this.apps) {
+      if (other === name) continue;
+      if (app.loaded.application.spec.dependsOn.includes(name)) app.scheduler.wake();
+      if (this.#checkedApplications(other).some((check) => check.name === name)) void app.runtime.resummarize().catch(report(other));
+      else if (app.runtime.checksObjects) void app.runtime.recheck().catch(report(other));
+    }
   }
 
   async stop(stopServices: boolean): Promise<void> {
@@ -104,7 +153,7 @@ export class AppSet {
 
   #add(loaded: LoadedApplication): RunningApp {
     const name = loaded.application.metadata.name;
-    const app = createApp(loaded, this.#context, (children) => this.#childrenChanged(name, children));
+    const app = createApp(loaded, this.#context, (children) => this.#childrenChanged(name, children), () => this.#applicationChecks(name));
     this.apps.set(name, app);
     return app;
   }
@@ -154,6 +203,7 @@ export class AppSet {
       next.set(name, spec);
     }
     this.#declared.set(parent, declared);
+    if (this.apps.get(parent)?.loaded.waitForChildren === true) void this.apps.get(parent)?.runtime.resummarize();
     for (const name of current.keys()) {
       const gone = this.apps.get(name);
       if (next.has(name) || gone === undefined) continue;

@@ -274,6 +274,18 @@ export const SyncPolicySchema = z.strictObject({
   }).optional(),
 });
 
+/**
+ * An object whose health decides the application's readiness besides its own objects' (Flux's
+ * `healthChecks`): an application the agent runs (a Flux `Kustomization` or `HelmRelease`, an
+ * `Application`), by name, or any object of the cluster.
+ */
+export const ObjectHealthCheckSchema = z.strictObject({
+  apiVersion: z.string().min(1).optional(),
+  kind: z.string().min(1),
+  name: z.string().min(1),
+  namespace: z.string().min(1).optional(),
+});
+
 export const ApplicationSchema = z.strictObject({
   apiVersion: z.literal(APPLICATION_API_VERSION),
   kind: z.literal('Application'),
@@ -289,6 +301,8 @@ export const ApplicationSchema = z.strictObject({
     ignoreDifferences: z.array(IgnoreDifferenceSchema).default([]),
     /** Applications (by name) that must be Synced and Healthy before this one is first reconciled (Flux's dependsOn). */
     dependsOn: z.array(name).default([]),
+    /** Objects that must be Healthy too before this application is Ready. */
+    healthChecks: z.array(ObjectHealthCheckSchema).optional(),
     /**
      * Kubernetes only: SOPS-encrypted files of the repository are decrypted before rendering, with
      * age keys from `ageKeyFiles` (age identity files; default `<state-dir>/sops/age.agekey`).
@@ -314,6 +328,7 @@ export type PostBuild = z.output<typeof PostBuildSchema>;
 export type Decryption = z.output<typeof DecryptionSchema>;
 export type KubernetesDestination = z.output<typeof KubernetesDestinationSchema>;
 export type IgnoreDifference = z.output<typeof IgnoreDifferenceSchema>;
+export type ObjectHealthCheck = z.output<typeof ObjectHealthCheckSchema>;
 
 /** Whether `syncOptions` turns an option on (`CreateNamespace=true`); the last mention wins. */
 export function hasSyncOption(policy: SyncPolicy, option: string): boolean {
