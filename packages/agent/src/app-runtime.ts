@@ -42,7 +42,7 @@ export interface RuntimeDeps {
   store: StateStore;
   emit: AgentListener;
   /** Told the Applications Git declares in this application's path (app of apps), at each new revision. */
-  onChildren?: (children: LoadedApplication[]) => void;
+  onChildren?: (children: LoadedApplication[], objects: number) => void;
   /** Checks on other applications the agent runs (healthChecks naming them, `wait: true` children): asked at each summary. */
   applicationChecks?: () => CheckResult[];
   /** The wall clock, in ms; injected so tests can move it. */
@@ -166,11 +166,11 @@ export class AppRuntime {
       this.#revision = artifact.revision;
       const refs = (await this.#deps.target.refRevisions?.()) ?? ''; // `$values/…` sources
       if (artifact.revision !== this.#renderedRevision || refs !== this.#renderedRefs) {
-        const { desired, children } = await this.#deps.target.render(artifact.dir);
+        const { desired, children, rendered } = await this.#deps.target.render(artifact.dir);
         this.#setDesired(desired);
         this.#renderedRevision = artifact.revision;
         this.#renderedRefs = refs;
-        this.#deps.onChildren?.(children);
+        this.#deps.onChildren?.(children, rendered ?? desired.length);
       }
       return await this.#converge(trigger, mode, startedAt);
     } catch (error) {

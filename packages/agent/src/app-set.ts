@@ -1,7 +1,8 @@
 /**
  * The applications an agent runs: those given on its command line, and those Git declares inside
  * them (app of apps), added, replaced and removed as Git changes. A child removed from Git stops
- * being managed; what it deployed stays (nothing is deleted on the strength of a missing file).
+ * being managed; its objects are pruned only when its parent prunes and it asks for it (see
+ * removed-children.ts), never on an empty or failed render of its parent.
  */
 import type { ApplicationStatus, Provider } from '@trueup/api';
 import type { GitCache } from '@trueup/git';
@@ -11,6 +12,7 @@ import { declaredChild, refusedStatus, waitingStatus, withChildResources, type D
 import type { AgentEvent, AgentListener } from './events.ts';
 import { applicationCheck, isApplicationCheck, type CheckResult } from './health-checks.ts';
 import type { LoadedApplication } from './load-applications.ts';
+import { loadSavedChild, pruneRemovedChild, savedChild } from './removed-children.ts';
 import { PassScheduler } from './scheduler.ts';
 import type { StateStore } from './state-store.ts';
 import { createTarget } from './targets.ts';
@@ -30,7 +32,7 @@ export interface AppContext {
   emit: AgentListener;
 }
 
-export function createApp(loaded: LoadedApplication, context: AppContext, onChildren?: (children: LoadedApplication[]) => void, applicationChecks?: () => CheckResult[]): RunningApp {
+export function createApp(loaded: LoadedApplication, context: AppContext, onChildren?: (children: LoadedApplication[], objects: number) => void, applicationChecks?: () => CheckResult[]): RunningApp {
   const { stateDir, git, charts, store, emit } = context;
   const target = createTarget(loaded, stateDir, store, git);
   const runtime = new AppRuntime({ loaded, target, git, charts, store, emit, ...(onChildren === undefined ? {} : { onChildren }), ...(applicationChecks === undefined ? {} : { applicationChecks }) });
@@ -55,6 +57,10 @@ export class AppSet {
   readonly #refused = new Map<string, ApplicationStatus>();
   /** Applications whose passes wait for their dependsOn to be Ready, with the status they show meanwhile. */
   readonly #waiting = new Map<string, ApplicationStatus>();
+  /** Children Git no longer declares, by name, with their parent and saved record, until handled. */
+  readonly #removals = new Map<string, { parent: string; record: string | undefined }>();
+  /** Applications that finished a pass since the agent started. */
+  readonly #passed = new Set<string>();
   #changes: Promise<void> = Promise.resolve();
   #stopped = false;
 
@@ -126,6 +132,10 @@ export class AppSet {
   }
 
   #observe(event: AgentEvent): void {
+    if (event.type === 'pass-finished') {
+      this.#passed.add(event.application);
+      if (this.#removals.size > 0) this.#changes = this.#changes.then(() => this.#drainRemovals()).catch(() => undefined);
+    }
     if (event.type === 'pass-finished' || event.type === 'health-changed') this.#statusMoved(event.application);
   }
 
@@ -153,20 +163,28 @@ export class AppSet {
 
   #add(loaded: LoadedApplication): RunningApp {
     const name = loaded.application.metadata.name;
-    const app = createApp(loaded, this.#context, (children) => this.#childrenChanged(name, children), () => this.#applicationChecks(name));
+    const app = createApp(loaded, this.#context, (children, objects) => this.#childrenChanged(name, children, objects), () => this.#applicationChecks(name));
     this.apps.set(name, app);
     return app;
   }
 
-  #childrenChanged(parent: string, children: LoadedApplication[]): void {
-    this.#changes = this.#changes.then(() => this.#reconcile(parent, children)).catch((error: unknown) => {
+  #childrenChanged(parent: string, children: LoadedApplication[], objects: number): void {
+    this.#changes = this.#changes.then(() => this.#reconcile(parent, children, objects)).catch((error: unknown) => {
       this.#context.emit({ type: 'error', application: parent, message: `applications from Git: ${String(error)}`, revision: '', pass: 0 });
     });
   }
 
-  async #reconcile(parent: string, children: LoadedApplication[]): Promise<void> {
+  /** `objects`: how many objects the parent's render holds (an empty render is doubt, not removal). */
+  async #reconcile(parent: string, children: LoadedApplication[], objects: number): Promise<void> {
     if (this.#stopped) return;
+    const { store } = this.#context;
     const current = this.#children.get(parent) ?? new Map<string, string>();
+    const saved = new Map(store.children(parent).map((row) => [row.name, row.body]));
+    const parentApp = this.apps.get(parent);
+    if (objects === 0 && (current.size > 0 || saved.size > 0) && parentApp?.loaded.application.spec.syncPolicy.automated?.allowEmpty !== true) {
+      this.#context.emit({ type: 'error', application: parent, message: 'the render is empty: the applications it declared are kept, nothing is pruned (set allowEmpty to allow it)', revision: '', pass: 0 });
+      return;
+    }
     const next = new Map<string, string>();
     const declared: DeclaredChild[] = [];
     for (const name of current.keys()) if (this.#refused.has(name)) this.#refused.delete(name);
@@ -194,6 +212,9 @@ export class AppSet {
         continue;
       }
       declared.push(declaredChild(child, 'running'));
+      const record = savedChild(child);
+      if (saved.get(name) !== record) store.saveChild(parent, name, record);
+      this.#removals.delete(name); // declared again (or moved here) before its prune ran
       if (current.get(name) === spec && existing !== undefined) {
         next.set(name, spec);
         continue;
@@ -203,14 +224,80 @@ export class AppSet {
       next.set(name, spec);
     }
     this.#declared.set(parent, declared);
-    if (this.apps.get(parent)?.loaded.waitForChildren === true) void this.apps.get(parent)?.runtime.resummarize();
-    for (const name of current.keys()) {
+    if (parentApp?.loaded.waitForChildren === true) void parentApp.runtime.resummarize();
+    for (const name of new Set([...current.keys(), ...saved.keys()])) {
+      if (next.has(name)) continue;
       const gone = this.apps.get(name);
-      if (next.has(name) || gone === undefined) continue;
-      this.apps.delete(name);
-      await stopApp(gone);
-      this.#childrenChanged(name, []); // its own children go with it
+      if (gone !== undefined && current.has(name)) {
+        this.apps.delete(name);
+        await stopApp(gone);
+        await this.#stopDescendants(name);
+      }
+      this.#removals.set(name, { parent, record: saved.get(name) ?? (gone === undefined ? undefined : savedChild(gone.loaded)) });
     }
     this.#children.set(parent, next);
+    await this.#drainRemovals();
+  }
+
+  /**
+   * Children Git no longer declares: forgotten when another parent declares them now (moved),
+   * else, once every application has finished a pass since the agent started (so every parent's
+   * render is known: a child moved to another parent is not taken for removed), their objects are
+   * pruned when their parent prunes and they ask for it. A failed prune is tried again after the
+   * next pass.
+   */
+  async #drainRemovals(): Promise<void> {
+    if (this.#stopped || this.#removals.size === 0) return;
+    const settled = [...this.apps.keys()].every((name) => this.#passed.has(name));
+    for (const [name, removal] of [...this.#removals]) {
+      const { store } = this.#context;
+      if (this.apps.has(name) || this.#refused.has(name) || [...this.#children.values()].some((children) => children.has(name))) {
+        this.#removals.delete(name);
+        store.forgetChild(removal.parent, name);
+        continue;
+      }
+      if (!settled) continue;
+      const prunes = this.apps.get(removal.parent)?.loaded.application.spec.syncPolicy.automated?.prune === true;
+      try {
+        await this.#removeChild(removal.parent, name, removal.record, prunes);
+        this.#removals.delete(name);
+      } catch (error) {
+        this.#context.emit({ type: 'error', application: removal.parent, message: String(error), revision: '', pass: 0 });
+      }
+    }
+  }
+
+  /** Stops the children a removed child runs, and theirs: their records stay until the removal is handled. */
+  async #stopDescendants(name: string): Promise<void> {
+    for (const child of this.#children.get(name)?.keys() ?? []) {
+      const running = this.apps.get(child);
+      if (running === undefined) continue;
+      this.apps.delete(child);
+      await stopApp(running);
+      await this.#stopDescendants(child);
+    }
+    this.#refused.forEach((_, child) => void (this.#children.get(name)?.has(child) === true && this.#refused.delete(child)));
+  }
+
+  /** Stops what runs of a removed child and its own children, and prunes their objects when `parentPrunes` and each asks for it. */
+  async #removeChild(parent: string, name: string, record: string | undefined, parentPrunes: boolean): Promise<void> {
+    const { store } = this.#context;
+    const loaded = record === undefined ? undefined : loadSavedChild(record);
+    const prune = parentPrunes && loaded?.pruneWhenRemoved === true;
+    for (const grandchild of store.children(name)) {
+      const running = this.apps.get(grandchild.name);
+      if (running !== undefined && this.#children.get(name)?.has(grandchild.name) === true) {
+        this.apps.delete(grandchild.name);
+        await stopApp(running);
+      }
+      await this.#removeChild(name, grandchild.name, grandchild.body, prune);
+    }
+    this.#children.delete(name);
+    this.#declared.delete(name);
+    if (loaded !== undefined && prune) {
+      await pruneRemovedChild(loaded, this.#context, parent);
+      store.forgetApplication(name);
+    }
+    store.forgetChild(parent, name);
   }
 }

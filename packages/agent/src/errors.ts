@@ -20,5 +20,6 @@ export const AgentErrors = defineErrors({
   AGENT_FLUX_SECRET_MISSING: { message: 'the files of a Flux secretRef are missing', retryable: true, httpStatus: 400 },
   AGENT_POST_BUILD_SOURCE_MISSING: { message: 'a ConfigMap or Secret of postBuild.substituteFrom or valuesFrom does not exist', retryable: true, httpStatus: 400 },
   AGENT_SOPS_KEYS_MISSING: { message: 'the age key files for SOPS decryption cannot be read', retryable: true, httpStatus: 400 },
+  AGENT_CHILD_PRUNE_FAILED: { message: 'the objects of an application removed from Git could not all be pruned', retryable: true, httpStatus: 500 },
   AGENT_FLUX_KIND_UNSUPPORTED: { message: 'a Flux kind Trueup does not read', retryable: false, httpStatus: 400 },
 });

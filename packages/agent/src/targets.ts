@@ -24,6 +24,8 @@ export interface Rendered {
   desired: DesiredObject[];
   /** Applications declared in Git among them (app of apps), run by the agent next to this one. */
   children: LoadedApplication[];
+  /** How many objects the render held, children and Flux sources included: none is an empty render. */
+  rendered?: number;
 }
 
 export type InventorySave = 'before-apply' | 'after-pass';
@@ -115,7 +117,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
       const { postBuild } = source;
       const built = postBuild === undefined ? objects : substituteVariables(objects, await postBuildVariables(session, postBuild, namespace));
       const { resources, children } = splitChildApplications(built, loaded);
-      return { desired: await provider.prepare(resources), children };
+      return { desired: await provider.prepare(resources), children, rendered: built.length };
     },
     async loadInventory(desired) {
       const listed = (await provider.loadInventory()) ?? store.inventory(name);
