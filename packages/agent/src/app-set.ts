@@ -30,11 +30,13 @@ export interface AppContext {
   charts: ChartCache;
   store: StateStore;
   emit: AgentListener;
+  /** The only namespaces the agent may read, when installed for a namespace (see createTarget). */
+  watchNamespaces?: readonly string[] | undefined;
 }
 
 export function createApp(loaded: LoadedApplication, context: AppContext, onChildren?: (children: LoadedApplication[], objects: number) => void, applicationChecks?: () => CheckResult[]): RunningApp {
   const { stateDir, git, charts, store, emit } = context;
-  const target = createTarget(loaded, stateDir, store, git);
+  const target = createTarget(loaded, stateDir, store, git, context.watchNamespaces);
   const runtime = new AppRuntime({ loaded, target, git, charts, store, emit, ...(onChildren === undefined ? {} : { onChildren }), ...(applicationChecks === undefined ? {} : { applicationChecks }) });
   return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded, { recheckHealth: !target.healthPushed, recheckChecks: runtime.checksObjects }), loaded };
 }

@@ -39,6 +39,7 @@ export interface PruneContext {
   stateDir: string;
   store: StateStore;
   git: GitCache;
+  watchNamespaces?: readonly string[] | undefined;
 }
 
 /**
@@ -48,7 +49,7 @@ export interface PruneContext {
  */
 export async function pruneRemovedChild(child: LoadedApplication, context: PruneContext, parent: string): Promise<AppliedChange[]> {
   const name = child.application.metadata.name;
-  const target = createTarget(child, context.stateDir, context.store, context.git);
+  const target = createTarget(child, context.stateDir, context.store, context.git, context.watchNamespaces);
   const startedAt = new Date().toISOString();
   try {
     const inventory = await target.loadInventory([]);
