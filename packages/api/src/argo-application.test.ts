@@ -77,7 +77,6 @@ test('what we cannot honour is refused, naming the field and line', () => {
     [argo.replace('      releaseName: gb\n', '      fileParameters: [{ name: cert, path: files/cert.pem }]\n'), 'spec.source.helm.fileParameters', /fileParameters are not supported/],
     [argo.replace('      releaseName: gb\n', '      someFutureOption: true\n'), 'spec.source.helm.someFutureOption', /unknown|unrecognized|not/i],
     [argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', '    kustomize:\n      patches: [{ path: patch.yaml }]\n'), 'spec.source.kustomize.patches[0].path', /write the patch inline/],
-    [argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', '    kustomize:\n      components: [../components/tls]\n'), 'spec.source.kustomize.components', /components are not supported/],
     [argo.replace('      jsonPointers: [/spec/replicas]', '      jqPathExpressions: [".spec.replicas | length"]'), 'spec.ignoreDifferences[0].jqPathExpressions[0]', /not a supported jq path expression: expected a path such as \.spec\.replicas, or select\(…\), got "length" at column 18/],
   ];
   for (const [text, field, message] of cases) {
@@ -103,8 +102,9 @@ test('helm and kustomize options Trueup honours are carried over', () => {
   assert.equal(helm.spec.source.helm?.ignoreMissingValueFiles, true);
   assert.equal(helm.spec.source.helm?.kubeVersion, '1.31.0');
   assert.deepEqual(helm.spec.source.helm?.apiVersions, ['example.com/v1']);
-  const kustomize = convert(argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', '    kustomize:\n      namespace: prod\n      replicas: [{ name: web, count: 3 }]\n      patches: [{ target: { kind: Deployment }, patch: "- op: remove\\n  path: /spec/replicas" }]\n'));
+  const kustomize = convert(argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', '    kustomize:\n      namespace: prod\n      components: [../components/tls]\n      replicas: [{ name: web, count: 3 }]\n      patches: [{ target: { kind: Deployment }, patch: "- op: remove\\n  path: /spec/replicas" }]\n'));
   assert.equal(kustomize.spec.source.kustomize?.namespace, 'prod');
+  assert.deepEqual(kustomize.spec.source.kustomize?.components, ['../components/tls']);
   assert.deepEqual(kustomize.spec.source.kustomize?.replicas, [{ name: 'web', count: 3 }]);
   assert.deepEqual(kustomize.spec.source.kustomize?.patches, [{ target: { kind: 'Deployment' }, patch: '- op: remove\n  path: /spec/replicas' }]);
 });

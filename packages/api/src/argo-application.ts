@@ -53,7 +53,7 @@ const ArgoKustomizeSchema = z.strictObject({
     options: z.record(z.string(), z.boolean()).optional(),
   })).optional(),
   version: z.string().optional(), // the pinned kustomize runs
-  components: unsupported('kustomize components are not supported here; list them in the kustomization in Git'),
+  components: z.array(z.string().min(1)).optional(),
   forceCommonLabels: unsupported('forceCommonLabels is not supported; use commonLabels'),
   forceCommonAnnotations: unsupported('forceCommonAnnotations is not supported; use commonAnnotations'),
   commonAnnotationsEnvsubst: unsupported('commonAnnotationsEnvsubst is not supported'),
@@ -135,7 +135,7 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
         ref: source.targetRevision === undefined || source.targetRevision === '' ? 'HEAD' : source.targetRevision,
         path: source.path ?? '.',
         ...(source.helm === undefined ? {} : { helm: pick(source.helm, ['releaseName', 'valueFiles', 'values', 'valuesObject', 'parameters', 'ignoreMissingValueFiles', 'skipCrds', 'namespace', 'kubeVersion', 'apiVersions', 'skipSchemaValidation']) }),
-        ...(source.kustomize === undefined ? {} : { kustomize: pick(source.kustomize, ['namePrefix', 'nameSuffix', 'images', 'commonLabels', 'commonAnnotations', 'namespace', 'replicas', 'patches']) }),
+        ...(source.kustomize === undefined ? {} : { kustomize: pick(source.kustomize, ['namePrefix', 'nameSuffix', 'images', 'commonLabels', 'commonAnnotations', 'namespace', 'replicas', 'patches', 'components']) }),
         // A chart from a Helm repository; else a folder, which Argo CD reads without its subfolders unless told to recurse.
         ...(source.chart === undefined
           ? { directory: { recurse: source.directory?.recurse ?? false, ...pick(source.directory ?? {}, ['include', 'exclude']), ...jsonnetOf(source.directory?.jsonnet) } }
