@@ -10,9 +10,9 @@ import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import type { ChartCache } from './chart-cache.ts';
 import { ObservedBatch } from './observed-batch.ts';
 import type { AgentEventBody, AgentListener } from './events.ts';
-import { objectCheck, objectCheckKeys, withHealthChecks, type CheckResult } from './health-checks.ts';
+import { CheckedObjects, withHealthChecks, type CheckResult } from './health-checks.ts';
 import type { LoadedApplication } from './load-applications.ts';
-import { applyError, pruneNote, sameKeys, toPassError } from './pass-outcome.ts';
+import { applyError, historyEntry, pruneNote, sameKeys, toPassError } from './pass-outcome.ts';
 import type { StateStore } from './state-store.ts';
 import type { Target } from './targets.ts';
 
@@ -80,15 +80,14 @@ export class AppRuntime {
   /** The watch's reports of objects that changed without drifting (their status). */
   readonly #observed: ObservedBatch;
   #watch;
-  /** The cluster objects of `spec.healthChecks`, and their last observation. */
-  readonly #checkKeys: ObjectKey[];
-  #checked: LiveObject[] = [];
+  /** The cluster objects of `spec.healthChecks`, with their last observation. */
+  readonly #checked: CheckedObjects;
 
   constructor(deps: RuntimeDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.name = deps.loaded.application.metadata.name;
-    this.#checkKeys = objectCheckKeys(deps.loaded.application.spec.healthChecks ?? []);
+    this.#checked = new CheckedObjects(deps.loaded.application.spec.healthChecks ?? []);
     this.#status = deps.store.status(this.name);
     this.#appliedRevision = this.#status?.appliedRevision ?? '';
     const { ignoreDifferences, syncPolicy } = deps.loaded.application.spec;
@@ -125,7 +124,7 @@ export class AppRuntime {
       const inventory = await this.#deps.target.loadInventory(this.#resourceKeys());
       this.#setLive(await this.#deps.target.provider.observe(this.#keysToObserve(inventory), this.#desiredById));
       this.#diffs = this.#plan().diffs;
-      await this.#observeChecks();
+      await this.#checked.observe(this.#deps.target.provider);
       return this.#saveSummary();
     });
   }
@@ -139,11 +138,7 @@ export class AppRuntime {
 
   /** Whether its health also depends on cluster objects it does not apply (`healthChecks`). */
   get checksObjects(): boolean {
-    return this.#checkKeys.length > 0;
-  }
-
-  async #observeChecks(): Promise<void> {
-    if (this.#checkKeys.length > 0) this.#checked = await this.#deps.target.provider.observe(this.#checkKeys, new Map());
+    return this.#checked.any;
   }
 
   async close(): Promise<void> {
@@ -185,7 +180,7 @@ export class AppRuntime {
     const { syncPolicy } = loaded.application.spec;
     const inventory = await target.loadInventory(this.#resourceKeys());
     this.#setLive(await provider.observe(this.#keysToObserve(inventory), this.#desiredById));
-    await this.#observeChecks();
+    await this.#checked.observe(this.#deps.target.provider);
     const plan = this.#plan();
     this.#diffs = plan.diffs;
     const [problem] = plan.problems;
@@ -213,7 +208,7 @@ export class AppRuntime {
     if (!sameKeys(next, listed) || !savedEverywhere) await this.#saveInventory(next, outcome.failures);
     const error = applyError(outcome.failures);
     if (error === undefined) this.#appliedRevision = this.#revision;
-    await this.#observeChecks();
+    await this.#checked.observe(this.#deps.target.provider);
     return this.#finish({ trigger, startedAt, changes: outcome.changes, error, pruneSkipped });
   }
 
@@ -222,23 +217,9 @@ export class AppRuntime {
     const status = this.#summarize(pass.pruneSkipped);
     const { store } = this.#deps;
     store.saveStatus(status);
-    const result = pass.error !== undefined ? 'Failed' : pass.detectOnly === true ? 'DetectedOnly' : pass.changes.length > 0 ? 'Succeeded' : 'NoChange';
-    const failure = pass.error === undefined ? '' : `${this.#revision}:${pass.error.code}:${pass.error.message}`;
-    const outOfSync = status.sync === 'OutOfSync';
-    const worthRecording = pass.changes.length > 0 || (failure !== '' && failure !== this.#lastFailure) || (pass.detectOnly === true && outOfSync && failure === '');
+    const { entry, failure } = historyEntry({ ...pass, application: this.name, revision: this.#revision, status, finishedAt: this.#now(), lastFailure: this.#lastFailure });
     this.#lastFailure = failure;
-    if (worthRecording) {
-      store.appendHistory({
-        application: this.name,
-        revision: this.#revision,
-        trigger: pass.trigger,
-        result,
-        startedAt: new Date(pass.startedAt).toISOString(),
-        finishedAt: new Date(this.#now()).toISOString(),
-        changes: pass.changes,
-        message: pass.error?.message ?? status.conditions.find((c) => c.type === 'Ready')?.message ?? '',
-      });
-    }
+    if (entry !== undefined) store.appendHistory(entry);
     this.#emit({ type: 'pass-finished', application: this.name, status, changed: pass.changes.length, durationMs: this.#now() - pass.startedAt });
     return status;
   }
@@ -273,7 +254,7 @@ export class AppRuntime {
       previous,
       now: new Date(now).toISOString(),
     });
-    const checks = [...this.#checked.map(objectCheck), ...(this.#deps.applicationChecks?.() ?? [])];
+    const checks = [...this.#checked.results(), ...(this.#deps.applicationChecks?.() ?? [])];
     this.#status = withHealthChecks(summary, checks, previous, new Date(now).toISOString());
     return this.#status;
   }

@@ -4,7 +4,7 @@
  * it declares or names). An application is Ready only once each of them is Healthy; until then its
  * health is the worst of theirs and `Ready` is False, naming them. Pure: the caller observes.
  */
-import { displayKey, type ApplicationStatus, type Condition, type Health, type LiveObject, type ObjectHealthCheck, type ObjectKey } from '@trueup/api';
+import { displayKey, type ApplicationStatus, type Condition, type Health, type LiveObject, type ObjectHealthCheck, type ObjectKey, type Provider } from '@trueup/api';
 import { healthOf, worstHealth } from '@trueup/engine';
 
 export interface CheckResult {
@@ -37,6 +37,28 @@ export function objectCheckKeys(checks: readonly ObjectHealthCheck[]): ObjectKey
 
 export function objectCheck(live: LiveObject): CheckResult {
   return { what: displayKey(live.key), health: healthOf(live) };
+}
+
+/** The cluster objects an application's healthChecks name, observed with its passes and rechecks. */
+export class CheckedObjects {
+  readonly #keys: ObjectKey[];
+  #observed: LiveObject[] = [];
+
+  constructor(checks: readonly ObjectHealthCheck[]) {
+    this.#keys = objectCheckKeys(checks);
+  }
+
+  get any(): boolean {
+    return this.#keys.length > 0;
+  }
+
+  async observe(provider: Provider): Promise<void> {
+    if (this.#keys.length > 0) this.#observed = await provider.observe(this.#keys, new Map());
+  }
+
+  results(): CheckResult[] {
+    return this.#observed.map(objectCheck);
+  }
 }
 
 /**
