@@ -103,4 +103,17 @@ patches:
   assert.deepEqual((await getObject(env, `/api/v1/namespaces/${appsNs}/configmaps/${shortenReleaseName(`${appsNs}-api`)}-settings`))?.['data'], { greeting: 'api', color: 'blue', chart: 'api-2.0.0' });
   const apps = agent.applications().find((s) => s.name === 'apps');
   assert.deepEqual(apps?.resources.map((r) => `${r.kind}/${r.name} ${r.sync} ${r.health.status}`).sort(), ['HelmRelease/api Synced Healthy', 'HelmRelease/web Synced Healthy']);
+
+  // A HelmRelease removed from Git is uninstalled: its objects are pruned; the other stays.
+  await work.write({ 'apps/base/kustomization.yaml': 'resources: [web.yaml]\n', 'apps/base/api.yaml': null });
+  await work.commit('api removed');
+  await work.git('push', '--quiet', bare, 'main');
+  await agent.refresh('apps');
+  const apiSettings = `/api/v1/namespaces/${appsNs}/configmaps/${shortenReleaseName(`${appsNs}-api`)}-settings`;
+  for (const deadline = Date.now() + 60_000; await getObject(env, apiSettings) !== undefined;) {
+    assert.ok(Date.now() < deadline, 'the api release uninstalled');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.notEqual(await getObject(env, `/api/v1/namespaces/${appsNs}/configmaps/web-settings`), undefined);
+  assert.equal(agent.applicationNames().includes('api'), false);
 });
