@@ -1,4 +1,5 @@
 /** The Application resource (`trueup.dev/v1alpha1`). Field names follow Argo CD where they mean the same. */
+import semver from 'semver';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { JqSyntaxError, parseJqPath } from './jq-path.ts';
@@ -158,7 +159,10 @@ export const DecryptionSchema = z.strictObject({
   ageKeyFiles: z.array(z.string().min(1)).default([]),
 });
 
-/** An exact chart version (`1.2.3`, `v1.2.3-rc.1`): a range would move without a change in Git. */
+/**
+ * An exact chart version (`1.2.3`, `v1.2.3-rc.1`): a range would move without a change in Git,
+ * unless asked for in so many words (`semver:RANGE`, what Flux's HelmRelease version means).
+ */
 const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 export const SourceSchema = z.strictObject({
@@ -194,7 +198,10 @@ export const SourceSchema = z.strictObject({
     return;
   }
   if (!/^(https?|oci):\/\//.test(source.repoURL)) problem('repoURL', 'a chart comes from a Helm repository at an http:// or https:// URL, or an OCI registry at oci://');
-  if (!EXACT_CHART_VERSION.test(source.ref)) problem('ref', `a chart version must be exact, such as 1.2.3, not "${source.ref}": a range would change what runs without a change in Git`);
+  const range = source.ref.startsWith('semver:') ? source.ref.slice('semver:'.length).replace(/,/g, ' ') : undefined;
+  if (range !== undefined ? semver.validRange(range) === null : !EXACT_CHART_VERSION.test(source.ref)) {
+    problem('ref', range !== undefined ? `"${range}" is not a semver range` : `a chart version must be exact, such as 1.2.3, not "${source.ref}": a range would change what runs without a change in Git (write semver:RANGE to follow the highest version in a range)`);
+  }
   if (source.path !== '.') problem('path', 'path is not used with chart: the chart is the folder rendered');
   if (source.directory !== undefined || source.kustomize !== undefined) problem(source.directory === undefined ? 'kustomize' : 'directory', 'a chart is rendered with Helm only');
   if (source.credentials?.tokenFile !== undefined || source.credentials?.sshKeyFile !== undefined) problem('credentials', 'a Helm repository takes username and passwordFile');
