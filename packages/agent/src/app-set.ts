@@ -123,7 +123,7 @@ export class AppSet {
   /** The applications `name`'s readiness depends on: those its healthChecks name, and with `wait: true` those Git declares in it. */
   #checkedApplications(name: string): { kind: string; name: string }[] {
     const app = this.apps.get(name);
-    if (app === undefined) return [];
+    if (app === undefined || (app.loaded.application.spec.healthChecks === undefined && app.loaded.waitForChildren !== true)) return [];
     const named = (app.loaded.application.spec.healthChecks ?? []).filter(isApplicationCheck).map((check) => ({ kind: check.kind, name: check.name }));
     const declared = app.loaded.waitForChildren === true ? (this.#declared.get(name) ?? []).filter((child) => child.state === 'running' || child.state === 'refused') : [];
     return [...named, ...declared.map((child) => ({ kind: child.kind, name: child.name }))];
