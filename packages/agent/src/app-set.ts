@@ -226,7 +226,7 @@ export class AppSet {
       next.set(name, spec);
     }
     this.#declared.set(parent, declared);
-    if (parentApp?.loaded.waitForChildren === true) void parentApp.runtime.resummarize();
+    if (parentApp?.loaded.waitForChildren === true) void parentApp.runtime.resummarize().catch((error: unknown) => this.#context.emit({ type: 'error', application: parent, message: String(error), revision: '', pass: 0 }));
     for (const name of new Set([...current.keys(), ...saved.keys()])) {
       if (next.has(name)) continue;
       const gone = this.apps.get(name);

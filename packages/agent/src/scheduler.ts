@@ -96,7 +96,8 @@ export class PassScheduler {
     const delay = this.#recheckDelayMs;
     this.#recheckDelayMs = Math.min(RECHECK_MAX_MS, delay * 2);
     this.#recheckTimer = setTimeout(() => {
-      void this.#runtime.recheck().then((next) => this.#recheckWhileProgressing(next, false));
+      // A failed look (the cluster unreachable) is tried again later, as a pass would be.
+      void this.#runtime.recheck().then((next) => this.#recheckWhileProgressing(next, false), () => this.#recheckWhileProgressing(this.#runtime.status, false));
     }, delay);
   }
 
