@@ -75,7 +75,7 @@ test('dependsOn holds every pass of a Flux Kustomization, not only its first, wh
   assert.equal(held?.sync, 'Unknown');
   assert.equal(held?.error, undefined);
   assert.deepEqual(held?.resources.map((r) => `${r.kind}/${r.name}`), ['ConfigMap/web-config'], 'what was applied stays listed');
-  await new Promise((resolve) => setTimeout(resolve, 1500)); // a few of the held pass's retries
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // time for a pass, were one let through
   assert.deepEqual(await version(), { version: '1' }, 'apps did not apply its new revision');
   assert.equal(agent.applications().find((s) => s.name === 'apps')?.health.status, 'Progressing');
 
