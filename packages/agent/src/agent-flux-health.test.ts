@@ -105,7 +105,9 @@ test('healthChecks: a Kustomization is Ready only once the cluster objects and t
   const { env, agent } = tree;
 
   // Its own objects are Healthy, but neither check passes: a ConfigMap nobody created yet, and database (a Deployment no node runs yet).
-  const infra = await waitForStatus(agent, (s) => s.sync === 'Synced' && s.resources.length > 0 && s.conditions.some((c) => c.type === 'Ready' && c.reason === 'HealthCheckFailed'), 'infrastructure checked', 60_000, 'infrastructure');
+  // Once database has run its first pass (before, it is Missing to the check).
+  const readyMessage = (s: { conditions: { type: string; reason: string; message: string }[] }) => s.conditions.find((c) => c.type === 'Ready' && c.reason === 'HealthCheckFailed')?.message ?? '';
+  const infra = await waitForStatus(agent, (s) => s.sync === 'Synced' && s.resources.length > 0 && /Kustomization\/database: Progressing/.test(readyMessage(s)), 'infrastructure checked', 60_000, 'infrastructure');
   assert.deepEqual(infra.resources.map((r) => `${r.kind}/${r.name} ${r.health.status}`), ['ConfigMap/infra-settings Healthy'], 'the checked objects are not its resources');
   assert.equal(infra.health.status, 'Missing', JSON.stringify(brief(infra)));
   const message = infra.conditions.find((c) => c.type === 'Ready')?.message ?? '';
