@@ -20,3 +20,4 @@ export * from './flux-helm.ts';
 export * from './runner-link.ts';
 export * from './gitops-api.ts';
 export * from './promotion.ts';
+export * from './job-steps-api.ts';

@@ -1,5 +1,5 @@
 /** A small HTTPS client of the hub's API for the CLI and tests: a bearer token and, optionally, the one CA to trust. */
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import { isTrueupError } from '@trueup/api';
 import { HubErrors, type HubErrorCode } from './errors.ts';
@@ -93,6 +93,28 @@ export class HubClient {
       req.on('error', (error) => (signal?.aborted === true ? resolve() : reject(HubErrors.create('HUB_UNAVAILABLE' satisfies HubErrorCode, `the hub at ${url.origin} cannot be reached: ${error.message}`, {}, { cause: error }))));
       req.end();
     });
+  }
+
+  /** A GET whose body is streamed to the caller (an artifact): resolves with the response for 2xx. */
+  async download(path: string): Promise<IncomingMessage> {
+    const url = new URL(path, this.#options.url);
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(url, { method: 'GET', ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }), headers: this.#options.token === undefined ? {} : { authorization: `Bearer ${this.#options.token}` } }, resolve);
+      req.on('error', (error) => reject(HubErrors.create('HUB_UNAVAILABLE' satisfies HubErrorCode, `the hub at ${url.origin} cannot be reached: ${error.message}`, {}, { cause: error })));
+      req.end();
+    });
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return res;
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let error: { code?: string; message?: string } | undefined;
+    try {
+      error = JSON.parse(text) as { code?: string; message?: string };
+    } catch {
+      error = undefined;
+    }
+    throw new HubApiError(status, error?.code ?? `HTTP_${status}`, error?.message ?? text.slice(0, 200));
   }
 
   /** Resolves for 2xx; rejects with HubApiError carrying the hub's `{code, message}` otherwise. */

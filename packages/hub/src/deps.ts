@@ -11,6 +11,7 @@ import type { PipelineRuns } from './pipeline-runs.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { PipelineTriggers } from './pipeline-triggers.ts';
 import type { RunnerHub } from './runner-hub.ts';
+import type { ArtifactLimits } from './routes/artifacts.ts';
 
 export interface HubDeps {
   store: HubStore;
@@ -33,4 +34,6 @@ export interface HubDeps {
   oidc?: HubOidc;
   /** The one writer per config branch; absent, the hub writes no Git. */
   gitops?: HubGitops;
+  /** Size limit and retention of run artifacts; default DEFAULT_ARTIFACT_LIMITS. */
+  artifactLimits?: ArtifactLimits;
 }

@@ -94,10 +94,12 @@ export class Applications {
     return { items, total: Number(count?.n ?? 0), nextCursor: last === undefined ? null : encodeCursor(sort, last) };
   }
 
-  /** The full status the agent last reported, or undefined. */
-  async get(environment: string, name: string): Promise<{ summary: ApplicationSummary; status: Record<string, unknown> } | undefined> {
+  /** The full status the agent last reported, with the spec it loaded from Git (when it sent one), or undefined. */
+  async get(environment: string, name: string): Promise<{ summary: ApplicationSummary; status: Record<string, unknown>; spec?: Record<string, unknown> } | undefined> {
     const [row] = await this.#db.all('SELECT * FROM applications a WHERE a.environment = ? AND a.name = ? AND a.deleted = 0', [environment, name]);
-    return row === undefined ? undefined : { summary: toSummary(row), status: JSON.parse(String(row.body)) as Record<string, unknown> };
+    if (row === undefined) return undefined;
+    const spec = typeof row.spec === 'string' ? JSON.parse(row.spec) as Record<string, unknown> : undefined;
+    return { summary: toSummary(row), status: JSON.parse(String(row.body)) as Record<string, unknown>, ...(spec === undefined ? {} : { spec }) };
   }
 
   /** Digest of each application of an environment: what the hub holds, compared at resync. */

@@ -11,6 +11,8 @@ export interface CommandRecord {
   verb: CommandVerb;
   prune?: boolean;
   dryRun?: boolean;
+  /** pause/resume of one object (key id). */
+  object?: string;
   state: CommandState;
   requestedBy: string;
   /** ISO 8601. */
@@ -30,7 +32,7 @@ export class Commands {
   /** Persists a command and its ledger entry in one transaction. */
   async create(command: LinkCommand, environment: string, requestedBy: string, now: number): Promise<void> {
     await this.#db.transaction(async (tx) => {
-      const args = { ...(command.prune === undefined ? {} : { prune: command.prune }), ...(command.dryRun === undefined ? {} : { dryRun: command.dryRun }) };
+      const args = { ...(command.prune === undefined ? {} : { prune: command.prune }), ...(command.dryRun === undefined ? {} : { dryRun: command.dryRun }), ...(command.object === undefined ? {} : { object: command.object }) };
       await tx.run("INSERT INTO commands (id, environment, application, verb, args, state, requested_by, requested_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
         [command.id, environment, command.application, command.verb, JSON.stringify(args), requestedBy, now]);
       await tx.run('INSERT INTO events (environment, at, kind, application, actor, body) VALUES (?, ?, ?, ?, ?, ?)',
@@ -69,8 +71,9 @@ export class Commands {
     const [row] = await this.#db.all('SELECT * FROM commands WHERE id = ?', [id]);
     if (row === undefined) return undefined;
     const command = toLinkCommand(row);
+    const { requestedBy: _requestedBy, ...fields } = command;
     return {
-      ...command,
+      ...fields,
       environment: String(row.environment),
       state: String(row.state) as CommandState,
       requestedBy: String(row.requested_by),
@@ -82,9 +85,10 @@ export class Commands {
   }
 }
 
+/** The command as the agent gets it, with who asked (the agent shows it on a pause). */
 function toLinkCommand(row: Row): LinkCommand {
-  const args = JSON.parse(String(row.args)) as { prune?: boolean; dryRun?: boolean };
-  return { id: String(row.id), verb: String(row.verb) as CommandVerb, application: String(row.application), ...args };
+  const args = JSON.parse(String(row.args)) as { prune?: boolean; dryRun?: boolean; object?: string };
+  return { id: String(row.id), verb: String(row.verb) as CommandVerb, application: String(row.application), ...args, requestedBy: String(row.requested_by).slice(0, 253) };
 }
 
 function iso(value: unknown): string | undefined {

@@ -68,7 +68,7 @@ export class Ledger {
       if (advanced !== 1) return false;
       switch (event.kind) {
         case 'status':
-          await upsertStatus(tx, environment, event.application, event.digest, event.status);
+          await upsertStatus(tx, environment, event.application, event.digest, event.status, event.spec);
           return true;
         case 'removed':
           await tx.run('UPDATE applications SET deleted = 1, version = ? WHERE environment = ? AND name = ? AND deleted = 0', [await nextVersion(tx), environment, event.application]);
@@ -122,18 +122,18 @@ export class Ledger {
   }
 }
 
-async function upsertStatus(tx: Queryable, environment: string, name: string, digest: string, body: Record<string, unknown>): Promise<void> {
+async function upsertStatus(tx: Queryable, environment: string, name: string, digest: string, body: Record<string, unknown>, spec: Record<string, unknown> | undefined): Promise<void> {
   const [current] = await tx.all('SELECT digest, deleted FROM applications WHERE environment = ? AND name = ?', [environment, name]);
   if (current !== undefined && String(current.digest) === digest && Number(current.deleted) === 0) return; // nothing changed: no delta
   const status = body as StatusFields;
   const lastPassAt = typeof status.lastPassAt === 'string' ? Date.parse(status.lastPassAt) : Number.NaN;
   const repoURL = text(status.source?.repoURL);
-  await tx.run(`INSERT INTO applications (environment, name, revision, sync, health, last_synced_at, digest, body, version, deleted, repo_key, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+  await tx.run(`INSERT INTO applications (environment, name, revision, sync, health, last_synced_at, digest, body, version, deleted, repo_key, ref, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
     ON CONFLICT (environment, name) DO UPDATE SET revision = excluded.revision, sync = excluded.sync, health = excluded.health,
       last_synced_at = excluded.last_synced_at, digest = excluded.digest, body = excluded.body, version = excluded.version, deleted = 0,
-      repo_key = excluded.repo_key, ref = excluded.ref`,
+      repo_key = excluded.repo_key, ref = excluded.ref, spec = COALESCE(excluded.spec, applications.spec)`,
   [environment, name, text(status.revision), text(status.sync, 'Unknown'), text(status.health?.status, 'Unknown'), Number.isNaN(lastPassAt) ? 0 : lastPassAt, digest, JSON.stringify(body), await nextVersion(tx),
-    repoURL === '' ? '' : repoKey(repoURL), text(status.source?.ref)]);
+    repoURL === '' ? '' : repoKey(repoURL), text(status.source?.ref), spec === undefined ? null : JSON.stringify(spec)]);
 }
 
 async function nextVersion(tx: Queryable): Promise<number> {

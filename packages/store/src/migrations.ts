@@ -275,6 +275,69 @@ CREATE TABLE login_requests (
 INSERT INTO counters (name, value) VALUES ('access', 0);
 `,
   },
+  {
+    version: 6,
+    name: 'application specs as loaded from Git; reads of objects routed to the replica holding the agent',
+    sql: ({ text }) => `
+ALTER TABLE applications ADD COLUMN spec TEXT;
+CREATE TABLE link_reads (
+  id TEXT PRIMARY KEY,
+  environment ${text} NOT NULL,
+  application ${text} NOT NULL,
+  object TEXT NOT NULL,
+  what TEXT NOT NULL,
+  requested_at BIGINT NOT NULL,
+  finished_at BIGINT,
+  result TEXT
+);
+CREATE INDEX link_reads_by_time ON link_reads (requested_at);
+`,
+  },
+  {
+    version: 8,
+    name: 'run artifacts kept by the hub, sealed credentials of pipeline repositories, the runner job queue shared by replicas',
+    sql: ({ id, text }) => `
+CREATE TABLE run_artifacts (
+  run_id ${text} NOT NULL,
+  name ${text} NOT NULL,
+  upload_id TEXT NOT NULL,
+  bytes BIGINT NOT NULL,
+  files INTEGER NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (run_id, name)
+);
+CREATE TABLE run_artifact_chunks (
+  upload_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (upload_id, seq)
+);
+CREATE INDEX run_artifacts_expiry ON run_artifacts (expires_at);
+ALTER TABLE pipeline_repos ADD COLUMN credentials TEXT;
+CREATE TABLE runner_job_queue (
+  job_key ${text} PRIMARY KEY,
+  owner TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  environment ${text},
+  offer TEXT NOT NULL,
+  state TEXT NOT NULL,
+  claimed_by TEXT,
+  queued_at BIGINT NOT NULL
+);
+CREATE TABLE runner_job_frames (
+  id ${id},
+  owner TEXT NOT NULL,
+  job_key ${text} NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX runner_job_frames_owner ON runner_job_frames (owner, id);
+ALTER TABLE runs ADD COLUMN owner TEXT;
+ALTER TABLE runs ADD COLUMN owner_seen_at BIGINT
+`,
+  },
 ];
 
 /** Applies the migrations the database lacks; returns the schema version now in force. */

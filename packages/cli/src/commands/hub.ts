@@ -9,10 +9,10 @@ import { requireHubClient, hubClientOptions } from '../hub-target.ts';
 import { formatTable, printJson } from '../output.ts';
 import { ACCESS_USAGE, accessOptions } from './hub-access.ts';
 
-const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F]
+const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F] [--artifact-max-mib 256] [--artifact-retention-days 30]
        trueup hub join-token create --name ENV [--label k=v]… [--ttl 1h] [--hub URL | --data-dir D]
        trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]
-       trueup hub repos add URL | trueup hub repos list [--hub URL | --data-dir D]
+       trueup hub repos add URL [--credentials FILE] | trueup hub repos list [--hub URL | --data-dir D]
        ${ACCESS_USAGE}
        OpenID Connect login: trueup hub … --oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file F] [--oidc-name NAME]`;
 
@@ -33,6 +33,9 @@ export const hubCommand: Command = {
     name: { type: 'string' },
     label: { type: 'string', multiple: true },
     ttl: { type: 'string' },
+    credentials: { type: 'string' },
+    'artifact-max-mib': { type: 'string' },
+    'artifact-retention-days': { type: 'string' },
     'oidc-issuer': { type: 'string' },
     'oidc-client-id': { type: 'string' },
     'oidc-client-secret-file': { type: 'string' },
@@ -63,6 +66,11 @@ async function serve({ values }: CommandContext): Promise<number> {
   const publicUrl = text(values['public-url']);
   const webhookSecretFile = text(values['webhook-secret-file']);
   const secretsKeyFile = text(values['secrets-key-file']);
+  const artifactMaxMib = text(values['artifact-max-mib']);
+  const artifactDays = text(values['artifact-retention-days']);
+  for (const [flag, value] of [['--artifact-max-mib', artifactMaxMib], ['--artifact-retention-days', artifactDays]] as const) {
+    if (value !== undefined && !/^[1-9]\d{0,5}$/.test(value)) throw new Error(`${flag} takes a whole number of at least 1, not "${value}"`);
+  }
   const oidc = await oidcOptions(values);
   const hub = await startHub({
     ...(oidc === undefined ? {} : { oidc }),
@@ -73,6 +81,8 @@ async function serve({ values }: CommandContext): Promise<number> {
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...(webhookSecretFile === undefined ? {} : { webhookSecretFile }),
     ...(secretsKeyFile === undefined ? {} : { secretsKeyFile }),
+    ...(artifactMaxMib === undefined ? {} : { artifactMaxBytes: Number(artifactMaxMib) * 1024 * 1024 }),
+    ...(artifactDays === undefined ? {} : { artifactRetentionMs: Number(artifactDays) * 24 * 3600_000 }),
   });
   process.stderr.write(`trueup hub: admin token in ${hub.info.adminTokenFile}, CA in ${hub.info.caCertFile}\n`);
   await new Promise<void>((resolve) => {

@@ -114,12 +114,12 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
     const caller = await auth.require(c, 'pipelines');
     const request = await parseBody(RepoAddRequestSchema, c);
     if (deps.triggers === undefined) throw HubErrors.create('HUB_UNAVAILABLE', 'this hub runs no pipelines');
-    const added = await deps.triggers.add(request.url, caller.subject);
+    const added = await deps.triggers.add(request.url, caller.subject, request.credentials);
     return c.json({ key: added.key, url: added.url }, 201);
   });
   app.get('/api/v1/repos', async (c) => {
     await auth.require(c, 'get');
-    return c.json({ items: (await store.pipelineRepos.list()).map((r) => ({ key: r.key, url: r.url, createdBy: r.createdBy, createdAt: iso(r.createdAt) })) });
+    return c.json({ items: (await store.pipelineRepos.list()).map((r) => ({ key: r.key, url: r.url, credentials: r.hasCredentials === true, createdBy: r.createdBy, createdAt: iso(r.createdAt) })) });
   });
   app.post('/api/v1/runs/:id/jobs/:job/rerun', async (c) => {
     const caller = await auth.require(c, 'run');
