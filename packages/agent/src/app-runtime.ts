@@ -10,9 +10,10 @@ import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import type { ChartCache } from './chart-cache.ts';
 import { ObservedBatch } from './observed-batch.ts';
 import type { AgentEventBody, AgentListener } from './events.ts';
+import { CheckedObjects, withHealthChecks, type CheckResult } from './health-checks.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import { readObject } from './object-read.ts';
-import { applyError, pruneNote, sameKeys, toPassError } from './pass-outcome.ts';
+import { applyError, historyEntry, pruneNote, sameKeys, toPassError } from './pass-outcome.ts';
 import { healPaused, heldPlan, plannedChanges, selfHealState, WHOLE_APPLICATION } from './self-heal-pause.ts';
 import type { StateStore } from './state-store.ts';
 import type { Target } from './targets.ts';
@@ -54,7 +55,9 @@ export interface RuntimeDeps {
   store: StateStore;
   emit: AgentListener;
   /** Told the Applications Git declares in this application's path (app of apps), at each new revision. */
-  onChildren?: (children: LoadedApplication[]) => void;
+  onChildren?: (children: LoadedApplication[], objects: number) => void;
+  /** Checks on other applications the agent runs (healthChecks naming them, `wait: true` children): asked at each summary. */
+  applicationChecks?: () => CheckResult[];
   /** The wall clock, in ms; injected so tests can move it. */
   now?: () => number;
 }
@@ -90,6 +93,8 @@ export class AppRuntime {
   /** The watch's reports of objects that changed without drifting (their status). */
   readonly #observed: ObservedBatch;
   #watch;
+  /** The cluster objects of `spec.healthChecks`, with their last observation. */
+  readonly #checked: CheckedObjects;
   /** Self-heal pauses in force (state.db): the whole application under '', objects by key id. */
   #pauses: Map<string, SelfHealPause>;
   #revisionInfo: RevisionInfo | undefined;
@@ -99,6 +104,7 @@ export class AppRuntime {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.name = deps.loaded.application.metadata.name;
+    this.#checked = new CheckedObjects(deps.loaded.application.spec.healthChecks ?? []);
     this.#status = deps.store.status(this.name);
     this.#appliedRevision = this.#status?.appliedRevision ?? '';
     this.#revisionInfo = this.#status?.revisionInfo;
@@ -163,8 +169,21 @@ export class AppRuntime {
       const inventory = await this.#deps.target.loadInventory(this.#resourceKeys());
       this.#setLive(await this.#deps.target.provider.observe(this.#keysToObserve(inventory), this.#desiredById));
       this.#diffs = this.#plan().diffs;
+      await this.#checked.observe(this.#deps.target.provider);
       return this.#saveSummary();
     });
+  }
+
+  /** Summarizes again without observing: an application it checks moved. */
+  resummarize(): Promise<void> {
+    return this.#exclusive(async () => {
+      if (this.#status !== undefined) this.#saveSummary();
+    });
+  }
+
+  /** Whether its health also depends on cluster objects it does not apply (`healthChecks`). */
+  get checksObjects(): boolean {
+    return this.#checked.any;
   }
 
   /**
@@ -198,11 +217,11 @@ export class AppRuntime {
       }
       const refs = (await this.#deps.target.refRevisions?.()) ?? ''; // `$values/…` sources
       if (artifact.revision !== this.#renderedRevision || refs !== this.#renderedRefs) {
-        const { desired, children } = await this.#deps.target.render(artifact.dir);
+        const { desired, children, rendered } = await this.#deps.target.render(artifact.dir);
         this.#setDesired(desired);
         this.#renderedRevision = artifact.revision;
         this.#renderedRefs = refs;
-        this.#deps.onChildren?.(children);
+        this.#deps.onChildren?.(children, rendered ?? desired.length);
       }
       return await this.#converge(trigger, mode, startedAt, options);
     } catch (error) {
@@ -217,6 +236,7 @@ export class AppRuntime {
     const { syncPolicy } = loaded.application.spec;
     const inventory = await target.loadInventory(this.#resourceKeys());
     this.#setLive(await provider.observe(this.#keysToObserve(inventory), this.#desiredById));
+    await this.#checked.observe(this.#deps.target.provider);
     const plan = this.#plan();
     this.#diffs = plan.diffs;
     const [problem] = plan.problems;
@@ -248,6 +268,7 @@ export class AppRuntime {
     if (!sameKeys(next, listed) || !savedEverywhere) await this.#saveInventory(next, outcome.failures);
     const error = applyError(outcome.failures);
     if (error === undefined) this.#appliedRevision = this.#revision;
+    await this.#checked.observe(this.#deps.target.provider);
     return this.#finish({ trigger, startedAt, changes: outcome.changes, error, pruneSkipped });
   }
 
@@ -256,23 +277,9 @@ export class AppRuntime {
     const status = this.#summarize(pass.pruneSkipped);
     const { store } = this.#deps;
     store.saveStatus(status);
-    const result = pass.error !== undefined ? 'Failed' : pass.detectOnly === true ? 'DetectedOnly' : pass.changes.length > 0 ? 'Succeeded' : 'NoChange';
-    const failure = pass.error === undefined ? '' : `${this.#revision}:${pass.error.code}:${pass.error.message}`;
-    const outOfSync = status.sync === 'OutOfSync';
-    const worthRecording = pass.changes.length > 0 || (failure !== '' && failure !== this.#lastFailure) || (pass.detectOnly === true && outOfSync && failure === '');
+    const { entry, failure } = historyEntry({ ...pass, application: this.name, revision: this.#revision, status, finishedAt: this.#now(), lastFailure: this.#lastFailure });
     this.#lastFailure = failure;
-    if (worthRecording) {
-      store.appendHistory({
-        application: this.name,
-        revision: this.#revision,
-        trigger: pass.trigger,
-        result,
-        startedAt: new Date(pass.startedAt).toISOString(),
-        finishedAt: new Date(this.#now()).toISOString(),
-        changes: pass.changes,
-        message: pass.error?.message ?? status.conditions.find((c) => c.type === 'Ready')?.message ?? '',
-      });
-    }
+    if (entry !== undefined) store.appendHistory(entry);
     this.#emit({ type: 'pass-finished', application: this.name, status, changed: pass.changes.length, durationMs: this.#now() - pass.startedAt });
     return status;
   }
@@ -290,7 +297,8 @@ export class AppRuntime {
     const { application } = this.#deps.loaded;
     const now = this.#now();
     const fighting = fightingIds(this.#fights, now).map((id) => this.#desiredById.get(id)).filter((d) => d !== undefined);
-    this.#status = summarize({
+    const previous = this.#status?.conditions ?? [];
+    const summary = summarize({
       name: this.name,
       source: { repoURL: stripCredentials(application.spec.source.repoURL), ref: application.spec.source.ref, path: application.spec.source.path },
       revision: this.#revision,
@@ -303,9 +311,11 @@ export class AppRuntime {
       diffOptions: this.#diffOptions,
       ...(this.#error === undefined ? {} : { error: this.#error }),
       ...(pruneSkipped === undefined ? {} : { pruneSkipped }),
-      previous: this.#status?.conditions ?? [],
+      previous,
       now: new Date(now).toISOString(),
     });
+    const checks = [...this.#checked.results(), ...(this.#deps.applicationChecks?.() ?? [])];
+    this.#status = withHealthChecks(summary, checks, previous, new Date(now).toISOString());
     const selfHeal = selfHealState(this.#pauses);
     const revisionInfo = this.#revisionInfo?.sha === this.#revision ? this.#revisionInfo : undefined;
     if (selfHeal !== undefined || revisionInfo !== undefined) this.#status = { ...this.#status, ...(revisionInfo === undefined ? {} : { revisionInfo }), ...(selfHeal === undefined ? {} : { selfHeal }) };

@@ -125,6 +125,8 @@ export const LedgerQuerySchema = z.strictObject({
   environment: z.string().max(253).optional(),
   application: z.string().max(253).optional(),
   kind: z.string().max(64).optional(),
+  actor: z.string().max(253).optional().describe('who made it happen: a user, token:NAME, oidc:…'),
+  order: z.enum(['asc', 'desc']).optional().describe('asc (default): oldest first; desc: newest first'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(32).optional(),
 });

@@ -26,7 +26,10 @@ export interface LedgerQuery {
   environment?: string | undefined;
   application?: string | undefined;
   kind?: string | undefined;
-  /** Entries after this id (the previous page's nextCursor). */
+  actor?: string | undefined;
+  /** Oldest first (default) or newest first. */
+  order?: 'asc' | 'desc' | undefined;
+  /** Entries after this id, or before it newest first (the previous page's nextCursor). */
   cursor?: string | undefined;
   limit: number;
   /** What the caller may see (hub-wide entries, of no environment, only with `all`); default all. */
@@ -101,7 +104,8 @@ export class Ledger {
   async list(query: LedgerQuery): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
     const where: string[] = [];
     const params: Param[] = [];
-    for (const [column, value] of [['environment', query.environment], ['application', query.application], ['kind', query.kind]] as const) {
+    const desc = query.order === 'desc';
+    for (const [column, value] of [['environment', query.environment], ['application', query.application], ['kind', query.kind], ['actor', query.actor]] as const) {
       if (value === undefined) continue;
       where.push(`${column} = ?`);
       params.push(value);
@@ -113,10 +117,10 @@ export class Ledger {
     }
     if (query.cursor !== undefined) {
       if (!/^\d{1,15}$/.test(query.cursor)) throw StoreErrors.create('STORE_CURSOR_INVALID', 'invalid cursor: pass back the nextCursor of the previous page');
-      where.push('id > ?');
+      where.push(desc ? 'id < ?' : 'id > ?');
       params.push(Number(query.cursor));
     }
-    const rows = await this.#db.all(`SELECT * FROM events ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id LIMIT ?`, [...params, query.limit + 1]);
+    const rows = await this.#db.all(`SELECT * FROM events ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`, [...params, query.limit + 1]);
     const items = rows.slice(0, query.limit).map(toEntry);
     return { items, nextCursor: rows.length > query.limit ? String(items.at(-1)?.id ?? '') : null };
   }
