@@ -27,12 +27,14 @@ export interface AppContext {
   charts: ChartCache;
   store: StateStore;
   emit: AgentListener;
+  /** How often the linked hub polls the repositories it can read (0: no hub, or it does not). */
+  hubGitPollMs?: () => number;
 }
 
 export function createApp(loaded: LoadedApplication, context: AppContext, onChildren?: (children: LoadedApplication[]) => void): RunningApp {
-  const { stateDir, git, charts, store, emit } = context;
+  const { stateDir, git, charts, store, emit, hubGitPollMs } = context;
   const target = createTarget(loaded, stateDir, store, git);
-  const runtime = new AppRuntime({ loaded, target, git, charts, store, emit, ...(onChildren === undefined ? {} : { onChildren }) });
+  const runtime = new AppRuntime({ loaded, target, git, charts, store, emit, ...(onChildren === undefined ? {} : { onChildren }), ...(hubGitPollMs === undefined ? {} : { hubGitPollMs }) });
   return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded, { recheckHealth: !target.healthPushed }), loaded };
 }
 

@@ -1,5 +1,7 @@
 /** A small HTTPS client of the hub's API for the CLI and tests: a bearer token and, optionally, the one CA to trust. */
 import { request } from 'node:https';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { isTrueupError } from '@trueup/api';
 import { HubErrors, type HubErrorCode } from './errors.ts';
 
@@ -88,6 +90,41 @@ export class HubClient {
         res.on('error', reject);
       });
       req.on('error', (error) => (signal?.aborted === true ? resolve() : reject(HubErrors.create('HUB_UNAVAILABLE' satisfies HubErrorCode, `the hub at ${url.origin} cannot be reached: ${error.message}`, {}, { cause: error }))));
+      req.end();
+    });
+  }
+
+  /**
+   * Copies a streamed answer (the ledger export) to `out` as it arrives, at the pace `out` takes
+   * it. Rejects with HubApiError for an error answer; `out` is not ended.
+   */
+  download(path: string, out: Writable): Promise<void> {
+    const url = new URL(path, this.#options.url);
+    return new Promise((resolve, reject) => {
+      const req = request(url, {
+        method: 'GET',
+        ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }),
+        headers: { ...(this.#options.token === undefined ? {} : { authorization: `Bearer ${this.#options.token}` }) },
+      }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          pipeline(res, out, { end: false }).then(resolve, reject);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let error: { code?: string; message?: string; details?: Record<string, unknown> } | undefined;
+          try {
+            error = JSON.parse(text) as typeof error;
+          } catch {
+            error = undefined;
+          }
+          reject(new HubApiError(status, error?.code ?? `HTTP_${status}`, error?.message ?? text.slice(0, 200), error?.details));
+        });
+      });
+      req.on('error', (error) => reject(HubErrors.create('HUB_UNAVAILABLE' satisfies HubErrorCode, `the hub at ${url.origin} cannot be reached: ${error.message}`, {}, { cause: error })));
       req.end();
     });
   }

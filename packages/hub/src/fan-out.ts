@@ -9,18 +9,24 @@ export interface Refreshed {
   command: string;
 }
 
-export async function refreshFollowers(deps: HubDeps, push: { repoURLs: readonly string[]; ref: string; defaultBranch?: string | undefined }, actor: string): Promise<Refreshed[]> {
+export interface Push {
+  repoURLs: readonly string[];
+  ref: string;
+  defaultBranch?: string | undefined;
+}
+
+/**
+ * Persists one `refresh` per following application in one transaction, then sends them.
+ * `skipAt`: applications that already report this revision are left alone (the hub's poll).
+ */
+export async function refreshFollowers(deps: Pick<HubDeps, 'store' | 'links' | 'metrics' | 'now'>, push: Push, actor: string, options: { skipAt?: string } = {}): Promise<Refreshed[]> {
   const { store, links, metrics, now } = deps;
   const keys = [...new Set(push.repoURLs.map(repoKey))];
   const followers = (await Promise.all(keys.map((key) => store.applications.following(key)))).flat()
-    .filter((app) => refFollows(app.ref, push.ref, push.defaultBranch));
-  const refreshed: Refreshed[] = [];
-  for (const app of followers) {
-    const command: LinkCommand = { id: randomId(), verb: 'refresh', application: app.name };
-    await store.commands.create(command, app.environment, actor, now());
-    metrics.commands.inc({ verb: 'refresh' });
-    await links.deliver(app.environment, command);
-    refreshed.push({ environment: app.environment, application: app.name, command: command.id });
-  }
-  return refreshed;
+    .filter((app) => refFollows(app.ref, push.ref, push.defaultBranch) && (options.skipAt === undefined || app.revision !== options.skipAt));
+  const commands = followers.map((app) => ({ environment: app.environment, command: { id: randomId(), verb: 'refresh', application: app.name } satisfies LinkCommand }));
+  await store.commands.createMany(commands, actor, now());
+  metrics.commands.inc({ verb: 'refresh' }, commands.length);
+  await links.deliverMany(commands);
+  return commands.map(({ environment, command }) => ({ environment, application: command.application, command: command.id }));
 }

@@ -27,6 +27,7 @@ import { PipelineRuns } from './pipeline-runs.ts';
 import { SecretBox } from './secret-box.ts';
 import { PipelineTriggers } from './pipeline-triggers.ts';
 import { RunnerHub } from './runner-hub.ts';
+import { REPO_POLL_MS, RepoPoller } from './repo-poller.ts';
 import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
 import { randomSecret } from './secrets.ts';
@@ -53,6 +54,8 @@ export interface HubOptions {
   secretsKeyFile?: string;
   /** Batching window of the hub's config-branch writers, ms; default 250. */
   gitopsWindowMs?: number;
+  /** How often the shared Git poll lists each followed repository, ms; default 30 s; 0 disables it. */
+  pollIntervalMs?: number;
 }
 
 export interface RunningHub {
@@ -63,6 +66,7 @@ export interface RunningHub {
   runners: RunnerHub;
   runs: PipelineRuns;
   triggers: PipelineTriggers;
+  poller: RepoPoller;
   tls: HubTls;
   stop(): Promise<void>;
 }
@@ -90,7 +94,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const metrics = new HubMetrics({ processMetrics: true });
   const feed = new ChangeFeed();
   const auth = new Auth(store, now);
-  const links = new LinkRegistry({ store, feed, metrics, now, log });
+  const pollIntervalMs = options.pollIntervalMs ?? REPO_POLL_MS;
+  const links = new LinkRegistry({ store, feed, metrics, now, log, gitPollMs: pollIntervalMs });
+  const poller = new RepoPoller({ store, links, metrics, now, log, intervalMs: pollIntervalMs, homeDir: join(dataDir, 'poll-home') });
   const unsubscribeFeed = store.signals.subscribe('applications', () => feed.notify());
   const adminTokenFile = join(dataDir, ADMIN_TOKEN_FILE);
   await ensureAdminToken(auth, adminTokenFile);
@@ -155,6 +161,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const infoFile = join(dataDir, HUB_INFO_FILE);
   await writeFile(`${infoFile}.${process.pid}`, `${JSON.stringify(info, null, 2)}\n`);
   await rename(`${infoFile}.${process.pid}`, infoFile);
+  poller.start();
   log(`listening on ${url} (${store.engine} store, schema ${store.schemaVersion})`);
   return {
     url,
@@ -164,9 +171,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     runners,
     runs,
     triggers,
+    poller,
     tls,
     async stop() {
       unsubscribeFeed();
+      await poller.close();
       links.closeAll();
       runners.close();
       triggers.close();

@@ -29,9 +29,9 @@ export interface LinkSession {
 /** Bytes buffered for a slow reader beyond which the link is dropped instead of growing. */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
-export function serveLinkSession(socket: WebSocket, environment: string, handlers: LinkSessionHandlers, options: { now?: () => number; tickMs?: number } = {}): LinkSession {
+export function serveLinkSession(socket: WebSocket, environment: string, handlers: LinkSessionHandlers, options: { now?: () => number; tickMs?: number; gitPollMs?: number | undefined } = {}): LinkSession {
   const now = options.now ?? Date.now;
-  let state: HubSessionState = openHubSession(now(), environment);
+  let state: HubSessionState = openHubSession(now(), environment, options.gitPollMs);
   let work: Promise<void> = Promise.resolve();
   const ticker = setInterval(() => input({ type: 'tick', now: now() }), options.tickMs ?? 1000);
   ticker.unref();

@@ -12,6 +12,8 @@ import { Runners } from './runners.ts';
 import { Runs } from './runs.ts';
 import { WebhookDeliveries } from './webhooks.ts';
 import { localSignals, postgresSignals, type Signals } from './signals.ts';
+import { alwaysLeader, postgresLeaderLock, type LeaderLock } from './leader-lock.ts';
+import { PolledHeads } from './polled-heads.ts';
 
 export interface HubStore {
   readonly engine: Db['engine'];
@@ -28,6 +30,9 @@ export interface HubStore {
   readonly pipelineSecrets: PipelineSecrets;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
   readonly signals: Signals;
+  readonly polledHeads: PolledHeads;
+  /** A lock one replica holds at a time (PostgreSQL advisory lock); on SQLite always held. */
+  leaderLock(lockId: number): LeaderLock;
   /** Answers when the database does (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -58,6 +63,8 @@ export async function openStore(location: string): Promise<HubStore> {
     runs: new Runs(db),
     pipelineRepos: new PipelineRepos(db),
     pipelineSecrets: new PipelineSecrets(db),
+    polledHeads: new PolledHeads(db),
+    leaderLock: (lockId) => (postgres ? postgresLeaderLock(location, lockId) : alwaysLeader),
     signals,
     ping: async () => {
       await db.all('SELECT 1 AS ok');

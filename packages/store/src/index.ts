@@ -13,3 +13,5 @@ export * from './runners.ts';
 export * from './runs.ts';
 export * from './pipeline-repos.ts';
 export * from './pipeline-secrets.ts';
+export * from './polled-heads.ts';
+export * from './leader-lock.ts';

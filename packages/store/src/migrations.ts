@@ -217,6 +217,21 @@ CREATE TABLE run_approvals (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'polled repositories: the URL each application reads, the heads the hub last saw, the ledger by time',
+    sql: ({ text }) => `
+ALTER TABLE applications ADD COLUMN repo_url TEXT NOT NULL DEFAULT '';
+CREATE TABLE polled_heads (
+  repo_key ${text} NOT NULL,
+  ref ${text} NOT NULL,
+  sha TEXT NOT NULL,
+  polled_at BIGINT NOT NULL,
+  PRIMARY KEY (repo_key, ref)
+);
+CREATE INDEX events_by_at ON events (at);
+`,
+  },
 ];
 
 /** Applies the migrations the database lacks; returns the schema version now in force. */

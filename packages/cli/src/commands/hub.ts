@@ -2,12 +2,13 @@
  * `trueup hub`: runs the hub until SIGTERM; `trueup hub join-token create`, `trueup hub agents
  * list|revoke` talk to a running one.
  */
+import { parseDuration } from '@trueup/api';
 import { startHub } from '@trueup/hub';
 import { outputFormat, outputOption, type Command, type CommandContext } from '../command.ts';
 import { requireHubClient, hubClientOptions } from '../hub-target.ts';
 import { formatTable, printJson } from '../output.ts';
 
-const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F]
+const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F] [--poll-interval 30s]
        trueup hub join-token create --name ENV [--label k=v]… [--ttl 1h] [--hub URL | --data-dir D]
        trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]
        trueup hub repos add URL | trueup hub repos list [--hub URL | --data-dir D]`;
@@ -26,6 +27,7 @@ export const hubCommand: Command = {
     'public-url': { type: 'string' },
     'webhook-secret-file': { type: 'string' },
     'secrets-key-file': { type: 'string' },
+    'poll-interval': { type: 'string' },
     name: { type: 'string' },
     label: { type: 'string', multiple: true },
     ttl: { type: 'string' },
@@ -53,6 +55,9 @@ async function serve({ values }: CommandContext): Promise<number> {
   const publicUrl = text(values['public-url']);
   const webhookSecretFile = text(values['webhook-secret-file']);
   const secretsKeyFile = text(values['secrets-key-file']);
+  const pollInterval = text(values['poll-interval']);
+  const pollIntervalMs = pollInterval === undefined ? undefined : pollInterval === '0' ? 0 : parseDuration(pollInterval);
+  if (pollIntervalMs === undefined && pollInterval !== undefined) throw new Error(`--poll-interval ${pollInterval}: expected a duration such as 30s or 2m, or 0 to poll no repository`);
   const hub = await startHub({
     dataDir,
     listen: text(values.listen) ?? '127.0.0.1:8443',
@@ -61,6 +66,7 @@ async function serve({ values }: CommandContext): Promise<number> {
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...(webhookSecretFile === undefined ? {} : { webhookSecretFile }),
     ...(secretsKeyFile === undefined ? {} : { secretsKeyFile }),
+    ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
   });
   process.stderr.write(`trueup hub: admin token in ${hub.info.adminTokenFile}, CA in ${hub.info.caCertFile}\n`);
   await new Promise<void>((resolve) => {

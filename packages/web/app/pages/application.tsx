@@ -55,7 +55,7 @@ export default function ApplicationPage(): ReactNode {
         )}
       </Card>
       <Card title="History">
-        {history.error !== null ? <ErrorState error={history.error} /> : history.data === undefined ? <Loading what="history" /> : <Timeline entries={[...history.data.items].reverse()} />}
+        {history.error !== null ? <ErrorState error={history.error} /> : history.data === undefined ? <Loading what="history" /> : <Timeline entries={history.data.items} />}
       </Card>
     </>
   );

@@ -67,7 +67,7 @@ export default function LedgerPage(): ReactNode {
             </div>
           </Card>
           <Card title={`Events (${entries.length})`}>
-            <Timeline entries={[...entries].reverse()} showApplication />
+            <Timeline entries={entries} showApplication />
           </Card>
         </>
       )}
