@@ -18,7 +18,7 @@ import { createHubApp } from './app.ts';
 import { Auth } from './auth.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { HubErrors } from './errors.ts';
-import { authenticateAgent } from './join.ts';
+import { AgentAuthenticator } from './agent-authenticator.ts';
 import { HubGitops } from './gitops-writers.ts';
 import { LinkRegistry } from './link-registry.ts';
 import { HubMetrics } from './metrics.ts';
@@ -118,6 +118,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
   const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops }, { log });
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
+  const agents = new AgentAuthenticator(store);
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     void upgrade(request, socket, head);
@@ -127,13 +128,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const path = new URL(request.url ?? '/', 'https://hub').pathname;
     if (path === RUNNER_LINK_PATH) return upgradeRunner(request, socket, head);
     if (path !== LINK_PATH) return refuse(socket, 404, 'Not Found');
-    let agent: { environment: string; agentId: string } | undefined;
+    let agent: Awaited<ReturnType<AgentAuthenticator['authenticate']>>;
     try {
-      agent = await authenticateAgent(store, request.headers.authorization);
+      agent = await agents.authenticate(request.headers.authorization, () => !socket.destroyed);
     } catch (error) {
       log(`link: authenticating an agent failed: ${error instanceof Error ? error.message : String(error)}`);
       return refuse(socket, 503, 'Service Unavailable');
     }
+    if (agent === 'abandoned' || socket.destroyed) return;
     if (agent === undefined) return refuse(socket, 401, 'Unauthorized');
     const known = agent;
     wss.handleUpgrade(request, socket, head, (ws) => links.accept(ws, known));
