@@ -35,6 +35,9 @@ export interface Received {
   command: LinkCommand;
 }
 
+/** How long a simulated pass takes: the command's answer comes this long after the command. */
+const ANSWER_AFTER_MS = 1000;
+
 /** One simulated agent: its statuses, its outbox, its link and what it was told. */
 export class SimAgent {
   readonly environment: string;
@@ -112,7 +115,10 @@ export class SimAgent {
       const last = this.statuses.get(app.name)?.revision;
       const artifact = await limit(() => cache.sync({ repoURL: app.repoURL, ref: app.ref, path: 'app' }, { lastRevision: last }));
       this.statuses.set(app.name, { ...(this.statuses.get(app.name) as ApplicationStatus), revision: artifact.revision });
+      return { ok: true, message: 'refreshed' };
     }
+    // An agent answers once its pass is over, not at once.
+    await new Promise((resolve) => setTimeout(resolve, ANSWER_AFTER_MS));
     return { ok: true, message: 'refreshed' };
   }
 }
