@@ -225,6 +225,6 @@ try {
   await new Promise((resolve) => hubProcess.once('exit', resolve));
   log('hub stopped');
   await git.close();
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 5 });
 }
 process.stdout.write([`load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}`, '', '| Measured | On | Samples | Median | Spread | p99 | Other | Target | Anchor (same run) |', '| --- | --- | ---: | ---: | --- | ---: | --- | --- | --- |', ...rows].join('\n') + '\n');

@@ -1,19 +1,20 @@
 /** The pull agent: one reconcile loop per application, drift watches, state, and a loopback API. */
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ApplicationStatus } from '@trueup/api';
+import type { ApplicationStatus, LinkRead } from '@trueup/api';
 import { GitCache } from '@trueup/git';
 import { AppSet } from './app-set.ts';
 import { ChartCache } from './chart-cache.ts';
 import { startHubLink, type HubLink, type HubLinkOptions } from './hub-link/index.ts';
+import { specForHub } from './hub-link/spec.ts';
 import type { AgentEvent, AgentListener } from './events.ts';
 import { FLUX_SECRETS_FOLDER } from './flux-tree.ts';
 import { loadApplications } from './load-applications.ts';
 import { Metrics } from './metrics.ts';
 import { API_TOKEN_FILE, writeApiToken, type ApiAccess } from './api-access.ts';
-import type { PassMode } from './app-runtime.ts';
+import type { PassMode, PassOptions } from './app-runtime.ts';
 import { parseListenAddress, type ListenAddress } from './listen-address.ts';
-import { passAndWait } from './pass-and-wait.ts';
+import { planPassAndWait } from './pass-and-wait.ts';
 import { createAgentServer, listen } from './server.ts';
 import { lockStateDir, type StateLock } from './state-lock.ts';
 import { StateStore } from './state-store.ts';
@@ -79,9 +80,21 @@ async function start(options: AgentOptions, stateDir: string, address: ListenAdd
   const api = {
     statuses: () => set.statuses(),
     refresh: (name: string) => apps.get(name)?.scheduler.refresh(),
-    sync: (name: string, mode: PassMode, waitHealthyMs: number) => {
+    sync: (name: string, mode: PassMode, waitHealthyMs: number, passOptions: PassOptions = {}) => {
       const app = apps.get(name);
-      return app === undefined ? undefined : passAndWait(app.runtime, mode, waitHealthyMs);
+      return app === undefined ? undefined : planPassAndWait(app.runtime, mode, waitHealthyMs, passOptions);
+    },
+    pause: (name: string, object: string | undefined, by: string) => apps.get(name)?.runtime.pauseSelfHeal(object, by),
+    read: (read: LinkRead) => apps.get(read.application)?.runtime.read(read.object, read.what),
+    spec: (name: string) => {
+      const app = apps.get(name);
+      return app === undefined ? undefined : specForHub(app.loaded.application);
+    },
+    resume: (name: string, object: string | undefined) => {
+      const app = apps.get(name);
+      if (app === undefined) return undefined;
+      // Resumed: a pass under the application's own policy now heals what drifted meanwhile.
+      return app.runtime.resumeSelfHeal(object).then(async ({ resumed }) => ({ status: await app.scheduler.refresh(), resumed }));
     },
     ready: () => finishedFirstPass.size === apps.size,
     metrics: () => metrics.render(),

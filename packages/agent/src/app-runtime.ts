@@ -3,8 +3,8 @@
  * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
  * of one application never overlap.
  */
-import { hasSyncOption, keyId, LINK_FALLBACK_GIT_POLL_MS, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger } from '@trueup/api';
-import { diffObject, fightingIds, inventoryAfterPass, inventoryBeforeApply, keysToObserve, mayExist, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
+import { hasSyncOption, keyId, LINK_FALLBACK_GIT_POLL_MS, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger, type PlannedChange, type ReadResult, type RevisionInfo, type SelfHealPause, keyOf, LINK_MAX_FRAME_BYTES, parseKeyId, READ_MAX_CHILDREN } from '@trueup/api';
+import { diffObject, fightingIds, fitObjectView, healthOf, objectView, inventoryAfterPass, inventoryBeforeApply, keysToObserve, mayExist, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import type { ChartCache } from './chart-cache.ts';
@@ -12,10 +12,27 @@ import { ObservedBatch } from './observed-batch.ts';
 import type { AgentEventBody, AgentListener } from './events.ts';
 import type { LoadedApplication } from './load-applications.ts';
 import { applyError, pruneNote, sameKeys, toPassError } from './pass-outcome.ts';
+import { healPaused, heldPlan, plannedChanges, selfHealState, WHOLE_APPLICATION } from './self-heal-pause.ts';
 import type { StateStore } from './state-store.ts';
 import type { Target } from './targets.ts';
 
 export type PassMode = 'apply' | 'detect';
+
+/** Largest read answer, leaving room in the link's frame for the envelope. */
+const READ_MAX_BYTES = LINK_MAX_FRAME_BYTES - 64 * 1024;
+/** How many ownerReferences a read follows up to an object of the application (Pod → ReplicaSet → Deployment is 2). */
+const OWNER_DEPTH = 4;
+
+export interface PassOptions {
+  /** Prune what Git no longer declares; default the application's `syncPolicy.automated.prune`. */
+  prune?: boolean | undefined;
+}
+
+/** What one pass planned: the changes a sync makes (dry run: would make), bounded. */
+export interface PassPlan {
+  plan: PlannedChange[];
+  omitted: number;
+}
 
 /** Status changes the watch reports within this window are applied together. */
 const OBSERVED_BATCH_MS = 10;
@@ -88,6 +105,10 @@ export class AppRuntime {
   /** The watch's reports of objects that changed without drifting (their status). */
   readonly #observed: ObservedBatch;
   #watch;
+  /** Self-heal pauses in force (state.db): the whole application under '', objects by key id. */
+  #pauses: Map<string, SelfHealPause>;
+  #revisionInfo: RevisionInfo | undefined;
+  #lastPlan: PassPlan = { plan: [], omitted: 0 };
 
   constructor(deps: RuntimeDeps) {
     this.#deps = deps;
@@ -95,6 +116,8 @@ export class AppRuntime {
     this.name = deps.loaded.application.metadata.name;
     this.#status = deps.store.status(this.name);
     this.#appliedRevision = this.#status?.appliedRevision ?? '';
+    this.#revisionInfo = this.#status?.revisionInfo;
+    this.#pauses = deps.store.selfHealPauses(this.name);
     const { ignoreDifferences, syncPolicy } = deps.loaded.application.spec;
     this.#diffOptions = { ignoreDifferences, respectIgnoreDifferences: hasSyncOption(syncPolicy, 'RespectIgnoreDifferences') };
     this.#listingMaxAgeMs = Math.min(SHARED_LISTING_MAX_AGE_MS, (parseDuration(syncPolicy.interval) ?? 0) / 2);
@@ -115,8 +138,34 @@ export class AppRuntime {
   }
 
   /** One reconcile pass; `detect` compares and reports without changing anything. */
-  pass(trigger: PassTrigger, mode: PassMode = this.automated ? 'apply' : 'detect'): Promise<ApplicationStatus> {
-    return this.#exclusive(() => this.#pass(trigger, mode));
+  pass(trigger: PassTrigger, mode: PassMode = this.automated ? 'apply' : 'detect', options: PassOptions = {}): Promise<ApplicationStatus> {
+    return this.#exclusive(() => this.#pass(trigger, mode, options));
+  }
+
+  /** A pass a person asked for, with what it planned (a dry run: what it would change). */
+  passWithPlan(mode: PassMode, options: PassOptions = {}): Promise<{ status: ApplicationStatus } & PassPlan> {
+    return this.#exclusive(async () => ({ status: await this.#pass('manual', mode, options), ...this.#lastPlan }));
+  }
+
+  /**
+   * Pauses self-heal of the application (object undefined) or of one of its objects, kept in
+   * state.db; an existing pause keeps who made it and when. Unknown objects are refused.
+   */
+  async pauseSelfHeal(object: string | undefined, by: string): Promise<ApplicationStatus | { unknownObject: string }> {
+    if (object !== undefined && !this.#desiredById.has(object) && !this.#live.some((l) => keyId(l.key) === object)) return { unknownObject: object };
+    const pause = { by, at: new Date(this.#now()).toISOString() };
+    const key = object ?? WHOLE_APPLICATION;
+    this.#deps.store.pauseSelfHeal(this.name, key, pause);
+    if (!this.#pauses.has(key)) this.#pauses.set(key, pause);
+    return this.#exclusive(async () => this.#saveSummary());
+  }
+
+  /** Ends the pause of one object, or (object undefined) every pause of the application; returns how many ended. */
+  async resumeSelfHeal(object: string | undefined): Promise<{ status: ApplicationStatus; resumed: number }> {
+    const resumed = this.#deps.store.resumeSelfHeal(this.name, object);
+    if (object === undefined) this.#pauses.clear();
+    else this.#pauses.delete(object);
+    return { status: await this.#exclusive(async () => this.#saveSummary()), resumed };
   }
 
   /**
@@ -133,13 +182,65 @@ export class AppRuntime {
     });
   }
 
+  /**
+   * One object as it is now, for a person looking at it through the hub: observed afresh, secret
+   * values redacted, bounded to what the link carries; or the objects it owns. Changes nothing.
+   */
+  async read(objectId: string, what: 'object' | 'children'): Promise<ReadResult> {
+    const desired = this.#desiredById.get(objectId);
+    const { provider } = this.#deps.target;
+    const key = desired?.key ?? this.#live.find((l) => keyId(l.key) === objectId)?.key;
+    const unknown: ReadResult = { what: 'error', code: 'AGENT_OBJECT_UNKNOWN', message: `application "${this.name}" has no object "${objectId}"` };
+    let live: LiveObject;
+    if (key !== undefined) [live = { key, manifest: undefined }] = await provider.observe([key], this.#desiredById);
+    else {
+      // Not declared by the application: readable only when the cluster says the application owns it (a ReplicaSet of its Deployment).
+      const owned = await this.#ownedObject(parseKeyId(objectId));
+      if (owned === undefined) return unknown;
+      live = owned;
+    }
+    if (what === 'object') return { what, key: objectId, ...fitObjectView(objectView(desired, live, this.#diffOptions), READ_MAX_BYTES) };
+    if (provider.children === undefined || live.manifest === undefined) return { what, key: objectId, items: [] };
+    const { manifests, omitted } = await provider.children(live, READ_MAX_CHILDREN);
+    const items = manifests.map((manifest) => {
+      const child = keyOf(manifest);
+      return {
+        key: keyId(child), kind: child.kind, name: child.name, ...(child.namespace === undefined ? {} : { namespace: child.namespace }),
+        health: healthOf({ key: child, manifest }).status, ownerKey: objectId,
+      };
+    });
+    return { what, key: objectId, items, ...(omitted > 0 ? { omitted } : {}) };
+  }
+
+  /** The object, when its chain of ownerReferences (at most OWNER_DEPTH links) reaches an object of this application. */
+  async #ownedObject(key: ObjectKey): Promise<LiveObject | undefined> {
+    const { provider } = this.#deps.target;
+    if (provider.fetch === undefined || key.kind === '' || key.name === '') return undefined;
+    const fetch = (at: ObjectKey): Promise<Manifest | undefined> => provider.fetch?.(at) ?? Promise.resolve(undefined);
+    const manifest = await fetch(key);
+    if (manifest === undefined) return undefined;
+    let current: Manifest = manifest;
+    for (let depth = 0; depth < OWNER_DEPTH; depth++) {
+      const refs = Array.isArray(current.metadata.ownerReferences) ? (current.metadata.ownerReferences as { apiVersion?: unknown; kind?: unknown; name?: unknown; uid?: unknown }[]) : [];
+      const ref = refs.find((r) => typeof r.apiVersion === 'string' && typeof r.kind === 'string' && typeof r.name === 'string');
+      if (ref === undefined) return undefined;
+      const ownerKey: ObjectKey = { apiVersion: String(ref.apiVersion), kind: String(ref.kind), name: String(ref.name), ...(key.namespace === undefined ? {} : { namespace: key.namespace }) };
+      const ours = this.#live.find((l) => keyId(l.key) === keyId(ownerKey) && this.#desiredById.has(keyId(l.key)));
+      if (ours !== undefined) return ours.manifest?.metadata.uid === ref.uid ? { key, manifest } : undefined;
+      const owner = await fetch(ownerKey);
+      if (owner === undefined || owner.metadata.uid !== ref.uid) return undefined;
+      current = owner;
+    }
+    return undefined;
+  }
+
   async close(): Promise<void> {
     this.#observed.close();
     await this.#queue.catch(() => undefined);
     await this.#watch.close();
   }
 
-  async #pass(trigger: PassTrigger, mode: PassMode): Promise<ApplicationStatus> {
+  async #pass(trigger: PassTrigger, mode: PassMode, options: PassOptions): Promise<ApplicationStatus> {
     const { loaded } = this.#deps;
     const { source } = loaded.application.spec;
     const startedAt = this.#now();
@@ -151,6 +252,9 @@ export class AppRuntime {
         ? await this.#deps.git.sync(source, { baseDir: loaded.baseDir, lastRevision: this.#renderedRevision, maxAgeMs })
         : await this.#deps.charts.sync({ ...source, chart: source.chart }, { baseDir: loaded.baseDir });
       this.#revision = artifact.revision;
+      if (source.chart === undefined && this.#revisionInfo?.sha !== artifact.revision) {
+        this.#revisionInfo = await this.#deps.git.commitInfo(source, artifact.revision, { baseDir: loaded.baseDir }).catch(() => undefined);
+      }
       const refs = (await this.#deps.target.refRevisions?.()) ?? ''; // `$values/…` sources
       if (artifact.revision !== this.#renderedRevision || refs !== this.#renderedRefs) {
         const { desired, children } = await this.#deps.target.render(artifact.dir);
@@ -159,14 +263,14 @@ export class AppRuntime {
         this.#renderedRefs = refs;
         this.#deps.onChildren?.(children);
       }
-      return await this.#converge(trigger, mode, startedAt);
+      return await this.#converge(trigger, mode, startedAt, options);
     } catch (error) {
       return this.#finish({ trigger, startedAt, changes: [], error: toPassError(error) });
     }
   }
 
   /** Observe, plan, apply and prune against the rendered desired state. */
-  async #converge(trigger: PassTrigger, mode: PassMode, startedAt: number): Promise<ApplicationStatus> {
+  async #converge(trigger: PassTrigger, mode: PassMode, startedAt: number, options: PassOptions): Promise<ApplicationStatus> {
     const { loaded, target } = this.#deps;
     const { provider } = target;
     const { syncPolicy } = loaded.application.spec;
@@ -180,15 +284,19 @@ export class AppRuntime {
       return this.#finish({ trigger, startedAt, changes: [], error });
     }
     const emptyRender = this.#resources.length === 0 && inventory.length > 0 && syncPolicy.automated?.allowEmpty !== true;
-    const prune = mode === 'apply' && syncPolicy.automated?.prune === true && !emptyRender;
+    const prunes = (options.prune ?? syncPolicy.automated?.prune === true) && !emptyRender;
+    const prune = mode === 'apply' && prunes;
     const pruneSkipped = pruneNote(plan, prune, emptyRender);
+    this.#lastPlan = plannedChanges(plan, prunes);
     if (mode === 'detect') return this.#finish({ trigger, startedAt, changes: [], detectOnly: true, pruneSkipped });
     // The inventory grows before anything changes, so a pass killed half-way leaves every object it created listed.
     const listed = inventoryBeforeApply(inventory, this.#resourceKeys());
     const savedEverywhere = sameKeys(listed, inventory) || (await target.saveInventory(listed, 'before-apply'));
     await provider.prepareSync?.(this.#resources, { prune, inventory });
     const timeout = parseDuration(syncPolicy.timeout ?? '');
-    const outcome = await applyPlan(provider, plan, { prune, ...(timeout === undefined ? {} : { waveTimeoutMs: timeout }) });
+    // Automation leaves paused objects alone while Git has not moved; a person's sync applies all.
+    const allowed = trigger === 'manual' ? plan : heldPlan(plan, this.#pauses, this.#revision !== this.#appliedRevision);
+    const outcome = await applyPlan(provider, allowed, { prune, ...(timeout === undefined ? {} : { waveTimeoutMs: timeout }) });
     const pruned = outcome.changes.filter((c) => c.action === 'delete' && c.error === undefined && !this.#isHook(c.key)).map((c) => c.key);
     if (outcome.changes.length > 0) {
       this.#setLive(await provider.observe(this.#keysToObserve(listed), this.#desiredById));
@@ -257,6 +365,9 @@ export class AppRuntime {
       previous: this.#status?.conditions ?? [],
       now: new Date(now).toISOString(),
     });
+    const selfHeal = selfHealState(this.#pauses);
+    const revisionInfo = this.#revisionInfo?.sha === this.#revision ? this.#revisionInfo : undefined;
+    if (selfHeal !== undefined || revisionInfo !== undefined) this.#status = { ...this.#status, ...(revisionInfo === undefined ? {} : { revisionInfo }), ...(selfHeal === undefined ? {} : { selfHeal }) };
     return this.#status;
   }
 
@@ -352,7 +463,7 @@ export class AppRuntime {
     }
     const deferred = pending.driftId !== undefined;
     const driftId = pending.driftId ?? this.#recordDrift(desired, pending, diff);
-    if (loaded.application.spec.syncPolicy.automated?.selfHeal !== true) {
+    if (loaded.application.spec.syncPolicy.automated?.selfHeal !== true || healPaused(this.#pauses, id)) {
       this.#saveSummary();
       return;
     }

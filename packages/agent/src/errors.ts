@@ -3,6 +3,7 @@ import { defineErrors } from '@trueup/api';
 
 export const AgentErrors = defineErrors({
   AGENT_APPLICATION_NOT_FOUND: { message: 'no such application', retryable: false, httpStatus: 404 },
+  AGENT_OBJECT_UNKNOWN: { message: 'the application has no such object', retryable: false, httpStatus: 404 },
   AGENT_NO_APPLICATIONS: { message: 'no Application found in the paths given', retryable: false, httpStatus: 400 },
   AGENT_DUPLICATE_APPLICATION: { message: 'two Applications share a name', retryable: false, httpStatus: 409 },
   AGENT_RENDER_EMPTY: { message: 'the render is empty while the inventory is not; nothing is pruned', retryable: false, httpStatus: 409 },

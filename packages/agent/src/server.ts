@@ -1,5 +1,5 @@
 /**
- * The agent's loopback listener: status JSON, refresh and sync under `/api/` (with the token),
+ * The agent's loopback listener: status JSON, refresh, sync, pause and resume of self-heal under `/api/` (with the token),
  * health, readiness and metrics (without it: they hold no file contents nor secrets).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -18,12 +18,19 @@ export interface AgentApi {
   /** Starts a pass now; resolves after it when `wait`. */
   refresh(name: string): Promise<ApplicationStatus> | undefined;
   /** A pass in the mode asked (what `trueup sync`/`diff` run through the agent), waiting while Progressing up to `waitHealthyMs`. */
-  sync(name: string, mode: PassMode, waitHealthyMs: number): Promise<ApplicationStatus> | undefined;
+  sync(name: string, mode: PassMode, waitHealthyMs: number): Promise<{ status: ApplicationStatus }> | undefined;
+  /** Pauses self-heal of the application or one object (key id); undefined when not run here. */
+  pause(name: string, object: string | undefined, by: string): Promise<ApplicationStatus | { unknownObject: string }> | undefined;
+  /** Resumes self-heal and heals at once; undefined when not run here. */
+  resume(name: string, object: string | undefined): Promise<{ status: ApplicationStatus; resumed: number }> | undefined;
   ready(): boolean;
   metrics(): string;
 }
 
-const ACTION = /^\/api\/v1\/applications\/([^/]+)\/(refresh|sync)$/;
+type Action = 'refresh' | 'sync' | 'pause' | 'resume';
+const ACTION = /^\/api\/v1\/applications\/([^/]+)\/(refresh|sync|pause|resume)$/;
+/** Who a pause through the loopback API is shown as made by. */
+const LOCAL_CALLER = 'local API';
 /** The longest a sync through the API waits for health. */
 const MAX_WAIT_MS = 3_600_000;
 
@@ -42,7 +49,7 @@ async function route(api: AgentApi, access: ApiAccess, request: IncomingMessage,
     return send(response, refused.status, { code: refused.code, message: refused.message }, headers);
   }
   const action = ACTION.exec(url.pathname);
-  if (request.method === 'POST' && action !== null) return act(api, url, action[1] ?? '', action[2] === 'sync' ? 'sync' : 'refresh', response);
+  if (request.method === 'POST' && action !== null) return act(api, url, action[1] ?? '', (action[2] ?? 'refresh') as Action, response);
   if (request.method !== 'GET') return send(response, 405, { code: 'AGENT_METHOD_NOT_ALLOWED', message: 'method not allowed' });
   switch (url.pathname) {
     case '/api/v1/applications':
@@ -58,7 +65,7 @@ async function route(api: AgentApi, access: ApiAccess, request: IncomingMessage,
   }
 }
 
-async function act(api: AgentApi, url: URL, encoded: string, action: 'refresh' | 'sync', response: ServerResponse): Promise<void> {
+async function act(api: AgentApi, url: URL, encoded: string, action: Action, response: ServerResponse): Promise<void> {
   let name: string;
   try {
     name = decodeURIComponent(encoded);
@@ -73,7 +80,15 @@ async function act(api: AgentApi, url: URL, encoded: string, action: 'refresh' |
       return send(response, AgentErrors.AGENT_API_BAD_REQUEST.httpStatus, { code: 'AGENT_API_BAD_REQUEST', message: 'sync takes mode=apply|detect and waitHealthyMs=N' });
     }
     const pass = api.sync(name, mode, Math.min(Number(wait), MAX_WAIT_MS));
-    return pass === undefined ? notFound() : send(response, 200, await pass);
+    return pass === undefined ? notFound() : send(response, 200, (await pass).status);
+  }
+  if (action === 'pause' || action === 'resume') {
+    const object = url.searchParams.get('object') ?? undefined;
+    const done = action === 'pause' ? api.pause(name, object, LOCAL_CALLER) : api.resume(name, object)?.then(({ status }) => status);
+    if (done === undefined) return notFound();
+    const status = await done;
+    if ('unknownObject' in status) return send(response, AgentErrors.AGENT_OBJECT_UNKNOWN.httpStatus, { code: 'AGENT_OBJECT_UNKNOWN', message: `application "${name}" has no object "${status.unknownObject}"` });
+    return send(response, 200, status);
   }
   const pass = api.refresh(name);
   if (pass === undefined) return notFound();

@@ -5,7 +5,7 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
-import { keyId, parseKeyId, type ApplicationStatus, type DriftEvent, type HistoryEntry, type ObjectKey } from '@trueup/api';
+import { keyId, parseKeyId, type ApplicationStatus, type DriftEvent, type HistoryEntry, type ObjectKey, type SelfHealPause } from '@trueup/api';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS status (application TEXT PRIMARY KEY, body TEXT NOT NULL);
@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS drift (
   id INTEGER PRIMARY KEY AUTOINCREMENT, application TEXT NOT NULL, key TEXT NOT NULL, source TEXT NOT NULL,
   fields TEXT NOT NULL, changed_by TEXT, detected_at TEXT NOT NULL, healed_at TEXT);
 CREATE INDEX IF NOT EXISTS drift_by_app ON drift (application, id);
+CREATE TABLE IF NOT EXISTS self_heal_pause (application TEXT NOT NULL, object TEXT NOT NULL, paused_by TEXT NOT NULL, paused_at TEXT NOT NULL, PRIMARY KEY (application, object));
 `;
 
 /** Rows kept per application; older history and drift events are dropped. */
@@ -114,6 +115,26 @@ export class StateStore {
       if (typeof row.healed_at === 'string') event.healedAt = row.healed_at;
       return event;
     });
+  }
+
+  /** Pauses of self-heal of an application: the whole of it under `''`, else by object key id. */
+  selfHealPauses(application: string): Map<string, SelfHealPause> {
+    return new Map(this.#rows('SELECT object, paused_by, paused_at FROM self_heal_pause WHERE application = ? ORDER BY object', application)
+      .map((row) => [String(row.object), { by: String(row.paused_by), at: String(row.paused_at) }]));
+  }
+
+  /** Pauses self-heal of the application (`object` '') or of one object; a pause in force keeps who and when. */
+  pauseSelfHeal(application: string, object: string, pause: SelfHealPause): void {
+    this.#db.prepare('INSERT INTO self_heal_pause (application, object, paused_by, paused_at) VALUES (?, ?, ?, ?) ON CONFLICT (application, object) DO NOTHING')
+      .run(application, object, pause.by, pause.at);
+  }
+
+  /** Resumes one object's self-heal, or (object undefined) every pause of the application; returns how many ended. */
+  resumeSelfHeal(application: string, object?: string): number {
+    const result = object === undefined
+      ? this.#db.prepare('DELETE FROM self_heal_pause WHERE application = ?').run(application)
+      : this.#db.prepare('DELETE FROM self_heal_pause WHERE application = ? AND object = ?').run(application, object);
+    return Number(result.changes);
   }
 
   close(): void {

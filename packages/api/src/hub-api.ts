@@ -3,7 +3,7 @@
  * generates its OpenAPI document from them; the CLI and the UI read the same types.
  */
 import { z } from 'zod';
-import { CommandResultSchema, CommandVerbSchema } from './link.ts';
+import { ChildObjectSchema, CommandResultSchema, CommandVerbSchema } from './link.ts';
 
 const name = z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/, { message: 'expected lower case letters, digits, "-", "." and "_"' });
 const labelKey = z.string().min(1).max(63).regex(/^[A-Za-z0-9]([-A-Za-z0-9._/]*[A-Za-z0-9])?$/);
@@ -31,8 +31,22 @@ export const ApplicationCountsSchema = z.object({
 }).meta({ id: 'ApplicationCounts' });
 export type ApplicationCounts = z.infer<typeof ApplicationCountsSchema>;
 
+export const RevisionInfoSchema = z.object({
+  sha: z.string(), message: z.string().describe('first line, then the body, capped'), author: z.string().describe('Name <email>'), authoredAt: iso,
+}).meta({ id: 'RevisionInfo' });
+
+const selfHealPause = { by: z.string(), at: iso };
+export const SelfHealStateSchema = z.object({
+  state: z.enum(['paused', 'active']).describe('paused: the whole application; active: only the objects listed are paused'),
+  pause: z.object(selfHealPause).optional(),
+  objects: z.array(z.object({ object: z.string(), ...selfHealPause })),
+}).meta({ id: 'SelfHealState' });
+
 export const ApplicationDetailSchema = ApplicationSummarySchema.extend({
   status: z.record(z.string(), z.unknown()).describe('the agent\'s full status of the application, as `trueup status -o json` shows it'),
+  spec: z.record(z.string(), z.unknown()).optional().describe('the Application\'s spec as the agent loaded it from Git (credentials by reference only)'),
+  revisionInfo: RevisionInfoSchema.optional(),
+  selfHeal: SelfHealStateSchema.optional().describe('present while self-heal is paused for the application or some of its objects'),
 }).meta({ id: 'ApplicationDetail' });
 
 const labelFilter = z.string().regex(/^[^=]+=.*$/, { message: 'expected key=value' });
@@ -73,15 +87,34 @@ export const JoinRequestSchema = z.strictObject({ id: z.string().min(1).max(64),
 export const JoinResponseSchema = z.object({ environment: z.string(), credential: z.string() }).meta({ id: 'JoinResponse' });
 
 export const SyncRequestSchema = z.strictObject({ prune: z.boolean().optional(), dryRun: z.boolean().optional() }).meta({ id: 'SyncRequest' });
-export const WaitQuerySchema = z.strictObject({ wait: z.enum(['true', 'false']).optional(), timeout: z.coerce.number().int().min(1).max(600).optional().describe('seconds to wait, default 60') });
+const waitQuery = { wait: z.enum(['true', 'false']).optional(), timeout: z.coerce.number().int().min(1).max(600).optional().describe('seconds to wait, default 60') };
+export const WaitQuerySchema = z.strictObject(waitQuery);
+const flag = z.enum(['true', 'false']);
+/** `?prune=` and `?dryRun=` may stand in the query instead of the body (the query wins). */
+export const SyncQuerySchema = z.strictObject({ ...waitQuery, prune: flag.optional().describe('prune what Git no longer declares; default the application\'s policy'), dryRun: flag.optional().describe('plan only: the result carries the plan') });
+export const PauseRequestSchema = z.strictObject({ object: z.string().min(1).max(1024).optional().describe('one object\'s key (apiVersion/kind/namespace/name) instead of the whole application') }).meta({ id: 'PauseRequest' });
+export const ResumeRequestSchema = PauseRequestSchema.meta({ id: 'ResumeRequest' });
+export const PauseQuerySchema = z.strictObject({ ...waitQuery, object: z.string().min(1).max(1024).optional() });
 
 export const CommandSchema = z.object({
   id: z.string(), environment: z.string(), application: z.string(), verb: CommandVerbSchema,
-  prune: z.boolean().optional(), dryRun: z.boolean().optional(),
+  prune: z.boolean().optional(), dryRun: z.boolean().optional(), object: z.string().optional(),
   state: z.enum(['queued', 'delivered', 'succeeded', 'failed']),
   requestedBy: z.string(), requestedAt: iso, deliveredAt: iso.optional(), finishedAt: iso.optional(),
   result: CommandResultSchema.optional(),
 }).meta({ id: 'Command' });
+
+export const ResourceDetailSchema = z.object({
+  key: z.string(),
+  live: z.record(z.string(), z.unknown()).nullable().describe('secret values redacted'),
+  desired: z.record(z.string(), z.unknown()).nullable().describe('secret values redacted'),
+  diff: z.string(),
+  health: z.object({ status: z.string(), message: z.string().optional() }),
+  sync: z.string(),
+  notes: z.array(z.string()).optional().describe('what was trimmed to keep the answer bounded'),
+}).meta({ id: 'ResourceDetail' });
+export const ResourceChildrenSchema = z.object({ key: z.string(), items: z.array(ChildObjectSchema), omitted: z.number().int().optional() }).meta({ id: 'ResourceChildren' });
+export const ReadQuerySchema = z.strictObject({ timeout: z.coerce.number().int().min(1).max(60).optional().describe('seconds to wait for the agent, default 15') });
 
 export const LedgerEntrySchema = z.object({
   id: z.number().int(), environment: z.string(), seq: z.number().int().optional(), at: iso, kind: z.string(),
@@ -137,5 +170,8 @@ export type ApplicationSummaryBody = z.infer<typeof ApplicationSummarySchema>;
 export type ApplicationPageBody = z.infer<typeof ApplicationPageSchema>;
 export type EnvironmentBody = z.infer<typeof EnvironmentSchema>;
 export type CommandBody = z.infer<typeof CommandSchema>;
+export type ApplicationDetailBody = z.infer<typeof ApplicationDetailSchema>;
+export type ResourceDetailBody = z.infer<typeof ResourceDetailSchema>;
+export type ResourceChildrenBody = z.infer<typeof ResourceChildrenSchema>;
 export type LedgerEntryBody = z.infer<typeof LedgerEntrySchema>;
 export type LedgerPageBody = z.infer<typeof LedgerPageSchema>;

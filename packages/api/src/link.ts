@@ -4,9 +4,10 @@
  * the protocol's definition. A frame the receiver cannot parse closes the link with a reason.
  *
  * Agent → hub: `hello` (first), then `event` (numbered by the agent, kept until acked),
- * `command-result`, `heartbeat`, and every LINK_RESYNC_MS `resync`. Hub → agent: `welcome`
- * (answers hello), `ack`, `command`, `heartbeat`, `want` (answers resync). The hub never sends manifests or credentials: a command names an application the
- * agent already runs and a verb from a closed list (ADR 14).
+ * `command-result`, `read-result`, `heartbeat`, and every LINK_RESYNC_MS `resync`. Hub → agent:
+ * `welcome` (answers hello), `ack`, `command`, `read`, `heartbeat`, `want` (answers resync). The
+ * hub never sends manifests or credentials: a command names an application the agent already
+ * runs and a verb from a closed list, a read names one of its objects (ADR 14, ADR 19).
  */
 import { z } from 'zod';
 
@@ -30,7 +31,11 @@ const digest = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** What an agent reports; `status` replaces the hub's copy of the application. */
 export const LinkEventSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('status'), application: appName, digest, status: z.record(z.string(), z.unknown()) }),
+  /**
+   * `digest` covers the status and the spec together, so either changing sends both. `spec` is
+   * the Application's spec as loaded from Git, credentials given by reference only (ADR 19).
+   */
+  z.strictObject({ kind: z.literal('status'), application: appName, digest, status: z.record(z.string(), z.unknown()), spec: z.record(z.string(), z.unknown()).optional() }),
   z.strictObject({ kind: z.literal('removed'), application: appName }),
   z.strictObject({ kind: z.literal('sync'), application: appName, revision: z.string(), trigger: z.string(), result: z.string(), changed: z.number().int().min(0), durationMs: z.number().min(0), message: z.string() }),
   z.strictObject({ kind: z.literal('drift'), application: appName, object: z.string(), source: z.string(), fields: z.array(z.string()), changedBy: z.string().optional() }),
@@ -41,15 +46,36 @@ export type LinkEvent = z.infer<typeof LinkEventSchema>;
 export const CommandVerbSchema = z.enum(['refresh', 'sync', 'pause', 'resume']);
 export type CommandVerb = z.infer<typeof CommandVerbSchema>;
 
+/** An object of an application, by its key id (`apiVersion/kind/namespace/name`, see keyId). */
+const objectKeyId = z.string().min(1).max(1024);
+
 /** A request from the hub: a verb on an application the agent runs. No manifests, no secrets. */
 export const LinkCommandSchema = z.strictObject({
   id: z.string().min(1).max(64),
   verb: CommandVerbSchema,
   application: appName,
+  /** sync: prune what Git no longer declares (default: the application's own policy). */
   prune: z.boolean().optional(),
+  /** sync: plan only, change nothing; the result carries the plan. */
   dryRun: z.boolean().optional(),
+  /** pause/resume: one object of the application instead of all of it. */
+  object: objectKeyId.optional(),
+  /** Who asked, as the hub authenticated them: shown in the agent's status of a pause. */
+  requestedBy: z.string().max(253).optional(),
 });
 export type LinkCommand = z.infer<typeof LinkCommandSchema>;
+
+/** Largest number of planned changes a dry run reports; the rest are counted in `planOmitted`. */
+export const PLAN_MAX_ENTRIES = 500;
+
+/** One change a sync would make (dry run). */
+export const PlannedChangeSchema = z.strictObject({
+  object: objectKeyId,
+  action: z.enum(['create', 'update', 'delete', 'run', 'restart']),
+  /** Fields that differ, for updates. */
+  fields: z.array(z.string()).max(100).optional(),
+});
+export type PlannedChange = z.infer<typeof PlannedChangeSchema>;
 
 export const CommandResultSchema = z.strictObject({
   ok: z.boolean(),
@@ -59,8 +85,57 @@ export const CommandResultSchema = z.strictObject({
   sync: z.string().optional(),
   health: z.string().optional(),
   revision: z.string().optional(),
+  /** Dry run: what a sync would change, in apply order, prunes last. */
+  plan: z.array(PlannedChangeSchema).max(PLAN_MAX_ENTRIES).optional(),
+  /** Dry run: planned changes left out of `plan` to keep the frame bounded. */
+  planOmitted: z.number().int().min(0).optional(),
 });
 export type CommandResult = z.infer<typeof CommandResultSchema>;
+
+/**
+ * A read of one object for a person looking at it (the UI): nothing changes at the agent. `object`
+ * answers the live and desired manifests with their diff; `children` answers the objects the
+ * cluster says this one owns (Kubernetes ownerReferences).
+ */
+export const LinkReadSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  application: appName,
+  object: objectKeyId,
+  what: z.enum(['object', 'children']),
+});
+export type LinkRead = z.infer<typeof LinkReadSchema>;
+
+/** Largest number of children a read answers; the rest are counted in `omitted`. */
+export const READ_MAX_CHILDREN = 500;
+
+export const ChildObjectSchema = z.strictObject({
+  key: objectKeyId,
+  kind: z.string(),
+  name: z.string(),
+  namespace: z.string().optional(),
+  health: z.string(),
+  /** The key of the object that owns it (the one read). */
+  ownerKey: objectKeyId,
+});
+export type ChildObject = z.infer<typeof ChildObjectSchema>;
+
+export const ReadResultSchema = z.discriminatedUnion('what', [
+  z.strictObject({
+    what: z.literal('object'),
+    key: objectKeyId,
+    /** Manifests with secret values redacted; `null` when absent. Trimmed (see `notes`) to keep the frame bounded. */
+    live: z.record(z.string(), z.unknown()).nullable(),
+    desired: z.record(z.string(), z.unknown()).nullable(),
+    /** Unified diff live → desired, empty when in sync. */
+    diff: z.string(),
+    health: z.strictObject({ status: z.string(), message: z.string().optional() }),
+    sync: z.string(),
+    notes: z.array(z.string()).max(10).optional(),
+  }),
+  z.strictObject({ what: z.literal('children'), key: objectKeyId, items: z.array(ChildObjectSchema).max(READ_MAX_CHILDREN), omitted: z.number().int().min(0).optional() }),
+  z.strictObject({ what: z.literal('error'), code: z.string(), message: z.string() }),
+]);
+export type ReadResult = z.infer<typeof ReadResultSchema>;
 
 export const AgentFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({
@@ -72,6 +147,7 @@ export const AgentFrameSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('event'), seq: z.number().int().positive(), at: z.number().int(), event: LinkEventSchema }),
   z.strictObject({ type: z.literal('command-result'), id: z.string().min(1).max(64), result: CommandResultSchema }),
+  z.strictObject({ type: z.literal('read-result'), id: z.string().min(1).max(64), result: ReadResultSchema }),
   z.strictObject({ type: z.literal('heartbeat'), at: z.number().int() }),
   /** The periodic resync while linked: the digests again; the hub answers `want`. */
   z.strictObject({ type: z.literal('resync'), digests: z.record(appName, digest) }),
@@ -99,6 +175,7 @@ export const HubFrameSchema = z.discriminatedUnion('type', [
   /** Answer to a periodic `resync`: the applications to send again. */
   z.strictObject({ type: z.literal('want'), want: z.array(appName) }),
   z.strictObject({ type: z.literal('command'), command: LinkCommandSchema }),
+  z.strictObject({ type: z.literal('read'), read: LinkReadSchema }),
   z.strictObject({ type: z.literal('heartbeat'), at: z.number().int() }),
 ]);
 export type HubFrame = z.infer<typeof HubFrameSchema>;
@@ -113,6 +190,8 @@ export const LinkCloseCodes = {
   replaced: 4409,
   /** The peer sent nothing (not even a heartbeat) within LINK_SILENCE_MS. */
   silent: 4408,
+  /** The peer does not read: what waits to be sent to it passed the bound. */
+  slowReader: 4429,
   /** The protocol version is not spoken by this side. */
   unsupportedVersion: 4426,
 } as const;

@@ -56,4 +56,11 @@ export interface Provider {
   close(): Promise<void>;
   /** Stops every process the provider supervises (a demo's or a test's clean exit). */
   stopAll?(): Promise<void>;
+  /**
+   * The live objects this one owns, one level (Kubernetes ownerReferences), at most `limit`;
+   * absent for providers without ownership (hosts).
+   */
+  children?(owner: LiveObject, limit: number): Promise<{ manifests: Manifest[]; omitted: number }>;
+  /** Reads one object directly (no cache, no watch started): for objects an application owns through others (a ReplicaSet of its Deployment). */
+  fetch?(key: ObjectKey): Promise<Manifest | undefined>;
 }

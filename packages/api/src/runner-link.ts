@@ -45,12 +45,21 @@ export const RunnerFrameSchema = z.discriminatedUnion('type', [
 ]);
 export type RunnerFrame = z.infer<typeof RunnerFrameSchema>;
 
+/** Credentials of a private pipeline repository: HTTPS user and password or token, or an SSH key with the host's known keys. */
+export const RepoSecretsSchema = z.strictObject({
+  username: z.string().min(1).max(256).optional(),
+  password: z.string().min(1).max(64 * 1024).optional(),
+  sshKey: z.string().min(1).max(64 * 1024).optional(),
+  knownHosts: z.string().min(1).max(64 * 1024).optional(),
+});
+export type RepoSecrets = z.infer<typeof RepoSecretsSchema>;
+
 export const RunnerOfferSchema = z.strictObject({
   job: jobKey,
   /** The JobSpec (pipeline.ts) to run. */
   spec: z.record(z.string(), z.unknown()),
-  /** Where `actions/checkout` fetches the code: a Git URL and the run's commit. */
-  repository: z.strictObject({ url: z.string().min(1).max(2048), sha: z.string().regex(/^[0-9a-f]{40,64}$/) }),
+  /** Where `actions/checkout` fetches the code: a Git URL, the run's commit, and the credentials of a private repository. */
+  repository: z.strictObject({ url: z.string().min(1).max(2048), sha: z.string().regex(/^[0-9a-f]{40,64}$/), credentials: RepoSecretsSchema.optional() }),
 });
 export type RunnerOffer = z.infer<typeof RunnerOfferSchema>;
 
@@ -82,6 +91,8 @@ export const RunDispatchRequestSchema = z.strictObject({
 export const RepoAddRequestSchema = z.strictObject({
   /** A Git URL the hub and its runners can fetch. */
   url: z.string().min(1).max(2048),
+  /** Sealed by the hub at once and never shown again. */
+  credentials: RepoSecretsSchema.optional(),
 }).meta({ id: 'RepoAddRequest' });
 
 export const PipelineSecretRequestSchema = z.strictObject({

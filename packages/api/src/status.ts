@@ -43,6 +43,38 @@ export interface ApplicationStatus {
   lastPassAt?: string;
   /** The error of the last pass, if it failed. */
   error?: { code: string; message: string; file?: string; line?: number; field?: string };
+  /** The commit of `revision` as Git tells it: message (first line and a capped body), author. */
+  revisionInfo?: RevisionInfo;
+  /** Present while self-heal is paused for the application or for some of its objects. */
+  selfHeal?: SelfHealState;
+}
+
+export interface RevisionInfo {
+  sha: string;
+  /** The first line, then the body, capped at REVISION_MESSAGE_MAX chars. */
+  message: string;
+  /** `Name <email>`. */
+  author: string;
+  /** ISO 8601. */
+  authoredAt: string;
+}
+
+export const REVISION_MESSAGE_MAX = 2000;
+
+/** Who paused self-heal and when: drift is still detected and reported, not healed. */
+export interface SelfHealPause {
+  by: string;
+  /** ISO 8601. */
+  at: string;
+}
+
+export interface SelfHealState {
+  /** `paused`: the whole application; `active`: only the objects listed are paused. */
+  state: 'paused' | 'active';
+  /** The application-wide pause, when `paused`. */
+  pause?: SelfHealPause;
+  /** Objects paused one by one, by key id. */
+  objects: (SelfHealPause & { object: string })[];
 }
 
 export type ChangeAction = 'create' | 'update' | 'delete' | 'run' | 'restart';

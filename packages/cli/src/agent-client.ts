@@ -19,7 +19,7 @@ export interface AgentClient {
   url: string;
   pid: number | undefined;
   /** POSTs to `/api/v1/applications/NAME/ACTION?query`; throws with the agent's message unless 2xx. */
-  post(name: string, action: 'refresh' | 'sync', query: Record<string, string>): Promise<{ status: number; body: ApplicationStatus | { accepted: string } }>;
+  post(name: string, action: 'refresh' | 'sync' | 'pause' | 'resume', query: Record<string, string>): Promise<{ status: number; body: ApplicationStatus | { accepted: string } }>;
 }
 
 /** The agent listening for `stateDir` (or at `url`), with the token from `tokenFile` (default: the state dir's). */

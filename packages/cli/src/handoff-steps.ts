@@ -1,5 +1,5 @@
 /**
- * The hub side of `uses: trueup/gitops-set` and `uses: trueup/wait-healthy` in `trueup run`:
+ * The hub side of `uses: trueup/gitops-set`, `uses: trueup/wait-healthy` and `uses: trueup/sync` in `trueup run`:
  * the same requests as `trueup gitops set --hub` and `trueup gitops wait`.
  * gitops-set: with repo, file, key, value [ref, document, source, run] → outputs revision, outcome.
  * wait-healthy: with app (ENV/APP), revision [timeout, default 10m] → outputs state; fails with
@@ -26,6 +26,17 @@ export function hubHandoffSteps(client: HubClient, runId: string): HandoffSteps 
           ? `[trueup] committed ${result.revision} (${edit.file} ${edit.key} = ${edit.value}); refreshing ${result.refreshed.map((r) => `${r.environment}/${r.application}`).join(', ') || 'no followers'}`
           : `[trueup] ${edit.file} ${edit.key} is already ${edit.value} at ${result.revision}: nothing to commit`);
         return { revision: result.revision, outcome: result.outcome };
+      }
+      if (action === 'sync') {
+        const [environment = '', name = ''] = need('application').split('/');
+        if (environment === '' || name === '') throw new Error(`trueup/sync: "application" must be ENV/APP, not "${withs.application ?? ''}"`);
+        const command = await client.post<{ state: string; result?: { ok: boolean; code?: string; message: string; sync?: string; health?: string; revision?: string } }>(`/api/v1/environments/${encodeURIComponent(environment)}/applications/${encodeURIComponent(name)}/sync?wait=true&timeout=60`, {});
+        const result = command.result;
+        if (result === undefined) throw new Error(`trueup/sync: the agent of ${environment} did not answer (command ${command.state})`);
+        if (!result.ok) throw new Error(`trueup/sync: the agent failed to sync ${environment}/${name}: ${result.code === undefined ? '' : `${result.code}: `}${result.message}`);
+        log(`[trueup] ${environment}/${name}: ${result.message} (${result.sync ?? 'Unknown'}, ${result.health ?? 'Unknown'} at ${result.revision ?? 'unknown revision'})`);
+        if ((withs.revision ?? '') !== '' && result.revision !== withs.revision) throw new Error(`trueup/sync: the agent synced ${environment}/${name} to ${result.revision ?? 'an unknown revision'}, not ${withs.revision ?? ''}`);
+        return { revision: result.revision ?? '', sync: result.sync ?? '', health: result.health ?? '' };
       }
       const app = need('app');
       const revision = need('revision');

@@ -1,7 +1,8 @@
 /**
  * Which hub a client command talks to: `--hub URL` or TRUEUP_HUB with TRUEUP_TOKEN (and the CA
  * from `--ca-file` or TRUEUP_CA_FILE, else the system's), or the local hub of `--data-dir D`
- * through its hub.json (URL, CA and admin token).
+ * through its hub.json (URL, CA and admin token). Without a token named, the one `trueup login`
+ * saved for that URL is used, with the CA it pinned.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import type { HubInfo } from '@trueup/api';
 import { HUB_INFO_FILE, HubClient } from '@trueup/hub';
 import type { CommandContext } from './command.ts';
+import { savedHub } from './hub-credentials.ts';
 
 export const hubClientOptions = {
   hub: { type: 'string' },
@@ -26,9 +28,12 @@ export async function hubClient(values: CommandContext['values']): Promise<HubCl
   const caFile = text(values['ca-file']) ?? text(process.env.TRUEUP_CA_FILE);
   const tokenFile = text(values['token-file']);
   if (url !== undefined) {
-    const token = tokenFile === undefined ? text(process.env.TRUEUP_TOKEN) : (await readFile(tokenFile, 'utf8')).trim();
-    if (token === undefined) throw new Error('a hub needs a token: set TRUEUP_TOKEN or give --token-file');
-    return new HubClient({ url, token, ...(caFile === undefined ? {} : { ca: await readFile(caFile, 'utf8') }) });
+    const given = tokenFile === undefined ? text(process.env.TRUEUP_TOKEN) : (await readFile(tokenFile, 'utf8')).trim();
+    const saved = given === undefined ? await savedHub(url) : undefined;
+    const token = given ?? saved?.token;
+    if (token === undefined) throw new Error(`a hub needs a token: run trueup login --hub ${url}, set TRUEUP_TOKEN, or give --token-file`);
+    const ca = caFile === undefined ? saved?.ca : await readFile(caFile, 'utf8');
+    return new HubClient({ url, token, ...(ca === undefined ? {} : { ca }) });
   }
   if (dataDir === undefined) return undefined;
   const infoFile = join(dataDir, HUB_INFO_FILE);

@@ -17,3 +17,4 @@ export * from './ignore-differences.ts';
 export * from './respect-ignore.ts';
 export * from './object-sync-options.ts';
 export * from './observed-live.ts';
+export * from './object-view.ts';

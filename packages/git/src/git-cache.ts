@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { isTrueupError, type RepoCredentials } from '@trueup/api';
+import { isTrueupError, REVISION_MESSAGE_MAX, type RepoCredentials, type RevisionInfo } from '@trueup/api';
 import { discardCacheRepo, removeStaleLocks } from './cache-locks.ts';
 import { dropKeepRefs, ensureBareRepo, fetchCommit, inspectCommit } from './cache-repo.ts';
+import { git } from './git-context.ts';
 import { isFolderInCheckout, materialize, pruneCheckouts } from './checkouts.ts';
 import { loadAuth } from './credentials.ts';
 import { GitErrors } from './errors.ts';
@@ -191,6 +192,22 @@ export class GitCache {
       if (digest !== undefined && existsSync(dir)) return { revision, dir, digest };
     }
     return this.checkout(source, revision, options);
+  }
+
+  /**
+   * The message and author of a commit the cache holds (after `checkout`), read locally without
+   * network; undefined when the cache lacks it. The message is capped at REVISION_MESSAGE_MAX.
+   */
+  async commitInfo(source: GitSource, revision: string, options: GitCallOptions = {}): Promise<RevisionInfo | undefined> {
+    if (!isFullSha(revision)) return undefined;
+    const ctx = await this.#context(source, options);
+    if (!existsSync(join(ctx.gitDir, 'HEAD'))) return undefined;
+    const sha = revision.toLowerCase();
+    const result = await this.#state(ctx.repo).mutex.run(() => git(ctx, ['log', '-1', '--no-show-signature', '--format=%an <%ae>%x00%aI%x00%B', sha]));
+    if (result.exitCode !== 0) return undefined;
+    const [author = '', authoredAt = '', ...body] = result.stdout.split('\0');
+    if (Number.isNaN(Date.parse(authoredAt))) return undefined;
+    return { sha, message: body.join('').trim().slice(0, REVISION_MESSAGE_MAX), author, authoredAt: new Date(authoredAt).toISOString() };
   }
 
   async #context(source: GitSource, options: GitCallOptions): Promise<GitContext> {

@@ -7,3 +7,4 @@ export type { GitCommandEvent, GitCommandHook } from './run-git.ts';
 export { runGit, type GitResult, type RunGitOptions } from './run-git.ts';
 export { loadAuth, type GitAuth } from './credentials.ts';
 export { classifyFailure } from './classify.ts';
+export { repoSecretsEnv, type RepoSecretsEnv } from './repo-secrets-env.ts';

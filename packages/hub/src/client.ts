@@ -1,7 +1,6 @@
 /** A small HTTPS client of the hub's API for the CLI and tests: a bearer token and, optionally, the one CA to trust. */
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { request } from 'node:https';
-import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { isTrueupError } from '@trueup/api';
 import { HubErrors, type HubErrorCode } from './errors.ts';
 
@@ -10,6 +9,8 @@ export interface HubClientOptions {
   token?: string | undefined;
   /** PEM of the CA to trust instead of the system's. */
   ca?: string | undefined;
+  /** Sent with every request (a session cookie and its request header, for a login). */
+  headers?: Record<string, string> | undefined;
 }
 
 export class HubApiError extends Error {
@@ -94,43 +95,30 @@ export class HubClient {
     });
   }
 
-  /**
-   * Copies a streamed answer (the ledger export) to `out` as it arrives, at the pace `out` takes
-   * it. Rejects with HubApiError for an error answer; `out` is not ended.
-   */
-  download(path: string, out: Writable): Promise<void> {
+  /** A GET whose body is streamed to the caller (an artifact): resolves with the response for 2xx. */
+  async download(path: string): Promise<IncomingMessage> {
     const url = new URL(path, this.#options.url);
-    return new Promise((resolve, reject) => {
-      const req = request(url, {
-        method: 'GET',
-        ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }),
-        headers: { ...(this.#options.token === undefined ? {} : { authorization: `Bearer ${this.#options.token}` }) },
-      }, (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          pipeline(res, out, { end: false }).then(resolve, reject);
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let error: { code?: string; message?: string; details?: Record<string, unknown> } | undefined;
-          try {
-            error = JSON.parse(text) as typeof error;
-          } catch {
-            error = undefined;
-          }
-          reject(new HubApiError(status, error?.code ?? `HTTP_${status}`, error?.message ?? text.slice(0, 200), error?.details));
-        });
-      });
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(url, { method: 'GET', ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }), headers: this.#options.token === undefined ? {} : { authorization: `Bearer ${this.#options.token}` } }, resolve);
       req.on('error', (error) => reject(HubErrors.create('HUB_UNAVAILABLE' satisfies HubErrorCode, `the hub at ${url.origin} cannot be reached: ${error.message}`, {}, { cause: error })));
       req.end();
     });
+    const status = res.statusCode ?? 0;
+    if (status >= 200 && status < 300) return res;
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let error: { code?: string; message?: string } | undefined;
+    try {
+      error = JSON.parse(text) as { code?: string; message?: string };
+    } catch {
+      error = undefined;
+    }
+    throw new HubApiError(status, error?.code ?? `HTTP_${status}`, error?.message ?? text.slice(0, 200));
   }
 
   /** Resolves for 2xx; rejects with HubApiError carrying the hub's `{code, message}` otherwise. */
-  request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T; headers: IncomingHttpHeaders }> {
     const url = new URL(path, this.#options.url);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
@@ -139,6 +127,7 @@ export class HubClient {
         ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }),
         headers: {
           accept: 'application/json',
+          ...this.#options.headers,
           ...(this.#options.token === undefined ? {} : { authorization: `Bearer ${this.#options.token}` }),
           ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
         },
@@ -155,7 +144,7 @@ export class HubClient {
           } catch {
             // not JSON: passed on as text
           }
-          if (status >= 200 && status < 300) return resolve({ status, body: parsed as T });
+          if (status >= 200 && status < 300) return resolve({ status, body: parsed as T, headers: res.headers });
           const error = parsed as { code?: string; message?: string; details?: Record<string, unknown> } | undefined;
           reject(new HubApiError(status, error?.code ?? `HTTP_${status}`, error?.message ?? text.slice(0, 200), error?.details));
         });

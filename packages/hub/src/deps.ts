@@ -3,6 +3,7 @@ import type { HubStore } from '@trueup/store';
 import type { Auth } from './auth.ts';
 import type { ChangeFeed } from './change-feed.ts';
 import type { HubGitops } from './gitops-writers.ts';
+import type { HubOidc } from './oidc.ts';
 import type { LinkRegistry } from './link-registry.ts';
 import type { HubMetrics } from './metrics.ts';
 import type { EnvironmentGate } from './environment-gate.ts';
@@ -10,6 +11,7 @@ import type { PipelineRuns } from './pipeline-runs.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { PipelineTriggers } from './pipeline-triggers.ts';
 import type { RunnerHub } from './runner-hub.ts';
+import type { ArtifactLimits } from './routes/artifacts.ts';
 
 export interface HubDeps {
   store: HubStore;
@@ -28,6 +30,10 @@ export interface HubDeps {
   triggers?: PipelineTriggers;
   gate?: EnvironmentGate;
   box?: SecretBox;
+  /** OpenID Connect login; absent, only passwords and tokens. */
+  oidc?: HubOidc;
   /** The one writer per config branch; absent, the hub writes no Git. */
   gitops?: HubGitops;
+  /** Size limit and retention of run artifacts; default DEFAULT_ARTIFACT_LIMITS. */
+  artifactLimits?: ArtifactLimits;
 }

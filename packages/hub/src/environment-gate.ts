@@ -35,7 +35,8 @@ export class EnvironmentGate {
   /** Waits until the run may deploy to the environment; `onWait` says why it waits. */
   async admit(environment: string, run: { id: string; actor: string; ref: string; createdAt: number }, signal: AbortSignal, onWait: (why: string) => void): Promise<Admission> {
     const rules = await this.rules(environment);
-    if (rules.allowedRefs.length > 0 && !rules.allowedRefs.some((pattern) => selectedBy([pattern], run.ref))) {
+    // All patterns at once, in order, so an exclusion (`!refs/heads/release/wip`) wins over an earlier match.
+    if (rules.allowedRefs.length > 0 && !selectedBy(rules.allowedRefs, run.ref)) {
       return { ok: false, reason: `${run.ref} may not deploy to ${environment}: allowed are ${rules.allowedRefs.join(', ')}` };
     }
     const queue = this.#waiting.get(environment) ?? [];

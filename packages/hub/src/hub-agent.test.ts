@@ -75,7 +75,7 @@ async function scenario(defer: (fn: () => unknown) => void, postgres?: { url: st
   assert.equal(refreshed.result?.sync, 'Synced');
   const dryRun = await client.post<CommandRecord>('/api/v1/environments/prod/applications/test/sync?wait=true&timeout=30', { dryRun: true });
   assert.equal(dryRun.state, 'succeeded');
-  assert.match(dryRun.result?.message ?? '', /^compared \(dry run\) at \w{12}: Synced, Healthy$/);
+  assert.match(dryRun.result?.message ?? '', /^compared \(dry run, 0 changes planned\) at \w{12}: Synced, Healthy$/);
 
   // A push webhook makes the agent pass at once (its interval is an hour).
   const pushed = await fixture.commit({ 'app/files.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'pushed\n' }) });

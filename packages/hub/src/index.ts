@@ -10,3 +10,5 @@ export * from './pki.ts';
 export * from './secrets.ts';
 export * from './server.ts';
 export * from './client.ts';
+export * from './oidc.ts';
+export * from './permissions.ts';

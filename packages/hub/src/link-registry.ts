@@ -2,8 +2,8 @@
  * The live links of this hub: one per environment (a newer link from the same agent replaces
  * the older), their store-backed session handlers, and the delivery of commands.
  */
-import { LinkCloseCodes, type CommandResult, type LinkCommand } from '@trueup/api';
-import { serveLinkSession, type LinkSession } from '@trueup/link';
+import { LinkCloseCodes, type CommandResult, type LinkCommand, type LinkRead, type ReadResult } from '@trueup/api';
+import { serveLinkSession, type LinkSession, type LinkSessionOptions } from '@trueup/link';
 import type { HubStore } from '@trueup/store';
 import type WebSocket from 'ws';
 import type { ChangeFeed } from './change-feed.ts';
@@ -18,6 +18,8 @@ export interface LinkRegistryDeps {
   log: (message: string) => void;
   /** How often the hub polls the repositories it can read, told to agents in the welcome; absent or 0: it does not. */
   gitPollMs?: number | undefined;
+  /** Bounds of each link (the send buffer for a slow reader); defaults from the link package. */
+  session?: LinkSessionOptions;
 }
 
 /** How often a replica marks the environments it holds as seen; three misses and another replica shows them offline. */
@@ -32,17 +34,24 @@ export class LinkRegistry {
   readonly #deps: LinkRegistryDeps;
   readonly #sessions = new Map<string, LinkSession>();
   readonly #waiters = new Map<string, Set<(result: CommandResult) => void>>();
+  /** Reads asked at this replica, waiting for the agent's answer, by read id. */
+  readonly #readWaiters = new Map<string, (result: ReadResult) => void>();
   /** This replica, to tell its own command signals from others'. */
   readonly #replica = randomId();
   readonly #unsubscribe: (() => void)[];
   readonly #seen: NodeJS.Timeout;
 
+  readonly #sessionOptions: LinkSessionOptions;
+
   constructor(deps: LinkRegistryDeps) {
     this.#deps = deps;
+    this.#sessionOptions = deps.session ?? {};
     const { signals } = deps.store;
     this.#unsubscribe = [
       signals.subscribe('commands', (payload) => this.#onCommandSignal(payload)),
       signals.subscribe('command_results', (payload) => this.#onResultSignal(payload)),
+      signals.subscribe('reads', (payload) => this.#onReadSignal(payload)),
+      signals.subscribe('read_results', (payload) => this.#onReadResultSignal(payload)),
     ];
     this.#seen = setInterval(() => {
       deps.store.environments.seen([...this.#sessions.keys()], deps.now()).catch((error: unknown) => deps.log(`marking agents seen: ${String(error)}`));
@@ -94,20 +103,29 @@ export class LinkRegistry {
         this.#waiters.delete(id);
         await store.signals.publish('command_results', id);
       },
+      readResult: (id, result) => {
+        void (async () => {
+          if (!(await store.reads.finish(id, environment, result, now()))) return;
+          const waiter = this.#readWaiters.get(id);
+          if (waiter !== undefined) waiter(result);
+          else await store.signals.publish('read_results', id);
+        })().catch((error: unknown) => log(`link ${environment}: storing a read's answer: ${String(error)}`));
+      },
       queued: async () => {
         const open = await store.commands.open(environment);
         for (const command of open) await store.commands.delivered(command.id, now());
         return open;
       },
       onError: (error) => log(`link ${environment}: ${error instanceof Error ? error.message : String(error)}`),
-      onClose: (code) => {
+      onClose: (code, reason) => {
         metrics.linkClosed.inc({ code: String(code) });
+        if (code === LinkCloseCodes.slowReader) log(`link ${environment}: ${reason}`);
         if (this.#sessions.get(environment) !== session) return;
         this.#sessions.delete(environment);
         metrics.agentsConnected.set(this.#sessions.size);
-        void this.#recordConnection(environment, false, code);
+        void this.#recordConnection(environment, false, code, reason);
       },
-    }, { gitPollMs: this.#deps.gitPollMs });
+    }, { ...this.#sessionOptions, gitPollMs: this.#deps.gitPollMs });
     this.#sessions.set(environment, session);
     metrics.agentsConnected.set(this.#sessions.size);
     void this.#recordConnection(environment, true);
@@ -161,6 +179,46 @@ export class LinkRegistry {
     }
   }
 
+  /**
+   * Asks the agent to read one object; resolves with its answer, or undefined after `timeoutMs`.
+   * Like a command, a read for an agent linked to another replica goes there through the store
+   * and a signal; unlike one, it is not kept for an agent that is away.
+   */
+  async read(environment: string, read: LinkRead, timeoutMs: number): Promise<ReadResult | undefined> {
+    const { store, now } = this.#deps;
+    await store.reads.create(read, environment, now());
+    const answer = new Promise<ReadResult | undefined>((resolve) => {
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      const done = (result: ReadResult | undefined): void => {
+        clearTimeout(timer);
+        this.#readWaiters.delete(read.id);
+        resolve(result);
+      };
+      this.#readWaiters.set(read.id, done);
+    });
+    if (this.#sessions.get(environment)?.read(read) !== true) await store.signals.publish('reads', JSON.stringify({ environment, id: read.id, origin: this.#replica }));
+    return answer;
+  }
+
+  #onReadSignal(payload: string): void {
+    if (payload === '*') return; // reads are short-lived: one missed while the listener was away times out
+    const signal = JSON.parse(payload) as { environment: string; id: string; origin: string };
+    const session = this.#sessions.get(signal.environment);
+    if (signal.origin === this.#replica || session === undefined) return;
+    void this.#deps.store.reads.open(signal.id, signal.environment).then((read) => {
+      if (read !== undefined) session.read(read);
+    }).catch((error: unknown) => this.#deps.log(`relaying a read to ${signal.environment}: ${String(error)}`));
+  }
+
+  #onReadResultSignal(payload: string): void {
+    const ids = payload === '*' ? [...this.#readWaiters.keys()] : [payload].filter((id) => this.#readWaiters.has(id));
+    for (const id of ids) {
+      void this.#deps.store.reads.result(id).then((result) => {
+        if (result !== undefined) this.#readWaiters.get(id)?.(result);
+      }).catch((error: unknown) => this.#deps.log(`reading a read's answer: ${String(error)}`));
+    }
+  }
+
   #onResultSignal(payload: string): void {
     const ids = payload === '*' ? [...this.#waiters.keys()] : [payload].filter((id) => this.#waiters.has(id));
     for (const id of ids) {
@@ -197,11 +255,12 @@ export class LinkRegistry {
     for (const session of this.#sessions.values()) session.close(1001, 'hub stopping');
   }
 
-  async #recordConnection(environment: string, connected: boolean, code?: number): Promise<void> {
+  async #recordConnection(environment: string, connected: boolean, code?: number, reason?: string): Promise<void> {
     const { store, now, log } = this.#deps;
     try {
       await store.environments.setConnected(environment, connected, now());
-      await store.ledger.append({ environment, at: now(), kind: connected ? 'agent-connected' : 'agent-disconnected', details: code === undefined ? {} : { code } });
+      const details = { ...(code === undefined ? {} : { code }), ...(reason === undefined || reason === '' ? {} : { reason: reason.slice(0, 200) }) };
+      await store.ledger.append({ environment, at: now(), kind: connected ? 'agent-connected' : 'agent-disconnected', details });
     } catch (error) {
       log(`link ${environment}: recording the connection failed: ${error instanceof Error ? error.message : String(error)}`);
     }

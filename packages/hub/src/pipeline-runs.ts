@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JobConclusion, JobEvent, JsonValue } from '@trueup/api';
 import type { HubStore, RunJobRecord } from '@trueup/store';
-import { evaluateString, evaluateTemplate, needsStatus, planJob, readyJobs, resolveInputs, runConclusion, triggers, truthy, WorkflowErrors, type JobState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
+import { ancestors, evaluateString, evaluateTemplate, needsStatus, planJob, readyJobs, resolveInputs, runConclusion, triggers, truthy, WorkflowErrors, type JobState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
 import { repoKey } from '@trueup/api';
 import { ConcurrencyGroups } from './concurrency-groups.ts';
 import type { EnvironmentGate } from './environment-gate.ts';
@@ -15,6 +15,7 @@ import { HubErrors } from './errors.ts';
 import { JobLog } from './job-log.ts';
 import { secretScope, type SecretBox } from './secret-box.ts';
 import type { JobOutcome, RunnerHub } from './runner-hub.ts';
+import { RepoCredentials } from './repo-credentials.ts';
 import { workflowAt } from './run-source.ts';
 
 export interface DispatchRequest {
@@ -43,11 +44,18 @@ export class PipelineRuns {
   readonly #live = new Map<string, LiveRun>();
   readonly #gate: EnvironmentGate;
   readonly #box: SecretBox;
+  /** Credentials of private repositories, for the hub's fetches and the runners' checkouts. */
+  readonly credentials: RepoCredentials;
   readonly #groups = new ConcurrencyGroups((runId, reason) => void this.cancel(runId, reason));
 
-  constructor(deps: { store: HubStore; runners: RunnerHub; gate: EnvironmentGate; box: SecretBox; now: () => number; log: (message: string) => void }) {
+  /** This hub process: the runs it starts are held by it (run-owners in the store). */
+  readonly replica: string;
+
+  constructor(deps: { store: HubStore; runners: RunnerHub; gate: EnvironmentGate; box: SecretBox; now: () => number; log: (message: string) => void; replica?: string }) {
+    this.replica = deps.replica ?? randomUUID();
     this.#gate = deps.gate;
     this.#box = deps.box;
+    this.credentials = new RepoCredentials(deps.store, deps.box);
     this.#store = deps.store;
     this.#runners = deps.runners;
     this.#now = deps.now;
@@ -56,7 +64,7 @@ export class PipelineRuns {
 
   /** Reads the workflow at the ref, checks the trigger and inputs, records the run and starts it. */
   async dispatch(request: DispatchRequest): Promise<{ id: string; sha: string }> {
-    const { sha, ref, workflow } = await workflowAt(request.repository, request.ref, request.workflow);
+    const { sha, ref, workflow } = await this.workflowAt(request.repository, request.ref, request.workflow);
     if (!triggers(workflow.on, request.event === 'push' ? { name: 'push', ref } : { name: 'workflow_dispatch' })) {
       throw WorkflowErrors.create('WORKFLOW_UNSUPPORTED', `${workflow.file} has no ${request.event} trigger for ${ref}`, { file: workflow.file });
     }
@@ -64,13 +72,20 @@ export class PipelineRuns {
     return this.start(workflow, { repository: request.repository, ref, sha, event: request.event, inputs, actor: request.actor });
   }
 
+  /** A workflow of a repository at a ref, fetched with the repository's credentials. */
+  workflowAt(repository: string, ref: string, name: string): ReturnType<typeof workflowAt> {
+    return this.credentials.withGitEnv(repository, (env) => workflowAt(repository, ref, name, env));
+  }
+
   /** Records a run of a loaded workflow at a commit and starts it. */
-  async start(workflow: Workflow, at: { repository: string; ref: string; sha: string; event: 'push' | 'workflow_dispatch' | 'schedule'; inputs: Record<string, JsonValue>; actor: string; schedule?: string }): Promise<{ id: string; sha: string }> {
+  async start(workflow: Workflow, at: { repository: string; ref: string; sha: string; event: 'push' | 'workflow_dispatch' | 'schedule'; inputs: Record<string, JsonValue>; actor: string; schedule?: string; rollback?: RollbackScope }): Promise<{ id: string; sha: string }> {
     const { sha, ref, inputs } = at;
     const id = randomUUID();
     const now = this.#now();
-    await this.#store.runs.create({ id, repository: at.repository, workflow: workflow.file, event: at.event, ref, sha, actor: at.actor, createdAt: now });
-    await this.#store.ledger.append({ environment: '', at: now, kind: 'run-started', actor: at.actor, details: { run: id, repository: at.repository, workflow: workflow.file, ref, sha, event: at.event } });
+    const event = at.rollback === undefined ? at.event : 'rollback';
+    await this.#store.runs.create({ id, repository: at.repository, workflow: workflow.file, event, ref, sha, actor: at.actor, createdAt: now });
+    await this.#store.runOwners.own(id, this.replica, now);
+    await this.#store.ledger.append({ environment: '', at: now, kind: 'run-started', actor: at.actor, details: { run: id, repository: at.repository, workflow: workflow.file, ref, sha, event } });
     const github: Record<string, JsonValue> = {
       event_name: at.event, ref, ref_name: ref.replace(/^refs\/(heads|tags)\//, ''), ref_type: ref.startsWith('refs/tags/') ? 'tag' : 'branch', sha,
       repository: at.repository, workflow: workflow.name, run_id: id, run_number: 1, run_attempt: 1, actor: at.actor, triggering_actor: at.actor,
@@ -79,7 +94,7 @@ export class PipelineRuns {
     const run: RunContext = { runId: id, github, inputs, vars: {}, secrets: {} };
     const live: LiveRun = { createdAt: now, attempts: new Map(), controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
     this.#live.set(id, live);
-    live.done = this.#execute(workflow, run, at.repository, sha, live)
+    live.done = this.#execute(workflow, run, at.repository, sha, live, undefined, at.rollback === undefined ? undefined : rollbackJobs(workflow, at.rollback))
       .catch((error: unknown) => this.#log(`run ${id}: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => this.#live.delete(id));
     return { id, sha };
@@ -123,6 +138,7 @@ export class PipelineRuns {
     const live: LiveRun = { createdAt: this.#now(), attempts, controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
     this.#live.set(runId, live);
     await this.#store.runs.reopen(runId);
+    await this.#store.runOwners.own(runId, this.replica, this.#now());
     await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'job-rerun-requested', actor, details: { run: runId, job: jobId } });
     const states = new Map(done.states);
     states.set(jobId, 'pending');
@@ -133,9 +149,16 @@ export class PipelineRuns {
       .finally(() => this.#live.delete(runId));
   }
 
-  async #execute(workflow: Workflow, run: RunContext, repository: string, sha: string, live: LiveRun, prior?: { states: Map<string, JobState>; results: Map<string, NeedResult> }): Promise<void> {
+  async #execute(workflow: Workflow, run: RunContext, repository: string, sha: string, live: LiveRun, prior?: { states: Map<string, JobState>; results: Map<string, NeedResult> }, only?: { jobs: Set<string>; note: string }): Promise<void> {
     const states = prior?.states ?? new Map<string, JobState>(workflow.jobs.map((job) => [job.id, 'pending']));
     const results = prior?.results ?? new Map<string, NeedResult>();
+    // A rollback runs only the deploying job and what it needs; the others are shown skipped.
+    const excluded = only === undefined ? [] : workflow.jobs.filter((j) => !only.jobs.has(j.id));
+    for (const job of excluded) {
+      states.set(job.id, 'skipped');
+      results.set(job.id, { result: 'skipped', outputs: {} });
+      await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion: 'skipped', runnerId: undefined, attempt: 0, note: only?.note, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
+    }
     const running = new Map<string, Promise<void>>();
     const cancelled = (): boolean => live.controller.signal.aborted;
     const runSlot = await this.#runConcurrency(workflow, run, live, prior !== undefined);
@@ -171,6 +194,9 @@ export class PipelineRuns {
             results.set(job.id, { result: 'cancelled', outputs: {} });
             await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: slot.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
           } else try {
+            const repoSecrets = await this.credentials.get(repository);
+            // The repository's password is masked in the job's log like a secret.
+            if (repoSecrets?.password !== undefined) for (const spec of plan.instances) spec.masks.push(repoSecrets.password);
             const failFast = new AbortController();
             const slots = new Slots(plan.maxParallel);
             const outcomes = await Promise.all(plan.instances.map(async (spec, index) => {
@@ -178,7 +204,7 @@ export class PipelineRuns {
               await slots.take();
               const outcome = await (async () => {
                 if (failFast.signal.aborted || cancelled()) return { conclusion: 'cancelled' as JobConclusion, outputs: {} };
-                return this.#runInstance(live, run.runId, key, spec.name, environment, plan.runsOn[index] ?? [], { job: `${run.runId}/${key}`, spec: spec as unknown as Record<string, unknown>, repository: { url: repository, sha } });
+                return this.#runInstance(live, run.runId, key, spec.name, environment, plan.runsOn[index] ?? [], { job: `${run.runId}/${key}`, spec: spec as unknown as Record<string, unknown>, repository: { url: repository, sha, ...(repoSecrets === undefined ? {} : { credentials: repoSecrets }) } });
               })().finally(() => slots.give());
               if (outcome.conclusion === 'failure' && plan.failFast) {
                 failFast.abort();
@@ -332,6 +358,19 @@ export class PipelineRuns {
       if (this.#writes.get(id) === next) this.#writes.delete(id);
     }
   }
+}
+
+/** What a rollback runs again: the job that made the deployment (by id, a matrix instance's `#n` dropped). */
+export interface RollbackScope {
+  environment: string;
+  job: string;
+  /** The run whose deployment is made again. */
+  of: string;
+}
+
+function rollbackJobs(workflow: Workflow, scope: RollbackScope): { jobs: Set<string>; note: string } {
+  const job = scope.job.replace(/#\d+$/, '');
+  return { jobs: new Set([job, ...ancestors(workflow.jobs, job)]), note: `not part of the rollback of ${scope.environment} to run ${scope.of}` };
 }
 
 /** `strategy.max-parallel`: at most this many instances of a job at once. */

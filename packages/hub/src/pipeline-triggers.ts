@@ -11,12 +11,13 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoKey } from '@trueup/api';
+import { repoKey, type RepoSecrets } from '@trueup/api';
 import type { HubStore, PipelineRepoRecord } from '@trueup/store';
 import { loadWorkflow, triggers, WORKFLOWS_DIR, type Workflow } from '@trueup/workflow';
 import { Cron } from 'croner';
 import { HubErrors } from './errors.ts';
 import type { PipelineRuns } from './pipeline-runs.ts';
+import type { RepoCredentials } from './repo-credentials.ts';
 
 const exec = promisify(execFile);
 export const AUTOMATED_TRAILER = 'Trueup-Automated';
@@ -35,7 +36,10 @@ export class PipelineTriggers {
   /** Cron jobs per repository, made from the default branch's workflows. */
   readonly #crons = new Map<string, Cron[]>();
 
-  constructor(deps: { store: HubStore; runs: PipelineRuns; dataDir: string; now: () => number; log: (message: string) => void; pollMs?: number }) {
+  readonly #credentials: RepoCredentials | undefined;
+
+  constructor(deps: { store: HubStore; runs: PipelineRuns; dataDir: string; now: () => number; log: (message: string) => void; pollMs?: number; credentials?: RepoCredentials }) {
+    this.#credentials = deps.credentials;
     this.#store = deps.store;
     this.#runs = deps.runs;
     this.#dir = join(deps.dataDir, 'pipeline-repos');
@@ -46,10 +50,12 @@ export class PipelineTriggers {
   }
 
   /** Tracks a repository from now on: its current commits are recorded, not run. */
-  async add(url: string, actor: string): Promise<PipelineRepoRecord> {
+  async add(url: string, actor: string, secrets?: RepoSecrets): Promise<PipelineRepoRecord> {
     const record = { key: repoKey(url), url, createdBy: actor, createdAt: this.#now() };
-    const heads = await this.#fetch(record);
+    if (secrets !== undefined && this.#credentials === undefined) throw HubErrors.create('HUB_UNAVAILABLE', 'this hub keeps no repository credentials');
+    const heads = await this.#fetch(record, secrets);
     if (!(await this.#store.pipelineRepos.add(record))) throw HubErrors.create('HUB_CONFLICT', `${record.key} is tracked already`);
+    if (secrets !== undefined && this.#credentials !== undefined) await this.#store.pipelineRepos.setCredentials(record.key, this.#credentials.seal(url, secrets));
     for (const [ref, sha] of heads) await this.#store.pipelineRepos.setHead(record.key, ref, sha);
     await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'pipeline-repo-added', actor, details: { repository: url, refs: heads.size } });
     await this.#schedule(record, heads);
@@ -146,14 +152,18 @@ export class PipelineTriggers {
   }
 
   /** Fetches the mirror; returns each branch and tag with its commit. */
-  async #fetch(repo: { key: string; url: string }): Promise<Map<string, string>> {
+  async #fetch(repo: { key: string; url: string }, secrets?: RepoSecrets): Promise<Map<string, string>> {
     const git = this.#git(repo);
     const dir = this.#mirror(repo);
+    // A private repository's credentials: only for the commands that reach it.
+    const reach = (args: string[], cwd: string): Promise<string> => this.#credentials === undefined
+      ? run(args, cwd, repo.url)
+      : this.#credentials.withGitEnv(repo.url, (env) => run(args, cwd, repo.url, env), secrets);
     if (!existsSync(dir)) {
       await mkdir(this.#dir, { recursive: true });
-      await run(['clone', '--quiet', '--bare', '--', repo.url, dir], this.#dir, repo.url);
+      await reach(['clone', '--quiet', '--bare', '--', repo.url, dir], this.#dir);
     }
-    await git(['fetch', '--quiet', '--prune', '--force', '--', repo.url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*']);
+    await reach(['--git-dir', dir, 'fetch', '--quiet', '--prune', '--force', '--', repo.url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'], this.#dir);
     const listing = await git(['for-each-ref', '--format=%(refname) %(objectname) %(*objectname)', 'refs/heads', 'refs/tags']);
     const heads = new Map<string, string>();
     for (const line of listing.split('\n').filter((l) => l !== '')) {
@@ -177,9 +187,9 @@ export class PipelineTriggers {
   }
 }
 
-async function run(args: string[], cwd: string, url: string): Promise<string> {
+async function run(args: string[], cwd: string, url: string, env: Record<string, string> = {}): Promise<string> {
   try {
-    const { stdout } = await exec('git', args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', GIT_TERMINAL_PROMPT: '0', LANG: 'C' }, maxBuffer: 64 * 1024 * 1024, timeout: 5 * 60_000 });
+    const { stdout } = await exec('git', args, { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', GIT_TERMINAL_PROMPT: '0', LANG: 'C', ...env }, maxBuffer: 64 * 1024 * 1024, timeout: 5 * 60_000 });
     return stdout.trim();
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();

@@ -14,6 +14,7 @@ import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
 import { HubClient } from './client.ts';
 import { startHub } from './server.ts';
 import type { CommandRecord } from '@trueup/store';
+import type { ResourceDetailBody } from '@trueup/api';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
@@ -68,6 +69,15 @@ test('replicas on one PostgreSQL route commands and changes to each other', { sk
   assert.equal(done.result?.revision, second);
   const upsert = await stream.until('upsert', (data) => (data as { revision: string }).revision === second);
   assert.equal((upsert as { environment: string }).environment, 'edge');
+
+  // A read asked at B is answered by the agent on A (the answer too large for a NOTIFY travels as a row).
+  const read = await viaB.get<ResourceDetailBody>(`/api/v1/environments/edge/applications/test/resources/${encodeURIComponent('host.trueup.dev/v1alpha1/File//f')}`);
+  assert.equal((read.live?.spec as { content?: string }).content, '2\n');
+  assert.equal(read.sync, 'Synced');
+  // So is a pause: the agent shows who paused through B.
+  const paused = await viaB.post<CommandRecord>('/api/v1/environments/edge/applications/test/pause?wait=true&timeout=30');
+  assert.equal(paused.state, 'succeeded');
+  assert.equal(agent.applications()[0]?.selfHeal?.pause?.by, 'token:admin');
 });
 
 /** A minimal SSE reader over node:https (the stream needs the hub's CA). */

@@ -148,6 +148,7 @@ export class RepoPoller {
       return stdout;
     } catch (error) {
       const stderr = (error as { stderr?: string }).stderr?.trim();
+      if ((error as { killed?: boolean }).killed === true) throw new Error(`git ls-remote gave no answer within ${LS_REMOTE_TIMEOUT_MS / 1000} s`);
       throw new Error(stderr === undefined || stderr === '' ? (error as Error).message : (stderr.split('\n').at(-1) ?? stderr));
     }
   }

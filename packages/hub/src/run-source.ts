@@ -12,11 +12,11 @@ import { HubErrors } from './errors.ts';
 
 const exec = promisify(execFile);
 
-export async function workflowAt(repository: string, ref: string, name: string): Promise<{ sha: string; ref: string; workflow: Workflow }> {
+export async function workflowAt(repository: string, ref: string, name: string, env: Record<string, string> = {}): Promise<{ sha: string; ref: string; workflow: Workflow }> {
   const dir = await mkdtemp(join(tmpdir(), 'trueup-hub-run-'));
   const git = async (args: string[]): Promise<string> => {
     try {
-      const { stdout } = await exec('git', args, { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', GIT_TERMINAL_PROMPT: '0', LANG: 'C' }, maxBuffer: 16 * 1024 * 1024, timeout: 5 * 60_000 });
+      const { stdout } = await exec('git', args, { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', GIT_TERMINAL_PROMPT: '0', LANG: 'C', ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 5 * 60_000 });
       return stdout.trim();
     } catch (error) {
       const stderr = (error as { stderr?: string }).stderr?.trim();

@@ -29,6 +29,10 @@ export interface JobRequest {
 }
 
 interface Pending extends JobRequest {
+  /** Published to the queue shared by replicas (a runner of another replica may take it). */
+  published: boolean;
+  /** Never published: a job this replica runs for another replica's run. */
+  localOnly: boolean;
   attempt: number;
   queuedAt: number;
   runnerId: string | undefined;
@@ -49,6 +53,27 @@ interface RunnerSession {
   lastSent: number;
 }
 
+/** The queue shared by hub replicas (PostgreSQL); absent on a single hub. */
+export interface SharedQueuePort {
+  /** Offers a job no runner of this replica can take now to the other replicas. */
+  publish(job: { key: string; labels: string[]; environment: string | undefined; offer: RunnerOffer; queuedAt: number }): void;
+  /** Takes a published job for this replica's runner; false when another replica took it. */
+  claim(key: string): Promise<boolean>;
+  /** The job ended or left the queue here: its shared row goes. */
+  forget(key: string): void;
+  /** Asks the replica that runs the job to cancel it. */
+  cancelRemote(key: string, reason: string): void;
+  /** A runner here has room: look for jobs other replicas published. */
+  pull(): void;
+}
+
+/** What the replica that runs a job for another replica's run reports back, in order. */
+export type RemoteJobFrame =
+  | { kind: 'started'; runnerId: string; attempt: number }
+  | { kind: 'event'; event: JobEvent }
+  | { kind: 'requeued'; runnerId: string }
+  | { kind: 'outcome'; outcome: JobOutcome };
+
 export interface RunnerHubOptions {
   now?: () => number;
   leaseMs?: number;
@@ -66,6 +91,9 @@ export class RunnerHub {
   readonly #queue: Pending[] = [];
   /** Offered to or running on a runner, by key. */
   readonly #assigned = new Map<string, Pending>();
+  /** Jobs of runs here that a runner of another replica runs, by key. */
+  readonly #remote = new Map<string, Pending>();
+  #shared: SharedQueuePort | undefined;
   readonly #ticker: NodeJS.Timeout;
 
   constructor(options: RunnerHubOptions = {}) {
@@ -91,16 +119,79 @@ export class RunnerHub {
     return this.#queue.length;
   }
 
-  /** Queues a job and offers it at once if a runner can take it; resolves when it ends. */
-  run(request: JobRequest): Promise<JobOutcome> {
+  /** Joins the queue shared by replicas. */
+  share(port: SharedQueuePort): void {
+    this.#shared = port;
+  }
+
+  /**
+   * Queues a job and offers it at once if a runner can take it; resolves when it ends. Not
+   * taken here at once, it is also published to the other replicas (`localOnly`: never).
+   */
+  run(request: JobRequest, options: { localOnly?: boolean } = {}): Promise<JobOutcome> {
     return new Promise((resolve) => {
-      this.#queue.push({ ...request, attempt: 0, queuedAt: this.#now(), runnerId: undefined, accepted: false, declinedBy: new Set(), cancelled: undefined, resolve });
+      const job: Pending = { ...request, published: false, localOnly: options.localOnly === true, attempt: 0, queuedAt: this.#now(), runnerId: undefined, accepted: false, declinedBy: new Set(), cancelled: undefined, resolve: () => undefined };
+      job.resolve = (outcome) => {
+        if (job.published) this.#shared?.forget(job.key);
+        resolve(outcome);
+      };
+      this.#queue.push(job);
       this.#dispatch();
+      this.#publishWaiting();
     });
+  }
+
+  /** Whether a linked runner here has the labels and room for a job now. */
+  canTake(labels: string[]): boolean {
+    return [...this.#runners.values()].some((runner) => runner.socket !== undefined && runner.jobs.size < runner.capacity && labelsMatch(labels, runner.labels));
+  }
+
+  /** What the replica running a job of a run here reports. */
+  remoteFrame(key: string, frame: RemoteJobFrame): void {
+    let job = this.#remote.get(key);
+    if (job === undefined) {
+      // Taken by another replica while it waited here: it leaves this replica's queue.
+      const at = this.#queue.findIndex((j) => j.key === key);
+      if (at === -1) return;
+      [job] = this.#queue.splice(at, 1);
+      if (job === undefined) return;
+      this.#remote.set(key, job);
+      if (job.cancelled !== undefined) this.#shared?.cancelRemote(key, job.cancelled);
+    }
+    switch (frame.kind) {
+      case 'started':
+        job.onStarted(frame.runnerId, frame.attempt);
+        break;
+      case 'event':
+        job.onEvent(frame.event);
+        break;
+      case 'requeued':
+        job.onRequeued(frame.runnerId);
+        break;
+      case 'outcome':
+        this.#remote.delete(key);
+        job.resolve(frame.outcome);
+        break;
+    }
+  }
+
+  #publishWaiting(): void {
+    if (this.#shared === undefined) return;
+    for (const job of this.#queue) {
+      if (job.published || job.localOnly) continue;
+      job.published = true;
+      this.#shared.publish({ key: job.key, labels: job.labels, environment: job.environment, offer: job.offer, queuedAt: job.queuedAt });
+    }
   }
 
   /** Cancels a job: taken from the queue, or the runner is told to stop it (it reports `cancelled`). */
   cancel(key: string, reason: string): void {
+    const remote = this.#remote.get(key);
+    if (remote !== undefined) {
+      remote.cancelled = reason;
+      this.#shared?.cancelRemote(key, reason);
+      return;
+    }
     const at = this.#queue.findIndex((job) => job.key === key);
     if (at !== -1) {
       const [job] = this.#queue.splice(at, 1);
@@ -203,13 +294,31 @@ export class RunnerHub {
         continue;
       }
       this.#queue.splice(i, 1);
-      job.attempt += 1;
-      job.runnerId = runner.id;
-      job.accepted = false;
       runner.jobs.add(job.key);
-      this.#assigned.set(job.key, job);
-      this.#send(runner, { type: 'offer', offer: job.offer });
+      if (!job.published || this.#shared === undefined) {
+        this.#offer(runner, job);
+        continue;
+      }
+      // Published: another replica may have taken it meanwhile; the shared row decides.
+      void this.#shared.claim(job.key).then((mine) => {
+        if (mine) return this.#offer(runner, job);
+        runner.jobs.delete(job.key);
+        if (job.cancelled === undefined && !this.#remote.has(job.key)) this.#remote.set(job.key, job);
+        this.#dispatch();
+      }, () => {
+        runner.jobs.delete(job.key);
+        this.#queue.unshift(job);
+      });
     }
+    if (this.#shared !== undefined && [...this.#runners.values()].some((r) => r.socket !== undefined && r.jobs.size < r.capacity)) this.#shared.pull();
+  }
+
+  #offer(runner: RunnerSession, job: Pending): void {
+    job.attempt += 1;
+    job.runnerId = runner.id;
+    job.accepted = false;
+    this.#assigned.set(job.key, job);
+    this.#send(runner, { type: 'offer', offer: job.offer });
   }
 
   #pick(job: Pending): RunnerSession | undefined {

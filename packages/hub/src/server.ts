@@ -26,11 +26,14 @@ import { EnvironmentGate } from './environment-gate.ts';
 import { PipelineRuns } from './pipeline-runs.ts';
 import { SecretBox } from './secret-box.ts';
 import { PipelineTriggers } from './pipeline-triggers.ts';
-import { RunnerHub } from './runner-hub.ts';
+import { RUNNER_LEASE_MS, RunnerHub } from './runner-hub.ts';
+import { SharedQueue } from './shared-queue.ts';
+import { DEFAULT_ARTIFACT_LIMITS } from './routes/artifacts.ts';
 import { REPO_POLL_MS, RepoPoller } from './repo-poller.ts';
 import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
 import { randomSecret } from './secrets.ts';
+import { HubOidc, type OidcOptions } from './oidc.ts';
 
 export interface HubOptions {
   dataDir: string;
@@ -54,6 +57,12 @@ export interface HubOptions {
   secretsKeyFile?: string;
   /** Batching window of the hub's config-branch writers, ms; default 250. */
   gitopsWindowMs?: number;
+  /** Largest run artifact, bytes; default 256 MiB. */
+  artifactMaxBytes?: number;
+  /** How long run artifacts are kept, ms; default 30 days. */
+  artifactRetentionMs?: number;
+  /** OpenID Connect login; the provider must allow the redirect URI URL/auth/oidc/callback. */
+  oidc?: OidcOptions;
   /** How often the shared Git poll lists each followed repository, ms; default 30 s; 0 disables it. */
   pollIntervalMs?: number;
 }
@@ -107,16 +116,39 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const runners = new RunnerHub({ now, log, ...(options.runnerLeaseMs === undefined ? {} : { leaseMs: options.runnerLeaseMs }), onSeen: (id, labels) => void store.runners.seen(id, labels, now()).catch((error: unknown) => log(`runner ${id}: ${String(error)}`)) });
   const box = await SecretBox.open(resolve(options.secretsKeyFile ?? join(dataDir, SECRETS_KEY_FILE)));
   const gate = new EnvironmentGate(store);
-  const runs = new PipelineRuns({ store, runners, gate, box, now, log });
+  // Replicas on one PostgreSQL share the runner queue: a runner linked to any of them runs any run's jobs.
+  const shared = store.engine === 'postgres' ? new SharedQueue({ store, box, runners, log }) : undefined;
+  const runs = new PipelineRuns({ store, runners, gate, box, now, log, ...(shared === undefined ? {} : { replica: shared.replica }) });
+  // Each replica renews the runs it holds; the runs of a replica silent past the runner lease end
+  // failed with a note, whichever replica notices (a run is never left "running" by a gone replica).
+  const leaseMs = options.runnerLeaseMs ?? RUNNER_LEASE_MS;
+  const renewRuns = async (): Promise<void> => {
+    await store.runOwners.renew(runs.replica, now());
+    for (const ended of await store.runOwners.endStale(now() - leaseMs, 'the hub replica that held this run stopped answering; start a new run to run it again', now())) {
+      await store.ledger.append({ environment: '', at: now(), kind: 'run-abandoned', details: { run: ended.id, reason: 'hub replica gone', replica: ended.owner } });
+    }
+  };
+  const runOwnerTimer = store.engine === 'postgres' ? setInterval(() => void renewRuns().catch((error: unknown) => log(`renewing runs: ${String(error)}`)), Math.max(250, Math.floor(leaseMs / 3))) : undefined;
+  runOwnerTimer?.unref();
   // Runs in progress lived in the previous hub process: they end failed, clearly, and nothing of
   // them runs again by itself. (On PostgreSQL other replicas may hold live runs: left as they are.)
   for (const id of store.engine !== 'sqlite' ? [] : await store.runs.abandon('the hub restarted while this job was in progress; start a new run to run it again', now())) {
     await store.ledger.append({ environment: '', at: now(), kind: 'run-abandoned', details: { run: id, reason: 'hub restarted' } });
   }
-  const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
+  const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, credentials: runs.credentials, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
   await triggers.start();
     const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
-  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops }, { log });
+  const artifactLimits = { maxBytes: options.artifactMaxBytes ?? DEFAULT_ARTIFACT_LIMITS.maxBytes, retentionMs: options.artifactRetentionMs ?? DEFAULT_ARTIFACT_LIMITS.retentionMs };
+  const oidc = options.oidc === undefined ? undefined : new HubOidc(options.oidc, { store, now, hubUrl: () => hub.url });
+  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops, artifactLimits, ...(oidc === undefined ? {} : { oidc }) }, { log });
+  // Expired artifacts, and chunks of uploads that never completed (a day old), are removed hourly.
+  const sweepArtifacts = (): void => void store.runArtifacts.sweep(now(), now() - 24 * 3600_000).catch((error: unknown) => log(`sweeping artifacts: ${String(error)}`));
+  sweepArtifacts();
+  const artifactSweep = setInterval(sweepArtifacts, 3600_000);
+  artifactSweep.unref();
+  // Expired sessions and logins in progress are dropped hourly (they are refused when expired anyway).
+  const pruning = setInterval(() => void store.sessions.prune(now()).catch(() => undefined), 3_600_000);
+  pruning.unref();
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const agents = new AgentAuthenticator(store);
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
@@ -176,9 +208,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     poller,
     tls,
     async stop() {
+      clearInterval(pruning);
       unsubscribeFeed();
       await poller.close();
+      clearInterval(artifactSweep);
       links.closeAll();
+      clearInterval(runOwnerTimer);
+      shared?.close();
       runners.close();
       triggers.close();
       wss.close();

@@ -24,6 +24,11 @@ const CONCURRENCY = 16;
 const KIND_WAIT_MS = 30_000;
 
 /** How a delete treats what the object owns (`PrunePropagationPolicy`). */
+/** Kinds that controllers create and own, whose owners an application declares: the children a tree shows. */
+const OWNED_KINDS: readonly (readonly [string, string])[] = [
+  ['apps/v1', 'ReplicaSet'], ['v1', 'Pod'], ['batch/v1', 'Job'], ['apps/v1', 'ControllerRevision'], ['discovery.k8s.io/v1', 'EndpointSlice'], ['v1', 'PersistentVolumeClaim'],
+];
+
 export type PrunePropagation = 'foreground' | 'background' | 'orphan';
 
 export interface KubernetesProviderOptions {
@@ -331,6 +336,27 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
           watches.delete(stop);
         },
       };
+    },
+
+    async children(owner, limit) {
+      const uid = owner.manifest?.metadata.uid;
+      if (typeof uid !== 'string') return { manifests: [], omitted: 0 };
+      // The kinds controllers create for the objects an application declares; listed in the owner's namespace (or the destination's).
+      const where = owner.key.namespace ?? namespace;
+      const lists = await mapLimit(OWNED_KINDS, CONCURRENCY, async ([apiVersion, kind]) => {
+        const info = await session.discovery.resolve(apiVersion, kind);
+        if (info === undefined || !info.verbs.includes('list')) return [];
+        const list = await session.client.request<{ items?: Manifest[] }>('GET', resourcePath(info, where));
+        const owned = (item: Manifest): boolean => Array.isArray(item.metadata.ownerReferences) && (item.metadata.ownerReferences as { uid?: unknown }[]).some((ref) => ref.uid === uid);
+        return (list.items ?? []).filter(owned).map((item) => ({ ...item, apiVersion, kind }));
+      });
+      const all = lists.flat().sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`));
+      return { manifests: all.slice(0, limit), omitted: Math.max(0, all.length - limit) };
+    },
+
+    async fetch(key) {
+      const info = await session.discovery.resolve(key.apiVersion, key.kind);
+      return info === undefined ? undefined : fetchObject(info, key);
     },
 
     async findLabelled(kindsOf) {

@@ -3,7 +3,7 @@
  * It owns sequence bookkeeping (what was sent, what the hub acknowledged, a bounded window of
  * unacknowledged events) and heartbeats; the transport adapter performs the actions it returns.
  */
-import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_RESYNC_MS, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent } from '@trueup/api';
+import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_RESYNC_MS, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
 
 /** An event waiting in the agent's outbox, numbered by it. */
 export interface OutboxEntry {
@@ -32,6 +32,7 @@ export type AgentSessionInput =
   /** The outbox's entries after `ackedSeq`, ascending: the machine sends what fits the window. */
   | { type: 'pending'; now: number; entries: readonly OutboxEntry[] }
   | { type: 'command-done'; now: number; id: string; result: CommandResult }
+  | { type: 'read-done'; now: number; id: string; result: ReadResult }
   /** The digests the adapter gathered for a periodic resync. */
   | { type: 'digests'; now: number; digests: Record<string, string> }
   | { type: 'tick'; now: number };
@@ -44,6 +45,8 @@ export type AgentSessionAction =
   /** Drop outbox entries up to `seq`, then feed `pending`. */
   | { type: 'acked'; seq: number }
   | { type: 'run-command'; command: LinkCommand }
+  /** Read one object for the hub (changes nothing), then feed `read-done`. */
+  | { type: 'run-read'; read: LinkRead }
   /** Time for the periodic resync: gather the digests and feed `digests`. */
   | { type: 'gather-digests' }
   /** The hub asked again for these applications: make sure a current status of each is queued, then feed `pending`. */
@@ -71,6 +74,8 @@ export function stepAgentSession(state: AgentSessionState, input: AgentSessionIn
       return onPending(state, input.now, input.entries);
     case 'command-done':
       return sent(state, input.now, [{ type: 'send', frame: { type: 'command-result', id: input.id, result: input.result } }]);
+    case 'read-done':
+      return sent(state, input.now, [{ type: 'send', frame: { type: 'read-result', id: input.id, result: input.result } }]);
     case 'digests':
       if (state.phase !== 'streaming') return { state, actions: [] };
       return sent(state, input.now, [{ type: 'send', frame: { type: 'resync', digests: input.digests } }]);
@@ -97,6 +102,8 @@ function onFrame(state: AgentSessionState, frame: HubFrame): Step {
     }
     case 'command':
       return { state, actions: [{ type: 'run-command', command: frame.command }] };
+    case 'read':
+      return { state, actions: [{ type: 'run-read', read: frame.read }] };
     case 'want':
       return { state, actions: [{ type: 'want', want: frame.want }] };
     case 'heartbeat':

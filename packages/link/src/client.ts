@@ -3,7 +3,7 @@
  * that feeds the agent session machine and performs its actions; reconnects with jittered
  * backoff. The agent, the runner and load simulators use it with their own outbox and handler.
  */
-import { AgentFrameSchema, HubFrameSchema, LINK_PATH, parseFrame, LinkCloseCodes, type CommandResult, type LinkCommand } from '@trueup/api';
+import { AgentFrameSchema, HubFrameSchema, LINK_PATH, parseFrame, LinkCloseCodes, type CommandResult, type LinkCommand, type LinkRead, type ReadResult } from '@trueup/api';
 import type WebSocket from 'ws';
 import { openAgentSession, SEND_WINDOW, stepAgentSession, type AgentSessionAction, type AgentSessionInput, type AgentSessionState, type OutboxEntry } from './agent-session.ts';
 import { reconnectDelay } from './backoff.ts';
@@ -31,6 +31,8 @@ export interface LinkClientOptions {
   agentVersion: string;
   outbox: LinkOutbox;
   onCommand(command: LinkCommand): Promise<CommandResult>;
+  /** Reads of objects for the hub; without it every read is answered unsupported. */
+  onRead?(read: LinkRead): Promise<ReadResult>;
   /** Connection state changes, for logs and tests. */
   onState?(state: LinkClientState): void;
   now?: () => number;
@@ -57,6 +59,8 @@ export class LinkClient {
   #timer: NodeJS.Timeout | undefined;
   #ticker: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** Why this side cut the connection without a close handshake. */
+  #cut: { code: number; reason: string } | undefined;
 
   constructor(options: LinkClientOptions) {
     this.#options = options;
@@ -103,7 +107,8 @@ export class LinkClient {
       this.#socket = undefined;
       this.#session = undefined;
       if (this.#stopped) return;
-      const info = closeInfo(code, reason);
+      const info = this.#cut ?? closeInfo(code, reason);
+      this.#cut = undefined;
       const retryInMs = reconnectDelay(this.#attempt, (this.#options.random ?? Math.random)());
       this.#attempt += 1;
       this.#options.onState?.({ state: 'disconnected', ...info, retryInMs });
@@ -141,6 +146,9 @@ export class LinkClient {
         case 'run-command':
           void this.#run(action.command);
           break;
+        case 'run-read':
+          void this.#read(action.read);
+          break;
         case 'gather-digests':
           this.#input({ type: 'digests', now: this.#now(), digests: this.#options.outbox.digests() });
           break;
@@ -162,6 +170,16 @@ export class LinkClient {
     this.#input({ type: 'command-done', now: this.#now(), id: command.id, result });
   }
 
+  async #read(read: LinkRead): Promise<void> {
+    let result: ReadResult;
+    try {
+      result = this.#options.onRead === undefined ? { what: 'error', code: 'AGENT_READ_UNSUPPORTED', message: 'this agent does not answer reads' } : await this.#options.onRead(read);
+    } catch (error) {
+      result = { what: 'error', code: 'AGENT_READ_FAILED', message: error instanceof Error ? error.message : String(error) };
+    }
+    this.#input({ type: 'read-done', now: this.#now(), id: read.id, result });
+  }
+
   #pump(): void {
     const session = this.#session;
     if (session?.phase !== 'streaming') return;
@@ -178,6 +196,13 @@ export class LinkClient {
   }
 
   #closeSocket(code: number, reason: string): void {
+    if (code === LinkCloseCodes.silent && this.#socket !== undefined) {
+      // A silent hub (a dead link, a black-holed route) would not answer a close either: waiting
+      // for it would hold the reconnect for the close timeout. Cut, and report why.
+      this.#cut = { code, reason };
+      this.#socket.terminate();
+      return;
+    }
     this.#socket?.close(code, reason.slice(0, 120));
   }
 }

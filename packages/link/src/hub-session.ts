@@ -3,7 +3,7 @@
  * adapter to compute the resync (what the hub lacks), then stores events once each by sequence
  * number, acknowledges them, relays commands and keeps heartbeats.
  */
-import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent } from '@trueup/api';
+import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
 
 export interface HubSessionState {
   phase: 'hello' | 'resync' | 'streaming' | 'closed';
@@ -24,6 +24,7 @@ export type HubSessionInput =
   | { type: 'want-ready'; now: number; want: string[] }
   | { type: 'stored'; now: number; seq: number }
   | { type: 'command'; now: number; command: LinkCommand }
+  | { type: 'read'; now: number; read: LinkRead }
   | { type: 'tick'; now: number };
 
 export type HubSessionAction =
@@ -34,6 +35,7 @@ export type HubSessionAction =
   /** Store this event (idempotent by environment and seq), then feed `stored`. */
   | { type: 'store'; seq: number; at: number; event: LinkEvent }
   | { type: 'command-result'; id: string; result: CommandResult }
+  | { type: 'read-result'; id: string; result: ReadResult }
   /** The session streams: send the commands queued while the agent was away. */
   | { type: 'deliver-queued' };
 
@@ -64,6 +66,9 @@ export function stepHubSession(state: HubSessionState, input: HubSessionInput): 
     case 'command':
       if (state.phase !== 'streaming') return { state, actions: [] };
       return { state: { ...state, lastSentAt: input.now }, actions: [{ type: 'send', frame: { type: 'command', command: input.command } }] };
+    case 'read':
+      if (state.phase !== 'streaming') return { state, actions: [] };
+      return { state: { ...state, lastSentAt: input.now }, actions: [{ type: 'send', frame: { type: 'read', read: input.read } }] };
     case 'tick':
       if (input.now - state.lastHeardAt >= LINK_SILENCE_MS) return close(state, LinkCloseCodes.silent, 'the agent sent nothing, not even a heartbeat');
       if (state.phase === 'streaming' && input.now - state.lastSentAt >= LINK_HEARTBEAT_MS) {
@@ -91,6 +96,8 @@ function onFrame(state: HubSessionState, frame: AgentFrame): HubStep {
       return { state: { ...state, receivedSeq: frame.seq }, actions: [{ type: 'store', seq: frame.seq, at: frame.at, event: frame.event }] };
     case 'command-result':
       return { state, actions: [{ type: 'command-result', id: frame.id, result: frame.result }] };
+    case 'read-result':
+      return { state, actions: [{ type: 'read-result', id: frame.id, result: frame.result }] };
     case 'resync':
       return { state, actions: [{ type: 'resync', digests: frame.digests, periodic: true }] };
     case 'heartbeat':

@@ -3,7 +3,7 @@
  * performs its actions through the handlers (the store, the command queue). Events are stored
  * one at a time, in the order received, and acknowledged only once stored.
  */
-import { AgentFrameSchema, LINK_MAX_FRAME_BYTES, LinkCloseCodes, parseFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent } from '@trueup/api';
+import { AgentFrameSchema, LINK_MAX_FRAME_BYTES, LinkCloseCodes, parseFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
 import type WebSocket from 'ws';
 import { rawText } from './client.ts';
 import { openHubSession, stepHubSession, type HubSessionAction, type HubSessionInput, type HubSessionState } from './hub-session.ts';
@@ -12,6 +12,8 @@ export interface LinkSessionHandlers {
   resync(digests: Record<string, string>): Promise<{ ackedSeq: number; want: string[] }>;
   store(seq: number, at: number, event: LinkEvent): Promise<void>;
   commandResult(id: string, result: CommandResult): Promise<void>;
+  /** The agent's answer to a read (not stored: a read changes nothing). */
+  readResult(id: string, result: ReadResult): void;
   /** Commands queued for this agent, oldest first. */
   queued(): Promise<LinkCommand[]>;
   /** A handler failed: the link closes (the agent reconnects and resends). */
@@ -23,25 +25,51 @@ export interface LinkSession {
   readonly environment: string;
   /** Sends a command if the session streams; returns whether it was sent. */
   command(command: LinkCommand): boolean;
+  /** Sends a read if the session streams; returns whether it was sent. */
+  read(read: LinkRead): boolean;
   close(code: number, reason: string): void;
 }
 
 /** Bytes buffered for a slow reader beyond which the link is dropped instead of growing. */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
-export function serveLinkSession(socket: WebSocket, environment: string, handlers: LinkSessionHandlers, options: { now?: () => number; tickMs?: number; gitPollMs?: number | undefined } = {}): LinkSession {
+export interface LinkSessionOptions {
+  now?: () => number;
+  tickMs?: number;
+  /** Default MAX_BUFFERED_BYTES. */
+  maxBufferedBytes?: number;
+  /** Told in the welcome: how often the hub polls the repositories it can read. */
+  gitPollMs?: number | undefined;
+}
+
+export function serveLinkSession(socket: WebSocket, environment: string, handlers: LinkSessionHandlers, options: LinkSessionOptions = {}): LinkSession {
   const now = options.now ?? Date.now;
   let state: HubSessionState = openHubSession(now(), environment, options.gitPollMs);
   let work: Promise<void> = Promise.resolve();
+  /** Why the hub cut the connection itself, when it did without a close handshake. */
+  let cut: { code: number; reason: string } | undefined;
   const ticker = setInterval(() => input({ type: 'tick', now: now() }), options.tickMs ?? 1000);
   ticker.unref();
+  const maxBuffered = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
 
   const close = (code: number, reason: string): void => {
+    if (code === LinkCloseCodes.silent) {
+      // A silent agent would not answer the close handshake either: cut at once.
+      cut = { code, reason };
+      socket.terminate();
+      return;
+    }
     if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason.slice(0, 120));
   };
   const send = (frame: HubFrame): void => {
     if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return close(LinkCloseCodes.protocolError, 'agent does not read: send buffer full');
+    if (socket.bufferedAmount > maxBuffered) {
+      // A peer that does not read would not read a close frame either: cut the connection, so
+      // nothing more is buffered for it, and report why.
+      cut = { code: LinkCloseCodes.slowReader, reason: `agent does not read: over ${maxBuffered} bytes wait to be sent to it` };
+      socket.terminate();
+      return;
+    }
     socket.send(JSON.stringify(frame));
   };
   // Handler calls run in order; a failure closes the link so the agent resends from its outbox.
@@ -75,6 +103,9 @@ export function serveLinkSession(socket: WebSocket, environment: string, handler
         case 'command-result':
           queue(() => handlers.commandResult(action.id, action.result));
           break;
+        case 'read-result':
+          handlers.readResult(action.id, action.result);
+          break;
         case 'deliver-queued':
           queue(async () => {
             for (const command of await handlers.queued()) input({ type: 'command', now: now(), command });
@@ -99,7 +130,7 @@ export function serveLinkSession(socket: WebSocket, environment: string, handler
   socket.on('close', (code, reason) => {
     clearInterval(ticker);
     state = { ...state, phase: 'closed' };
-    handlers.onClose(code, reason.toString());
+    handlers.onClose(cut?.code ?? code, cut?.reason ?? reason.toString());
   });
 
   return {
@@ -107,6 +138,11 @@ export function serveLinkSession(socket: WebSocket, environment: string, handler
     command(command) {
       if (state.phase !== 'streaming') return false;
       input({ type: 'command', now: now(), command });
+      return true;
+    },
+    read(read) {
+      if (state.phase !== 'streaming') return false;
+      input({ type: 'read', now: now(), read });
       return true;
     },
     close,

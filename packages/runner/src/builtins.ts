@@ -1,10 +1,11 @@
-/** The built-in actions: actions/checkout, actions/upload-artifact, actions/download-artifact. */
+/** The built-in actions: actions/checkout, actions/upload-artifact, actions/download-artifact, and Trueup's own steps. */
 import { globSync, readdirSync, statSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import type { BuiltinAction, StepConclusion } from '@trueup/api';
 import type { ArtifactFile } from './artifact-store.ts';
 import { RunnerErrors } from './errors.ts';
+import { runDeployStep } from './deploy-step.ts';
 import { runHandoffStep } from './handoff-steps.ts';
 import { activeSignal, type JobState } from './job-state.ts';
 
@@ -20,7 +21,10 @@ export async function runBuiltin(job: JobState, action: { action: BuiltinAction;
       return downloadArtifact(job, withs);
     case 'gitops-set':
     case 'wait-healthy':
+    case 'sync':
       return runHandoffStep(job, action.action, withs);
+    case 'deploy':
+      return runDeployStep(job, withs);
   }
 }
 

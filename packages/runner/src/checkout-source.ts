@@ -35,11 +35,11 @@ export class LocalRepoSource implements CheckoutSource {
   }
 }
 
-export async function git(args: string[], cwd: string | undefined, signal?: AbortSignal): Promise<string> {
+export async function git(args: string[], cwd: string | undefined, signal?: AbortSignal, env: Record<string, string> = {}): Promise<string> {
   let stderr = '';
   const outcome = await runInGroup({
     command: 'git', args, cwd, signal,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', GIT_TERMINAL_PROMPT: '0', LANG: 'C' },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', GIT_TERMINAL_PROMPT: '0', LANG: 'C', ...env },
     timeoutMs: 10 * 60_000, maxStdoutBytes: 16 * 1024 * 1024,
     onStderr: (chunk) => { stderr += chunk; },
   });

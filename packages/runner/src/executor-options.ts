@@ -1,4 +1,5 @@
 /** What the executor needs from where it runs: `trueup run` and a joined runner give different ones. */
+import type { ApplicationDeployer } from './application-deployer.ts';
 import type { ArtifactStore } from './artifact-store.ts';
 import type { CheckoutSource } from './checkout-source.ts';
 import type { HandoffSteps } from './handoff-steps.ts';
@@ -22,4 +23,6 @@ export interface ExecutorOptions {
   keepDirs?: boolean;
   /** `trueup/gitops-set` and `trueup/wait-healthy`: through a hub; absent, those steps fail saying so. */
   handoff?: HandoffSteps;
+  /** `trueup/deploy` with `application:`: the agent's one-shot pass; absent, such steps fail saying so. */
+  applications?: ApplicationDeployer;
 }

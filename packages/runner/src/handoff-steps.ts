@@ -1,16 +1,19 @@
 /**
- * `uses: trueup/gitops-set` and `uses: trueup/wait-healthy`: the hand-off from a pipeline to the
- * pull agents. The runner knows no hub; whoever runs it (`trueup run` with TRUEUP_HUB, a joined
+ * `uses: trueup/gitops-set`, `uses: trueup/wait-healthy` and `uses: trueup/sync`: the hand-off
+ * from a pipeline to the pull agents. The runner knows no hub; whoever runs it (`trueup run` with TRUEUP_HUB, a joined
  * runner) passes the implementation in. A step fails with the implementation's error message.
  */
+import type { JobDeploymentRequest } from '@trueup/api';
 import { RunnerErrors } from './errors.ts';
 import { activeSignal, type JobState } from './job-state.ts';
 
-export type HandoffAction = 'gitops-set' | 'wait-healthy';
+export type HandoffAction = 'gitops-set' | 'wait-healthy' | 'sync';
 
 export interface HandoffSteps {
   /** Runs the step with its `with:` inputs; resolves to its outputs, rejects to fail it. `log` lines go to the step's log. */
   run(action: HandoffAction, withs: Record<string, string>, context: { log: (line: string) => void; signal: AbortSignal }): Promise<Record<string, string>>;
+  /** Records a deployment the job made (trueup/deploy) in the hub's ledger; absent where there is no hub. */
+  recordDeployment?(deployment: JobDeploymentRequest): Promise<void>;
 }
 
 export async function runHandoffStep(job: JobState, action: HandoffAction, withs: Record<string, string>): Promise<{ outcome: 'success'; outputs: Record<string, string> }> {

@@ -13,3 +13,8 @@ export { reapOrphans, TRACKING_VARIABLE } from './processes.ts';
 export * from './job-result.ts';
 export * from './remote-source.ts';
 export type { HandoffSteps, HandoffAction } from './handoff-steps.ts';
+export * from './hub-artifact-store.ts';
+export * from './hub-request.ts';
+export * from './hub-job-steps.ts';
+export { parseSshTarget } from './deploy-step.ts';
+export type { ApplicationDeployer, ApplicationDeployResult } from './application-deployer.ts';

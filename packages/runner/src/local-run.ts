@@ -14,6 +14,7 @@ import { git, LocalRepoSource } from './checkout-source.ts';
 import { RunnerErrors } from './errors.ts';
 import { parseKeyValueFile } from './file-commands.ts';
 import type { Isolation } from './isolation.ts';
+import type { ApplicationDeployer } from './application-deployer.ts';
 import type { HandoffSteps } from './handoff-steps.ts';
 import { ownerAlive, ownerId } from './processes.ts';
 import { runWorkflow, type JobExecutor, type WorkflowRunHooks, type WorkflowRunResult } from './run-workflow.ts';
@@ -37,6 +38,8 @@ export interface LocalRunRequest {
   isolation?: Isolation;
   /** `trueup/gitops-set` and `trueup/wait-healthy`, through a hub. */
   handoff?: HandoffSteps;
+  /** `trueup/deploy` with `application:`. */
+  applications?: ApplicationDeployer;
 }
 
 export interface LocalRun {
@@ -109,6 +112,7 @@ export async function localRun(request: LocalRunRequest, hooks: WorkflowRunHooks
         ...(request.logCapBytes === undefined ? {} : { logCapBytes: request.logCapBytes }),
         ...(request.isolation === undefined ? {} : { isolation: request.isolation }),
         ...(request.handoff === undefined ? {} : { handoff: request.handoff }),
+        ...(request.applications === undefined ? {} : { applications: request.applications }),
       },
       hooks,
       execute,

@@ -1,6 +1,7 @@
 /** Applications as the agents last reported them: list with filter, sort and keyset paging; changes by version. */
 import type { Db, Param, Row } from './db.ts';
 import { StoreErrors } from './errors.ts';
+import { visibilitySql, type Visibility } from './visibility.ts';
 
 export const APPLICATION_SORTS = ['name', 'environment', 'sync', 'health', 'revision', 'lastSyncedAt'] as const;
 export type ApplicationSort = (typeof APPLICATION_SORTS)[number];
@@ -22,6 +23,8 @@ export interface ApplicationQuery {
   order?: 'asc' | 'desc' | undefined;
   limit: number;
   cursor?: string | undefined;
+  /** What the caller may see; default all. */
+  visible?: Visibility | undefined;
 }
 
 export interface ApplicationSummary {
@@ -66,6 +69,10 @@ export class Applications {
     if (query.sync !== undefined) add('a.sync = ?', query.sync);
     if (query.health !== undefined) add('a.health = ?', query.health);
     for (const label of query.labels ?? []) add('EXISTS (SELECT 1 FROM environment_labels l WHERE l.environment = a.environment AND l.key = ? AND l.value = ?)', label.key, label.value);
+    if (query.visible !== undefined && query.visible !== 'all') {
+      const visible = visibilitySql(this.#db.engine, query.visible, 'a.environment', 'a.name');
+      add(visible.clause, ...visible.params);
+    }
     if (query.q !== undefined && query.q !== '') add("LOWER(a.name) LIKE ? ESCAPE '\\'", `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     const filter = where.join(' AND ');
     const [count] = await this.#db.all(`SELECT COUNT(*) AS n FROM applications a WHERE ${filter}`, params);
@@ -87,10 +94,12 @@ export class Applications {
     return { items, total: Number(count?.n ?? 0), nextCursor: last === undefined ? null : encodeCursor(sort, last) };
   }
 
-  /** The full status the agent last reported, or undefined. */
-  async get(environment: string, name: string): Promise<{ summary: ApplicationSummary; status: Record<string, unknown> } | undefined> {
+  /** The full status the agent last reported, with the spec it loaded from Git (when it sent one), or undefined. */
+  async get(environment: string, name: string): Promise<{ summary: ApplicationSummary; status: Record<string, unknown>; spec?: Record<string, unknown> } | undefined> {
     const [row] = await this.#db.all('SELECT * FROM applications a WHERE a.environment = ? AND a.name = ? AND a.deleted = 0', [environment, name]);
-    return row === undefined ? undefined : { summary: toSummary(row), status: JSON.parse(String(row.body)) as Record<string, unknown> };
+    if (row === undefined) return undefined;
+    const spec = typeof row.spec === 'string' ? JSON.parse(row.spec) as Record<string, unknown> : undefined;
+    return { summary: toSummary(row), status: JSON.parse(String(row.body)) as Record<string, unknown>, ...(spec === undefined ? {} : { spec }) };
   }
 
   /** Digest of each application of an environment: what the hub holds, compared at resync. */

@@ -11,6 +11,8 @@ export interface CommandRecord {
   verb: CommandVerb;
   prune?: boolean;
   dryRun?: boolean;
+  /** pause/resume of one object (key id). */
+  object?: string;
   state: CommandState;
   requestedBy: string;
   /** ISO 8601. */
@@ -95,8 +97,9 @@ export class Commands {
     const [row] = await this.#db.all('SELECT * FROM commands WHERE id = ?', [id]);
     if (row === undefined) return undefined;
     const command = toLinkCommand(row);
+    const { requestedBy: _requestedBy, ...fields } = command;
     return {
-      ...command,
+      ...fields,
       environment: String(row.environment),
       state: String(row.state) as CommandState,
       requestedBy: String(row.requested_by),
@@ -111,13 +114,14 @@ export class Commands {
 /** Rows per multi-row statement: well below either engine's limit on parameters. */
 const CREATE_CHUNK = 400;
 
-function argsOf(command: LinkCommand): { prune?: boolean; dryRun?: boolean } {
-  return { ...(command.prune === undefined ? {} : { prune: command.prune }), ...(command.dryRun === undefined ? {} : { dryRun: command.dryRun }) };
+function argsOf(command: LinkCommand): { prune?: boolean; dryRun?: boolean; object?: LinkCommand['object'] } {
+  return { ...(command.prune === undefined ? {} : { prune: command.prune }), ...(command.dryRun === undefined ? {} : { dryRun: command.dryRun }), ...(command.object === undefined ? {} : { object: command.object }) };
 }
 
+/** The command as the agent gets it, with who asked (the agent shows it on a pause). */
 function toLinkCommand(row: Row): LinkCommand {
-  const args = JSON.parse(String(row.args)) as { prune?: boolean; dryRun?: boolean };
-  return { id: String(row.id), verb: String(row.verb) as CommandVerb, application: String(row.application), ...args };
+  const args = JSON.parse(String(row.args)) as { prune?: boolean; dryRun?: boolean; object?: string };
+  return { id: String(row.id), verb: String(row.verb) as CommandVerb, application: String(row.application), ...args, requestedBy: String(row.requested_by).slice(0, 253) };
 }
 
 function iso(value: unknown): string | undefined {

@@ -1,5 +1,6 @@
 /** Environments (one per joined agent), their labels, join tokens and agent credentials. */
 import type { Db, Row } from './db.ts';
+import { visibilitySql, type Visibility } from './visibility.ts';
 
 export interface JoinTokenRecord {
   id: string;
@@ -100,11 +101,20 @@ export class Environments {
     return Number(row?.acked_seq ?? 0);
   }
 
-  async list(): Promise<EnvironmentRecord[]> {
-    const rows = await this.#db.all(`SELECT e.*, (SELECT COUNT(*) FROM applications a WHERE a.environment = e.name AND a.deleted = 0) AS applications
-      FROM environments e ORDER BY e.name`);
+  /** Environments, those `visible` only (default all); each with its number of applications (of those visible). */
+  async list(visible: Visibility = 'all'): Promise<EnvironmentRecord[]> {
+    const environments = visibilitySql(this.#db.engine, visible, 'e.name');
+    const applications = visibilitySql(this.#db.engine, visible, 'a.environment', 'a.name');
+    const rows = await this.#db.all(`SELECT e.*, (SELECT COUNT(*) FROM applications a WHERE a.environment = e.name AND a.deleted = 0 AND (${applications.clause})) AS applications
+      FROM environments e WHERE ${environments.clause} ORDER BY e.name`, [...applications.params, ...environments.params]);
     const labels = await this.#db.all('SELECT environment, key, value FROM environment_labels ORDER BY environment, key');
     return rows.map((row) => toEnvironment(row, labels.filter((l) => l.environment === row.name)));
+  }
+
+  /** An environment's labels (empty for an unknown one). */
+  async labels(name: string): Promise<Record<string, string>> {
+    const rows = await this.#db.all('SELECT key, value FROM environment_labels WHERE environment = ? ORDER BY key', [name]);
+    return Object.fromEntries(rows.map((l) => [String(l.key), String(l.value)]));
   }
 
   async get(name: string): Promise<EnvironmentRecord | undefined> {

@@ -5,11 +5,18 @@ import { openPostgres, openSqlite, type Db } from './db.ts';
 import { Environments } from './environments.ts';
 import { Ledger } from './ledger.ts';
 import { migrate } from './migrations.ts';
+import { Reads } from './reads.ts';
 import { ApiTokens } from './tokens.ts';
+import { Policy } from './policy.ts';
+import { accessVersion, LoginRequests, Sessions, Users } from './users.ts';
 import { PipelineRepos } from './pipeline-repos.ts';
 import { PipelineSecrets } from './pipeline-secrets.ts';
 import { Runners } from './runners.ts';
 import { Runs } from './runs.ts';
+import { RunArtifacts } from './run-artifacts.ts';
+import { Deployments } from './deployments.ts';
+import { SharedJobs } from './shared-jobs.ts';
+import { RunOwners } from './run-owners.ts';
 import { WebhookDeliveries } from './webhooks.ts';
 import { localSignals, postgresSignals, type Signals } from './signals.ts';
 import { alwaysLeader, postgresLeaderLock, type LeaderLock } from './leader-lock.ts';
@@ -22,12 +29,23 @@ export interface HubStore {
   readonly applications: Applications;
   readonly ledger: Ledger;
   readonly commands: Commands;
+  readonly reads: Reads;
   readonly tokens: ApiTokens;
   readonly webhooks: WebhookDeliveries;
   readonly runners: Runners;
   readonly runs: Runs;
+  readonly runArtifacts: RunArtifacts;
+  readonly deployments: Deployments;
+  readonly sharedJobs: SharedJobs;
+  readonly runOwners: RunOwners;
   readonly pipelineRepos: PipelineRepos;
   readonly pipelineSecrets: PipelineSecrets;
+  readonly users: Users;
+  readonly sessions: Sessions;
+  readonly loginRequests: LoginRequests;
+  readonly policy: Policy;
+  /** Moves with every change that can take access away: compared by the hub on each request. */
+  accessVersion(): Promise<number>;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
   readonly signals: Signals;
   readonly polledHeads: PolledHeads;
@@ -57,14 +75,24 @@ export async function openStore(location: string): Promise<HubStore> {
     applications: new Applications(db),
     ledger: new Ledger(db),
     commands: new Commands(db),
+    reads: new Reads(db),
     tokens: new ApiTokens(db),
     webhooks: new WebhookDeliveries(db),
     runners: new Runners(db),
     runs: new Runs(db),
+    runArtifacts: new RunArtifacts(db),
+    deployments: new Deployments(db),
+    sharedJobs: new SharedJobs(db),
+    runOwners: new RunOwners(db),
     pipelineRepos: new PipelineRepos(db),
     pipelineSecrets: new PipelineSecrets(db),
     polledHeads: new PolledHeads(db),
     leaderLock: (lockId) => (postgres ? postgresLeaderLock(location, lockId) : alwaysLeader),
+    users: new Users(db),
+    sessions: new Sessions(db),
+    loginRequests: new LoginRequests(db),
+    policy: new Policy(db),
+    accessVersion: () => accessVersion(db),
     signals,
     ping: async () => {
       await db.all('SELECT 1 AS ok');

@@ -4,8 +4,9 @@
  * idempotent by agent and sequence number.
  */
 import { repoKey, type LinkEvent } from '@trueup/api';
-import type { Db, Param, Queryable, Row } from './db.ts';
+import type { Db, Engine, Param, Queryable, Row } from './db.ts';
 import { StoreErrors } from './errors.ts';
+import { visibilitySql, type Visibility } from './visibility.ts';
 
 export interface LedgerEntry {
   id: number;
@@ -29,6 +30,8 @@ export interface LedgerFilter {
   since?: number | undefined;
   /** Entries before this time (ms). */
   until?: number | undefined;
+  /** What the caller may see (hub-wide entries, of no environment, only with `all`); default all. */
+  visible?: Visibility | undefined;
 }
 
 export interface LedgerQuery extends LedgerFilter {
@@ -82,7 +85,7 @@ export class Ledger {
       if (advanced !== 1) return false;
       switch (event.kind) {
         case 'status':
-          await upsertStatus(tx, environment, event.application, event.digest, event.status);
+          await upsertStatus(tx, environment, event.application, event.digest, event.status, event.spec);
           return true;
         case 'removed':
           await tx.run('UPDATE applications SET deleted = 1, version = ? WHERE environment = ? AND name = ? AND deleted = 0', [await nextVersion(tx), environment, event.application]);
@@ -117,7 +120,7 @@ export class Ledger {
    * `p<id>` gives the page just before it (a bare id reads as `n<id>`, as cursors did before).
    */
   async list(query: LedgerQuery): Promise<LedgerPage> {
-    const { where, params } = filterSql(query);
+    const { where, params } = filterSql(this.#db.engine, query);
     const desc = query.order === 'desc';
     const cursor = query.cursor === undefined ? undefined : parseCursor(query.cursor);
     // Reading backwards: the rows nearest the cursor on the other side, in reverse, then turned around.
@@ -154,9 +157,14 @@ export class Ledger {
   }
 }
 
-function filterSql(filter: LedgerFilter): { where: string[]; params: Param[] } {
+function filterSql(engine: Engine, filter: LedgerFilter): { where: string[]; params: Param[] } {
   const where: string[] = [];
   const params: Param[] = [];
+  if (filter.visible !== undefined && filter.visible !== 'all') {
+    const visible = visibilitySql(engine, filter.visible, 'environment', 'application', true);
+    where.push(`environment <> '' AND (${visible.clause})`);
+    params.push(...visible.params);
+  }
   for (const [column, value] of [['environment', filter.environment], ['application', filter.application], ['kind', filter.kind]] as const) {
     if (value === undefined) continue;
     where.push(`${column} = ?`);
@@ -179,18 +187,18 @@ function parseCursor(cursor: string): { side: 'n' | 'p'; id: number } {
   return { side: match[1] === 'p' ? 'p' : 'n', id: Number(match[2]) };
 }
 
-async function upsertStatus(tx: Queryable, environment: string, name: string, digest: string, body: Record<string, unknown>): Promise<void> {
+async function upsertStatus(tx: Queryable, environment: string, name: string, digest: string, body: Record<string, unknown>, spec: Record<string, unknown> | undefined): Promise<void> {
   const [current] = await tx.all('SELECT digest, deleted FROM applications WHERE environment = ? AND name = ?', [environment, name]);
   if (current !== undefined && String(current.digest) === digest && Number(current.deleted) === 0) return; // nothing changed: no delta
   const status = body as StatusFields;
   const lastPassAt = typeof status.lastPassAt === 'string' ? Date.parse(status.lastPassAt) : Number.NaN;
   const repoURL = text(status.source?.repoURL);
-  await tx.run(`INSERT INTO applications (environment, name, revision, sync, health, last_synced_at, digest, body, version, deleted, repo_key, ref, repo_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+  await tx.run(`INSERT INTO applications (environment, name, revision, sync, health, last_synced_at, digest, body, version, deleted, repo_key, ref, spec, repo_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
     ON CONFLICT (environment, name) DO UPDATE SET revision = excluded.revision, sync = excluded.sync, health = excluded.health,
       last_synced_at = excluded.last_synced_at, digest = excluded.digest, body = excluded.body, version = excluded.version, deleted = 0,
-      repo_key = excluded.repo_key, ref = excluded.ref, repo_url = excluded.repo_url`,
+      repo_key = excluded.repo_key, ref = excluded.ref, spec = COALESCE(excluded.spec, applications.spec), repo_url = excluded.repo_url`,
   [environment, name, text(status.revision), text(status.sync, 'Unknown'), text(status.health?.status, 'Unknown'), Number.isNaN(lastPassAt) ? 0 : lastPassAt, digest, JSON.stringify(body), await nextVersion(tx),
-    repoURL === '' ? '' : repoKey(repoURL), text(status.source?.ref), withoutUserinfo(repoURL)]);
+    repoURL === '' ? '' : repoKey(repoURL), text(status.source?.ref), spec === undefined ? null : JSON.stringify(spec), withoutUserinfo(repoURL)]);
 }
 
 async function nextVersion(tx: Queryable): Promise<number> {

@@ -218,6 +218,82 @@ CREATE TABLE run_approvals (
 `,
   },
   {
+    version: 5,
+    name: 'access: users, sessions, per-user API tokens with expiry, projects, roles and grants, pending OIDC logins, the access version',
+    sql: ({ text }) => `
+CREATE TABLE users (
+  name ${text} PRIMARY KEY,
+  password_hash TEXT,
+  groups TEXT NOT NULL DEFAULT '[]',
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  disabled_at BIGINT
+);
+ALTER TABLE api_tokens ADD COLUMN owner ${text};
+ALTER TABLE api_tokens ADD COLUMN identity TEXT;
+ALTER TABLE api_tokens ADD COLUMN expires_at BIGINT;
+CREATE INDEX api_tokens_by_owner ON api_tokens (owner);
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  subject ${text} NOT NULL,
+  identity TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_by_subject ON sessions (subject);
+CREATE TABLE projects (
+  name ${text} PRIMARY KEY,
+  environments TEXT NOT NULL,
+  applications TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+INSERT INTO projects (name, environments, applications, labels, description, created_by, created_at) VALUES ('*', '["*"]', '["*"]', '{}', 'everything: a role granted here holds everywhere, and only here do admin verbs hold', 'hub', 0);
+CREATE TABLE roles (
+  name ${text} PRIMARY KEY,
+  verbs TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE grants (
+  project ${text} NOT NULL REFERENCES projects (name) ON DELETE CASCADE,
+  subject_kind TEXT NOT NULL,
+  subject ${text} NOT NULL,
+  role ${text} NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (project, subject_kind, subject, role)
+);
+CREATE INDEX grants_by_subject ON grants (subject_kind, subject);
+CREATE TABLE login_requests (
+  id_hash TEXT PRIMARY KEY,
+  body TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+INSERT INTO counters (name, value) VALUES ('access', 0);
+`,
+  },
+  {
+    version: 6,
+    name: 'application specs as loaded from Git; reads of objects routed to the replica holding the agent',
+    sql: ({ text }) => `
+ALTER TABLE applications ADD COLUMN spec TEXT;
+CREATE TABLE link_reads (
+  id TEXT PRIMARY KEY,
+  environment ${text} NOT NULL,
+  application ${text} NOT NULL,
+  object TEXT NOT NULL,
+  what TEXT NOT NULL,
+  requested_at BIGINT NOT NULL,
+  finished_at BIGINT,
+  result TEXT
+);
+CREATE INDEX link_reads_by_time ON link_reads (requested_at);
+`,
+  },
+  {
     version: 7,
     name: 'polled repositories: the URL each application reads, the heads the hub last saw, the ledger by time',
     sql: ({ text }) => `
@@ -232,6 +308,51 @@ CREATE TABLE polled_heads (
 CREATE INDEX events_by_at ON events (at);
 `,
   },
+  {
+    version: 8,
+    name: 'run artifacts kept by the hub, sealed credentials of pipeline repositories, the runner job queue shared by replicas',
+    sql: ({ id, text }) => `
+CREATE TABLE run_artifacts (
+  run_id ${text} NOT NULL,
+  name ${text} NOT NULL,
+  upload_id TEXT NOT NULL,
+  bytes BIGINT NOT NULL,
+  files INTEGER NOT NULL,
+  uploaded_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  PRIMARY KEY (run_id, name)
+);
+CREATE TABLE run_artifact_chunks (
+  upload_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (upload_id, seq)
+);
+CREATE INDEX run_artifacts_expiry ON run_artifacts (expires_at);
+ALTER TABLE pipeline_repos ADD COLUMN credentials TEXT;
+CREATE TABLE runner_job_queue (
+  job_key ${text} PRIMARY KEY,
+  owner TEXT NOT NULL,
+  labels TEXT NOT NULL,
+  environment ${text},
+  offer TEXT NOT NULL,
+  state TEXT NOT NULL,
+  claimed_by TEXT,
+  queued_at BIGINT NOT NULL
+);
+CREATE TABLE runner_job_frames (
+  id ${id},
+  owner TEXT NOT NULL,
+  job_key ${text} NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX runner_job_frames_owner ON runner_job_frames (owner, id);
+ALTER TABLE runs ADD COLUMN owner TEXT;
+ALTER TABLE runs ADD COLUMN owner_seen_at BIGINT
+`,
+  },
 ];
 
 /** Applies the migrations the database lacks; returns the schema version now in force. */
@@ -241,9 +362,12 @@ export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATI
     if (db.engine === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(7242001)');
     await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
     const current = await currentVersion(tx);
-    const latest = migrations.at(-1)?.version ?? 0;
+    const latest = Math.max(0, ...migrations.map((m) => m.version));
     if (current > latest) throw StoreErrors.create('STORE_SCHEMA_NEWER', `the database is at schema version ${current}, this hub knows up to ${latest}: upgrade the hub`);
-    for (const migration of migrations.filter((m) => m.version > current)) {
+    // Every migration the database lacks, in number order: one numbered below another already
+    // applied (written in parallel with it) still runs.
+    const applied = new Set((await tx.all('SELECT version FROM schema_migrations')).map((row) => Number(row.version)));
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version).filter((m) => !applied.has(m.version))) {
       for (const statement of splitStatements(migration.sql(dialect))) await tx.run(statement);
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, Date.now()]);
     }

@@ -6,6 +6,8 @@ export interface PipelineRepoRecord {
   url: string;
   createdBy: string;
   createdAt: number;
+  /** Whether sealed credentials are kept for it (never their value). */
+  hasCredentials?: boolean;
 }
 
 export class PipelineRepos {
@@ -25,7 +27,17 @@ export class PipelineRepos {
   }
 
   async list(): Promise<PipelineRepoRecord[]> {
-    return (await this.#db.all('SELECT * FROM pipeline_repos ORDER BY repo_key')).map((row) => ({ key: String(row.repo_key), url: String(row.url), createdBy: String(row.created_by), createdAt: Number(row.created_at) }));
+    return (await this.#db.all('SELECT * FROM pipeline_repos ORDER BY repo_key')).map((row) => ({ key: String(row.repo_key), url: String(row.url), createdBy: String(row.created_by), createdAt: Number(row.created_at), hasCredentials: row.credentials !== null && row.credentials !== undefined }));
+  }
+
+  /** Keeps the repository's credentials, sealed by the hub (the store never sees them open). */
+  async setCredentials(key: string, sealed: string | undefined): Promise<void> {
+    await this.#db.run('UPDATE pipeline_repos SET credentials = ? WHERE repo_key = ?', [sealed ?? null, key]);
+  }
+
+  async credentials(key: string): Promise<string | undefined> {
+    const [row] = await this.#db.all('SELECT credentials FROM pipeline_repos WHERE repo_key = ?', [key]);
+    return row?.credentials === null || row?.credentials === undefined ? undefined : String(row.credentials);
   }
 
   async heads(key: string): Promise<Map<string, string>> {

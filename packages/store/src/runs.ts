@@ -1,6 +1,7 @@
 /** Pipeline runs and their jobs as the hub shows them: status, timing, the runner, step results. */
 import type { Db, Row } from './db.ts';
 import { optionalNumber } from './environments.ts';
+import { visibilitySql, type Visibility } from './visibility.ts';
 
 export type RunStatus = 'queued' | 'running' | 'completed';
 
@@ -76,8 +77,12 @@ export class Runs {
   }
 
   /** Newest first. */
-  async list(limit: number): Promise<RunRecord[]> {
-    return (await this.#db.all('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?', [limit])).map(toRun);
+  /** Newest first; with `visible` other than all, only runs with a job deploying to a visible environment. */
+  async list(limit: number, visible: Visibility = 'all'): Promise<RunRecord[]> {
+    if (visible === 'all') return (await this.#db.all('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?', [limit])).map(toRun);
+    const filter = visibilitySql(this.#db.engine, visible, 'j.environment');
+    return (await this.#db.all(`SELECT * FROM runs r WHERE EXISTS (SELECT 1 FROM run_jobs j WHERE j.run_id = r.id AND j.environment IS NOT NULL AND (${filter.clause}))
+      ORDER BY r.created_at DESC, r.id DESC LIMIT ?`, [...filter.params, limit])).map(toRun);
   }
 
   /** Writes a job's whole row (the hub holds the live state; this keeps what it shows). */

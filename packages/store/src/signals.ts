@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 
-export const SIGNAL_CHANNELS = ['applications', 'commands', 'command_results'] as const;
+export const SIGNAL_CHANNELS = ['applications', 'commands', 'command_results', 'reads', 'read_results', 'runner_jobs', 'runner_job_frames'] as const;
 export type SignalChannel = (typeof SIGNAL_CHANNELS)[number];
 type Listener = (payload: string) => void;
 

@@ -20,9 +20,10 @@ async function joined(store: HubStore, environment: string, labels: Record<strin
 
 test('store', async (t) => {
   await onBothEngines(t, 'migrations run once and a newer schema is refused', async (store, location) => {
-    assert.equal(store.schemaVersion, MIGRATIONS.at(-1)?.version);
+    const latest = MIGRATIONS.at(-1)?.version;
+    assert.equal(store.schemaVersion, latest);
     const again = await openStore(location);
-    assert.equal(again.schemaVersion, MIGRATIONS.at(-1)?.version);
+    assert.equal(again.schemaVersion, latest);
     await again.close();
     const db = store.engine === 'sqlite' ? openSqlite(location) : openPostgres(location);
     await db.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [99, 'from a newer hub', NOW]);
@@ -125,11 +126,38 @@ test('store', async (t) => {
     await assert.rejects(store.applications.list({ limit: 10, sort: 'lastSyncedAt', cursor: all.nextCursor ?? '' }), (e) => isTrueupError(e, 'STORE_CURSOR_INVALID'), 'cursor of another sort');
   });
 
+  await onBothEngines(t, 'the spec comes with the status and stays when a status comes without one; reads carry one answer once', async (store) => {
+    await joined(store, 'prod');
+    const spec = { source: { repoURL: 'https://git.example/config.git', ref: 'main', path: 'web' }, syncPolicy: { automated: { selfHeal: true } } };
+    assert.equal(await store.ledger.ingest('prod', 'agent-prod', 1, NOW, { ...status('web', 'Synced', 'Healthy'), spec } as LinkEvent), true);
+    assert.deepEqual((await store.applications.get('prod', 'web'))?.spec, spec);
+    assert.equal(await store.ledger.ingest('prod', 'agent-prod', 2, NOW, status('web', 'OutOfSync', 'Healthy', 2)), true);
+    assert.deepEqual((await store.applications.get('prod', 'web'))?.spec, spec, 'kept');
+    const read = { id: 'r1', application: 'web', object: 'v1/ConfigMap/web/settings', what: 'object' as const };
+    await store.reads.create(read, 'prod', NOW);
+    assert.deepEqual(await store.reads.open('r1', 'prod'), read);
+    assert.equal(await store.reads.open('r1', 'stage'), undefined, 'another environment\'s read');
+    const answer = { what: 'error' as const, code: 'AGENT_OBJECT_UNKNOWN', message: 'none' };
+    assert.equal(await store.reads.finish('r1', 'stage', answer, NOW + 1), false);
+    assert.equal(await store.reads.finish('r1', 'prod', answer, NOW + 1), true);
+    assert.equal(await store.reads.finish('r1', 'prod', { ...answer, message: 'again' }, NOW + 2), false);
+    assert.deepEqual(await store.reads.result('r1'), answer);
+    assert.equal(await store.reads.open('r1', 'prod'), undefined, 'answered');
+  });
+
   await onBothEngines(t, 'commands: queued, delivered, finished once, each in the ledger', async (store) => {
     await joined(store, 'prod');
     await store.commands.create({ id: 'c1', verb: 'sync', application: 'web', prune: true }, 'prod', 'admin', NOW);
     await store.commands.create({ id: 'c2', verb: 'refresh', application: 'api' }, 'prod', 'admin', NOW + 1);
-    assert.deepEqual(await store.commands.open('prod'), [{ id: 'c1', verb: 'sync', application: 'web', prune: true }, { id: 'c2', verb: 'refresh', application: 'api' }]);
+    await store.commands.create({ id: 'c3', verb: 'pause', application: 'web', object: 'v1/ConfigMap/web/settings' }, 'stage', 'token:ops', NOW + 1);
+    assert.deepEqual(await store.commands.open('prod'), [
+      { id: 'c1', verb: 'sync', application: 'web', prune: true, requestedBy: 'admin' },
+      { id: 'c2', verb: 'refresh', application: 'api', requestedBy: 'admin' },
+    ], 'the agent learns who asked');
+    assert.deepEqual(await store.commands.open('stage'), [{ id: 'c3', verb: 'pause', application: 'web', object: 'v1/ConfigMap/web/settings', requestedBy: 'token:ops' }]);
+    assert.equal((await store.commands.get('c3'))?.object, 'v1/ConfigMap/web/settings');
+    const paused = (await store.ledger.list({ limit: 100, kind: 'command-requested' })).items.find((e) => e.details.id === 'c3');
+    assert.deepEqual([paused?.actor, paused?.details.verb, paused?.details.object], ['token:ops', 'pause', 'v1/ConfigMap/web/settings'], 'the ledger says who paused what');
     await store.commands.delivered('c1', NOW + 2);
     assert.equal((await store.commands.get('c1'))?.state, 'delivered');
     assert.equal(await store.commands.finish('c1', 'prod', { ok: true, message: 'synced', sync: 'Synced' }, NOW + 3), true);

@@ -1,7 +1,8 @@
 /**
  * A real HTTP/1.1 forward proxy on 127.0.0.1 that only tunnels (CONNECT), as corporate proxies
  * do, for testing that the hub link passes through one. It records each tunnel's target and can
- * cut every open tunnel (a partition) or refuse new ones.
+ * cut every open tunnel (a partition), refuse new ones, or black-hole: keep every connection open
+ * and drop what either side sends (a route that silently stopped, as a dead NAT entry does).
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
@@ -17,6 +18,10 @@ export interface ConnectProxy {
   cut(): void;
   /** While true, CONNECT requests are answered 503. */
   refuse(refusing: boolean): void;
+  /** While true, bytes in either direction of every tunnel, open or new, are dropped without a sign. */
+  blackHole(on: boolean): void;
+  /** Bytes dropped while black-holed. */
+  dropped(): number;
   close(): Promise<void>;
 }
 
@@ -25,6 +30,15 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
   const tunnels: string[] = [];
   const bytes = { up: 0, down: 0 };
   let refusing = false;
+  let blackHoled = false;
+  let dropped = 0;
+  /** Forwards from one side to the other unless black-holed (then the bytes are gone). */
+  const forward = (from: Duplex, to: Duplex): void => {
+    from.on('data', (chunk: Buffer) => {
+      if (blackHoled) dropped += chunk.length;
+      else to.write(chunk);
+    });
+  };
   const server = createServer((_request, response) => {
     response.writeHead(405, { connection: 'close' }).end('this proxy only tunnels (CONNECT)\n');
   });
@@ -36,11 +50,11 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
     tunnels.push(target);
     const upstream: Socket = connect(port, host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length > 0) upstream.write(head);
+      if (head.length > 0 && !blackHoled) upstream.write(head);
       upstream.on('data', (chunk: Buffer) => void (bytes.down += chunk.length));
       client.on('data', (chunk: Buffer) => void (bytes.up += chunk.length));
-      upstream.pipe(client);
-      client.pipe(upstream);
+      forward(upstream, client);
+      forward(client, upstream);
     });
     upstream.on('error', () => client.destroy());
     open.add(client);
@@ -67,6 +81,10 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
     refuse(value) {
       refusing = value;
     },
+    blackHole(on) {
+      blackHoled = on;
+    },
+    dropped: () => dropped,
     async close() {
       for (const socket of open) socket.destroy();
       server.closeAllConnections();

@@ -2,7 +2,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HubClient, startHub, type RunningHub } from '@trueup/hub';
+import { HubClient, startHub, type HubOptions, type RunningHub } from '@trueup/hub';
 
 export interface TestHub {
   hub: RunningHub;
@@ -17,9 +17,9 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-export async function startTestHub(options: { database?: string; log?: (message: string) => void } = {}): Promise<TestHub> {
+export async function startTestHub(options: { database?: string; log?: (message: string) => void; oidc?: HubOptions['oidc'] } = {}): Promise<TestHub> {
   const dataDir = await mkdtemp(join(tmpdir(), 'trueup-hub-'));
-  const start = (listen: string): Promise<RunningHub> => startHub({ dataDir, listen, log: options.log ?? (() => undefined), ...(options.database === undefined ? {} : { database: options.database }) });
+  const start = (listen: string): Promise<RunningHub> => startHub({ dataDir, listen, log: options.log ?? (() => undefined), ...(options.database === undefined ? {} : { database: options.database }), ...(options.oidc === undefined ? {} : { oidc: options.oidc }) });
   let hub = await start('127.0.0.1:0');
   let running = true;
   const adminToken = (await readFile(hub.info.adminTokenFile, 'utf8')).trim();

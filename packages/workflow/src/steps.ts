@@ -10,6 +10,8 @@ const BUILTINS: Record<string, BuiltinAction> = {
   'actions/download-artifact': 'download-artifact',
   'trueup/gitops-set': 'gitops-set',
   'trueup/wait-healthy': 'wait-healthy',
+  'trueup/sync': 'sync',
+  'trueup/deploy': 'deploy',
 };
 export const SHELLS = new Set(['bash', 'sh']);
 

@@ -3,7 +3,7 @@
  * trusting only the hub's pinned CA, reports status and events through its outbox, and runs the
  * hub's commands. Without a credential or a join token there is no link.
  */
-import type { ApplicationStatus, PassTrigger } from '@trueup/api';
+import type { ApplicationStatus, LinkRead, PassTrigger, ReadResult } from '@trueup/api';
 import { LinkClient, type LinkClientState } from '@trueup/link';
 import type { AgentEvent } from '../events.ts';
 import { runCommand, type CommandTarget } from './commands.ts';
@@ -20,6 +20,8 @@ export interface HubLinkOptions {
   onState?: (state: LinkClientState) => void;
   /** An HTTP/1.1 proxy to reach the hub through; default from HTTPS_PROXY unless NO_PROXY. */
   proxy?: string | undefined;
+  /** The link's clock for heartbeats and silence, in ms; injected so tests can move it. */
+  now?: (() => number) | undefined;
 }
 
 export interface HubLink {
@@ -33,10 +35,18 @@ export interface HubLink {
 
 export const AGENT_VERSION = '0.1.0';
 
-export async function startHubLink(stateDir: string, options: HubLinkOptions, agent: CommandTarget & { statuses(): ApplicationStatus[] }): Promise<HubLink | undefined> {
+export interface LinkedAgent extends CommandTarget {
+  statuses(): ApplicationStatus[];
+  /** Reads one object of an application; undefined when the agent does not run it. */
+  read(read: LinkRead): Promise<ReadResult> | undefined;
+  /** The spec of each application as loaded from Git, credentials by reference only. */
+  spec(name: string): Record<string, unknown> | undefined;
+}
+
+export async function startHubLink(stateDir: string, options: HubLinkOptions, agent: LinkedAgent): Promise<HubLink | undefined> {
   const credential = options.joinTokenFile === undefined ? await readCredential(stateDir) : await joinHub(stateDir, options.joinTokenFile, options.proxy);
   if (credential === undefined) return undefined;
-  const outbox = new SqliteOutbox(stateDir, () => agent.statuses());
+  const outbox = new SqliteOutbox(stateDir, () => agent.statuses(), Date.now, (name) => agent.spec(name));
   const client = new LinkClient({
     hubUrl: credential.hubUrl,
     ca: credential.ca,
@@ -44,8 +54,10 @@ export async function startHubLink(stateDir: string, options: HubLinkOptions, ag
     agentVersion: AGENT_VERSION,
     outbox,
     onCommand: (command) => runCommand(command, agent),
+    onRead: async (read) => (await agent.read(read)) ?? { what: 'error', code: 'AGENT_APPLICATION_UNKNOWN', message: `this agent runs no application "${read.application}"` },
     ...(options.onState === undefined ? {} : { onState: options.onState }),
     ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const triggers = new Map<string, PassTrigger>();
   let known = new Set<string>();

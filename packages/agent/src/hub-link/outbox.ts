@@ -19,18 +19,20 @@ CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INT
 CREATE INDEX IF NOT EXISTS outbox_by_app ON outbox (application, kind);
 `;
 
-export function statusDigest(status: ApplicationStatus): string {
-  return createHash('sha256').update(JSON.stringify(status)).digest('hex');
+/** The digest the hub compares at resync: of the status, and of the spec when one is reported with it. */
+export function statusDigest(status: ApplicationStatus, spec?: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(status)).update(spec === undefined ? '' : `\n${JSON.stringify(spec)}`).digest('hex');
 }
 
 export class SqliteOutbox implements LinkOutbox {
   readonly #db: DatabaseSync;
   readonly #statuses: () => ApplicationStatus[];
   readonly #now: () => number;
+  readonly #spec: (name: string) => Record<string, unknown> | undefined;
   /** Applications last reported to the hub, to report those that are gone. */
   #known = new Set<string>();
 
-  constructor(stateDir: string, statuses: () => ApplicationStatus[], now: () => number = Date.now) {
+  constructor(stateDir: string, statuses: () => ApplicationStatus[], now: () => number = Date.now, spec: (name: string) => Record<string, unknown> | undefined = () => undefined) {
     const dir = join(stateDir, HUB_LINK_DIR);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.#db = new DatabaseSync(join(dir, 'outbox.db'), { timeout: 5000 });
@@ -38,6 +40,7 @@ export class SqliteOutbox implements LinkOutbox {
     this.#db.exec(SCHEMA);
     this.#statuses = statuses;
     this.#now = now;
+    this.#spec = spec;
   }
 
   append(event: LinkEvent): void {
@@ -50,13 +53,14 @@ export class SqliteOutbox implements LinkOutbox {
 
   appendStatus(status: ApplicationStatus): void {
     this.#known.add(status.name);
-    this.append({ kind: 'status', application: status.name, digest: statusDigest(status), status: status as unknown as Record<string, unknown> });
+    const spec = this.#spec(status.name);
+    this.append({ kind: 'status', application: status.name, digest: statusDigest(status, spec), status: status as unknown as Record<string, unknown>, ...(spec === undefined ? {} : { spec }) });
   }
 
   digests(): Record<string, string> {
     const live = this.#statuses();
     this.#known = new Set(live.map((s) => s.name));
-    return Object.fromEntries(live.map((s) => [s.name, statusDigest(s)]));
+    return Object.fromEntries(live.map((s) => [s.name, statusDigest(s, this.#spec(s.name))]));
   }
 
   ensureStatus(applications: readonly string[]): void {

@@ -23,16 +23,19 @@ export const diffCommand: Command = {
 
 export const syncCommand: Command = {
   name: 'sync',
-  usage: 'trueup sync APPLICATION.yaml [--dry-run] [--timeout 2m] [--state-dir D] [-o json]\n       trueup sync ENV/APP --hub URL [--timeout 2m] [-o json]',
+  usage: 'trueup sync APPLICATION.yaml [--dry-run] [--timeout 2m] [--state-dir D] [-o json]\n       trueup sync ENV/APP --hub URL [--prune | --no-prune] [--dry-run] [--timeout 2m] [-o json]',
   summary: 'Run one reconcile pass now and wait while it is Progressing. Exit 0 when synced and healthy.',
-  options: { ...stateDirOption, ...outputOption, 'dry-run': { type: 'boolean' }, timeout: { type: 'string', default: '2m' }, hub: { type: 'string' }, 'ca-file': { type: 'string' }, 'token-file': { type: 'string' } },
+  options: { ...stateDirOption, ...outputOption, 'dry-run': { type: 'boolean' }, prune: { type: 'boolean' }, 'no-prune': { type: 'boolean' }, timeout: { type: 'string', default: '2m' }, hub: { type: 'string' }, 'ca-file': { type: 'string' }, 'token-file': { type: 'string' } },
   async run({ values, positionals }) {
     const dryRun = values['dry-run'] === true;
     const timeout = parseDuration(String(values.timeout));
     if (timeout === undefined) throw new Error(`--timeout: expected a duration such as 30s or 2m, not "${String(values.timeout)}"`);
     // Through a hub when one is named: ENV/APP.
-    const hub = dryRun ? undefined : await hubClientFor(values, positionals[0]);
-    if (hub !== undefined) return hubCommand(hub, 'sync', positionals[0], { wait: true, timeoutSeconds: Math.min(600, Math.ceil(timeout / 1000)), json: outputFormat(values) === 'json' });
+    const hub = await hubClientFor(values, positionals[0]);
+    if (values.prune === true && values['no-prune'] === true) throw new Error('give --prune or --no-prune, not both');
+    const prune = values.prune === true ? true : values['no-prune'] === true ? false : undefined;
+    if (hub !== undefined) return hubCommand(hub, 'sync', positionals[0], { wait: true, timeoutSeconds: Math.min(600, Math.ceil(timeout / 1000)), json: outputFormat(values) === 'json', prune, dryRun });
+    if (prune !== undefined) throw new Error('--prune and --no-prune apply to a sync through a hub (ENV/APP --hub URL); a local sync follows the Application\'s syncPolicy');
     const { statuses, problems } = await passes(values, positionals, dryRun ? 'detect' : 'apply', timeout);
     if (outputFormat(values) === 'json') printJson({ applications: statuses });
     else for (const status of statuses) (dryRun ? printDiff : printResult)(status);

@@ -1,4 +1,5 @@
-/** `refresh`, `sync` and `history` through a hub: `ENV/APP` names an application in one environment. */
+/** `refresh`, `sync`, `pause`, `resume` and `history` through a hub: `ENV/APP` names an application in one environment. */
+import { pipeline } from 'node:stream/promises';
 import { parseDuration } from '@trueup/api';
 import type { HubClient } from '@trueup/hub';
 import type { CommandRecord, LedgerEntry } from '@trueup/store';
@@ -10,13 +11,31 @@ function split(target: string | undefined, usage: string): { environment: string
   return { environment, name };
 }
 
-/** Asks the agent (through the hub) for a pass or a sync and waits for its answer; exit 0 when it succeeded. */
-export async function hubCommand(client: HubClient, verb: 'refresh' | 'sync', target: string | undefined, options: { wait: boolean; timeoutSeconds: number; prune?: boolean; json: boolean }): Promise<number> {
+export interface HubCommandOptions {
+  wait: boolean;
+  timeoutSeconds: number;
+  json: boolean;
+  /** sync */
+  prune?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  /** pause, resume: one object's key instead of the whole application. */
+  object?: string | undefined;
+}
+
+/** Asks the agent (through the hub) for a pass, a sync, a pause or a resume and waits for its answer; exit 0 when it succeeded. */
+export async function hubCommand(client: HubClient, verb: 'refresh' | 'sync' | 'pause' | 'resume', target: string | undefined, options: HubCommandOptions): Promise<number> {
   const { environment, name } = split(target, `trueup ${verb} --hub URL ENV/APP`);
   const path = `/api/v1/environments/${encodeURIComponent(environment)}/applications/${encodeURIComponent(name)}/${verb}${options.wait ? `?wait=true&timeout=${options.timeoutSeconds}` : ''}`;
-  const command = await withProgress(`${verb} ${environment}/${name}`, client.post<CommandRecord>(path, verb === 'sync' ? (options.prune === undefined ? {} : { prune: options.prune }) : undefined));
+  const body = verb === 'sync'
+    ? { ...(options.prune === undefined ? {} : { prune: options.prune }), ...(options.dryRun === true ? { dryRun: true } : {}) }
+    : verb === 'refresh' ? undefined : (options.object === undefined ? {} : { object: options.object });
+  const command = await withProgress(`${verb} ${environment}/${name}`, client.post<CommandRecord>(path, body));
   if (options.json) printJson(command);
-  else if (command.result !== undefined) process.stdout.write(`${environment}/${name}: ${command.result.ok ? '' : `${command.result.code ?? 'FAILED'}: `}${command.result.message}\n`);
+  else if (command.result !== undefined) {
+    process.stdout.write(`${environment}/${name}: ${command.result.ok ? '' : `${command.result.code ?? 'FAILED'}: `}${command.result.message}\n`);
+    for (const change of command.result.plan ?? []) process.stdout.write(`  ${change.action.padEnd(7)} ${change.object}${change.fields === undefined ? '' : ` (${change.fields.join(', ')})`}\n`);
+    if ((command.result.planOmitted ?? 0) > 0) process.stdout.write(`  … and ${String(command.result.planOmitted)} more\n`);
+  }
   else process.stdout.write(`${environment}/${name}: ${verb} ${command.state}${command.state === 'queued' ? ' (the agent is offline or busy; it runs when it is back)' : ''} — command ${command.id}\n`);
   if (command.result !== undefined) return command.result.ok ? 0 : 1;
   return options.wait ? 3 : 0;
@@ -44,7 +63,8 @@ export async function hubHistory(client: HubClient, target: string | undefined, 
 export async function hubHistoryJsonLines(client: HubClient, target: string | undefined, options: { since?: string | undefined; kind?: string | undefined }): Promise<number> {
   const query = ledgerQuery(target, options);
   query.set('order', 'asc');
-  await client.download(`/api/v1/events/export?${query.toString()}`, process.stdout);
+  const response = await client.download(`/api/v1/events/export?${query.toString()}`);
+  await pipeline(response, process.stdout, { end: false });
   return 0;
 }
 

@@ -2,16 +2,20 @@
  * `trueup hub`: runs the hub until SIGTERM; `trueup hub join-token create`, `trueup hub agents
  * list|revoke` talk to a running one.
  */
+import { readFile } from 'node:fs/promises';
 import { parseDuration } from '@trueup/api';
-import { startHub } from '@trueup/hub';
+import { startHub, type OidcOptions } from '@trueup/hub';
 import { outputFormat, outputOption, type Command, type CommandContext } from '../command.ts';
 import { requireHubClient, hubClientOptions } from '../hub-target.ts';
 import { formatTable, printJson } from '../output.ts';
+import { ACCESS_USAGE, accessOptions } from './hub-access.ts';
 
-const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F] [--poll-interval 30s]
+const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F] [--artifact-max-mib 256] [--artifact-retention-days 30] [--poll-interval 30s]
        trueup hub join-token create --name ENV [--label k=v]… [--ttl 1h] [--hub URL | --data-dir D]
        trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]
-       trueup hub repos add URL | trueup hub repos list [--hub URL | --data-dir D]`;
+       trueup hub repos add URL [--credentials FILE] | trueup hub repos list [--hub URL | --data-dir D]
+       ${ACCESS_USAGE}
+       OpenID Connect login: trueup hub … --oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file F] [--oidc-name NAME]`;
 
 export const hubCommand: Command = {
   name: 'hub',
@@ -31,6 +35,14 @@ export const hubCommand: Command = {
     name: { type: 'string' },
     label: { type: 'string', multiple: true },
     ttl: { type: 'string' },
+    credentials: { type: 'string' },
+    'artifact-max-mib': { type: 'string' },
+    'artifact-retention-days': { type: 'string' },
+    'oidc-issuer': { type: 'string' },
+    'oidc-client-id': { type: 'string' },
+    'oidc-client-secret-file': { type: 'string' },
+    'oidc-name': { type: 'string' },
+    ...accessOptions,
   },
   async run(context) {
     const [group, verb, argument] = context.positionals;
@@ -39,6 +51,7 @@ export const hubCommand: Command = {
     if (group === 'agents' && verb === 'list') return listAgents(context);
     if (group === 'repos') return (await import('./hub-repos.ts')).hubRepos(context, verb, argument);
     if (group === 'agents' && verb === 'revoke' && argument !== undefined) return revokeAgent(context, argument);
+    if (group === 'users' || group === 'tokens' || group === 'projects' || group === 'roles') return (await import('./hub-access.ts')).hubAccess(context, group, verb, argument);
     throw new Error(`unknown hub command "${context.positionals.join(' ')}"; usage:\n${USAGE}`);
   },
 };
@@ -58,7 +71,14 @@ async function serve({ values }: CommandContext): Promise<number> {
   const pollInterval = text(values['poll-interval']);
   const pollIntervalMs = pollInterval === undefined ? undefined : pollInterval === '0' ? 0 : parseDuration(pollInterval);
   if (pollIntervalMs === undefined && pollInterval !== undefined) throw new Error(`--poll-interval ${pollInterval}: expected a duration such as 30s or 2m, or 0 to poll no repository`);
+  const artifactMaxMib = text(values['artifact-max-mib']);
+  const artifactDays = text(values['artifact-retention-days']);
+  for (const [flag, value] of [['--artifact-max-mib', artifactMaxMib], ['--artifact-retention-days', artifactDays]] as const) {
+    if (value !== undefined && !/^[1-9]\d{0,5}$/.test(value)) throw new Error(`${flag} takes a whole number of at least 1, not "${value}"`);
+  }
+  const oidc = await oidcOptions(values);
   const hub = await startHub({
+    ...(oidc === undefined ? {} : { oidc }),
     dataDir,
     listen: text(values.listen) ?? '127.0.0.1:8443',
     ...(database === undefined ? {} : { database }),
@@ -67,6 +87,8 @@ async function serve({ values }: CommandContext): Promise<number> {
     ...(webhookSecretFile === undefined ? {} : { webhookSecretFile }),
     ...(secretsKeyFile === undefined ? {} : { secretsKeyFile }),
     ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
+    ...(artifactMaxMib === undefined ? {} : { artifactMaxBytes: Number(artifactMaxMib) * 1024 * 1024 }),
+    ...(artifactDays === undefined ? {} : { artifactRetentionMs: Number(artifactDays) * 24 * 3600_000 }),
   });
   process.stderr.write(`trueup hub: admin token in ${hub.info.adminTokenFile}, CA in ${hub.info.caCertFile}\n`);
   await new Promise<void>((resolve) => {
@@ -75,6 +97,18 @@ async function serve({ values }: CommandContext): Promise<number> {
   });
   await hub.stop();
   return 0;
+}
+
+async function oidcOptions(values: CommandContext['values']): Promise<OidcOptions | undefined> {
+  const issuer = text(values['oidc-issuer']);
+  const clientId = text(values['oidc-client-id']);
+  if (issuer === undefined && clientId === undefined) return undefined;
+  if (issuer === undefined || clientId === undefined) throw new Error('give --oidc-issuer URL and --oidc-client-id ID together');
+  const secretFile = text(values['oidc-client-secret-file']);
+  const clientSecret = secretFile === undefined ? undefined : (await readFile(secretFile, 'utf8')).trim();
+  if (clientSecret === '') throw new Error(`${secretFile ?? ''}: the client secret file is empty`);
+  const name = text(values['oidc-name']);
+  return { issuer, clientId, ...(clientSecret === undefined ? {} : { clientSecret }), ...(name === undefined ? {} : { name }) };
 }
 
 async function createJoinToken({ values }: CommandContext): Promise<number> {

@@ -2,6 +2,7 @@
 import type { JobEvent } from '@trueup/api';
 import { localRun } from '@trueup/runner';
 import { outputFormat, outputOption, type Command } from '../command.ts';
+import { agentApplicationDeployer } from '../application-deployer.ts';
 import { hubHandoffSteps } from '../handoff-steps.ts';
 import { hubClient } from '../hub-target.ts';
 import { formatTable, paint, printJson, shortSha } from '../output.ts';
@@ -56,6 +57,7 @@ export const runCommand: Command = {
         event, inputs, parallelJobs: parallel, signal: controller.signal, forceSignal: force.signal,
         secretFile: typeof values['secret-file'] === 'string' ? values['secret-file'] : undefined,
         ...(hub === undefined ? {} : { handoff: hubHandoffSteps(hub, `local-${process.pid}-${Date.now()}`) }),
+        applications: agentApplicationDeployer,
       }, {
         onJobEvent: (key, e) => printEvent(printer, names, key, e),
         onJobSkipped: (id, reason) => printer.out.write(`${paint(`${id}: skipped`, 'dim')} (${reason})\n`),

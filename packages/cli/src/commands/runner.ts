@@ -7,7 +7,8 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RunnerLabelsSchema, type JobSpec } from '@trueup/api';
 import { joinRunner, RunnerLinkClient } from '@trueup/link';
-import { LocalArtifactStore, RemoteRepoSource, reapOrphans, runJob } from '@trueup/runner';
+import { HubArtifactStore, hubJobSteps, RemoteRepoSource, reapOrphans, runJob } from '@trueup/runner';
+import { agentApplicationDeployer } from '../application-deployer.ts';
 import type { Command } from '../command.ts';
 import { hubClient, hubClientOptions } from '../hub-target.ts';
 
@@ -35,6 +36,7 @@ export const runnerCommand: Command = {
     const labels = parsedLabels.data;
     const name = typeof values.name === 'string' ? values.name : hostname();
     const credential = await joinRunner(workDir, typeof values.join === 'string' ? values.join : undefined, name);
+    const hub = { hubUrl: credential.hubUrl, ca: credential.ca, credential: credential.credential };
     const reaped = await reapOrphans();
     if (reaped > 0) process.stderr.write(`trueup runner: killed ${reaped} process(es) left by a runner that was killed\n`);
     const client = new RunnerLinkClient({
@@ -44,8 +46,10 @@ export const runnerCommand: Command = {
         process.stderr.write(`trueup runner: job ${spec.name} of run ${spec.runId}\n`);
         return runJob(spec, {
           workRoot: join(workDir, 'jobs'),
-          checkout: new RemoteRepoSource(offer.repository.url, offer.repository.sha),
-          artifacts: new LocalArtifactStore(join(workDir, 'artifacts', spec.runId)),
+          checkout: new RemoteRepoSource(offer.repository.url, offer.repository.sha, offer.repository.credentials),
+          artifacts: new HubArtifactStore(hub, spec.runId, offer.job.slice(spec.runId.length + 1)),
+          applications: agentApplicationDeployer,
+          handoff: hubJobSteps(hub, spec.runId, offer.job.slice(spec.runId.length + 1)),
           signal: handle.signal,
         }, (event) => handle.emit(event));
       },

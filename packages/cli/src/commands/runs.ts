@@ -1,9 +1,11 @@
 /**
  * `trueup runs`: pipeline runs on a hub. `list`, `show RUN`, `logs RUN JOB [-f]`, `approve RUN
- * --environment ENV`, `cancel RUN`,
+ * --environment ENV`, `cancel RUN`, `artifacts RUN`, `download RUN NAME [-d DIR]`,
  * and `dispatch REPOSITORY --workflow W [--ref R] [--input k=v]…` (workflow_dispatch).
  */
+import { resolve } from 'node:path';
 import { HubApiError, type HubClient } from '@trueup/hub';
+import { unpackArtifact } from '@trueup/runner';
 import { outputFormat, outputOption, type Command } from '../command.ts';
 import { hubClient, hubClientOptions } from '../hub-target.ts';
 import { formatTable, printJson, shortSha } from '../output.ts';
@@ -13,13 +15,13 @@ interface RunView extends RunItem {
   jobs: { key: string; name: string; environment: string | null; status: string; conclusion: string | null; runner: string | null; attempt: number; note: string | null; startedAt: string | null; finishedAt: string | null; steps: { name: string; conclusion: string | null; startedAt: string | null; finishedAt: string | null }[] }[];
 }
 
-const USAGE = 'trueup runs [list | show RUN | logs RUN JOB [-f] | approve RUN --environment ENV | rerun RUN JOB | cancel RUN | dispatch REPOSITORY --workflow W [--ref R] [--input k=v]…] [--hub URL | --data-dir D] [-o json]';
+const USAGE = 'trueup runs [list | show RUN | logs RUN JOB [-f] | approve RUN --environment ENV | rerun RUN JOB | cancel RUN | artifacts RUN | download RUN NAME [-d DIR] | dispatch REPOSITORY --workflow W [--ref R] [--input k=v]…] [--hub URL | --data-dir D] [-o json]';
 
 export const runsCommand: Command = {
   name: 'runs',
   usage: USAGE,
   summary: 'Pipeline runs on a hub: list, show, follow logs, cancel, dispatch a workflow.',
-  options: { ...hubClientOptions, ...outputOption, follow: { type: 'boolean', short: 'f' }, workflow: { type: 'string' }, ref: { type: 'string' }, input: { type: 'string', multiple: true }, limit: { type: 'string', default: '20' }, environment: { type: 'string' } },
+  options: { ...hubClientOptions, ...outputOption, follow: { type: 'boolean', short: 'f' }, workflow: { type: 'string' }, ref: { type: 'string' }, input: { type: 'string', multiple: true }, limit: { type: 'string', default: '20' }, environment: { type: 'string' }, dir: { type: 'string', short: 'd' } },
   async run({ values, positionals }) {
     const client = await hubClient(values);
     if (client === undefined) throw new Error('name the hub: --hub URL (with TRUEUP_TOKEN) or --data-dir D');
@@ -59,6 +61,20 @@ export const runsCommand: Command = {
         await client.post(`/api/v1/runs/${encodeURIComponent(need(args[0], 'RUN'))}/cancel`);
         process.stdout.write(`cancelling run ${args[0] ?? ''}\n`);
         return 0;
+      case 'artifacts': {
+        const { items } = await client.get<{ items: { name: string; bytes: number; files: number; uploadedBy: string; expiresAt: string }[] }>(`/api/v1/runs/${encodeURIComponent(need(args[0], 'RUN'))}/artifacts`);
+        if (json) printJson(items);
+        else process.stdout.write(formatTable(['NAME', 'FILES', 'BYTES', 'UPLOADED BY', 'EXPIRES'], items.map((a) => [a.name, String(a.files), String(a.bytes), a.uploadedBy, a.expiresAt])));
+        return 0;
+      }
+      case 'download': {
+        const name = need(args[1], 'NAME');
+        const dest = resolve(typeof values.dir === 'string' ? values.dir : name);
+        const archive = await client.download(`/api/v1/runs/${encodeURIComponent(need(args[0], 'RUN'))}/artifacts/${encodeURIComponent(name)}`);
+        const files = await unpackArtifact(archive, dest);
+        process.stdout.write(`artifact "${name}": ${files} files into ${dest}\n`);
+        return 0;
+      }
       case 'dispatch': {
         if (typeof values.workflow !== 'string') throw new Error('dispatch needs --workflow W (a file of .trueup/workflows/)');
         const inputs = Object.fromEntries(((values.input ?? []) as string[]).map((pair) => {

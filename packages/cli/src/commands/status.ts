@@ -4,6 +4,7 @@ import { formatTable, printJson, shortSha } from '../output.ts';
 import { openStateForReading } from '../state-dir.ts';
 import { hubClient } from '../hub-target.ts';
 import { hubStatus } from './hub-status.ts';
+import { pausedNote } from './paused-note.ts';
 
 export const statusCommand: Command = {
   name: 'status',
@@ -30,7 +31,7 @@ export const statusCommand: Command = {
     process.stdout.write(formatTable(['NAME', 'REVISION', 'SYNC', 'HEALTH', 'READY', 'MESSAGE'], shown.map((s) => {
       const ready = s.conditions.find((c) => c.type === 'Ready');
       const fighting = s.conditions.find((c) => c.type === 'Fighting');
-      return [s.name, shortSha(s.revision), s.sync, s.health.status, ready?.status ?? 'Unknown', fighting?.message ?? ready?.message ?? ''];
+      return [s.name, shortSha(s.revision), s.sync, s.health.status, ready?.status ?? 'Unknown', `${pausedNote(s.selfHeal)}${fighting?.message ?? ready?.message ?? ''}`];
     })));
     if (positionals.length > 0) {
       for (const s of shown) {
@@ -41,3 +42,4 @@ export const statusCommand: Command = {
     return 0;
   },
 };
+

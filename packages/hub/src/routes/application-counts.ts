@@ -14,9 +14,9 @@ export const applicationCountSpecs: RouteSpec[] = [
 
 export function applicationCountRoutes(app: Hono, { store, auth }: HubDeps): void {
   app.get('/api/v1/applications/counts', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    const caller = await auth.requireCaller(c);
     const query = parseQuery(CountsQuerySchema, c);
-    const base = { environment: query.environment, q: query.q, labels: labelFilters(query.label), limit: 1 };
+    const base = { environment: query.environment, q: query.q, labels: labelFilters(query.label), limit: 1, visible: caller.permissions.visibility('get') };
     const count = async (filter: { sync?: string; health?: string }): Promise<number> => (await store.applications.list({ ...base, ...filter })).total;
     const [total, sync, health] = await Promise.all([
       count({}),

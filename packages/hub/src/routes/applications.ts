@@ -1,11 +1,13 @@
-/** Applications across environments: the paged list, one application's full status, and refresh/sync requests. */
-import { ApplicationDetailSchema, ApplicationPageSchema, ApplicationQuerySchema, CommandSchema, SyncRequestSchema, WaitQuerySchema, type CommandVerb } from '@trueup/api';
+/** Applications across environments: the paged list, one application's full status, and refresh/sync/pause/resume requests. */
+import { ApplicationDetailSchema, ApplicationPageSchema, ApplicationQuerySchema, CommandSchema, PauseQuerySchema, PauseRequestSchema, ResumeRequestSchema, SyncQuerySchema, SyncRequestSchema, WaitQuerySchema, type CommandVerb } from '@trueup/api';
+import type { z } from 'zod';
 import type { Context, Hono } from 'hono';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
 import type { RouteSpec } from '../route-spec.ts';
 import { randomId } from '../secrets.ts';
 import { parseBody, parseQuery } from '../validate.ts';
+import { resourceRoutes, resourceSpecs } from './resources.ts';
 
 const APP = '/api/v1/environments/{environment}/applications/{name}';
 
@@ -13,27 +15,47 @@ export const applicationSpecs: RouteSpec[] = [
   { method: 'get', path: '/api/v1/applications', summary: 'Applications in every environment: filtered, sorted and paged on the server.', role: 'viewer', query: ApplicationQuerySchema, responses: { 200: { description: 'one page', schema: ApplicationPageSchema } } },
   { method: 'get', path: APP, summary: 'One application: the agent\'s full status.', role: 'viewer', responses: { 200: { description: 'the application', schema: ApplicationDetailSchema }, 404: { description: 'unknown' } } },
   { method: 'post', path: `${APP}/refresh`, summary: 'Ask the agent for a pass now (queued while it is offline; with wait=true, answered once the agent ran it, or at once with state queued when the agent is away).', role: 'operator', query: WaitQuerySchema, responses: { 202: { description: 'queued or sent', schema: CommandSchema }, 200: { description: 'finished (wait=true)', schema: CommandSchema } } },
-  { method: 'post', path: `${APP}/sync`, summary: 'Ask the agent to sync from its Git now (queued while it is offline).', role: 'operator', query: WaitQuerySchema, body: SyncRequestSchema, responses: { 202: { description: 'queued or sent', schema: CommandSchema }, 200: { description: 'finished (wait=true)', schema: CommandSchema } } },
+  { method: 'post', path: `${APP}/sync`, summary: 'Ask the agent to sync from its Git now (queued while it is offline); prune and dryRun in the query or the body (a dry run\'s result carries the plan).', role: 'operator', query: SyncQuerySchema, body: SyncRequestSchema, responses: { 202: { description: 'queued or sent', schema: CommandSchema }, 200: { description: 'finished (wait=true)', schema: CommandSchema } } },
+  { method: 'post', path: `${APP}/pause`, summary: 'Pause self-heal of the application, or of one object (`object`, a key): drift is still reported, not healed. Kept by the agent across restarts.', role: 'operator', query: PauseQuerySchema, body: PauseRequestSchema, responses: { 202: { description: 'queued or sent', schema: CommandSchema }, 200: { description: 'finished (wait=true)', schema: CommandSchema } } },
+  { method: 'post', path: `${APP}/resume`, summary: 'Resume self-heal of the application (every pause) or of one object; what drifted meanwhile heals at once.', role: 'operator', query: PauseQuerySchema, body: ResumeRequestSchema, responses: { 202: { description: 'queued or sent', schema: CommandSchema }, 200: { description: 'finished (wait=true)', schema: CommandSchema } } },
+  ...resourceSpecs,
 ];
 
 export function applicationRoutes(app: Hono, deps: HubDeps): void {
   const { store, auth } = deps;
   app.get('/api/v1/applications', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    const caller = await auth.requireCaller(c);
     const query = parseQuery(ApplicationQuerySchema, c);
     // The version before the list: a stream resumed from it (Last-Event-ID) misses no change.
     c.header('x-trueup-version', String(await store.applications.version()));
-    return c.json(await store.applications.list({ ...query, labels: labelFilters(query.label) }));
+    return c.json(await store.applications.list({ ...query, labels: labelFilters(query.label), visible: caller.permissions.visibility('get') }));
   });
   app.get('/api/v1/environments/:environment/applications/:name', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
     const { environment, name } = c.req.param();
+    await auth.require(c, 'get', { environment, application: name });
     const found = await store.applications.get(environment, name);
     if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${name}" in environment "${environment}"`);
-    return c.json({ ...found.summary, status: found.status });
+    const { revisionInfo, selfHeal } = found.status;
+    return c.json({ ...found.summary, status: found.status, ...(found.spec === undefined ? {} : { spec: found.spec }), ...(revisionInfo === undefined ? {} : { revisionInfo }), ...(selfHeal === undefined ? {} : { selfHeal }) });
   });
-  app.post('/api/v1/environments/:environment/applications/:name/refresh', (c) => command(c, deps, 'refresh', async () => ({})));
-  app.post('/api/v1/environments/:environment/applications/:name/sync', (c) => command(c, deps, 'sync', () => parseBody(SyncRequestSchema, c)));
+  app.post('/api/v1/environments/:environment/applications/:name/refresh', (c) => command(c, deps, 'refresh', WaitQuerySchema, async () => ({})));
+  app.post('/api/v1/environments/:environment/applications/:name/sync', (c) => command(c, deps, 'sync', SyncQuerySchema, async (query) => {
+    const body = await parseBody(SyncRequestSchema, c);
+    return { prune: flag(query.prune) ?? body.prune, dryRun: flag(query.dryRun) ?? body.dryRun };
+  }));
+  app.post('/api/v1/environments/:environment/applications/:name/pause', (c) => command(c, deps, 'pause', PauseQuerySchema, async (query) => ({ object: query.object ?? (await parseBody(PauseRequestSchema, c)).object })));
+  app.post('/api/v1/environments/:environment/applications/:name/resume', (c) => command(c, deps, 'resume', PauseQuerySchema, async (query) => ({ object: query.object ?? (await parseBody(ResumeRequestSchema, c)).object })));
+  resourceRoutes(app, deps);
+}
+
+function flag(value: 'true' | 'false' | undefined): boolean | undefined {
+  return value === undefined ? undefined : value === 'true';
+}
+
+interface CommandOptions {
+  prune?: boolean | undefined;
+  dryRun?: boolean | undefined;
+  object?: string | undefined;
 }
 
 export function labelFilters(label: string | string[] | undefined): { key: string; value: string }[] {
@@ -44,17 +66,22 @@ export function labelFilters(label: string | string[] | undefined): { key: strin
 }
 
 /** Persists the command, sends it if the agent is linked, and answers at once or (wait=true) with its result. */
-async function command(c: Context, { store, auth, links, metrics, now }: HubDeps, verb: CommandVerb, body: () => Promise<{ prune?: boolean | undefined; dryRun?: boolean | undefined }>): Promise<Response> {
+async function command<Q extends z.ZodType<{ wait?: 'true' | 'false' | undefined; timeout?: number | undefined }>>(c: Context, { store, auth, links, metrics, now }: HubDeps, verb: CommandVerb, querySchema: Q, body: (query: z.output<Q>) => Promise<CommandOptions>): Promise<Response> {
   const environment = c.req.param('environment') ?? '';
   const application = c.req.param('name') ?? '';
-  const caller = await auth.require(c.req.header('authorization'), 'operator', async (denied) => {
-    await store.ledger.append({ environment, at: now(), kind: 'denied', application, actor: denied.subject, details: { verb, role: denied.role } });
-  });
-  const wait = parseQuery(WaitQuerySchema, c);
-  const options = await body();
+  await auth.requireCaller(c);
+  const wait = parseQuery(querySchema, c);
+  const options = await body(wait);
+  // Each kind of sync is its own verb: a role may dry-run without syncing, or sync without pruning; pause and resume are pause-self-heal.
+  const target = { environment, application };
+  const caller = await auth.require(c, verb === 'refresh' ? 'refresh' : verb === 'pause' || verb === 'resume' ? 'pause-self-heal' : options.dryRun === true ? 'sync-dry-run' : 'sync', target);
+  if (verb === 'sync' && options.prune === true && options.dryRun !== true) await auth.require(c, 'sync-prune', target);
   if ((await store.applications.get(environment, application)) === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${application}" in environment "${environment}"`);
   const id = randomId();
-  const linkCommand = { id, verb, application, ...(options.prune === undefined ? {} : { prune: options.prune }), ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }) };
+  const linkCommand = {
+    id, verb, application, requestedBy: caller.subject.slice(0, 253),
+    ...(options.prune === undefined ? {} : { prune: options.prune }), ...(options.dryRun === undefined ? {} : { dryRun: options.dryRun }), ...(options.object === undefined ? {} : { object: options.object }),
+  };
   await store.commands.create(linkCommand, environment, caller.subject, now());
   metrics.commands.inc({ verb });
   // Waiting makes sense only for an agent linked now: for one away, the answer is at once "queued".

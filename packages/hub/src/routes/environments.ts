@@ -13,8 +13,8 @@ export const environmentSpecs: RouteSpec[] = [
 
 export function environmentRoutes(app: Hono, { store, auth, links, now }: HubDeps): void {
   app.get('/api/v1/environments', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
-    const environments = await store.environments.list();
+    const caller = await auth.requireCaller(c);
+    const environments = await store.environments.list(caller.permissions.visibility('get'));
     const items = await Promise.all(environments.map(async (e) => ({
       name: e.name,
       labels: e.labels,
@@ -29,7 +29,7 @@ export function environmentRoutes(app: Hono, { store, auth, links, now }: HubDep
     return c.json({ items });
   });
   app.post('/api/v1/environments/:environment/revoke', async (c) => {
-    const caller = await auth.require(c.req.header('authorization'), 'admin');
+    const caller = await auth.require(c, 'agents');
     const environment = c.req.param('environment');
     if (!(await store.environments.revoke(environment, now()))) throw HubErrors.create('HUB_NOT_FOUND', `no environment "${environment}"`);
     links.disconnect(environment, LinkCloseCodes.unauthorized, 'the agent\'s credential was revoked');

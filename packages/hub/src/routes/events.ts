@@ -18,13 +18,13 @@ const EXPORT_BATCH = 500;
 
 export function eventRoutes(app: Hono, { store, auth }: HubDeps): void {
   app.get('/api/v1/events', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    const caller = await auth.requireCaller(c);
     const { limit, cursor, ...filter } = parseQuery(LedgerQuerySchema, c);
-    return c.json(await store.ledger.list({ ...storeFilter(filter), limit, cursor }));
+    return c.json(await store.ledger.list({ ...storeFilter(filter), limit, cursor, visible: caller.permissions.visibility('get') }));
   });
   app.get('/api/v1/events/export', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
-    const batches = store.ledger.each(storeFilter(parseQuery(LedgerFilterSchema, c)), EXPORT_BATCH);
+    const caller = await auth.requireCaller(c);
+    const batches = store.ledger.each({ ...storeFilter(parseQuery(LedgerFilterSchema, c)), visible: caller.permissions.visibility('get') }, EXPORT_BATCH);
     const encoder = new TextEncoder();
     // Pulled: the next batch is read from the store only once the client has taken the last one.
     const body = new ReadableStream<Uint8Array>({
@@ -40,9 +40,9 @@ export function eventRoutes(app: Hono, { store, auth }: HubDeps): void {
     return new Response(body, { status: 200, headers: { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' } });
   });
   app.get('/api/v1/commands/:id', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    const caller = await auth.requireCaller(c);
     const found = await store.commands.get(c.req.param('id'));
-    if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no command "${c.req.param('id')}"`);
+    if (found === undefined || !(await auth.canSee(caller, found.environment, found.application))) throw HubErrors.create('HUB_NOT_FOUND', `no command "${c.req.param('id')}"`);
     return c.json(found);
   });
 }

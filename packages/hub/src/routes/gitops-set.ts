@@ -17,14 +17,17 @@ export const gitopsSetSpecs: RouteSpec[] = [
 
 export function gitopsSetRoutes(app: Hono, deps: HubDeps): void {
   app.post('/api/v1/gitops/set', async (c) => {
-    const caller = await deps.auth.require(c.req.header('authorization'), 'operator');
+    const caller = await deps.auth.requireSomewhere(c, 'gitops-write');
     const request = await parseBody(GitopsSetRequestSchema, c);
     const gitops = deps.gitops;
     if (gitops === undefined) throw HubErrors.create('HUB_NOT_FOUND', 'this hub writes no Git: it was started without a gitops work folder');
     // The hub writes only to repositories its agents follow: not to any URL (or local path) a caller names.
-    if ((await deps.store.applications.following(repoKey(request.repoURL))).length === 0) {
+    const followers = await deps.store.applications.following(repoKey(request.repoURL));
+    if (followers.length === 0) {
       throw HubErrors.create('HUB_REQUEST_INVALID', `no application at this hub follows ${request.repoURL}: the hub writes only to the repositories its agents follow`, { field: 'repoURL' });
     }
+    // A commit changes what every follower deploys: the caller must hold the verb on each of them.
+    for (const follower of followers) await deps.auth.require(c, 'gitops-write', { environment: follower.environment, application: follower.name });
     const origin = { source: request.source ?? 'gitops-set', ...(request.run === undefined ? {} : { run: request.run }) };
     const result = await gitops.writers.writer({ repoURL: request.repoURL, ref: request.ref }).submit({ edits: request.edits.map(({ document, allowTypeChange, ...edit }) => ({ ...edit, ...(document === undefined ? {} : { document }), ...(allowTypeChange === undefined ? {} : { allowTypeChange }) })), origin });
     if (result.outcome === 'unchanged') return c.json({ outcome: 'unchanged', revision: result.revision, refreshed: [] });

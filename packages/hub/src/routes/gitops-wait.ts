@@ -20,9 +20,9 @@ export const gitopsWaitSpecs: RouteSpec[] = [
 
 export function gitopsWaitRoutes(app: Hono, deps: HubDeps): void {
   app.get('/api/v1/environments/:environment/applications/:name/wait', async (c) => {
-    await deps.auth.require(c.req.header('authorization'), 'viewer');
-    const { revision, timeout } = parseQuery(RevisionWaitQuerySchema, c);
     const { environment, name } = c.req.param();
+    await deps.auth.require(c, 'get', { environment, application: name });
+    const { revision, timeout } = parseQuery(RevisionWaitQuerySchema, c);
     const verdict = await awaitRevision(deps, environment, name, revision, (timeout ?? DEFAULT_TIMEOUT_S) * 1000, c.req.raw.signal);
     return c.json(verdict);
   });

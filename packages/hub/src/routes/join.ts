@@ -15,7 +15,7 @@ export const joinSpecs: RouteSpec[] = [
 export function joinRoutes(app: Hono, deps: HubDeps): void {
   const { store, auth, now, hub } = deps;
   app.post('/api/v1/join-tokens', async (c) => {
-    const caller = await auth.require(c.req.header('authorization'), 'admin');
+    const caller = await auth.require(c, 'agents');
     const request = await parseBody(JoinTokenRequestSchema, c);
     const made = await createJoinToken(store, hub, { name: request.name, labels: request.labels, ttlMs: parseTtl(request.ttl) }, now());
     await store.ledger.append({ environment: request.name, at: now(), kind: 'join-token-created', actor: caller.subject, details: { labels: request.labels, expiresAt: new Date(made.expiresAt).toISOString() } });

@@ -22,7 +22,7 @@ export const pipelineSecretSpecs: RouteSpec[] = [
 export function pipelineSecretRoutes(app: Hono, deps: HubDeps): void {
   const { store, auth, now } = deps;
   app.post('/api/v1/secrets', async (c) => {
-    const caller = await auth.require(c.req.header('authorization'), 'admin');
+    const caller = await auth.require(c, 'secrets');
     const request = await parseBody(SecretRequestSchema, c);
     if (deps.box === undefined) throw HubErrors.create('HUB_UNAVAILABLE', 'this hub runs no pipelines');
     const key = repoKey(request.repository);
@@ -31,27 +31,28 @@ export function pipelineSecretRoutes(app: Hono, deps: HubDeps): void {
     return c.body(null, 204);
   });
   app.get('/api/v1/secrets', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    await auth.require(c, 'get');
     const repository = c.req.query('repository');
     if (repository === undefined) throw HubErrors.create('HUB_REQUEST_INVALID', 'give ?repository=URL', { field: 'repository' });
     return c.json({ items: (await store.pipelineSecrets.names(repoKey(repository))).map((s) => ({ ...s, updatedAt: new Date(s.updatedAt).toISOString() })) });
   });
   app.post('/api/v1/pipeline-environments/:name', async (c) => {
-    const caller = await auth.require(c.req.header('authorization'), 'admin');
+    const caller = await auth.require(c, 'pipelines');
     const rules = await parseBody(RulesSchema, c);
     await store.pipelineSecrets.setRules(c.req.param('name'), rules, caller.subject, now());
     return c.json(rules);
   });
   app.get('/api/v1/pipeline-environments/:name', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    await auth.require(c, 'get');
     if (deps.gate === undefined) throw HubErrors.create('HUB_UNAVAILABLE', 'this hub runs no pipelines');
     return c.json(await deps.gate.rules(c.req.param('name')));
   });
   app.post('/api/v1/runs/:id/approve', async (c) => {
-    const caller = await auth.require(c.req.header('authorization'), 'operator', async (who) => {
-      await store.ledger.append({ environment: '', at: now(), kind: 'run-approval-denied', actor: who.subject, details: { run: c.req.param('id'), reason: `role ${who.role}` } });
-    });
+    await auth.requireCaller(c);
     const { environment } = await parseBody(ApproveSchema, c);
+    const caller = await auth.require(c, 'approve', { environment }, async (who) => {
+      await store.ledger.append({ environment, at: now(), kind: 'run-approval-denied', actor: who.subject, details: { run: c.req.param('id'), reason: `${who.subject} may not approve deploys to ${environment}` } });
+    });
     const run = await store.runs.get(c.req.param('id'));
     if (run === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no run ${c.req.param('id')}`);
     if (deps.gate === undefined) throw HubErrors.create('HUB_UNAVAILABLE', 'this hub runs no pipelines');

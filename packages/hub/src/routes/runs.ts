@@ -6,6 +6,7 @@
 import { RepoAddRequestSchema, RunDispatchRequestSchema, RunnerJoinRequestSchema, RunnerJoinResponseSchema, RunnerTokenRequestSchema } from '@trueup/api';
 import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import type { Caller } from '../auth.ts';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
 import { parseTtl } from '../join.ts';
@@ -36,7 +37,7 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
     return { runners: deps.runners, runs: deps.runs };
   };
   app.post('/api/v1/runner-tokens', async (c) => {
-    const caller = await auth.require(c.req.header('authorization'), 'admin');
+    const caller = await auth.require(c, 'agents');
     const request = await parseBody(RunnerTokenRequestSchema, c);
     const made = await createRunnerToken(store, hub, parseTtl(request.ttl), caller.subject, now());
     await store.ledger.append({ environment: '', at: now(), kind: 'runner-token-created', actor: caller.subject, details: { expiresAt: new Date(made.expiresAt).toISOString() } });
@@ -44,7 +45,7 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
   });
   app.post('/api/v1/runners/join', async (c) => c.json(await exchangeRunnerToken(store, await parseBody(RunnerJoinRequestSchema, c), now())));
   app.get('/api/v1/runners', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    await auth.require(c, 'get');
     const linked = new Map((deps.runners?.linked() ?? []).map((r) => [r.id, r]));
     const items = (await store.runners.list()).filter((r) => r.revokedAt === undefined).map((r) => ({
       id: r.id, name: r.name, labels: linked.get(r.id)?.labels ?? r.labels, connected: linked.has(r.id), capacity: linked.get(r.id)?.capacity ?? null, running: linked.get(r.id)?.running ?? [],
@@ -53,20 +54,20 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
     return c.json({ items });
   });
   app.post('/api/v1/runs', async (c) => {
-    const caller = await auth.require(c.req.header('authorization'), 'operator');
+    const caller = await auth.require(c, 'run');
     const request = await parseBody(RunDispatchRequestSchema, c);
     const started = await pipelines().runs.dispatch({ ...request, event: 'workflow_dispatch', actor: caller.subject });
     return c.json(started, 201);
   });
   app.get('/api/v1/runs', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    const caller = await auth.requireCaller(c);
     const limit = Math.min(500, Math.max(1, Number(c.req.query('limit') ?? '50') || 50));
-    return c.json({ items: (await store.runs.list(limit)).map(showRun) });
+    return c.json({ items: (await store.runs.list(limit, caller.permissions.visibility('get'))).map(showRun) });
   });
   app.get('/api/v1/runs/:id', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    const caller = await auth.requireCaller(c);
     const run = await store.runs.get(c.req.param('id'));
-    if (run === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no run ${c.req.param('id')}`);
+    if (run === undefined || !(await mayReadRun(deps, caller, run.id))) throw HubErrors.create('HUB_NOT_FOUND', `no run ${c.req.param('id')}`);
     const jobs = (await store.runs.jobs(run.id)).map((job) => ({
       key: job.key, name: job.name, environment: job.environment ?? null, status: job.status, conclusion: job.conclusion ?? null, runner: job.runnerId ?? null, attempt: job.attempt, note: job.note ?? null,
       queuedAt: iso(job.queuedAt), startedAt: iso(job.startedAt), finishedAt: iso(job.finishedAt),
@@ -75,7 +76,8 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
     return c.json({ ...showRun(run), jobs });
   });
   app.get('/api/v1/runs/:id/jobs/:job/log', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    const caller = await auth.requireCaller(c);
+    if (!(await mayReadRun(deps, caller, c.req.param('id')))) throw HubErrors.create('HUB_NOT_FOUND', `no run ${c.req.param('id')}`);
     const log = pipelines().runs.log(c.req.param('id'), c.req.param('job'));
     if (log === undefined) throw HubErrors.create('HUB_NOT_FOUND', `the hub holds no log of job ${c.req.param('job')} of run ${c.req.param('id')}`);
     if (c.req.query('follow') !== 'true') return c.text(log.text());
@@ -109,26 +111,33 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
     });
   });
   app.post('/api/v1/repos', async (c) => {
-    const caller = await auth.require(c.req.header('authorization'), 'admin');
+    const caller = await auth.require(c, 'pipelines');
     const request = await parseBody(RepoAddRequestSchema, c);
     if (deps.triggers === undefined) throw HubErrors.create('HUB_UNAVAILABLE', 'this hub runs no pipelines');
-    const added = await deps.triggers.add(request.url, caller.subject);
+    const added = await deps.triggers.add(request.url, caller.subject, request.credentials);
     return c.json({ key: added.key, url: added.url }, 201);
   });
   app.get('/api/v1/repos', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
-    return c.json({ items: (await store.pipelineRepos.list()).map((r) => ({ key: r.key, url: r.url, createdBy: r.createdBy, createdAt: iso(r.createdAt) })) });
+    await auth.require(c, 'get');
+    return c.json({ items: (await store.pipelineRepos.list()).map((r) => ({ key: r.key, url: r.url, credentials: r.hasCredentials === true, createdBy: r.createdBy, createdAt: iso(r.createdAt) })) });
   });
   app.post('/api/v1/runs/:id/jobs/:job/rerun', async (c) => {
-    const caller = await auth.require(c.req.header('authorization'), 'operator');
+    const caller = await auth.require(c, 'run');
     await pipelines().runs.rerun(c.req.param('id'), c.req.param('job'), caller.subject);
     return c.json({ rerun: true }, 202);
   });
   app.post('/api/v1/runs/:id/cancel', async (c) => {
-    const caller = await auth.require(c.req.header('authorization'), 'operator');
+    const caller = await auth.require(c, 'run');
     if (!(await pipelines().runs.cancel(c.req.param('id'), caller.subject))) throw HubErrors.create('HUB_CONFLICT', `run ${c.req.param('id')} is not in progress on this hub`);
     return c.json({ cancelling: true }, 202);
   });
+}
+
+/** A run is readable by whoever sees everything, or sees an environment one of its jobs deploys to. */
+async function mayReadRun({ store, auth }: HubDeps, caller: Caller, id: string): Promise<boolean> {
+  if (caller.permissions.everywhere.has('get')) return true;
+  for (const job of await store.runs.jobs(id)) if (job.environment !== undefined && (await auth.canSee(caller, job.environment))) return true;
+  return false;
 }
 
 function iso(ms: number | undefined): string | null {

@@ -2,7 +2,9 @@
  * `GET /api/v1/stream`: Server-Sent Events over applications. Without Last-Event-ID: every
  * application as `snapshot`, then `synced`, then `upsert`/`delete` deltas. With Last-Event-ID
  * (a version): the changes after it, then `synced`, then deltas. Event ids are store versions,
- * so a client resumes exactly where it stopped, across hub restarts.
+ * so a client resumes exactly where it stopped, across hub restarts. Each event is checked
+ * against what the caller may see, and the caller is looked up again before each batch: a
+ * revoked token or an ended session ends the stream, a changed grant changes what it shows.
  */
 import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -19,7 +21,7 @@ export const streamSpecs: RouteSpec[] = [
 
 export function streamRoutes(app: Hono, { store, auth, feed, metrics }: HubDeps): void {
   app.get('/api/v1/stream', async (c) => {
-    await auth.require(c.req.header('authorization'), 'viewer');
+    let caller = await auth.requireCaller(c);
     const lastId = c.req.header('last-event-id');
     if (lastId !== undefined && !/^\d{1,15}$/.test(lastId)) throw HubErrors.create('HUB_REQUEST_INVALID', 'Last-Event-ID must be an id this stream sent', { field: 'Last-Event-ID' });
     return streamSSE(c, async (stream) => {
@@ -37,7 +39,7 @@ export function streamRoutes(app: Hono, { store, auth, feed, metrics }: HubDeps)
           version = await store.applications.version();
           let cursor: string | undefined;
           do {
-            const page = await store.applications.list({ limit: PAGE, sort: 'name', ...(cursor === undefined ? {} : { cursor }) });
+            const page = await store.applications.list({ limit: PAGE, sort: 'name', visible: caller.permissions.visibility('get'), ...(cursor === undefined ? {} : { cursor }) });
             for (const item of page.items) await stream.writeSSE({ event: 'snapshot', data: JSON.stringify(item) });
             cursor = page.nextCursor ?? undefined;
           } while (cursor !== undefined);
@@ -59,6 +61,9 @@ export function streamRoutes(app: Hono, { store, auth, feed, metrics }: HubDeps)
             continue;
           }
           dirty = false;
+          const again = await auth.caller(c);
+          if (again === undefined) break;
+          caller = again;
           version = await sendChanges(version);
         }
       } finally {
@@ -68,13 +73,21 @@ export function streamRoutes(app: Hono, { store, auth, feed, metrics }: HubDeps)
 
       async function sendChanges(after: number): Promise<number> {
         let version = after;
+        const labels = new Map<string, Record<string, string>>();
+        const visible = async (environment: string, application: string): Promise<boolean> => {
+          if (caller.permissions.everywhere.has('get')) return true;
+          let known = labels.get(environment);
+          if (known === undefined) labels.set(environment, known = await store.environments.labels(environment));
+          return caller.permissions.can('get', { environment, application, labels: known });
+        };
         for (;;) {
           const changes = await store.applications.changedSince(version, PAGE);
           for (const change of changes) {
+            version = change.version;
+            if (!(await visible(change.environment, change.name))) continue;
             await stream.writeSSE(change.deleted
               ? { event: 'delete', id: String(change.version), data: JSON.stringify({ environment: change.environment, name: change.name }) }
               : { event: 'upsert', id: String(change.version), data: JSON.stringify(change.summary) });
-            version = change.version;
           }
           if (changes.length < PAGE) return version;
         }
