@@ -122,3 +122,37 @@ test('a one-off pass (trueup sync) runs the Applications Git declares after thei
   const refused = events.find((e) => e.type === 'error');
   assert.match(refused?.type === 'error' ? refused.message : '', /Application "test" from \S+app\.yaml → app\/children\.yaml is not run: another application has that name/);
 });
+
+test('a child removed from Git goes with its objects when it and its parent prune (Argo CD: with its resources finalizer); an empty render removes nothing', async (t) => {
+  const run = await kubeAgent(t, { 'app/root.yaml': configMap('root', 'r'), 'web/cm.yaml': configMap('web', 'w1'), 'api/cm.yaml': configMap('api', 'a1') });
+  if (run === undefined) return;
+  const { fixture, agent, env, namespace } = run;
+  const [webNs, apiNs] = [`${namespace}-web`, `${namespace}-api`];
+  t.after(async () => {
+    for (const ns of [webNs, apiNs]) await kubeCall(env, 'DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+  });
+  const finalized = argo('api', fixture.repoURL, 'api', apiNs).replace('namespace: argocd }', 'namespace: argocd, finalizers: [resources-finalizer.argocd.argoproj.io] }');
+  await fixture.commit({ 'app/children.yaml': ours('web', fixture.repoURL, 'web', webNs) + finalized });
+  await agent.refresh('test');
+  await waitForStatus(agent, (s) => s.sync === 'Synced', 'web synced', 30_000, 'web');
+  await waitForStatus(agent, (s) => s.sync === 'Synced', 'api synced', 30_000, 'api');
+
+  // The parent's folder holds nothing any more: doubt, not removal.
+  await fixture.commit({ 'app/root.yaml': null, 'app/children.yaml': null, 'app/empty.yaml': '# nothing declared\n' });
+  const emptied = await agent.refresh('test');
+  assert.equal(emptied?.error, undefined, 'rendered, and empty');
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // a removal would be under way by now
+  assert.deepEqual(agent.applicationNames().sort(), ['api', 'test', 'web']);
+  assert.notEqual(await getObject(env, `/api/v1/namespaces/${webNs}/configmaps/web`), undefined);
+
+  // Removed for real: both go with their objects.
+  await fixture.commit({ 'app/root.yaml': configMap('root', 'r'), 'app/empty.yaml': null });
+  await agent.refresh('test');
+  for (const path of [`/api/v1/namespaces/${webNs}/configmaps/web`, `/api/v1/namespaces/${apiNs}/configmaps/api`]) {
+    for (const deadline = Date.now() + 60_000; await getObject(env, path) !== undefined;) {
+      assert.ok(Date.now() < deadline, `${path} pruned`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  assert.deepEqual(agent.applicationNames(), ['test']);
+});

@@ -103,4 +103,66 @@ patches:
   assert.deepEqual((await getObject(env, `/api/v1/namespaces/${appsNs}/configmaps/${shortenReleaseName(`${appsNs}-api`)}-settings`))?.['data'], { greeting: 'api', color: 'blue', chart: 'api-2.0.0' });
   const apps = agent.applications().find((s) => s.name === 'apps');
   assert.deepEqual(apps?.resources.map((r) => `${r.kind}/${r.name} ${r.sync} ${r.health.status}`).sort(), ['HelmRelease/api Synced Healthy', 'HelmRelease/web Synced Healthy']);
+
+  // A HelmRelease removed from Git is uninstalled: its objects are pruned; the other stays.
+  await work.write({ 'apps/base/kustomization.yaml': 'resources: [web.yaml]\n', 'apps/base/api.yaml': null });
+  await work.commit('api removed');
+  await work.git('push', '--quiet', bare, 'main');
+  await agent.refresh('apps');
+  const apiSettings = `/api/v1/namespaces/${appsNs}/configmaps/${shortenReleaseName(`${appsNs}-api`)}-settings`;
+  for (const deadline = Date.now() + 60_000; await getObject(env, apiSettings) !== undefined;) {
+    assert.ok(Date.now() < deadline, 'the api release uninstalled');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.notEqual(await getObject(env, `/api/v1/namespaces/${appsNs}/configmaps/web-settings`), undefined);
+  assert.equal(agent.applicationNames().includes('api'), false);
+});
+
+test('a HelmRelease version range follows the highest chart version in it, and moves when one is published', async (t) => {
+  const env = await kubeEnv(t);
+  if (env === undefined) return;
+  const helm = join(env.binDir, 'helm');
+  const registry = await serveOciRegistry(t, { helm });
+  if (registry === undefined) return;
+  t.after(() => registry.close());
+  const publish = (version: string) => registry.pushChart({ name: 'api', version, files: { 'values.yaml': 'greeting: api\ncolor: blue\n', 'templates/cm.yaml': template } }, 'charts');
+  for (const version of ['1.0.0', '1.1.0', '2.0.0']) await publish(version);
+  const [fluxNs, appsNs] = [await kubeNamespace(env, t), await kubeNamespace(env, t)];
+  const dir = await mkdtemp(join(tmpdir(), 'trueup-flux-helm-range-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const bare = await createServedRepo(join(dir, 'repos'), 'fleet.git');
+  const work = await createWorkRepo(join(dir, 'work'));
+  const meta = (kind: string, api: string, name: string) => `---\napiVersion: ${api}\nkind: ${kind}\nmetadata: { name: ${name}, namespace: ${fluxNs} }\n`;
+  await work.write({
+    'clusters/prod/flux-system/gotk-sync.yaml': `${meta('GitRepository', 'source.toolkit.fluxcd.io/v1', 'flux-system')}spec: { interval: 1m, ref: { branch: main }, url: "file://${bare}" }
+${meta('Kustomization', 'kustomize.toolkit.fluxcd.io/v1', 'flux-system')}spec: { interval: 10m, prune: true, path: ./apps, sourceRef: { kind: GitRepository, name: flux-system } }
+`,
+    'apps/api.yaml': `${meta('HelmRepository', 'source.toolkit.fluxcd.io/v1', 'oci-charts')}spec: { interval: 1h, type: oci, url: "oci://${registry.host}/charts" }
+${meta('HelmRelease', 'helm.toolkit.fluxcd.io/v2', 'api')}spec:
+  interval: 10m
+  targetNamespace: ${appsNs}
+  releaseName: api
+  chart: { spec: { chart: api, version: "1.x", sourceRef: { kind: HelmRepository, name: oci-charts } } }
+`,
+  });
+  await work.commit('flux tree');
+  await work.git('push', '--quiet', bare, 'main');
+  const saved = process.env['KUBECONFIG'];
+  process.env['KUBECONFIG'] = env.kubeconfig;
+  const agent = await startAgent({ stateDir: join(dir, 'state'), paths: [join(work.dir, 'clusters/prod')] });
+  t.after(async () => {
+    await agent.stop();
+    if (saved === undefined) delete process.env['KUBECONFIG'];
+    else process.env['KUBECONFIG'] = saved;
+  });
+  const synced = (s: { sync: string; health: { status: string } }) => s.sync === 'Synced' && s.health.status === 'Healthy';
+  const api = await waitForStatus(agent, synced, 'api', 60_000, 'api');
+  assert.equal(api.revision, '1.1.0', JSON.stringify(brief(api)));
+  const chartOf = async (): Promise<unknown> => ((await getObject(env, `/api/v1/namespaces/${appsNs}/configmaps/api-settings`))?.['data'] as Record<string, string> | undefined)?.['chart'];
+  assert.equal(await chartOf(), 'api-1.1.0', 'the highest 1.x, not 2.0.0');
+
+  await publish('1.2.0');
+  const moved = await agent.refresh('api');
+  assert.equal(moved?.revision, '1.2.0', JSON.stringify(brief(moved)));
+  assert.equal(await chartOf(), 'api-1.2.0');
 });

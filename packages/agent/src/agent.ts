@@ -30,6 +30,8 @@ export interface AgentOptions {
   onEvent?: AgentListener;
   /** Link to a hub: joins with `joinTokenFile` once, or reuses the state dir's credential. */
   hub?: HubLinkOptions;
+  /** The only namespaces the agent may read (a namespace-scoped install): its watches list those, not the cluster. */
+  watchNamespaces?: readonly string[];
 }
 
 export interface Agent {
@@ -75,7 +77,7 @@ async function start(options: AgentOptions, stateDir: string, address: ListenAdd
     if (event.type === 'pass-finished') finishedFirstPass.add(event.application);
     options.onEvent?.(event);
   };
-  const set = new AppSet(loaded, { stateDir, git, charts, store, emit, hubGitPollMs: () => hub.gitPollMs });
+  const set = new AppSet(loaded, { stateDir, git, charts, store, emit, watchNamespaces: options.watchNamespaces, hubGitPollMs: () => hub.gitPollMs });
   const { apps } = set;
   const api = {
     statuses: () => set.statuses(),

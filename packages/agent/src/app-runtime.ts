@@ -3,25 +3,22 @@
  * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
  * of one application never overlap.
  */
-import { hasSyncOption, keyId, LINK_FALLBACK_GIT_POLL_MS, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger, type PlannedChange, type ReadResult, type RevisionInfo, type SelfHealPause, keyOf, LINK_MAX_FRAME_BYTES, parseKeyId, READ_MAX_CHILDREN } from '@trueup/api';
-import { diffObject, fightingIds, fitObjectView, healthOf, objectView, inventoryAfterPass, inventoryBeforeApply, keysToObserve, mayExist, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
+import { hasSyncOption, keyId, LINK_FALLBACK_GIT_POLL_MS, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger, type PlannedChange, type ReadResult, type RevisionInfo, type SelfHealPause } from '@trueup/api';
+import { diffObject, fightingIds, inventoryAfterPass, inventoryBeforeApply, keysToObserve, mayExist, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import type { ChartCache } from './chart-cache.ts';
 import { ObservedBatch } from './observed-batch.ts';
 import type { AgentEventBody, AgentListener } from './events.ts';
+import { CheckedObjects, withHealthChecks, type CheckResult } from './health-checks.ts';
 import type { LoadedApplication } from './load-applications.ts';
-import { applyError, pruneNote, sameKeys, toPassError } from './pass-outcome.ts';
+import { readObject } from './object-read.ts';
+import { applyError, historyEntry, pruneNote, sameKeys, toPassError } from './pass-outcome.ts';
 import { healPaused, heldPlan, plannedChanges, selfHealState, WHOLE_APPLICATION } from './self-heal-pause.ts';
 import type { StateStore } from './state-store.ts';
 import type { Target } from './targets.ts';
 
 export type PassMode = 'apply' | 'detect';
-
-/** Largest read answer, leaving room in the link's frame for the envelope. */
-const READ_MAX_BYTES = LINK_MAX_FRAME_BYTES - 64 * 1024;
-/** How many ownerReferences a read follows up to an object of the application (Pod → ReplicaSet → Deployment is 2). */
-const OWNER_DEPTH = 4;
 
 export interface PassOptions {
   /** Prune what Git no longer declares; default the application's `syncPolicy.automated.prune`. */
@@ -58,7 +55,9 @@ export interface RuntimeDeps {
   store: StateStore;
   emit: AgentListener;
   /** Told the Applications Git declares in this application's path (app of apps), at each new revision. */
-  onChildren?: (children: LoadedApplication[]) => void;
+  onChildren?: (children: LoadedApplication[], objects: number) => void;
+  /** Checks on other applications the agent runs (healthChecks naming them, `wait: true` children): asked at each summary. */
+  applicationChecks?: () => CheckResult[];
   /** The wall clock, in ms; injected so tests can move it. */
   now?: () => number;
   /** How often the linked hub polls the repositories it can read (0: it does not); see hubPollsSource. */
@@ -105,6 +104,8 @@ export class AppRuntime {
   /** The watch's reports of objects that changed without drifting (their status). */
   readonly #observed: ObservedBatch;
   #watch;
+  /** The cluster objects of `spec.healthChecks`, with their last observation. */
+  readonly #checked: CheckedObjects;
   /** Self-heal pauses in force (state.db): the whole application under '', objects by key id. */
   #pauses: Map<string, SelfHealPause>;
   #revisionInfo: RevisionInfo | undefined;
@@ -114,6 +115,7 @@ export class AppRuntime {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
     this.name = deps.loaded.application.metadata.name;
+    this.#checked = new CheckedObjects(deps.loaded.application.spec.healthChecks ?? []);
     this.#status = deps.store.status(this.name);
     this.#appliedRevision = this.#status?.appliedRevision ?? '';
     this.#revisionInfo = this.#status?.revisionInfo;
@@ -178,60 +180,29 @@ export class AppRuntime {
       const inventory = await this.#deps.target.loadInventory(this.#resourceKeys());
       this.#setLive(await this.#deps.target.provider.observe(this.#keysToObserve(inventory), this.#desiredById));
       this.#diffs = this.#plan().diffs;
+      await this.#checked.observe(this.#deps.target.provider);
       return this.#saveSummary();
     });
   }
 
-  /**
-   * One object as it is now, for a person looking at it through the hub: observed afresh, secret
-   * values redacted, bounded to what the link carries; or the objects it owns. Changes nothing.
-   */
-  async read(objectId: string, what: 'object' | 'children'): Promise<ReadResult> {
-    const desired = this.#desiredById.get(objectId);
-    const { provider } = this.#deps.target;
-    const key = desired?.key ?? this.#live.find((l) => keyId(l.key) === objectId)?.key;
-    const unknown: ReadResult = { what: 'error', code: 'AGENT_OBJECT_UNKNOWN', message: `application "${this.name}" has no object "${objectId}"` };
-    let live: LiveObject;
-    if (key !== undefined) [live = { key, manifest: undefined }] = await provider.observe([key], this.#desiredById);
-    else {
-      // Not declared by the application: readable only when the cluster says the application owns it (a ReplicaSet of its Deployment).
-      const owned = await this.#ownedObject(parseKeyId(objectId));
-      if (owned === undefined) return unknown;
-      live = owned;
-    }
-    if (what === 'object') return { what, key: objectId, ...fitObjectView(objectView(desired, live, this.#diffOptions), READ_MAX_BYTES) };
-    if (provider.children === undefined || live.manifest === undefined) return { what, key: objectId, items: [] };
-    const { manifests, omitted } = await provider.children(live, READ_MAX_CHILDREN);
-    const items = manifests.map((manifest) => {
-      const child = keyOf(manifest);
-      return {
-        key: keyId(child), kind: child.kind, name: child.name, ...(child.namespace === undefined ? {} : { namespace: child.namespace }),
-        health: healthOf({ key: child, manifest }).status, ownerKey: objectId,
-      };
+  /** Summarizes again without observing: an application it checks moved. */
+  resummarize(): Promise<void> {
+    return this.#exclusive(async () => {
+      if (this.#status !== undefined) this.#saveSummary();
     });
-    return { what, key: objectId, items, ...(omitted > 0 ? { omitted } : {}) };
   }
 
-  /** The object, when its chain of ownerReferences (at most OWNER_DEPTH links) reaches an object of this application. */
-  async #ownedObject(key: ObjectKey): Promise<LiveObject | undefined> {
-    const { provider } = this.#deps.target;
-    if (provider.fetch === undefined || key.kind === '' || key.name === '') return undefined;
-    const fetch = (at: ObjectKey): Promise<Manifest | undefined> => provider.fetch?.(at) ?? Promise.resolve(undefined);
-    const manifest = await fetch(key);
-    if (manifest === undefined) return undefined;
-    let current: Manifest = manifest;
-    for (let depth = 0; depth < OWNER_DEPTH; depth++) {
-      const refs = Array.isArray(current.metadata.ownerReferences) ? (current.metadata.ownerReferences as { apiVersion?: unknown; kind?: unknown; name?: unknown; uid?: unknown }[]) : [];
-      const ref = refs.find((r) => typeof r.apiVersion === 'string' && typeof r.kind === 'string' && typeof r.name === 'string');
-      if (ref === undefined) return undefined;
-      const ownerKey: ObjectKey = { apiVersion: String(ref.apiVersion), kind: String(ref.kind), name: String(ref.name), ...(key.namespace === undefined ? {} : { namespace: key.namespace }) };
-      const ours = this.#live.find((l) => keyId(l.key) === keyId(ownerKey) && this.#desiredById.has(keyId(l.key)));
-      if (ours !== undefined) return ours.manifest?.metadata.uid === ref.uid ? { key, manifest } : undefined;
-      const owner = await fetch(ownerKey);
-      if (owner === undefined || owner.metadata.uid !== ref.uid) return undefined;
-      current = owner;
-    }
-    return undefined;
+  /** Whether its health also depends on cluster objects it does not apply (`healthChecks`). */
+  get checksObjects(): boolean {
+    return this.#checked.any;
+  }
+
+  /**
+   * One object as it is now, for a person looking at it through the hub (object-read.ts): observed
+   * afresh, secret values redacted, bounded to what the link carries; or the objects it owns.
+   */
+  read(objectId: string, what: 'object' | 'children'): Promise<ReadResult> {
+    return readObject({ name: this.name, provider: this.#deps.target.provider, desiredById: this.#desiredById, live: this.#live, diffOptions: this.#diffOptions }, objectId, what);
   }
 
   async close(): Promise<void> {
@@ -257,11 +228,11 @@ export class AppRuntime {
       }
       const refs = (await this.#deps.target.refRevisions?.()) ?? ''; // `$values/…` sources
       if (artifact.revision !== this.#renderedRevision || refs !== this.#renderedRefs) {
-        const { desired, children } = await this.#deps.target.render(artifact.dir);
+        const { desired, children, rendered } = await this.#deps.target.render(artifact.dir);
         this.#setDesired(desired);
         this.#renderedRevision = artifact.revision;
         this.#renderedRefs = refs;
-        this.#deps.onChildren?.(children);
+        this.#deps.onChildren?.(children, rendered ?? desired.length);
       }
       return await this.#converge(trigger, mode, startedAt, options);
     } catch (error) {
@@ -276,6 +247,7 @@ export class AppRuntime {
     const { syncPolicy } = loaded.application.spec;
     const inventory = await target.loadInventory(this.#resourceKeys());
     this.#setLive(await provider.observe(this.#keysToObserve(inventory), this.#desiredById));
+    await this.#checked.observe(this.#deps.target.provider);
     const plan = this.#plan();
     this.#diffs = plan.diffs;
     const [problem] = plan.problems;
@@ -307,6 +279,7 @@ export class AppRuntime {
     if (!sameKeys(next, listed) || !savedEverywhere) await this.#saveInventory(next, outcome.failures);
     const error = applyError(outcome.failures);
     if (error === undefined) this.#appliedRevision = this.#revision;
+    await this.#checked.observe(this.#deps.target.provider);
     return this.#finish({ trigger, startedAt, changes: outcome.changes, error, pruneSkipped });
   }
 
@@ -315,23 +288,9 @@ export class AppRuntime {
     const status = this.#summarize(pass.pruneSkipped);
     const { store } = this.#deps;
     store.saveStatus(status);
-    const result = pass.error !== undefined ? 'Failed' : pass.detectOnly === true ? 'DetectedOnly' : pass.changes.length > 0 ? 'Succeeded' : 'NoChange';
-    const failure = pass.error === undefined ? '' : `${this.#revision}:${pass.error.code}:${pass.error.message}`;
-    const outOfSync = status.sync === 'OutOfSync';
-    const worthRecording = pass.changes.length > 0 || (failure !== '' && failure !== this.#lastFailure) || (pass.detectOnly === true && outOfSync && failure === '');
+    const { entry, failure } = historyEntry({ ...pass, application: this.name, revision: this.#revision, status, finishedAt: this.#now(), lastFailure: this.#lastFailure });
     this.#lastFailure = failure;
-    if (worthRecording) {
-      store.appendHistory({
-        application: this.name,
-        revision: this.#revision,
-        trigger: pass.trigger,
-        result,
-        startedAt: new Date(pass.startedAt).toISOString(),
-        finishedAt: new Date(this.#now()).toISOString(),
-        changes: pass.changes,
-        message: pass.error?.message ?? status.conditions.find((c) => c.type === 'Ready')?.message ?? '',
-      });
-    }
+    if (entry !== undefined) store.appendHistory(entry);
     this.#emit({ type: 'pass-finished', application: this.name, status, changed: pass.changes.length, durationMs: this.#now() - pass.startedAt });
     return status;
   }
@@ -349,7 +308,8 @@ export class AppRuntime {
     const { application } = this.#deps.loaded;
     const now = this.#now();
     const fighting = fightingIds(this.#fights, now).map((id) => this.#desiredById.get(id)).filter((d) => d !== undefined);
-    this.#status = summarize({
+    const previous = this.#status?.conditions ?? [];
+    const summary = summarize({
       name: this.name,
       source: { repoURL: stripCredentials(application.spec.source.repoURL), ref: application.spec.source.ref, path: application.spec.source.path },
       revision: this.#revision,
@@ -362,9 +322,11 @@ export class AppRuntime {
       diffOptions: this.#diffOptions,
       ...(this.#error === undefined ? {} : { error: this.#error }),
       ...(pruneSkipped === undefined ? {} : { pruneSkipped }),
-      previous: this.#status?.conditions ?? [],
+      previous,
       now: new Date(now).toISOString(),
     });
+    const checks = [...this.#checked.results(), ...(this.#deps.applicationChecks?.() ?? [])];
+    this.#status = withHealthChecks(summary, checks, previous, new Date(now).toISOString());
     const selfHeal = selfHealState(this.#pauses);
     const revisionInfo = this.#revisionInfo?.sha === this.#revision ? this.#revisionInfo : undefined;
     if (selfHeal !== undefined || revisionInfo !== undefined) this.#status = { ...this.#status, ...(revisionInfo === undefined ? {} : { revisionInfo }), ...(selfHeal === undefined ? {} : { selfHeal }) };

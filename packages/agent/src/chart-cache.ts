@@ -2,10 +2,12 @@
  * Charts from Helm repositories (`source.chart`), one folder per repository, chart and exact
  * version under `<state-dir>/charts`: pulled once, then read from disk. An exact version does not
  * change, so a pass with the chart in place needs no network; a new version is a change in Git.
+ * A `semver:RANGE` ref (Flux's HelmRelease version) is asked of the repository at every pass:
+ * helm pulls the highest version in the range, kept under that exact version.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Source } from '@trueup/api';
 import { stripCredentials, type Artifact } from '@trueup/git';
@@ -22,6 +24,7 @@ export class ChartCache {
   }
 
   async sync(source: Source & { chart: string }, options: { baseDir?: string | undefined; signal?: AbortSignal | undefined } = {}): Promise<Artifact> {
+    if (source.ref.startsWith('semver:')) return this.#latestInRange(source, options);
     const repoURL = stripCredentials(source.repoURL);
     const key = createHash('sha256').update(`${repoURL}\n${source.chart}\n${source.ref}`).digest('hex').slice(0, 16);
     const dir = join(this.#dir, key, source.chart);
@@ -34,6 +37,28 @@ export class ChartCache {
       await pulling;
     }
     return { revision: source.ref, dir, digest: `${source.chart}-${source.ref}` };
+  }
+
+  /** The highest version in the range, pulled now, then kept as that exact version's folder. */
+  async #latestInRange(source: Source & { chart: string }, options: { baseDir?: string | undefined; signal?: AbortSignal | undefined }): Promise<Artifact> {
+    const range = source.ref.slice('semver:'.length).replace(/,/g, ' ').trim();
+    const staging = join(this.#dir, 'resolving', randomBytes(8).toString('hex'));
+    try {
+      await this.#pull({ ...source, ref: range }, stripCredentials(source.repoURL), join(staging, source.chart), options);
+      const version = /^version:\s*["']?([^"'\s]+)/m.exec(await readFile(join(staging, source.chart, 'Chart.yaml'), 'utf8'))?.[1];
+      if (version === undefined) throw AgentErrors.create('AGENT_CHART_INVALID', `chart ${source.chart} from ${stripCredentials(source.repoURL)} has no version in its Chart.yaml`);
+      const key = createHash('sha256').update(`${stripCredentials(source.repoURL)}\n${source.chart}\n${version}`).digest('hex').slice(0, 16);
+      const dir = join(this.#dir, key, source.chart);
+      if (!existsSync(join(dir, 'Chart.yaml'))) {
+        await mkdir(join(this.#dir, key), { recursive: true });
+        await rename(join(staging, source.chart), dir).catch((error: unknown) => {
+          if (!existsSync(join(dir, 'Chart.yaml'))) throw error; // another pass placed it first: as good
+        });
+      }
+      return { revision: version, dir, digest: `${source.chart}-${version}` };
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
   }
 
   async #pull(source: Source & { chart: string }, repoURL: string, destination: string, options: { baseDir?: string | undefined; signal?: AbortSignal | undefined }): Promise<void> {

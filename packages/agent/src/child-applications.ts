@@ -76,7 +76,16 @@ function childOf(object: DesiredObject, parent: LoadedApplication): LoadedApplic
       destination: { kubernetes: { ...kubernetes, ...pickCluster(parentCluster) } },
     },
   };
-  return { application, file: `${parent.file} → ${file}`, baseDir: parent.baseDir, declared };
+  return { application, file: `${parent.file} → ${file}`, baseDir: parent.baseDir, declared, pruneWhenRemoved: prunesWhenRemoved(object, application) };
+}
+
+/** Argo CD's resources finalizer deletes an Application's objects with it; one of ours goes with them when it prunes itself. */
+const ARGO_RESOURCES_FINALIZER = /^resources-finalizer\.argocd\.argoproj\.io(\/(foreground|background))?$/;
+
+function prunesWhenRemoved(object: DesiredObject, application: Application): boolean {
+  if (!isArgoApplication(object.manifest)) return application.spec.syncPolicy.automated?.prune === true;
+  const finalizers: unknown = object.manifest.metadata['finalizers'];
+  return Array.isArray(finalizers) && finalizers.some((finalizer) => typeof finalizer === 'string' && ARGO_RESOURCES_FINALIZER.test(finalizer));
 }
 
 /** What a refused child's status shows: its name and, as far as Git says, its source. Never run. */

@@ -5,8 +5,8 @@
  * child too: its error is its own); one that could not be started (its name taken) is OutOfSync,
  * and so is then its parent. The parent's health is its own resources' (Argo CD's too, since 1.8).
  */
-import type { ApplicationStatus, ResourceStatus } from '@trueup/api';
-import { summarize } from '@trueup/engine';
+import type { ApplicationStatus, Condition, ResourceStatus } from '@trueup/api';
+import { mergeConditions, summarize } from '@trueup/engine';
 import type { LoadedApplication } from './load-applications.ts';
 
 export type ChildState = 'running' | 'refused' | 'not-started' | 'waiting' | 'note';
@@ -41,11 +41,25 @@ function childHealth(child: DeclaredChild, status: ApplicationStatus | undefined
   }
 }
 
-/** The status of an application waiting for others to be Ready before its first pass. */
-export function waitingStatus(child: LoadedApplication, waitingFor: readonly string[], now: string): ApplicationStatus {
+/** `Ready`'s reason while dependsOn holds an application, as Flux names it. */
+export const DEPENDENCY_NOT_READY = 'DependencyNotReady';
+
+/**
+ * The status of an application whose passes wait for others to be Ready (dependsOn): what it
+ * applied stays listed, but it is not Ready, with Flux's reason DependencyNotReady, and its sync
+ * is Unknown (the new revision is not compared until it may be applied).
+ */
+export function waitingStatus(child: LoadedApplication, waitingFor: readonly string[], now: string, current?: ApplicationStatus, previous?: readonly Condition[]): ApplicationStatus {
   const { source } = child.application.spec;
-  const status = summarize({ name: child.application.metadata.name, source: { repoURL: source.repoURL, ref: source.ref, path: source.path }, revision: '', appliedRevision: '', desired: [], live: [], diffs: new Map(), now });
-  return { ...status, sync: 'Unknown', health: { status: 'Progressing', message: `waiting for ${waitingFor.join(', ')} to be Synced and Healthy (dependsOn)` } };
+  const base = current ?? summarize({ name: child.application.metadata.name, source: { repoURL: source.repoURL, ref: source.ref, path: source.path }, revision: '', appliedRevision: '', desired: [], live: [], diffs: new Map(), now });
+  const message = `dependency ${waitingFor.map((name) => `'${name}'`).join(', ')} ${waitingFor.length === 1 ? 'is' : 'are'} not ready`;
+  const conditions = mergeConditions(previous ?? base.conditions, [
+    { type: 'Ready', status: 'False', reason: DEPENDENCY_NOT_READY, message },
+    { type: 'Reconciling', status: 'True', reason: DEPENDENCY_NOT_READY, message: 'waiting for dependencies' },
+    { type: 'Stalled', status: 'False', reason: DEPENDENCY_NOT_READY, message: '' },
+  ], now);
+  const { error: _error, ...rest } = base;
+  return { ...rest, sync: 'Unknown', health: { status: 'Progressing', message: `waiting for ${waitingFor.join(', ')} to be Synced and Healthy (dependsOn)` }, conditions };
 }
 
 /** The status of a child that is not run because Git's declaration cannot be honoured. */

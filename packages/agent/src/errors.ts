@@ -17,9 +17,11 @@ export const AgentErrors = defineErrors({
   AGENT_API_UNAUTHORIZED: { message: 'the agent API needs its token', retryable: false, httpStatus: 401 },
   AGENT_API_FORBIDDEN: { message: 'the request comes from a foreign host name or another site', retryable: false, httpStatus: 403 },
   AGENT_API_BAD_REQUEST: { message: 'the request is malformed', retryable: false, httpStatus: 400 },
+  AGENT_CHART_INVALID: { message: 'a chart pulled from a Helm repository is not a valid chart', retryable: true, httpStatus: 502 },
   AGENT_CHART_CREDENTIALS: { message: 'the Helm repository credentials cannot be read', retryable: false, httpStatus: 400 },
   AGENT_FLUX_SECRET_MISSING: { message: 'the files of a Flux secretRef are missing', retryable: true, httpStatus: 400 },
   AGENT_POST_BUILD_SOURCE_MISSING: { message: 'a ConfigMap or Secret of postBuild.substituteFrom or valuesFrom does not exist', retryable: true, httpStatus: 400 },
   AGENT_SOPS_KEYS_MISSING: { message: 'the age key files for SOPS decryption cannot be read', retryable: true, httpStatus: 400 },
+  AGENT_CHILD_PRUNE_FAILED: { message: 'the objects of an application removed from Git could not all be pruned', retryable: true, httpStatus: 500 },
   AGENT_FLUX_KIND_UNSUPPORTED: { message: 'a Flux kind Trueup does not read', retryable: false, httpStatus: 400 },
 });

@@ -64,12 +64,12 @@ export function splitFluxObjects(objects: readonly DesiredObject[], parent: Load
 function kustomizationChild(object: DesiredObject, parent: LoadedApplication, flux: FluxContext): LoadedApplication {
   const { file } = object.origin;
   try {
-    const { application: converted, source, decryptionSecret } = fromFluxKustomization(docOf(object), file, flux.sources);
+    const { application: converted, source, decryptionSecret, waitForChildren, pruneWhenRemoved } = fromFluxKustomization(docOf(object), file, flux.sources);
     const application = withFluxKeys(converted, decryptionSecret, flux.secretsDir);
     const parentSource = parent.application.spec.source;
     // A secretRef names files the agent's owner put in the agent's state; else the parent's credentials for the same repository.
     const credentials = source.spec.secretRef !== undefined ? fluxCredentials(source, flux.secretsDir) : application.spec.source.repoURL === parentSource.repoURL ? parentSource.credentials : undefined;
-    return childOf(object, parent, flux, application, credentials);
+    return { ...childOf(object, parent, flux, application, credentials), waitForChildren, pruneWhenRemoved };
   } catch (error) {
     if (!isTrueupError(error)) throw error;
     return refusedChild(object, parent, error);
@@ -81,7 +81,8 @@ function helmReleaseChild(object: DesiredObject, parent: LoadedApplication, flux
   try {
     const { application, source } = fromFluxHelmRelease(docOf(object), file, flux.helmSources);
     const credentials = fluxCredentials(source, flux.secretsDir);
-    return childOf(object, parent, flux, application, credentials);
+    // Removing a HelmRelease uninstalls its release.
+    return { ...childOf(object, parent, flux, application, credentials), pruneWhenRemoved: true };
   } catch (error) {
     if (!isTrueupError(error)) throw error;
     return refusedChild(object, parent, error);

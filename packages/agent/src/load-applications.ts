@@ -28,6 +28,13 @@ export interface LoadedApplication {
   note?: string;
   /** From a Flux tree: the GitRepositories its Kustomizations may name, and where their secrets are. */
   flux?: FluxContext;
+  /** Ready only once the applications Git declares in it are Ready too (Flux's `wait: true`). */
+  waitForChildren?: boolean;
+  /**
+   * A child whose objects are deleted when Git no longer declares it and its parent prunes (Flux's
+   * deletionPolicy, a HelmRelease's uninstall, Argo CD's resources finalizer); otherwise they stay.
+   */
+  pruneWhenRemoved?: boolean;
 }
 
 export interface LoadOptions {
@@ -94,10 +101,10 @@ function loadDocuments(docs: readonly FileDocument[], fluxSecretsDir: string): L
     const baseDir = dirname(resolve(file));
     if (isArgoApplication(doc.value)) loaded.push({ application: fromArgoApplication(doc, file), file, baseDir });
     else if (isFluxKustomization(doc.value)) {
-      const { application: converted, source, decryptionSecret } = fromFluxKustomization(doc, file, sources);
+      const { application: converted, source, decryptionSecret, waitForChildren } = fromFluxKustomization(doc, file, sources);
       const application = withFluxKeys(converted, decryptionSecret, fluxSecretsDir);
       const credentials = fluxCredentials(source, fluxSecretsDir);
-      loaded.push({ application: credentials === undefined ? application : { ...application, spec: { ...application.spec, source: { ...application.spec.source, credentials } } }, file, baseDir, flux });
+      loaded.push({ application: credentials === undefined ? application : { ...application, spec: { ...application.spec, source: { ...application.spec.source, credentials } } }, file, baseDir, flux, waitForChildren });
     } else if (isFluxHelmRelease(doc.value)) {
       const { application, source } = fromFluxHelmRelease(doc, file, helmSources);
       const credentials = fluxCredentials(source, fluxSecretsDir);

@@ -2,11 +2,45 @@
  * What a reconcile pass reports, shaped from its parts: why prune was held back, the error of a
  * failed apply, any thrown error as a status error (credentials stripped).
  */
-import { isTrueupError, keyId, type ObjectKey } from '@trueup/api';
+import { isTrueupError, keyId, type AppliedChange, type ApplicationStatus, type ObjectKey, type PassTrigger } from '@trueup/api';
 import type { PassError, Plan } from '@trueup/engine';
 import { stripCredentials } from '@trueup/git';
 import type { ApplyFailure } from './apply-plan.ts';
 import { AgentErrors } from './errors.ts';
+import type { NewHistoryEntry } from './state-store.ts';
+
+export interface FinishedPass {
+  application: string;
+  revision: string;
+  trigger: PassTrigger;
+  startedAt: number;
+  finishedAt: number;
+  changes: AppliedChange[];
+  error?: PassError | undefined;
+  detectOnly?: boolean;
+  status: ApplicationStatus;
+  /** The failure the previous pass recorded (`revision:code:message`), '' after a success. */
+  lastFailure: string;
+}
+
+/**
+ * The history entry of a pass worth recording (it changed something, failed otherwise than the
+ * pass before, or found drift it may not fix), and the failure to compare the next pass with.
+ */
+export function historyEntry(pass: FinishedPass): { entry: NewHistoryEntry | undefined; failure: string } {
+  const result = pass.error !== undefined ? 'Failed' : pass.detectOnly === true ? 'DetectedOnly' : pass.changes.length > 0 ? 'Succeeded' : 'NoChange';
+  const failure = pass.error === undefined ? '' : `${pass.revision}:${pass.error.code}:${pass.error.message}`;
+  const worthRecording = pass.changes.length > 0 || (failure !== '' && failure !== pass.lastFailure) || (pass.detectOnly === true && pass.status.sync === 'OutOfSync' && failure === '');
+  if (!worthRecording) return { entry: undefined, failure };
+  return {
+    failure,
+    entry: {
+      application: pass.application, revision: pass.revision, trigger: pass.trigger, result,
+      startedAt: new Date(pass.startedAt).toISOString(), finishedAt: new Date(pass.finishedAt).toISOString(), changes: pass.changes,
+      message: pass.error?.message ?? pass.status.conditions.find((c) => c.type === 'Ready')?.message ?? '',
+    },
+  };
+}
 
 /** Why some of what Git dropped was not pruned; undefined when nothing was held back. */
 export function pruneNote(plan: Pick<Plan, 'prune' | 'kept'>, pruning: boolean, emptyRender: boolean): string | undefined {

@@ -24,6 +24,8 @@ export interface RunOnceOptions {
   /** After applying, observe again until no longer Progressing, for at most this long. */
   waitHealthyMs?: number;
   onEvent?: AgentListener;
+  /** The only namespaces the agent may read (a namespace-scoped install). */
+  watchNamespaces?: readonly string[];
 }
 
 export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatus[]> {
@@ -55,7 +57,7 @@ export async function runOnce(options: RunOnceOptions): Promise<ApplicationStatu
       }
       deferred = 0;
       const children: LoadedApplication[] = [];
-      const { runtime, provider } = createApp(app, { stateDir, git, charts, store, emit }, (found) => children.splice(0, children.length, ...found));
+      const { runtime, provider } = createApp(app, { stateDir, git, charts, store, emit, watchNamespaces: options.watchNamespaces }, (found) => children.splice(0, children.length, ...found));
       try {
         statuses.push(await passAndWait(runtime, options.mode, options.waitHealthyMs));
       } finally {

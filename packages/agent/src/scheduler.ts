@@ -13,8 +13,11 @@ import type { LoadedApplication } from './load-applications.ts';
  */
 const RECHECK_FIRST_MS = 1000;
 const RECHECK_MAX_MS = 30_000;
-/** How often a held pass asks its gate again. */
-const GATE_CHECK_MS = 500;
+/**
+ * A held pass runs when the gate's owner wakes it (a dependency's status moved); failing that, it
+ * asks again after this long, as Flux requeues a dependent (`--requeue-dependency`, 30 s).
+ */
+const GATE_RECHECK_MS = 30_000;
 
 export class PassScheduler {
   readonly #runtime: AppRuntime;
@@ -29,10 +32,18 @@ export class PassScheduler {
   #running = false;
   #rerun: PassTrigger | undefined;
   readonly #recheckHealth: boolean;
+  readonly #recheckChecks: boolean;
   #gate: (() => ApplicationStatus | undefined) | undefined;
+  /** The trigger of a pass the gate holds, until it is woken. */
+  #held: PassTrigger | undefined;
 
-  constructor(runtime: AppRuntime, loaded: LoadedApplication, options: { recheckHealth: boolean }) {
+  /**
+   * `recheckHealth`: observe again while Progressing (the provider does not push status changes);
+   * `recheckChecks`: observe again while not Healthy (health checks on objects it does not manage).
+   */
+  constructor(runtime: AppRuntime, loaded: LoadedApplication, options: { recheckHealth: boolean; recheckChecks?: boolean }) {
     this.#recheckHealth = options.recheckHealth;
+    this.#recheckChecks = options.recheckChecks === true;
     const { interval, retry } = loaded.application.spec.syncPolicy;
     this.#runtime = runtime;
     this.#intervalMs = parseDuration(interval) ?? 180_000;
@@ -46,7 +57,8 @@ export class PassScheduler {
 
   /**
    * Starts the passes. A pass is held while `gate` returns a status (the application waits for
-   * others, dependsOn): that status answers refreshes, and the gate is asked again every 500 ms.
+   * others, dependsOn): that status answers refreshes, and the gate is asked again when `wake` is
+   * called (or after 30 s).
    */
   start(gate?: () => ApplicationStatus | undefined): void {
     this.#gate = gate;
@@ -61,6 +73,14 @@ export class PassScheduler {
     return done;
   }
 
+  /** Asks the gate of a held pass again now. */
+  wake(): void {
+    const held = this.#held;
+    if (held === undefined || this.#running) return;
+    this.#held = undefined;
+    this.#schedule(held, 0);
+  }
+
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
@@ -70,11 +90,14 @@ export class PassScheduler {
   #recheckWhileProgressing(status: ApplicationStatus | undefined, fresh: boolean): void {
     clearTimeout(this.#recheckTimer);
     if (fresh) this.#recheckDelayMs = RECHECK_FIRST_MS;
-    if (this.#stopped || !this.#recheckHealth || status?.health.status !== 'Progressing') return;
+    const health = status?.health.status;
+    const again = (this.#recheckHealth && health === 'Progressing') || (this.#recheckChecks && health !== undefined && health !== 'Healthy');
+    if (this.#stopped || !again) return;
     const delay = this.#recheckDelayMs;
     this.#recheckDelayMs = Math.min(RECHECK_MAX_MS, delay * 2);
     this.#recheckTimer = setTimeout(() => {
-      void this.#runtime.recheck().then((next) => this.#recheckWhileProgressing(next, false));
+      // A failed look (the cluster unreachable) is tried again later, as a pass would be.
+      void this.#runtime.recheck().then((next) => this.#recheckWhileProgressing(next, false), () => this.#recheckWhileProgressing(this.#runtime.status, false));
     }, delay);
   }
 
@@ -88,10 +111,12 @@ export class PassScheduler {
     const held = this.#gate?.();
     if (held !== undefined) {
       for (const resolve of this.#waiters.splice(0)) resolve(held);
-      this.#schedule(this.#rerun ?? trigger, GATE_CHECK_MS);
+      this.#held = this.#rerun ?? trigger;
       this.#rerun = undefined;
+      this.#schedule(this.#held, GATE_RECHECK_MS);
       return;
     }
+    this.#held = undefined;
     this.#running = true;
     const waiters = this.#waiters.splice(0);
     let status: ApplicationStatus;

@@ -18,6 +18,7 @@ CREATE TABLE IF NOT EXISTS drift (
   id INTEGER PRIMARY KEY AUTOINCREMENT, application TEXT NOT NULL, key TEXT NOT NULL, source TEXT NOT NULL,
   fields TEXT NOT NULL, changed_by TEXT, detected_at TEXT NOT NULL, healed_at TEXT);
 CREATE INDEX IF NOT EXISTS drift_by_app ON drift (application, id);
+CREATE TABLE IF NOT EXISTS children (parent TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (parent, name));
 CREATE TABLE IF NOT EXISTS self_heal_pause (application TEXT NOT NULL, object TEXT NOT NULL, paused_by TEXT NOT NULL, paused_at TEXT NOT NULL, PRIMARY KEY (application, object));
 `;
 
@@ -115,6 +116,27 @@ export class StateStore {
       if (typeof row.healed_at === 'string') event.healedAt = row.healed_at;
       return event;
     });
+  }
+
+  /** The applications Git last declared in `parent` (app of apps) that the agent ran, as saved by `saveChild`. */
+  children(parent: string): { name: string; body: string }[] {
+    return this.#rows('SELECT name, body FROM children WHERE parent = ? ORDER BY name', parent).map((row) => ({ name: String(row.name), body: String(row.body) }));
+  }
+
+  saveChild(parent: string, name: string, body: string): void {
+    this.#db.prepare('INSERT INTO children (parent, name, body) VALUES (?, ?, ?) ON CONFLICT (parent, name) DO UPDATE SET body = excluded.body').run(parent, name, body);
+  }
+
+  /** Drops an application's status and inventory (it no longer runs and its objects are gone); its history stays. */
+  forgetApplication(application: string): void {
+    this.#transaction(() => {
+      this.#db.prepare('DELETE FROM status WHERE application = ?').run(application);
+      this.#db.prepare('DELETE FROM inventory WHERE application = ?').run(application);
+    });
+  }
+
+  forgetChild(parent: string, name: string): void {
+    this.#db.prepare('DELETE FROM children WHERE parent = ? AND name = ?').run(parent, name);
   }
 
   /** Pauses of self-heal of an application: the whole of it under `''`, else by object key id. */

@@ -24,6 +24,8 @@ export interface Rendered {
   desired: DesiredObject[];
   /** Applications declared in Git among them (app of apps), run by the agent next to this one. */
   children: LoadedApplication[];
+  /** How many objects the render held, children and Flux sources included: none is an empty render. */
+  rendered?: number;
 }
 
 export type InventorySave = 'before-apply' | 'after-pass';
@@ -57,7 +59,11 @@ export interface Target {
   saveInventory(keys: readonly ObjectKey[], when: InventorySave): Promise<boolean>;
 }
 
-export function createTarget(loaded: LoadedApplication, stateDir: string, store: StateStore, git?: GitCache): Target {
+/**
+ * `watchNamespaces`: the namespaces the agent may read (a namespace-scoped install); its watches
+ * then list each of them instead of the whole cluster. Undefined: the whole cluster.
+ */
+export function createTarget(loaded: LoadedApplication, stateDir: string, store: StateStore, git?: GitCache, watchNamespaces?: readonly string[]): Target {
   const { application } = loaded;
   const name = application.metadata.name;
   const { host, kubernetes } = application.spec.destination;
@@ -76,7 +82,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
     };
   }
   if (kubernetes === undefined) throw AgentErrors.create('AGENT_DESTINATION_UNSUPPORTED', `Application "${name}" has no destination`, { file: loaded.file, field: 'spec.destination' });
-  const session = openCluster({ kubeconfig: kubernetes.kubeconfig, context: kubernetes.context, baseDir: loaded.baseDir });
+  const session = openCluster({ kubeconfig: kubernetes.kubeconfig, context: kubernetes.context, baseDir: loaded.baseDir }, watchNamespaces);
   const provider: KubernetesProvider = createKubernetesProvider({
     session,
     application: name,
@@ -115,7 +121,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
       const { postBuild } = source;
       const built = postBuild === undefined ? objects : substituteVariables(objects, await postBuildVariables(session, postBuild, namespace));
       const { resources, children } = splitChildApplications(built, loaded);
-      return { desired: await provider.prepare(resources), children };
+      return { desired: await provider.prepare(resources), children, rendered: built.length };
     },
     async loadInventory(desired) {
       const listed = (await provider.loadInventory()) ?? store.inventory(name);

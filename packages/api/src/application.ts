@@ -1,4 +1,5 @@
 /** The Application resource (`trueup.dev/v1alpha1`). Field names follow Argo CD where they mean the same. */
+import semver from 'semver';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { JqSyntaxError, parseJqPath } from './jq-path.ts';
@@ -158,7 +159,10 @@ export const DecryptionSchema = z.strictObject({
   ageKeyFiles: z.array(z.string().min(1)).default([]),
 });
 
-/** An exact chart version (`1.2.3`, `v1.2.3-rc.1`): a range would move without a change in Git. */
+/**
+ * An exact chart version (`1.2.3`, `v1.2.3-rc.1`): a range would move without a change in Git,
+ * unless asked for in so many words (`semver:RANGE`, what Flux's HelmRelease version means).
+ */
 const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 
 export const SourceSchema = z.strictObject({
@@ -194,7 +198,10 @@ export const SourceSchema = z.strictObject({
     return;
   }
   if (!/^(https?|oci):\/\//.test(source.repoURL)) problem('repoURL', 'a chart comes from a Helm repository at an http:// or https:// URL, or an OCI registry at oci://');
-  if (!EXACT_CHART_VERSION.test(source.ref)) problem('ref', `a chart version must be exact, such as 1.2.3, not "${source.ref}": a range would change what runs without a change in Git`);
+  const range = source.ref.startsWith('semver:') ? source.ref.slice('semver:'.length).replace(/,/g, ' ') : undefined;
+  if (range !== undefined ? semver.validRange(range) === null : !EXACT_CHART_VERSION.test(source.ref)) {
+    problem('ref', range !== undefined ? `"${range}" is not a semver range` : `a chart version must be exact, such as 1.2.3, not "${source.ref}": a range would change what runs without a change in Git (write semver:RANGE to follow the highest version in a range)`);
+  }
   if (source.path !== '.') problem('path', 'path is not used with chart: the chart is the folder rendered');
   if (source.directory !== undefined || source.kustomize !== undefined) problem(source.directory === undefined ? 'kustomize' : 'directory', 'a chart is rendered with Helm only');
   if (source.credentials?.tokenFile !== undefined || source.credentials?.sshKeyFile !== undefined) problem('credentials', 'a Helm repository takes username and passwordFile');
@@ -274,6 +281,18 @@ export const SyncPolicySchema = z.strictObject({
   }).optional(),
 });
 
+/**
+ * An object whose health decides the application's readiness besides its own objects' (Flux's
+ * `healthChecks`): an application the agent runs (a Flux `Kustomization` or `HelmRelease`, an
+ * `Application`), by name, or any object of the cluster.
+ */
+export const ObjectHealthCheckSchema = z.strictObject({
+  apiVersion: z.string().min(1).optional(),
+  kind: z.string().min(1),
+  name: z.string().min(1),
+  namespace: z.string().min(1).optional(),
+});
+
 export const ApplicationSchema = z.strictObject({
   apiVersion: z.literal(APPLICATION_API_VERSION),
   kind: z.literal('Application'),
@@ -289,6 +308,8 @@ export const ApplicationSchema = z.strictObject({
     ignoreDifferences: z.array(IgnoreDifferenceSchema).default([]),
     /** Applications (by name) that must be Synced and Healthy before this one is first reconciled (Flux's dependsOn). */
     dependsOn: z.array(name).default([]),
+    /** Objects that must be Healthy too before this application is Ready. */
+    healthChecks: z.array(ObjectHealthCheckSchema).optional(),
     /**
      * Kubernetes only: SOPS-encrypted files of the repository are decrypted before rendering, with
      * age keys from `ageKeyFiles` (age identity files; default `<state-dir>/sops/age.agekey`).
@@ -314,6 +335,7 @@ export type PostBuild = z.output<typeof PostBuildSchema>;
 export type Decryption = z.output<typeof DecryptionSchema>;
 export type KubernetesDestination = z.output<typeof KubernetesDestinationSchema>;
 export type IgnoreDifference = z.output<typeof IgnoreDifferenceSchema>;
+export type ObjectHealthCheck = z.output<typeof ObjectHealthCheckSchema>;
 
 /** Whether `syncOptions` turns an option on (`CreateNamespace=true`); the last mention wins. */
 export function hasSyncOption(policy: SyncPolicy, option: string): boolean {

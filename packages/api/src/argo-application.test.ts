@@ -72,12 +72,11 @@ test('no automated block means detect only; an empty one means automated without
 
 test('what we cannot honour is refused, naming the field and line', () => {
   const cases: Array<[string, string, RegExp]> = [
-    [argo.replace('    repoURL: git@github.com:argoproj/argocd-example-apps.git\n    targetRevision: HEAD\n    path: helm-guestbook\n', '    repoURL: https://charts.example.com\n    targetRevision: 1.2.*\n    chart: guestbook\n'), 'spec.source.targetRevision', /a chart version must be exact, such as 1\.2\.3, not "1\.2\.\*"/],
+    [argo.replace('    repoURL: git@github.com:argoproj/argocd-example-apps.git\n    targetRevision: HEAD\n    path: helm-guestbook\n', '    repoURL: https://charts.example.com\n    targetRevision: "1.2.x || banana"\n    chart: guestbook\n'), 'spec.source.targetRevision', /"1\.2\.x \|\| banana" is not a semver range/],
     [argo.replace('    path: helm-guestbook\n', '    path: helm-guestbook\n    plugin: { name: cdk8s }\n'), 'spec.source.plugin', /plugins are not supported/],
     [argo.replace('      releaseName: gb\n', '      fileParameters: [{ name: cert, path: files/cert.pem }]\n'), 'spec.source.helm.fileParameters', /fileParameters are not supported/],
     [argo.replace('      releaseName: gb\n', '      someFutureOption: true\n'), 'spec.source.helm.someFutureOption', /unknown|unrecognized|not/i],
     [argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', '    kustomize:\n      patches: [{ path: patch.yaml }]\n'), 'spec.source.kustomize.patches[0].path', /write the patch inline/],
-    [argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', '    kustomize:\n      components: [../components/tls]\n'), 'spec.source.kustomize.components', /components are not supported/],
     [argo.replace('      jsonPointers: [/spec/replicas]', '      jqPathExpressions: [".spec.replicas | length"]'), 'spec.ignoreDifferences[0].jqPathExpressions[0]', /not a supported jq path expression: expected a path such as \.spec\.replicas, or select\(…\), got "length" at column 18/],
   ];
   for (const [text, field, message] of cases) {
@@ -103,8 +102,9 @@ test('helm and kustomize options Trueup honours are carried over', () => {
   assert.equal(helm.spec.source.helm?.ignoreMissingValueFiles, true);
   assert.equal(helm.spec.source.helm?.kubeVersion, '1.31.0');
   assert.deepEqual(helm.spec.source.helm?.apiVersions, ['example.com/v1']);
-  const kustomize = convert(argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', '    kustomize:\n      namespace: prod\n      replicas: [{ name: web, count: 3 }]\n      patches: [{ target: { kind: Deployment }, patch: "- op: remove\\n  path: /spec/replicas" }]\n'));
+  const kustomize = convert(argo.replace('    helm:\n      releaseName: gb\n      valueFiles: [values-production.yaml]\n      parameters: [{ name: service.type, value: NodePort }]\n', '    kustomize:\n      namespace: prod\n      components: [../components/tls]\n      replicas: [{ name: web, count: 3 }]\n      patches: [{ target: { kind: Deployment }, patch: "- op: remove\\n  path: /spec/replicas" }]\n'));
   assert.equal(kustomize.spec.source.kustomize?.namespace, 'prod');
+  assert.deepEqual(kustomize.spec.source.kustomize?.components, ['../components/tls']);
   assert.deepEqual(kustomize.spec.source.kustomize?.replicas, [{ name: 'web', count: 3 }]);
   assert.deepEqual(kustomize.spec.source.kustomize?.patches, [{ target: { kind: 'Deployment' }, patch: '- op: remove\n  path: /spec/replicas' }]);
 });
@@ -182,4 +182,11 @@ test('decryption: the same SOPS option on an Argo CD Application', () => {
   const app = convert(`${argo}  decryption: { provider: sops, ageKeyFiles: [keys/age.agekey] }\n`);
   assert.deepEqual(app.spec.decryption, { provider: 'sops', ageKeyFiles: ['keys/age.agekey'] });
   assert.throws(() => convert(`${argo}  decryption: { provider: pgp }\n`), (error: unknown) => isTrueupError(error) && error.location.field === 'spec.decryption.provider' && error.message === 'must be one of "sops"');
+});
+
+test('a chart version constraint is followed as Argo CD follows it: the highest version in the range', () => {
+  const chart = (revision: string) => convert(argo.replace('    repoURL: git@github.com:argoproj/argocd-example-apps.git\n    targetRevision: HEAD\n    path: helm-guestbook\n', `    repoURL: https://charts.example.com\n    targetRevision: "${revision}"\n    chart: guestbook\n`)).spec.source.ref;
+  assert.equal(chart('1.2.3'), '1.2.3');
+  assert.equal(chart('1.2.*'), 'semver:1.2.*');
+  assert.equal(chart('>=1.0.0 <2.0.0'), 'semver:>=1.0.0 <2.0.0');
 });

@@ -53,7 +53,7 @@ const ArgoKustomizeSchema = z.strictObject({
     options: z.record(z.string(), z.boolean()).optional(),
   })).optional(),
   version: z.string().optional(), // the pinned kustomize runs
-  components: unsupported('kustomize components are not supported here; list them in the kustomization in Git'),
+  components: z.array(z.string().min(1)).optional(),
   forceCommonLabels: unsupported('forceCommonLabels is not supported; use commonLabels'),
   forceCommonAnnotations: unsupported('forceCommonAnnotations is not supported; use commonAnnotations'),
   commonAnnotationsEnvsubst: unsupported('commonAnnotationsEnvsubst is not supported'),
@@ -132,10 +132,10 @@ export function fromArgoApplication(doc: ParsedDocument, file: string): Applicat
       source: {
         // Argo CD names an OCI Helm registry without a scheme (`registry.example.com/charts`).
         repoURL: source.chart !== undefined && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source.repoURL) ? `oci://${source.repoURL}` : withScheme(source.repoURL),
-        ref: source.targetRevision === undefined || source.targetRevision === '' ? 'HEAD' : source.targetRevision,
+        ref: chartRevision(source.chart, source.targetRevision),
         path: source.path ?? '.',
         ...(source.helm === undefined ? {} : { helm: pick(source.helm, ['releaseName', 'valueFiles', 'values', 'valuesObject', 'parameters', 'ignoreMissingValueFiles', 'skipCrds', 'namespace', 'kubeVersion', 'apiVersions', 'skipSchemaValidation']) }),
-        ...(source.kustomize === undefined ? {} : { kustomize: pick(source.kustomize, ['namePrefix', 'nameSuffix', 'images', 'commonLabels', 'commonAnnotations', 'namespace', 'replicas', 'patches']) }),
+        ...(source.kustomize === undefined ? {} : { kustomize: pick(source.kustomize, ['namePrefix', 'nameSuffix', 'images', 'commonLabels', 'commonAnnotations', 'namespace', 'replicas', 'patches', 'components']) }),
         // A chart from a Helm repository; else a folder, which Argo CD reads without its subfolders unless told to recurse.
         ...(source.chart === undefined
           ? { directory: { recurse: source.directory?.recurse ?? false, ...pick(source.directory ?? {}, ['include', 'exclude']), ...jsonnetOf(source.directory?.jsonnet) } }
@@ -215,4 +215,17 @@ function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[])
   const picked: Partial<Pick<T, K>> = {};
   for (const key of keys) if (value[key] !== undefined) picked[key] = value[key];
   return picked;
+}
+
+/** An exact chart version (`1.2.3`, `v1.2.3-rc.1`). */
+const EXACT_CHART_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+/**
+ * Our ref for an Argo CD `targetRevision`. For a chart, a version constraint (`1.2.*`, `>=1.0
+ * <2.0`) is followed as Argo CD follows it: the highest version in the range (`semver:` ref).
+ */
+function chartRevision(chart: string | undefined, targetRevision: string | undefined): string {
+  const revision = targetRevision === undefined || targetRevision === '' ? 'HEAD' : targetRevision;
+  if (chart === undefined || EXACT_CHART_VERSION.test(revision) || revision.startsWith('semver:')) return revision;
+  return `semver:${revision === 'HEAD' ? '*' : revision}`;
 }

@@ -64,9 +64,15 @@ test('release names past 53 characters are shortened as Flux shortens them', () 
   assert.match(shortenReleaseName(long), /^a{40}-[0-9a-f]{12}$/);
 });
 
+test('a version range follows the highest version in it (Flux\'s default: any, "*")', () => {
+  const ref = (text: string) => fromFluxHelmRelease(doc(text), FILE, sources()).application.spec.source.ref;
+  assert.equal(ref(release('')), '1.4.0');
+  assert.equal(ref(release('').replace('version: 1.4.0', 'version: "1.x"')), 'semver:1.x');
+  assert.equal(ref(release('').replace('version: 1.4.0, ', '')), 'semver:*');
+});
+
 test('what Trueup cannot honour is refused, naming the Flux field', () => {
-  assert.match(failure(() => fromFluxHelmRelease(doc(release('').replace('version: 1.4.0', 'version: ">=1.0.0"')), FILE, sources())), /^spec\.chart\.spec\.version: a chart version must be exact/);
-  assert.match(failure(() => fromFluxHelmRelease(doc(release('').replace('version: 1.4.0, ', '')), FILE, sources())), /^spec\.chart\.spec\.version: give the chart's exact version/);
+  assert.match(failure(() => fromFluxHelmRelease(doc(release('').replace('version: 1.4.0', 'version: "not a range"')), FILE, sources())), /^spec\.chart\.spec\.version: "not a range" is not a semver range/);
   assert.match(failure(() => fromFluxHelmRelease(doc(release('  postRenderers: [{ kustomize: {} }]\n')), FILE, sources())), /^spec\.postRenderers: postRenderers are not supported/);
   assert.match(failure(() => fromFluxHelmRelease(doc(release('  test: { enable: true }\n')), FILE, sources())), /^spec\.test\.enable: Helm tests are not run/);
   assert.match(failure(() => fromFluxHelmRelease(doc(release('').replace('name: charts', 'name: other')), FILE, sources())), /^spec\.chart\.spec\.sourceRef\.name: HelmRepository flux-system\/other is not declared/);

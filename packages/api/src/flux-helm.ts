@@ -15,6 +15,9 @@ function unsupported(message: string) {
   return z.unknown().refine((value) => value === undefined, { message }).optional();
 }
 
+/** An exact chart version; anything else in a HelmRelease's version is a range. */
+const EXACT_VERSION = /^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
 const MetadataSchema = z.looseObject({ name: z.string().min(1), namespace: z.string().optional() });
 
 export const FluxHelmRepositorySchema = z.looseObject({
@@ -146,7 +149,8 @@ export function fromFluxHelmRelease(doc: ParsedDocument, file: string, sources: 
       source: {
         repoURL: source.spec.url.replace(/\/+$/, ''),
         chart: chart.chart,
-        ref: chart.version ?? '',
+        // Flux's version is a semver range ("*" when absent): the highest version in it, followed as versions are published.
+        ref: chart.version !== undefined && EXACT_VERSION.test(chart.version) ? chart.version : `semver:${chart.version ?? '*'}`,
         helm: {
           // Flux's default release name: the target namespace and the name, when they differ.
           releaseName: spec.releaseName ?? shortenReleaseName(spec.targetNamespace === undefined || spec.targetNamespace === namespace ? metadata.name : `${spec.targetNamespace}-${metadata.name}`),
@@ -175,6 +179,6 @@ export function fromFluxHelmRelease(doc: ParsedDocument, file: string, sources: 
   const issue = result.error.issues[0];
   const ours = (issue?.path ?? []).filter((p): p is string | number => typeof p !== 'symbol');
   const where = ours[2] === 'ref' ? ['spec', 'chart', 'spec', 'version'] : ours[2] === 'helm' ? ['spec', 'values'] : ours[1] === 'syncPolicy' ? ['spec', String(ours[2] ?? 'interval')] : ['spec'];
-  const message = ours[2] === 'ref' && chart.version === undefined ? 'give the chart\'s exact version: the latest would change what runs without a change in Git' : issue?.message ?? 'invalid HelmRelease';
+  const message = issue?.message ?? 'invalid HelmRelease';
   throw fieldError(doc, file, where, message);
 }

@@ -82,15 +82,15 @@ test('suspend: nothing is changed, drift is still reported', () => {
 });
 
 test('what Trueup cannot honour is refused, naming the Flux field and line', () => {
-  assert.match(failure(() => fromFluxKustomization(doc(kustomization('  healthChecks: [{ kind: Deployment, name: web }]\n')), FILE, sources())), /:9 spec\.healthChecks: healthChecks are not supported/);
+  assert.match(failure(() => fromFluxKustomization(doc(kustomization('  healthChecks: [{ kind: Deployment, name: web }]\n')), FILE, sources())), /:9 spec\.healthChecks\[0\]\.apiVersion: give the apiVersion of Deployment web/);
   assert.match(failure(() => fromFluxKustomization(doc(kustomization('  decryption: { provider: vault }\n')), FILE, sources())), /spec\.decryption\.provider: only the sops provider is supported/);
   assert.match(failure(() => fromFluxKustomization(doc(kustomization('  kubeConfig: { secretRef: { name: remote } }\n')), FILE, sources())), /spec\.kubeConfig: kubeConfig is not supported/);
-  assert.match(failure(() => fromFluxKustomization(doc(kustomization('  deletionPolicy: Delete\n')), FILE, sources())), /spec\.deletionPolicy: a Kustomization removed from Git leaves its objects in place/);
+  assert.match(failure(() => fromFluxKustomization(doc(kustomization('  deletionPolicy: WaitForTermination\n')), FILE, sources())), /spec\.deletionPolicy: must be one of "MirrorPrune", "Delete", "Orphan"/);
   assert.match(failure(() => fromFluxKustomization(doc(kustomization('  interval: often\n').replace('  interval: 10m\n', '')), FILE, sources())), /spec\.interval: expected a duration/);
   assert.match(failure(() => fromFluxKustomization(doc(kustomization('').replace('name: fleet', 'name: other')), FILE, sources())), /spec\.sourceRef\.name: GitRepository flux-system\/other is not declared/);
   assert.match(failure(() => fromFluxKustomization(doc(kustomization('').replace('kind: GitRepository', 'kind: OCIRepository')), FILE, sources())), /spec\.sourceRef\.kind: only a GitRepository source is supported/);
-  assert.match(failure(() => parseFluxGitRepository(doc(repository('ref: { semver: ">=1.0.0" }')), FILE)), /spec\.ref\.semver: semver ranges are not supported/);
-  assert.match(failure(() => parseFluxGitRepository(doc(repository('ref: { tag: v1, branch: main }')), FILE)), /spec\.ref: give one of branch, tag, name or commit, not branch and tag/);
+  assert.match(failure(() => parseFluxGitRepository(doc(repository('ref: { semver: "not a range" }')), FILE)), /spec\.ref\.semver: "not a range" is not a semver range/);
+  assert.match(failure(() => parseFluxGitRepository(doc(repository('ref: { tag: v1, branch: main }')), FILE)), /spec\.ref: give one of branch, tag, semver, name or commit, not branch and tag/);
   assert.match(failure(() => parseFluxGitRepository(doc(repository('ref: { branch: main }', '  ignore: "/*\\n!/deploy"\n')), FILE)), /spec\.ignore: ignore is not supported/);
 });
 
@@ -98,4 +98,27 @@ test('decryption with sops: the application decrypts, with the age keys of the s
   const converted = fromFluxKustomization(doc(kustomization('  decryption: { provider: sops, secretRef: { name: sops-age } }\n')), FILE, sources());
   assert.deepEqual(converted.application.spec.decryption, { provider: 'sops', ageKeyFiles: [] });
   assert.equal(converted.decryptionSecret, 'flux-system/sops-age');
+});
+
+test('ref.semver: the source follows the highest tag in the range (a semver: ref)', () => {
+  const { application } = fromFluxKustomization(doc(kustomization('')), FILE, sources(repository('ref: { semver: ">=1.0.0, <2.0.0" }')));
+  assert.equal(application.spec.source.ref, 'semver:>=1.0.0, <2.0.0');
+});
+
+test('healthChecks and wait: objects whose health decides readiness; with wait: true, Flux ignores healthChecks', () => {
+  const checks = '  healthChecks:\n    - { apiVersion: apps/v1, kind: Deployment, name: web, namespace: shop }\n    - { kind: HelmRelease, name: redis }\n';
+  const listed = fromFluxKustomization(doc(kustomization(checks)), FILE, sources());
+  assert.deepEqual(listed.application.spec.healthChecks, [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'shop' }, { kind: 'HelmRelease', name: 'redis' }]);
+  assert.equal(listed.waitForChildren, false);
+  const waiting = fromFluxKustomization(doc(kustomization(`${checks}  wait: true\n`)), FILE, sources());
+  assert.equal(waiting.application.spec.healthChecks, undefined);
+  assert.equal(waiting.waitForChildren, true);
+});
+
+test('deletionPolicy: what goes when Git drops the Kustomization and its parent prunes', () => {
+  const prunes = (spec: string) => fromFluxKustomization(doc(kustomization(spec)), FILE, sources()).pruneWhenRemoved;
+  assert.equal(prunes(''), true, 'MirrorPrune with prune: true');
+  assert.equal(prunes('  deletionPolicy: Orphan\n'), false);
+  assert.equal(fromFluxKustomization(doc(kustomization('').replace('prune: true', 'prune: false')), FILE, sources()).pruneWhenRemoved, false, 'MirrorPrune with prune: false');
+  assert.equal(fromFluxKustomization(doc(kustomization('  deletionPolicy: Delete\n').replace('prune: true', 'prune: false')), FILE, sources()).pruneWhenRemoved, true);
 });

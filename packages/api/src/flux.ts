@@ -4,6 +4,7 @@
  * source is the GitRepository it names. A field Trueup cannot honour is an error naming it,
  * never dropped. The cluster is the agent's own (`kubeConfig` is refused), as for Argo CD.
  */
+import semver from 'semver';
 import { z } from 'zod';
 import { APPLICATION_API_VERSION, ApplicationSchema, type Application } from './application.ts';
 import { fieldError, validateDocument } from './validate.ts';
@@ -33,7 +34,8 @@ export const FluxGitRepositorySchema = z.looseObject({
     ref: z.strictObject({
       branch: z.string().optional(),
       tag: z.string().optional(),
-      semver: unsupported('semver ranges are not supported: pin a tag (ref.tag) or a commit'),
+      /** The highest tag in this range; followed as new tags are pushed. */
+      semver: z.string().min(1).optional(),
       name: z.string().optional(),
       commit: z.string().optional(),
     }).optional(),
@@ -73,7 +75,7 @@ const FluxKustomizationSchema = z.looseObject({
     timeout: z.string().optional(),
     prune: z.boolean(),
     wait: z.boolean().optional(),
-    healthChecks: unsupported('healthChecks are not supported: the health of every object the Kustomization applies decides its readiness'),
+    healthChecks: z.array(z.strictObject({ apiVersion: z.string().min(1).optional(), kind: z.string().min(1), name: z.string().min(1), namespace: z.string().min(1).optional() })).optional(),
     dependsOn: z.array(DependencySchema).optional(),
     suspend: z.boolean().optional(),
     targetNamespace: z.string().optional(),
@@ -93,7 +95,7 @@ const FluxKustomizationSchema = z.looseObject({
       substitute: z.record(z.string(), z.string()).optional(),
       substituteFrom: z.array(z.strictObject({ kind: z.enum(['ConfigMap', 'Secret']), name: z.string().min(1), optional: z.boolean().optional() })).optional(),
     }).optional(),
-    deletionPolicy: only('Orphan', 'a Kustomization removed from Git leaves its objects in place (Orphan); other deletion policies are not supported').optional(),
+    deletionPolicy: z.enum(['MirrorPrune', 'Delete', 'Orphan']).optional(),
     decryption: z.strictObject({
       provider: z.unknown().refine((value) => value === 'sops', { message: 'only the sops provider is supported' }),
       /** age keys: the Secret's `*.agekey` keys, as files in the agent's Flux secrets folder. */
@@ -129,9 +131,12 @@ function kindOf(value: unknown): string | undefined {
 export function parseFluxGitRepository(doc: ParsedDocument, file: string): FluxGitRepository {
   const repository = validateDocument(FluxGitRepositorySchema, doc, file);
   const ref = repository.spec.ref ?? {};
-  const given = (['branch', 'tag', 'name', 'commit'] as const).filter((key) => ref[key] !== undefined);
+  const given = (['branch', 'tag', 'semver', 'name', 'commit'] as const).filter((key) => ref[key] !== undefined);
   if (given.length > 1 && !(given.length === 2 && given.includes('commit') && given.includes('branch'))) {
-    throw fieldError(doc, file, ['spec', 'ref'], `give one of branch, tag, name or commit, not ${given.join(' and ')}`);
+    throw fieldError(doc, file, ['spec', 'ref'], `give one of branch, tag, semver, name or commit, not ${given.join(' and ')}`);
+  }
+  if (ref.semver !== undefined && semver.validRange(ref.semver.replace(/,/g, ' ')) === null) {
+    throw fieldError(doc, file, ['spec', 'ref', 'semver'], `"${ref.semver}" is not a semver range (e.g. ">=1.0.0 <2.0.0", "1.x", "~1.2")`);
   }
   return repository;
 }
@@ -149,7 +154,14 @@ export interface FluxKustomization {
   source: FluxGitRepository;
   /** `namespace/name` of `decryption.secretRef`: its `*.agekey` files hold the age keys. */
   decryptionSecret?: string;
+  /** `wait: true`: Ready only once the Flux objects it declares (Kustomizations, HelmReleases) are Ready too. */
+  waitForChildren: boolean;
+  /** Removed from Git by a parent that prunes, its objects are deleted (Flux's deletionPolicy and prune). */
+  pruneWhenRemoved: boolean;
 }
+
+/** Flux kinds the agent runs as applications: a health check on one asks for that application's readiness. */
+const FLUX_APPLICATION_KINDS = new Set(['Kustomization', 'HelmRelease']);
 
 /** Our Application for a Flux Kustomization; errors name the Flux field, file and line. */
 export function fromFluxKustomization(doc: ParsedDocument, file: string, sources: FluxSources): FluxKustomization {
@@ -161,7 +173,8 @@ export function fromFluxKustomization(doc: ParsedDocument, file: string, sources
     throw fieldError(doc, file, ['spec', 'sourceRef', 'name'], `GitRepository ${spec.sourceRef.namespace ?? namespace}/${spec.sourceRef.name} is not declared beside this Kustomization or in the tree it comes from`);
   }
   const ref = source.spec.ref ?? {};
-  const revision = ref.commit ?? ref.tag ?? ref.name ?? ref.branch ?? 'master';
+  // Flux's order: commit, name, semver, tag, branch. A semver range is Trueup's `semver:` ref.
+  const revision = ref.commit ?? ref.name ?? (ref.semver === undefined ? undefined : `semver:${ref.semver}`) ?? ref.tag ?? ref.branch ?? 'master';
   const kustomize = {
     generate: true,
     ...(spec.targetNamespace === undefined ? {} : { namespace: spec.targetNamespace }),
@@ -174,6 +187,13 @@ export function fromFluxKustomization(doc: ParsedDocument, file: string, sources
     ...(spec.force === true ? { commonAnnotations: { 'trueup.dev/replace': 'true' } } : {}),
   };
   const postBuild = spec.postBuild;
+  // Flux: with wait: true every object applied is checked and healthChecks are ignored.
+  const healthChecks = spec.wait === true ? [] : (spec.healthChecks ?? []).map((check, index) => {
+    if (check.apiVersion === undefined && !FLUX_APPLICATION_KINDS.has(check.kind)) {
+      throw fieldError(doc, file, ['spec', 'healthChecks', index, 'apiVersion'], `give the apiVersion of ${check.kind} ${check.name}`);
+    }
+    return check;
+  });
   const converted = {
     apiVersion: APPLICATION_API_VERSION,
     kind: 'Application',
@@ -201,12 +221,20 @@ export function fromFluxKustomization(doc: ParsedDocument, file: string, sources
         ...(spec.timeout === undefined ? {} : { timeout: spec.timeout }),
       },
       dependsOn: (spec.dependsOn ?? []).map((dependency) => dependency.name),
+      ...(healthChecks.length === 0 ? {} : { healthChecks }),
       // Key files are found by the agent (the secretRef's `*.agekey` files): none named here.
       ...(spec.decryption === undefined ? {} : { decryption: { provider: 'sops' } }),
     },
   };
   const result = ApplicationSchema.safeParse(converted);
-  if (result.success) return { application: result.data, source, ...(spec.decryption?.secretRef === undefined ? {} : { decryptionSecret: `${namespace}/${spec.decryption.secretRef.name}` }) };
+  const policy = spec.deletionPolicy ?? 'MirrorPrune';
+  const pruneWhenRemoved = policy === 'Delete' || (policy === 'MirrorPrune' && spec.prune);
+  if (result.success) {
+    return {
+      application: result.data, source, waitForChildren: spec.wait === true, pruneWhenRemoved,
+      ...(spec.decryption?.secretRef === undefined ? {} : { decryptionSecret: `${namespace}/${spec.decryption.secretRef.name}` }),
+    };
+  }
   const issue = result.error.issues[0];
   throw fieldError(doc, file, fluxPath(issue?.path ?? []), issue?.message ?? 'invalid Kustomization');
 }

@@ -131,6 +131,7 @@ export const LedgerFilterSchema = z.strictObject({
   environment: z.string().max(253).optional(),
   application: z.string().max(253).optional(),
   kind: z.string().max(64).optional(),
+  actor: z.string().max(253).optional().describe('who made it happen: a user, token:NAME, oidc:…'),
   since: time.optional().describe('entries at or after this ISO 8601 time'),
   until: time.optional().describe('entries before this ISO 8601 time'),
   order: z.enum(['asc', 'desc']).default('desc').describe('desc (default): newest first; asc: oldest first'),

@@ -21,3 +21,4 @@ export * from './runner-link.ts';
 export * from './gitops-api.ts';
 export * from './promotion.ts';
 export * from './job-steps-api.ts';
+export * from './release-api.ts';

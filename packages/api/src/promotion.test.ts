@@ -58,3 +58,15 @@ test('bad promotions name the file, line and field', () => {
 function pick(error: { code: string; file?: string; line?: number; field?: string }): Record<string, unknown> {
   return { code: error.code, file: error.file, line: error.line, field: error.field };
 }
+
+test('image policies: one of semver or pattern, a declared value, a repository address', () => {
+  const withImages = (images: string): string => text().replace('  stages:\n', `  images:\n${images}  stages:\n`);
+  const ok = parsePromotion(withImages('    - { value: image, repository: "127.0.0.1:5000/team/web", semver: "^1.2" }\n'), FILE);
+  assert.deepEqual(ok.spec.images?.[0], { value: 'image', repository: '127.0.0.1:5000/team/web', semver: '^1.2', sort: 'alphabetical', interval: '1m', insecure: false });
+  assert.deepEqual(pick(errorOf(() => parsePromotion(withImages('    - { value: image, repository: reg.example.com/web }\n'), FILE))), { code: 'API_FIELD_INVALID', file: FILE, line: 10, field: 'spec.images[0]' });
+  assert.match(errorOf(() => parsePromotion(withImages('    - { value: image, repository: reg.example.com/web, semver: "^1", pattern: "^v" }\n'), FILE)).message, /exactly one of semver/);
+  assert.deepEqual(pick(errorOf(() => parsePromotion(withImages('    - { value: tag, repository: reg.example.com/web, semver: "^1" }\n'), FILE))), { code: 'API_FIELD_INVALID', file: FILE, line: 10, field: 'spec.images[0].value' });
+  assert.match(errorOf(() => parsePromotion(withImages('    - { value: image, repository: reg.example.com/web, semver: "one" }\n'), FILE)).message, /semver range/);
+  assert.match(errorOf(() => parsePromotion(withImages('    - { value: image, repository: reg.example.com/web, pattern: "([" }\n'), FILE)).message, /regular expression/);
+  assert.match(errorOf(() => parsePromotion(withImages('    - { value: image, repository: "https://reg.example.com/web", semver: "^1" }\n'), FILE)).message, /HOST\[:PORT\]\/PATH/);
+});

@@ -4,6 +4,7 @@
  * to, behind gates (soak in the previous stage, approvals, time windows). Errors name the file,
  * the line and the field.
  */
+import semver from 'semver';
 import { z } from 'zod';
 import { parseDuration } from './duration.ts';
 import { fieldError, validateDocument } from './validate.ts';
@@ -42,6 +43,34 @@ const StageSchema = z.strictObject({
   }).default({}),
 });
 
+/**
+ * Image automation: watch an OCI repository's tags; the newest tag the policy accepts becomes the
+ * value `value` of a new release (other values carried over from the newest release).
+ */
+const ImagePolicySchema = z.strictObject({
+  /** The release value it feeds. */
+  value: name,
+  /** HOST[:PORT]/PATH of the repository in an OCI registry. */
+  repository: z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?\/[a-z0-9]+([._\/-][a-z0-9]+)*$/, { message: 'expected HOST[:PORT]/PATH such as registry.example.com/team/web' }),
+  /** Accept tags that are versions in this range (e.g. ">=1.0.0 <2", "^1.4"); newest version wins. */
+  semver: z.string().refine((range) => semver.validRange(range) !== null, { message: 'expected a semver range such as ^1.2 or ">=1.0.0 <2"' }).optional(),
+  /** Or accept tags matching this regular expression, ordered by `sort` (over the group named `sort`, else the whole tag). */
+  pattern: z.string().max(512).refine((source) => {
+    try {
+      new RegExp(source, 'u');
+      return true;
+    } catch {
+      return false;
+    }
+  }, { message: 'expected a regular expression' }).optional(),
+  sort: z.enum(['numerical', 'alphabetical']).default('alphabetical'),
+  /** How often the registry is asked; default 1m. */
+  interval: duration.default('1m'),
+  /** Plain HTTP (a registry on loopback without TLS). */
+  insecure: z.boolean().default(false),
+});
+export type ImagePolicy = z.output<typeof ImagePolicySchema>;
+
 export const PromotionSchema = z.strictObject({
   apiVersion: z.literal('trueup.dev/v1alpha1'),
   kind: z.literal('Promotion'),
@@ -52,6 +81,7 @@ export const PromotionSchema = z.strictObject({
     /** The named values a release bundles (an image digest, a chart version…). */
     values: z.array(z.strictObject({ name, description: z.string().optional() })).min(1),
     stages: z.array(StageSchema).min(1),
+    images: z.array(ImagePolicySchema).max(20).optional(),
   }),
 });
 export type Promotion = z.output<typeof PromotionSchema>;
@@ -78,6 +108,10 @@ export function parsePromotion(text: string, file: string): Promotion {
     stage.gates.windows?.forEach((window, j) => {
       if (window.from === window.to) throw fieldError(doc, file, ['spec', 'stages', i, 'gates', 'windows', j, 'to'], 'a window must not start and end at the same time');
     });
+  });
+  promotion.spec.images?.forEach((image, i) => {
+    if (!values.has(image.value)) throw fieldError(doc, file, ['spec', 'images', i, 'value'], `no value "${image.value}" in spec.values (declared: ${[...values].join(', ')})`);
+    if ((image.semver === undefined) === (image.pattern === undefined)) throw fieldError(doc, file, ['spec', 'images', i], 'give exactly one of semver (a version range) or pattern (a regular expression)');
   });
   return promotion;
 }

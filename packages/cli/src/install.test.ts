@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runOnce } from '@trueup/agent';
+import { runOnce, startAgent } from '@trueup/agent';
 import { parseYamlDocuments } from '@trueup/api';
 import { agentFixture, kubeCall, kubeNamespace, kubeRequest, kubeTestEnv } from '@trueup/testkit';
 import { installManifests } from './install/manifests.ts';
@@ -26,23 +26,18 @@ test('install kubernetes prints and applies least-privilege manifests; the agent
   const namespace = await kubeNamespace(env, t);
   const other = await kubeNamespace(env, t);
   const fixture = await agentFixture({ files: { 'app/hello.yaml': configMap } });
-  t.after(async () => {
-    await fixture.cleanup();
-    await kubeCall(env, 'DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/trueup-agent-read-${namespace}`).catch(() => undefined);
-    await kubeCall(env, 'DELETE', `/apis/rbac.authorization.k8s.io/v1/clusterroles/trueup-agent-read-${namespace}`).catch(() => undefined);
-  });
+  t.after(() => fixture.cleanup());
 
   const printed = trueup(['install', 'kubernetes', '--print', '--scope', 'namespace', '--namespace', namespace, '--image', 'trueup:test', '--applications', fixture.appFile]);
   assert.equal(printed.status, 0, printed.stderr);
   const docs = parseYamlDocuments(printed.stdout, 'install.yaml').map((doc) => doc.value as { kind: string; rules?: Array<{ verbs: string[] }>; data?: Record<string, string>; spec?: { template: { spec: { serviceAccountName: string; containers: Array<{ image: string; args: string[] }> } } } });
-  assert.deepEqual(docs.map((doc) => doc.kind), ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment']);
-  assert.deepEqual(docs[2]?.rules?.[0]?.verbs, ['get', 'list', 'watch'], 'cluster-wide: read only');
-  assert.deepEqual(docs[4]?.rules?.[0]?.verbs, ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], 'its namespace: write, never escalate, bind or impersonate');
-  assert.ok(docs[6]?.data?.['app.yaml']?.includes('kind: Application'));
-  const pod = docs[7]?.spec?.template.spec;
+  assert.deepEqual(docs.map((doc) => doc.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'Deployment'], 'nothing cluster-wide');
+  assert.deepEqual(docs[2]?.rules?.[0]?.verbs, ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], 'its namespace: read and write, never escalate, bind or impersonate');
+  assert.ok(docs[4]?.data?.['app.yaml']?.includes('kind: Application'));
+  const pod = docs[5]?.spec?.template.spec;
   assert.equal(pod?.serviceAccountName, 'trueup-agent');
   assert.equal(pod?.containers[0]?.image, 'trueup:test');
-  assert.deepEqual(pod?.containers[0]?.args, ['agent', '--state-dir', '/var/lib/trueup', '/etc/trueup/applications']);
+  assert.deepEqual(pod?.containers[0]?.args, ['agent', '--state-dir', '/var/lib/trueup', '--namespaces', namespace, '/etc/trueup/applications']);
 
   const applied = trueup(['install', 'kubernetes', '--scope', 'namespace', '--namespace', namespace, '--image', 'trueup:test', '--applications', fixture.appFile, '--kubeconfig', env.kubeconfig]);
   assert.equal(applied.status, 0, applied.stderr);
@@ -70,16 +65,29 @@ spec:
   syncPolicy: { automated: { prune: true, selfHeal: true } }
 `;
   await writeFile(join(fixture.dir, 'inside.yaml'), app('inside', namespace));
-  const [inside] = await runOnce({ stateDir: join(fixture.dir, 'state-inside'), paths: [join(fixture.dir, 'inside.yaml')], mode: 'apply' });
+  // Watching the whole cluster is refused to it: the agent is told its namespace, as the Deployment does.
+  const [wide] = await runOnce({ stateDir: join(fixture.dir, 'state-wide'), paths: [join(fixture.dir, 'inside.yaml')], mode: 'apply' });
+  assert.match(wide?.error?.message ?? '', /cannot list resource "configmaps" in API group "" at the cluster scope/, JSON.stringify(wide?.error));
+  const [inside] = await runOnce({ stateDir: join(fixture.dir, 'state-inside'), paths: [join(fixture.dir, 'inside.yaml')], mode: 'apply', watchNamespaces: [namespace] });
   assert.equal(inside?.error, undefined, JSON.stringify(inside?.error));
   assert.equal(inside?.sync, 'Synced');
   assert.equal((await kubeRequest(env, 'GET', `/api/v1/namespaces/${namespace}/configmaps/hello`)).status, 200);
 
+  // The agent's drift watch, on its namespace only, sees an edit and heals it.
+  const agent = await startAgent({ stateDir: join(fixture.dir, 'state-inside'), paths: [join(fixture.dir, 'inside.yaml')], watchNamespaces: [namespace] });
+  t.after(() => agent.stop());
+  const from = async (): Promise<string | undefined> => (JSON.parse((await kubeRequest(env, 'GET', `/api/v1/namespaces/${namespace}/configmaps/hello`)).text) as { data?: Record<string, string> }).data?.['from'];
+  await kubeCall(env, 'PATCH', `/api/v1/namespaces/${namespace}/configmaps/hello`, { data: { from: 'someone' } }, { contentType: 'application/merge-patch+json' });
+  for (const deadline = Date.now() + 60_000; await from() !== 'agent';) {
+    assert.ok(Date.now() < deadline, 'the edit was healed');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.ok(agent.applications().some((status) => status.name === 'inside' && status.error === undefined));
+
   await writeFile(join(fixture.dir, 'outside.yaml'), app('outside', other));
-  const [outside] = await runOnce({ stateDir: join(fixture.dir, 'state-outside'), paths: [join(fixture.dir, 'outside.yaml')], mode: 'apply' });
-  // Refused where it first writes: the inventory saved before applying, or the object itself.
+  const [outside] = await runOnce({ stateDir: join(fixture.dir, 'state-outside'), paths: [join(fixture.dir, 'outside.yaml')], mode: 'apply', watchNamespaces: [namespace] });
   assert.ok(outside?.error?.code === 'KUBE_FORBIDDEN' || outside?.error?.code === 'AGENT_APPLY_FAILED', JSON.stringify(outside?.error));
-  assert.match(outside?.error?.message ?? '', new RegExp(`cannot patch resource "configmaps" in API group "" in the namespace "${other}"`), JSON.stringify(outside?.error));
+  assert.match(outside?.error?.message ?? '', new RegExp(`cannot (get|patch) resource "configmaps" in API group "" in the namespace "${other}"`), JSON.stringify(outside?.error));
   assert.equal((await kubeRequest(env, 'GET', `/api/v1/namespaces/${other}/configmaps/hello`)).status, 404, 'nothing beyond its RBAC');
 });
 

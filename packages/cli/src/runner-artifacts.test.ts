@@ -46,7 +46,9 @@ jobs:
   const b = await startRunner(t, dir, 'shipper-1', 'shipper');
   const runId = await dispatch(setup, repo.dir, 'build');
   const done = await finished(client, runId);
-  assert.equal(done.conclusion, 'success', JSON.stringify(done) + a.output() + b.output());
+  assert.equal(done.conclusion, 'success', await client.get<string>(`/api/v1/runs/${runId}/jobs/build/log`) + a.output() + b.output());
+  // The run's ref is the branch's full name, as environments' allowed refs read it.
+  assert.equal((await client.get<{ ref: string }>(`/api/v1/runs/${runId}`)).ref, 'refs/heads/main');
   const runners = new Map((await client.get<{ items: { id: string; name: string }[] }>('/api/v1/runners')).items.map((r) => [r.id, r.name]));
   assert.deepEqual(done.jobs.map((j) => [j.key, runners.get(j.runner ?? '')]), [['build', 'builder-1'], ['ship', 'shipper-1']]);
   assert.match(await client.get<string>(`/api/v1/runs/${runId}/jobs/ship/log`), new RegExp(`binary of ${sha}`));

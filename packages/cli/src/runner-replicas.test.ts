@@ -44,7 +44,7 @@ test('a job queued at replica A runs on a runner linked to replica B', { skip: s
     runner.kill('SIGTERM');
     await exited;
   });
-  await eventually('the runner linked to B', async () => (b.runners.linked().length === 1 ? true : undefined), 30_000, () => output);
+  await eventually('the runner linked to B', async () => (b.runners.linked().length === 1 ? true : undefined), 90_000, () => output);
   assert.equal(a.runners.linked().length, 0);
 
   const repo = await createWorkRepo(join(dir, 'repo'));
@@ -110,7 +110,7 @@ test('a replica that stops mid-run: another replica ends its run failed with a c
     runner.kill('SIGKILL');
     await exited;
   });
-  await eventually('the runner linked to A', async () => (a.runners.linked().length === 1 ? true : undefined), 30_000, () => output);
+  await eventually('the runner linked to A', async () => (a.runners.linked().length === 1 ? true : undefined), 90_000, () => output);
   const repo = await createWorkRepo(join(dir, 'repo'));
   await repo.write({ '.trueup/workflows/slow.yml': 'on: workflow_dispatch\njobs:\n  slow:\n    runs-on: linux\n    steps:\n      - run: sleep 120\n' });
   await repo.commit('slow');

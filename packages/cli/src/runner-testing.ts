@@ -49,7 +49,7 @@ export async function startRunner(t: TestContext, dir: string, name: string, lab
     child.kill('SIGTERM');
     await exited;
   });
-  await eventually(`${name} linked`, async () => (output.includes('linked to') ? true : undefined), 30_000, () => output);
+  await eventually(`${name} linked`, async () => (output.includes('linked to') ? true : undefined), 90_000, () => output);
   return Object.assign(child, { output: () => output });
 }
 

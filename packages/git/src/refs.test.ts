@@ -48,3 +48,24 @@ test('cleanSourcePath keeps paths inside the repository', () => {
   for (const [path, want] of cases) assert.equal(cleanSourcePath(path), want, String(path));
   for (const path of ['..', '../x', '/etc', 'a/../../x']) assert.throws(() => cleanSourcePath(path), (error) => isTrueupError(error, 'GIT_PATH_NOT_FOUND'), path);
 });
+
+test('a semver: ref picks the highest tag in its range, peeled, prereleases left out', () => {
+  const sha = (n: number) => String(n).repeat(40);
+  const output = [
+    `${sha(1)}\trefs/heads/main`,
+    `${sha(2)}\trefs/tags/v1.0.0`,
+    `${sha(3)}\trefs/tags/v1.4.0`,
+    `${sha(4)}\trefs/tags/v1.4.0^{}`,
+    `${sha(5)}\trefs/tags/1.10.0`,
+    `${sha(6)}\trefs/tags/v2.0.0`,
+    `${sha(7)}\trefs/tags/v1.11.0-rc.1`,
+    `${sha(8)}\trefs/tags/latest`,
+  ].join('\n');
+  assert.deepEqual(pickRemoteRef(output, 'semver:>=1.0.0 <2.0.0'), { name: 'refs/tags/1.10.0', sha: sha(5) });
+  assert.deepEqual(pickRemoteRef(output, 'semver:~1.4'), { name: 'refs/tags/v1.4.0', sha: sha(4) });
+  assert.deepEqual(pickRemoteRef(output, 'semver:>=1.0, <1.5'), { name: 'refs/tags/v1.4.0', sha: sha(4) }, 'a comma means and, as in Flux');
+  assert.equal(pickRemoteRef(output, 'semver:>=3'), undefined);
+  assert.deepEqual(lsRemotePatterns('semver:1.x'), ['refs/tags/*']);
+  assert.doesNotThrow(() => checkRef('semver:>=1.0.0 <2.0.0', 'u'));
+  assert.throws(() => checkRef('semver:not a range', 'u'), (error) => isTrueupError(error, 'GIT_REF_NOT_FOUND'));
+});

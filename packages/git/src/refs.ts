@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { GitErrors } from './errors.ts';
+import { highestInRange, isValidSemverRange, semverRange } from './semver-ref.ts';
 
 /** A full commit SHA: SHA-1 (40 hex) or SHA-256 (64 hex). Short SHAs are ambiguous and not accepted. */
 export const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i;
@@ -10,6 +11,11 @@ export function isFullSha(ref: string): boolean {
 
 /** Rejects refs git would refuse, or that could be read as an option (`-…`). */
 export function checkRef(ref: string, display: string): void {
+  const range = semverRange(ref);
+  if (range !== undefined) {
+    if (!isValidSemverRange(range)) throw GitErrors.create('GIT_REF_NOT_FOUND', `invalid semver range "${range}" for ${display}`, { field: 'spec.source.ref' });
+    return;
+  }
   const valid = ref !== '' && !ref.startsWith('-') && !ref.endsWith('/') && !ref.endsWith('.lock') && !ref.includes('..') &&
     !ref.includes('@{') && !ref.includes('//') && !/[\x00-\x20\x7f~^:?*[\\]/.test(ref);
   if (!valid) throw GitErrors.create('GIT_REF_NOT_FOUND', `invalid ref "${ref}" for ${display}: expected a branch, a tag or a full commit SHA`, { field: 'spec.source.ref' });
@@ -18,6 +24,7 @@ export function checkRef(ref: string, display: string): void {
 /** The `git ls-remote` patterns that find `ref` as a branch or a tag, with the tag's peeled commit. */
 export function lsRemotePatterns(ref: string): string[] {
   if (ref === 'HEAD') return ['HEAD'];
+  if (semverRange(ref) !== undefined) return ['refs/tags/*'];
   if (ref.startsWith('refs/')) return [ref, `${ref}^{}`];
   return [`refs/heads/${ref}`, `refs/tags/${ref}`, `refs/tags/${ref}^{}`];
 }
@@ -39,6 +46,14 @@ export function pickRemoteRef(output: string, ref: string): RemoteRef | undefine
   for (const line of output.split('\n')) {
     const [sha, name] = line.split('\t');
     if (sha !== undefined && name !== undefined && FULL_SHA.test(sha)) refs.set(name, sha.toLowerCase());
+  }
+  const range = semverRange(ref);
+  if (range !== undefined) {
+    const tags = [...refs.keys()].filter((name) => name.startsWith('refs/tags/') && !name.endsWith('^{}')).map((name) => name.slice('refs/tags/'.length));
+    const tag = highestInRange(tags, range);
+    const name = `refs/tags/${tag ?? ''}`;
+    const sha = tag === undefined ? undefined : refs.get(`${name}^{}`) ?? refs.get(name);
+    return sha === undefined ? undefined : { name, sha };
   }
   const candidates = ref === 'HEAD' ? ['HEAD'] : ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`];
   for (const name of candidates) {

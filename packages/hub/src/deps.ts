@@ -10,6 +10,7 @@ import type { EnvironmentGate } from './environment-gate.ts';
 import type { PipelineRuns } from './pipeline-runs.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { PipelineTriggers } from './pipeline-triggers.ts';
+import type { PromotionEngine } from './promotion-engine.ts';
 import type { RunnerHub } from './runner-hub.ts';
 import type { ArtifactLimits } from './routes/artifacts.ts';
 
@@ -36,4 +37,6 @@ export interface HubDeps {
   gitops?: HubGitops;
   /** Size limit and retention of run artifacts; default DEFAULT_ARTIFACT_LIMITS. */
   artifactLimits?: ArtifactLimits;
+  /** Releases promoted between environments; absent, the hub runs no promotions. */
+  promotions?: PromotionEngine;
 }

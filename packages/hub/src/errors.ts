@@ -18,6 +18,7 @@ export const HubErrors = defineErrors({
   HUB_LOGIN_THROTTLED: { message: 'too many failed logins: wait before trying again', retryable: true, httpStatus: 429 },
   HUB_REQUEST_HEADER_MISSING: { message: 'a request authenticated by the session cookie must carry the header X-Trueup-Request: 1', retryable: false, httpStatus: 403 },
   HUB_OIDC_FAILED: { message: 'the OpenID Connect login failed', retryable: false, httpStatus: 401 },
+  HUB_REGISTRY_FAILED: { message: 'the OCI registry could not be read', retryable: true, httpStatus: 502 },
   HUB_INTERNAL: { message: 'internal error', retryable: true, httpStatus: 500 },
   HUB_AGENT_OFFLINE: { message: 'the environment\'s agent is not linked to the hub', retryable: true, httpStatus: 503 },
   HUB_AGENT_TIMEOUT: { message: 'the agent did not answer in time', retryable: true, httpStatus: 504 },

@@ -92,13 +92,15 @@ export class LinkRegistry {
       store: async (seq, at, event) => {
         const added = await store.ledger.ingest(environment, agentId, seq, at, event);
         metrics.linkEvents.inc({ kind: event.kind, result: added ? 'new' : 'duplicate' });
-        if (added && (event.kind === 'status' || event.kind === 'removed')) {
+        // Every new entry wakes the streams: applications for a status, the ledger for the rest.
+        if (added) {
           feed.notify();
           await store.signals.publish('applications', environment);
         }
       },
       commandResult: async (id, result) => {
         await store.commands.finish(id, environment, result, now());
+        feed.notify();
         for (const resolve of this.#waiters.get(id) ?? []) resolve(result);
         this.#waiters.delete(id);
         await store.signals.publish('command_results', id);

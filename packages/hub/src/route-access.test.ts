@@ -23,7 +23,7 @@ test('every route checks its caller', async (t) => {
     await store.ledger.ingest('prod', 'ag', 1, Date.now(), status('web'));
     const hub = await testApp(store);
     await hub.as('admin', '/api/v1/users', { method: 'POST', body: JSON.stringify({ name: 'nobody-much', password: 'a long enough password' }) });
-    const login = await hub.app.request('/api/v1/login', { method: 'POST', body: JSON.stringify({ username: 'nobody-much', password: 'a long enough password' }) });
+    const login = await hub.app.request('/api/v1/login', { method: 'POST', body: JSON.stringify({ username: 'nobody-much', password: 'a long enough password' }), headers: { 'content-type': 'application/json' } });
     const cookie = /^trueup_session=[^;]+/.exec(login.headers.get('set-cookie') ?? '')?.[0] ?? '';
     const routes = ROUTE_SPECS.filter((spec) => spec.role !== 'public' && spec.path.startsWith('/api/'));
     assert.ok(routes.length > 30, `${routes.length} routes`);

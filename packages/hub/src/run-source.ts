@@ -30,7 +30,11 @@ export async function workflowAt(repository: string, ref: string, name: string, 
       throw HubErrors.create('HUB_REQUEST_INVALID', `no branch, tag or commit "${ref}" in ${repository}`, { field: 'ref' });
     });
     const fullRef = ref === 'HEAD' ? await git(['--git-dir', gitDir, 'symbolic-ref', '-q', 'HEAD']).catch(() => sha)
-      : await git(['--git-dir', gitDir, 'rev-parse', '--symbolic-full-name', '--end-of-options', ref]).then((full) => full === '' ? sha : full).catch(() => sha);
+      : await git(['--git-dir', gitDir, 'rev-parse', '--symbolic-full-name', '--end-of-options', ref]).then((out) => {
+        // Some git versions echo `--end-of-options` on a line of its own before the name.
+        const full = out.split('\n').filter((line) => line !== '--end-of-options').at(-1) ?? '';
+        return full === '' ? sha : full;
+      }).catch(() => sha);
     await mkdir(join(dir, 'tree'));
     await git(['--git-dir', gitDir, '--work-tree', join(dir, 'tree'), 'checkout', sha, '--', '.trueup']).catch(() => {
       throw HubErrors.create('HUB_REQUEST_INVALID', `${repository} has no .trueup/ folder at ${sha}`, { field: 'repository' });

@@ -15,6 +15,7 @@ import { LINK_MAX_FRAME_BYTES, LINK_PATH, RUNNER_LINK_PATH, type HubInfo } from 
 import { openStore, type HubStore } from '@trueup/store';
 import { WebSocketServer } from 'ws';
 import { createHubApp } from './app.ts';
+import type { HubDeps } from './deps.ts';
 import { Auth } from './auth.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { HubErrors } from './errors.ts';
@@ -26,6 +27,8 @@ import { EnvironmentGate } from './environment-gate.ts';
 import { PipelineRuns } from './pipeline-runs.ts';
 import { SecretBox } from './secret-box.ts';
 import { PipelineTriggers } from './pipeline-triggers.ts';
+import { PromotionEngine } from './promotion-engine.ts';
+import { readRegistryAuth } from './registry-auth.ts';
 import { RUNNER_LEASE_MS, RunnerHub } from './runner-hub.ts';
 import { SharedQueue } from './shared-queue.ts';
 import { DEFAULT_ARTIFACT_LIMITS } from './routes/artifacts.ts';
@@ -63,6 +66,10 @@ export interface HubOptions {
   artifactRetentionMs?: number;
   /** OpenID Connect login; the provider must allow the redirect URI URL/auth/oidc/callback. */
   oidc?: OidcOptions;
+  /** How often the promotion engine looks at soak times and windows, ms; default 1000. */
+  promotionTickMs?: number;
+  /** Registry credentials (JSON, `{"HOST[:PORT]": {"username", "password"}}`); default DATA/registry-auth.json when it exists. */
+  registryAuthFile?: string;
   /** How often the shared Git poll lists each followed repository, ms; default 30 s; 0 disables it. */
   pollIntervalMs?: number;
 }
@@ -75,6 +82,7 @@ export interface RunningHub {
   runners: RunnerHub;
   runs: PipelineRuns;
   triggers: PipelineTriggers;
+  promotions: PromotionEngine;
   poller: RepoPoller;
   tls: HubTls;
   stop(): Promise<void>;
@@ -140,7 +148,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
   const artifactLimits = { maxBytes: options.artifactMaxBytes ?? DEFAULT_ARTIFACT_LIMITS.maxBytes, retentionMs: options.artifactRetentionMs ?? DEFAULT_ARTIFACT_LIMITS.retentionMs };
   const oidc = options.oidc === undefined ? undefined : new HubOidc(options.oidc, { store, now, hubUrl: () => hub.url });
-  const app = createHubApp({ store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops, artifactLimits, ...(oidc === undefined ? {} : { oidc }) }, { log });
+  const deps: HubDeps = { store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops, artifactLimits, ...(oidc === undefined ? {} : { oidc }) };
+  const promotions = new PromotionEngine(deps, { dataDir, log, registryAuth: await readRegistryAuth(options.registryAuthFile ?? join(dataDir, 'registry-auth.json'), options.registryAuthFile !== undefined), ...(options.promotionTickMs === undefined ? {} : { tickMs: options.promotionTickMs }) });
+  deps.promotions = promotions;
+  await promotions.start();
+  const app = createHubApp(deps, { log });
   // Expired artifacts, and chunks of uploads that never completed (a day old), are removed hourly.
   const sweepArtifacts = (): void => void store.runArtifacts.sweep(now(), now() - 24 * 3600_000).catch((error: unknown) => log(`sweeping artifacts: ${String(error)}`));
   sweepArtifacts();
@@ -205,6 +217,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     runners,
     runs,
     triggers,
+    promotions,
     poller,
     tls,
     async stop() {
@@ -217,6 +230,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       shared?.close();
       runners.close();
       triggers.close();
+      await promotions.close();
       wss.close();
       server.closeAllConnections();
       await new Promise((done) => server.close(done));

@@ -67,5 +67,16 @@ test('stream', async (t) => {
     assert.deepEqual(deltas[1]?.data, { environment: 'prod', name: 'web' });
     second.abort();
     assert.equal((await as('viewer', '/api/v1/stream', { headers: { 'last-event-id': 'DROP' } })).status, 400);
+
+    // With ?ledger=true: entries written while it is open come too, after what was there.
+    const third = new AbortController();
+    const withLedger = await as('viewer', '/api/v1/stream?ledger=true', { signal: third.signal, headers: { 'last-event-id': deltas[2]?.id ?? '' } });
+    const ledger = reader(withLedger.body ?? new ReadableStream());
+    assert.equal((await ledger()).event, 'synced');
+    await report({ kind: 'drift', application: 'api', object: 'ConfigMap/c', source: 'watch', fields: ['data.a'] });
+    const entry = await ledger();
+    assert.deepEqual([entry.event, (entry.data as { kind: string; application: string }).kind, (entry.data as { application: string }).application], ['ledger', 'drift', 'api']);
+    assert.equal(entry.id, undefined, 'a ledger event does not move the resume point');
+    third.abort();
   });
 });

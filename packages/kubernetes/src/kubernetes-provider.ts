@@ -116,7 +116,9 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       try {
         await session.client.request('GET', `/api/v1/namespaces/${encodeURIComponent(name)}`);
       } catch (error) {
-        if (kubeStatusOf(error)?.status !== 404) throw error;
+        const status = kubeStatusOf(error)?.status;
+        if (status === 403) return; // may not read Namespaces (a namespace-scoped install): its objects are asked for one by one
+        if (status !== 404) throw error;
         missing.add(name);
       }
     }));

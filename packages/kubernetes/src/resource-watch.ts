@@ -1,6 +1,6 @@
 /**
  * A list-then-watch mirror of every managed object of one resource (label
- * `app.kubernetes.io/managed-by=trueup`, all namespaces). It resumes from the last
+ * `app.kubernetes.io/managed-by=trueup`, all namespaces, or one when given). It resumes from the last
  * resourceVersion when the stream ends (an API server restart), and lists again when that version
  * is too old (410 Gone), reporting what changed meanwhile. Observe reads from it, drift comes from it.
  */
@@ -36,10 +36,13 @@ export class ResourceWatch {
   #stream: { close(): void } | undefined;
   #closed = false;
   #restarts = 0;
+  /** The one namespace mirrored (a namespaced resource); undefined: all of them. */
+  readonly #namespace: string | undefined;
 
-  constructor(client: KubeClient, info: ResourceInfo, onChange: (change: ObjectChange) => void) {
+  constructor(client: KubeClient, info: ResourceInfo, onChange: (change: ObjectChange) => void, namespace?: string) {
     this.#client = client;
     this.info = info;
+    this.#namespace = info.namespaced ? namespace : undefined;
     this.#onChange = onChange;
     this.synced = this.#list(false);
     void this.synced.then(() => this.#run(), () => undefined);
@@ -80,7 +83,7 @@ export class ResourceWatch {
   }
 
   async #list(report: boolean): Promise<void> {
-    const list = await this.#client.request<{ metadata?: { resourceVersion?: string }; items?: Manifest[] }>('GET', resourcePath(this.info, undefined), {
+    const list = await this.#client.request<{ metadata?: { resourceVersion?: string }; items?: Manifest[] }>('GET', resourcePath(this.info, this.#namespace), {
       query: { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}` },
     });
     const seen = new Set<string>();
@@ -134,7 +137,7 @@ export class ResourceWatch {
   async #watchOnce(): Promise<WatchOutcome> {
     let outcome: WatchOutcome = 'quiet';
     let closeStream = (): void => undefined;
-    const stream = await this.#client.watch(resourcePath(this.info, undefined), {
+    const stream = await this.#client.watch(resourcePath(this.info, this.#namespace), {
       labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY}`,
       resourceVersion: this.#resourceVersion,
       allowWatchBookmarks: 'true',

@@ -65,6 +65,16 @@ test('access store', async (t) => {
     const events = await store.ledger.list({ limit: 100, visible: [scope(['stage'], ['nothing'])] });
     assert.deepEqual(events.items.map((e) => [e.environment, e.application ?? null, e.kind]), [['stage', null, 'note']], 'environment-wide entries of a visible environment; not hub-wide ones');
     assert.equal((await store.ledger.list({ limit: 100, visible: 'all' })).items.filter((e) => e.kind === 'hub-wide').length, 1);
+    // Many ranges (PostgreSQL reads them from one VALUES list): the same answers, and duplicates once.
+    const ranges = [...Array.from({ length: 30 }, (_, i) => scope(['prod-eu', 'prod-us'], [`zz${i}*`, `web_${i}`])), scope(['prod-eu', 'prod-us'], ['we*']), scope(['prod-eu'], ['web']), scope(['stage'], ["o'brien"])];
+    assert.deepEqual(await names(ranges), ['prod-eu/web', 'prod-eu/web_1', 'prod-us/web', "stage/o'brien"]);
+    assert.equal((await store.applications.list({ limit: 1, visible: ranges })).total, 4);
+    assert.deepEqual((await store.environments.list(ranges)).map((e) => [e.name, e.applications]), [['prod-eu', 2], ['prod-us', 1], ['stage', 1]]);
+    // Visibility is one condition among the list's others (a removed application stays removed).
+    await store.ledger.ingest('prod-us', 'a-prod-us', 10, NOW, { kind: 'removed', application: 'batch' });
+    for (const visible of [[scope(['prod-us'], ['web']), scope(['prod-us'], ['batch'])], [scope(['prod-*'], ['web']), scope(['prod-*'], ['ba*'])], ranges]) {
+      assert.deepEqual((await store.applications.list({ limit: 100, visible, environment: 'prod-us' })).items.map((i) => i.name), ['web'], JSON.stringify(visible).slice(0, 80));
+    }
     const many = Array.from({ length: 200 }, (_, i) => scope([`team-${i}`]));
     assert.deepEqual(await names([...many, scope(['stage'])]), ["stage/o'brien", 'stage/web']);
   });

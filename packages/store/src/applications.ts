@@ -75,7 +75,6 @@ export class Applications {
     }
     if (query.q !== undefined && query.q !== '') add("LOWER(a.name) LIKE ? ESCAPE '\\'", `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     const filter = where.join(' AND ');
-    const [count] = await this.#db.all(`SELECT COUNT(*) AS n FROM applications a WHERE ${filter}`, params);
     const sort = query.sort ?? 'name';
     const column = SORT_COLUMNS[sort];
     const desc = query.order === 'desc';
@@ -87,8 +86,11 @@ export class Applications {
       pageWhere.push(`(${column}, a.environment, a.name) ${desc ? '<' : '>'} (?, ?, ?)`);
       pageParams.push(value, environment, name);
     }
-    const rows = await this.#db.all(`SELECT a.environment, a.name, a.revision, a.sync, a.health, a.last_synced_at FROM applications a WHERE ${pageWhere.join(' AND ')}
+    // The count and the page are independent: on PostgreSQL they run side by side on two connections.
+    const counting = this.#db.all(`SELECT COUNT(*) AS n FROM applications a WHERE ${filter}`, params);
+    const paging = this.#db.all(`SELECT a.environment, a.name, a.revision, a.sync, a.health, a.last_synced_at FROM applications a WHERE ${pageWhere.join(' AND ')}
       ORDER BY ${column} ${direction}, a.environment ${direction}, a.name ${direction} LIMIT ?`, [...pageParams, query.limit + 1]);
+    const [[count], rows] = await Promise.all([counting, paging]);
     const items = rows.slice(0, query.limit).map(toSummary);
     const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
     return { items, total: Number(count?.n ?? 0), nextCursor: last === undefined ? null : encodeCursor(sort, last) };

@@ -11,6 +11,7 @@ import { Policy } from './policy.ts';
 import { accessVersion, LoginRequests, Sessions, Users } from './users.ts';
 import { PipelineRepos } from './pipeline-repos.ts';
 import { PipelineSecrets } from './pipeline-secrets.ts';
+import { Releases } from './releases.ts';
 import { Runners } from './runners.ts';
 import { Runs } from './runs.ts';
 import { RunArtifacts } from './run-artifacts.ts';
@@ -46,6 +47,7 @@ export interface HubStore {
   readonly policy: Policy;
   /** Moves with every change that can take access away: compared by the hub on each request. */
   accessVersion(): Promise<number>;
+  readonly releases: Releases;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
   readonly signals: Signals;
   readonly polledHeads: PolledHeads;
@@ -93,6 +95,7 @@ export async function openStore(location: string): Promise<HubStore> {
     loginRequests: new LoginRequests(db),
     policy: new Policy(db),
     accessVersion: () => accessVersion(db),
+    releases: new Releases(db),
     signals,
     ping: async () => {
       await db.all('SELECT 1 AS ok');

@@ -23,3 +23,4 @@ export * from './users.ts';
 export * from './policy.ts';
 export * from './visibility.ts';
 export * from './reads.ts';
+export * from './releases.ts';

@@ -26,6 +26,8 @@ export interface LedgerFilter {
   environment?: string | undefined;
   application?: string | undefined;
   kind?: string | undefined;
+  /** Who made it happen (a user, token:NAME, oidc:…). */
+  actor?: string | undefined;
   /** Entries at or after this time (ms). */
   since?: number | undefined;
   /** Entries before this time (ms). */
@@ -165,7 +167,7 @@ function filterSql(engine: Engine, filter: LedgerFilter): { where: string[]; par
     where.push(`environment <> '' AND (${visible.clause})`);
     params.push(...visible.params);
   }
-  for (const [column, value] of [['environment', filter.environment], ['application', filter.application], ['kind', filter.kind]] as const) {
+  for (const [column, value] of [['environment', filter.environment], ['application', filter.application], ['kind', filter.kind], ['actor', filter.actor]] as const) {
     if (value === undefined) continue;
     where.push(`${column} = ?`);
     params.push(value);

@@ -353,6 +353,67 @@ ALTER TABLE runs ADD COLUMN owner TEXT;
 ALTER TABLE runs ADD COLUMN owner_seen_at BIGINT
 `,
   },
+  {
+    version: 9,
+    name: 'promotion: the repositories promotion files are read from, releases, their stages, approvals and holds',
+    sql: ({ text }) => `
+CREATE TABLE promotion_sources (
+  repo_key ${text} PRIMARY KEY,
+  url TEXT NOT NULL,
+  ref ${text} NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE releases (
+  id ${text} PRIMARY KEY,
+  promotion ${text} NOT NULL,
+  seq BIGINT NOT NULL,
+  content TEXT NOT NULL,
+  content_key TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  UNIQUE (promotion, seq),
+  UNIQUE (promotion, content_key)
+);
+CREATE TABLE release_stages (
+  release_id ${text} NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
+  stage ${text} NOT NULL,
+  promotion ${text} NOT NULL,
+  application ${text} NOT NULL,
+  environment ${text} NOT NULL,
+  state ${text} NOT NULL,
+  manual INTEGER NOT NULL DEFAULT 0,
+  requested_by TEXT NOT NULL,
+  revision TEXT,
+  message TEXT,
+  started_at BIGINT NOT NULL,
+  committed_at BIGINT,
+  healthy_at BIGINT,
+  finished_at BIGINT,
+  PRIMARY KEY (release_id, stage)
+);
+CREATE INDEX release_stages_by_promotion ON release_stages (promotion, stage, started_at);
+CREATE INDEX release_stages_by_environment ON release_stages (environment, started_at);
+CREATE INDEX release_stages_by_revision ON release_stages (revision);
+CREATE TABLE release_approvals (
+  release_id ${text} NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
+  stage ${text} NOT NULL,
+  approver TEXT NOT NULL,
+  role ${text} NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (release_id, stage, approver)
+);
+CREATE TABLE promotion_holds (
+  promotion ${text} NOT NULL,
+  stage ${text} NOT NULL,
+  held_by TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (promotion, stage)
+);
+`,
+  },
 ];
 
 /** Applies the migrations the database lacks; returns the schema version now in force. */

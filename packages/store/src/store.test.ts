@@ -172,5 +172,12 @@ test('store', async (t) => {
     const rest = await store.ledger.list({ limit: 2, environment: 'prod', cursor: ledger.nextCursor ?? '' });
     assert.deepEqual(rest.items.map((e) => e.kind), ['command-finished']);
     assert.equal(rest.nextCursor, null);
+    const newest = await store.ledger.list({ limit: 2, environment: 'prod', order: 'desc' });
+    assert.deepEqual(newest.items.map((e) => e.kind), ['command-finished', 'command-requested']);
+    const older = await store.ledger.list({ limit: 2, environment: 'prod', order: 'desc', cursor: newest.nextCursor ?? '' });
+    assert.deepEqual(older.items.map((e) => [e.kind, e.details.id]), [['command-requested', 'c1']]);
+    assert.equal(older.nextCursor, null);
+    assert.deepEqual((await store.ledger.list({ limit: 10, actor: 'admin', kind: 'command-requested' })).items.map((e) => e.details.id), ['c1', 'c2']);
+    assert.deepEqual((await store.ledger.list({ limit: 10, actor: 'someone-else' })).items, []);
   });
 });

@@ -17,9 +17,9 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-export async function startTestHub(options: { database?: string; log?: (message: string) => void; oidc?: HubOptions['oidc'] } = {}): Promise<TestHub> {
+export async function startTestHub(options: { database?: string; log?: (message: string) => void; oidc?: HubOptions['oidc']; hub?: Partial<HubOptions> } = {}): Promise<TestHub> {
   const dataDir = await mkdtemp(join(tmpdir(), 'trueup-hub-'));
-  const start = (listen: string): Promise<RunningHub> => startHub({ dataDir, listen, log: options.log ?? (() => undefined), ...(options.database === undefined ? {} : { database: options.database }), ...(options.oidc === undefined ? {} : { oidc: options.oidc }) });
+  const start = (listen: string): Promise<RunningHub> => startHub({ ...options.hub, dataDir, listen, log: options.log ?? (() => undefined), ...(options.database === undefined ? {} : { database: options.database }), ...(options.oidc === undefined ? {} : { oidc: options.oidc }) });
   let hub = await start('127.0.0.1:0');
   let running = true;
   const adminToken = (await readFile(hub.info.adminTokenFile, 'utf8')).trim();

@@ -2,7 +2,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { NavLink, Outlet } from 'react-router';
-import { setToken } from './api/client.ts';
+import { request, setToken } from './api/client.ts';
+import { useWhoami } from './api/session.ts';
 import { liveSnapshot, startLive, stopLive, subscribeLive } from './api/live.ts';
 import { applyTheme, initialTheme, type Theme } from './theme.ts';
 import { Button } from './ui/primitives.tsx';
@@ -13,6 +14,14 @@ export function Layout(): ReactNode {
   const [theme, setTheme] = useState<Theme>(initialTheme);
   const live = useSyncExternalStore(subscribeLive, liveSnapshot);
   const queryClient = useQueryClient();
+  const whoami = useWhoami();
+  const signOut = async (): Promise<void> => {
+    stopLive();
+    // A cookie session ends at the hub; a hub without sessions answers 404, which changes nothing.
+    await request('/api/v1/logout', { method: 'POST' }, true).catch(() => undefined);
+    queryClient.clear();
+    setToken(undefined);
+  };
   useEffect(() => {
     startLive();
   }, []);
@@ -29,11 +38,13 @@ export function Layout(): ReactNode {
           <NavLink to="/" end>Applications</NavLink>
           <NavLink to="/environments" end>Environments</NavLink>
           <NavLink to="/ledger">Ledger</NavLink>
+          <NavLink to="/runs">Runs</NavLink>
         </nav>
         <span className="spacer" />
         <span className="live" role="status" aria-label="Live updates">{LIVE_TEXT[live.state]}</span>
         <Button onClick={toggle} aria-label={`Switch to ${theme === 'dark' ? 'light' : 'dark'} theme`}>{theme === 'dark' ? 'Light' : 'Dark'}</Button>
-        <Button onClick={() => { stopLive(); queryClient.clear(); setToken(undefined); }}>Sign out</Button>
+        <span className="muted who" title={whoami.subject}>{whoami.name}</span>
+        <Button onClick={() => void signOut()}>Sign out</Button>
       </header>
       <main><Outlet /></main>
     </div>

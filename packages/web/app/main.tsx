@@ -1,18 +1,21 @@
 /** The UI's entry: query cache, routes (the heavy pages load on demand), theme, login gate. */
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { lazy, StrictMode, Suspense, useSyncExternalStore, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router';
-import { getToken, onTokenChange } from './api/client.ts';
+import { getToken, onSessionChange, sessionGeneration } from './api/client.ts';
+import { PENDING, readSession, SessionContext } from './api/session.ts';
 import { Layout } from './layout.tsx';
 import { ApplicationsPage } from './pages/applications.tsx';
 import { LoginPage } from './pages/login.tsx';
-import { Loading } from './ui/primitives.tsx';
+import { ErrorState, Loading } from './ui/primitives.tsx';
 import './ui/theme.css';
 
 const ApplicationPage = lazy(() => import('./pages/application.tsx'));
 const EnvironmentsPage = lazy(() => import('./pages/environments.tsx'));
 const LedgerPage = lazy(() => import('./pages/ledger.tsx'));
+const RunsPage = lazy(() => import('./pages/runs.tsx'));
+const RunPage = lazy(() => import('./pages/run.tsx'));
 
 const client = new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: 1, refetchOnWindowFocus: false } } });
 
@@ -24,13 +27,20 @@ const router = createBrowserRouter([{
     { path: 'environments/:environment/applications/:name', element: lazyPage(<ApplicationPage />) },
     { path: 'environments', element: lazyPage(<EnvironmentsPage />) },
     { path: 'ledger', element: lazyPage(<LedgerPage />) },
+    { path: 'runs', element: lazyPage(<RunsPage />) },
+    { path: 'runs/:id', element: lazyPage(<RunPage />) },
   ],
 }]);
 
 function App(): ReactNode {
-  const token = useSyncExternalStore(onTokenChange, getToken);
-  if (token === undefined) return <LoginPage />;
-  return <RouterProvider router={router} />;
+  const generation = useSyncExternalStore(onSessionChange, sessionGeneration);
+  const session = useQuery({ queryKey: ['session', generation], queryFn: readSession, staleTime: Infinity, retry: false });
+  if (session.error !== null) return <main><ErrorState error={session.error} retry={() => void session.refetch()} /></main>;
+  // With a token the pages can load while the hub says what it allows; a cookie session is known only from the hub.
+  if (session.data === undefined && getToken() !== undefined) return <SessionContext value={PENDING}><RouterProvider router={router} /></SessionContext>;
+  if (session.data === undefined) return <main><Loading what="your session" /></main>;
+  if (!session.data.signedIn) return <LoginPage />;
+  return <SessionContext value={session.data.whoami}><RouterProvider router={router} /></SessionContext>;
 }
 
 createRoot(document.getElementById('root') as HTMLElement).render(

@@ -6,15 +6,18 @@ import { logLinkState } from '../link-log.ts';
 
 export const agentCommand: Command = {
   name: 'agent',
-  usage: 'trueup agent [--state-dir D] [--listen 127.0.0.1:P | [::1]:P] [--listen-non-loopback] [--join TOKEN_FILE] APPLICATION.yaml|DIR…',
+  usage: 'trueup agent [--state-dir D] [--listen 127.0.0.1:P | [::1]:P] [--listen-non-loopback] [--join TOKEN_FILE] [--namespaces NS,…] APPLICATION.yaml|DIR…',
   summary: 'Run the pull agent for the Application files or folders given, until SIGTERM.',
-  options: { ...stateDirOption, listen: { type: 'string', default: '127.0.0.1:7171' }, 'listen-non-loopback': { type: 'boolean' }, 'log-format': { type: 'string' }, join: { type: 'string' } },
+  options: { ...stateDirOption, listen: { type: 'string', default: '127.0.0.1:7171' }, 'listen-non-loopback': { type: 'boolean' }, 'log-format': { type: 'string' }, join: { type: 'string' }, namespaces: { type: 'string' } },
   async run({ values, positionals }) {
     const listenNonLoopback = values['listen-non-loopback'] === true;
     parseListenAddress(String(values.listen), { allowNonLoopback: listenNonLoopback }); // a bad address fails before anything starts
     if (positionals.length === 0) throw new Error('give at least one Application file or folder');
     const human = values['log-format'] === undefined ? process.stderr.isTTY === true : values['log-format'] === 'text';
+    // --namespaces: the agent may read only these (installed with --scope namespace); its watches list them, not the cluster.
+    const namespaces = typeof values.namespaces === 'string' ? values.namespaces.split(',').map((name) => name.trim()).filter((name) => name !== '') : undefined;
     const agent = await startAgent({
+      ...(namespaces === undefined ? {} : { watchNamespaces: namespaces }),
       stateDir: stateDirOf(values),
       paths: positionals,
       listen: String(values.listen),

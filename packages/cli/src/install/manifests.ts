@@ -2,9 +2,10 @@
  * What `trueup install kubernetes` puts in a cluster, the pull model's way (the agent lives
  * inside): a Namespace, a ServiceAccount, RBAC for the scope, the Applications in a ConfigMap, and
  * a Deployment running `trueup agent` on them. RBAC is the least the scope needs: the agent
- * deploys whatever Git holds, so it may create, update, patch and delete every kind, cluster-wide
- * or in its namespace only; never escalate, bind or impersonate. It reads (get, list, watch)
- * cluster-wide in both scopes: its drift watches list each managed kind across the cluster.
+ * deploys whatever Git holds, so it may read, create, update, patch and delete every kind,
+ * cluster-wide or in its namespace only; never escalate, bind or impersonate. In its namespace
+ * only, the agent runs with `--namespaces` so that its drift watches list that namespace, not the
+ * cluster; API discovery needs no grant (every authenticated user may read it).
  */
 
 export type InstallScope = 'cluster' | 'namespace';
@@ -19,8 +20,7 @@ export interface InstallOptions {
 
 export const AGENT_NAME = 'trueup-agent';
 const LABELS = { 'app.kubernetes.io/name': AGENT_NAME, 'app.kubernetes.io/managed-by': 'trueup-install' };
-const READ_VERBS = ['get', 'list', 'watch'];
-const VERBS = [...READ_VERBS, 'create', 'update', 'patch', 'delete'];
+const VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 const STATE_DIR = '/var/lib/trueup';
 const APPLICATIONS_DIR = '/etc/trueup/applications';
 
@@ -32,15 +32,12 @@ export function installManifests(options: InstallOptions): Manifest[] {
   const rules = [{ apiGroups: ['*'], resources: ['*'], verbs: VERBS }];
   const subject = [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace }];
   const rbacApi = 'rbac.authorization.k8s.io/v1';
-  const reader = `${AGENT_NAME}-read-${namespace}`;
   const rbac: Manifest[] = options.scope === 'cluster'
     ? [
       { apiVersion: rbacApi, kind: 'ClusterRole', metadata: meta(AGENT_NAME, false), rules },
       { apiVersion: rbacApi, kind: 'ClusterRoleBinding', metadata: meta(AGENT_NAME, false), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_NAME }, subjects: subject },
     ]
     : [
-      { apiVersion: rbacApi, kind: 'ClusterRole', metadata: meta(reader, false), rules: [{ apiGroups: ['*'], resources: ['*'], verbs: READ_VERBS }] },
-      { apiVersion: rbacApi, kind: 'ClusterRoleBinding', metadata: meta(reader, false), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: reader }, subjects: subject },
       { apiVersion: rbacApi, kind: 'Role', metadata: meta(AGENT_NAME), rules },
       { apiVersion: rbacApi, kind: 'RoleBinding', metadata: meta(AGENT_NAME), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: AGENT_NAME }, subjects: subject },
     ];
@@ -69,7 +66,7 @@ function deployment(options: InstallOptions, metadata: Manifest['metadata']): Ma
           containers: [{
             name: 'agent',
             image: options.image,
-            args: ['agent', '--state-dir', STATE_DIR, APPLICATIONS_DIR],
+            args: ['agent', '--state-dir', STATE_DIR, ...(options.scope === 'namespace' ? ['--namespaces', options.namespace] : []), APPLICATIONS_DIR],
             env: [{ name: 'HOME', value: STATE_DIR }, { name: 'TMPDIR', value: '/tmp' }],
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
             resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '512Mi' } },

@@ -71,6 +71,8 @@ export function parseTokenTtl(ttl: string): number {
 export function accessRoutes(app: Hono, deps: HubDeps): void {
   const { store, auth, now } = deps;
   app.post('/api/v1/login', async (c) => {
+    // JSON only: a cross-site form cannot send it without a preflight the hub never answers (login CSRF).
+    if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) throw HubErrors.create('HUB_REQUEST_INVALID', 'a login is a JSON body with content-type application/json', { field: 'content-type' });
     const { username, password } = await parseBody(LoginRequestSchema, c);
     const address = clientAddress(c);
     const wait = auth.throttle.waitMs(username, address);

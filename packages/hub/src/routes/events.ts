@@ -49,7 +49,7 @@ export function eventRoutes(app: Hono, { store, auth }: HubDeps): void {
 
 function storeFilter(query: LedgerFilterParams): LedgerFilter & { order: 'asc' | 'desc' } {
   return {
-    environment: query.environment, application: query.application, kind: query.kind, order: query.order,
+    environment: query.environment, application: query.application, kind: query.kind, actor: query.actor, order: query.order,
     since: query.since === undefined ? undefined : Date.parse(query.since),
     until: query.until === undefined ? undefined : Date.parse(query.until),
   };

@@ -5,6 +5,9 @@
  * so a client resumes exactly where it stopped, across hub restarts. Each event is checked
  * against what the caller may see, and the caller is looked up again before each batch: a
  * revoked token or an ended session ends the stream, a changed grant changes what it shows.
+ * With `?ledger=true`, every ledger entry written while the stream is open (and the caller may
+ * see) also comes as a `ledger` event (no id: a page that resumes reads the ledger again), so a
+ * page's history needs no polling.
  */
 import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -16,7 +19,7 @@ const PAGE = 500;
 const KEEPALIVE_MS = 15_000;
 
 export const streamSpecs: RouteSpec[] = [
-  { method: 'get', path: '/api/v1/stream', summary: 'Server-Sent Events: snapshot, a synced marker, then deltas; resumable with Last-Event-ID.', role: 'viewer', responses: { 200: { description: 'event stream', contentType: 'text/event-stream' } } },
+  { method: 'get', path: '/api/v1/stream', summary: 'Server-Sent Events: snapshot, a synced marker, then deltas; resumable with Last-Event-ID. With ?ledger=true, new ledger entries too.', role: 'viewer', responses: { 200: { description: 'event stream', contentType: 'text/event-stream' } } },
 ];
 
 export function streamRoutes(app: Hono, { store, auth, feed, metrics }: HubDeps): void {
@@ -24,6 +27,9 @@ export function streamRoutes(app: Hono, { store, auth, feed, metrics }: HubDeps)
     let caller = await auth.requireCaller(c);
     const lastId = c.req.header('last-event-id');
     if (lastId !== undefined && !/^\d{1,15}$/.test(lastId)) throw HubErrors.create('HUB_REQUEST_INVALID', 'Last-Event-ID must be an id this stream sent', { field: 'Last-Event-ID' });
+    const withLedger = c.req.query('ledger') === 'true';
+    // Read before anything is sent: an entry written from here on is sent.
+    let ledgerId = withLedger ? ((await store.ledger.list({ order: 'desc', limit: 1 })).items[0]?.id ?? 0) : 0;
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | undefined;
       let dirty = false;
@@ -65,10 +71,22 @@ export function streamRoutes(app: Hono, { store, auth, feed, metrics }: HubDeps)
           if (again === undefined) break;
           caller = again;
           version = await sendChanges(version);
+          if (withLedger) await sendLedger();
         }
       } finally {
         unsubscribe();
         metrics.streamSubscribers.dec();
+      }
+
+      async function sendLedger(): Promise<void> {
+        for (;;) {
+          const page = await store.ledger.list({ cursor: String(ledgerId), limit: PAGE, visible: caller.permissions.visibility('get') });
+          for (const entry of page.items) {
+            await stream.writeSSE({ event: 'ledger', data: JSON.stringify(entry) });
+            ledgerId = entry.id;
+          }
+          if (page.nextCursor === null) return;
+        }
       }
 
       async function sendChanges(after: number): Promise<number> {

@@ -1,10 +1,12 @@
 /**
  * Live applications from `GET /api/v1/stream`: read with fetch (so the token goes as a header),
  * resumed from the version the list was read at, each change kept as a keyed patch (O(1)) and
- * published to the page in batches every 250 ms. Reconnects with the last event id.
+ * published to the page in batches every 250 ms. Reconnects with the last event id. New ledger
+ * entries come on the same stream (`?ledger=true`): pages showing history read it again when one
+ * concerns them, instead of polling.
  */
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { getToken, request } from './client.ts';
+import { request } from './client.ts';
 import { appKey, type ApplicationSummary } from './types.ts';
 
 export type StreamState = 'connecting' | 'live' | 'retrying';
@@ -13,7 +15,10 @@ const BATCH_MS = 250;
 /** A key's latest summary, or null once deleted. */
 const patches = new Map<string, ApplicationSummary | null>();
 const listeners = new Set<() => void>();
-let snapshot = { version: 0, state: 'connecting' as StreamState, patches: patches as ReadonlyMap<string, ApplicationSummary | null> };
+/** Ledger entries seen per application key (`environment/name`), and in all. */
+const ledgerByApp = new Map<string, number>();
+let ledgerCount = 0;
+let snapshot = { version: 0, state: 'connecting' as StreamState, patches: patches as ReadonlyMap<string, ApplicationSummary | null>, ledger: 0, ledgerByApp: ledgerByApp as ReadonlyMap<string, number> };
 let pending: ReturnType<typeof setTimeout> | undefined;
 let controller: AbortController | undefined;
 /** Keys first heard of since the page last asked: applications the loaded list may not have. */
@@ -35,7 +40,7 @@ export function takeAdded(): string[] {
 }
 
 function publish(state: StreamState = snapshot.state): void {
-  snapshot = { version: snapshot.version + 1, state, patches };
+  snapshot = { version: snapshot.version + 1, state, patches, ledger: ledgerCount, ledgerByApp };
   for (const listener of listeners) listener();
 }
 
@@ -53,9 +58,9 @@ export function stopLive(): void {
   publish('connecting');
 }
 
-/** Starts the stream once per login; safe to call again. */
+/** Starts the stream once per sign-in (the page frame calls it); safe to call again. */
 export function startLive(): void {
-  if (controller !== undefined || getToken() === undefined) return;
+  if (controller !== undefined) return;
   const own = new AbortController();
   controller = own;
   void run(own.signal);
@@ -70,7 +75,7 @@ async function run(signal: AbortSignal): Promise<void> {
         const head = await request('/api/v1/applications?limit=1', { signal });
         lastId = head.headers.get('x-trueup-version') ?? undefined;
       }
-      const response = await request('/api/v1/stream', { signal, headers: lastId === undefined ? {} : { 'last-event-id': lastId } });
+      const response = await request('/api/v1/stream?ledger=true', { signal, headers: lastId === undefined ? {} : { 'last-event-id': lastId } });
       const events = (response.body ?? new ReadableStream<Uint8Array<ArrayBuffer>>()).pipeThrough(new TextDecoderStream() as unknown as ReadableWritablePair<string, Uint8Array<ArrayBuffer>>).pipeThrough(new EventSourceParserStream());
       for await (const event of events) {
         if (event.id !== undefined) lastId = event.id;
@@ -82,6 +87,14 @@ async function run(signal: AbortSignal): Promise<void> {
           const key = appKey(summary);
           if (!patches.has(key) || patches.get(key) === null) added.add(key);
           patches.set(key, summary);
+          schedule();
+        } else if (event.event === 'ledger') {
+          const entry = JSON.parse(event.data) as { environment: string; application?: string };
+          ledgerCount += 1;
+          if (entry.application !== undefined) {
+            const key = appKey({ environment: entry.environment, name: entry.application });
+            ledgerByApp.set(key, (ledgerByApp.get(key) ?? 0) + 1);
+          }
           schedule();
         } else if (event.event === 'delete') {
           patches.set(appKey(JSON.parse(event.data) as { environment: string; name: string }), null);

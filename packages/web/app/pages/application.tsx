@@ -1,35 +1,67 @@
-/** One application: header, resources by kind with their diff, conditions, actions, history. */
+/** One application: header with its revision, actions, conditions, the resource tree, history. */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { useEffect, useSyncExternalStore, type ReactNode } from 'react';
 import { useParams } from 'react-router';
 import { getJson, query } from '../api/client.ts';
 import { liveSnapshot, subscribeLive } from '../api/live.ts';
-import type { ApplicationStatus, ApplicationSummary, LedgerPage, ResourceStatus } from '../api/types.ts';
-import { ResourceDiff } from '../ui/resource-diff.tsx';
-import { Badge, Card, Empty, ErrorState, Loading, Time } from '../ui/primitives.tsx';
+import type { ApplicationStatus, ApplicationSummary, LedgerPage } from '../api/types.ts';
+import { Badge, Card, ErrorState, Loading, Time } from '../ui/primitives.tsx';
 import { Actions } from './application-actions.tsx';
-import { Timeline } from './timeline.tsx';
+import { Conditions } from './conditions.tsx';
+import { Resources } from './resources.tsx';
+import { commitUrl } from './status-text.ts';
+import { newestFirst, Timeline } from './timeline.tsx';
 
-type Detail = ApplicationSummary & { status: ApplicationStatus };
+export interface RevisionInfo {
+  sha: string;
+  message: string;
+  author: string;
+  authoredAt?: string;
+}
+
+/** Self-heal paused: for the whole application (`paused`), or for some objects only (`active`). */
+export interface SelfHeal {
+  state: 'paused' | 'active';
+  pause?: { by: string; at: string };
+}
+
+export type Detail = ApplicationSummary & {
+  status: ApplicationStatus & { selfHeal?: SelfHeal };
+  selfHeal?: SelfHeal;
+  spec?: { project?: string; [field: string]: unknown };
+  revisionInfo?: RevisionInfo | null;
+};
+
+export function applicationPath(environment: string, name: string): string {
+  return `/api/v1/environments/${encodeURIComponent(environment)}/applications/${encodeURIComponent(name)}`;
+}
 
 export default function ApplicationPage(): ReactNode {
   const { environment = '', name = '' } = useParams();
   const key = `${environment}/${name}`;
-  const path = `/api/v1/environments/${encodeURIComponent(environment)}/applications/${encodeURIComponent(name)}`;
+  const path = applicationPath(environment, name);
   const detail = useQuery({ queryKey: ['application', key], queryFn: ({ signal }) => getJson<Detail>(path, signal) });
-  const history = useQuery({ queryKey: ['history', key], queryFn: ({ signal }) => getJson<LedgerPage>(`/api/v1/events${query({ environment, application: name, limit: '1000' })}`, signal), refetchInterval: 3_000 });
+  // History: read once, then again whenever the stream says this application changed (no polling).
+  const history = useQuery({ queryKey: ['history', key], queryFn: ({ signal }) => getJson<LedgerPage>(`/api/v1/events${query({ environment, application: name, limit: '200', order: 'desc' })}`, signal) });
   const live = useSyncExternalStore(subscribeLive, liveSnapshot);
   const patch = live.patches.get(key);
+  const entries = live.ledgerByApp.get(key);
   const queryClient = useQueryClient();
   useEffect(() => {
     if (patch === undefined) return;
     void queryClient.invalidateQueries({ queryKey: ['application', key] });
-    void queryClient.invalidateQueries({ queryKey: ['history', key] });
-  }, [patch, key, queryClient]);
+    // An opened resource is read from the agent again: it may have changed with the application.
+    void queryClient.invalidateQueries({ queryKey: ['resource', path] });
+  }, [patch, key, path, queryClient]);
+  useEffect(() => {
+    // New entries for this application, or the stream back after a break (entries may have been missed).
+    if (entries !== undefined || live.state === 'live') void queryClient.invalidateQueries({ queryKey: ['history', key] });
+  }, [entries, live.state, key, queryClient]);
 
   if (detail.error !== null) return <ErrorState error={detail.error} retry={() => void detail.refetch()} />;
   if (detail.data === undefined) return <Loading what={`application ${name}`} />;
-  const status = detail.data.status;
+  const { status } = detail.data;
+  const selfHeal = detail.data.selfHeal ?? status.selfHeal;
   const summary = patch ?? detail.data;
   return (
     <>
@@ -38,52 +70,36 @@ export default function ApplicationPage(): ReactNode {
         <div className="kv">
           <span>Sync <Badge value={summary.sync} label="sync" /></span>
           <span>Health <Badge value={summary.health} label="health" /></span>
-          <span>Revision <code title={status.revision}>{status.revision.slice(0, 12) || '—'}</code></span>
-          {status.source === undefined ? null : <span className="muted">{status.source.repoURL} @ {status.source.ref}{status.source.path === '' ? '' : ` /${status.source.path}`}</span>}
+          {selfHeal?.state === 'paused' ? <span><Badge value="self-heal paused" />{selfHeal.pause === undefined ? null : <span className="muted"> by {selfHeal.pause.by}, <Time iso={selfHeal.pause.at} /></span>}</span> : null}
+          <Revision status={status} info={detail.data.revisionInfo ?? undefined} />
           <span>Last pass <Time iso={status.lastPassAt} /></span>
         </div>
         {status.error === undefined ? null : <p role="alert" className="state-error">{status.error.code}: {status.error.message}</p>}
       </Card>
-      <Actions environment={environment} name={name} />
-      <Resources resources={status.resources ?? []} />
-      <Card title="Conditions">
-        {(status.conditions ?? []).length === 0 ? <Empty title="No conditions reported" /> : (
-          <table className="plain">
-            <thead><tr><th>Type</th><th>Status</th><th>Reason</th><th>Message</th><th>Since</th></tr></thead>
-            <tbody>{status.conditions.map((c) => <tr key={c.type}><td>{c.type}</td><td>{c.status}</td><td>{c.reason}</td><td>{c.message}</td><td><Time iso={c.lastTransitionTime} /></td></tr>)}</tbody>
-          </table>
-        )}
-      </Card>
+      <Actions environment={environment} name={name} detail={detail.data} />
+      <Resources base={path} status={status} />
+      <Conditions conditions={status.conditions ?? []} />
       <Card title="History">
-        {history.error !== null ? <ErrorState error={history.error} /> : history.data === undefined ? <Loading what="history" /> : <Timeline entries={history.data.items} />}
+        {history.error !== null ? <ErrorState error={history.error} /> : history.data === undefined ? <Loading what="history" /> : <Timeline entries={newestFirst(history.data.items)} />}
       </Card>
     </>
   );
 }
 
-function Resources({ resources }: { resources: ResourceStatus[] }): ReactNode {
-  const [open, setOpen] = useState<string | undefined>();
-  const byKind = new Map<string, ResourceStatus[]>();
-  for (const r of resources) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
-  const id = (r: ResourceStatus): string => `${r.apiVersion ?? ''}/${r.kind}/${r.namespace ?? ''}/${r.name}`;
+function Revision({ status, info }: { status: Detail['status']; info: RevisionInfo | undefined }): ReactNode {
+  const sha = info?.sha ?? status.revision;
+  const href = status.source === undefined ? undefined : commitUrl(status.source.repoURL, sha);
+  const short = <code title={sha}>{sha.slice(0, 12) || '—'}</code>;
   return (
-    <Card title={`Resources (${resources.length})`}>
-      {resources.length === 0 ? <Empty title="No resources" /> : [...byKind].sort(([a], [b]) => a.localeCompare(b)).map(([kind, list]) => (
-        <details key={kind} open>
-          <summary><strong>{kind}</strong> <span className="muted">({list.length})</span></summary>
-          <table className="plain">
-            <thead><tr><th>Name</th><th>Sync</th><th>Health</th></tr></thead>
-            <tbody>{list.map((r) => (
-              <tr key={id(r)}>
-                <td><button type="button" className="resource-button" aria-expanded={open === id(r)} onClick={() => setOpen(open === id(r) ? undefined : id(r))}>{r.namespace === undefined ? '' : `${r.namespace}/`}{r.name}</button>
-                  {open === id(r) ? <ResourceDiff resource={r} /> : null}</td>
-                <td><Badge value={r.sync} label="sync" /></td>
-                <td><Badge value={r.health.status} label="health" /></td>
-              </tr>
-            ))}</tbody>
-          </table>
-        </details>
-      ))}
-    </Card>
+    <span className="revision">
+      Revision {href === undefined ? short : <a href={href} rel="noreferrer" target="_blank" aria-label={`Commit ${sha.slice(0, 12)}`}>{short}</a>}
+      {info === undefined ? null : (
+        <>
+          {' '}<span className="commit-message">{info.message.split('\n')[0]}</span>
+          {' '}<span className="muted">by {info.author}{info.authoredAt === undefined ? null : <>, <Time iso={info.authoredAt} /></>}</span>
+        </>
+      )}
+      {status.source === undefined ? null : <span className="muted"> · {status.source.repoURL} @ {status.source.ref}{status.source.path === '' ? '' : ` /${status.source.path}`}</span>}
+    </span>
   );
 }

@@ -7,29 +7,35 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore, type KeyboardEvent, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { getJson, query } from '../api/client.ts';
+import { useQueryParamOffered } from '../api/offers.ts';
+import { useWhoami } from '../api/session.ts';
 import { liveSnapshot, subscribeLive, takeAdded } from '../api/live.ts';
 import { appKey, HEALTH_STATES, SYNC_STATES, type ApplicationCounts, type ApplicationPage, type ApplicationSummary, type Environment } from '../api/types.ts';
 import { Badge, Empty, ErrorState, Loading, Select, TextField, Time } from '../ui/primitives.tsx';
 
 const PAGE = 100;
 const ROW = 40;
-const FILTERS = ['environment', 'sync', 'health', 'label', 'q', 'sort', 'order'] as const;
+const FILTERS = ['environment', 'project', 'sync', 'health', 'label', 'q', 'sort', 'order'] as const;
 const COLUMNS = [['name', 'Name'], ['environment', 'Environment'], ['sync', 'Sync'], ['health', 'Health'], ['revision', 'Revision'], ['lastSyncedAt', 'Last synced']] as const;
 
 export function ApplicationsPage(): ReactNode {
   const [params, setParams] = useSearchParams();
-  const filters = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? undefined])) as Record<(typeof FILTERS)[number], string | undefined>;
+  // Project: a filter only on a hub whose list reads it.
+  const offersProject = useQueryParamOffered('/api/v1/applications', 'project');
+  const whoami = useWhoami();
+  const filters = Object.fromEntries(FILTERS.map((f) => [f, f === 'project' && !offersProject ? undefined : params.get(f) ?? undefined])) as Record<(typeof FILTERS)[number], string | undefined>;
   const set = (key: (typeof FILTERS)[number], value: string | undefined): void => {
     const next = new URLSearchParams(params);
     if (value === undefined || value === '') next.delete(key);
     else next.set(key, value);
     setParams(next, { replace: key === 'q' });
   };
+  const countsProject = useQueryParamOffered('/api/v1/applications/counts', 'project') ? filters.project : undefined;
   const queryClient = useQueryClient();
   const environments = useQuery({ queryKey: ['environments'], queryFn: ({ signal }) => getJson<{ items: Environment[] }>('/api/v1/environments', signal) });
   const counts = useQuery({
-    queryKey: ['counts', filters.environment, filters.label, filters.q],
-    queryFn: ({ signal }) => getJson<ApplicationCounts>(`/api/v1/applications/counts${query({ environment: filters.environment, label: filters.label, q: filters.q })}`, signal),
+    queryKey: ['counts', filters.environment, countsProject, filters.label, filters.q],
+    queryFn: ({ signal }) => getJson<ApplicationCounts>(`/api/v1/applications/counts${query({ environment: filters.environment, project: countsProject, label: filters.label, q: filters.q })}`, signal),
     placeholderData: keepPreviousData,
   });
   const list = useInfiniteQuery({
@@ -105,6 +111,9 @@ export function ApplicationsPage(): ReactNode {
       <div className="filters" role="search" aria-label="Filter applications">
         <DebouncedField label="Search" value={filters.q ?? ''} onCommit={(v) => set('q', v)} placeholder="name contains…" />
         <Select label="Environment" value={filters.environment ?? ''} options={(environments.data?.items ?? []).map((e) => e.name)} onChange={(v) => set('environment', v)} />
+        {!offersProject ? null : whoami.projects.length > 0
+          ? <Select label="Project" value={filters.project ?? ''} options={whoami.projects.map((p) => p.name)} onChange={(v) => set('project', v)} />
+          : <DebouncedField label="Project" value={filters.project ?? ''} onCommit={(v) => set('project', v)} placeholder="default" />}
         <Select label="Sync" value={filters.sync ?? ''} options={SYNC_STATES} onChange={(v) => set('sync', v)} />
         <Select label="Health" value={filters.health ?? ''} options={HEALTH_STATES} onChange={(v) => set('health', v)} />
         <DebouncedField label="Label" value={filters.label ?? ''} onCommit={(v) => set('label', v)} accept={(v) => v === '' || /^[^=]+=/.test(v)} placeholder="region=eu" />

@@ -1,9 +1,12 @@
-/** Every environment's agent: connected or last seen, version, queue, application counts; revoked or silent stands out. */
+/**
+ * Every environment's agent: connected or last seen, version, reconnects, queue, application
+ * counts. A revoked or silent agent stands out: listed first, marked, and named above the table.
+ */
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { getJson } from '../api/client.ts';
-import type { ApplicationCounts, Environment } from '../api/types.ts';
+import type { ApplicationCounts, Environment, LedgerPage } from '../api/types.ts';
 import { Badge, Card, Empty, ErrorState, Loading, Time } from '../ui/primitives.tsx';
 
 /** No heartbeat for this long while not connected: silent. */
@@ -11,17 +14,25 @@ const SILENT_MS = 5 * 60_000;
 
 export default function EnvironmentsPage(): ReactNode {
   const environments = useQuery({ queryKey: ['environments'], queryFn: ({ signal }) => getJson<{ items: Environment[] }>('/api/v1/environments', signal), refetchInterval: 10_000 });
+  const connects = useQuery({ queryKey: ['connects'], queryFn: ({ signal }) => getJson<LedgerPage>('/api/v1/events?kind=agent-connected&order=desc&limit=1000', signal).then(countByEnvironment), refetchInterval: 30_000 });
   if (environments.error !== null) return <ErrorState error={environments.error} retry={() => void environments.refetch()} />;
   if (environments.data === undefined) return <Loading what="environments" />;
-  const items = environments.data.items;
+  const now = Date.now();
+  const items = [...environments.data.items].sort((a, b) => Number(needsAttention(b, now)) - Number(needsAttention(a, now)) || a.name.localeCompare(b.name));
+  const attention = items.filter((e) => needsAttention(e, now));
   return (
     <>
       <h1>Environments</h1>
+      {attention.length === 0 ? null : (
+        <p role="alert" className="attention">
+          {attention.map((e) => `${e.name}: ${agentState(e, now)}`).join(' · ')} — {attention.length === 1 ? 'this agent needs' : 'these agents need'} a look.
+        </p>
+      )}
       {items.length === 0 ? <Empty title="No environments yet">Make a join token with <code>trueup hub join-token create</code> and start an agent with it.</Empty> : (
         <Card title={`${items.length} environments`}>
           <table className="plain">
-            <thead><tr><th>Environment</th><th>Agent</th><th>Version</th><th>Labels</th><th>Applications</th><th>Queued commands</th></tr></thead>
-            <tbody>{items.map((e) => <EnvironmentRow key={e.name} environment={e} />)}</tbody>
+            <thead><tr><th>Environment</th><th>Agent</th><th>Version</th><th>Labels</th><th>Applications</th><th>Reconnects</th><th>Queued commands</th></tr></thead>
+            <tbody>{items.map((e) => <EnvironmentRow key={e.name} environment={e} connects={connects.data?.get(e.name)} />)}</tbody>
           </table>
         </Card>
       )}
@@ -29,12 +40,29 @@ export default function EnvironmentsPage(): ReactNode {
   );
 }
 
-function EnvironmentRow({ environment: e }: { environment: Environment }): ReactNode {
+export function agentState(e: Environment, now: number): 'revoked' | 'connected' | 'silent' | 'offline' {
+  if (e.revoked) return 'revoked';
+  if (e.connected) return 'connected';
+  return e.lastSeenAt === undefined || now - new Date(e.lastSeenAt).getTime() > SILENT_MS ? 'silent' : 'offline';
+}
+
+function needsAttention(e: Environment, now: number): boolean {
+  const state = agentState(e, now);
+  return state === 'revoked' || state === 'silent';
+}
+
+/** Connections per environment among the ledger entries. */
+function countByEnvironment(page: LedgerPage): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of page.items) counts.set(e.environment, (counts.get(e.environment) ?? 0) + 1);
+  return counts;
+}
+
+function EnvironmentRow({ environment: e, connects }: { environment: Environment; connects: number | undefined }): ReactNode {
   const counts = useQuery({ queryKey: ['counts', e.name], queryFn: ({ signal }) => getJson<ApplicationCounts>(`/api/v1/applications/counts?environment=${encodeURIComponent(e.name)}`, signal) });
-  const silent = !e.connected && (e.lastSeenAt === undefined || Date.now() - new Date(e.lastSeenAt).getTime() > SILENT_MS);
-  const state = e.revoked ? 'revoked' : e.connected ? 'connected' : silent ? 'silent' : 'offline';
+  const state = agentState(e, Date.now());
   return (
-    <tr className={e.revoked || silent ? 'stands-out' : ''}>
+    <tr className={state === 'revoked' || state === 'silent' ? 'stands-out' : ''}>
       <td><Link to={`/?environment=${encodeURIComponent(e.name)}`}>{e.name}</Link></td>
       <td><Badge value={state} label="agent" /> {e.connected ? null : <span className="muted">last seen <Time iso={e.lastSeenAt} /></span>}</td>
       <td>{e.agentVersion ?? <span className="muted">unknown</span>}</td>
@@ -45,6 +73,7 @@ function EnvironmentRow({ environment: e }: { environment: Environment }): React
           {Object.entries(counts.data.health).filter(([h, n]) => n > 0 && h !== 'Healthy').map(([h, n]) => <span key={h}><Badge value={h} /> {n}</span>)}
         </span>
       )}</td>
+      <td title="connections after the first, as the ledger records them">{connects === undefined ? '…' : Math.max(0, connects - 1)}</td>
       <td>{e.queuedCommands}</td>
     </tr>
   );

@@ -14,6 +14,13 @@ export function describe(entry: LedgerEntry): string {
   }
 }
 
+/** The ledger answers newest first when it can (`order=desc`); an older hub answers oldest first. */
+export function newestFirst<T extends { id: number }>(items: readonly T[]): T[] {
+  const first = items[0];
+  const last = items.at(-1);
+  return first !== undefined && last !== undefined && first.id < last.id ? [...items].reverse() : [...items];
+}
+
 export function Timeline({ entries, showApplication = false }: { entries: LedgerEntry[]; showApplication?: boolean }): ReactNode {
   if (entries.length === 0) return <Empty title="Nothing has happened yet" />;
   return (

@@ -84,11 +84,11 @@ export function Select({ label, value, options, onChange }: { label: string; val
   );
 }
 
-export function TextField({ label, value, onChange, placeholder, type = 'search' }: { label: string; value: string; onChange: (value: string) => void; placeholder?: string; type?: string }): ReactNode {
+export function TextField({ label, value, onChange, placeholder, type = 'search', autoComplete }: { label: string; value: string; onChange: (value: string) => void; placeholder?: string; type?: string; autoComplete?: string }): ReactNode {
   return (
     <label className="field">
       <span>{label}</span>
-      <input type={type} value={value} placeholder={placeholder} onChange={(e) => onChange(e.target.value)} />
+      <input type={type} value={value} placeholder={placeholder} autoComplete={autoComplete} onChange={(e) => onChange(e.target.value)} />
     </label>
   );
 }

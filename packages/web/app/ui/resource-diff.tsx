@@ -1,7 +1,6 @@
-/** A resource's drift: the agent's unified diff (live → desired), shown unified or side by side. */
+/** A resource's drift: the unified diff (live → desired), shown side by side or unified. */
 import { useState, type ReactNode } from 'react';
 import ReactDiffViewer, { DiffMethod } from 'react-diff-viewer-continued';
-import type { ResourceStatus } from '../api/types.ts';
 import { Button } from './primitives.tsx';
 
 /** The live and desired sides of a unified diff's hunks. */
@@ -20,13 +19,13 @@ export function sides(diff: string): { live: string; desired: string } {
   return { live: live.join('\n'), desired: desired.join('\n') };
 }
 
-export function ResourceDiff({ resource }: { resource: ResourceStatus }): ReactNode {
+export function ResourceDiff({ name, diff }: { name: string; diff: string | undefined }): ReactNode {
   const [split, setSplit] = useState(true);
-  if (resource.diff === undefined || resource.diff === '') return <p className="muted">Live matches Git: no difference.</p>;
-  const { live, desired } = sides(resource.diff);
+  if (diff === undefined || diff === '') return <p className="muted">Live matches Git: no difference.</p>;
+  const { live, desired } = sides(diff);
   const dark = document.documentElement.dataset.theme === 'dark';
   return (
-    <div aria-label={`Diff of ${resource.name}`} role="region">
+    <div aria-label={`Diff of ${name}`} role="region">
       <div className="kv" style={{ margin: '8px 0' }}>
         <Button aria-pressed={split} onClick={() => setSplit(true)}>Side by side</Button>
         <Button aria-pressed={!split} onClick={() => setSplit(false)}>Unified</Button>
