@@ -69,14 +69,15 @@ async function start(options: AgentOptions, stateDir: string, address: ListenAdd
   const charts = new ChartCache({ dir: join(stateDir, 'charts') });
   const metrics = new Metrics();
   const finishedFirstPass = new Set<string>();
-  const hub: { link?: HubLink | undefined } = {}; // set below, once the API it serves exists
+  // set below, once the API it serves exists; gitPollMs: how often the linked hub polls Git (0 while unlinked)
+  const hub: { link?: HubLink | undefined; gitPollMs: number } = { gitPollMs: 0 };
   const emit = (event: AgentEvent): void => {
     record(metrics, event);
     hub.link?.record(event);
     if (event.type === 'pass-finished') finishedFirstPass.add(event.application);
     options.onEvent?.(event);
   };
-  const set = new AppSet(loaded, { stateDir, git, charts, store, emit, watchNamespaces: options.watchNamespaces });
+  const set = new AppSet(loaded, { stateDir, git, charts, store, emit, watchNamespaces: options.watchNamespaces, hubGitPollMs: () => hub.gitPollMs });
   const { apps } = set;
   const api = {
     statuses: () => set.statuses(),
@@ -101,7 +102,15 @@ async function start(options: AgentOptions, stateDir: string, address: ListenAdd
     metrics: () => metrics.render(),
   };
   try {
-    hub.link = options.hub === undefined ? undefined : await startHubLink(stateDir, options.hub, api);
+    const linkOptions: HubLinkOptions | undefined = options.hub === undefined ? undefined : {
+      ...options.hub,
+      onState: (state) => {
+        if (state.state === 'streaming') hub.gitPollMs = state.gitPollMs ?? 0;
+        else if (state.state !== 'connecting') hub.gitPollMs = 0;
+        options.hub?.onState?.(state);
+      },
+    };
+    hub.link = linkOptions === undefined ? undefined : await startHubLink(stateDir, linkOptions, api);
   } catch (error) {
     store.close();
     throw error;

@@ -3,7 +3,7 @@
  * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
  * of one application never overlap.
  */
-import { hasSyncOption, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger, type PlannedChange, type ReadResult, type RevisionInfo, type SelfHealPause } from '@trueup/api';
+import { hasSyncOption, keyId, LINK_FALLBACK_GIT_POLL_MS, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger, type PlannedChange, type ReadResult, type RevisionInfo, type SelfHealPause } from '@trueup/api';
 import { diffObject, fightingIds, inventoryAfterPass, inventoryBeforeApply, keysToObserve, mayExist, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
@@ -60,6 +60,17 @@ export interface RuntimeDeps {
   applicationChecks?: () => CheckResult[];
   /** The wall clock, in ms; injected so tests can move it. */
   now?: () => number;
+  /** How often the linked hub polls the repositories it can read (0: it does not); see hubPollsSource. */
+  hubGitPollMs?: () => number;
+}
+
+/**
+ * Whether a linked hub that polls can list this source itself: anonymous HTTP(S), as the hub
+ * holds no credentials. Then the hub tells the agent of a new commit, and the agent's own look on
+ * an interval pass becomes a slow fallback.
+ */
+export function hubPollsSource(source: { repoURL: string; credentials?: unknown; chart?: unknown }): boolean {
+  return source.chart === undefined && source.credentials === undefined && /^https?:\/\/[^@/]+\//i.test(source.repoURL);
 }
 
 export class AppRuntime {
@@ -207,7 +218,7 @@ export class AppRuntime {
     this.#passes++;
     this.#emit({ type: 'pass-started', application: this.name, trigger });
     try {
-      const maxAgeMs = trigger === 'interval' ? this.#listingMaxAgeMs : 0;
+      const maxAgeMs = trigger !== 'interval' ? 0 : (this.#deps.hubGitPollMs?.() ?? 0) > 0 && hubPollsSource(source) ? LINK_FALLBACK_GIT_POLL_MS : this.#listingMaxAgeMs;
       const artifact = source.chart === undefined
         ? await this.#deps.git.sync(source, { baseDir: loaded.baseDir, lastRevision: this.#renderedRevision, maxAgeMs })
         : await this.#deps.charts.sync({ ...source, chart: source.chart }, { baseDir: loaded.baseDir });

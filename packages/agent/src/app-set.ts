@@ -32,12 +32,14 @@ export interface AppContext {
   emit: AgentListener;
   /** The only namespaces the agent may read, when installed for a namespace (see createTarget). */
   watchNamespaces?: readonly string[] | undefined;
+  /** How often the linked hub polls the repositories it can read (0: no hub, or it does not). */
+  hubGitPollMs?: () => number;
 }
 
 export function createApp(loaded: LoadedApplication, context: AppContext, onChildren?: (children: LoadedApplication[], objects: number) => void, applicationChecks?: () => CheckResult[]): RunningApp {
-  const { stateDir, git, charts, store, emit } = context;
+  const { stateDir, git, charts, store, emit, hubGitPollMs } = context;
   const target = createTarget(loaded, stateDir, store, git, context.watchNamespaces);
-  const runtime = new AppRuntime({ loaded, target, git, charts, store, emit, ...(onChildren === undefined ? {} : { onChildren }), ...(applicationChecks === undefined ? {} : { applicationChecks }) });
+  const runtime = new AppRuntime({ loaded, target, git, charts, store, emit, ...(onChildren === undefined ? {} : { onChildren }), ...(applicationChecks === undefined ? {} : { applicationChecks }), ...(hubGitPollMs === undefined ? {} : { hubGitPollMs }) });
   return { runtime, provider: target.provider, scheduler: new PassScheduler(runtime, loaded, { recheckHealth: !target.healthPushed, recheckChecks: runtime.checksObjects }), loaded };
 }
 

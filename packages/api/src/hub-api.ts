@@ -120,16 +120,27 @@ export const LedgerEntrySchema = z.object({
   id: z.number().int(), environment: z.string(), seq: z.number().int().optional(), at: iso, kind: z.string(),
   application: z.string().optional(), actor: z.string().optional(), details: z.record(z.string(), z.unknown()),
 }).meta({ id: 'LedgerEntry' });
-export const LedgerPageSchema = z.object({ items: z.array(LedgerEntrySchema), nextCursor: z.string().nullable() }).meta({ id: 'LedgerPage' });
-export const LedgerQuerySchema = z.strictObject({
+export const LedgerPageSchema = z.object({
+  items: z.array(LedgerEntrySchema),
+  nextCursor: z.string().nullable().describe('the next page in the same order; null at the end'),
+  prevCursor: z.string().nullable().describe('the page before this one in the same order; null when nothing is before it'),
+}).meta({ id: 'LedgerPage' });
+const time = z.string().max(40).refine((v) => !Number.isNaN(Date.parse(v)), { message: 'expected an ISO 8601 time' });
+/** Which entries: the same for a page and for the export. */
+export const LedgerFilterSchema = z.strictObject({
   environment: z.string().max(253).optional(),
   application: z.string().max(253).optional(),
   kind: z.string().max(64).optional(),
   actor: z.string().max(253).optional().describe('who made it happen: a user, token:NAME, oidc:…'),
-  order: z.enum(['asc', 'desc']).optional().describe('asc (default): oldest first; desc: newest first'),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(32).optional(),
+  since: time.optional().describe('entries at or after this ISO 8601 time'),
+  until: time.optional().describe('entries before this ISO 8601 time'),
+  order: z.enum(['asc', 'desc']).default('desc').describe('desc (default): newest first; asc: oldest first'),
 });
+export const LedgerQuerySchema = LedgerFilterSchema.extend({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(32).optional().describe('a page\'s nextCursor or prevCursor'),
+});
+export type LedgerFilterParams = z.infer<typeof LedgerFilterSchema>;
 
 /** `hub.json` in the hub's data dir: how scripts and tests find a running hub. */
 export interface HubInfo {

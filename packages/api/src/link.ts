@@ -20,6 +20,8 @@ export const LINK_MAX_FRAME_BYTES = 4 * 1024 * 1024;
 export const LINK_HEARTBEAT_MS = 15_000;
 /** While linked, the agent offers its digests again this often, so the hub heals any drift from missed events. */
 export const LINK_RESYNC_MS = 5 * 60_000;
+/** How old an agent's last look at a repository the hub polls may be before an interval pass looks again. */
+export const LINK_FALLBACK_GIT_POLL_MS = 5 * 60_000;
 /** A side that has heard nothing for this long closes the link and (agent) reconnects. */
 export const LINK_SILENCE_MS = 3 * LINK_HEARTBEAT_MS;
 
@@ -162,6 +164,12 @@ export const HubFrameSchema = z.discriminatedUnion('type', [
     /** Applications whose status the hub lacks or holds at another digest: send them. */
     want: z.array(appName),
     heartbeatMs: z.number().int().positive(),
+    /**
+     * Present when the hub polls the Git repositories it can read (anonymous HTTP(S)) this often
+     * and tells the agents of a new commit: the agent's own Git checks for those become a slow
+     * fallback (LINK_FALLBACK_GIT_POLL_MS).
+     */
+    gitPollMs: z.number().int().positive().optional(),
   }),
   z.strictObject({ type: z.literal('ack'), seq: z.number().int().min(0) }),
   /** Answer to a periodic `resync`: the applications to send again. */

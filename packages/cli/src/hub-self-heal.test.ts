@@ -158,7 +158,7 @@ test('pause, resume, prune, dry run, spec, commit and object reads of a host age
   assert.equal(await readFile(motd, 'utf8'), 'one\n');
 
   // The ledger says who paused and resumed what.
-  const ledger = await client.get<{ items: LedgerEntry[] }>('/api/v1/events?environment=prod&kind=command-requested&limit=100');
+  const ledger = await client.get<{ items: LedgerEntry[] }>('/api/v1/events?environment=prod&kind=command-requested&limit=100&order=asc');
   assert.deepEqual(ledger.items.filter((e) => e.details.verb === 'pause').map((e) => [e.actor, e.details.object ?? null]), [['token:admin', null], ['token:admin', motdKey], ['token:admin', 'v1/ConfigMap/x/y']]);
 
   // A new commit drops a file: a dry run plans, --no-prune keeps it, --prune removes it.

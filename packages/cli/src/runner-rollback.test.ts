@@ -84,7 +84,7 @@ jobs:
   assert.equal(listed.code, 0, listed.stderr);
   const deployments = JSON.parse(listed.stdout) as { revision: string; run: string; actor: string; rollback?: boolean; result: string }[];
   assert.deepEqual(deployments.map((d) => [d.revision, d.run, d.rollback ?? false, d.result]), [[second, forwardRun, true, 'succeeded'], [first, started.run, true, 'succeeded'], [second, runTwo, false, 'succeeded'], [first, runOne, false, 'succeeded']]);
-  const requested = await client.get<{ items: { actor: string; details: { from: string; to: string; run: string } }[] }>('/api/v1/events?kind=rollback-requested&environment=web');
+  const requested = await client.get<{ items: { actor: string; details: { from: string; to: string; run: string } }[] }>('/api/v1/events?kind=rollback-requested&environment=web&order=asc');
   assert.deepEqual(requested.items.map((e) => [e.actor, e.details.from, e.details.to, e.details.run]), [['token:admin', second, first, started.run], ['token:admin', first, second, forwardRun]]);
 
   const nothing = await trueup(['rollback', 'nowhere', ...hubArgs]);

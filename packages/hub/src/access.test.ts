@@ -59,7 +59,7 @@ test('access', async (t) => {
     assert.equal((await json<{ code: string }>(withoutHeader)).code, 'HUB_REQUEST_HEADER_MISSING');
     assert.equal((await alice('/api/v1/logout', { method: 'POST' })).status, 204);
     assert.equal((await alice('/api/v1/whoami')).status, 401, 'the session ended');
-    const ledger = await json<{ items: { kind: string; actor: string }[] }>(await hub.as('admin', '/api/v1/events?limit=100'));
+    const ledger = await json<{ items: { kind: string; actor: string }[] }>(await hub.as('admin', '/api/v1/events?limit=100&order=asc'));
     assert.deepEqual(ledger.items.filter((e) => /^(login|logout|user-)/.test(e.kind)).map((e) => [e.kind, e.actor]), [
       ['user-added', 'token:admin'], ['login-failed', 'user:alice'], ['login', 'user:alice'], ['login', 'user:alice'], ['logout', 'user:alice'],
     ]);
@@ -110,7 +110,7 @@ test('access', async (t) => {
     const bobs = await json<WhoAmI>(await bob('/api/v1/whoami'));
     assert.deepEqual(bobs.projects, [{ name: 'web', role: 'syncer', verbs: ['get', 'sync'] }]);
     assert.deepEqual([bobs.can.sync, bobs.can['sync-prune'], bobs.can.users, bobs.admin], [true, false, false, false]);
-    const denied = await json<{ items: { actor: string; environment: string; application?: string; details: { verb: string } }[] }>(await hub.as('admin', '/api/v1/events?kind=denied'));
+    const denied = await json<{ items: { actor: string; environment: string; application?: string; details: { verb: string } }[] }>(await hub.as('admin', '/api/v1/events?kind=denied&order=asc'));
     assert.deepEqual(denied.items.map((e) => [e.actor, `${e.environment}/${e.application ?? ''}`, e.details.verb]), [
       ['user:alice', 'stage/web', 'sync'], ['user:alice', 'prod/api', 'refresh'], ['user:bob', 'prod/web', 'sync-prune'], ['user:bob', 'prod/web', 'sync-dry-run'], ['user:bob', 'prod/web', 'refresh'], ['user:bob', '/', 'agents'],
     ]);

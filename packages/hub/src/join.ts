@@ -6,7 +6,7 @@
 import { encodeJoinToken } from '@trueup/link';
 import type { HubStore } from '@trueup/store';
 import { HubErrors } from './errors.ts';
-import { hashSecret, parseSecretToken, randomId, randomSecret, verifySecret } from './secrets.ts';
+import { hashSecret, randomId, randomSecret, verifySecret } from './secrets.ts';
 
 export const AGENT_CREDENTIAL_PREFIX = 'tua';
 
@@ -38,15 +38,4 @@ export async function exchangeJoinToken(store: HubStore, request: { id: string; 
   if (!(await store.environments.join(request.id, { agentId, credentialHash: await hashSecret(secret) }, now))) throw invalid();
   await store.ledger.append({ environment: token.environment, at: now, kind: 'agent-joined', actor: `join-token:${request.id}`, details: { agentId } });
   return { environment: token.environment, credential: `${AGENT_CREDENTIAL_PREFIX}.${agentId}.${secret}` };
-}
-
-/** The environment an agent credential belongs to, or undefined when unknown, wrong or revoked. */
-export async function authenticateAgent(store: HubStore, header: string | undefined): Promise<{ environment: string; agentId: string } | undefined> {
-  const token = /^Bearer\s+(\S+)$/i.exec(header ?? '')?.[1];
-  const parsed = token === undefined ? undefined : parseSecretToken(AGENT_CREDENTIAL_PREFIX, token);
-  if (parsed === undefined) return undefined;
-  const record = await store.environments.credential(parsed.id);
-  if (record === undefined || record.revokedAt !== undefined) return undefined;
-  if (!(await verifySecret(parsed.secret, record.credentialHash))) return undefined;
-  return { environment: record.environment, agentId: record.agentId };
 }

@@ -79,7 +79,7 @@ test('a black-hole partition: the agent reconciles on, finds the dead link by it
   // Every event the agent made reaches the ledger exactly once.
   const count = (type: string): number => fixture.events.filter((e) => e.type === type).length;
   const ledger = await eventually('the ledger complete', async () => {
-    const page = await client.get<{ items: LedgerEntry[] }>('/api/v1/events?environment=edge&limit=1000');
+    const page = await client.get<{ items: LedgerEntry[] }>('/api/v1/events?environment=edge&limit=1000&order=asc');
     const reported = page.items.filter((e) => e.seq !== undefined);
     const of = (kind: string): number => reported.filter((e) => e.kind === kind).length;
     return of('sync') === count('pass-finished') && of('drift') === count('drift-detected') && of('heal') === count('drift-healed') ? reported : undefined;

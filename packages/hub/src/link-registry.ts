@@ -16,6 +16,8 @@ export interface LinkRegistryDeps {
   metrics: HubMetrics;
   now: () => number;
   log: (message: string) => void;
+  /** How often the hub polls the repositories it can read, told to agents in the welcome; absent or 0: it does not. */
+  gitPollMs?: number | undefined;
   /** Bounds of each link (the send buffer for a slow reader); defaults from the link package. */
   session?: LinkSessionOptions;
 }
@@ -125,7 +127,7 @@ export class LinkRegistry {
         metrics.agentsConnected.set(this.#sessions.size);
         void this.#recordConnection(environment, false, code, reason);
       },
-    }, this.#sessionOptions);
+    }, { ...this.#sessionOptions, gitPollMs: this.#deps.gitPollMs });
     this.#sessions.set(environment, session);
     metrics.agentsConnected.set(this.#sessions.size);
     void this.#recordConnection(environment, true);
@@ -140,6 +142,23 @@ export class LinkRegistry {
     if (sent) await this.#deps.store.commands.delivered(command.id, this.#deps.now());
     else await this.#deps.store.signals.publish('commands', JSON.stringify({ environment, origin: this.#replica }));
     return sent;
+  }
+
+  /**
+   * `deliver` for many persisted commands at once (a push fanned out): each is sent on its
+   * link at once; then one write marks the sent ones delivered, and the other replicas are
+   * signalled once per environment not linked here.
+   */
+  async deliverMany(commands: readonly { environment: string; command: LinkCommand }[]): Promise<number> {
+    const sent: string[] = [];
+    const elsewhere = new Set<string>();
+    for (const { environment, command } of commands) {
+      if (this.#sessions.get(environment)?.command(command) === true) sent.push(command.id);
+      else elsewhere.add(environment);
+    }
+    await this.#deps.store.commands.deliveredMany(sent, this.#deps.now());
+    for (const environment of elsewhere) await this.#deps.store.signals.publish('commands', JSON.stringify({ environment, origin: this.#replica }));
+    return sent.length;
   }
 
   #onCommandSignal(payload: string): void {

@@ -94,6 +94,6 @@ spec:
   assert.doesNotMatch(status?.error ?? '', /s3cret/);
   assert.equal((await client.get<{ items: ReleaseView[] }>('/api/v1/releases?promotion=web')).items.length, 2);
   assert.equal(await image(), '1.2.0');
-  const created = await client.get<{ items: LedgerEntry[] }>('/api/v1/events?kind=release-created');
+  const created = await client.get<{ items: LedgerEntry[] }>('/api/v1/events?kind=release-created&order=asc');
   assert.deepEqual(created.items.map((e) => e.details.origin), ['image:1.1.0', 'image:1.2.0']);
 });

@@ -130,7 +130,7 @@ test('a release goes dev → prod behind an approval; a failure stops it; a roll
   // The deployment history of prod, newest first; every transition in the ledger.
   const history = await client.get<{ items: ReleaseView[] }>('/api/v1/releases?environment=prod');
   assert.deepEqual(history.items.map((r) => r.id), ['web-4', 'web-1', 'web-3']);
-  const ledger = await client.get<{ items: LedgerEntry[] }>('/api/v1/events?environment=prod&limit=500');
+  const ledger = await client.get<{ items: LedgerEntry[] }>('/api/v1/events?environment=prod&limit=500&order=asc');
   const kinds = ledger.items.filter((e) => e.kind.startsWith('promotion-') || e.kind.startsWith('release-')).map((e) => `${e.kind}:${typeof e.details.releaseId === 'string' ? e.details.releaseId : ''}`);
   assert.deepEqual(kinds, [
     'release-approved:web-1', 'promotion-started:web-1', 'promotion-committed:web-1', 'promotion-healthy:web-1',

@@ -89,7 +89,7 @@ async function scenario(store: HubStore, dir: string, cleanup: (() => Promise<vo
   const shown = await (await as('viewer', '/api/v1/releases/web-2')).json() as { stages: { stage: string; state?: string; message?: string }[] };
   assert.equal(shown.stages[0]?.state, 'failed');
   assert.match(shown.stages[0]?.message ?? '', /writes no Git/);
-  const ledger = await (await as('viewer', '/api/v1/events?environment=dev')).json() as { items: LedgerEntry[] };
+  const ledger = await (await as('viewer', '/api/v1/events?environment=dev&order=asc')).json() as { items: LedgerEntry[] };
   // Automation tried web-1 and web-2 when they were made; then the person's promotion of web-2.
   assert.deepEqual(ledger.items.map((e) => `${e.kind}:${JSON.stringify(e.details.releaseId)}:${JSON.stringify(e.details.manual ?? '')}`), [
     'promotion-started:"web-1":false', 'promotion-failed:"web-1":""', 'promotion-started:"web-2":false', 'promotion-failed:"web-2":""', 'promotion-started:"web-2":true', 'promotion-failed:"web-2":""',

@@ -19,7 +19,7 @@ import type { HubDeps } from './deps.ts';
 import { Auth } from './auth.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { HubErrors } from './errors.ts';
-import { authenticateAgent } from './join.ts';
+import { AgentAuthenticator } from './agent-authenticator.ts';
 import { HubGitops } from './gitops-writers.ts';
 import { LinkRegistry } from './link-registry.ts';
 import { HubMetrics } from './metrics.ts';
@@ -32,6 +32,7 @@ import { readRegistryAuth } from './registry-auth.ts';
 import { RUNNER_LEASE_MS, RunnerHub } from './runner-hub.ts';
 import { SharedQueue } from './shared-queue.ts';
 import { DEFAULT_ARTIFACT_LIMITS } from './routes/artifacts.ts';
+import { REPO_POLL_MS, RepoPoller } from './repo-poller.ts';
 import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
 import { randomSecret } from './secrets.ts';
@@ -69,6 +70,8 @@ export interface HubOptions {
   promotionTickMs?: number;
   /** Registry credentials (JSON, `{"HOST[:PORT]": {"username", "password"}}`); default DATA/registry-auth.json when it exists. */
   registryAuthFile?: string;
+  /** How often the shared Git poll lists each followed repository, ms; default 30 s; 0 disables it. */
+  pollIntervalMs?: number;
 }
 
 export interface RunningHub {
@@ -80,6 +83,7 @@ export interface RunningHub {
   runs: PipelineRuns;
   triggers: PipelineTriggers;
   promotions: PromotionEngine;
+  poller: RepoPoller;
   tls: HubTls;
   stop(): Promise<void>;
 }
@@ -107,7 +111,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const metrics = new HubMetrics({ processMetrics: true });
   const feed = new ChangeFeed();
   const auth = new Auth(store, now);
-  const links = new LinkRegistry({ store, feed, metrics, now, log });
+  const pollIntervalMs = options.pollIntervalMs ?? REPO_POLL_MS;
+  const links = new LinkRegistry({ store, feed, metrics, now, log, gitPollMs: pollIntervalMs });
+  const poller = new RepoPoller({ store, links, metrics, now, log, intervalMs: pollIntervalMs, homeDir: join(dataDir, 'poll-home') });
   const unsubscribeFeed = store.signals.subscribe('applications', () => feed.notify());
   const adminTokenFile = join(dataDir, ADMIN_TOKEN_FILE);
   await ensureAdminToken(auth, adminTokenFile);
@@ -156,6 +162,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const pruning = setInterval(() => void store.sessions.prune(now()).catch(() => undefined), 3_600_000);
   pruning.unref();
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
+  const agents = new AgentAuthenticator(store);
   const wss = new WebSocketServer({ noServer: true, maxPayload: LINK_MAX_FRAME_BYTES, perMessageDeflate: false });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     void upgrade(request, socket, head);
@@ -165,13 +172,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const path = new URL(request.url ?? '/', 'https://hub').pathname;
     if (path === RUNNER_LINK_PATH) return upgradeRunner(request, socket, head);
     if (path !== LINK_PATH) return refuse(socket, 404, 'Not Found');
-    let agent: { environment: string; agentId: string } | undefined;
+    let agent: Awaited<ReturnType<AgentAuthenticator['authenticate']>>;
     try {
-      agent = await authenticateAgent(store, request.headers.authorization);
+      agent = await agents.authenticate(request.headers.authorization, () => !socket.destroyed);
     } catch (error) {
       log(`link: authenticating an agent failed: ${error instanceof Error ? error.message : String(error)}`);
       return refuse(socket, 503, 'Service Unavailable');
     }
+    if (agent === 'abandoned' || socket.destroyed) return;
     if (agent === undefined) return refuse(socket, 401, 'Unauthorized');
     const known = agent;
     wss.handleUpgrade(request, socket, head, (ws) => links.accept(ws, known));
@@ -199,6 +207,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const infoFile = join(dataDir, HUB_INFO_FILE);
   await writeFile(`${infoFile}.${process.pid}`, `${JSON.stringify(info, null, 2)}\n`);
   await rename(`${infoFile}.${process.pid}`, infoFile);
+  poller.start();
   log(`listening on ${url} (${store.engine} store, schema ${store.schemaVersion})`);
   return {
     url,
@@ -209,10 +218,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     runs,
     triggers,
     promotions,
+    poller,
     tls,
     async stop() {
       clearInterval(pruning);
       unsubscribeFeed();
+      await poller.close();
       clearInterval(artifactSweep);
       links.closeAll();
       clearInterval(runOwnerTimer);

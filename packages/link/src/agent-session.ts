@@ -41,7 +41,7 @@ export type AgentSessionAction =
   | { type: 'send'; frame: AgentFrame }
   | { type: 'close'; code: number; reason: string }
   /** Make sure the outbox holds a current status of each named application, then feed `pending`. */
-  | { type: 'resync'; want: string[]; ackedSeq: number }
+  | { type: 'resync'; want: string[]; ackedSeq: number; gitPollMs?: number }
   /** Drop outbox entries up to `seq`, then feed `pending`. */
   | { type: 'acked'; seq: number }
   | { type: 'run-command'; command: LinkCommand }
@@ -91,7 +91,7 @@ function onFrame(state: AgentSessionState, frame: HubFrame): Step {
   if (state.phase === 'hello') {
     if (frame.type !== 'welcome') return close(state, LinkCloseCodes.protocolError, `expected welcome, got ${frame.type}`);
     if (frame.protocol !== LINK_PROTOCOL_VERSION) return close(state, LinkCloseCodes.unsupportedVersion, `hub speaks link protocol ${frame.protocol}, agent ${LINK_PROTOCOL_VERSION}`);
-    return { state: { ...state, phase: 'streaming', ackedSeq: frame.ackedSeq, inflight: [] }, actions: [{ type: 'resync', want: frame.want, ackedSeq: frame.ackedSeq }] };
+    return { state: { ...state, phase: 'streaming', ackedSeq: frame.ackedSeq, inflight: [] }, actions: [{ type: 'resync', want: frame.want, ackedSeq: frame.ackedSeq, ...(frame.gitPollMs === undefined ? {} : { gitPollMs: frame.gitPollMs }) }] };
   }
   switch (frame.type) {
     case 'welcome':

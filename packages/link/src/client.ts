@@ -45,7 +45,8 @@ export interface LinkClientOptions {
 
 export type LinkClientState =
   | { state: 'connecting'; attempt: number }
-  | { state: 'streaming'; environment: string; ackedSeq: number }
+  /** `gitPollMs`: the hub polls the repositories it can read this often (absent: it does not). */
+  | { state: 'streaming'; environment: string; ackedSeq: number; gitPollMs?: number }
   | { state: 'disconnected'; code: number; reason: string; retryInMs: number }
   | { state: 'stopped' };
 
@@ -135,7 +136,7 @@ export class LinkClient {
           this.#attempt = 0;
           this.#options.outbox.acked(action.ackedSeq);
           this.#options.outbox.ensureStatus(action.want);
-          this.#options.onState?.({ state: 'streaming', environment: '', ackedSeq: action.ackedSeq });
+          this.#options.onState?.({ state: 'streaming', environment: '', ackedSeq: action.ackedSeq, ...(action.gitPollMs === undefined ? {} : { gitPollMs: action.gitPollMs }) });
           this.#pump();
           break;
         case 'acked':

@@ -12,6 +12,8 @@ export interface HubSessionState {
   receivedSeq: number;
   lastHeardAt: number;
   lastSentAt: number;
+  /** Told in the welcome: how often the hub polls the repositories it can read (absent: it does not). */
+  gitPollMs?: number;
 }
 
 export type HubSessionInput =
@@ -42,8 +44,8 @@ export interface HubStep {
   actions: HubSessionAction[];
 }
 
-export function openHubSession(now: number, environment: string): HubSessionState {
-  return { phase: 'hello', environment, receivedSeq: 0, lastHeardAt: now, lastSentAt: now };
+export function openHubSession(now: number, environment: string, gitPollMs?: number): HubSessionState {
+  return { phase: 'hello', environment, receivedSeq: 0, lastHeardAt: now, lastSentAt: now, ...(gitPollMs === undefined || gitPollMs <= 0 ? {} : { gitPollMs }) };
 }
 
 export function stepHubSession(state: HubSessionState, input: HubSessionInput): HubStep {
@@ -53,7 +55,7 @@ export function stepHubSession(state: HubSessionState, input: HubSessionInput): 
       return onFrame({ ...state, lastHeardAt: input.now }, input.frame);
     case 'resync-ready': {
       if (state.phase !== 'resync') return { state, actions: [] };
-      const welcome: HubFrame = { type: 'welcome', protocol: LINK_PROTOCOL_VERSION, environment: state.environment, ackedSeq: input.ackedSeq, want: input.want, heartbeatMs: LINK_HEARTBEAT_MS };
+      const welcome: HubFrame = { type: 'welcome', protocol: LINK_PROTOCOL_VERSION, environment: state.environment, ackedSeq: input.ackedSeq, want: input.want, heartbeatMs: LINK_HEARTBEAT_MS, ...(state.gitPollMs === undefined ? {} : { gitPollMs: state.gitPollMs }) };
       return { state: { ...state, phase: 'streaming', receivedSeq: input.ackedSeq, lastSentAt: input.now }, actions: [{ type: 'send', frame: welcome }, { type: 'deliver-queued' }] };
     }
     case 'want-ready':

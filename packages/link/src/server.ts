@@ -38,11 +38,13 @@ export interface LinkSessionOptions {
   tickMs?: number;
   /** Default MAX_BUFFERED_BYTES. */
   maxBufferedBytes?: number;
+  /** Told in the welcome: how often the hub polls the repositories it can read. */
+  gitPollMs?: number | undefined;
 }
 
 export function serveLinkSession(socket: WebSocket, environment: string, handlers: LinkSessionHandlers, options: LinkSessionOptions = {}): LinkSession {
   const now = options.now ?? Date.now;
-  let state: HubSessionState = openHubSession(now(), environment);
+  let state: HubSessionState = openHubSession(now(), environment, options.gitPollMs);
   let work: Promise<void> = Promise.resolve();
   /** Why the hub cut the connection itself, when it did without a close handshake. */
   let cut: { code: number; reason: string } | undefined;

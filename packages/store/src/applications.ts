@@ -117,9 +117,9 @@ export class Applications {
   }
 
   /** Applications reading the repository of `key` (see repoKey), with the ref each follows. */
-  async following(key: string): Promise<{ environment: string; name: string; ref: string }[]> {
-    const rows = await this.#db.all('SELECT environment, name, ref FROM applications WHERE repo_key = ? AND deleted = 0 ORDER BY environment, name', [key]);
-    return rows.map((row) => ({ environment: String(row.environment), name: String(row.name), ref: String(row.ref) }));
+  async following(key: string): Promise<{ environment: string; name: string; ref: string; revision: string }[]> {
+    const rows = await this.#db.all('SELECT environment, name, ref, revision FROM applications WHERE repo_key = ? AND deleted = 0 ORDER BY environment, name', [key]);
+    return rows.map((row) => ({ environment: String(row.environment), name: String(row.name), ref: String(row.ref), revision: String(row.revision) }));
   }
 
   async version(): Promise<number> {

@@ -20,6 +20,8 @@ import { SharedJobs } from './shared-jobs.ts';
 import { RunOwners } from './run-owners.ts';
 import { WebhookDeliveries } from './webhooks.ts';
 import { localSignals, postgresSignals, type Signals } from './signals.ts';
+import { alwaysLeader, postgresLeaderLock, type LeaderLock } from './leader-lock.ts';
+import { PolledHeads } from './polled-heads.ts';
 
 export interface HubStore {
   readonly engine: Db['engine'];
@@ -48,6 +50,9 @@ export interface HubStore {
   readonly releases: Releases;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
   readonly signals: Signals;
+  readonly polledHeads: PolledHeads;
+  /** A lock one replica holds at a time (PostgreSQL advisory lock); on SQLite always held. */
+  leaderLock(lockId: number): LeaderLock;
   /** Answers when the database does (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -83,6 +88,8 @@ export async function openStore(location: string): Promise<HubStore> {
     runOwners: new RunOwners(db),
     pipelineRepos: new PipelineRepos(db),
     pipelineSecrets: new PipelineSecrets(db),
+    polledHeads: new PolledHeads(db),
+    leaderLock: (lockId) => (postgres ? postgresLeaderLock(location, lockId) : alwaysLeader),
     users: new Users(db),
     sessions: new Sessions(db),
     loginRequests: new LoginRequests(db),

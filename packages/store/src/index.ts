@@ -17,6 +17,8 @@ export * from './shared-jobs.ts';
 export * from './run-owners.ts';
 export * from './pipeline-repos.ts';
 export * from './pipeline-secrets.ts';
+export * from './polled-heads.ts';
+export * from './leader-lock.ts';
 export * from './users.ts';
 export * from './policy.ts';
 export * from './visibility.ts';

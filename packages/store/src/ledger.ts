@@ -4,7 +4,7 @@
  * idempotent by agent and sequence number.
  */
 import { repoKey, type LinkEvent } from '@trueup/api';
-import type { Db, Param, Queryable, Row } from './db.ts';
+import type { Db, Engine, Param, Queryable, Row } from './db.ts';
 import { StoreErrors } from './errors.ts';
 import { visibilitySql, type Visibility } from './visibility.ts';
 
@@ -22,18 +22,34 @@ export interface LedgerEntry {
   details: Record<string, unknown>;
 }
 
-export interface LedgerQuery {
+export interface LedgerFilter {
   environment?: string | undefined;
   application?: string | undefined;
   kind?: string | undefined;
+  /** Who made it happen (a user, token:NAME, oidc:…). */
   actor?: string | undefined;
-  /** Oldest first (default) or newest first. */
-  order?: 'asc' | 'desc' | undefined;
-  /** Entries after this id, or before it newest first (the previous page's nextCursor). */
-  cursor?: string | undefined;
-  limit: number;
+  /** Entries at or after this time (ms). */
+  since?: number | undefined;
+  /** Entries before this time (ms). */
+  until?: number | undefined;
   /** What the caller may see (hub-wide entries, of no environment, only with `all`); default all. */
   visible?: Visibility | undefined;
+}
+
+export interface LedgerQuery extends LedgerFilter {
+  /** `asc`: oldest first (the default here); `desc`: newest first. */
+  order?: 'asc' | 'desc' | undefined;
+  /** A page's nextCursor (the entries after it, in `order`) or prevCursor (the page before it). */
+  cursor?: string | undefined;
+  limit: number;
+}
+
+export interface LedgerPage {
+  items: LedgerEntry[];
+  /** The next page in `order`; null at the end. */
+  nextCursor: string | null;
+  /** The page before this one in `order`; null when nothing is before it. */
+  prevCursor: string | null;
 }
 
 export interface NewLedgerEntry {
@@ -101,29 +117,76 @@ export class Ledger {
     return this.#db.transaction((tx) => insert(tx, entry));
   }
 
-  async list(query: LedgerQuery): Promise<{ items: LedgerEntry[]; nextCursor: string | null }> {
-    const where: string[] = [];
-    const params: Param[] = [];
+  /**
+   * One page of entries, keyset-paged by id both ways: `n<id>` continues after `id` in `order`,
+   * `p<id>` gives the page just before it (a bare id reads as `n<id>`, as cursors did before).
+   */
+  async list(query: LedgerQuery): Promise<LedgerPage> {
+    const { where, params } = filterSql(this.#db.engine, query);
     const desc = query.order === 'desc';
-    for (const [column, value] of [['environment', query.environment], ['application', query.application], ['kind', query.kind], ['actor', query.actor]] as const) {
-      if (value === undefined) continue;
-      where.push(`${column} = ?`);
-      params.push(value);
+    const cursor = query.cursor === undefined ? undefined : parseCursor(query.cursor);
+    // Reading backwards: the rows nearest the cursor on the other side, in reverse, then turned around.
+    const backwards = cursor?.side === 'p';
+    if (cursor !== undefined) {
+      where.push(`id ${desc !== backwards ? '<' : '>'} ?`);
+      params.push(cursor.id);
     }
-    if (query.visible !== undefined && query.visible !== 'all') {
-      const visible = visibilitySql(this.#db.engine, query.visible, 'environment', 'application', true);
-      where.push(`environment <> '' AND (${visible.clause})`);
-      params.push(...visible.params);
-    }
-    if (query.cursor !== undefined) {
-      if (!/^\d{1,15}$/.test(query.cursor)) throw StoreErrors.create('STORE_CURSOR_INVALID', 'invalid cursor: pass back the nextCursor of the previous page');
-      where.push(desc ? 'id < ?' : 'id > ?');
-      params.push(Number(query.cursor));
-    }
-    const rows = await this.#db.all(`SELECT * FROM events ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id ${desc ? 'DESC' : 'ASC'} LIMIT ?`, [...params, query.limit + 1]);
-    const items = rows.slice(0, query.limit).map(toEntry);
-    return { items, nextCursor: rows.length > query.limit ? String(items.at(-1)?.id ?? '') : null };
+    const direction = desc !== backwards ? 'DESC' : 'ASC';
+    const rows = await this.#db.all(`SELECT * FROM events ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`} ORDER BY id ${direction} LIMIT ?`, [...params, query.limit + 1]);
+    const more = rows.length > query.limit;
+    const page = rows.slice(0, query.limit).map(toEntry);
+    const items = backwards ? page.reverse() : page;
+    const first = items[0]?.id;
+    const last = items.at(-1)?.id;
+    // A cursor names a row on the other side of the page, so coming from one there is always a way back.
+    const nextCursor = last === undefined || !(backwards || more) ? null : `n${last}`;
+    const prevCursor = first === undefined || !(backwards ? more : cursor !== undefined) ? null : `p${first}`;
+    return { items, nextCursor, prevCursor };
   }
+
+  /**
+   * Every entry matching `filter` in `order`, read in batches of `batch` rows by keyset, so an
+   * export of the whole ledger never holds more than one batch.
+   */
+  async *each(filter: LedgerFilter & { order?: 'asc' | 'desc' | undefined }, batch = 500): AsyncGenerator<LedgerEntry[]> {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.list({ ...filter, limit: batch, ...(cursor === undefined ? {} : { cursor }) });
+      if (page.items.length > 0) yield page.items;
+      if (page.nextCursor === null) return;
+      cursor = page.nextCursor;
+    }
+  }
+}
+
+function filterSql(engine: Engine, filter: LedgerFilter): { where: string[]; params: Param[] } {
+  const where: string[] = [];
+  const params: Param[] = [];
+  if (filter.visible !== undefined && filter.visible !== 'all') {
+    const visible = visibilitySql(engine, filter.visible, 'environment', 'application', true);
+    where.push(`environment <> '' AND (${visible.clause})`);
+    params.push(...visible.params);
+  }
+  for (const [column, value] of [['environment', filter.environment], ['application', filter.application], ['kind', filter.kind], ['actor', filter.actor]] as const) {
+    if (value === undefined) continue;
+    where.push(`${column} = ?`);
+    params.push(value);
+  }
+  if (filter.since !== undefined) {
+    where.push('at >= ?');
+    params.push(filter.since);
+  }
+  if (filter.until !== undefined) {
+    where.push('at < ?');
+    params.push(filter.until);
+  }
+  return { where, params };
+}
+
+function parseCursor(cursor: string): { side: 'n' | 'p'; id: number } {
+  const match = /^([np]?)(\d{1,15})$/.exec(cursor);
+  if (match === null) throw StoreErrors.create('STORE_CURSOR_INVALID', 'invalid cursor: pass back the nextCursor or prevCursor of a page');
+  return { side: match[1] === 'p' ? 'p' : 'n', id: Number(match[2]) };
 }
 
 async function upsertStatus(tx: Queryable, environment: string, name: string, digest: string, body: Record<string, unknown>, spec: Record<string, unknown> | undefined): Promise<void> {
@@ -132,12 +195,12 @@ async function upsertStatus(tx: Queryable, environment: string, name: string, di
   const status = body as StatusFields;
   const lastPassAt = typeof status.lastPassAt === 'string' ? Date.parse(status.lastPassAt) : Number.NaN;
   const repoURL = text(status.source?.repoURL);
-  await tx.run(`INSERT INTO applications (environment, name, revision, sync, health, last_synced_at, digest, body, version, deleted, repo_key, ref, spec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+  await tx.run(`INSERT INTO applications (environment, name, revision, sync, health, last_synced_at, digest, body, version, deleted, repo_key, ref, spec, repo_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
     ON CONFLICT (environment, name) DO UPDATE SET revision = excluded.revision, sync = excluded.sync, health = excluded.health,
       last_synced_at = excluded.last_synced_at, digest = excluded.digest, body = excluded.body, version = excluded.version, deleted = 0,
-      repo_key = excluded.repo_key, ref = excluded.ref, spec = COALESCE(excluded.spec, applications.spec)`,
+      repo_key = excluded.repo_key, ref = excluded.ref, spec = COALESCE(excluded.spec, applications.spec), repo_url = excluded.repo_url`,
   [environment, name, text(status.revision), text(status.sync, 'Unknown'), text(status.health?.status, 'Unknown'), Number.isNaN(lastPassAt) ? 0 : lastPassAt, digest, JSON.stringify(body), await nextVersion(tx),
-    repoURL === '' ? '' : repoKey(repoURL), text(status.source?.ref), spec === undefined ? null : JSON.stringify(spec)]);
+    repoURL === '' ? '' : repoKey(repoURL), text(status.source?.ref), spec === undefined ? null : JSON.stringify(spec), withoutUserinfo(repoURL)]);
 }
 
 async function nextVersion(tx: Queryable): Promise<number> {
@@ -149,6 +212,11 @@ async function insert(tx: Queryable, entry: NewLedgerEntry, agentId?: string, se
   const [row] = await tx.all('INSERT INTO events (environment, agent_id, seq, at, kind, application, actor, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
     [entry.environment, agentId ?? null, seq ?? null, entry.at, entry.kind, entry.application ?? null, entry.actor ?? null, JSON.stringify(entry.details)]);
   return Number(row?.id);
+}
+
+/** A URL as the hub may keep it: any `user:password@` taken out. */
+export function withoutUserinfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
 }
 
 function text(value: unknown, fallback = ''): string {

@@ -294,6 +294,21 @@ CREATE INDEX link_reads_by_time ON link_reads (requested_at);
 `,
   },
   {
+    version: 7,
+    name: 'polled repositories: the URL each application reads, the heads the hub last saw, the ledger by time',
+    sql: ({ text }) => `
+ALTER TABLE applications ADD COLUMN repo_url TEXT NOT NULL DEFAULT '';
+CREATE TABLE polled_heads (
+  repo_key ${text} NOT NULL,
+  ref ${text} NOT NULL,
+  sha TEXT NOT NULL,
+  polled_at BIGINT NOT NULL,
+  PRIMARY KEY (repo_key, ref)
+);
+CREATE INDEX events_by_at ON events (at);
+`,
+  },
+  {
     version: 8,
     name: 'run artifacts kept by the hub, sealed credentials of pipeline repositories, the runner job queue shared by replicas',
     sql: ({ id, text }) => `
@@ -408,9 +423,12 @@ export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATI
     if (db.engine === 'postgres') await tx.all('SELECT pg_advisory_xact_lock(7242001)');
     await tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
     const current = await currentVersion(tx);
-    const latest = migrations.at(-1)?.version ?? 0;
+    const latest = Math.max(0, ...migrations.map((m) => m.version));
     if (current > latest) throw StoreErrors.create('STORE_SCHEMA_NEWER', `the database is at schema version ${current}, this hub knows up to ${latest}: upgrade the hub`);
-    for (const migration of migrations.filter((m) => m.version > current)) {
+    // Every migration the database lacks, in number order: one numbered below another already
+    // applied (written in parallel with it) still runs.
+    const applied = new Set((await tx.all('SELECT version FROM schema_migrations')).map((row) => Number(row.version)));
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version).filter((m) => !applied.has(m.version))) {
       for (const statement of splitStatements(migration.sql(dialect))) await tx.run(statement);
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, Date.now()]);
     }

@@ -12,6 +12,8 @@ export interface ConnectProxy {
   url: string;
   /** `host:port` of every tunnel opened so far. */
   tunnels: string[];
+  /** Bytes carried so far through every tunnel: client → target (`up`) and back (`down`). */
+  readonly bytes: { up: number; down: number };
   /** Closes every open tunnel at once. */
   cut(): void;
   /** While true, CONNECT requests are answered 503. */
@@ -26,6 +28,7 @@ export interface ConnectProxy {
 export async function startConnectProxy(): Promise<ConnectProxy> {
   const open = new Set<Duplex>();
   const tunnels: string[] = [];
+  const bytes = { up: 0, down: 0 };
   let refusing = false;
   let blackHoled = false;
   let dropped = 0;
@@ -48,6 +51,8 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
     const upstream: Socket = connect(port, host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length > 0 && !blackHoled) upstream.write(head);
+      upstream.on('data', (chunk: Buffer) => void (bytes.down += chunk.length));
+      client.on('data', (chunk: Buffer) => void (bytes.up += chunk.length));
       forward(upstream, client);
       forward(client, upstream);
     });
@@ -68,6 +73,7 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
   return {
     url: `http://127.0.0.1:${port}`,
     tunnels,
+    bytes,
     cut() {
       for (const socket of open) socket.destroy();
       open.clear();

@@ -21,13 +21,26 @@ export interface GitHttpServer {
   url(repoName: string): string;
   /** `METHOD /path?query STATUS` of every request, in order. */
   readonly requests: string[];
+  /** Every request with its User-Agent, in order (the same requests as `requests`). */
+  readonly log: readonly GitRequest[];
   close(): Promise<void>;
+}
+
+export interface GitRequest {
+  method: string;
+  url: string;
+  status: number;
+  userAgent: string;
 }
 
 export async function startGitHttpServer(options: GitHttpServerOptions): Promise<GitHttpServer> {
   const requests: string[] = [];
+  const log: GitRequest[] = [];
   const server = createServer((req, res) => {
-    const record = (status: number): void => void requests.push(`${req.method ?? ''} ${req.url ?? ''} ${status}`);
+    const record = (status: number): void => {
+      requests.push(`${req.method ?? ''} ${req.url ?? ''} ${status}`);
+      log.push({ method: req.method ?? '', url: req.url ?? '', status, userAgent: req.headers['user-agent'] ?? '' });
+    };
     if (!authorized(req, options)) {
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="trueup-test", charset="UTF-8"', 'Content-Type': 'text/plain' });
       res.end('authentication required\n');
@@ -45,6 +58,7 @@ export async function startGitHttpServer(options: GitHttpServerOptions): Promise
     port,
     url: (repoName) => `http://127.0.0.1:${port}/${repoName.replace(/^\/+/, '')}`,
     requests,
+    log,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -4,16 +4,21 @@ import { outputFormat, outputOption, stateDirOf, stateDirOption, type Command } 
 import { formatTable, printJson, shortSha } from '../output.ts';
 import { openStateForReading } from '../state-dir.ts';
 import { hubClientFor } from '../hub-target.ts';
-import { hubHistory } from './hub-actions.ts';
+import { hubHistory, hubHistoryJsonLines } from './hub-actions.ts';
 
 export const historyCommand: Command = {
   name: 'history',
-  usage: 'trueup history APP [--state-dir D] [-o json] [--limit N]\n       trueup history ENV[/APP] --hub URL [-o json] [--limit N]',
+  usage: 'trueup history APP [--state-dir D] [-o json] [--limit N]\n       trueup history [ENV[/APP]] --hub URL [-o json|jsonl] [--limit N] [--since 24h|TIME] [--kind K]',
   summary: 'Show past syncs (revision, time, result, changes) and drift events.',
-  options: { ...stateDirOption, ...outputOption, limit: { type: 'string', default: '20' }, hub: { type: 'string' }, 'ca-file': { type: 'string' }, 'token-file': { type: 'string' } },
+  options: { ...stateDirOption, ...outputOption, limit: { type: 'string', default: '20' }, since: { type: 'string' }, kind: { type: 'string' }, hub: { type: 'string' }, 'ca-file': { type: 'string' }, 'token-file': { type: 'string' } },
   async run({ values, positionals }) {
     const hub = await hubClientFor(values, positionals[0]);
-    if (hub !== undefined) return hubHistory(hub, positionals[0], { limit: Number(values.limit), json: outputFormat(values) === 'json' });
+    if (hub !== undefined) {
+      const filters = { since: typeof values.since === 'string' ? values.since : undefined, kind: typeof values.kind === 'string' ? values.kind : undefined };
+      // The whole ledger (or what the filters keep) as JSON lines, oldest first: for export.
+      if (values.output === 'jsonl') return hubHistoryJsonLines(hub, positionals[0], filters);
+      return hubHistory(hub, positionals[0], { limit: Number(values.limit), json: outputFormat(values) === 'json', ...filters });
+    }
     const [name] = positionals;
     if (name === undefined) throw new Error('give the application name: trueup history APP');
     const stateDir = stateDirOf(values);

@@ -1,4 +1,6 @@
 /** `refresh`, `sync`, `pause`, `resume` and `history` through a hub: `ENV/APP` names an application in one environment. */
+import { pipeline } from 'node:stream/promises';
+import { parseDuration } from '@trueup/api';
 import type { HubClient } from '@trueup/hub';
 import type { CommandRecord, LedgerEntry } from '@trueup/store';
 import { formatTable, printJson, shortSha, withProgress } from '../output.ts';
@@ -39,29 +41,51 @@ export async function hubCommand(client: HubClient, verb: 'refresh' | 'sync' | '
   return options.wait ? 3 : 0;
 }
 
-/** The hub's ledger for one application (ENV/APP) or one environment (ENV). */
-export async function hubHistory(client: HubClient, target: string | undefined, options: { limit: number; json: boolean }): Promise<number> {
-  const [environment, name] = (target ?? '').split('/', 2);
-  if (environment === undefined || environment === '') throw new Error('name the application as ENV/APP (or an environment as ENV): trueup history --hub URL ENV/APP');
-  const query = new URLSearchParams({ environment, limit: '1000' });
-  if (name !== undefined && name !== '') query.set('application', name);
-  const entries: LedgerEntry[] = [];
-  let cursor: string | null = null;
-  do {
-    if (cursor !== null) query.set('cursor', cursor);
-    const page: { items: LedgerEntry[]; nextCursor: string | null } = await client.get(`/api/v1/events?${query.toString()}`);
-    entries.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor !== null);
-  const shown = entries.slice(-options.limit).reverse();
+/** The hub's ledger for one application (ENV/APP), one environment (ENV) or all: the newest `limit` entries, newest first. */
+export async function hubHistory(client: HubClient, target: string | undefined, options: { limit: number; json: boolean; since?: string | undefined; kind?: string | undefined }): Promise<number> {
+  const query = ledgerQuery(target, options);
+  query.set('limit', String(Math.min(1000, Math.max(1, options.limit))));
+  const page: { items: LedgerEntry[] } = await client.get(`/api/v1/events?${query.toString()}`);
+  const shown = page.items;
+  const environment = query.get('environment') ?? undefined;
+  const name = query.get('application') ?? undefined;
   if (options.json) {
-    printJson({ environment, ...(name === undefined ? {} : { application: name }), events: shown });
+    printJson({ ...(environment === undefined ? {} : { environment }), ...(name === undefined ? {} : { application: name }), events: shown });
     return 0;
   }
-  process.stdout.write(formatTable(['ID', 'AT', 'KIND', 'APPLICATION', 'BY', 'DETAILS'], shown.map((e) => [
-    String(e.id), e.at, e.kind, e.application ?? '-', e.actor ?? '-', summary(e),
+  process.stdout.write(formatTable(['ID', 'AT', 'KIND', ...(environment === undefined ? ['ENVIRONMENT'] : []), 'APPLICATION', 'BY', 'DETAILS'], shown.map((e) => [
+    String(e.id), e.at, e.kind, ...(environment === undefined ? [e.environment === '' ? '-' : e.environment] : []), e.application ?? '-', e.actor ?? '-', summary(e),
   ])));
   return 0;
+}
+
+/** Every matching ledger entry, oldest first, as JSON lines on stdout, streamed from the hub's export. */
+export async function hubHistoryJsonLines(client: HubClient, target: string | undefined, options: { since?: string | undefined; kind?: string | undefined }): Promise<number> {
+  const query = ledgerQuery(target, options);
+  query.set('order', 'asc');
+  const response = await client.download(`/api/v1/events/export?${query.toString()}`);
+  await pipeline(response, process.stdout, { end: false });
+  return 0;
+}
+
+/** ENV[/APP], `--since` (a time, or a duration back from now such as 30m or 24h) and `--kind` as the ledger's query. */
+export function ledgerQuery(target: string | undefined, options: { since?: string | undefined; kind?: string | undefined }, now = Date.now()): URLSearchParams {
+  const query = new URLSearchParams();
+  const [environment, name] = (target ?? '').split('/', 2);
+  if (environment !== undefined && environment !== '') query.set('environment', environment);
+  if (name !== undefined && name !== '') query.set('application', name);
+  if (options.kind !== undefined) query.set('kind', options.kind);
+  if (options.since !== undefined) query.set('since', sinceTime(options.since, now));
+  return query;
+}
+
+function sinceTime(text: string, now: number): string {
+  const days = /^(\d+)d$/.exec(text);
+  const back = days === null ? parseDuration(text) : Number(days[1]) * 86_400_000;
+  if (back !== undefined) return new Date(now - back).toISOString();
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) throw new Error(`--since ${text}: expected a time (2026-01-31T12:00:00Z) or a duration back from now (30m, 24h, 7d)`);
+  return new Date(at).toISOString();
 }
 
 function summary(entry: LedgerEntry): string {

@@ -3,13 +3,14 @@
  * list|revoke` talk to a running one.
  */
 import { readFile } from 'node:fs/promises';
+import { parseDuration } from '@trueup/api';
 import { startHub, type OidcOptions } from '@trueup/hub';
 import { outputFormat, outputOption, type Command, type CommandContext } from '../command.ts';
 import { requireHubClient, hubClientOptions } from '../hub-target.ts';
 import { formatTable, printJson } from '../output.ts';
 import { ACCESS_USAGE, accessOptions } from './hub-access.ts';
 
-const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F] [--artifact-max-mib 256] [--artifact-retention-days 30]
+const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F] [--artifact-max-mib 256] [--artifact-retention-days 30] [--poll-interval 30s]
        trueup hub join-token create --name ENV [--label k=v]… [--ttl 1h] [--hub URL | --data-dir D]
        trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]
        trueup hub repos add URL [--credentials FILE] | trueup hub repos list [--hub URL | --data-dir D]
@@ -30,6 +31,7 @@ export const hubCommand: Command = {
     'public-url': { type: 'string' },
     'webhook-secret-file': { type: 'string' },
     'secrets-key-file': { type: 'string' },
+    'poll-interval': { type: 'string' },
     name: { type: 'string' },
     label: { type: 'string', multiple: true },
     ttl: { type: 'string' },
@@ -66,6 +68,9 @@ async function serve({ values }: CommandContext): Promise<number> {
   const publicUrl = text(values['public-url']);
   const webhookSecretFile = text(values['webhook-secret-file']);
   const secretsKeyFile = text(values['secrets-key-file']);
+  const pollInterval = text(values['poll-interval']);
+  const pollIntervalMs = pollInterval === undefined ? undefined : pollInterval === '0' ? 0 : parseDuration(pollInterval);
+  if (pollIntervalMs === undefined && pollInterval !== undefined) throw new Error(`--poll-interval ${pollInterval}: expected a duration such as 30s or 2m, or 0 to poll no repository`);
   const artifactMaxMib = text(values['artifact-max-mib']);
   const artifactDays = text(values['artifact-retention-days']);
   for (const [flag, value] of [['--artifact-max-mib', artifactMaxMib], ['--artifact-retention-days', artifactDays]] as const) {
@@ -81,6 +86,7 @@ async function serve({ values }: CommandContext): Promise<number> {
     ...(publicUrl === undefined ? {} : { publicUrl }),
     ...(webhookSecretFile === undefined ? {} : { webhookSecretFile }),
     ...(secretsKeyFile === undefined ? {} : { secretsKeyFile }),
+    ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
     ...(artifactMaxMib === undefined ? {} : { artifactMaxBytes: Number(artifactMaxMib) * 1024 * 1024 }),
     ...(artifactDays === undefined ? {} : { artifactRetentionMs: Number(artifactDays) * 24 * 3600_000 }),
   });
