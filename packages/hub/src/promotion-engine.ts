@@ -182,15 +182,10 @@ export class PromotionEngine {
     const { releases } = this.#deps.store;
     const name = promotion.metadata.name;
     const recent = await releases.recent(name);
-    const stages = await releases.stages({ promotion: name });
     const known = new Set(recent.map((r) => r.id));
+    const stages = await releases.working(name, promotion.spec.stages.map((stage) => stage.name), [...known]);
     // Releases older than the recent window that a stage still runs.
-    for (const record of stages) {
-      if (known.has(record.releaseId)) continue;
-      const release = await releases.get(record.releaseId);
-      if (release !== undefined) recent.push(release);
-      known.add(record.releaseId);
-    }
+    recent.push(...await releases.getMany([...new Set(stages.map((record) => record.releaseId))].filter((id) => !known.has(id))));
     recent.sort((a, b) => a.seq - b.seq);
     return { promotion, releases: recent, stages, approvals: await releases.approvals(recent.map((r) => r.id)), holds: await releases.holds(name) };
   }

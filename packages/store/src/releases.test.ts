@@ -48,6 +48,27 @@ test('releases', async (t) => {
     assert.deepEqual(await releases.list({ environment: 'prod', limit: 10 }), []);
   });
 
+  await onBothEngines(t, 'the working records: recent releases, what each stage runs now, what is in flight', async (store) => {
+    const { releases } = store;
+    for (let i = 1; i <= 5; i++) await releases.create({ promotion: 'web', values: { image: String(i) }, origin: 'api', createdBy: 'ops', createdAt: NOW + i });
+    const start = (releaseId: string, stage: string, at: number) => releases.start({ releaseId, promotion: 'web', stage, application: `${stage}/web`, environment: stage, manual: false, requestedBy: 'automation', at });
+    for (let i = 1; i <= 4; i++) {
+      assert.equal(await start(`web-${i}`, 'dev', NOW + 10 * i), true);
+      await releases.transition(`web-${i}`, 'dev', ['promoting'], { state: 'healthy', healthyAt: NOW + 10 * i + 1 });
+    }
+    // prod rolled back to web-1 after web-2; web-5 in flight in dev.
+    for (const [id, at] of [['web-2', NOW + 50], ['web-1', NOW + 60]] as const) {
+      assert.equal(await start(id, 'prod', at), true);
+      await releases.transition(id, 'prod', ['promoting'], { state: 'healthy', healthyAt: at + 1 });
+    }
+    assert.equal(await start('web-5', 'dev', NOW + 70), true);
+    const working = await releases.working('web', ['dev', 'prod'], ['web-4', 'web-5']);
+    assert.deepEqual(working.map((s) => [s.releaseId, s.stage, s.state]), [['web-4', 'dev', 'healthy'], ['web-1', 'prod', 'healthy'], ['web-5', 'dev', 'promoting']],
+      'old records of web-2 and web-3 are left out; web-1 is what prod runs');
+    assert.deepEqual((await releases.getMany(['web-1', 'web-9'])).map((r) => r.id), ['web-1']);
+    assert.deepEqual((await releases.working('web', [], [])).map((s) => [s.releaseId, s.state]), [['web-5', 'promoting']], 'in flight, named or not');
+  });
+
   await onBothEngines(t, 'approvals once per person; holds set, replaced and released', async (store) => {
     const { releases } = store;
     await releases.create({ promotion: 'web', values: { image: '1' }, origin: 'api', createdBy: 'ops', createdAt: NOW });

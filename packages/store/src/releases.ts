@@ -165,6 +165,31 @@ export class Releases {
     return rows.map(toStage);
   }
 
+  /**
+   * The stage records a promotion's decisions need, whatever its history's length: every record of
+   * `releaseIds` (its recent releases), the one started last in each of `stageNames` (what the stage
+   * runs now, however old) and those in flight. Index reads only.
+   */
+  async working(promotion: string, stageNames: readonly string[], releaseIds: readonly string[]): Promise<ReleaseStageRecord[]> {
+    const byKey = new Map<string, ReleaseStageRecord>();
+    const add = (rows: Row[]): void => {
+      for (const record of rows.map(toStage)) byKey.set(`${record.releaseId}\u0000${record.stage}`, record);
+    };
+    if (releaseIds.length > 0) add(await this.#db.all(`SELECT s.*, r.seq FROM release_stages s JOIN releases r ON r.id = s.release_id WHERE s.release_id IN (${releaseIds.map(() => '?').join(', ')})`, [...releaseIds]));
+    for (const stage of stageNames) {
+      // Ties on the start time: every record started then (currentIn tells them apart by seq).
+      add(await this.#db.all('SELECT s.*, r.seq FROM release_stages s JOIN releases r ON r.id = s.release_id WHERE s.promotion = ? AND s.stage = ? AND s.started_at = (SELECT MAX(started_at) FROM release_stages WHERE promotion = ? AND stage = ?)', [promotion, stage, promotion, stage]));
+    }
+    add(await this.#db.all(`SELECT s.*, r.seq FROM release_stages s JOIN releases r ON r.id = s.release_id WHERE s.promotion = ? AND s.state IN ${IN_FLIGHT}`, [promotion]));
+    return [...byKey.values()].sort((a, b) => a.startedAt - b.startedAt || a.seq - b.seq);
+  }
+
+  /** The releases of these ids that exist, in no particular order. */
+  async getMany(ids: readonly string[]): Promise<ReleaseRecord[]> {
+    if (ids.length === 0) return [];
+    return (await this.#db.all(`SELECT * FROM releases WHERE id IN (${ids.map(() => '?').join(', ')})`, [...ids])).map(toRelease);
+  }
+
   /** Stage records still in flight (promoting or verifying), across promotions. */
   async inFlight(): Promise<ReleaseStageRecord[]> {
     return (await this.#db.all(`SELECT s.*, r.seq FROM release_stages s JOIN releases r ON r.id = s.release_id WHERE s.state IN ${IN_FLIGHT} ORDER BY s.started_at`)).map(toStage);
