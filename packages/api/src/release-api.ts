@@ -75,6 +75,8 @@ export interface ReleaseStageView {
   current: boolean;
   gates: GateView[];
   held?: { by: string; reason: string; at: string };
+  /** What the stage's agent reports now (release show only): the revision it applied, sync, health, and whether that is this release's commit. */
+  reported?: { revision: string; sync: string; health: string; lastSyncedAt?: string; runsThisRelease: boolean };
 }
 
 export interface ReleaseView {

@@ -93,6 +93,7 @@ spec:
   const bySha = await as('vic', ['release', 'show', revision.slice(0, 12)]);
   assert.equal(bySha.code, 0, bySha.stderr);
   assert.match(bySha.stdout, /^release web-1 of web: version=v1/);
+  assert.match(bySha.stdout, new RegExp(`prod \\(prod/web\\): healthy \\(running now\\)\\n(?: {2}.*\\n)*? {2}agent reports revision ${revision.slice(0, 12)}: Synced, Healthy.*; runs this release\\n`));
 
   await as('olga', ['release', 'create', 'web', '--value', 'version=v2']);
   await as('olga', ['release', 'approve', 'web-2', '--stage', 'prod']);
@@ -103,7 +104,9 @@ spec:
   assert.equal(back.code, 0, back.stderr);
   assert.match(back.stdout, /a rollback, so the stage is held/);
   await stateIn('web-1', 'prod', 'healthy');
-  assert.match((await as('vic', ['release', 'show', 'web-2'])).stdout, /HELD by token:olga .*rolled back from web-2 to web-1/);
+  const rolledBack = (await as('vic', ['release', 'show', 'web-2'])).stdout;
+  assert.match(rolledBack, /HELD by token:olga .*rolled back from web-2 to web-1/);
+  assert.match(rolledBack, /prod \(prod\/web\): healthy\n(?: {2}.*\n)*? {2}agent reports revision [0-9a-f]{12}: Synced, Healthy.*; runs another revision\n/, 'prod runs the rollback commit');
   const history = await as('vic', ['release', 'list', '--environment', 'prod', '-o', 'json']);
   assert.deepEqual((JSON.parse(history.stdout) as ReleaseView[]).map((r) => r.id), ['web-1', 'web-2']);
   const table = await as('vic', ['release', 'list']);

@@ -45,6 +45,7 @@ export const releaseCommand: Command = {
             process.stdout.write(`  by ${stage.requestedBy ?? ''}${stage.manual === true ? ' by hand' : ''}; revision ${shortSha(stage.revision ?? '')}\n`);
             process.stdout.write(`  started ${stage.startedAt ?? ''}${timing('committed', stage.startedAt, stage.committedAt)}${timing('healthy', stage.startedAt, stage.healthyAt)}${stage.state === 'failed' ? timing('failed', stage.startedAt, stage.finishedAt) : ''}\n`);
             if (stage.message !== undefined) process.stdout.write(`  ${stage.message}\n`);
+            if (stage.reported !== undefined) process.stdout.write(`  agent reports revision ${shortSha(stage.reported.revision)}: ${stage.reported.sync}, ${stage.reported.health}${stage.reported.lastSyncedAt === undefined ? '' : ` (synced ${stage.reported.lastSyncedAt})`}; ${stage.reported.runsThisRelease ? 'runs this release' : 'runs another revision'}\n`);
           }
           if (stage.held !== undefined) process.stdout.write(`  HELD by ${stage.held.by} since ${stage.held.at}: ${stage.held.reason}\n`);
           for (const gate of stage.gates) {

@@ -13,6 +13,7 @@ import type { PromotionEngine } from '../promotion-engine.ts';
 import { currentIn, type PromotionState } from '../promotion-decide.ts';
 import { releaseView } from '../promotion-view.ts';
 import type { RouteSpec } from '../route-spec.ts';
+import { sameRevision } from '../wait-verdict.ts';
 import { parseBody, parseQuery } from '../validate.ts';
 
 export const releaseSpecs: RouteSpec[] = [
@@ -166,5 +167,19 @@ async function views(deps: HubDeps, releases: readonly ReleaseRecord[], explain 
       ? { id: release.id, promotion: release.promotion, values: release.values, origin: release.origin, createdBy: release.createdBy, createdAt: new Date(release.createdAt).toISOString(), stages: [] }
       : releaseView(state, release, deps.now(), explain));
   }
-  return result;
+  return explain ? Promise.all(result.map((view) => withReports(deps, view))) : result;
+}
+
+/** Each stage the release reached, with what its agent reports now: where it runs. */
+async function withReports(deps: HubDeps, view: ReleaseView): Promise<ReleaseView> {
+  const stages = await Promise.all(view.stages.map(async (stage) => {
+    if (stage.state === undefined) return stage;
+    const [environment = '', name = ''] = stage.application.split('/');
+    const found = await deps.store.applications.get(environment, name);
+    if (found === undefined) return stage;
+    const applied = typeof found.status.appliedRevision === 'string' && found.status.appliedRevision !== '' ? found.status.appliedRevision : found.summary.revision;
+    const reported = { revision: applied, sync: found.summary.sync, health: found.summary.health, runsThisRelease: stage.revision !== undefined && sameRevision(applied, stage.revision) };
+    return { ...stage, reported: found.summary.lastSyncedAt === undefined ? reported : { ...reported, lastSyncedAt: found.summary.lastSyncedAt } };
+  }));
+  return { ...view, stages };
 }
