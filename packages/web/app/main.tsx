@@ -3,9 +3,10 @@ import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-quer
 import { lazy, StrictMode, Suspense, useSyncExternalStore, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router';
+import { prefetchApplication } from './api/application.ts';
 import { getToken, onSessionChange, sessionGeneration } from './api/client.ts';
 import { PENDING, readSession, SessionContext } from './api/session.ts';
-import { Layout } from './layout.tsx';
+import { APPLICATION_ROUTE, Layout } from './layout.tsx';
 import { ApplicationsPage } from './pages/applications.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { ErrorState, Loading } from './ui/primitives.tsx';
@@ -24,7 +25,8 @@ const lazyPage = (page: ReactNode): ReactNode => <Suspense fallback={<Loading wh
 const router = createBrowserRouter([{
   path: '/', element: <Layout />, children: [
     { index: true, element: <ApplicationsPage /> },
-    { path: 'environments/:environment/applications/:name', element: lazyPage(<ApplicationPage />) },
+    // The application's read starts with the navigation, alongside the page's code (no waterfall).
+    { path: APPLICATION_ROUTE.slice(1), element: lazyPage(<ApplicationPage />), loader: ({ params }) => { prefetchApplication(client, params.environment ?? '', params.name ?? ''); return null; } },
     { path: 'environments', element: lazyPage(<EnvironmentsPage />) },
     { path: 'ledger', element: lazyPage(<LedgerPage />) },
     { path: 'runs', element: lazyPage(<RunsPage />) },

@@ -33,6 +33,8 @@ export function applicationRoutes(app: Hono, deps: HubDeps): void {
   app.get('/api/v1/environments/:environment/applications/:name', async (c) => {
     const { environment, name } = c.req.param();
     await auth.require(c, 'get', { environment, application: name });
+    // As for the list: a stream resumed from this version misses no change made after the read.
+    c.header('x-trueup-version', String(await store.applications.version()));
     const found = await store.applications.get(environment, name);
     if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${name}" in environment "${environment}"`);
     const { revisionInfo, selfHeal } = found.status;
