@@ -32,12 +32,37 @@ export function applicationPath(environment: string, name: string): string {
   return `/api/v1/environments/${encodeURIComponent(environment)}/applications/${encodeURIComponent(name)}`;
 }
 
+/** The read begun as the page's script starts (`beginEarlyRead`), taken by the first query for that path. */
+let early: { path: string; response: Promise<Response> } | undefined;
+
+/**
+ * On an application's URL, starts its read before the rest of the UI's code runs (React, the
+ * router): the first paint waits for the network and the scripts side by side, not one after the
+ * other. A 401 here leaves the session alone; the page reads again after an error.
+ */
+export function beginEarlyRead(pathname: string): void {
+  const match = /^\/environments\/([^/]+)\/applications\/([^/]+)\/?$/.exec(pathname);
+  if (match === null) return;
+  const path = applicationPath(decodeURIComponent(match[1] ?? ''), decodeURIComponent(match[2] ?? ''));
+  const response = request(path, {}, true);
+  response.catch(() => undefined);
+  early = { path, response };
+}
+
+function takeEarlyRead(path: string): Promise<Response> | undefined {
+  if (early?.path !== path) return undefined;
+  const { response } = early;
+  early = undefined;
+  return response;
+}
+
 /** `probe`: a 401 leaves the session alone (a read made before the session is known). */
 export function applicationQuery(environment: string, name: string, probe = false): { queryKey: string[]; queryFn: (context: { signal: AbortSignal }) => Promise<Detail> } {
   return {
     queryKey: ['application', `${environment}/${name}`],
     queryFn: async ({ signal }) => {
-      const response = await request(applicationPath(environment, name), { signal }, probe);
+      const path = applicationPath(environment, name);
+      const response = await (takeEarlyRead(path) ?? request(path, { signal }, probe));
       const version = response.headers.get('x-trueup-version');
       const detail = (await response.json()) as Detail;
       return version === null ? detail : { ...detail, streamFrom: version };
