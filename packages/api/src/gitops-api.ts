@@ -50,7 +50,7 @@ export const GitopsSetResultSchema = z.object({
 export type GitopsSetResult = z.infer<typeof GitopsSetResultSchema>;
 
 export const AdoptRequestSchema = z.strictObject({
-  object: z.string().min(1).max(1024).describe('the object\'s key: apiVersion/kind/namespace/name'),
+  object: z.string().min(1).max(1024).describe('the object\'s key (apiVersion/kind/namespace/name), or KIND/NAME or KIND/NAMESPACE/NAME naming one object'),
   fields: z.array(z.string().min(1).max(1024)).max(100).optional().describe('key paths to adopt; default every scalar field whose live value differs from Git'),
   timeout: z.number().int().min(1).max(100).optional().describe('seconds to wait for the agent to apply the commit, default 90'),
 });

@@ -92,7 +92,7 @@ test('a hand fix adopted into Git through the hub: one line changes, the agent h
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /no object "host\.trueup\.dev\/v1alpha1\/File\/\/nope" in application "prod\/test": nothing paused/);
   // Refused: a field the object's file does not set (the live value comes from elsewhere); the pause it took is undone.
-  const owner = await trueup(['adopt', 'prod/test', '--object', otherKey, '--field', 'spec.owner', ...hub]);
+  const owner = await trueup(['adopt', 'prod/test', 'File/other', '--field', 'spec.owner', ...hub]);
   assert.equal(owner.code, 2);
   assert.match(owner.stderr, /app\/files\.yaml/);
   assert.match(owner.stderr, /spec\.owner/);
@@ -112,7 +112,7 @@ test('a hand fix adopted into Git through the hub: one line changes, the agent h
   assert.equal((drift.live?.spec as { content?: string }).content, 'by hand');
 
   // Adopted: one commit on the tracked branch that changes only the content line, with who.
-  const adopted = await trueup(['adopt', 'prod/test', '--object', motdKey, ...hub]);
+  const adopted = await trueup(['adopt', 'prod/test', 'File/motd', ...hub]);
   assert.equal(adopted.code, 0, adopted.stderr);
   assert.match(adopted.stdout, /^app\/files\.yaml:9 spec\.content: "one" → "by hand"$/m);
   assert.match(adopted.stdout, /committed \w{12}, applied by the agent; self-heal of host\.trueup\.dev\/v1alpha1\/File\/\/motd resumed/);

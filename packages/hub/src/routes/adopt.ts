@@ -42,14 +42,14 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   const found = await deps.store.applications.get(environment, application);
   if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${application}" in environment "${environment}"`);
   const status = found.status as unknown as ApplicationStatus;
-  const resource = status.resources.find((r) => keyId(r) === request.object);
+  const resource = findResource(status, request.object);
   if (resource === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no object "${request.object}" in application "${environment}/${application}": nothing paused`);
   const origin = resource.origin;
   if (origin === undefined || status.source.repoURL === '') throw HubErrors.create('HUB_REQUEST_INVALID', `"${request.object}" has no source file in ${status.source.repoURL || 'a repository'} the hub can write (it was rendered, or came from elsewhere): nothing paused`, { field: 'object' });
   if (deps.gitops === undefined) throw HubErrors.create('HUB_NOT_FOUND', 'this hub writes no Git: it was started without a gitops work folder');
   if (!(await deps.links.reachable(environment))) throw HubErrors.create('HUB_AGENT_OFFLINE', `the agent of "${environment}" is not linked: adoption reads the live object from it`);
   const actor = caller.subject.slice(0, 253);
-  const object = request.object;
+  const object = keyId(resource);
   const paused = !(status.selfHeal?.objects ?? []).some((o) => o.object === object) && status.selfHeal?.state !== 'paused';
   await agentCommand(deps, environment, application, actor, 'pause', object);
   const resumeThenThrow = async (error: unknown): Promise<never> => {
@@ -114,4 +114,16 @@ async function agentCommand(deps: HubDeps, environment: string, application: str
 
 function scalarText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The object by its key, or by KIND/NAME or KIND/NAMESPACE/NAME when that names one object only. */
+function findResource(status: ApplicationStatus, name: string): ApplicationStatus['resources'][number] | undefined {
+  const exact = status.resources.find((r) => keyId(r) === name);
+  if (exact !== undefined) return exact;
+  const parts = name.split('/');
+  if (parts.length !== 2 && parts.length !== 3) return undefined;
+  const [kind, namespaceOrName, maybeName] = parts;
+  const matches = status.resources.filter((r) => r.kind === kind && (maybeName === undefined ? r.name === namespaceOrName : (r.namespace ?? '') === namespaceOrName && r.name === maybeName));
+  if (matches.length > 1) throw HubErrors.create('HUB_REQUEST_INVALID', `"${name}" names ${matches.length} objects (${matches.map((r) => keyId(r)).join(', ')}): give the full key`, { field: 'object' });
+  return matches[0];
 }
