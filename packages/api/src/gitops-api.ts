@@ -26,6 +26,7 @@ const FileEditSchema = z.strictObject({
   key: z.string().min(1).max(1024),
   value: z.string().max(65_536),
   document: z.number().int().min(0).optional(),
+  line: z.number().int().min(1).optional().describe('instead of document: the document whose content starts on this line (an object\'s origin)'),
   allowTypeChange: z.boolean().optional(),
 });
 
@@ -47,3 +48,20 @@ export const GitopsSetResultSchema = z.object({
   refreshed: z.array(z.object({ environment: z.string(), application: z.string(), command: z.string() })),
 });
 export type GitopsSetResult = z.infer<typeof GitopsSetResultSchema>;
+
+export const AdoptRequestSchema = z.strictObject({
+  object: z.string().min(1).max(1024).describe('the object\'s key (apiVersion/kind/namespace/name), or KIND/NAME or KIND/NAMESPACE/NAME naming one object'),
+  fields: z.array(z.string().min(1).max(1024)).max(100).optional().describe('key paths to adopt; default every scalar field whose live value differs from Git'),
+  timeout: z.number().int().min(1).max(100).optional().describe('seconds to wait for the agent to apply the commit, default 90'),
+});
+export type AdoptRequest = z.infer<typeof AdoptRequestSchema>;
+
+export const AdoptResultSchema = z.object({
+  object: z.string(),
+  outcome: z.enum(['committed', 'unchanged']),
+  revision: z.string(),
+  file: z.string(),
+  changes: z.array(z.object({ file: z.string(), line: z.number(), key: z.string(), from: z.unknown(), to: z.unknown() })),
+  resumed: z.boolean(),
+});
+export type AdoptResult = z.infer<typeof AdoptResultSchema>;

@@ -56,6 +56,7 @@ export const ApplicationQuerySchema = z.strictObject({
   health: HealthStatusSchema.optional(),
   label: z.union([labelFilter, z.array(labelFilter).max(20)]).optional().describe('environment label key=value; repeat for several'),
   q: z.string().max(253).optional().describe('part of the name, case-insensitive'),
+  project: z.string().min(1).max(253).optional().describe('only the applications in this project (its environments, applications and environment labels); an unknown project is a 400'),
   sort: z.enum(['name', 'environment', 'sync', 'health', 'revision', 'lastSyncedAt']).optional(),
   order: z.enum(['asc', 'desc']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -8,7 +8,7 @@ test('every command in the help loads and has the summary the help shows', async
   const help = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8' });
   assert.equal(help.status, 0);
   const names = [...help.stdout.matchAll(/^ {2}(\w+) {2,}(.+)$/gm)].map(([, name, summary]) => ({ name: name ?? '', summary: summary ?? '' }));
-  assert.deepEqual(names.map((n) => n.name), ['agent', 'diff', 'sync', 'status', 'history', 'refresh', 'pause', 'resume', 'run', 'gitops', 'runner', 'runs', 'release', 'promote', 'rollback', 'hub', 'login', 'logout', 'install', 'tools', 'demo']);
+  assert.deepEqual(names.map((n) => n.name), ['agent', 'diff', 'sync', 'status', 'history', 'refresh', 'pause', 'resume', 'adopt', 'run', 'gitops', 'runner', 'runs', 'release', 'promote', 'rollback', 'hub', 'login', 'logout', 'install', 'tools', 'demo']);
   for (const { name, summary } of names) {
     const own = spawnSync(process.execPath, [main, name, '--help'], { encoding: 'utf8' });
     assert.equal(own.status, 0, own.stderr);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { isTrueupError, type Origin } from '@trueup/api';
 import { adoptFields, documentAt, type AdoptField } from './adopt.ts';
+import { editYaml } from './edit-yaml.ts';
 import { gitDiff } from './testing.ts';
 
 const corpus = join(import.meta.dirname, '..', 'testdata', 'adopt');
@@ -26,4 +27,11 @@ for (const name of (await readdir(corpus)).sort()) {
 
 test('adopt: an origin line with no document is an error naming the file and line', () => {
   assert.throws(() => documentAt('a: 1\n', { file: 'x.yaml', line: 9 }), (error: unknown) => isTrueupError(error, 'GITOPS_KEY_NOT_FOUND') && error.describe().startsWith('x.yaml:9: '));
+});
+
+test('an edit located by line writes the document that starts there, even where the key is in several', () => {
+  const text = '---\nkind: A\nspec:\n  n: 1\n---\n# b\nkind: B\nspec:\n  n: 1\n';
+  const result = editYaml(text, 'x.yaml', [{ key: 'spec.n', value: '2', line: 7 }]);
+  assert.equal(result.text, '---\nkind: A\nspec:\n  n: 1\n---\n# b\nkind: B\nspec:\n  n: 2\n');
+  assert.throws(() => editYaml(text, 'x.yaml', [{ key: 'spec.n', value: '2', line: 99 }]), (error: unknown) => isTrueupError(error, 'GITOPS_KEY_NOT_FOUND') && /line 99/.test(error.describe()));
 });

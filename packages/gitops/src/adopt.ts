@@ -7,7 +7,7 @@
 import { isTrueupError, type Origin } from '@trueup/api';
 import { editYaml, type EditChange } from './edit-yaml.ts';
 import { GitopsErrors } from './errors.ts';
-import { parseFile } from './parse.ts';
+import { documentAtLine, parseFile } from './parse.ts';
 
 export interface AdoptField {
   /** Key path in the object: `spec.replicas`, `spec.template.spec.containers[name=web].image`. */
@@ -50,10 +50,7 @@ export function adoptFields(text: string, origin: Origin, fields: readonly Adopt
 
 /** The index of the document whose content starts on `origin.line` (or, failing that, spans it). */
 export function documentAt(text: string, origin: Origin): number {
-  const { docs, lineAt } = parseFile(text, origin.file);
-  const starts = docs.findIndex((doc) => doc.contents !== null && lineAt(doc.contents.range[0]) === origin.line);
-  if (starts !== -1) return starts;
-  const spans = docs.findIndex((doc) => lineAt(doc.range[0]) <= origin.line && origin.line <= lineAt(doc.range[2]));
-  if (spans !== -1) return spans;
+  const found = documentAtLine(parseFile(text, origin.file), origin.line);
+  if (found !== -1) return found;
   throw GitopsErrors.create('GITOPS_KEY_NOT_FOUND', `no YAML document at line ${origin.line}: the file changed since the object was applied`, { file: origin.file, line: origin.line });
 }

@@ -6,7 +6,7 @@
 import { CST, isCollection, isMap, isScalar, isAlias, type Document, type Node } from 'yaml';
 import { GitopsErrors } from './errors.ts';
 import { formatKeyPath, parseKeyPath, type PathSegment } from './key-path.ts';
-import { parseFile, type ParsedFile } from './parse.ts';
+import { documentAtLine, parseFile, type ParsedFile } from './parse.ts';
 import { resolvePath, type Resolved } from './resolve.ts';
 import { blockScalarSource, flowScalarSource, newValueSource, type WriteStyle } from './scalar-source.ts';
 import { addPairSource, canAddKey } from './add-key.ts';
@@ -20,6 +20,8 @@ export interface ScalarEdit {
   allowTypeChange?: boolean;
   /** 0-based document of a multi-document file; default: the one document where the key exists. */
   document?: number;
+  /** Instead of `document`: the document whose content starts on (or spans) this 1-based line, as an object's origin records it. */
+  line?: number;
 }
 
 export interface EditChange {
@@ -61,7 +63,7 @@ function editOne(text: string, file: string, edit: ScalarEdit): { text: string; 
   const segments = parseKeyPath(edit.key, file);
   const key = formatKeyPath(segments);
   const parsed = parseFile(text, file);
-  const target = findTarget(parsed, segments, file, key, edit.document);
+  const target = findTarget(parsed, segments, file, key, edit.document ?? documentOfLine(parsed, file, key, edit.line));
   const { resolved, index } = target;
   const fail = (code: 'GITOPS_NOT_A_SCALAR' | 'GITOPS_TYPE_CHANGE' | 'GITOPS_VALUE_INVALID', why: string, offset?: number) =>
     GitopsErrors.create(code, why, { file, field: key, ...(offset === undefined ? {} : { line: parsed.lineAt(offset) }) });
@@ -133,6 +135,13 @@ function findTarget(parsed: ParsedFile, segments: readonly PathSegment[], file: 
   const only = found[0] ?? (all.length === 1 ? all[0] : all.find((target) => !target.resolved.found && target.resolved.missingIn !== undefined) ?? all[0]);
   if (only === undefined) throw GitopsErrors.create('GITOPS_KEY_NOT_FOUND', `the file holds no YAML document, so no "${key}"`, { file, field: key });
   return only;
+}
+
+function documentOfLine(parsed: ParsedFile, file: string, key: string, line: number | undefined): number | undefined {
+  if (line === undefined) return undefined;
+  const found = documentAtLine(parsed, line);
+  if (found === -1) throw GitopsErrors.create('GITOPS_KEY_NOT_FOUND', `no YAML document at line ${line}: the file changed since the object was applied`, { file, field: key, line });
+  return found;
 }
 
 function notFound(file: string, key: string, reason: string, document: number | undefined): Error {

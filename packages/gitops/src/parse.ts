@@ -29,3 +29,10 @@ export function parseFile(text: string, file: string): ParsedFile {
   }
   return { docs, lineAt };
 }
+
+/** The index of the document whose content starts on `line` (or, failing that, spans it); -1 when none does. */
+export function documentAtLine(parsed: ParsedFile, line: number): number {
+  const starts = parsed.docs.findIndex((doc) => doc.contents !== null && parsed.lineAt(doc.contents.range[0]) === line);
+  if (starts !== -1) return starts;
+  return parsed.docs.findIndex((doc) => parsed.lineAt(doc.range[0]) <= line && line <= parsed.lineAt(doc.range[2]));
+}

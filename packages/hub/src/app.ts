@@ -21,6 +21,7 @@ import { applicationRoutes, applicationSpecs } from './routes/applications.ts';
 import { ARTIFACT_UPLOAD_PATH, artifactRoutes, artifactSpecs } from './routes/artifacts.ts';
 import { environmentRoutes, environmentSpecs } from './routes/environments.ts';
 import { eventRoutes, eventSpecs } from './routes/events.ts';
+import { adoptRoutes, adoptSpecs } from './routes/adopt.ts';
 import { gitopsSetRoutes, gitopsSetSpecs } from './routes/gitops-set.ts';
 import { gitopsWaitRoutes, gitopsWaitSpecs } from './routes/gitops-wait.ts';
 import { healthRoutes, healthSpecs } from './routes/health.ts';
@@ -35,7 +36,7 @@ import { streamRoutes, streamSpecs } from './routes/stream.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...artifactSpecs, ...jobStepSpecs, ...deploymentSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs, ...accessSpecs, ...oidcSpecs, ...userSpecs, ...projectSpecs, ...releaseSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...artifactSpecs, ...jobStepSpecs, ...deploymentSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs, ...adoptSpecs, ...accessSpecs, ...oidcSpecs, ...userSpecs, ...projectSpecs, ...releaseSpecs];
 
 export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void; uiDir?: string } = {}): Hono {
   const app = new Hono();
@@ -75,6 +76,7 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   pipelineSecretRoutes(app, deps);
   gitopsWaitRoutes(app, deps);
   gitopsSetRoutes(app, deps);
+  adoptRoutes(app, deps);
   accessRoutes(app, deps);
   oidcRoutes(app, deps);
   userRoutes(app, deps);

@@ -22,7 +22,7 @@ export async function writeGitops(deps: HubDeps, write: GitopsWrite): Promise<Gi
   if (gitops === undefined) throw HubErrors.create('HUB_NOT_FOUND', 'this hub writes no Git: it was started without a gitops work folder');
   const { request } = write;
   const origin = { source: request.source ?? 'gitops-set', ...(request.run === undefined ? {} : { run: request.run }) };
-  const edits = request.edits.map(({ document, allowTypeChange, ...edit }) => ({ ...edit, ...(document === undefined ? {} : { document }), ...(allowTypeChange === undefined ? {} : { allowTypeChange }) }));
+  const edits = request.edits.map(({ document, line, allowTypeChange, ...edit }) => ({ ...edit, ...(document === undefined ? {} : { document }), ...(line === undefined ? {} : { line }), ...(allowTypeChange === undefined ? {} : { allowTypeChange }) }));
   const result = await gitops.writers.writer({ repoURL: request.repoURL, ref: request.ref }).submit({ edits, origin });
   if (result.outcome === 'unchanged') return { outcome: 'unchanged', revision: result.revision, refreshed: [] };
   await deps.store.ledger.append({

@@ -69,7 +69,7 @@ test('a hub killed with SIGKILL during a burst loses and doubles nothing', async
   const revisions: string[] = [];
   let cursor: string | null = null;
   do {
-    const page: { items: { seq: number; details: { revision: string } }[]; nextCursor: string | null } = await admin.get(`/api/v1/events?kind=sync&limit=1000${cursor === null ? '' : `&cursor=${cursor}`}`);
+    const page: { items: { seq: number; details: { revision: string } }[]; nextCursor: string | null } = await admin.get(`/api/v1/events?kind=sync&order=asc&limit=1000${cursor === null ? '' : `&cursor=${cursor}`}`);
     revisions.push(...page.items.map((e) => e.details.revision));
     cursor = page.nextCursor;
   } while (cursor !== null);

@@ -9,6 +9,7 @@ import type WebSocket from 'ws';
 import type { ChangeFeed } from './change-feed.ts';
 import type { HubMetrics } from './metrics.ts';
 import { randomId } from './secrets.ts';
+import { writeBehind } from './write-behind.ts';
 
 export interface LinkRegistryDeps {
   store: HubStore;
@@ -42,9 +43,20 @@ export class LinkRegistry {
   readonly #seen: NodeJS.Timeout;
 
   readonly #sessionOptions: LinkSessionOptions;
+  /**
+   * Command results from every link, stored together: those that arrive in one turn of the event
+   * loop, or while the previous batch is written, share one transaction. Each link acknowledges
+   * (and goes on with) its result only once stored.
+   */
+  readonly #finish: (result: { id: string; environment: string; result: CommandResult }) => Promise<boolean>;
 
   constructor(deps: LinkRegistryDeps) {
     this.#deps = deps;
+    this.#finish = writeBehind(async (results) => {
+      const changed = await deps.store.commands.finishMany(results, deps.now());
+      if (changed.includes(true)) deps.feed.notify();
+      return changed;
+    });
     this.#sessionOptions = deps.session ?? {};
     const { signals } = deps.store;
     this.#unsubscribe = [
@@ -99,8 +111,7 @@ export class LinkRegistry {
         }
       },
       commandResult: async (id, result) => {
-        await store.commands.finish(id, environment, result, now());
-        feed.notify();
+        await this.#finish({ id, environment, result });
         for (const resolve of this.#waiters.get(id) ?? []) resolve(result);
         this.#waiters.delete(id);
         await store.signals.publish('command_results', id);
@@ -152,8 +163,15 @@ export class LinkRegistry {
   async deliverMany(commands: readonly { environment: string; command: LinkCommand }[]): Promise<number> {
     const sent: string[] = [];
     const elsewhere = new Set<string>();
+    const byEnvironment = new Map<string, LinkCommand[]>();
     for (const { environment, command } of commands) {
-      if (this.#sessions.get(environment)?.command(command) === true) sent.push(command.id);
+      const batch = byEnvironment.get(environment);
+      if (batch === undefined) byEnvironment.set(environment, [command]);
+      else batch.push(command);
+    }
+    // One write per link: an agent's commands of this push leave together.
+    for (const [environment, batch] of byEnvironment) {
+      if (this.#sessions.get(environment)?.commands(batch) === true) sent.push(...batch.map((command) => command.id));
       else elsewhere.add(environment);
     }
     await this.#deps.store.commands.deliveredMany(sent, this.#deps.now());
@@ -175,10 +193,9 @@ export class LinkRegistry {
 
   async #sendUndelivered(environment: string): Promise<void> {
     const { store, now } = this.#deps;
-    for (const command of await store.commands.open(environment, { undelivered: true })) {
-      if (this.#sessions.get(environment)?.command(command) !== true) return;
-      await store.commands.delivered(command.id, now());
-    }
+    const open = await store.commands.open(environment, { undelivered: true });
+    if (open.length === 0 || this.#sessions.get(environment)?.commands(open) !== true) return;
+    await store.commands.deliveredMany(open.map((command) => command.id), now());
   }
 
   /**

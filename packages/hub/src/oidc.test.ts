@@ -90,7 +90,7 @@ test('OIDC login through a real provider', async (t) => {
     const session = cookieOf(answer, 'trueup_session') ?? '';
     const sync = await call(hub, '/api/v1/environments/prod/applications/web/sync', { method: 'POST', cookie: session, headers: { 'x-trueup-request': '1', 'content-type': 'application/json' }, body: '{}' });
     assert.equal(sync.status, 202, sync.body);
-    const logins = await hub.client.get<{ items: { actor: string; details: { method: string } }[] }>('/api/v1/events?kind=login');
+    const logins = await hub.client.get<{ items: { actor: string; details: { method: string } }[] }>('/api/v1/events?kind=login&order=asc');
     assert.deepEqual(logins.items.map((e) => [e.actor, e.details.method]), [['oidc:carol', 'oidc'], ['oidc:dave', 'oidc']]);
   });
 

@@ -25,6 +25,8 @@ export interface LinkSession {
   readonly environment: string;
   /** Sends a command if the session streams; returns whether it was sent. */
   command(command: LinkCommand): boolean;
+  /** Sends commands if the session streams, their frames in one write to the socket; returns whether they were sent. */
+  commands(commands: readonly LinkCommand[]): boolean;
   /** Sends a read if the session streams; returns whether it was sent. */
   read(read: LinkRead): boolean;
   close(code: number, reason: string): void;
@@ -72,6 +74,19 @@ export function serveLinkSession(socket: WebSocket, environment: string, handler
     }
     socket.send(JSON.stringify(frame));
   };
+  /**
+   * Frames sent inside `fn` leave in one write: the connection under the WebSocket is corked
+   * until they are all queued (a push's commands for one agent become one TLS write, not one each).
+   */
+  const together = (fn: () => void): void => {
+    const raw = (socket as unknown as { _socket?: { cork?: () => void; uncork?: () => void } })._socket;
+    raw?.cork?.();
+    try {
+      fn();
+    } finally {
+      raw?.uncork?.();
+    }
+  };
   // Handler calls run in order; a failure closes the link so the agent resends from its outbox.
   const queue = (task: () => Promise<void>): void => {
     work = work.then(task).catch((error: unknown) => {
@@ -108,7 +123,10 @@ export function serveLinkSession(socket: WebSocket, environment: string, handler
           break;
         case 'deliver-queued':
           queue(async () => {
-            for (const command of await handlers.queued()) input({ type: 'command', now: now(), command });
+            const queued = await handlers.queued();
+            together(() => {
+              for (const command of queued) input({ type: 'command', now: now(), command });
+            });
           });
           break;
       }
@@ -138,6 +156,13 @@ export function serveLinkSession(socket: WebSocket, environment: string, handler
     command(command) {
       if (state.phase !== 'streaming') return false;
       input({ type: 'command', now: now(), command });
+      return true;
+    },
+    commands(commands) {
+      if (state.phase !== 'streaming') return false;
+      together(() => {
+        for (const command of commands) input({ type: 'command', now: now(), command });
+      });
       return true;
     },
     read(read) {

@@ -1,7 +1,7 @@
 /** Applications as the agents last reported them: list with filter, sort and keyset paging; changes by version. */
 import type { Db, Param, Row } from './db.ts';
 import { StoreErrors } from './errors.ts';
-import { visibilitySql, type Visibility } from './visibility.ts';
+import { visibilitySql, type Scope, type Visibility } from './visibility.ts';
 
 export const APPLICATION_SORTS = ['name', 'environment', 'sync', 'health', 'revision', 'lastSyncedAt'] as const;
 export type ApplicationSort = (typeof APPLICATION_SORTS)[number];
@@ -25,6 +25,8 @@ export interface ApplicationQuery {
   cursor?: string | undefined;
   /** What the caller may see; default all. */
   visible?: Visibility | undefined;
+  /** Only the applications in this scope (a project's selectors). */
+  within?: Scope | undefined;
 }
 
 export interface ApplicationSummary {
@@ -72,6 +74,10 @@ export class Applications {
     if (query.visible !== undefined && query.visible !== 'all') {
       const visible = visibilitySql(this.#db.engine, query.visible, 'a.environment', 'a.name');
       add(visible.clause, ...visible.params);
+    }
+    if (query.within !== undefined) {
+      const within = visibilitySql(this.#db.engine, [query.within], 'a.environment', 'a.name');
+      add(within.clause, ...within.params);
     }
     if (query.q !== undefined && query.q !== '') add("LOWER(a.name) LIKE ? ESCAPE '\\'", `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     const filter = where.join(' AND ');

@@ -82,14 +82,28 @@ export class Commands {
 
   /** Records the agent's result once; a repeated result (after a resend) changes nothing. */
   async finish(id: string, environment: string, result: CommandResult, now: number): Promise<boolean> {
+    const [changed] = await this.finishMany([{ id, environment, result }], now);
+    return changed === true;
+  }
+
+  /**
+   * `finish` for results that arrived together, in one transaction: each is recorded once
+   * (with its ledger entry); the answer says, per result, whether it was new.
+   */
+  async finishMany(results: readonly { id: string; environment: string; result: CommandResult }[], now: number): Promise<boolean[]> {
+    if (results.length === 0) return [];
     return this.#db.transaction(async (tx) => {
-      const changed = await tx.run("UPDATE commands SET state = ?, finished_at = ?, result = ? WHERE id = ? AND environment = ? AND state IN ('queued', 'delivered')",
-        [result.ok ? 'succeeded' : 'failed', now, JSON.stringify(result), id, environment]);
-      if (changed !== 1) return false;
-      const [row] = await tx.all('SELECT application, requested_by FROM commands WHERE id = ?', [id]);
-      await tx.run('INSERT INTO events (environment, at, kind, application, actor, body) VALUES (?, ?, ?, ?, ?, ?)',
-        [environment, now, 'command-finished', String(row?.application), String(row?.requested_by), JSON.stringify({ id, ...result })]);
-      return true;
+      const changes: boolean[] = [];
+      for (const { id, environment, result } of results) {
+        const changed = await tx.run("UPDATE commands SET state = ?, finished_at = ?, result = ? WHERE id = ? AND environment = ? AND state IN ('queued', 'delivered')",
+          [result.ok ? 'succeeded' : 'failed', now, JSON.stringify(result), id, environment]);
+        changes.push(changed === 1);
+        if (changed !== 1) continue;
+        const [row] = await tx.all('SELECT application, requested_by FROM commands WHERE id = ?', [id]);
+        await tx.run('INSERT INTO events (environment, at, kind, application, actor, body) VALUES (?, ?, ?, ?, ?, ?)',
+          [environment, now, 'command-finished', String(row?.application), String(row?.requested_by), JSON.stringify({ id, ...result })]);
+      }
+      return changes;
     });
   }
 

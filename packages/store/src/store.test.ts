@@ -179,5 +179,15 @@ test('store', async (t) => {
     assert.equal(older.nextCursor, null);
     assert.deepEqual((await store.ledger.list({ limit: 10, actor: 'admin', kind: 'command-requested' })).items.map((e) => e.details.id), ['c1', 'c2']);
     assert.deepEqual((await store.ledger.list({ limit: 10, actor: 'someone-else' })).items, []);
+    // Results stored in one batch: each once, a repeat within the batch and a wrong environment change nothing.
+    assert.deepEqual(await store.commands.finishMany([
+      { id: 'c2', environment: 'prod', result: { ok: true, message: 'refreshed' } },
+      { id: 'c2', environment: 'prod', result: { ok: false, message: 'again' } },
+      { id: 'c3', environment: 'prod', result: { ok: true, message: 'wrong environment' } },
+      { id: 'c3', environment: 'stage', result: { ok: true, message: 'paused' } },
+    ], NOW + 5), [true, false, false, true]);
+    assert.deepEqual((await store.commands.get('c2'))?.result, { ok: true, message: 'refreshed' });
+    const finished = (await store.ledger.list({ limit: 10, kind: 'command-finished' })).items.map((e) => e.details.id).sort();
+    assert.deepEqual(finished, ['c1', 'c2', 'c3'], 'one ledger entry per finished command');
   });
 });

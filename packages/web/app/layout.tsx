@@ -1,13 +1,14 @@
 /** The frame around every page: navigation, live-stream state, theme switch, sign out. */
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
-import { NavLink, Outlet } from 'react-router';
+import { NavLink, Outlet, useMatch } from 'react-router';
 import { request, setToken } from './api/client.ts';
 import { useWhoami } from './api/session.ts';
 import { liveSnapshot, startLive, stopLive, subscribeLive } from './api/live.ts';
 import { applyTheme, initialTheme, type Theme } from './theme.ts';
 import { Button } from './ui/primitives.tsx';
 
+export const APPLICATION_ROUTE = '/environments/:environment/applications/:name';
 const LIVE_TEXT = { connecting: 'Connecting…', live: 'Live', retrying: 'Reconnecting…' } as const;
 
 export function Layout(): ReactNode {
@@ -22,9 +23,11 @@ export function Layout(): ReactNode {
     queryClient.clear();
     setToken(undefined);
   };
+  // An application's page starts the stream itself once drawn, from the version of its own read.
+  const applicationPage = useMatch(APPLICATION_ROUTE) !== null;
   useEffect(() => {
-    startLive();
-  }, []);
+    if (!applicationPage) startLive();
+  }, [applicationPage]);
   const toggle = (): void => {
     const next = theme === 'dark' ? 'light' : 'dark';
     applyTheme(next, true);

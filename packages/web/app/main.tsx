@@ -1,17 +1,21 @@
 /** The UI's entry: query cache, routes (the heavy pages load on demand), theme, login gate. */
+// First: an application's read starts before React and the router are even evaluated.
+import './early-read.ts';
 import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
-import { lazy, StrictMode, Suspense, useSyncExternalStore, type ReactNode } from 'react';
+import { lazy, StrictMode, Suspense, useSyncExternalStore, type ComponentType, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router';
+import { prefetchApplication } from './api/application.ts';
 import { getToken, onSessionChange, sessionGeneration } from './api/client.ts';
 import { PENDING, readSession, SessionContext } from './api/session.ts';
-import { Layout } from './layout.tsx';
+import { APPLICATION_ROUTE, Layout } from './layout.tsx';
 import { ApplicationsPage } from './pages/applications.tsx';
 import { LoginPage } from './pages/login.tsx';
 import { ErrorState, Loading } from './ui/primitives.tsx';
 import './ui/theme.css';
 
-const ApplicationPage = lazy(() => import('./pages/application.tsx'));
+const loadApplicationPage = (): Promise<{ default: ComponentType }> => import('./pages/application.tsx');
+const ApplicationPage = lazy(loadApplicationPage);
 const EnvironmentsPage = lazy(() => import('./pages/environments.tsx'));
 const LedgerPage = lazy(() => import('./pages/ledger.tsx'));
 const RunsPage = lazy(() => import('./pages/runs.tsx'));
@@ -24,7 +28,8 @@ const lazyPage = (page: ReactNode): ReactNode => <Suspense fallback={<Loading wh
 const router = createBrowserRouter([{
   path: '/', element: <Layout />, children: [
     { index: true, element: <ApplicationsPage /> },
-    { path: 'environments/:environment/applications/:name', element: lazyPage(<ApplicationPage />) },
+    // The application's read and the page's code both start with the navigation (no waterfall).
+    { path: APPLICATION_ROUTE.slice(1), element: lazyPage(<ApplicationPage />), loader: ({ params }) => { prefetchApplication(client, params.environment ?? '', params.name ?? ''); void loadApplicationPage(); return null; } },
     { path: 'environments', element: lazyPage(<EnvironmentsPage />) },
     { path: 'ledger', element: lazyPage(<LedgerPage />) },
     { path: 'runs', element: lazyPage(<RunsPage />) },

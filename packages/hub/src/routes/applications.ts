@@ -1,5 +1,6 @@
 /** Applications across environments: the paged list, one application's full status, and refresh/sync/pause/resume requests. */
 import { ApplicationDetailSchema, ApplicationPageSchema, ApplicationQuerySchema, CommandSchema, PauseQuerySchema, PauseRequestSchema, ResumeRequestSchema, SyncQuerySchema, SyncRequestSchema, WaitQuerySchema, type CommandVerb } from '@trueup/api';
+import type { Scope } from '@trueup/store';
 import type { z } from 'zod';
 import type { Context, Hono } from 'hono';
 import type { HubDeps } from '../deps.ts';
@@ -28,11 +29,13 @@ export function applicationRoutes(app: Hono, deps: HubDeps): void {
     const query = parseQuery(ApplicationQuerySchema, c);
     // The version before the list: a stream resumed from it (Last-Event-ID) misses no change.
     c.header('x-trueup-version', String(await store.applications.version()));
-    return c.json(await store.applications.list({ ...query, labels: labelFilters(query.label), visible: caller.permissions.visibility('get') }));
+    return c.json(await store.applications.list({ ...query, labels: labelFilters(query.label), within: await projectScope(deps, query.project), visible: caller.permissions.visibility('get') }));
   });
   app.get('/api/v1/environments/:environment/applications/:name', async (c) => {
     const { environment, name } = c.req.param();
     await auth.require(c, 'get', { environment, application: name });
+    // As for the list: a stream resumed from this version misses no change made after the read.
+    c.header('x-trueup-version', String(await store.applications.version()));
     const found = await store.applications.get(environment, name);
     if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${name}" in environment "${environment}"`);
     const { revisionInfo, selfHeal } = found.status;
@@ -46,6 +49,14 @@ export function applicationRoutes(app: Hono, deps: HubDeps): void {
   app.post('/api/v1/environments/:environment/applications/:name/pause', (c) => command(c, deps, 'pause', PauseQuerySchema, async (query) => ({ object: query.object ?? (await parseBody(PauseRequestSchema, c)).object })));
   app.post('/api/v1/environments/:environment/applications/:name/resume', (c) => command(c, deps, 'resume', PauseQuerySchema, async (query) => ({ object: query.object ?? (await parseBody(ResumeRequestSchema, c)).object })));
   resourceRoutes(app, deps);
+}
+
+/** A project's selectors, to filter a list by (`?project=`); an unknown project is a bad request. */
+export async function projectScope({ store }: Pick<HubDeps, 'store'>, project: string | undefined): Promise<Scope | undefined> {
+  if (project === undefined) return undefined;
+  const found = await store.policy.project(project);
+  if (found === undefined) throw HubErrors.create('HUB_REQUEST_INVALID', `query parameter "project": no project "${project}"`, { field: 'query.project' });
+  return found;
 }
 
 function flag(value: 'true' | 'false' | undefined): boolean | undefined {

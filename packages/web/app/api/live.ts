@@ -58,16 +58,19 @@ export function stopLive(): void {
   publish('connecting');
 }
 
-/** Starts the stream once per sign-in (the page frame calls it); safe to call again. */
-export function startLive(): void {
+/**
+ * Starts the stream once per sign-in; safe to call again. `from`: the version a page's own read
+ * was made at (the hub's `x-trueup-version`), so the stream resumes there without asking for it.
+ */
+export function startLive(from?: string): void {
   if (controller !== undefined) return;
   const own = new AbortController();
   controller = own;
-  void run(own.signal);
+  void run(own.signal, from);
 }
 
-async function run(signal: AbortSignal): Promise<void> {
-  let lastId: string | undefined;
+async function run(signal: AbortSignal, from: string | undefined): Promise<void> {
+  let lastId = from;
   let delay = 500;
   while (!signal.aborted) {
     try {

@@ -9,12 +9,13 @@ import { ApiError, getJson, postJson, query } from '../api/client.ts';
 import { can, useWhoami } from '../api/session.ts';
 import type { Command, Environment, ResourceStatus } from '../api/types.ts';
 import { Badge, Button, Card, Time } from '../ui/primitives.tsx';
-import { applicationPath, type Detail } from './application.tsx';
+import { applicationPath, type Detail } from '../api/application.ts';
 
 type Verb = 'refresh' | 'sync' | 'pause' | 'resume';
 const DONE = new Set(['succeeded', 'failed']);
 
-export function Actions({ environment, name, detail }: { environment: string; name: string; detail: Detail }): ReactNode {
+/** `drawn`: the page's first paint is done (the environments, for "agent offline", are read after it). */
+export function Actions({ environment, name, detail, drawn }: { environment: string; name: string; detail: Detail; drawn: boolean }): ReactNode {
   const whoami = useWhoami();
   const project = detail.spec?.project;
   const may = {
@@ -43,7 +44,7 @@ export function Actions({ environment, name, detail }: { environment: string; na
     void queryClient.invalidateQueries({ queryKey: ['history', `${environment}/${name}`] });
     void queryClient.invalidateQueries({ queryKey: ['resource', base] });
   }, [finished, queryClient, environment, name, base]);
-  const environments = useQuery({ queryKey: ['environments'], queryFn: ({ signal }) => getJson<{ items: Environment[] }>('/api/v1/environments', signal) });
+  const environments = useQuery({ queryKey: ['environments'], enabled: drawn, queryFn: ({ signal }) => getJson<{ items: Environment[] }>('/api/v1/environments', signal) });
   const env = environments.data?.items.find((e) => e.name === environment);
   const shown = command.data;
   const forbidden = send.error instanceof ApiError && send.error.status === 403;

@@ -1,10 +1,11 @@
 /** One application: header with its revision, actions, conditions, the resource tree, history. */
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useSyncExternalStore, type ReactNode } from 'react';
+import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useParams } from 'react-router';
+import { applicationPath, applicationQuery, type Detail, type RevisionInfo } from '../api/application.ts';
 import { getJson, query } from '../api/client.ts';
-import { liveSnapshot, subscribeLive } from '../api/live.ts';
-import type { ApplicationStatus, ApplicationSummary, LedgerPage } from '../api/types.ts';
+import { liveSnapshot, startLive, subscribeLive } from '../api/live.ts';
+import type { LedgerPage } from '../api/types.ts';
 import { Badge, Card, ErrorState, Loading, Time } from '../ui/primitives.tsx';
 import { Actions } from './application-actions.tsx';
 import { Conditions } from './conditions.tsx';
@@ -12,41 +13,26 @@ import { Resources } from './resources.tsx';
 import { commitUrl } from './status-text.ts';
 import { newestFirst, Timeline } from './timeline.tsx';
 
-export interface RevisionInfo {
-  sha: string;
-  message: string;
-  author: string;
-  authoredAt?: string;
-}
-
-/** Self-heal paused: for the whole application (`paused`), or for some objects only (`active`). */
-export interface SelfHeal {
-  state: 'paused' | 'active';
-  pause?: { by: string; at: string };
-}
-
-export type Detail = ApplicationSummary & {
-  status: ApplicationStatus & { selfHeal?: SelfHeal };
-  selfHeal?: SelfHeal;
-  spec?: { project?: string; [field: string]: unknown };
-  revisionInfo?: RevisionInfo | null;
-};
-
-export function applicationPath(environment: string, name: string): string {
-  return `/api/v1/environments/${encodeURIComponent(environment)}/applications/${encodeURIComponent(name)}`;
-}
+export { applicationPath, type Detail, type RevisionInfo, type SelfHeal } from '../api/application.ts';
 
 export default function ApplicationPage(): ReactNode {
   const { environment = '', name = '' } = useParams();
   const key = `${environment}/${name}`;
   const path = applicationPath(environment, name);
-  const detail = useQuery({ queryKey: ['application', key], queryFn: ({ signal }) => getJson<Detail>(path, signal) });
+  const detail = useQuery(applicationQuery(environment, name));
+  // What the first paint does not need waits for it: the tree is drawn from the application's read alone.
+  const drawn = useDrawn(detail.data !== undefined);
   // History: read once, then again whenever the stream says this application changed (no polling).
-  const history = useQuery({ queryKey: ['history', key], queryFn: ({ signal }) => getJson<LedgerPage>(`/api/v1/events${query({ environment, application: name, limit: '200', order: 'desc' })}`, signal) });
+  const history = useQuery({ queryKey: ['history', key], enabled: drawn, queryFn: ({ signal }) => getJson<LedgerPage>(`/api/v1/events${query({ environment, application: name, limit: '200', order: 'desc' })}`, signal) });
   const live = useSyncExternalStore(subscribeLive, liveSnapshot);
   const patch = live.patches.get(key);
   const entries = live.ledgerByApp.get(key);
   const queryClient = useQueryClient();
+  const streamFrom = detail.data?.streamFrom;
+  useEffect(() => {
+    // The stream resumes from this read's version (no read of its own); a hub without it: from now.
+    if (drawn) startLive(streamFrom);
+  }, [drawn, streamFrom]);
   useEffect(() => {
     if (patch === undefined) return;
     void queryClient.invalidateQueries({ queryKey: ['application', key] });
@@ -76,7 +62,7 @@ export default function ApplicationPage(): ReactNode {
         </div>
         {status.error === undefined ? null : <p role="alert" className="state-error">{status.error.code}: {status.error.message}</p>}
       </Card>
-      <Actions environment={environment} name={name} detail={detail.data} />
+      <Actions environment={environment} name={name} detail={detail.data} drawn={drawn} />
       <Resources base={path} status={status} />
       <Conditions conditions={status.conditions ?? []} />
       <Card title="History">
@@ -84,6 +70,22 @@ export default function ApplicationPage(): ReactNode {
       </Card>
     </>
   );
+}
+
+/** True from the frame after `ready` was first drawn on. */
+function useDrawn(ready: boolean): boolean {
+  const [drawn, setDrawn] = useState(false);
+  useEffect(() => {
+    if (!ready || drawn) return;
+    // requestAnimationFrame runs before the paint; the task it queues runs after it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => { timer = setTimeout(() => setDrawn(true), 0); });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [ready, drawn]);
+  return drawn;
 }
 
 function Revision({ status, info }: { status: Detail['status']; info: RevisionInfo | undefined }): ReactNode {

@@ -59,6 +59,9 @@ export function groupId(kind: string): string {
   return `group:${kind}`;
 }
 
+/** One collator for every comparison: `localeCompare` is many times slower over thousands of names. */
+const compare = new Intl.Collator().compare;
+
 /** Resources by kind, kinds sorted by name, resources by namespace and name. */
 export function groupByKind(resources: readonly TreeResource[]): { kind: string; items: TreeResource[] }[] {
   const byKind = new Map<string, TreeResource[]>();
@@ -68,7 +71,10 @@ export function groupByKind(resources: readonly TreeResource[]): { kind: string;
     else list.push(r);
   }
   const label = (r: TreeResource): string => `${r.namespace ?? ''}/${r.name}`;
-  return [...byKind].sort(([a], [b]) => a.localeCompare(b)).map(([kind, items]) => ({ kind, items: items.sort((a, b) => label(a).localeCompare(label(b))) }));
+  return [...byKind].sort(([a], [b]) => compare(a, b)).map(([kind, items]) => {
+    const labelled = items.map((item) => ({ item, label: label(item) })).sort((a, b) => compare(a.label, b.label));
+    return { kind, items: labelled.map(({ item }) => item) };
+  });
 }
 
 /**
@@ -82,7 +88,7 @@ export function childrenByOwner(ownerKey: string, items: readonly ChildResource[
     if (list === undefined) byOwner.set(item.ownerKey, [item]);
     else list.push(item);
   }
-  for (const list of byOwner.values()) list.sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
+  for (const list of byOwner.values()) list.sort((a, b) => compare(`${a.kind}/${a.name}`, `${b.kind}/${b.name}`));
   return { byOwner, deep: items.some((item) => item.ownerKey !== ownerKey) };
 }
 

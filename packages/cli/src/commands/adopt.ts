@@ -1,0 +1,42 @@
+/**
+ * `trueup adopt ENV/APP --object KEY [--field PATH]…`: a hand fix of one object written back into
+ * Git through the hub, instead of healed away (see the hub's adopt route).
+ */
+import type { AdoptResult } from '@trueup/api';
+import { outputFormat, outputOption, type Command } from '../command.ts';
+import { hubClientOptions, requireHubClient } from '../hub-target.ts';
+import { printJson, shortSha, withProgress } from '../output.ts';
+
+export const adoptCommand: Command = {
+  name: 'adopt',
+  usage: 'trueup adopt ENV/APP (KIND/NAME | --object KEY) [--field PATH]… [--fields A,B] [--timeout S] --hub URL [--ca-file F] [--token-file F] [-o json]\n  KEY: apiVersion/kind/namespace/name (namespace empty for host objects); KIND/NAME or KIND/NAMESPACE/NAME when it names one object; PATH: a key path such as spec.replicas.\n  Without --field, every scalar field whose live value differs from Git is adopted.',
+  summary: 'Adopt a hand fix of one object into Git: pause its self-heal, commit its live values into the file it came from, wait until the agent applied the commit, resume.',
+  options: { ...hubClientOptions, ...outputOption, object: { type: 'string' }, field: { type: 'string', multiple: true }, fields: { type: 'string' }, timeout: { type: 'string' } },
+  async run({ values, positionals }) {
+    const [target, positionalObject] = positionals;
+    const [environment, application, ...rest] = (target ?? '').split('/');
+    if (environment === undefined || environment === '' || application === undefined || application === '' || rest.length > 0) throw new Error('give the application as ENV/APP: trueup adopt ENV/APP --object KEY');
+    const object = typeof values.object === 'string' && values.object !== '' ? values.object : positionalObject;
+    if (object === undefined) throw new Error('give the object: KIND/NAME, or --object apiVersion/kind/namespace/name');
+    const named = [...(Array.isArray(values.field) ? values.field.map(String) : []), ...(typeof values.fields === 'string' ? values.fields.split(',') : [])].map((f) => f.trim()).filter((f) => f !== '');
+    const timeout = typeof values.timeout === 'string' ? Number(values.timeout) : undefined;
+    if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 100)) throw new Error('--timeout: expected whole seconds, 1 to 100');
+    const client = await requireHubClient(values);
+    const path = `/api/v1/environments/${encodeURIComponent(environment)}/applications/${encodeURIComponent(application)}/adopt`;
+    const body = { object, ...(named.length === 0 ? {} : { fields: named }), ...(timeout === undefined ? {} : { timeout }) };
+    const result = await withProgress(`adopting ${object} of ${environment}/${application} into Git`, client.post<AdoptResult>(path, body));
+    if (outputFormat(values) === 'json') {
+      printJson(result);
+      return 0;
+    }
+    for (const change of result.changes) process.stdout.write(`${change.file}:${change.line} ${change.key}: ${show(change.from)} → ${show(change.to)}\n`);
+    process.stdout.write(result.outcome === 'unchanged'
+      ? `Git already holds these values at ${shortSha(result.revision)}; self-heal of ${result.object} resumed\n`
+      : `committed ${shortSha(result.revision)}, applied by the agent; self-heal of ${result.object} resumed\n`);
+    return 0;
+  },
+};
+
+function show(value: unknown): string {
+  return value === undefined ? '(added)' : typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value);
+}

@@ -1,0 +1,129 @@
+/**
+ * `POST …/applications/{name}/adopt`: a hand fix of one object written back into Git instead of
+ * healed away. Self-heal of the object is paused, its live state read from the agent, the drifted
+ * fields written into the file and document the object came from (through the hub's one writer
+ * for the tracked branch, in the ledger with who), and once the agent reports that commit applied
+ * and the object Synced, self-heal resumes. A refusal before the commit resumes what it paused; a
+ * failure after it leaves the object paused and says how to go on.
+ */
+import { AdoptRequestSchema, AdoptResultSchema, keyId, type ApplicationStatus, type AdoptResult } from '@trueup/api';
+import type { Context, Hono } from 'hono';
+import { driftedFields, namedFields } from '../adopt-plan.ts';
+import type { HubDeps } from '../deps.ts';
+import { HubErrors } from '../errors.ts';
+import { writeGitops } from '../gitops-write.ts';
+import type { RouteSpec } from '../route-spec.ts';
+import { randomId } from '../secrets.ts';
+import { parseBody } from '../validate.ts';
+import { awaitRevision } from './gitops-wait.ts';
+
+const DEFAULT_TIMEOUT_S = 90;
+const AGENT_ANSWER_MS = 30_000;
+
+export const adoptSpecs: RouteSpec[] = [
+  {
+    method: 'post', path: '/api/v1/environments/{environment}/applications/{name}/adopt', role: 'operator', body: AdoptRequestSchema,
+    summary: 'Adopt a hand fix of one object into Git: pause its self-heal, write its drifted live fields into the file and document it came from (one commit on the tracked branch), wait until the agent applied it, resume. Refused before any commit when a field cannot be written; left paused, with the reason, when the commit is not applied.',
+    responses: { 200: { description: 'adopted', schema: AdoptResultSchema }, 404: { description: 'unknown application or object' } },
+  },
+];
+
+export function adoptRoutes(app: Hono, deps: HubDeps): void {
+  app.post('/api/v1/environments/:environment/applications/:name/adopt', async (c) => c.json(await adopt(c, deps)));
+}
+
+async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
+  const environment = c.req.param('environment') ?? '';
+  const application = c.req.param('name') ?? '';
+  const target = { environment, application };
+  const caller = await deps.auth.require(c, 'gitops-write', target);
+  await deps.auth.require(c, 'pause-self-heal', target);
+  const request = await parseBody(AdoptRequestSchema, c);
+  const found = await deps.store.applications.get(environment, application);
+  if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${application}" in environment "${environment}"`);
+  const status = found.status as unknown as ApplicationStatus;
+  const resource = findResource(status, request.object);
+  if (resource === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no object "${request.object}" in application "${environment}/${application}": nothing paused`);
+  const origin = resource.origin;
+  if (origin === undefined || status.source.repoURL === '') throw HubErrors.create('HUB_REQUEST_INVALID', `"${request.object}" has no source file in ${status.source.repoURL || 'a repository'} the hub can write (it was rendered, or came from elsewhere): nothing paused`, { field: 'object' });
+  if (deps.gitops === undefined) throw HubErrors.create('HUB_NOT_FOUND', 'this hub writes no Git: it was started without a gitops work folder');
+  if (!(await deps.links.reachable(environment))) throw HubErrors.create('HUB_AGENT_OFFLINE', `the agent of "${environment}" is not linked: adoption reads the live object from it`);
+  const actor = caller.subject.slice(0, 253);
+  const object = keyId(resource);
+  const paused = !(status.selfHeal?.objects ?? []).some((o) => o.object === object) && status.selfHeal?.state !== 'paused';
+  await agentCommand(deps, environment, application, actor, 'pause', object);
+  const resumeThenThrow = async (error: unknown): Promise<never> => {
+    if (paused) await agentCommand(deps, environment, application, actor, 'resume', object).catch(() => undefined);
+    throw error;
+  };
+
+  // Before the commit: any refusal resumes what this call paused.
+  let edits: { file: string; key: string; value: string; line: number }[];
+  try {
+    const read = await deps.links.read(environment, { id: randomId(), application, object, what: 'object' }, AGENT_ANSWER_MS);
+    if (read === undefined) throw HubErrors.create('HUB_AGENT_TIMEOUT', `the agent of "${environment}" did not answer the read of "${object}"`);
+    if (read.what !== 'object') throw HubErrors.create('HUB_AGENT_FAILED', read.what === 'error' ? `${read.code}: ${read.message}` : 'unexpected answer');
+    if (read.live === null || read.desired === null) throw HubErrors.create('HUB_REQUEST_INVALID', `"${object}" ${read.live === null ? 'does not exist live' : 'is not in Git'}: nothing to adopt`, { field: 'object' });
+    const fields = request.fields === undefined ? driftedFields(read.live, read.desired) : namedFields(read.live, request.fields);
+    if (fields.length === 0) throw HubErrors.create('HUB_REQUEST_INVALID', `"${object}" has not drifted: its live state is what Git says`, { field: 'fields' });
+    for (const field of fields) {
+      if (field.value === undefined) throw HubErrors.create('HUB_REQUEST_INVALID', `"${object}" has no live field "${field.path}"`, { field: 'fields' });
+      if (typeof field.value === 'object' && field.value !== null) throw HubErrors.create('HUB_REQUEST_INVALID', `the live value of "${field.path}" is ${Array.isArray(field.value) ? 'a list' : 'a mapping'}: adopt its fields one by one (--field ${field.path}.…)`, { field: 'fields' });
+      if (typeof field.value === 'string' && /<redacted: \d+ bytes>/.test(field.value)) throw HubErrors.create('HUB_REQUEST_INVALID', `"${field.path}" holds a secret value: it is not adopted into Git`, { field: 'fields' });
+    }
+    edits = fields.map((field) => ({ file: origin.file, key: field.path, value: scalarText(field.value), line: origin.line }));
+  } catch (error) {
+    return resumeThenThrow(error);
+  }
+
+  let written;
+  try {
+    written = await writeGitops(deps, {
+      request: { repoURL: status.source.repoURL, ref: status.source.ref, edits, source: 'adopt' },
+      actor, environment, details: { application, object, adopted: edits.map((e) => e.key) },
+    });
+  } catch (error) {
+    return resumeThenThrow(error);
+  }
+
+  // After the commit: the object stays paused until the agent applied it; any failure says so.
+  const leftPaused = (why: string): Error => HubErrors.create('HUB_CONFLICT', `${why}; self-heal of "${object}" is left paused: check the commit ${written.revision.slice(0, 12)} and the agent, then run trueup resume ${environment}/${application} --object ${object}`);
+  const timeoutMs = (request.timeout ?? DEFAULT_TIMEOUT_S) * 1000;
+  const verdict = await awaitRevision(deps, environment, application, written.revision, timeoutMs, c.req.raw.signal);
+  if (verdict.state !== 'healthy') throw leftPaused(`the agent did not report ${written.revision.slice(0, 12)} applied and Healthy (${verdict.state}: ${verdict.reason})`);
+  const after = await deps.links.read(environment, { id: randomId(), application, object, what: 'object' }, AGENT_ANSWER_MS);
+  if (after?.what !== 'object' || after.sync !== 'Synced') throw leftPaused(`"${object}" is ${after?.what === 'object' ? after.sync : 'not readable'} after the commit was applied: Git and the live object still differ`);
+  await agentCommand(deps, environment, application, actor, 'resume', object).catch((error: unknown) => {
+    throw leftPaused(`the resume was not confirmed (${error instanceof Error ? error.message : String(error)})`);
+  });
+  return { object, outcome: written.outcome, revision: written.revision, file: origin.file, changes: written.changes ?? [], resumed: true };
+}
+
+/** Sends pause or resume of one object to the agent, recorded like the pause route's, and waits for its result. */
+async function agentCommand(deps: HubDeps, environment: string, application: string, requestedBy: string, verb: 'pause' | 'resume', object: string): Promise<void> {
+  const id = randomId();
+  const command = { id, verb, application, requestedBy, object };
+  await deps.store.commands.create(command, environment, requestedBy, deps.now());
+  deps.metrics.commands.inc({ verb });
+  const result = deps.links.waitForResult(id, AGENT_ANSWER_MS);
+  await deps.links.deliver(environment, command);
+  await result;
+  const record = await deps.store.commands.get(id);
+  if (record?.state !== 'succeeded') throw HubErrors.create('HUB_AGENT_FAILED', `the agent did not ${verb} self-heal of "${object}": ${record?.state ?? 'no answer'}${record?.result?.message === undefined ? '' : ` (${String(record.result.message)})`}`);
+}
+
+function scalarText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The object by its key, or by KIND/NAME or KIND/NAMESPACE/NAME when that names one object only. */
+function findResource(status: ApplicationStatus, name: string): ApplicationStatus['resources'][number] | undefined {
+  const exact = status.resources.find((r) => keyId(r) === name);
+  if (exact !== undefined) return exact;
+  const parts = name.split('/');
+  if (parts.length !== 2 && parts.length !== 3) return undefined;
+  const [kind, namespaceOrName, maybeName] = parts;
+  const matches = status.resources.filter((r) => r.kind === kind && (maybeName === undefined ? r.name === namespaceOrName : (r.namespace ?? '') === namespaceOrName && r.name === maybeName));
+  if (matches.length > 1) throw HubErrors.create('HUB_REQUEST_INVALID', `"${name}" names ${matches.length} objects (${matches.map((r) => keyId(r)).join(', ')}): give the full key`, { field: 'object' });
+  return matches[0];
+}
