@@ -1,0 +1,15 @@
+/** The shape of one schema migration, and what differs between the two engines' SQL. */
+
+export interface Dialect {
+  /** An auto-incrementing primary key. */
+  id: string;
+  /** Text compared byte-wise, so ordering and cursors agree across engines. */
+  text: string;
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql(d: Dialect): string;
+}
+
