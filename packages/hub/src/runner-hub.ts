@@ -37,6 +37,8 @@ interface Pending extends JobRequest {
   queuedAt: number;
   runnerId: string | undefined;
   accepted: boolean;
+  /** Not offered before this time (a resumed job whose runner may still come back and claim it). */
+  notBefore: number;
   declinedBy: Set<string>;
   cancelled: string | undefined;
   resolve(outcome: JobOutcome): void;
@@ -49,6 +51,8 @@ interface RunnerSession {
   capacity: number;
   socket: WebSocket | undefined;
   jobs: Set<string>;
+  /** The jobs the runner last said it runs (hello, heartbeat). */
+  reported: Set<string>;
   lastHeard: number;
   lastSent: number;
 }
@@ -93,6 +97,10 @@ export class RunnerHub {
   readonly #assigned = new Map<string, Pending>();
   /** Jobs of runs here that a runner of another replica runs, by key. */
   readonly #remote = new Map<string, Pending>();
+  /** Jobs a previous hub process left on runners, until their run resumes (or the lease ends), by key. */
+  readonly #expected = new Map<string, number>();
+  /** What runners reported for expected jobs before their run resumed here, by key. */
+  readonly #early = new Map<string, { runnerId: string; events: JobEvent[]; result?: RunnerJobResult }>();
   #shared: SharedQueuePort | undefined;
   readonly #ticker: NodeJS.Timeout;
 
@@ -108,6 +116,11 @@ export class RunnerHub {
   /** Linked runners, for the API. */
   linked(): { id: string; name: string; labels: string[]; capacity: number; running: string[] }[] {
     return [...this.#runners.values()].filter((r) => r.socket !== undefined).map((r) => ({ id: r.id, name: r.name, labels: r.labels, capacity: r.capacity, running: [...r.jobs] }));
+  }
+
+  /** How long a runner may be silent or gone before it loses its jobs. */
+  get leaseMs(): number {
+    return this.#leaseMs;
   }
 
   /** How often both sides send at least a heartbeat: a third of the lease, at most LINK_HEARTBEAT_MS. */
@@ -128,17 +141,88 @@ export class RunnerHub {
    * Queues a job and offers it at once if a runner can take it; resolves when it ends. Not
    * taken here at once, it is also published to the other replicas (`localOnly`: never).
    */
-  run(request: JobRequest, options: { localOnly?: boolean } = {}): Promise<JobOutcome> {
+  run(request: JobRequest, options: { localOnly?: boolean; holdMs?: number } = {}): Promise<JobOutcome> {
     return new Promise((resolve) => {
-      const job: Pending = { ...request, published: false, localOnly: options.localOnly === true, attempt: 0, queuedAt: this.#now(), runnerId: undefined, accepted: false, declinedBy: new Set(), cancelled: undefined, resolve: () => undefined };
-      job.resolve = (outcome) => {
-        if (job.published) this.#shared?.forget(job.key);
-        resolve(outcome);
-      };
+      const job = this.#pending(request, resolve, options.localOnly === true);
+      const early = this.#takeEarly(job);
+      if (early?.result !== undefined) return job.resolve({ kind: 'result', result: early.result, runnerId: early.runnerId });
+      job.notBefore = options.holdMs === undefined ? 0 : this.#now() + options.holdMs;
       this.#queue.push(job);
       this.#dispatch();
       this.#publishWaiting();
     });
+  }
+
+  /**
+   * Jobs a previous hub process had on runners: a runner that comes back reporting one keeps it
+   * (it is not told to stop) until its run resumes here and adopts or queues it.
+   */
+  expect(keys: Iterable<string>): void {
+    for (const key of keys) this.#expected.set(key, this.#now() + this.#leaseMs);
+  }
+
+  /**
+   * A job a previous hub process had offered to `runnerId`, taken back as running there: its
+   * events and result continue here. A runner not back within the lease has lost it.
+   */
+  adopt(request: JobRequest, held: { runnerId: string; attempt: number }): Promise<JobOutcome> {
+    return new Promise((resolve) => {
+      const job = this.#pending(request, resolve, true);
+      Object.assign(job, { attempt: held.attempt, runnerId: held.runnerId, accepted: true });
+      const early = this.#takeEarly(job);
+      if (early?.result !== undefined) return job.resolve({ kind: 'result', result: early.result, runnerId: early.runnerId });
+      let session = this.#runners.get(held.runnerId);
+      if (session === undefined) {
+        // Not back yet: its lease runs from now.
+        session = { id: held.runnerId, name: held.runnerId, labels: [], capacity: 1, socket: undefined, jobs: new Set(), reported: new Set(), lastHeard: this.#now(), lastSent: 0 };
+        this.#runners.set(held.runnerId, session);
+      }
+      session.jobs.add(job.key);
+      this.#assigned.set(job.key, job);
+      // Back already, and without it: the runner no longer has the job.
+      if (session.socket !== undefined && !session.reported.has(job.key)) this.#lose(session, job.key);
+    });
+  }
+
+  #pending(request: JobRequest, resolve: (outcome: JobOutcome) => void, localOnly: boolean): Pending {
+    const job: Pending = { ...request, published: false, localOnly, attempt: 0, queuedAt: this.#now(), runnerId: undefined, accepted: false, notBefore: 0, declinedBy: new Set(), cancelled: undefined, resolve: () => undefined };
+    job.resolve = (outcome) => {
+      if (job.published) this.#shared?.forget(job.key);
+      resolve(outcome);
+    };
+    return job;
+  }
+
+  /** What a runner reported for an expected job before it was adopted or queued here: replayed now. */
+  #takeEarly(job: Pending): { runnerId: string; result?: RunnerJobResult } | undefined {
+    this.#expected.delete(job.key);
+    const early = this.#early.get(job.key);
+    if (early === undefined) return undefined;
+    this.#early.delete(job.key);
+    job.onStarted(early.runnerId, Math.max(1, job.attempt));
+    for (const event of early.events) job.onEvent(event);
+    return early;
+  }
+
+  /** A runner reports running a job that waits in the queue (its offer was taken before a restart): it is that runner's. */
+  #claimQueued(session: RunnerSession, key: string): Pending | undefined {
+    const at = this.#queue.findIndex((j) => j.key === key);
+    if (at === -1) return undefined;
+    const [job] = this.#queue.splice(at, 1) as [Pending];
+    if (job.published) {
+      job.published = false;
+      this.#shared?.forget(key);
+    }
+    Object.assign(job, { attempt: job.attempt + 1, runnerId: session.id, accepted: true });
+    session.jobs.add(key);
+    this.#assigned.set(key, job);
+    job.onStarted(session.id, job.attempt);
+    return job;
+  }
+
+  #isExpected(key: string): boolean {
+    const until = this.#expected.get(key);
+    return until !== undefined && until > this.#now();
   }
 
   /** Whether a linked runner here has the labels and room for a job now. */
@@ -234,13 +318,16 @@ export class RunnerHub {
   }
 
   #hello(socket: WebSocket, runner: { id: string; name: string }, frame: Extract<RunnerFrame, { type: 'hello' }>): RunnerSession {
-    const session: RunnerSession = this.#runners.get(runner.id) ?? { id: runner.id, name: runner.name, labels: [], capacity: 1, socket: undefined, jobs: new Set(), lastHeard: 0, lastSent: 0 };
-    Object.assign(session, { labels: frame.labels, capacity: frame.capacity, socket, lastHeard: this.#now() });
+    const session: RunnerSession = this.#runners.get(runner.id) ?? { id: runner.id, name: runner.name, labels: [], capacity: 1, socket: undefined, jobs: new Set(), reported: new Set(), lastHeard: 0, lastSent: 0 };
+    Object.assign(session, { name: runner.name, labels: frame.labels, capacity: frame.capacity, socket, reported: new Set(frame.running), lastHeard: this.#now() });
     this.#runners.set(runner.id, session);
     this.#send(session, { type: 'welcome', protocol: RUNNER_LINK_PROTOCOL_VERSION, runnerId: runner.id, name: runner.name, heartbeatMs: this.heartbeatMs });
     // Jobs the runner still runs: kept if still its own, else stopped there.
     const still = new Set(frame.running);
-    for (const key of still) if (!session.jobs.has(key)) this.#send(session, { type: 'cancel', job: key, reason: 'the hub no longer holds this job for this runner' });
+    for (const key of still) {
+      if (session.jobs.has(key) || this.#claimQueued(session, key) !== undefined || this.#isExpected(key)) continue;
+      this.#send(session, { type: 'cancel', job: key, reason: 'the hub no longer holds this job for this runner' });
+    }
     for (const key of [...session.jobs]) if (!still.has(key) && this.#assigned.get(key)?.accepted === true) this.#lose(session, key);
     this.#onSeen(runner.id, frame.labels);
     this.#dispatch();
@@ -249,8 +336,14 @@ export class RunnerHub {
 
   #onFrame(session: RunnerSession, frame: RunnerFrame): void {
     if (frame.type === 'hello') return session.socket?.close(LinkCloseCodes.protocolError, 'hello received twice');
-    if (frame.type === 'heartbeat') return;
-    const job = this.#assigned.get(frame.job);
+    if (frame.type === 'heartbeat') {
+      session.reported = new Set(frame.running);
+      for (const key of frame.running) if (!session.jobs.has(key)) this.#claimQueued(session, key);
+      return;
+    }
+    let job = this.#assigned.get(frame.job);
+    if (job === undefined && frame.type !== 'declined') job = this.#claimQueued(session, frame.job);
+    if (job === undefined && this.#isExpected(frame.job)) return this.#keepEarly(session, frame);
     if (job === undefined || job.runnerId !== session.id) {
       if (frame.type !== 'declined' && frame.type !== 'result') this.#send(session, { type: 'cancel', job: frame.job, reason: 'the hub no longer holds this job for this runner' });
       return;
@@ -277,6 +370,13 @@ export class RunnerHub {
         this.#dispatch();
         break;
     }
+  }
+
+  #keepEarly(session: RunnerSession, frame: Exclude<RunnerFrame, { type: 'hello' | 'heartbeat' }>): void {
+    const early = this.#early.get(frame.job) ?? { runnerId: session.id, events: [] };
+    this.#early.set(frame.job, early);
+    if (frame.type === 'event' && early.events.length < 10_000) early.events.push(frame.event as unknown as JobEvent);
+    if (frame.type === 'result') early.result = frame.result;
   }
 
   #release(session: RunnerSession, job: Pending): void {
@@ -324,7 +424,7 @@ export class RunnerHub {
   #pick(job: Pending): RunnerSession | undefined {
     let best: RunnerSession | undefined;
     for (const runner of this.#runners.values()) {
-      if (runner.socket === undefined || runner.jobs.size >= runner.capacity || job.declinedBy.has(runner.id)) continue;
+      if (runner.socket === undefined || runner.jobs.size >= runner.capacity || job.declinedBy.has(runner.id) || job.notBefore > this.#now()) continue;
       if (!labelsMatch(job.labels, runner.labels)) continue;
       if (best === undefined || runner.jobs.size / runner.capacity < best.jobs.size / best.capacity) best = runner;
     }
@@ -333,6 +433,16 @@ export class RunnerHub {
 
   #tick(): void {
     const now = this.#now();
+    for (const [key, until] of this.#expected) {
+      if (until > now) continue;
+      this.#expected.delete(key);
+      this.#early.delete(key);
+    }
+    // A held job whose time came is offered now.
+    if (this.#queue.some((job) => job.notBefore !== 0 && job.notBefore <= now)) {
+      for (const job of this.#queue) if (job.notBefore <= now) job.notBefore = 0;
+      this.#dispatch();
+    }
     for (const runner of this.#runners.values()) {
       if (now - runner.lastHeard < this.#leaseMs) continue;
       if (runner.socket !== undefined) {

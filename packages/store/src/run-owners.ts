@@ -37,4 +37,25 @@ export class RunOwners {
       return rows.map((row) => ({ id: String(row.id), owner: String(row.owner) }));
     });
   }
+
+  /**
+   * Takes over the runs in progress whose replica was last seen before `staleBefore`, for
+   * `replica` to resume: one UPDATE per run, so exactly one replica takes each. The jobs the gone
+   * replica published to the shared queue leave it (the new holder publishes them again).
+   */
+  async takeOver(replica: string, staleBefore: number, now: number): Promise<{ id: string; owner: string }[]> {
+    const rows = await this.#db.all("SELECT id, owner FROM runs WHERE status <> 'completed' AND owner IS NOT NULL AND owner <> ? AND owner_seen_at < ?", [replica, staleBefore]);
+    const taken: { id: string; owner: string }[] = [];
+    for (const row of rows) {
+      const id = String(row.id);
+      const owner = String(row.owner);
+      const changed = await this.#db.transaction(async (tx) => {
+        const updated = await tx.run("UPDATE runs SET owner = ?, owner_seen_at = ? WHERE id = ? AND owner = ? AND owner_seen_at < ? AND status <> 'completed'", [replica, now, id, owner, staleBefore]);
+        if (updated === 1) await tx.run("DELETE FROM runner_job_queue WHERE owner = ? AND job_key LIKE ?", [owner, `${id}/%`]);
+        return updated;
+      });
+      if (changed === 1) taken.push({ id, owner });
+    }
+    return taken;
+  }
 }

@@ -199,4 +199,12 @@ CREATE TABLE promotion_holds (
 );
 `,
   },
+  {
+    version: 13,
+    name: 'runs resumed after a restart: their plan and the outputs of finished jobs',
+    sql: () => `
+ALTER TABLE runs ADD COLUMN plan TEXT;
+ALTER TABLE run_jobs ADD COLUMN outputs TEXT;
+`,
+  },
 ];
