@@ -79,7 +79,7 @@ jobs:
   assert.deepEqual((await viaB.get<{ items: { name: string }[] }>(`/api/v1/runs/${id}/artifacts`)).items.map((i) => i.name), ['fruit']);
 });
 
-test('a replica that stops mid-run: another replica ends its run failed with a clear note after the lease', { skip: skipWithoutPostgres() }, async (t) => {
+test('a replica that stops with a job queued: another replica takes the run over after the lease and offers the job to a matching runner', { skip: skipWithoutPostgres() }, async (t) => {
   if (!(await requireGit(t))) return;
   const defer = lastInFirstOut(t);
   const pg = await startPostgres();
@@ -99,9 +99,20 @@ test('a replica that stops mid-run: another replica ends its run failed with a c
   const token = (await readFile(a.info.adminTokenFile, 'utf8')).trim();
   const viaA = new HubClient({ url: a.url, token, ca: a.tls.ca });
   const viaB = new HubClient({ url: b.url, token, ca: b.tls.ca });
-  const { token: runnerToken } = await viaA.post<{ token: string }>('/api/v1/runner-tokens', { ttl: '10m' });
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({ '.trueup/workflows/gpu.yml': 'on: workflow_dispatch\njobs:\n  train:\n    runs-on: gpu\n    steps:\n      - run: echo "trained on $(hostname)"\n' });
+  await repo.commit('gpu');
+  // No runner has the label yet: A queues the job and publishes it to the shared queue.
+  const { id } = await viaA.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'gpu', ref: 'main', inputs: {} });
+  await eventually('the job queued', async () => ((await viaB.get<{ jobs: { status: string }[] }>(`/api/v1/runs/${id}`)).jobs[0]?.status === 'queued' ? true : undefined));
+  aStopped = true;
+  await a.stop();
+  const events = (): Promise<{ items: { kind: string; details: { run?: string; from?: string } }[] }> => viaB.get('/api/v1/events?limit=100');
+  await eventually('B takes the run over', async () => ((await events()).items.some((e) => e.kind === 'run-taken-over' && e.details.run === id) ? true : undefined));
+  // A runner with the label, linked to B, gets the job.
+  const { token: runnerToken } = await viaB.post<{ token: string }>('/api/v1/runner-tokens', { ttl: '10m' });
   await writeFile(join(dir, 'runner.token'), runnerToken, { mode: 0o600 });
-  const runner = spawn(process.execPath, [MAIN, 'runner', '--join', join(dir, 'runner.token'), '--labels', 'linux', '--work-dir', join(dir, 'r1'), '--name', 'r1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const runner = spawn(process.execPath, [MAIN, 'runner', '--join', join(dir, 'runner.token'), '--labels', 'gpu', '--work-dir', join(dir, 'r1'), '--name', 'r1'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   runner.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   defer(async () => {
@@ -110,17 +121,10 @@ test('a replica that stops mid-run: another replica ends its run failed with a c
     runner.kill('SIGKILL');
     await exited;
   });
-  await eventually('the runner linked to A', async () => (a.runners.linked().length === 1 ? true : undefined), 90_000, () => output);
-  const repo = await createWorkRepo(join(dir, 'repo'));
-  await repo.write({ '.trueup/workflows/slow.yml': 'on: workflow_dispatch\njobs:\n  slow:\n    runs-on: linux\n    steps:\n      - run: sleep 120\n' });
-  await repo.commit('slow');
-  const { id } = await viaA.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'slow', ref: 'main', inputs: {} });
-  await eventually('the job running', async () => ((await viaB.get<{ jobs: { status: string }[] }>(`/api/v1/runs/${id}`)).jobs[0]?.status === 'running' ? true : undefined));
-  aStopped = true;
-  await a.stop();
   const done = await finished(viaB, id);
-  assert.equal(done.conclusion, 'failure');
-  assert.equal(done.jobs[0]?.note, 'the hub replica that held this run stopped answering; start a new run to run it again');
-  const events = await viaB.get<{ items: { details: { run?: string; reason?: string } }[] }>('/api/v1/events?kind=run-abandoned');
-  assert.ok(events.items.some((e) => e.details.run === id && e.details.reason === 'hub replica gone'));
+  assert.equal(done.conclusion, 'success', JSON.stringify(done) + output);
+  assert.equal(done.jobs[0]?.runner === null, false);
+  assert.match(await viaB.get<string>(`/api/v1/runs/${id}/jobs/train/log`), /trained on /);
+  assert.equal(output.split('\n').filter((line) => line.includes(`job train of run ${id}`)).length, 1, output);
+  assert.equal((await events()).items.some((e) => e.kind === 'run-abandoned' && e.details.run === id), false);
 });
