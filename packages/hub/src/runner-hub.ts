@@ -4,86 +4,20 @@
  * polling. Every frame from a runner renews the leases of its jobs; a runner silent for the
  * lease time, or gone and not back within it, loses them: a build job is queued again, a job
  * that targets an environment ends failed as "runner lost" and is never run again by itself.
+ * After a hub restart (or a replica's takeover) a resumed run adopts its jobs back: a runner
+ * that returns reporting a job keeps it, and its events and result continue here.
  */
-import { LINK_HEARTBEAT_MS, LinkCloseCodes, parseFrame, RUNNER_LINK_PROTOCOL_VERSION, RunnerFrameSchema, type HubRunnerFrame, type JobEvent, type RunnerFrame, type RunnerJobResult, type RunnerOffer } from '@trueup/api';
+import { LINK_HEARTBEAT_MS, LinkCloseCodes, parseFrame, RUNNER_LINK_PROTOCOL_VERSION, RunnerFrameSchema, type HubRunnerFrame, type JobEvent, type RunnerFrame } from '@trueup/api';
 import { rawText } from '@trueup/link';
 import { labelsMatch } from '@trueup/workflow';
 import type WebSocket from 'ws';
+import { ReturningJobs, type EarlyReport } from './returning-jobs.ts';
+import type { JobOutcome, JobRequest, Pending, RemoteJobFrame, RunnerHubOptions, RunnerSession, SharedQueuePort } from './runner-hub-types.ts';
+
+export type { JobOutcome, JobRequest, RemoteJobFrame, RunnerHubOptions, SharedQueuePort } from './runner-hub-types.ts';
 
 /** A runner silent this long (or disconnected and not back) has lost its jobs. */
 export const RUNNER_LEASE_MS = 45_000;
-
-export type JobOutcome = { kind: 'result'; result: RunnerJobResult; runnerId: string } | { kind: 'lost'; runnerId: string } | { kind: 'cancelled'; reason: string };
-
-export interface JobRequest {
-  key: string;
-  labels: string[];
-  /** Set for a job that targets an environment: never re-queued after its runner is lost. */
-  environment: string | undefined;
-  offer: RunnerOffer;
-  onEvent(event: JobEvent): void;
-  /** Offered and accepted by a runner. */
-  onStarted(runnerId: string, attempt: number): void;
-  /** The runner was lost and the job waits again. */
-  onRequeued(runnerId: string): void;
-}
-
-interface Pending extends JobRequest {
-  /** Published to the queue shared by replicas (a runner of another replica may take it). */
-  published: boolean;
-  /** Never published: a job this replica runs for another replica's run. */
-  localOnly: boolean;
-  attempt: number;
-  queuedAt: number;
-  runnerId: string | undefined;
-  accepted: boolean;
-  /** Not offered before this time (a resumed job whose runner may still come back and claim it). */
-  notBefore: number;
-  declinedBy: Set<string>;
-  cancelled: string | undefined;
-  resolve(outcome: JobOutcome): void;
-}
-
-interface RunnerSession {
-  id: string;
-  name: string;
-  labels: string[];
-  capacity: number;
-  socket: WebSocket | undefined;
-  jobs: Set<string>;
-  /** The jobs the runner last said it runs (hello, heartbeat). */
-  reported: Set<string>;
-  lastHeard: number;
-  lastSent: number;
-}
-
-/** The queue shared by hub replicas (PostgreSQL); absent on a single hub. */
-export interface SharedQueuePort {
-  /** Offers a job no runner of this replica can take now to the other replicas. */
-  publish(job: { key: string; labels: string[]; environment: string | undefined; offer: RunnerOffer; queuedAt: number }): void;
-  /** Takes a published job for this replica's runner; false when another replica took it. */
-  claim(key: string): Promise<boolean>;
-  /** The job ended or left the queue here: its shared row goes. */
-  forget(key: string): void;
-  /** Asks the replica that runs the job to cancel it. */
-  cancelRemote(key: string, reason: string): void;
-  /** A runner here has room: look for jobs other replicas published. */
-  pull(): void;
-}
-
-/** What the replica that runs a job for another replica's run reports back, in order. */
-export type RemoteJobFrame =
-  | { kind: 'started'; runnerId: string; attempt: number }
-  | { kind: 'event'; event: JobEvent }
-  | { kind: 'requeued'; runnerId: string }
-  | { kind: 'outcome'; outcome: JobOutcome };
-
-export interface RunnerHubOptions {
-  now?: () => number;
-  leaseMs?: number;
-  log?: (message: string) => void;
-  onSeen?: (runnerId: string, labels: string[]) => void;
-}
 
 export class RunnerHub {
   readonly #now: () => number;
@@ -97,10 +31,8 @@ export class RunnerHub {
   readonly #assigned = new Map<string, Pending>();
   /** Jobs of runs here that a runner of another replica runs, by key. */
   readonly #remote = new Map<string, Pending>();
-  /** Jobs a previous hub process left on runners, until their run resumes (or the lease ends), by key. */
-  readonly #expected = new Map<string, number>();
-  /** What runners reported for expected jobs before their run resumed here, by key. */
-  readonly #early = new Map<string, { runnerId: string; events: JobEvent[]; result?: RunnerJobResult }>();
+  /** Jobs a previous hub process left on runners, until their run resumes (or the lease ends). */
+  readonly #returning = new ReturningJobs();
   #shared: SharedQueuePort | undefined;
   readonly #ticker: NodeJS.Timeout;
 
@@ -158,7 +90,7 @@ export class RunnerHub {
    * (it is not told to stop) until its run resumes here and adopts or queues it.
    */
   expect(keys: Iterable<string>): void {
-    for (const key of keys) this.#expected.set(key, this.#now() + this.#leaseMs);
+    for (const key of keys) this.#returning.expect(key, this.#now() + this.#leaseMs);
   }
 
   /**
@@ -194,11 +126,9 @@ export class RunnerHub {
   }
 
   /** What a runner reported for an expected job before it was adopted or queued here: replayed now. */
-  #takeEarly(job: Pending): { runnerId: string; result?: RunnerJobResult } | undefined {
-    this.#expected.delete(job.key);
-    const early = this.#early.get(job.key);
+  #takeEarly(job: Pending): EarlyReport | undefined {
+    const early = this.#returning.take(job.key);
     if (early === undefined) return undefined;
-    this.#early.delete(job.key);
     job.onStarted(early.runnerId, Math.max(1, job.attempt));
     for (const event of early.events) job.onEvent(event);
     return early;
@@ -221,8 +151,7 @@ export class RunnerHub {
   }
 
   #isExpected(key: string): boolean {
-    const until = this.#expected.get(key);
-    return until !== undefined && until > this.#now();
+    return this.#returning.isExpected(key, this.#now());
   }
 
   /** Whether a linked runner here has the labels and room for a job now. */
@@ -343,7 +272,7 @@ export class RunnerHub {
     }
     let job = this.#assigned.get(frame.job);
     if (job === undefined && frame.type !== 'declined') job = this.#claimQueued(session, frame.job);
-    if (job === undefined && this.#isExpected(frame.job)) return this.#keepEarly(session, frame);
+    if (job === undefined && this.#isExpected(frame.job)) return this.#returning.keep(session.id, frame);
     if (job === undefined || job.runnerId !== session.id) {
       if (frame.type !== 'declined' && frame.type !== 'result') this.#send(session, { type: 'cancel', job: frame.job, reason: 'the hub no longer holds this job for this runner' });
       return;
@@ -370,13 +299,6 @@ export class RunnerHub {
         this.#dispatch();
         break;
     }
-  }
-
-  #keepEarly(session: RunnerSession, frame: Exclude<RunnerFrame, { type: 'hello' | 'heartbeat' }>): void {
-    const early = this.#early.get(frame.job) ?? { runnerId: session.id, events: [] };
-    this.#early.set(frame.job, early);
-    if (frame.type === 'event' && early.events.length < 10_000) early.events.push(frame.event as unknown as JobEvent);
-    if (frame.type === 'result') early.result = frame.result;
   }
 
   #release(session: RunnerSession, job: Pending): void {
@@ -433,11 +355,7 @@ export class RunnerHub {
 
   #tick(): void {
     const now = this.#now();
-    for (const [key, until] of this.#expected) {
-      if (until > now) continue;
-      this.#expected.delete(key);
-      this.#early.delete(key);
-    }
+    this.#returning.sweep(now);
     // A held job whose time came is offered now.
     if (this.#queue.some((job) => job.notBefore !== 0 && job.notBefore <= now)) {
       for (const job of this.#queue) if (job.notBefore <= now) job.notBefore = 0;

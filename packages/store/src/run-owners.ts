@@ -1,7 +1,7 @@
 /**
  * Which hub replica holds each run in progress, and when it last said so. A replica renews its
- * runs while it lives; runs whose replica has been silent past the lease are ended by any other
- * replica, failed with a note, so nothing stays "running" after its replica is gone.
+ * runs while it lives; runs whose replica has been silent past the lease are taken over by
+ * another replica, which resumes them, so nothing stays "running" after its replica is gone.
  */
 import type { Db } from './db.ts';
 
@@ -19,23 +19,6 @@ export class RunOwners {
   /** This replica is alive: its runs in progress are renewed. */
   async renew(replica: string, now: number): Promise<void> {
     await this.#db.run("UPDATE runs SET owner_seen_at = ? WHERE owner = ? AND status <> 'completed'", [now, replica]);
-  }
-
-  /**
-   * Ends the runs in progress whose replica was last seen before `staleBefore`: their unfinished
-   * jobs fail with `note`, their shared queue rows go. Returns the runs ended.
-   */
-  async endStale(staleBefore: number, note: string, now: number): Promise<{ id: string; owner: string }[]> {
-    return this.#db.transaction(async (tx) => {
-      const rows = await tx.all("SELECT id, owner FROM runs WHERE status <> 'completed' AND owner IS NOT NULL AND owner_seen_at < ?", [staleBefore]);
-      for (const row of rows) {
-        const id = String(row.id);
-        await tx.run("UPDATE run_jobs SET status = 'completed', conclusion = 'failure', note = ?, finished_at = ? WHERE run_id = ? AND status <> 'completed'", [note, now, id]);
-        await tx.run("UPDATE runs SET status = 'completed', conclusion = 'failure', finished_at = ? WHERE id = ?", [now, id]);
-        await tx.run('DELETE FROM runner_job_queue WHERE owner = ?', [String(row.owner)]);
-      }
-      return rows.map((row) => ({ id: String(row.id), owner: String(row.owner) }));
-    });
   }
 
   /**

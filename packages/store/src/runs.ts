@@ -70,19 +70,6 @@ export class Runs {
     await this.#db.run("UPDATE runs SET status = 'completed', conclusion = ?, finished_at = ? WHERE id = ?", [conclusion, now, id]);
   }
 
-  /**
-   * Ends what a previous hub process left in progress (its runs do not survive it): each run
-   * and job not completed ends failed with `note`. Returns the runs ended.
-   */
-  async abandon(note: string, now: number): Promise<string[]> {
-    return this.#db.transaction(async (tx) => {
-      const ids = (await tx.all("SELECT id FROM runs WHERE status <> 'completed'")).map((row) => String(row.id));
-      await tx.run("UPDATE run_jobs SET status = 'completed', conclusion = 'failure', note = ?, finished_at = ? WHERE status <> 'completed'", [note, now]);
-      await tx.run("UPDATE runs SET status = 'completed', conclusion = 'failure', finished_at = ? WHERE status <> 'completed'", [now]);
-      return ids;
-    });
-  }
-
   /** A re-run: the run is in progress again. */
   async reopen(id: string): Promise<void> {
     await this.#db.run("UPDATE runs SET status = 'running', conclusion = NULL, finished_at = NULL WHERE id = ?", [id]);
