@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { HubClient } from '@trueup/hub';
 import { createWorkRepo, freePort, requireGit } from '@trueup/testkit';
+import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
 import { eventually, finished, MAIN, startRunner, type RunView } from './runner-testing.ts';
 
 interface HubProcess {
@@ -22,8 +23,9 @@ interface HubProcess {
 }
 
 /** `trueup hub` as its own process on a fixed port, so it can be killed and started again there. */
-async function hubProcess(t: TestContext, dataDir: string, port: number, leaseSeconds: number): Promise<HubProcess> {
-  const child: ChildProcess = spawn(process.execPath, [MAIN, 'hub', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--runner-lease', `${leaseSeconds}s`, '--poll-interval', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+async function hubProcess(t: TestContext, dataDir: string, port: number, leaseSeconds: number, database?: string): Promise<HubProcess> {
+  const args = [MAIN, 'hub', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--runner-lease', `${leaseSeconds}s`, '--poll-interval', '0', ...(database === undefined ? [] : ['--database', database])];
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const kill = async (): Promise<void> => {
@@ -60,13 +62,17 @@ async function dispatchRun(client: HubClient, repository: string, workflow: stri
   return (await client.post<{ id: string }>('/api/v1/runs', { repository, workflow, ref: 'main', inputs: {} })).id;
 }
 
-test('the hub killed mid-job and started again: the runner keeps its job and the hub adopts it; nothing runs twice; later jobs get the earlier outputs', async (t) => {
-  if (!(await requireGit(t))) return;
+/**
+ * The hub killed while a job for an environment waits at its gate, started again on the same
+ * data (on PostgreSQL as a new replica, which takes the run over after the lease).
+ */
+async function killedMidJob(t: TestContext, database: string | undefined): Promise<void> {
+  const lease = database === undefined ? 30 : 3;
   const dir = await mkdtemp(join(tmpdir(), 'trueup-restart-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const port = await freePort();
   const dataDir = join(dir, 'hub');
-  let hub = await hubProcess(t, dataDir, port, 30);
+  let hub = await hubProcess(t, dataDir, port, lease, database);
   const repo = await createWorkRepo(join(dir, 'repo'));
   await repo.write({
     '.trueup/workflows/ship.yml': `on: workflow_dispatch
@@ -101,7 +107,7 @@ jobs:
     return view.jobs.find((j) => j.key === 'deploy')?.steps[0]?.conclusion === 'success' ? true : undefined;
   });
   await hub.kill();
-  hub = await hubProcess(t, dataDir, port, 30);
+  hub = await hubProcess(t, dataDir, port, lease, database);
   await openGate(join(dir, 'r1'), 'deploy');
   let last = '';
   const done = await eventually('the run to finish', async () => {
@@ -123,6 +129,18 @@ jobs:
   const ledger = await hub.client.get<{ items: { kind: string; details: { run?: string } }[] }>('/api/v1/events?limit=100');
   assert.ok(ledger.items.some((e) => e.kind === 'run-resumed' && e.details.run === runId));
   assert.equal(ledger.items.some((e) => e.kind === 'run-abandoned'), false);
+}
+
+test('the hub killed mid-job and started again: the runner keeps its job and the hub adopts it; nothing runs twice; later jobs get the earlier outputs', async (t) => {
+  if (!(await requireGit(t))) return;
+  await killedMidJob(t, undefined);
+});
+
+test('the same on PostgreSQL: the hub started again takes the run over after the lease and adopts the job', { skip: skipWithoutPostgres() }, async (t) => {
+  if (!(await requireGit(t))) return;
+  const pg = await startPostgres();
+  t.after(() => pg.stop());
+  await killedMidJob(t, await pg.createDatabase('restart'));
 });
 
 test('the hub and the runner both gone mid-job: after the lease the job for an environment fails as "runner lost"; a build job is queued again and runs on another runner', async (t) => {

@@ -90,7 +90,8 @@ export class RunnerHub {
    * (it is not told to stop) until its run resumes here and adopts or queues it.
    */
   expect(keys: Iterable<string>): void {
-    for (const key of keys) this.#returning.expect(key, this.#now() + this.#leaseMs);
+    // Two leases: on PostgreSQL the run is taken over only once its replica was silent a lease.
+    for (const key of keys) this.#returning.expect(key, this.#now() + 2 * this.#leaseMs);
   }
 
   /**
