@@ -321,7 +321,7 @@ export class PipelineRuns {
     // waits a lease for its runner to claim it before it is offered again (never run twice).
     const outcome: JobOutcome = await (prior?.status === 'running' && prior.runnerId !== undefined
       ? this.#runners.adopt(request, { runnerId: prior.runnerId, attempt: prior.attempt })
-      : this.#runners.run(request, prior !== undefined && environment !== undefined ? { holdMs: this.#runners.leaseMs } : {}));
+      : this.#runners.run(request, prior === undefined ? {} : { resumed: true, ...(environment === undefined ? {} : { holdMs: this.#runners.leaseMs }) }));
     let conclusion: JobConclusion;
     let outputs: Record<string, string> = {};
     if (outcome.kind === 'result') {

@@ -28,6 +28,8 @@ export interface Pending extends JobRequest {
   accepted: boolean;
   /** Not offered before this time (a resumed job whose runner may still come back and claim it). */
   notBefore: number;
+  /** Queued again when its run resumed: a runner that reports running it takes it (its offer was taken before the restart). */
+  claimable: boolean;
   declinedBy: Set<string>;
   cancelled: string | undefined;
   resolve(outcome: JobOutcome): void;

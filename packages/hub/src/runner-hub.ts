@@ -73,12 +73,13 @@ export class RunnerHub {
    * Queues a job and offers it at once if a runner can take it; resolves when it ends. Not
    * taken here at once, it is also published to the other replicas (`localOnly`: never).
    */
-  run(request: JobRequest, options: { localOnly?: boolean; holdMs?: number } = {}): Promise<JobOutcome> {
+  run(request: JobRequest, options: { localOnly?: boolean; resumed?: boolean; holdMs?: number } = {}): Promise<JobOutcome> {
     return new Promise((resolve) => {
       const job = this.#pending(request, resolve, options.localOnly === true);
       const early = this.#takeEarly(job);
       if (early?.result !== undefined) return job.resolve({ kind: 'result', result: early.result, runnerId: early.runnerId });
       job.notBefore = options.holdMs === undefined ? 0 : this.#now() + options.holdMs;
+      job.claimable = options.resumed === true;
       this.#queue.push(job);
       this.#dispatch();
       this.#publishWaiting();
@@ -118,7 +119,7 @@ export class RunnerHub {
   }
 
   #pending(request: JobRequest, resolve: (outcome: JobOutcome) => void, localOnly: boolean): Pending {
-    const job: Pending = { ...request, published: false, localOnly, attempt: 0, queuedAt: this.#now(), runnerId: undefined, accepted: false, notBefore: 0, declinedBy: new Set(), cancelled: undefined, resolve: () => undefined };
+    const job: Pending = { ...request, published: false, localOnly, attempt: 0, queuedAt: this.#now(), runnerId: undefined, accepted: false, notBefore: 0, declinedBy: new Set(), cancelled: undefined, claimable: false, resolve: () => undefined };
     job.resolve = (outcome) => {
       if (job.published) this.#shared?.forget(job.key);
       resolve(outcome);
@@ -137,14 +138,14 @@ export class RunnerHub {
 
   /** A runner reports running a job that waits in the queue (its offer was taken before a restart): it is that runner's. */
   #claimQueued(session: RunnerSession, key: string): Pending | undefined {
-    const at = this.#queue.findIndex((j) => j.key === key);
+    const at = this.#queue.findIndex((j) => j.key === key && j.claimable);
     if (at === -1) return undefined;
     const [job] = this.#queue.splice(at, 1) as [Pending];
     if (job.published) {
       job.published = false;
       this.#shared?.forget(key);
     }
-    Object.assign(job, { attempt: job.attempt + 1, runnerId: session.id, accepted: true });
+    Object.assign(job, { attempt: job.attempt + 1, runnerId: session.id, accepted: true, claimable: false });
     session.jobs.add(key);
     this.#assigned.set(key, job);
     job.onStarted(session.id, job.attempt);
