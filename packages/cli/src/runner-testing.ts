@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { HubClient, startHub, type HubOptions, type RunningHub } from '@trueup/hub';
+import { startPostgres } from '@trueup/testkit/postgres';
+import { lastInFirstOut } from '@trueup/testkit/teardown';
 
 export const MAIN = join(import.meta.dirname, 'main.js');
 
@@ -24,6 +26,7 @@ export interface HubSetup {
   hubArgs: string[];
 }
 
+/** Short leases so a lost runner is noticed quickly in tests; the default is 45 s. */
 export async function hubForRunners(t: TestContext, options: Partial<HubOptions> = {}): Promise<HubSetup> {
   const dir = await mkdtemp(join(tmpdir(), 'trueup-runner-'));
   const hub = await startHub({ dataDir: join(dir, 'hub'), listen: '127.0.0.1:0', log: () => undefined, runnerLeaseMs: 3000, pipelinePollMs: 3_600_000, ...options });
@@ -35,22 +38,69 @@ export async function hubForRunners(t: TestContext, options: Partial<HubOptions>
   return { dir, hub, client: new HubClient({ url: hub.url, token: adminToken, ca: hub.tls.ca }), hubArgs: ['--data-dir', join(dir, 'hub')] };
 }
 
-export async function startRunner(t: TestContext, dir: string, name: string, labels: string): Promise<ChildProcess & { output: () => string }> {
+export type RunnerProcess = ChildProcess & { output: () => string };
+
+/** A runner joined with a token the CLI creates, once it says it linked. */
+export async function startRunner(t: TestContext, dir: string, name: string, labels: string): Promise<RunnerProcess> {
   const made = await trueup(['runner', 'token', 'create', '--ttl', '10m', '--data-dir', join(dir, 'hub')]);
   assert.equal(made.code, 0, made.stderr);
+  const child = await spawnRunner(t.after.bind(t), dir, made.stdout, name, labels);
+  await eventually(`${name} linked`, async () => (child.output().includes('linked to') ? true : undefined), 90_000, () => child.output());
+  return child;
+}
+
+/**
+ * `trueup runner --join` with this token, its work in `dir/name`; stopped with `stopSignal` at
+ * teardown (`defer`) unless it has exited. Not waited for: the caller waits for what it needs.
+ */
+export async function spawnRunner(defer: (fn: () => Promise<void>) => void, dir: string, token: string, name: string, labels: string, stopSignal: NodeJS.Signals = 'SIGTERM'): Promise<RunnerProcess> {
   const tokenFile = join(dir, `${name}.token`);
-  await writeFile(tokenFile, made.stdout, { mode: 0o600 });
+  await writeFile(tokenFile, token, { mode: 0o600 });
   const child = spawn(process.execPath, [MAIN, 'runner', '--join', tokenFile, '--labels', labels, '--work-dir', join(dir, name), '--name', name], { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  t.after(async () => {
+  defer(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    child.kill(stopSignal);
     await exited;
   });
-  await eventually(`${name} linked`, async () => (output.includes('linked to') ? true : undefined), 90_000, () => output);
   return Object.assign(child, { output: () => output });
+}
+
+export interface HubReplicas {
+  dir: string;
+  a: RunningHub;
+  b: RunningHub;
+  viaA: HubClient;
+  viaB: HubClient;
+  /** Stops replica A now (it is not stopped again at teardown). */
+  stopA: () => Promise<void>;
+  /** Runs at teardown, before the replicas and PostgreSQL stop. */
+  defer: (fn: () => Promise<void>) => void;
+}
+
+/** Two hub replicas on one fresh PostgreSQL database and one data directory, with an admin client for each. */
+export async function hubReplicas(t: TestContext, database: string, options: Partial<HubOptions> = {}): Promise<HubReplicas> {
+  const defer = lastInFirstOut(t);
+  const pg = await startPostgres();
+  defer(() => pg.stop());
+  const url = await pg.createDatabase(database);
+  const dir = await mkdtemp(join(tmpdir(), 'trueup-replicas-'));
+  defer(() => rm(dir, { recursive: true, force: true }));
+  const hubOptions = { dataDir: join(dir, 'hub'), database: url, listen: '127.0.0.1:0', log: () => undefined, pipelinePollMs: 3_600_000, ...options };
+  const a = await startHub(hubOptions);
+  let aStopped = false;
+  const stopA = async (): Promise<void> => {
+    if (aStopped) return;
+    aStopped = true;
+    await a.stop();
+  };
+  defer(stopA);
+  const b = await startHub(hubOptions);
+  defer(() => b.stop());
+  const token = (await readFile(a.info.adminTokenFile, 'utf8')).trim();
+  return { dir, a, b, viaA: new HubClient({ url: a.url, token, ca: a.tls.ca }), viaB: new HubClient({ url: b.url, token, ca: b.tls.ca }), stopA, defer };
 }
 
 export function trueup(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
