@@ -1,4 +1,4 @@
-/** For tests of joined runners: a real hub (TLS), `trueup runner` processes, the CLI, and waiting. */
+/** For tests of joined runners: a real hub (TLS), `trueup runner` processes, and the runs they run. */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -8,8 +8,9 @@ import type { TestContext } from 'node:test';
 import { HubClient, startHub, type HubOptions, type RunningHub } from '@trueup/hub';
 import { startPostgres } from '@trueup/testkit/postgres';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { eventually, MAIN, trueup } from './cli-testing.ts';
 
-export const MAIN = join(import.meta.dirname, 'main.js');
+export { eventually, trueup } from './cli-testing.ts';
 
 export interface RunView {
   id: string;
@@ -101,32 +102,6 @@ export async function hubReplicas(t: TestContext, database: string, options: Par
   defer(() => b.stop());
   const token = (await readFile(a.info.adminTokenFile, 'utf8')).trim();
   return { dir, a, b, viaA: new HubClient({ url: a.url, token, ca: a.tls.ca }), viaB: new HubClient({ url: b.url, token, ca: b.tls.ca }), stopA, defer };
-}
-
-export function trueup(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000, detail: () => string = () => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const value = await fn().catch((error: unknown) => {
-      last = error;
-      return undefined;
-    });
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : ''} ${detail()}`);
 }
 
 export const finished = (client: HubClient, id: string): Promise<RunView> => eventually(`run ${id} to finish`, async () => {
