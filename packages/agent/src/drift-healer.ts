@@ -18,6 +18,8 @@ interface PendingHeal {
   signal: DriftSignal;
   at: number;
   driftId?: number;
+  /** A deferred heal whose delay has not passed: its timer runs it, and signals meanwhile join it. */
+  waiting?: boolean;
 }
 
 /** What the healer reads and changes of the application it heals (app-runtime.ts). */
@@ -61,7 +63,11 @@ export class DriftHealer {
     const id = keyId(pending.signal.key);
     if (!this.#app.desiredById().has(id) || this.#healing.has(id)) return;
     this.#healing.set(id, pending);
-    setTimeout(() => void this.#app.exclusive(() => this.#heal(id)).catch((error: unknown) => this.#app.emit({ type: 'error', application: this.#app.name, message: String(error) })), COALESCE_MS);
+    this.#healAfter(id, COALESCE_MS);
+  }
+
+  #healAfter(id: string, delayMs: number): void {
+    setTimeout(() => void this.#app.exclusive(() => this.#heal(id)).catch((error: unknown) => this.#app.emit({ type: 'error', application: this.#app.name, message: String(error) })), delayMs);
   }
 
   /** The key ids of the objects healed so often that another writer is fighting over them. */
@@ -80,6 +86,7 @@ export class DriftHealer {
   async #heal(id: string): Promise<void> {
     const app = this.#app;
     const pending = this.#healing.get(id);
+    if (pending?.waiting === true) return; // deferred: its timer heals it
     this.#healing.delete(id);
     const desired = app.desiredById().get(id);
     if (pending === undefined || desired === undefined) return;
@@ -103,7 +110,13 @@ export class DriftHealer {
       if (decision.delayMs > 0) {
         app.saveSummary();
         app.emit({ type: 'heal-deferred', application: app.name, key: desired.key, delayMs: decision.delayMs });
-        setTimeout(() => this.#schedule({ ...pending, driftId }), decision.delayMs);
+        // Held until the delay passes: a change meanwhile (or the rest of this one, reported late) joins this heal, not a new drift.
+        const held: PendingHeal = { ...pending, driftId, waiting: true };
+        this.#healing.set(id, held);
+        setTimeout(() => {
+          held.waiting = false;
+          this.#healAfter(id, 0);
+        }, decision.delayMs);
         return;
       }
     }
