@@ -14,7 +14,8 @@ import { test, type TestContext } from 'node:test';
 import { HubClient } from '@trueup/hub';
 import { createWorkRepo, freePort, requireGit } from '@trueup/testkit';
 import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
-import { eventually, finished, MAIN, startRunner, type RunView } from './runner-testing.ts';
+import { MAIN } from './cli-testing.ts';
+import { eventually, finished, startRunner, type RunView } from './runner-testing.ts';
 
 interface HubProcess {
   client: HubClient;

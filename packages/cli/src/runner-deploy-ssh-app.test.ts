@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createWorkRepo, hostManifest, requireGit, requireSshd, startSshd } from '@trueup/testkit';
-import { dispatch, finished, hubForRunners, MAIN, startRunner, trueup } from './runner-testing.ts';
+import { MAIN } from './cli-testing.ts';
+import { dispatch, finished, hubForRunners, startRunner, trueup } from './runner-testing.ts';
 
 const execFileAsync = promisify(execFile);
 
