@@ -4,6 +4,7 @@ export * from './change-feed.ts';
 export * from './deps.ts';
 export * from './errors.ts';
 export * from './join.ts';
+export * from './link-options.ts';
 export * from './link-registry.ts';
 export * from './metrics.ts';
 export * from './pki.ts';

@@ -37,6 +37,7 @@ import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
 import { randomSecret } from './secrets.ts';
 import { HubOidc, type OidcOptions } from './oidc.ts';
+import { checkLinkBuffer, checkLinkHeartbeat, DEFAULT_LINK_BUFFER_BYTES } from './link-options.ts';
 
 export interface HubOptions {
   dataDir: string;
@@ -72,6 +73,10 @@ export interface HubOptions {
   registryAuthFile?: string;
   /** How often the shared Git poll lists each followed repository, ms; default 30 s; 0 disables it. */
   pollIntervalMs?: number;
+  /** Bytes that may wait to be sent to one agent before its link is cut (4429); default 8 MiB, 64 KiB to 1 GiB. */
+  linkBufferBytes?: number;
+  /** How often each side of an agent's link sends at least a heartbeat, ms; an agent silent three periods is cut (4408); default 15 s, 250 ms to 15 s. */
+  linkHeartbeatMs?: number;
 }
 
 export interface RunningHub {
@@ -106,13 +111,17 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const now = options.now ?? Date.now;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const { host, port } = parseListen(options.listen ?? '127.0.0.1:8443');
+  const linkSession = {
+    maxBufferedBytes: checkLinkBuffer(options.linkBufferBytes ?? DEFAULT_LINK_BUFFER_BYTES),
+    ...(options.linkHeartbeatMs === undefined ? {} : { heartbeatMs: checkLinkHeartbeat(options.linkHeartbeatMs) }),
+  };
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined ? await loadTls(options.tlsCert, options.tlsKey) : await ensurePki(join(dataDir, 'pki'), serverNames(host));
   const store = await openStore(options.database ?? join(dataDir, 'hub.db'));
   const metrics = new HubMetrics({ processMetrics: true });
   const feed = new ChangeFeed();
   const auth = new Auth(store, now);
   const pollIntervalMs = options.pollIntervalMs ?? REPO_POLL_MS;
-  const links = new LinkRegistry({ store, feed, metrics, now, log, gitPollMs: pollIntervalMs });
+  const links = new LinkRegistry({ store, feed, metrics, now, log, gitPollMs: pollIntervalMs, session: linkSession });
   const poller = new RepoPoller({ store, links, metrics, now, log, intervalMs: pollIntervalMs, homeDir: join(dataDir, 'poll-home') });
   const unsubscribeFeed = store.signals.subscribe('applications', () => feed.notify());
   const adminTokenFile = join(dataDir, ADMIN_TOKEN_FILE);
