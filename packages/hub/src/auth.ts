@@ -54,7 +54,7 @@ export class Auth {
     this.#store = store;
     this.#now = now;
     this.#sessionMs = options.sessionMs ?? DEFAULT_SESSION_MS;
-    this.throttle = new LoginThrottle(now);
+    this.throttle = new LoginThrottle(store, now);
   }
 
   /** Makes a hub API token with a global role; the secret is returned once and stored only hashed. */

@@ -167,8 +167,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   sweepArtifacts();
   const artifactSweep = setInterval(sweepArtifacts, 3600_000);
   artifactSweep.unref();
-  // Expired sessions and logins in progress are dropped hourly (they are refused when expired anyway).
-  const pruning = setInterval(() => void store.sessions.prune(now()).catch(() => undefined), 3_600_000);
+  // Expired sessions, logins in progress and old failed-login counts are dropped hourly (they are refused when expired anyway).
+  const pruning = setInterval(() => void store.sessions.prune(now()).then(() => auth.throttle.prune()).catch(() => undefined), 3_600_000);
   pruning.unref();
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const agents = new AgentAuthenticator(store);

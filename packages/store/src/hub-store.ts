@@ -9,6 +9,7 @@ import { Reads } from './reads.ts';
 import { ApiTokens } from './tokens.ts';
 import { Policy } from './policy.ts';
 import { accessVersion, LoginRequests, Sessions, Users } from './users.ts';
+import { LoginFailures } from './login-failures.ts';
 import { PipelineRepos } from './pipeline-repos.ts';
 import { PipelineSecrets } from './pipeline-secrets.ts';
 import { Releases } from './releases.ts';
@@ -44,6 +45,8 @@ export interface HubStore {
   readonly users: Users;
   readonly sessions: Sessions;
   readonly loginRequests: LoginRequests;
+  /** Failed logins per user and address, shared by every replica. */
+  readonly loginFailures: LoginFailures;
   readonly policy: Policy;
   /** Moves with every change that can take access away: compared by the hub on each request. */
   accessVersion(): Promise<number>;
@@ -93,6 +96,7 @@ export async function openStore(location: string): Promise<HubStore> {
     users: new Users(db),
     sessions: new Sessions(db),
     loginRequests: new LoginRequests(db),
+    loginFailures: new LoginFailures(db),
     policy: new Policy(db),
     accessVersion: () => accessVersion(db),
     releases: new Releases(db),

@@ -199,4 +199,18 @@ CREATE TABLE promotion_holds (
 );
 `,
   },
+  {
+    version: 11,
+    name: 'failed logins counted in the store for every replica; OIDC sessions keep a sealed refresh token and when their groups were last checked',
+    sql: ({ text }) => `
+CREATE TABLE login_failures (
+  key_hash ${text} PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_at BIGINT NOT NULL
+);
+CREATE INDEX login_failures_by_time ON login_failures (last_at);
+ALTER TABLE sessions ADD COLUMN refresh TEXT;
+ALTER TABLE sessions ADD COLUMN checked_at BIGINT;
+`,
+  },
 ];
