@@ -37,6 +37,7 @@ import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
 import { randomSecret } from './secrets.ts';
 import { HubOidc, type OidcOptions } from './oidc.ts';
+import { OidcSessions } from './oidc-sessions.ts';
 import { checkLinkBuffer, checkLinkHeartbeat, DEFAULT_LINK_BUFFER_BYTES } from './link-options.ts';
 
 export interface HubOptions {
@@ -157,6 +158,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
   const artifactLimits = { maxBytes: options.artifactMaxBytes ?? DEFAULT_ARTIFACT_LIMITS.maxBytes, retentionMs: options.artifactRetentionMs ?? DEFAULT_ARTIFACT_LIMITS.retentionMs };
   const oidc = options.oidc === undefined ? undefined : new HubOidc(options.oidc, { store, now, hubUrl: () => hub.url });
+  if (oidc !== undefined) auth.useOidc(new OidcSessions({ store, box, oidc, now, log }));
   const deps: HubDeps = { store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops, artifactLimits, ...(oidc === undefined ? {} : { oidc }) };
   const promotions = new PromotionEngine(deps, { dataDir, log, registryAuth: await readRegistryAuth(options.registryAuthFile ?? join(dataDir, 'registry-auth.json'), options.registryAuthFile !== undefined), ...(options.promotionTickMs === undefined ? {} : { tickMs: options.promotionTickMs }) });
   deps.promotions = promotions;
@@ -168,7 +170,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const artifactSweep = setInterval(sweepArtifacts, 3600_000);
   artifactSweep.unref();
   // Expired sessions, logins in progress and old failed-login counts are dropped hourly (they are refused when expired anyway).
-  const pruning = setInterval(() => void store.sessions.prune(now()).then(() => auth.throttle.prune()).catch(() => undefined), 3_600_000);
+  const pruning = setInterval(() => void store.sessions.prune(now()).then(() => auth.throttle.prune()).then(() => store.oidcRefresh.prune(now())).catch(() => undefined), 3_600_000);
   pruning.unref();
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const agents = new AgentAuthenticator(store);

@@ -10,6 +10,7 @@ import { ApiTokens } from './tokens.ts';
 import { Policy } from './policy.ts';
 import { accessVersion, LoginRequests, Sessions, Users } from './users.ts';
 import { LoginFailures } from './login-failures.ts';
+import { OidcRefresh } from './oidc-refresh.ts';
 import { PipelineRepos } from './pipeline-repos.ts';
 import { PipelineSecrets } from './pipeline-secrets.ts';
 import { Releases } from './releases.ts';
@@ -47,6 +48,8 @@ export interface HubStore {
   readonly loginRequests: LoginRequests;
   /** Failed logins per user and address, shared by every replica. */
   readonly loginFailures: LoginFailures;
+  /** What OIDC sessions and tokens hold from their provider (groups, a sealed refresh token). */
+  readonly oidcRefresh: OidcRefresh;
   readonly policy: Policy;
   /** Moves with every change that can take access away: compared by the hub on each request. */
   accessVersion(): Promise<number>;
@@ -97,6 +100,7 @@ export async function openStore(location: string): Promise<HubStore> {
     sessions: new Sessions(db),
     loginRequests: new LoginRequests(db),
     loginFailures: new LoginFailures(db),
+    oidcRefresh: new OidcRefresh(db),
     policy: new Policy(db),
     accessVersion: () => accessVersion(db),
     releases: new Releases(db),

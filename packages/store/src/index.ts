@@ -25,3 +25,4 @@ export * from './visibility.ts';
 export * from './reads.ts';
 export * from './releases.ts';
 export * from './login-failures.ts';
+export * from './oidc-refresh.ts';
