@@ -13,3 +13,4 @@ export * from './server.ts';
 export * from './client.ts';
 export * from './oidc.ts';
 export * from './permissions.ts';
+export * from './oidc-config.ts';

@@ -177,7 +177,7 @@ function parseCli(value: unknown): CliLogin | undefined {
   return typeof cli?.port === 'number' && typeof cli.challenge === 'string' ? { port: cli.port, challenge: cli.challenge } : undefined;
 }
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 

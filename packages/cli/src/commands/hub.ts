@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '@trueup/api';
-import { checkLinkHeartbeat, parseLinkBuffer, startHub, type OidcOptions } from '@trueup/hub';
+import { checkLinkHeartbeat, parseLinkBuffer, readOidcConfig, startHub, type OidcOptions } from '@trueup/hub';
 import { outputFormat, outputOption, type Command, type CommandContext } from '../command.ts';
 import { requireHubClient, hubClientOptions } from '../hub-target.ts';
 import { formatTable, printJson } from '../output.ts';
@@ -15,7 +15,8 @@ const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database pos
        trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]
        trueup hub repos add URL [--credentials FILE] | trueup hub repos list [--hub URL | --data-dir D]
        ${ACCESS_USAGE}
-       OpenID Connect login: trueup hub … --oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file F] [--oidc-name NAME]`;
+       OpenID Connect login: trueup hub … --oidc-config FILE (issuer, clientId, clientSecretFile, name, scopes, groupsClaim, groupsRefresh)
+                          or trueup hub … --oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file F] [--oidc-name NAME]`;
 
 export const hubCommand: Command = {
   name: 'hub',
@@ -40,6 +41,7 @@ export const hubCommand: Command = {
     credentials: { type: 'string' },
     'artifact-max-mib': { type: 'string' },
     'artifact-retention-days': { type: 'string' },
+    'oidc-config': { type: 'string' },
     'oidc-issuer': { type: 'string' },
     'oidc-client-id': { type: 'string' },
     'oidc-client-secret-file': { type: 'string' },
@@ -112,6 +114,12 @@ async function serve({ values }: CommandContext): Promise<number> {
 async function oidcOptions(values: CommandContext['values']): Promise<OidcOptions | undefined> {
   const issuer = text(values['oidc-issuer']);
   const clientId = text(values['oidc-client-id']);
+  const configFile = text(values['oidc-config']);
+  if (configFile !== undefined) {
+    const flags = ['oidc-issuer', 'oidc-client-id', 'oidc-client-secret-file', 'oidc-name'].filter((flag) => values[flag] !== undefined);
+    if (flags.length > 0) throw new Error(`--oidc-config ${configFile} holds the whole provider: drop --${flags.join(', --')}`);
+    return readOidcConfig(configFile);
+  }
   if (issuer === undefined && clientId === undefined) return undefined;
   if (issuer === undefined || clientId === undefined) throw new Error('give --oidc-issuer URL and --oidc-client-id ID together');
   const secretFile = text(values['oidc-client-secret-file']);
