@@ -7,6 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { WhoAmI } from '@trueup/api';
 import { startTestHub } from '@trueup/testkit/hub';
@@ -15,6 +18,7 @@ import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
 import { HubApiError, HubClient } from './client.ts';
 import { browserLogin, call, cookieOf } from './oidc-browser-testing.ts';
+import { startHub } from './server.ts';
 
 const PERIOD_MS = 60_000;
 
@@ -97,4 +101,39 @@ test('OIDC groups follow the provider (postgres)', { skip: skipWithoutPostgres()
   const pg = await startPostgres();
   cleanup(() => pg.stop());
   await groupsFollowTheProvider(cleanup, await pg.createDatabase('oidc_groups'));
+});
+
+test('two replicas on one PostgreSQL check a session once and agree on its groups', { skip: skipWithoutPostgres() }, async (t) => {
+  const cleanup = lastInFirstOut(t);
+  const pg = await startPostgres();
+  cleanup(() => pg.stop());
+  const database = await pg.createDatabase('oidc_replicas');
+  const dataDir = await mkdtemp(join(tmpdir(), 'trueup-oidc-ha-'));
+  cleanup(() => rm(dataDir, { recursive: true, force: true }));
+  const provider = await startOidcProvider({ carol: { groups: ['viewers', 'staff'] } });
+  cleanup(() => provider.stop());
+  let clock = Date.now();
+  const oidc = { issuer: provider.issuer, clientId: 'trueup-hub', clientSecret: 'client-secret-for-tests', groupsRefreshMs: PERIOD_MS };
+  // Same data dir: the replicas share the CA and the key refresh tokens are sealed with.
+  const a = await startHub({ dataDir, database, listen: '127.0.0.1:0', log: () => undefined, now: () => clock, oidc });
+  cleanup(() => a.stop());
+  const b = await startHub({ dataDir, database, listen: '127.0.0.1:0', log: () => undefined, now: () => clock, oidc });
+  cleanup(() => b.stop());
+  provider.setClient({ clientId: 'trueup-hub', clientSecret: 'client-secret-for-tests', redirectUris: [`${a.url}/auth/oidc/callback`, `${b.url}/auth/oidc/callback`] });
+  const session = cookieOf((await browserLogin({ hub: a }, provider, 'carol', '/')).answer, 'trueup_session') ?? '';
+  const groupsAt = async (hub: typeof a): Promise<string[] | number> => {
+    const me = await call({ hub }, '/api/v1/whoami', { cookie: session });
+    return me.status === 200 ? (JSON.parse(me.body) as WhoAmI).groups : me.status;
+  };
+  assert.deepEqual([await groupsAt(a), await groupsAt(b)], [['viewers', 'staff'], ['viewers', 'staff']]);
+
+  provider.accounts.carol = { groups: ['staff'] };
+  clock += PERIOD_MS + 1000;
+  // Both replicas at once: one claims the check and asks the provider; the other reads its answer.
+  await Promise.all([groupsAt(a), groupsAt(b)]);
+  clock += 3000;
+  assert.deepEqual([await groupsAt(a), await groupsAt(b)], [['staff'], ['staff']]);
+  const admin = new HubClient({ url: a.url, token: (await readFile(a.info.adminTokenFile, 'utf8')).trim(), ca: a.tls.ca });
+  const { items } = await admin.get<{ items: { kind: string; actor: string }[] }>('/api/v1/events?order=asc&limit=100');
+  assert.deepEqual(items.filter((e) => e.actor === 'oidc:carol').map((e) => e.kind), ['login', 'groups-changed'], 'one check, and the session lives on');
 });

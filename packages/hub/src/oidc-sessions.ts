@@ -12,6 +12,11 @@ import type { HubStore, StoredIdentity } from '@trueup/store';
 import type { HubOidc } from './oidc.ts';
 import type { SecretBox } from './secret-box.ts';
 
+/** How soon a replica that lost the claim of a check reads the winner's answer. */
+const CLAIM_LOST_RETRY_MS = 2_000;
+/** A claim older than this is taken to belong to a replica that died mid-check. */
+const CLAIM_STALE_MS = 60_000;
+
 export type OidcCheck =
   /** Nothing is kept for this holder (the provider gave no refresh token): the identity stays as at login. */
   | { state: 'unchecked' }
@@ -51,16 +56,16 @@ export class OidcSessions {
     if (record === undefined) return { state: 'unchecked' };
     if (now() < record.checkedAt + periodMs) return { state: 'live', identity: record.identity, recheckAt: record.checkedAt + periodMs };
     const checkedAt = now();
-    if (!(await store.oidcRefresh.claim(holder, record.checkedAt, checkedAt))) {
-      // Another replica is checking (or just checked): its answer, or until the next period what was known.
-      const again = await store.oidcRefresh.get(holder);
-      return again === undefined ? { state: 'ended', reason: 'ended on another replica' } : { state: 'live', identity: again.identity, recheckAt: Math.max(again.checkedAt, checkedAt) + periodMs };
+    if (!(await store.oidcRefresh.claim(holder, record.checkedAt, checkedAt, checkedAt - CLAIM_STALE_MS))) {
+      // Another replica is checking: what was known holds a moment, then its answer is read.
+      return { state: 'live', identity: record.identity, recheckAt: checkedAt + Math.min(periodMs, CLAIM_LOST_RETRY_MS) };
     }
     let answer: Awaited<ReturnType<HubOidc['refresh']>>;
     try {
       answer = await oidc.refresh(box.open(record.refresh, scope(holder)), record.identity.subject);
     } catch (error) {
       log(`OIDC groups of ${record.identity.subject}: ${error instanceof Error ? error.message : String(error)}; the groups last seen hold until the next check`);
+      await store.oidcRefresh.put(holder, { ...record, checkedAt });
       return { state: 'live', identity: record.identity, recheckAt: checkedAt + periodMs };
     }
     if (answer.outcome === 'refused') {

@@ -14,11 +14,15 @@ test('oidc refresh records', async (t) => {
     await oidcRefresh.put('s:gone', { identity: carol, refresh: 'sealed-x', checkedAt: NOW });
     await oidcRefresh.put('t:no-such-token', { identity: carol, refresh: 'sealed-y', checkedAt: NOW });
     assert.deepEqual(await oidcRefresh.get('s:hash1'), { identity: carol, refresh: 'sealed-1', checkedAt: NOW });
-    // Two replicas saw the same check time: one claim wins.
-    const claims = await Promise.all([oidcRefresh.claim('s:hash1', NOW, NOW + 10), oidcRefresh.claim('s:hash1', NOW, NOW + 11)]);
+    // Two replicas saw the same check: one claim wins; the check itself stays until the answer is stored.
+    const claims = await Promise.all([oidcRefresh.claim('s:hash1', NOW, NOW + 10, NOW - 60_000), oidcRefresh.claim('s:hash1', NOW, NOW + 11, NOW - 60_000)]);
     assert.deepEqual([...claims].sort(), [false, true]);
+    assert.equal((await oidcRefresh.get('s:hash1'))?.checkedAt, NOW);
+    assert.equal(await oidcRefresh.claim('s:hash1', NOW, NOW + 12, NOW + 5), false, 'a live claim holds');
+    assert.equal(await oidcRefresh.claim('s:hash1', NOW, NOW + 70_000, NOW + 11), true, 'a stale claim (its replica gone) is taken over');
     await oidcRefresh.put('s:hash1', { identity: { ...carol, groups: [] }, refresh: 'sealed-2', checkedAt: NOW + 20 });
     assert.deepEqual(await oidcRefresh.get('s:hash1'), { identity: { ...carol, groups: [] }, refresh: 'sealed-2', checkedAt: NOW + 20 });
+    assert.equal(await oidcRefresh.claim('s:hash1', NOW + 20, NOW + 30, NOW - 60_000), true, 'the stored answer ended the claim');
     await oidcRefresh.prune(NOW);
     assert.deepEqual([await oidcRefresh.get('s:gone'), await oidcRefresh.get('t:no-such-token')], [undefined, undefined]);
     assert.notEqual(await oidcRefresh.get('s:hash1'), undefined, 'a live session keeps its record');

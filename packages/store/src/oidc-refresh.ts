@@ -2,8 +2,9 @@
  * What an OpenID Connect login holds from its provider, per holder (`s:` and the session's hash,
  * `t:` and an API token's id): the identity with its groups as last checked, the refresh token
  * (sealed by the hub), and when it was checked. One replica at a time checks a holder: it first
- * claims the check by moving `checked_at` from the value it read (compare and set), so a refresh
- * token is spent once even when replicas look at the same session together.
+ * claims the check (`claimed_at`, set only while the check it saw is still the last one and no
+ * other claim is live), so a refresh token is spent once even when replicas look at the same
+ * session together; storing the answer ends the claim.
  */
 import type { Db } from './db.ts';
 import { parseIdentity, type StoredIdentity } from './users.ts';
@@ -24,7 +25,7 @@ export class OidcRefresh {
 
   async put(holder: string, record: OidcRefreshRecord): Promise<void> {
     await this.#db.run(
-      'INSERT INTO oidc_refresh (holder, identity, refresh, checked_at) VALUES (?, ?, ?, ?) ON CONFLICT (holder) DO UPDATE SET identity = excluded.identity, refresh = excluded.refresh, checked_at = excluded.checked_at',
+      'INSERT INTO oidc_refresh (holder, identity, refresh, checked_at, claimed_at) VALUES (?, ?, ?, ?, NULL) ON CONFLICT (holder) DO UPDATE SET identity = excluded.identity, refresh = excluded.refresh, checked_at = excluded.checked_at, claimed_at = NULL',
       [holder, JSON.stringify(record.identity), record.refresh, record.checkedAt],
     );
   }
@@ -34,9 +35,12 @@ export class OidcRefresh {
     return row === undefined ? undefined : { identity: parseIdentity(String(row.identity)), refresh: String(row.refresh), checkedAt: Number(row.checked_at) };
   }
 
-  /** Takes the next check for this replica: true when `checked_at` was still `seenAt` (now `now`). */
-  async claim(holder: string, seenAt: number, now: number): Promise<boolean> {
-    return (await this.#db.run('UPDATE oidc_refresh SET checked_at = ? WHERE holder = ? AND checked_at = ?', [now, holder, seenAt])) === 1;
+  /**
+   * Takes the next check for this replica: true when the last check is still the one at `seenAt`
+   * and no other claim was made since `staleBefore` (a replica that died mid-check lets go).
+   */
+  async claim(holder: string, seenAt: number, now: number, staleBefore: number): Promise<boolean> {
+    return (await this.#db.run('UPDATE oidc_refresh SET claimed_at = ? WHERE holder = ? AND checked_at = ? AND (claimed_at IS NULL OR claimed_at < ?)', [now, holder, seenAt, staleBefore])) === 1;
   }
 
   async delete(holder: string): Promise<void> {

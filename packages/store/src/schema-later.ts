@@ -213,7 +213,8 @@ CREATE TABLE oidc_refresh (
   holder TEXT PRIMARY KEY,
   identity TEXT NOT NULL,
   refresh TEXT NOT NULL,
-  checked_at BIGINT NOT NULL
+  checked_at BIGINT NOT NULL,
+  claimed_at BIGINT
 );
 `,
   },
