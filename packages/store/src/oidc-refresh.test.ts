@@ -19,7 +19,7 @@ test('oidc refresh records', async (t) => {
     assert.deepEqual([...claims].sort(), [false, true]);
     assert.equal((await oidcRefresh.get('s:hash1'))?.checkedAt, NOW);
     assert.equal(await oidcRefresh.claim('s:hash1', NOW, NOW + 12, NOW + 5), false, 'a live claim holds');
-    assert.equal(await oidcRefresh.claim('s:hash1', NOW, NOW + 70_000, NOW + 11), true, 'a stale claim (its replica gone) is taken over');
+    assert.equal(await oidcRefresh.claim('s:hash1', NOW, NOW + 70_000, NOW + 12), true, 'a stale claim (its replica gone) is taken over');
     await oidcRefresh.put('s:hash1', { identity: { ...carol, groups: [] }, refresh: 'sealed-2', checkedAt: NOW + 20 });
     assert.deepEqual(await oidcRefresh.get('s:hash1'), { identity: { ...carol, groups: [] }, refresh: 'sealed-2', checkedAt: NOW + 20 });
     assert.equal(await oidcRefresh.claim('s:hash1', NOW + 20, NOW + 30, NOW - 60_000), true, 'the stored answer ended the claim');
