@@ -137,3 +137,32 @@ test('two replicas on one PostgreSQL check a session once and agree on its group
   const { items } = await admin.get<{ items: { kind: string; actor: string }[] }>('/api/v1/events?order=asc&limit=100');
   assert.deepEqual(items.filter((e) => e.actor === 'oidc:carol').map((e) => e.kind), ['login', 'groups-changed'], 'one check, and the session lives on');
 });
+
+test('while the provider cannot be reached, the groups last seen hold, and it is asked again a period later', async (t) => {
+  const cleanup = lastInFirstOut(t);
+  const provider = await startOidcProvider({ carol: { groups: ['viewers'] } });
+  let stopped = false;
+  cleanup(() => (stopped ? undefined : provider.stop()));
+  let clock = Date.now();
+  const logs: string[] = [];
+  const hub = await startTestHub({
+    oidc: { issuer: provider.issuer, clientId: 'trueup-hub', clientSecret: 'client-secret-for-tests', groupsRefreshMs: PERIOD_MS },
+    log: (line) => logs.push(line),
+    hub: { now: () => clock },
+  });
+  cleanup(() => hub.stop());
+  provider.setClient({ clientId: 'trueup-hub', clientSecret: 'client-secret-for-tests', redirectUris: [`${hub.hub.url}/auth/oidc/callback`] });
+  const session = cookieOf((await browserLogin(hub, provider, 'carol', '/')).answer, 'trueup_session') ?? '';
+  const groups = async (): Promise<string[] | number> => {
+    const me = await call(hub, '/api/v1/whoami', { cookie: session });
+    return me.status === 200 ? (JSON.parse(me.body) as WhoAmI).groups : me.status;
+  };
+  assert.deepEqual(await groups(), ['viewers']);
+  await provider.stop();
+  stopped = true;
+  clock += PERIOD_MS + 1000;
+  assert.deepEqual(await groups(), ['viewers'], 'the session lives on with what was last seen');
+  const refresh = await hub.hub.store.oidcRefresh.get(`s:${createHash('sha256').update(session.slice('trueup_session='.length)).digest('hex')}`);
+  assert.equal(refresh?.checkedAt, clock, 'the failed check counts as a check: the next is a period later');
+  assert.ok(logs.some((line) => /^OIDC groups of oidc:carol: the OpenID provider .* did not answer a refresh/.test(line)), logs.join('\n'));
+});
