@@ -293,10 +293,10 @@ test('the hub restarted mid-run: the run resumes, and a job for an environment t
   hub = await start(address);
   t.after(() => hub.stop());
   const client = new HubClient({ url: hub.url, token, ca: hub.tls.ca });
+  await eventually('the job waiting for a runner again', async () => (hub.runners.queued === 1 ? true : undefined));
   const view = await client.get<RunView>(`/api/v1/runs/${run.id}`);
   assert.equal(view.status, 'running');
   assert.equal(view.jobs[0]?.status, 'queued');
-  assert.equal(hub.runners.queued, 1, 'the job waits for a runner again');
   const ledger = await client.get<{ items: { kind: string; details: { run?: string } }[] }>('/api/v1/events?limit=50');
   assert.ok(ledger.items.some((e) => e.kind === 'run-resumed' && e.details.run === run.id));
 });

@@ -145,7 +145,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const renewRuns = (): Promise<void> => renewAndTakeOver(store, runs, runners, { leaseMs, now, log });
   const runOwnerTimer = store.engine === 'postgres' ? setInterval(() => void renewRuns().catch((error: unknown) => log(`renewing runs: ${String(error)}`)), Math.max(250, Math.floor(leaseMs / 3))) : undefined;
   runOwnerTimer?.unref();
-  if (store.engine === 'sqlite') await resumeUnfinishedRuns(store, runs, log);
+  // In the background: reading each run's workflow again must not keep the hub from listening
+  // (its jobs are expected back meanwhile).
+  if (store.engine === 'sqlite') void resumeUnfinishedRuns(store, runs, log).catch((error: unknown) => log(`resuming runs: ${String(error)}`));
   const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, credentials: runs.credentials, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
   await triggers.start();
     const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
