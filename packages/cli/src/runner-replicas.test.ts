@@ -4,11 +4,12 @@
  * an artifact, the live log and the job's record all reach A.
  */
 import assert from 'node:assert/strict';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createWorkRepo, requireGit } from '@trueup/testkit';
 import { skipWithoutPostgres } from '@trueup/testkit/postgres';
-import { eventually, finished, hubReplicas, spawnRunner } from './runner-testing.ts';
+import { eventually, finished, hubReplicas, spawnRunner, type RunView } from './runner-testing.ts';
 
 test('a job queued at replica A runs on a runner linked to replica B', { skip: skipWithoutPostgres() }, async (t) => {
   if (!(await requireGit(t))) return;
@@ -71,4 +72,27 @@ test('a replica that stops with a job queued: another replica takes the run over
   assert.match(await viaB.get<string>(`/api/v1/runs/${id}/jobs/train/log`), /trained on /);
   assert.equal(runner.output().split('\n').filter((line) => line.includes(`job train of run ${id}`)).length, 1, runner.output());
   assert.equal((await events()).items.some((e) => e.kind === 'run-abandoned' && e.details.run === id), false);
+});
+
+test('a replica that stops while a runner of another replica runs its job: the run is taken over and the job goes on there, run once', { skip: skipWithoutPostgres() }, async (t) => {
+  if (!(await requireGit(t))) return;
+  const { dir, b, viaA, viaB, stopA, defer } = await hubReplicas(t, 'claimed', { runnerLeaseMs: 3000 });
+  const { token: runnerToken } = await viaB.post<{ token: string }>('/api/v1/runner-tokens', { ttl: '10m' });
+  const runner = await spawnRunner(defer, dir, runnerToken, 'r1', 'linux', 'SIGKILL');
+  await eventually('the runner linked to B', async () => (b.runners.linked().length === 1 ? true : undefined), 90_000, () => runner.output());
+  const repo = await createWorkRepo(join(dir, 'repo'));
+  await repo.write({ '.trueup/workflows/gated.yml': 'on: workflow_dispatch\njobs:\n  gated:\n    runs-on: linux\n    steps:\n      - run: echo "first step"\n      - run: while [ ! -e "$RUNNER_TEMP/../gate" ]; do sleep 0.2; done\n      - run: echo "after the gate"\n' });
+  await repo.commit('gated');
+  const { id } = await viaA.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'gated', ref: 'main', inputs: {} });
+  await eventually('the job past its first step', async () => ((await viaB.get<RunView>(`/api/v1/runs/${id}`)).jobs[0]?.steps[0]?.conclusion === 'success' ? true : undefined));
+  await stopA();
+  await eventually('B takes the run over', async () => ((await viaB.get<{ items: { kind: string; details: { run?: string } }[] }>('/api/v1/events?limit=100')).items.some((e) => e.kind === 'run-taken-over' && e.details.run === id) ? true : undefined));
+  const jobDirs = (await readdir(join(dir, 'r1', 'jobs'))).filter((name) => name.startsWith('gated-'));
+  assert.equal(jobDirs.length, 1);
+  await writeFile(join(dir, 'r1', 'jobs', jobDirs[0] as string, 'gate'), '');
+  const done = await finished(viaB, id);
+  assert.equal(done.conclusion, 'success', JSON.stringify(done) + runner.output());
+  assert.deepEqual(done.jobs[0]?.steps.map((s) => s.conclusion), ['success', 'success', 'success']);
+  assert.match(await viaB.get<string>(`/api/v1/runs/${id}/jobs/gated/log`), /after the gate/);
+  assert.equal(runner.output().split('\n').filter((line) => line.includes(`job gated of run ${id}`)).length, 1, runner.output());
 });
