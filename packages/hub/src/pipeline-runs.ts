@@ -319,7 +319,10 @@ export class PipelineRuns {
     };
     // Before a restart: on a runner, it is adopted back; offered maybe, a job for an environment
     // waits a lease for its runner to claim it before it is offered again (never run twice).
-    const outcome: JobOutcome = await (prior?.status === 'running' && prior.runnerId !== undefined
+    const onRunner = prior?.status === 'running' && prior.runnerId !== undefined;
+    const outcome: JobOutcome = await (onRunner && await this.#runners.claimedElsewhere(offer.job, this.replica)
+      ? this.#runners.adoptRemote(request)
+      : onRunner && prior?.runnerId !== undefined
       ? this.#runners.adopt(request, { runnerId: prior.runnerId, attempt: prior.attempt })
       : this.#runners.run(request, prior === undefined ? {} : { resumed: true, ...(environment === undefined ? {} : { holdMs: this.#runners.leaseMs }) }));
     let conclusion: JobConclusion;

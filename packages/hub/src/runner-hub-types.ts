@@ -54,6 +54,8 @@ export interface SharedQueuePort {
   publish(job: { key: string; labels: string[]; environment: string | undefined; offer: RunnerOffer; queuedAt: number }): void;
   /** Takes a published job for this replica's runner; false when another replica took it. */
   claim(key: string): Promise<boolean>;
+  /** The replica whose runner runs a published job, if one claimed it. */
+  claimedBy(key: string): Promise<string | undefined>;
   /** The job ended or left the queue here: its shared row goes. */
   forget(key: string): void;
   /** Asks the replica that runs the job to cancel it. */

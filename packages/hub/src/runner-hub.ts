@@ -33,6 +33,8 @@ export class RunnerHub {
   readonly #remote = new Map<string, Pending>();
   /** Jobs a previous hub process left on runners, until their run resumes (or the lease ends). */
   readonly #returning = new ReturningJobs();
+  /** Frames from another replica's runner for jobs of runs taken over here, before the run resumed. */
+  readonly #earlyRemote = new Map<string, RemoteJobFrame[]>();
   #shared: SharedQueuePort | undefined;
   readonly #ticker: NodeJS.Timeout;
 
@@ -118,6 +120,26 @@ export class RunnerHub {
     });
   }
 
+  /** Where the shared queue says another replica's runner runs the job of a run taken over here: it goes on there, reporting here. */
+  async claimedElsewhere(key: string, replica: string): Promise<boolean> {
+    const claimer = await this.#shared?.claimedBy(key).catch(() => undefined);
+    return claimer !== undefined && claimer !== replica;
+  }
+
+  /** A job of a run taken over here that a runner of another replica runs: its frames continue here. */
+  adoptRemote(request: JobRequest): Promise<JobOutcome> {
+    return new Promise((resolve) => {
+      const job = this.#pending(request, resolve, true);
+      // Its shared row is this replica's now: it goes when the job ends.
+      job.published = true;
+      this.#returning.take(job.key);
+      this.#remote.set(job.key, job);
+      const early = this.#earlyRemote.get(job.key) ?? [];
+      this.#earlyRemote.delete(job.key);
+      for (const frame of early) this.remoteFrame(job.key, frame);
+    });
+  }
+
   #pending(request: JobRequest, resolve: (outcome: JobOutcome) => void, localOnly: boolean): Pending {
     const job: Pending = { ...request, published: false, localOnly, attempt: 0, queuedAt: this.#now(), runnerId: undefined, accepted: false, notBefore: 0, declinedBy: new Set(), cancelled: undefined, claimable: false, resolve: () => undefined };
     job.resolve = (outcome) => {
@@ -164,6 +186,13 @@ export class RunnerHub {
   /** What the replica running a job of a run here reports. */
   remoteFrame(key: string, frame: RemoteJobFrame): void {
     let job = this.#remote.get(key);
+    if (job === undefined && this.#isExpected(key)) {
+      // A run taken over here, not resumed yet: kept for when it adopts the job.
+      const early = this.#earlyRemote.get(key) ?? [];
+      if (early.length < 10_000) early.push(frame);
+      this.#earlyRemote.set(key, early);
+      return;
+    }
     if (job === undefined) {
       // Taken by another replica while it waited here: it leaves this replica's queue.
       const at = this.#queue.findIndex((j) => j.key === key);
@@ -358,6 +387,7 @@ export class RunnerHub {
   #tick(): void {
     const now = this.#now();
     this.#returning.sweep(now);
+    for (const key of this.#earlyRemote.keys()) if (!this.#isExpected(key)) this.#earlyRemote.delete(key);
     // A held job whose time came is offered now.
     if (this.#queue.some((job) => job.notBefore !== 0 && job.notBefore <= now)) {
       for (const job of this.#queue) if (job.notBefore <= now) job.notBefore = 0;

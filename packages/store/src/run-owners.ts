@@ -24,7 +24,8 @@ export class RunOwners {
   /**
    * Takes over the runs in progress whose replica was last seen before `staleBefore`, for
    * `replica` to resume: one UPDATE per run, so exactly one replica takes each. The jobs the gone
-   * replica published to the shared queue leave it (the new holder publishes them again).
+   * replica published and nobody claimed leave the shared queue (the new holder publishes them
+   * again); the claimed ones report to the new holder from now on.
    */
   async takeOver(replica: string, staleBefore: number, now: number): Promise<{ id: string; owner: string }[]> {
     const rows = await this.#db.all("SELECT id, owner FROM runs WHERE status <> 'completed' AND owner IS NOT NULL AND owner <> ? AND owner_seen_at < ?", [replica, staleBefore]);
@@ -34,7 +35,11 @@ export class RunOwners {
       const owner = String(row.owner);
       const changed = await this.#db.transaction(async (tx) => {
         const updated = await tx.run("UPDATE runs SET owner = ?, owner_seen_at = ? WHERE id = ? AND owner = ? AND owner_seen_at < ? AND status <> 'completed'", [replica, now, id, owner, staleBefore]);
-        if (updated === 1) await tx.run("DELETE FROM runner_job_queue WHERE owner = ? AND job_key LIKE ?", [owner, `${id}/%`]);
+        if (updated === 1) {
+          await tx.run("DELETE FROM runner_job_queue WHERE owner = ? AND job_key LIKE ? AND state = 'queued'", [owner, `${id}/%`]);
+          // A job a runner of another replica runs goes on there, reporting to the new holder.
+          await tx.run('UPDATE runner_job_queue SET owner = ? WHERE owner = ? AND job_key LIKE ?', [replica, owner, `${id}/%`]);
+        }
         return updated;
       });
       if (changed === 1) taken.push({ id, owner });

@@ -33,10 +33,15 @@ test('runs resumed after a restart', async (t) => {
     await run(store, 'live', 'c', T0 + 50_000);
     await store.sharedJobs.publish({ key: 'gone1/build', owner: 'a', labels: ['gpu'], environment: undefined, offer: 'sealed', queuedAt: T0 });
     await store.sharedJobs.publish({ key: 'live/build', owner: 'c', labels: ['gpu'], environment: undefined, offer: 'sealed', queuedAt: T0 });
+    await store.sharedJobs.publish({ key: 'gone2/test', owner: 'a', labels: ['linux'], environment: undefined, offer: 'sealed', queuedAt: T0 });
+    assert.equal(await store.sharedJobs.claim('gone2/test', 'c'), true);
     const [first, second] = await Promise.all([store.runOwners.takeOver('b', T0 + 45_000, T0 + 60_000), store.runOwners.takeOver('d', T0 + 45_000, T0 + 60_000)]);
     const taken = [...(first ?? []), ...(second ?? [])].map((r) => `${r.id}<-${r.owner}`).sort();
     assert.deepEqual(taken, ['gone1<-a', 'gone2<-a'], 'each run is taken by exactly one replica');
-    assert.deepEqual((await store.sharedJobs.queued(10)).map((j) => j.key), ['live/build'], 'the gone replica\'s queue rows of the run went');
+    assert.deepEqual((await store.sharedJobs.queued(10)).map((j) => j.key), ['live/build'], 'the gone replica\'s unclaimed rows went');
+    const gone2 = [...(first ?? []), ...(second ?? [])].find((r) => r.id === 'gone2');
+    assert.equal(await store.sharedJobs.ownerOf('gone2/test'), gone2 === undefined ? undefined : (first ?? []).includes(gone2) ? 'b' : 'd', 'a claimed job reports to the run\'s new holder');
+    assert.equal(await store.sharedJobs.claimedBy('gone2/test'), 'c');
     // Held by its new replica now, and renewed by it: nobody takes it again.
     assert.deepEqual(await store.runOwners.takeOver('e', T0 + 45_000, T0 + 61_000), []);
   });
