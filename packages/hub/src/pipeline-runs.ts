@@ -17,6 +17,7 @@ import { secretScope, type SecretBox } from './secret-box.ts';
 import type { JobOutcome, JobRequest, RunnerHub } from './runner-hub.ts';
 import { RepoCredentials } from './repo-credentials.ts';
 import { workflowAt } from './run-source.ts';
+import { Slots } from './slots.ts';
 import { admittedBefore, githubContext, parseRunPlan, resumedStates, runPlanJson, type RunPlan } from './run-resume.ts';
 
 export interface DispatchRequest {
@@ -422,28 +423,4 @@ export interface RollbackScope {
 function rollbackJobs(workflow: Workflow, scope: RollbackScope): { jobs: Set<string>; note: string } {
   const job = scope.job.replace(/#\d+$/, '');
   return { jobs: new Set([job, ...ancestors(workflow.jobs, job)]), note: `not part of the rollback of ${scope.environment} to run ${scope.of}` };
-}
-
-/** `strategy.max-parallel`: at most this many instances of a job at once. */
-class Slots {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-
-  constructor(size: number) {
-    this.#free = Math.max(1, size);
-  }
-
-  async take(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free -= 1;
-      return;
-    }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
-  }
-
-  give(): void {
-    const next = this.#waiting.shift();
-    if (next === undefined) this.#free += 1;
-    else next();
-  }
 }
