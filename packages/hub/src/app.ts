@@ -11,6 +11,7 @@ import { HubErrors } from './errors.ts';
 import type { RouteSpec } from './route-spec.ts';
 import { getCookie } from 'hono/cookie';
 import { REQUEST_HEADER, SESSION_COOKIE } from './auth.ts';
+import { compression } from './compression.ts';
 import { accessRoutes, accessSpecs } from './routes/access.ts';
 import { oidcRoutes, oidcSpecs } from './routes/oidc.ts';
 import { projectRoutes, projectSpecs } from './routes/projects.ts';
@@ -45,6 +46,7 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
     await next();
     deps.metrics.httpDuration.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
+  app.use(compression());
   // Bodies are cut off while they stream in, chunked or not: nothing past the limit is buffered.
   const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw HubErrors.create('HUB_BODY_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`); } });
   // An artifact upload streams to the store under its own, larger limit (routes/artifacts.ts).
