@@ -33,11 +33,12 @@ import { openApiRoutes } from './routes/openapi.ts';
 import { pipelineSecretRoutes, pipelineSecretSpecs } from './routes/pipeline-secrets.ts';
 import { releaseRoutes, releaseSpecs } from './routes/releases.ts';
 import { runRoutes, runSpecs } from './routes/runs.ts';
+import { runStreamRoutes, runStreamSpecs } from './routes/run-stream.ts';
 import { streamRoutes, streamSpecs } from './routes/stream.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...artifactSpecs, ...jobStepSpecs, ...deploymentSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs, ...adoptSpecs, ...accessSpecs, ...oidcSpecs, ...userSpecs, ...projectSpecs, ...releaseSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...runStreamSpecs, ...artifactSpecs, ...jobStepSpecs, ...deploymentSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs, ...adoptSpecs, ...accessSpecs, ...oidcSpecs, ...userSpecs, ...projectSpecs, ...releaseSpecs];
 
 export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void; uiDir?: string } = {}): Hono {
   const app = new Hono();
@@ -72,6 +73,7 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   streamRoutes(app, deps);
   webhookRoutes(app, deps);
   runRoutes(app, deps);
+  runStreamRoutes(app, deps);
   artifactRoutes(app, deps);
   jobStepRoutes(app, deps);
   deploymentRoutes(app, deps);

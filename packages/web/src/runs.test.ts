@@ -1,7 +1,8 @@
 /**
  * Pipeline run pages in headless Chromium, against a real hub and a real runner (`trueup runner`
  * joined over its link): the list, a run's jobs in stages, a job's log followed live, and a
- * deploy that waits for an approval given from the page.
+ * deploy that waits for an approval given from the page. The run page follows the run on its
+ * stream: it reads the run once (and once more after the approval it sent), never on a timer.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -63,6 +64,11 @@ test('pipeline runs in the web UI: jobs in stages, logs, an approval from the pa
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
+  const runReads: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith(`/api/v1/runs/${run.id}`) && !path.includes('/jobs/')) runReads.push(`${r.method()} ${path}`);
+  });
   await page.goto(`${testHub.hub.url}/runs`);
   await signInWithToken(page, testHub.adminToken);
   await page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: 'ci' }).click();
@@ -80,6 +86,9 @@ test('pipeline runs in the web UI: jobs in stages, logs, an approval from the pa
   await page.getByRole('button', { name: 'deploy', exact: true }).click();
   await page.getByRole('region', { name: 'Log' }).getByText(/deployed the thing/).waitFor();
   await page.getByRole('region', { name: 'Run' }).getByText('success', { exact: true }).waitFor();
+  await page.getByRole('status', { name: 'Run updates' }).getByText('Live').waitFor();
+  // Every change (build done, the approval asked, deploy running, the run's end) came on the stream.
+  assert.deepEqual(runReads.filter((r) => r.startsWith('GET')).sort(), [`GET /api/v1/runs/${run.id}`, `GET /api/v1/runs/${run.id}`, `GET /api/v1/runs/${run.id}/stream`], 'one read, the stream, one read after the approval');
   const done = await testHub.client.get<{ conclusion: string; jobs: { key: string; conclusion: string }[] }>(`/api/v1/runs/${run.id}`);
   assert.deepEqual(done.jobs.map((j) => [j.key, j.conclusion]), [['build', 'success'], ['deploy', 'success']]);
   await page.getByRole('link', { name: 'Runs' }).click();
