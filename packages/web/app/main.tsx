@@ -21,6 +21,8 @@ const EnvironmentsPage = lazy(() => import('./pages/environments.tsx'));
 const LedgerPage = lazy(() => import('./pages/ledger.tsx'));
 const RunsPage = lazy(() => import('./pages/runs.tsx'));
 const RunPage = lazy(() => import('./pages/run.tsx'));
+const ReleasesPage = lazy(() => import('./pages/releases.tsx'));
+const ReleasePage = lazy(() => import('./pages/release.tsx'));
 
 const client = new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: 1, refetchOnWindowFocus: false } } });
 
@@ -35,6 +37,8 @@ const router = createBrowserRouter([{
     { path: 'ledger', element: lazyPage(<LedgerPage />) },
     { path: 'runs', element: lazyPage(<RunsPage />) },
     { path: 'runs/:id', element: lazyPage(<RunPage />) },
+    { path: 'releases', element: lazyPage(<ReleasesPage />) },
+    { path: 'releases/:id', element: lazyPage(<ReleasePage />) },
   ],
 }]);
 
