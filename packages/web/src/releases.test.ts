@@ -62,8 +62,8 @@ test('releases in the web UI: stages, gates, a hold released and a promotion by 
   const auth = new Auth(testHub.hub.store, Date.now);
   const browser = await launchChromium();
   t.after(() => browser.close());
-  const open = async (token: string, path: string): Promise<Page> => {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
+  const open = async (token: string, path: string, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 }, colorScheme });
     const page = await context.newPage();
     page.setDefaultTimeout(30_000);
     await page.goto(`${testHub.hub.url}${path}`);
@@ -112,4 +112,12 @@ test('releases in the web UI: stages, gates, a hold released and a promotion by 
   await page.getByRole('list', { name: 'Stages of web' }).getByRole('listitem', { name: 'Stage prod' }).getByRole('link', { name: 'web-1' }).waitFor();
   assert.deepEqual(await axeViolations(page), []);
   await shoot(page, 'releases-light');
+  if (shots === undefined) return;
+  const dark = await open(await auth.createToken('olga-dark', 'operator'), '/releases/web-1', 'dark');
+  await dark.getByRole('region', { name: 'Stage prod' }).getByLabel('Where prod runs').getByText('running this release').waitFor();
+  assert.deepEqual(await axeViolations(dark), []);
+  await shoot(dark, 'release-dark');
+  await dark.getByRole('link', { name: 'All releases' }).click();
+  await dark.getByRole('table', { name: 'Releases' }).waitFor();
+  await shoot(dark, 'releases-dark');
 });
