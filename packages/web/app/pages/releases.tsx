@@ -38,7 +38,7 @@ export default function ReleasesPage(): ReactNode {
                 <td><Link to={`/releases/${encodeURIComponent(r.id)}`}>{r.id}</Link></td>
                 <td>{r.promotion}</td>
                 <td>{Object.entries(r.values).map(([k, v]) => <code key={k}>{k}={v} </code>)}</td>
-                <td>{r.stages.map((s) => <span key={s.stage}>{s.stage}: {stageSummary(s)} </span>)}</td>
+                <td>{r.stages.map((s) => `${s.stage}: ${stageSummary(s)}`).join(' · ')}</td>
                 <td>{r.createdBy} <span className="muted">({r.origin})</span></td>
                 <td><Time iso={r.createdAt} /></td>
               </tr>
