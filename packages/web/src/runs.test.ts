@@ -2,7 +2,8 @@
  * Pipeline run pages in headless Chromium, against a real hub and a real runner (`trueup runner`
  * joined over its link): the list, a run's jobs in stages, a job's log followed live, and a
  * deploy that waits for an approval given from the page. The run page follows the run on its
- * stream: it reads the run once (and once more after the approval it sent), never on a timer.
+ * stream: it reads the run once (and once more after the approval it sent), never on a timer;
+ * the list follows the runs' stream.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -65,9 +66,11 @@ test('pipeline runs in the web UI: jobs in stages, logs, an approval from the pa
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   const runReads: string[] = [];
+  const listReads: string[] = [];
   page.on('request', (r) => {
-    const path = new URL(r.url()).pathname;
-    if (path.startsWith(`/api/v1/runs/${run.id}`) && !path.includes('/jobs/')) runReads.push(`${r.method()} ${path}`);
+    const url = new URL(r.url());
+    if (url.pathname.startsWith(`/api/v1/runs/${run.id}`) && !url.pathname.includes('/jobs/')) runReads.push(`${r.method()} ${url.pathname}`);
+    if (url.pathname === '/api/v1/runs' && r.method() === 'GET') listReads.push(url.search);
   });
   await page.goto(`${testHub.hub.url}/runs`);
   await signInWithToken(page, testHub.adminToken);
@@ -93,5 +96,7 @@ test('pipeline runs in the web UI: jobs in stages, logs, an approval from the pa
   assert.deepEqual(done.jobs.map((j) => [j.key, j.conclusion]), [['build', 'success'], ['deploy', 'success']]);
   await page.getByRole('link', { name: 'Runs' }).click();
   await page.getByRole('table', { name: 'Runs' }).getByText('success').waitFor();
+  // The list, too, came on its stream (once per visit), never read on a timer.
+  assert.deepEqual(listReads, ['?limit=200&watch=true', '?limit=200&watch=true']);
   assert.deepEqual(await axeViolations(page), []);
 });

@@ -1,17 +1,18 @@
 /**
- * `GET /api/v1/runs/{id}/stream`: Server-Sent Events over one pipeline run. The run as
+ * Pipeline runs followed live. `GET /api/v1/runs/{id}/stream`: Server-Sent Events over one run. The run as
  * `GET /api/v1/runs/{id}` shows it comes at once as a `run` event, then again each time it, one
  * of its jobs or one of their steps changes (the store signals each write, on every replica), so
  * a run page follows a run without polling. Each event carries the whole run: a page that
  * reconnects needs nothing it missed. The caller is looked up again before each event: a revoked
  * token or an ended session ends the stream.
  */
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
 import type { RouteSpec } from '../route-spec.ts';
-import { mayReadRun, readRunView } from '../run-view.ts';
+import type { Caller } from '../auth.ts';
+import { mayReadRun, readRunView, showRun } from '../run-view.ts';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -74,5 +75,66 @@ export function runStreamRoutes(app: Hono, deps: HubDeps): void {
         metrics.streamSubscribers.dec();
       }
     });
+  });
+}
+
+/**
+ * `GET /api/v1/runs?watch=true`: the runs list as Server-Sent Events. A `runs` event carries the
+ * list (as `GET /api/v1/runs` answers it) at once and again whenever several runs may have
+ * changed at once; after that each run written comes alone as a `run` event (its summary), so a
+ * list page follows every run without polling.
+ */
+export async function watchRuns(c: Context, deps: HubDeps, limit: number): Promise<Response> {
+  const { store, auth, metrics } = deps;
+  const changed = new Set<string>();
+  let wake: (() => void) | undefined;
+  const unsubscribe = store.signals.subscribe('runs', (id) => {
+    changed.add(id);
+    wake?.();
+  });
+  const list = async (caller: Caller): Promise<string> => JSON.stringify({ items: (await store.runs.list(limit, caller.permissions.visibility('get'))).map(showRun) });
+  let first: string;
+  try {
+    first = await list(await auth.requireCaller(c));
+  } catch (error) {
+    unsubscribe();
+    throw error;
+  }
+  return streamSSE(c, async (stream) => {
+    metrics.streamSubscribers.inc();
+    stream.onAbort(() => wake?.());
+    try {
+      await stream.writeSSE({ event: 'runs', data: first });
+      while (!stream.aborted && !stream.closed) {
+        if (changed.size === 0) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, KEEPALIVE_MS).unref();
+          });
+          wake = undefined;
+        }
+        if (stream.aborted || stream.closed) break;
+        if (changed.size === 0) {
+          await stream.write(': keepalive\n\n');
+          continue;
+        }
+        const ids = [...changed];
+        changed.clear();
+        const caller = await auth.caller(c);
+        if (caller === undefined) break;
+        if (ids.includes('*')) {
+          await stream.writeSSE({ event: 'runs', data: await list(caller) });
+          continue;
+        }
+        for (const id of ids) {
+          const run = await store.runs.get(id);
+          if (run === undefined || !(await mayReadRun(deps, caller, id))) continue;
+          await stream.writeSSE({ event: 'run', data: JSON.stringify(showRun(run)) });
+        }
+      }
+    } finally {
+      unsubscribe();
+      metrics.streamSubscribers.dec();
+    }
   });
 }

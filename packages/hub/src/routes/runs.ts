@@ -12,6 +12,7 @@ import { parseTtl } from '../join.ts';
 import type { PipelineRuns } from '../pipeline-runs.ts';
 import type { RouteSpec } from '../route-spec.ts';
 import { iso, mayReadRun, readRunView, showRun } from '../run-view.ts';
+import { watchRuns } from './run-stream.ts';
 import type { RunnerHub } from '../runner-hub.ts';
 import { createRunnerToken, exchangeRunnerToken } from '../runner-join.ts';
 import { parseBody } from '../validate.ts';
@@ -21,7 +22,7 @@ export const runSpecs: RouteSpec[] = [
   { method: 'post', path: '/api/v1/runners/join', summary: 'Exchange a runner token, once, for a runner credential.', role: 'public', body: RunnerJoinRequestSchema, responses: { 200: { description: 'the credential', schema: RunnerJoinResponseSchema }, 401: { description: 'unknown, used or expired token' } } },
   { method: 'get', path: '/api/v1/runners', summary: 'Runners joined to the hub, with the linked ones\' labels, capacity and jobs.', role: 'viewer', responses: { 200: { description: 'runners' } } },
   { method: 'post', path: '/api/v1/runs', summary: 'Run a workflow of a repository at a ref (workflow_dispatch, with inputs).', role: 'operator', body: RunDispatchRequestSchema, responses: { 201: { description: 'the run\'s id and commit' } } },
-  { method: 'get', path: '/api/v1/runs', summary: 'Runs, newest first.', role: 'viewer', responses: { 200: { description: 'runs' } } },
+  { method: 'get', path: '/api/v1/runs', summary: 'Runs, newest first; with ?watch=true as Server-Sent Events: the list, then each run written (routes/run-stream.ts).', role: 'viewer', responses: { 200: { description: 'runs' } } },
   { method: 'get', path: '/api/v1/runs/{id}', summary: 'A run with its jobs and steps: status, conclusion, runner, timing.', role: 'viewer', responses: { 200: { description: 'the run' }, 404: { description: 'no such run' } } },
   { method: 'get', path: '/api/v1/runs/{id}/jobs/{job}/log', summary: 'A job\'s log; with ?follow=true as Server-Sent Events until the job ends.', role: 'viewer', responses: { 200: { description: 'the log', contentType: 'text/plain' } } },
   { method: 'post', path: '/api/v1/repos', summary: 'Track a repository: new commits run its workflows whose `on:` filters match.', role: 'admin', body: RepoAddRequestSchema, responses: { 201: { description: 'tracked' }, 409: { description: 'tracked already' } } },
@@ -60,8 +61,9 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
     return c.json(started, 201);
   });
   app.get('/api/v1/runs', async (c) => {
-    const caller = await auth.requireCaller(c);
     const limit = Math.min(500, Math.max(1, Number(c.req.query('limit') ?? '50') || 50));
+    if (c.req.query('watch') === 'true') return watchRuns(c, deps, limit);
+    const caller = await auth.requireCaller(c);
     return c.json({ items: (await store.runs.list(limit, caller.permissions.visibility('get'))).map(showRun) });
   });
   app.get('/api/v1/runs/:id', async (c) => {
