@@ -6,10 +6,10 @@
  * a new ledger entry (a promotion step, a sync), not on a timer.
  */
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useRef, useSyncExternalStore, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Link, useParams } from 'react-router';
 import { getJson } from '../api/client.ts';
-import { liveSnapshot, subscribeLive } from '../api/live.ts';
+import { useRefetchOnLive } from '../api/live-refetch.ts';
 import { releaseKey, stageSummary, useReleaseAction } from '../api/releases.ts';
 import { can, useWhoami } from '../api/session.ts';
 import type { GateView, ReleaseStageView, ReleaseView } from '../api/types.ts';
@@ -18,16 +18,7 @@ import { Badge, Button, Card, ErrorState, Loading, Time } from '../ui/primitives
 export default function ReleasePage(): ReactNode {
   const { id = '' } = useParams();
   const release = useQuery({ queryKey: releaseKey(id), queryFn: ({ signal }) => getJson<ReleaseView>(`/api/v1/releases/${encodeURIComponent(id)}`, signal), retry: false });
-  const live = useSyncExternalStore(subscribeLive, liveSnapshot);
-  const applications = release.data?.stages.map((s) => s.application) ?? [];
-  const changes = applications.map((key) => `${key}:${live.ledgerByApp.get(key) ?? 0}:${JSON.stringify(live.patches.get(key) ?? null)}`).join('|');
-  const { refetch } = release;
-  const seen = useRef<string | undefined>(undefined);
-  useEffect(() => {
-    // The first value is what the read already reflects; each later one is news.
-    if (seen.current !== undefined && seen.current !== changes) void refetch();
-    seen.current = changes;
-  }, [changes, refetch]);
+  useRefetchOnLive(release.data?.stages.map((s) => s.application) ?? [], release.refetch);
   if (release.error !== null) return <ErrorState error={release.error} retry={() => void release.refetch()} />;
   if (release.data === undefined) return <Loading what={`release ${id}`} />;
   const r = release.data;

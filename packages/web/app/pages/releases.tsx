@@ -1,12 +1,14 @@
 /**
  * Releases and promotions: each promotion's stages with the release each runs and its hold (a
  * hold released from here by who may write its stage's config), then the releases newest first.
- * A hub that runs no promotions says so instead of failing.
+ * A hub that runs no promotions says so instead of failing. Both are read again when the live
+ * stream says a stage's application changed.
  */
 import { useQuery } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
+import { useCallback, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ApiError, getJson } from '../api/client.ts';
+import { useRefetchOnLive } from '../api/live-refetch.ts';
 import { PROMOTIONS_KEY, RELEASES_KEY, stageSummary, useReleaseAction, type Promotion, type Promotions } from '../api/releases.ts';
 import { can, useWhoami } from '../api/session.ts';
 import type { ReleaseView } from '../api/types.ts';
@@ -15,6 +17,9 @@ import { Badge, Button, Card, Empty, ErrorState, Loading, Time } from '../ui/pri
 export default function ReleasesPage(): ReactNode {
   const promotions = useQuery({ queryKey: PROMOTIONS_KEY, queryFn: ({ signal }) => getJson<Promotions>('/api/v1/promotions', signal), retry: false });
   const releases = useQuery({ queryKey: RELEASES_KEY, queryFn: ({ signal }) => getJson<{ items: ReleaseView[] }>('/api/v1/releases?limit=100', signal), retry: false });
+  const stageApplications = promotions.data?.items.flatMap((p) => p.stages.map((s) => s.application)) ?? [];
+  const refetchBoth = useCallback(() => Promise.all([promotions.refetch(), releases.refetch()]), [promotions.refetch, releases.refetch]);
+  useRefetchOnLive(stageApplications, refetchBoth);
   const absent = promotions.error instanceof ApiError && promotions.error.status === 404;
   if (absent) return <><h1>Releases</h1><Empty title="This hub runs no promotions">Releases appear here once the hub reads promotions from Git.</Empty></>;
   if (promotions.error !== null) return <ErrorState error={promotions.error} retry={() => void promotions.refetch()} />;
