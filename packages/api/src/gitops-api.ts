@@ -52,7 +52,8 @@ export type GitopsSetResult = z.infer<typeof GitopsSetResultSchema>;
 export const AdoptRequestSchema = z.strictObject({
   object: z.string().min(1).max(1024).describe('the object\'s key (apiVersion/kind/namespace/name), or KIND/NAME or KIND/NAMESPACE/NAME naming one object'),
   fields: z.array(z.string().min(1).max(1024)).max(100).optional().describe('key paths to adopt; default every scalar field whose live value differs from Git'),
-  timeout: z.number().int().min(1).max(100).optional().describe('seconds to wait for the agent to apply the commit, default 90'),
+  timeout: z.number().int().min(1).max(100).optional().describe('seconds to wait for the agent to apply the commit (only when committing to the tracked branch), default 90'),
+  branch: z.string().min(1).max(255).optional().describe('the branch to commit on; default a new branch trueup/adopt/ENV-APP-KIND-NAME-ID from the tracked one; the tracked branch itself commits there and waits for the agent'),
 });
 export type AdoptRequest = z.infer<typeof AdoptRequestSchema>;
 
@@ -63,5 +64,15 @@ export const AdoptResultSchema = z.object({
   file: z.string(),
   changes: z.array(z.object({ file: z.string(), line: z.number(), key: z.string(), from: z.unknown(), to: z.unknown() })),
   resumed: z.boolean(),
+  /** The branch the commit is on. */
+  branch: z.string(),
+  /** The branch the application follows. */
+  tracked: z.string(),
+  /** Whether self-heal of the object stays paused until the tracked branch's applied revision holds the adopted values. */
+  pending: z.boolean(),
+  /** How to look at the change: a `git diff` of the tracked branch and the adoption's. */
+  compare: z.string().optional(),
+  /** The adoption's id (`trueup adopt --list` shows those pending). */
+  id: z.string().optional(),
 });
 export type AdoptResult = z.infer<typeof AdoptResultSchema>;

@@ -24,3 +24,4 @@ export * from './policy.ts';
 export * from './visibility.ts';
 export * from './reads.ts';
 export * from './releases.ts';
+export * from './adoptions.ts';
