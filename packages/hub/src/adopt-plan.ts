@@ -41,6 +41,17 @@ export function namedFields(live: Json, paths: readonly string[]): FieldToAdopt[
   return paths.map((path) => ({ path, value: valueAt(live, parseKeyPath(path)) }));
 }
 
+/** Whether `manifest` (an object as Git now renders it) holds each field at its adopted value. */
+export function holdsFields(manifest: Json, fields: readonly FieldToAdopt[]): boolean {
+  return fields.every((field) => sameScalar(valueAt(manifest, parseKeyPath(field.path)), field.value));
+}
+
+/** Scalars compare by their text: a YAML edit writes `3` for the live 3 and `"3"` for the live "3" alike. */
+function sameScalar(a: unknown, b: unknown): boolean {
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : value === undefined ? undefined : JSON.stringify(value));
+  return text(a) === text(b);
+}
+
 function valueAt(root: unknown, segments: readonly PathSegment[]): unknown {
   let current = root;
   for (const segment of segments) {

@@ -1,14 +1,19 @@
 /**
  * `POST …/applications/{name}/adopt`: a hand fix of one object written back into Git instead of
- * healed away. Self-heal of the object is paused, its live state read from the agent, the drifted
- * fields written into the file and document the object came from (through the hub's one writer
- * for the tracked branch, in the ledger with who), and once the agent reports that commit applied
- * and the object Synced, self-heal resumes. A refusal before the commit resumes what it paused; a
- * failure after it leaves the object paused and says how to go on.
+ * healed away. Self-heal of the object is paused, its live state read from the agent, and the
+ * drifted fields written into the file and document the object came from, through the hub's one
+ * writer per branch, in the ledger with who. By default the commit goes on a new branch (or the
+ * branch asked for) started from the tracked one, and the object stays paused until the tracked
+ * branch's applied revision holds the adopted values (the watcher in adopt-watch.ts resumes it).
+ * Asked for the tracked branch itself, the route waits for the agent to apply the commit and
+ * resumes. A refusal before the commit resumes what it paused; a failure after it leaves the
+ * object paused and says how to go on.
  */
 import { AdoptRequestSchema, AdoptResultSchema, keyId, type ApplicationStatus, type AdoptResult } from '@trueup/api';
 import type { Context, Hono } from 'hono';
-import { driftedFields, namedFields } from '../adopt-plan.ts';
+import { agentCommand, readObject } from '../adopt-agent.ts';
+import { adoptBranchName, adoptTarget, compareHint } from '../adopt-branch.ts';
+import { driftedFields, namedFields, type FieldToAdopt } from '../adopt-plan.ts';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
 import { writeGitops } from '../gitops-write.ts';
@@ -18,12 +23,11 @@ import { parseBody } from '../validate.ts';
 import { awaitRevision } from './gitops-wait.ts';
 
 const DEFAULT_TIMEOUT_S = 90;
-const AGENT_ANSWER_MS = 30_000;
 
 export const adoptSpecs: RouteSpec[] = [
   {
     method: 'post', path: '/api/v1/environments/{environment}/applications/{name}/adopt', role: 'operator', body: AdoptRequestSchema,
-    summary: 'Adopt a hand fix of one object into Git: pause its self-heal, write its drifted live fields into the file and document it came from (one commit on the tracked branch), wait until the agent applied it, resume. Refused before any commit when a field cannot be written; left paused, with the reason, when the commit is not applied.',
+    summary: 'Adopt a hand fix of one object into Git: pause its self-heal, write its drifted live fields into the file and document it came from as one commit on a new branch (or the branch given); self-heal stays paused until the tracked branch\'s applied revision holds the values. Given the tracked branch, commit there, wait until the agent applied it, resume. Refused before any commit when a field cannot be written; left paused, with the reason, when the commit is not applied.',
     responses: { 200: { description: 'adopted', schema: AdoptResultSchema }, 404: { description: 'unknown application or object' } },
   },
 ];
@@ -35,9 +39,9 @@ export function adoptRoutes(app: Hono, deps: HubDeps): void {
 async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   const environment = c.req.param('environment') ?? '';
   const application = c.req.param('name') ?? '';
-  const target = { environment, application };
-  const caller = await deps.auth.require(c, 'gitops-write', target);
-  await deps.auth.require(c, 'pause-self-heal', target);
+  const scope = { environment, application };
+  const caller = await deps.auth.require(c, 'gitops-write', scope);
+  await deps.auth.require(c, 'pause-self-heal', scope);
   const request = await parseBody(AdoptRequestSchema, c);
   const found = await deps.store.applications.get(environment, application);
   if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${application}" in environment "${environment}"`);
@@ -59,12 +63,13 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
 
   // Before the commit: any refusal resumes what this call paused.
   let edits: { file: string; key: string; value: string; line: number }[];
+  let fields: FieldToAdopt[];
+  const id = randomId();
+  const target = adoptTarget(status.source.ref, request.branch, () => adoptBranchName(environment, application, resource.kind, resource.name, id));
   try {
-    const read = await deps.links.read(environment, { id: randomId(), application, object, what: 'object' }, AGENT_ANSWER_MS);
-    if (read === undefined) throw HubErrors.create('HUB_AGENT_TIMEOUT', `the agent of "${environment}" did not answer the read of "${object}"`);
-    if (read.what !== 'object') throw HubErrors.create('HUB_AGENT_FAILED', read.what === 'error' ? `${read.code}: ${read.message}` : 'unexpected answer');
+    const read = await readObject(deps, environment, application, object);
     if (read.live === null || read.desired === null) throw HubErrors.create('HUB_REQUEST_INVALID', `"${object}" ${read.live === null ? 'does not exist live' : 'is not in Git'}: nothing to adopt`, { field: 'object' });
-    const fields = request.fields === undefined ? driftedFields(read.live, read.desired) : namedFields(read.live, request.fields);
+    fields = request.fields === undefined ? driftedFields(read.live, read.desired) : namedFields(read.live, request.fields);
     if (fields.length === 0) throw HubErrors.create('HUB_REQUEST_INVALID', `"${object}" has not drifted: its live state is what Git says`, { field: 'fields' });
     for (const field of fields) {
       if (field.value === undefined) throw HubErrors.create('HUB_REQUEST_INVALID', `"${object}" has no live field "${field.path}"`, { field: 'fields' });
@@ -79,11 +84,23 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   let written;
   try {
     written = await writeGitops(deps, {
-      request: { repoURL: status.source.repoURL, ref: status.source.ref, edits, source: 'adopt' },
-      actor, environment, details: { application, object, adopted: edits.map((e) => e.key) },
+      request: { repoURL: status.source.repoURL, ref: target.branch, edits, source: 'adopt' },
+      ...(target.direct ? {} : { base: status.source.ref }),
+      actor, environment, details: { application, object, adopted: edits.map((e) => e.key), ...(target.direct ? {} : { adoption: id, tracked: status.source.ref }) },
     });
   } catch (error) {
     return resumeThenThrow(error);
+  }
+  const base = { object, outcome: written.outcome, revision: written.revision, file: origin.file, changes: written.changes ?? [], branch: target.branch, tracked: status.source.ref };
+  if (!target.direct) {
+    // On a branch: paused until the tracked branch holds the values; Git holding them already resumes now.
+    if (written.outcome === 'unchanged') {
+      if (paused) await agentCommand(deps, environment, application, actor, 'resume', object);
+      return { ...base, resumed: paused, pending: false };
+    }
+    await deps.store.adoptions.create({ id, environment, application, object, repoURL: status.source.repoURL, tracked: status.source.ref, branch: target.branch, revision: written.revision, file: origin.file, fields: fields.map((f) => ({ path: f.path, value: f.value })), requestedBy: actor, createdAt: deps.now() });
+    deps.adoptions?.wake();
+    return { ...base, resumed: false, pending: true, compare: compareHint(status.source.ref, target.branch), id };
   }
 
   // After the commit: the object stays paused until the agent applied it; any failure says so.
@@ -91,25 +108,12 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   const timeoutMs = (request.timeout ?? DEFAULT_TIMEOUT_S) * 1000;
   const verdict = await awaitRevision(deps, environment, application, written.revision, timeoutMs, c.req.raw.signal);
   if (verdict.state !== 'healthy') throw leftPaused(`the agent did not report ${written.revision.slice(0, 12)} applied and Healthy (${verdict.state}: ${verdict.reason})`);
-  const after = await deps.links.read(environment, { id: randomId(), application, object, what: 'object' }, AGENT_ANSWER_MS);
-  if (after?.what !== 'object' || after.sync !== 'Synced') throw leftPaused(`"${object}" is ${after?.what === 'object' ? after.sync : 'not readable'} after the commit was applied: Git and the live object still differ`);
+  const after = await readObject(deps, environment, application, object).catch(() => undefined);
+  if (after === undefined || after.sync !== 'Synced') throw leftPaused(`"${object}" is ${after === undefined ? 'not readable' : after.sync} after the commit was applied: Git and the live object still differ`);
   await agentCommand(deps, environment, application, actor, 'resume', object).catch((error: unknown) => {
     throw leftPaused(`the resume was not confirmed (${error instanceof Error ? error.message : String(error)})`);
   });
-  return { object, outcome: written.outcome, revision: written.revision, file: origin.file, changes: written.changes ?? [], resumed: true };
-}
-
-/** Sends pause or resume of one object to the agent, recorded like the pause route's, and waits for its result. */
-async function agentCommand(deps: HubDeps, environment: string, application: string, requestedBy: string, verb: 'pause' | 'resume', object: string): Promise<void> {
-  const id = randomId();
-  const command = { id, verb, application, requestedBy, object };
-  await deps.store.commands.create(command, environment, requestedBy, deps.now());
-  deps.metrics.commands.inc({ verb });
-  const result = deps.links.waitForResult(id, AGENT_ANSWER_MS);
-  await deps.links.deliver(environment, command);
-  await result;
-  const record = await deps.store.commands.get(id);
-  if (record?.state !== 'succeeded') throw HubErrors.create('HUB_AGENT_FAILED', `the agent did not ${verb} self-heal of "${object}": ${record?.state ?? 'no answer'}${record?.result?.message === undefined ? '' : ` (${String(record.result.message)})`}`);
+  return { ...base, resumed: true, pending: false };
 }
 
 function scalarText(value: unknown): string {
