@@ -13,8 +13,8 @@ import { ADOPTION_MIGRATIONS } from './schema-adoptions.ts';
 export type { Migration } from './migration-types.ts';
 
 const DIALECTS: Record<Engine, Dialect> = {
-  sqlite: { id: 'INTEGER PRIMARY KEY AUTOINCREMENT', text: 'TEXT' },
-  postgres: { id: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', text: 'TEXT COLLATE "C"' },
+  sqlite: { id: 'INTEGER PRIMARY KEY AUTOINCREMENT', text: 'TEXT', jsonText: (column, key) => `json_extract(${column}, '$.${key}')` },
+  postgres: { id: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', text: 'TEXT COLLATE "C"', jsonText: (column, key) => `(${column}::jsonb ->> '${key}')` },
 };
 
 export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...LATER_MIGRATIONS, ...ADOPTION_MIGRATIONS];
