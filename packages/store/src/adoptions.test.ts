@@ -33,8 +33,9 @@ test('adoptions, and the records release show reads', async (t) => {
     await sync('dev', a, NOW + 1);
     await sync('prod-eu', a, NOW + 2);
     await sync('prod-us', b, NOW + 3);
+    await sync('dev', a, NOW + 5);
     await store.ledger.append({ environment: 'dev', at: NOW + 4, kind: 'gitops-commit', details: { revision: a } });
-    assert.deepEqual((await store.ledger.syncsOf([a])).map((e) => [e.environment, e.at]), [['dev', new Date(NOW + 1).toISOString()], ['prod-eu', new Date(NOW + 2).toISOString()]]);
+    assert.deepEqual((await store.ledger.syncsOf([a])).map((e) => [e.environment, e.at]), [['dev', new Date(NOW + 1).toISOString()], ['prod-eu', new Date(NOW + 2).toISOString()]], 'the first pass of each agent at the commit');
     assert.deepEqual((await store.ledger.syncsOf([a, b, 'not-a-sha'])).map((e) => e.environment), ['dev', 'prod-eu', 'prod-us']);
     assert.deepEqual(await store.ledger.syncsOf([]), []);
   });

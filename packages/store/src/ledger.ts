@@ -113,11 +113,14 @@ export class Ledger {
     });
   }
 
-  /** The agents' sync entries at any of these commits, oldest first: who applied them, when, with what result. */
+  /**
+   * The first sync entry of each agent's application at each of these commits, oldest first: who
+   * applied them and when (an agent reports every pass; the first at a commit is when it applied it).
+   */
   async syncsOf(revisions: readonly string[], limit = 500): Promise<LedgerEntry[]> {
     const wanted = [...new Set(revisions.filter((r) => /^[0-9a-f]{40,64}$/.test(r)))];
     if (wanted.length === 0) return [];
-    const rows = await this.#db.all(`SELECT * FROM events WHERE revision IN (${wanted.map(() => '?').join(', ')}) AND kind = 'sync' ORDER BY id LIMIT ?`, [...wanted, limit]);
+    const rows = await this.#db.all(`SELECT * FROM events WHERE id IN (SELECT MIN(id) FROM events WHERE revision IN (${wanted.map(() => '?').join(', ')}) AND kind = 'sync' GROUP BY environment, application, revision) ORDER BY id LIMIT ?`, [...wanted, limit]);
     return rows.map(toEntry);
   }
 
