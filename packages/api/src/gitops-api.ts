@@ -28,6 +28,9 @@ const FileEditSchema = z.strictObject({
   document: z.number().int().min(0).optional(),
   line: z.number().int().min(1).optional().describe('instead of document: the document whose content starts on this line (an object\'s origin)'),
   allowTypeChange: z.boolean().optional(),
+  match: z.strictObject({ kind: z.string().min(1).max(253), name: z.string().min(1).max(253) }).optional().describe('instead of document or line: the document of this kind whose metadata.name is the name, or is inside it (a rendered name with a prefix or suffix)'),
+  expect: z.string().max(65_536).optional().describe('the value the key must hold now; another value refuses the edit (GITOPS_VALUE_DIFFERS)'),
+  valuesOf: z.strictObject({ template: z.string().min(1).max(4096), field: z.string().min(1).max(1024) }).optional().describe('file is a Helm values file: the key is the values key the template takes field from (refused when not exactly one)'),
 });
 
 export const GitopsSetRequestSchema = z.strictObject({
