@@ -33,6 +33,8 @@ const FileEditSchema = z.strictObject({
   valuesOf: z.strictObject({ template: z.string().min(1).max(4096), field: z.string().min(1).max(1024) }).optional().describe('file is a Helm values file: the key is the values key the template takes field from (refused when not exactly one)'),
 });
 
+export type FileEdit = z.infer<typeof FileEditSchema>;
+
 export const GitopsSetRequestSchema = z.strictObject({
   repoURL: z.string().min(1).max(2048),
   ref: z.string().min(1).max(255).default('main'),

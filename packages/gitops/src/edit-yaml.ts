@@ -101,7 +101,7 @@ function editOne(text: string, file: string, edit: ScalarEdit): { text: string; 
   }
   const current: unknown = isScalar(node) ? node.value : undefined;
   if (edit.expect !== undefined && scalarText(current) !== edit.expect) {
-    throw GitopsErrors.create('GITOPS_VALUE_DIFFERS', `the file sets "${key}" to ${JSON.stringify(scalarText(current) ?? null)} here, but the object renders ${JSON.stringify(edit.expect)}: something between this file and the object changes it (an overlay's patch, a transformer, another values file); write the value where that is set`, { file, field: key, line: parsed.lineAt(node?.range?.[0] ?? 0) });
+    throw GitopsErrors.create('GITOPS_VALUE_DIFFERS', `${file}:${parsed.lineAt(node?.range?.[0] ?? 0)} sets "${key}" to ${JSON.stringify(scalarText(current) ?? null)}, but the object renders ${JSON.stringify(edit.expect)}: something between this file and the object changes it (an overlay's patch, a transformer, another values file); write the value where that is set`, { file, field: key, line: parsed.lineAt(node?.range?.[0] ?? 0) });
   }
   const intended = intendedValue(current, edit, (why) => fail('GITOPS_TYPE_CHANGE', why, node?.range?.[0]));
   if (isScalar(node) && sameValue(current, intended)) return { text };

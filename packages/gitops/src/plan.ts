@@ -66,6 +66,11 @@ export function planCommit(read: (file: string) => string | undefined, edits: re
   return { action: 'commit', files, changes, message: commitMessage(changes, options), failed };
 }
 
+/** The files the edits read: each edited file, and the template a values edit takes its key from. */
+export function filesRead(edits: readonly FileEdit[]): string[] {
+  return edits.flatMap((edit) => (edit.valuesOf === undefined ? [edit.file] : [edit.file, edit.valuesOf.template]));
+}
+
 function valuesKeyFrom(read: (file: string) => string | undefined, from: { template: string; field: string }): string {
   const template = checkPath(from.template);
   const text = read(template);

@@ -44,7 +44,7 @@ test('expect: written only where the file holds the value the object renders; el
   assert.equal(editYaml(BASE, 'b.yaml', [{ key: 'spec.replicas', value: '5', match: { kind: 'Deployment', name: 'web' }, expect: '2' }]).changes.length, 1);
   assert.throws(() => editYaml(BASE, 'b.yaml', [{ key: 'spec.replicas', value: '5', match: { kind: 'Deployment', name: 'web' }, expect: '3' }]), (error: unknown) => {
     assert.ok(isTrueupError(error, 'GITOPS_VALUE_DIFFERS'));
-    assert.match(error.describe(), /^b\.yaml:13: .*the file sets "spec\.replicas" to "2" here, but the object renders "3": something between this file and the object changes it/);
+    assert.match(error.describe(), /^b\.yaml:13: .*b\.yaml:13 sets "spec\.replicas" to "2", but the object renders "3": something between this file and the object changes it/);
     return true;
   });
 });

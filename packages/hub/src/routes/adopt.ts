@@ -9,10 +9,11 @@
  * resumes. A refusal before the commit resumes what it paused; a failure after it leaves the
  * object paused and says how to go on.
  */
-import { AdoptRequestSchema, AdoptResultSchema, keyId, type ApplicationStatus, type AdoptResult } from '@trueup/api';
+import { AdoptRequestSchema, AdoptResultSchema, keyId, type ApplicationStatus, type AdoptResult, type FileEdit } from '@trueup/api';
 import type { Context, Hono } from 'hono';
 import { agentCommand, readObject } from '../adopt-agent.ts';
 import { adoptBranchName, adoptTarget, compareHint } from '../adopt-branch.ts';
+import { adoptEdits } from '../adopt-edits.ts';
 import { driftedFields, namedFields, type FieldToAdopt } from '../adopt-plan.ts';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
@@ -62,7 +63,7 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   };
 
   // Before the commit: any refusal resumes what this call paused.
-  let edits: { file: string; key: string; value: string; line: number }[];
+  let edits: FileEdit[];
   let fields: FieldToAdopt[];
   const id = randomId();
   const target = adoptTarget(status.source.ref, request.branch, () => adoptBranchName(environment, application, resource.kind, resource.name, id));
@@ -76,7 +77,7 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
       if (typeof field.value === 'object' && field.value !== null) throw HubErrors.create('HUB_REQUEST_INVALID', `the live value of "${field.path}" is ${Array.isArray(field.value) ? 'a list' : 'a mapping'}: adopt its fields one by one (--field ${field.path}.…)`, { field: 'fields' });
       if (typeof field.value === 'string' && /<redacted: \d+ bytes>/.test(field.value)) throw HubErrors.create('HUB_REQUEST_INVALID', `"${field.path}" holds a secret value: it is not adopted into Git`, { field: 'fields' });
     }
-    edits = fields.map((field) => ({ file: origin.file, key: field.path, value: scalarText(field.value), line: origin.line }));
+    edits = adoptEdits(origin, { kind: resource.kind, name: resource.name, id: object }, fields, read.desired);
   } catch (error) {
     return resumeThenThrow(error);
   }
@@ -114,10 +115,6 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
     throw leftPaused(`the resume was not confirmed (${error instanceof Error ? error.message : String(error)})`);
   });
   return { ...base, resumed: true, pending: false };
-}
-
-function scalarText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** The object by its key, or by KIND/NAME or KIND/NAMESPACE/NAME when that names one object only. */
