@@ -77,7 +77,7 @@ export const AdoptResultSchema = z.object({
   pending: z.boolean(),
   /** How to look at the change: a `git diff` of the tracked branch and the adoption's. */
   compare: z.string().optional(),
-  /** The adoption's id (`trueup adopt --list` shows those pending). */
+  /** The adoption's id, as the ledger's gitops-commit and adoption-resumed entries name it. */
   id: z.string().optional(),
 });
 export type AdoptResult = z.infer<typeof AdoptResultSchema>;

@@ -5,7 +5,7 @@
  * prefixed name; a field an overlay's patch sets, and a generator's object, refused with why), and
  * a Helm chart (the values key the template takes the field from; a literal field refused). The
  * plain and Kustomize adoptions commit on the tracked branch and the agent applies them; the Helm
- * one goes on a new branch.
+ * one goes on a new branch, and self-heal resumes by itself once main holds it and is applied.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -160,4 +160,17 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
   assert.equal(await show('chart/values.yaml', chart.branch), '# chart defaults\nlevel: "5"   # raised by hand in incidents\n');
   assert.equal(await show('chart/values.yaml'), FILES['chart/values.yaml']);
   assert.equal((await client.get<ResourceDetailBody>(`${app('chart')}/resources/${encodeURIComponent(cfg)}`)).sync, 'OutOfSync', 'still paused, not healed');
+  // Merged (a fast-forward of main to the branch) and applied: self-heal resumes by itself and heals the literal back.
+  await run('git', ['--git-dir', bare, 'update-ref', 'refs/heads/main', chart.branch]);
+  await agent.refresh('chart');
+  await eventually('chart-cfg resumed and healed to the template\'s literal, the adopted level kept', async () => {
+    const read = await client.get<ResourceDetailBody>(`${app('chart')}/resources/${encodeURIComponent(cfg)}`);
+    const data = read.live?.data as Record<string, string> | undefined;
+    return read.sync === 'Synced' && data?.fixed === 'yes' && data.level === '5' ? true : undefined;
+  });
+  const resumed = await eventually('the resume in the ledger', async () => {
+    const page = await client.get<{ items: { details: Record<string, unknown> }[] }>('/api/v1/events?kind=adoption-resumed&limit=10');
+    return page.items.length > 0 ? page : undefined;
+  });
+  assert.deepEqual(resumed.items.map((e) => [e.details.object, e.details.branch]), [[cfg, chart.branch]]);
 });
