@@ -111,4 +111,12 @@ test('a hand fix adopted on a new branch: heal stays paused until the branch is 
   await writeFile(motd, 'again');
   await agent.refresh('test');
   await eventually('healed to the adopted value', async () => ((await readFile(motd, 'utf8')) === 'by hand' ? true : undefined));
+
+  // A branch that already holds the values is not written; main holds them too, so the pause ends at once.
+  const again = await trueup(['adopt', 'prod/test', 'File/motd', '--field', 'spec.content', '--branch', 'fix/motd', ...hub, '-o', 'json'], env);
+  assert.equal(again.code, 0, again.stderr);
+  const unchanged = JSON.parse(again.stdout) as AdoptResult;
+  assert.deepEqual([unchanged.outcome, unchanged.pending, unchanged.compare], ['unchanged', true, undefined]);
+  await eventually('the third adoption resumed', async () => ((await client.get<{ items: LedgerEntry[] }>('/api/v1/events?kind=adoption-resumed&limit=10')).items.length === 3 ? true : undefined));
+  await eventually('motd no longer paused', async () => (pausedObjects().length === 0 ? true : undefined));
 });

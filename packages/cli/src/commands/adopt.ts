@@ -39,7 +39,8 @@ export const adoptCommand: Command = {
 };
 
 function summary(result: AdoptResult): string {
-  if (result.outcome === 'unchanged') return `Git already holds these values at ${shortSha(result.revision)} on ${result.branch}; self-heal of ${result.object} ${result.resumed ? 'resumed' : 'is as it was'}`;
+  if (result.outcome === 'unchanged' && result.pending) return `${result.branch} already holds these values at ${shortSha(result.revision)}; self-heal of ${result.object} stays paused until ${result.tracked} holds them and is applied`;
+  if (result.outcome === 'unchanged') return `Git already holds these values at ${shortSha(result.revision)} on ${result.branch}; self-heal of ${result.object} resumed`;
   if (!result.pending) return `committed ${shortSha(result.revision)} on ${result.branch}, applied by the agent; self-heal of ${result.object} resumed`;
   return [
     `committed ${shortSha(result.revision)} on branch ${result.branch}`,

@@ -50,7 +50,7 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   const resource = findResource(status, request.object);
   if (resource === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no object "${request.object}" in application "${environment}/${application}": nothing paused`);
   const origin = resource.origin;
-  if (origin === undefined || status.source.repoURL === '') throw HubErrors.create('HUB_REQUEST_INVALID', `"${request.object}" has no source file in ${status.source.repoURL || 'a repository'} the hub can write (it was rendered, or came from elsewhere): nothing paused`, { field: 'object' });
+  if (origin === undefined || status.source.repoURL === '') throw HubErrors.create('HUB_REQUEST_INVALID', `"${request.object}" has no source file in ${status.source.repoURL || 'a repository'} the hub can write (it came from elsewhere): nothing paused`, { field: 'object' });
   if (deps.gitops === undefined) throw HubErrors.create('HUB_NOT_FOUND', 'this hub writes no Git: it was started without a gitops work folder');
   if (!(await deps.links.reachable(environment))) throw HubErrors.create('HUB_AGENT_OFFLINE', `the agent of "${environment}" is not linked: adoption reads the live object from it`);
   const actor = caller.subject.slice(0, 253);
@@ -94,14 +94,11 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   }
   const base = { object, outcome: written.outcome, revision: written.revision, file: origin.file, changes: written.changes ?? [], branch: target.branch, tracked: status.source.ref };
   if (!target.direct) {
-    // On a branch: paused until the tracked branch holds the values; Git holding them already resumes now.
-    if (written.outcome === 'unchanged') {
-      if (paused) await agentCommand(deps, environment, application, actor, 'resume', object);
-      return { ...base, resumed: paused, pending: false };
-    }
+    // On a branch: paused until the tracked branch's applied revision holds the values (at once when
+    // it already does: the watcher looks now). A branch that already held them is not written.
     await deps.store.adoptions.create({ id, environment, application, object, repoURL: status.source.repoURL, tracked: status.source.ref, branch: target.branch, revision: written.revision, file: origin.file, fields: fields.map((f) => ({ path: f.path, value: f.value })), requestedBy: actor, createdAt: deps.now() });
     deps.adoptions?.wake();
-    return { ...base, resumed: false, pending: true, compare: compareHint(status.source.ref, target.branch), id };
+    return { ...base, resumed: false, pending: true, ...(written.outcome === 'committed' ? { compare: compareHint(status.source.ref, target.branch) } : {}), id };
   }
 
   // After the commit: the object stays paused until the agent applied it; any failure says so.
