@@ -89,7 +89,7 @@ export async function openStore(location: string): Promise<HubStore> {
     tokens: new ApiTokens(db),
     webhooks: new WebhookDeliveries(db),
     runners: new Runners(db),
-    runs: new Runs(db),
+    runs: new Runs(db, (runId) => signals.publish('runs', runId)),
     runArtifacts: new RunArtifacts(db),
     deployments: new Deployments(db),
     sharedJobs: new SharedJobs(db),

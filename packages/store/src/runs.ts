@@ -37,20 +37,32 @@ export interface RunJobRecord {
   steps: { id: string; name: string; conclusion?: string; startedAt?: number; finishedAt?: number }[];
 }
 
+/** Told the id of each run written (`*` when several were), after the write. */
+export type RunChanged = (runId: string) => Promise<void>;
+
 export class Runs {
   readonly #db: Db;
+  readonly #changed: RunChanged;
 
-  constructor(db: Db) {
+  constructor(db: Db, changed: RunChanged = async () => undefined) {
     this.#db = db;
+    this.#changed = changed;
+  }
+
+  /** A signal lost costs a live page one update, never the write: the page reads again when it reconnects. */
+  async #signal(runId: string): Promise<void> {
+    await this.#changed(runId).catch(() => undefined);
   }
 
   async create(run: Omit<RunRecord, 'status' | 'conclusion' | 'finishedAt'>): Promise<void> {
     await this.#db.run("INSERT INTO runs (id, repository, workflow, event, ref, sha, actor, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
       [run.id, run.repository, run.workflow, run.event, run.ref, run.sha, run.actor, run.createdAt]);
+    await this.#signal(run.id);
   }
 
   async finish(id: string, conclusion: string, now: number): Promise<void> {
     await this.#db.run("UPDATE runs SET status = 'completed', conclusion = ?, finished_at = ? WHERE id = ?", [conclusion, now, id]);
+    await this.#signal(id);
   }
 
   /**
@@ -58,17 +70,20 @@ export class Runs {
    * and job not completed ends failed with `note`. Returns the runs ended.
    */
   async abandon(note: string, now: number): Promise<string[]> {
-    return this.#db.transaction(async (tx) => {
+    const ended = await this.#db.transaction(async (tx) => {
       const ids = (await tx.all("SELECT id FROM runs WHERE status <> 'completed'")).map((row) => String(row.id));
       await tx.run("UPDATE run_jobs SET status = 'completed', conclusion = 'failure', note = ?, finished_at = ? WHERE status <> 'completed'", [note, now]);
       await tx.run("UPDATE runs SET status = 'completed', conclusion = 'failure', finished_at = ? WHERE status <> 'completed'", [now]);
       return ids;
     });
+    if (ended.length > 0) await this.#signal('*');
+    return ended;
   }
 
   /** A re-run: the run is in progress again. */
   async reopen(id: string): Promise<void> {
     await this.#db.run("UPDATE runs SET status = 'running', conclusion = NULL, finished_at = NULL WHERE id = ?", [id]);
+    await this.#signal(id);
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
@@ -76,7 +91,6 @@ export class Runs {
     return row === undefined ? undefined : toRun(row);
   }
 
-  /** Newest first. */
   /** Newest first; with `visible` other than all, only runs with a job deploying to a visible environment. */
   async list(limit: number, visible: Visibility = 'all'): Promise<RunRecord[]> {
     if (visible === 'all') return (await this.#db.all('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?', [limit])).map(toRun);
@@ -92,6 +106,7 @@ export class Runs {
       const changed = await tx.run('UPDATE run_jobs SET name = ?, environment = ?, status = ?, conclusion = ?, runner_id = ?, attempt = ?, note = ?, queued_at = ?, started_at = ?, finished_at = ?, steps = ? WHERE run_id = ? AND job_key = ?', [...values, job.runId, job.key]);
       if (changed === 0) await tx.run('INSERT INTO run_jobs (name, environment, status, conclusion, runner_id, attempt, note, queued_at, started_at, finished_at, steps, run_id, job_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [...values, job.runId, job.key]);
     });
+    await this.#signal(job.runId);
   }
 
   async jobs(runId: string): Promise<RunJobRecord[]> {
