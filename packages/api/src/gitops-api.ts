@@ -58,7 +58,8 @@ export const AdoptRequestSchema = z.strictObject({
   object: z.string().min(1).max(1024).describe('the object\'s key (apiVersion/kind/namespace/name), or KIND/NAME or KIND/NAMESPACE/NAME naming one object'),
   fields: z.array(z.string().min(1).max(1024)).max(100).optional().describe('key paths to adopt; default every scalar field whose live value differs from Git'),
   timeout: z.number().int().min(1).max(100).optional().describe('seconds to wait for the agent to apply the commit (only when committing to the tracked branch), default 90'),
-  branch: z.string().min(1).max(255).optional().describe('the branch to commit on; default a new branch trueup/adopt/ENV-APP-KIND-NAME-ID from the tracked one; the tracked branch itself commits there and waits for the agent'),
+  branch: z.string().min(1).max(255).optional().describe('the branch to commit on: the tracked branch commits there and waits for the agent; another branch (created from the tracked one when missing) leaves self-heal paused until the tracked branch holds the values'),
+  newBranch: z.boolean().optional().describe('without branch: commit on a new branch trueup/adopt/ENV-APP-KIND-NAME-ID (what `trueup adopt` does by default); false or absent: the tracked branch'),
 });
 export type AdoptRequest = z.infer<typeof AdoptRequestSchema>;
 

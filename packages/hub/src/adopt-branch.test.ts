@@ -16,11 +16,16 @@ test('adopt branch name: the object in a name git takes', () => {
   }
 });
 
-test('adopt target: a new branch by default, the branch asked for, direct only on the tracked branch', () => {
+test('adopt target: a new branch when asked, the branch asked for, the tracked one otherwise; direct only on the tracked branch', () => {
   const fresh = (): string => 'trueup/adopt/new';
-  assert.deepEqual(adoptTarget('main', undefined, fresh), { branch: 'trueup/adopt/new', direct: false });
-  assert.deepEqual(adoptTarget('main', 'fix/motd', fresh), { branch: 'fix/motd', direct: false });
-  assert.deepEqual(adoptTarget('main', 'main', fresh), { branch: 'main', direct: true });
-  assert.deepEqual(adoptTarget('refs/heads/main', 'main', fresh), { branch: 'main', direct: true });
-  assert.deepEqual(adoptTarget('main', 'refs/heads/main', fresh), { branch: 'main', direct: true });
+  const cases = [
+    { tracked: 'main', asked: undefined, newBranch: true, want: { branch: 'trueup/adopt/new', direct: false } },
+    { tracked: 'main', asked: undefined, newBranch: false, want: { branch: 'main', direct: true } },
+    { tracked: 'refs/heads/main', asked: undefined, newBranch: false, want: { branch: 'main', direct: true } },
+    { tracked: 'main', asked: 'fix/motd', newBranch: true, want: { branch: 'fix/motd', direct: false } },
+    { tracked: 'main', asked: 'main', newBranch: false, want: { branch: 'main', direct: true } },
+    { tracked: 'refs/heads/main', asked: 'main', newBranch: false, want: { branch: 'main', direct: true } },
+    { tracked: 'main', asked: 'refs/heads/main', newBranch: true, want: { branch: 'main', direct: true } },
+  ];
+  for (const { tracked, asked, newBranch, want } of cases) assert.deepEqual(adoptTarget(tracked, asked, newBranch, fresh), want, `${tracked} ${asked ?? '-'} ${String(newBranch)}`);
 });

@@ -12,10 +12,13 @@ export function adoptBranchName(environment: string, application: string, kind: 
   return `trueup/adopt/${[environment, application, kind, name].map(part).join('-')}-${part(id).slice(0, 8)}`;
 }
 
-/** The branch asked for (`refs/heads/` spelling allowed) or a new one; direct when it is the tracked branch. */
-export function adoptTarget(tracked: string, asked: string | undefined, fresh: () => string): AdoptTarget {
+/**
+ * The branch asked for (`refs/heads/` spelling allowed), else a new one when asked, else the
+ * tracked one; direct when it is the tracked branch.
+ */
+export function adoptTarget(tracked: string, asked: string | undefined, newBranch: boolean, fresh: () => string): AdoptTarget {
   const short = (ref: string): string => ref.replace(/^refs\/heads\//, '');
-  const branch = asked === undefined ? fresh() : short(asked);
+  const branch = asked !== undefined ? short(asked) : newBranch ? fresh() : short(tracked);
   return { branch, direct: branch === short(tracked) };
 }
 

@@ -154,8 +154,8 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
   // Helm: the values key the template reads; a literal in the template is refused.
   const cfg = await handEdit('chart', 'chart-cfg', { level: '5', fixed: 'no' });
   await refused('chart', 'ConfigMap/chart-cfg', ['data.fixed'], 'GITOPS_TEMPLATED', /chart\/templates\/cm\.yaml:7 writes "fixed: "yes"", not one \{\{ \.Values\.KEY \}\}/);
-  // On a new branch this time (the default): values.yaml changed there, the tracked branch not yet.
-  const chart = await client.post<AdoptResult>(`${app('chart')}/adopt`, { object: 'ConfigMap/chart-cfg', fields: ['data.level'] });
+  // On a new branch this time (what the command does by default): values.yaml changed there, the tracked branch not yet.
+  const chart = await client.post<AdoptResult>(`${app('chart')}/adopt`, { object: 'ConfigMap/chart-cfg', fields: ['data.level'], newBranch: true });
   assert.deepEqual([chart.outcome, chart.pending, chart.changes.map((c) => [c.file, c.line, c.key, c.to])], ['committed', true, [['chart/values.yaml', 2, 'level', '5']]]);
   assert.equal(await show('chart/values.yaml', chart.branch), '# chart defaults\nlevel: "5"   # raised by hand in incidents\n');
   assert.equal(await show('chart/values.yaml'), FILES['chart/values.yaml']);

@@ -26,7 +26,8 @@ export const adoptCommand: Command = {
     const path = `/api/v1/environments/${encodeURIComponent(environment)}/applications/${encodeURIComponent(application)}/adopt`;
     const branch = typeof values.branch === 'string' ? values.branch.trim() : undefined;
     if (branch === '') throw new Error('--branch: give a branch name');
-    const body = { object, ...(named.length === 0 ? {} : { fields: named }), ...(timeout === undefined ? {} : { timeout }), ...(branch === undefined ? {} : { branch }) };
+    // The command's default is a new branch (the API's is the tracked one, as the web UI's action).
+    const body = { object, ...(named.length === 0 ? {} : { fields: named }), ...(timeout === undefined ? {} : { timeout }), ...(branch === undefined ? { newBranch: true } : { branch }) };
     const result = await withProgress(`adopting ${object} of ${environment}/${application} into Git`, client.post<AdoptResult>(path, body));
     if (outputFormat(values) === 'json') {
       printJson(result);

@@ -2,12 +2,13 @@
  * `POST …/applications/{name}/adopt`: a hand fix of one object written back into Git instead of
  * healed away. Self-heal of the object is paused, its live state read from the agent, and the
  * drifted fields written into the file and document the object came from, through the hub's one
- * writer per branch, in the ledger with who. By default the commit goes on a new branch (or the
- * branch asked for) started from the tracked one, and the object stays paused until the tracked
- * branch's applied revision holds the adopted values (the watcher in adopt-watch.ts resumes it).
- * Asked for the tracked branch itself, the route waits for the agent to apply the commit and
- * resumes. A refusal before the commit resumes what it paused; a failure after it leaves the
- * object paused and says how to go on.
+ * writer per branch, in the ledger with who. On another branch than the tracked one (`branch`, or
+ * `newBranch`: a new one started from the tracked one — what `trueup adopt` asks by default), the
+ * object stays paused until the tracked branch's applied revision holds the adopted values (the
+ * watcher in adopt-watch.ts resumes it). On the tracked branch (the API's default, which the web
+ * UI's action uses), the route waits for the agent to apply the commit and resumes. A refusal
+ * before the commit resumes what it paused; a failure after it leaves the object paused and says
+ * how to go on.
  */
 import { AdoptRequestSchema, AdoptResultSchema, keyId, type ApplicationStatus, type AdoptResult, type FileEdit } from '@trueup/api';
 import type { Context, Hono } from 'hono';
@@ -28,7 +29,7 @@ const DEFAULT_TIMEOUT_S = 90;
 export const adoptSpecs: RouteSpec[] = [
   {
     method: 'post', path: '/api/v1/environments/{environment}/applications/{name}/adopt', role: 'operator', body: AdoptRequestSchema,
-    summary: 'Adopt a hand fix of one object into Git: pause its self-heal, write its drifted live fields into the file and document it came from as one commit on a new branch (or the branch given); self-heal stays paused until the tracked branch\'s applied revision holds the values. Given the tracked branch, commit there, wait until the agent applied it, resume. Refused before any commit when a field cannot be written; left paused, with the reason, when the commit is not applied.',
+    summary: 'Adopt a hand fix of one object into Git: pause its self-heal, write its drifted live fields into the file and document it came from as one commit. On another branch than the tracked one (`branch`, or `newBranch`: trueup/adopt/…), self-heal stays paused until the tracked branch\'s applied revision holds the values; on the tracked branch (the default), wait until the agent applied it, resume. Refused before any commit when a field cannot be written; left paused, with the reason, when the commit is not applied.',
     responses: { 200: { description: 'adopted', schema: AdoptResultSchema }, 404: { description: 'unknown application or object' } },
   },
 ];
@@ -66,7 +67,7 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   let edits: FileEdit[];
   let fields: FieldToAdopt[];
   const id = randomId();
-  const target = adoptTarget(status.source.ref, request.branch, () => adoptBranchName(environment, application, resource.kind, resource.name, id));
+  const target = adoptTarget(status.source.ref, request.branch, request.newBranch === true, () => adoptBranchName(environment, application, resource.kind, resource.name, id));
   try {
     const read = await readObject(deps, environment, application, object);
     if (read.live === null || read.desired === null) throw HubErrors.create('HUB_REQUEST_INVALID', `"${object}" ${read.live === null ? 'does not exist live' : 'is not in Git'}: nothing to adopt`, { field: 'object' });
