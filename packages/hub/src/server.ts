@@ -28,6 +28,7 @@ import { PipelineRuns } from './pipeline-runs.ts';
 import { SecretBox } from './secret-box.ts';
 import { PipelineTriggers } from './pipeline-triggers.ts';
 import { PromotionEngine } from './promotion-engine.ts';
+import { AdoptionWatcher } from './adopt-watch.ts';
 import { readRegistryAuth } from './registry-auth.ts';
 import { RUNNER_LEASE_MS, RunnerHub } from './runner-hub.ts';
 import { expectUnfinishedJobs, renewAndTakeOver, resumeUnfinishedRuns } from './run-takeover.ts';
@@ -158,6 +159,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const promotions = new PromotionEngine(deps, { dataDir, log, registryAuth: await readRegistryAuth(options.registryAuthFile ?? join(dataDir, 'registry-auth.json'), options.registryAuthFile !== undefined), ...(options.promotionTickMs === undefined ? {} : { tickMs: options.promotionTickMs }) });
   deps.promotions = promotions;
   await promotions.start();
+  const adoptions = new AdoptionWatcher(deps, { log });
+  deps.adoptions = adoptions;
+  adoptions.start();
   const app = createHubApp(deps, { log });
   // Expired artifacts, and chunks of uploads that never completed (a day old), are removed hourly.
   const sweepArtifacts = (): void => void store.runArtifacts.sweep(now(), now() - 24 * 3600_000).catch((error: unknown) => log(`sweeping artifacts: ${String(error)}`));
@@ -237,6 +241,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       runners.close();
       triggers.close();
       await promotions.close();
+      await adoptions.close();
       wss.close();
       server.closeAllConnections();
       await new Promise((done) => server.close(done));
