@@ -13,9 +13,9 @@ import type { PromotionEngine } from '../promotion-engine.ts';
 import { currentIn, type PromotionState } from '../promotion-decide.ts';
 import { releaseHead, releaseView } from '../promotion-view.ts';
 import { releaseProvenance } from '../release-provenance.ts';
+import { runsRelease } from '../release-running.ts';
 import { jobReleaseRoutes, jobReleaseSpecs } from './job-releases.ts';
 import type { RouteSpec } from '../route-spec.ts';
-import { sameRevision } from '../wait-verdict.ts';
 import { parseBody, parseQuery } from '../validate.ts';
 
 export const releaseSpecs: RouteSpec[] = [
@@ -182,7 +182,7 @@ async function withReports(deps: HubDeps, view: ReleaseView): Promise<ReleaseVie
     const found = await deps.store.applications.get(environment, name);
     if (found === undefined) return stage;
     const applied = typeof found.status.appliedRevision === 'string' && found.status.appliedRevision !== '' ? found.status.appliedRevision : found.summary.revision;
-    const reported = { revision: applied, sync: found.summary.sync, health: found.summary.health, runsThisRelease: stage.revision !== undefined && sameRevision(applied, stage.revision) };
+    const reported = { revision: applied, sync: found.summary.sync, health: found.summary.health, runsThisRelease: await runsRelease(deps, view.promotion, stage, applied) };
     return { ...stage, reported: found.summary.lastSyncedAt === undefined ? reported : { ...reported, lastSyncedAt: found.summary.lastSyncedAt } };
   }));
   return { ...view, stages, ...(await releaseProvenance(deps, { ...view, stages })) };
