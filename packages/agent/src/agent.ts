@@ -81,6 +81,7 @@ async function start(options: AgentOptions, stateDir: string, address: ListenAdd
   const { apps } = set;
   const api = {
     statuses: () => set.statuses(),
+    kinds: () => set.kinds(),
     refresh: (name: string) => apps.get(name)?.scheduler.refresh(),
     sync: (name: string, mode: PassMode, waitHealthyMs: number, passOptions: PassOptions = {}) => {
       const app = apps.get(name);

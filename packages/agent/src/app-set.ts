@@ -4,7 +4,7 @@
  * being managed; its objects are pruned only when its parent prunes and it asks for it (see
  * removed-children.ts), never on an empty or failed render of its parent.
  */
-import type { ApplicationStatus, Provider } from '@trueup/api';
+import type { AgentKind, ApplicationStatus, Provider } from '@trueup/api';
 import type { GitCache } from '@trueup/git';
 import { AppRuntime } from './app-runtime.ts';
 import type { ChartCache } from './chart-cache.ts';
@@ -82,6 +82,12 @@ export class AppSet {
     const byName = new Map([...running, ...this.#refused.values()].map((status) => [status.name, status]));
     const decorated = running.map((status) => withChildResources(status, this.#declared.get(status.name) ?? [], (name) => byName.get(name)));
     return [...decorated, ...this.#refused.values()];
+  }
+
+  /** What the running applications deploy to: a host root, a Kubernetes cluster, or both. */
+  kinds(): AgentKind[] {
+    const kinds = new Set<AgentKind>([...this.apps.values()].map(({ loaded }) => (loaded.application.spec.destination.host === undefined ? 'kubernetes' : 'host')));
+    return [...kinds].sort();
   }
 
   start(): void {

@@ -3,7 +3,7 @@
  * generates its OpenAPI document from them; the CLI and the UI read the same types.
  */
 import { z } from 'zod';
-import { ChildObjectSchema, CommandResultSchema, CommandVerbSchema } from './link.ts';
+import { AgentKindSchema, ChildObjectSchema, CommandResultSchema, CommandVerbSchema } from './link.ts';
 
 const name = z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/, { message: 'expected lower case letters, digits, "-", "." and "_"' });
 const labelKey = z.string().min(1).max(63).regex(/^[A-Za-z0-9]([-A-Za-z0-9._/]*[A-Za-z0-9])?$/);
@@ -71,6 +71,8 @@ export const EnvironmentSchema = z.object({
   revoked: z.boolean(),
   lastSeenAt: iso.optional(),
   agentVersion: z.string().optional(),
+  /** What the agent deploys to (a host root, a Kubernetes cluster), as it said when it last connected; absent before. */
+  kinds: z.array(AgentKindSchema).optional(),
   applications: z.number().int(),
   /** Commands waiting for the agent (offline or not yet answered). */
   queuedCommands: z.number().int(),

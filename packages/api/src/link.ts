@@ -137,11 +137,17 @@ export const ReadResultSchema = z.discriminatedUnion('what', [
 ]);
 export type ReadResult = z.infer<typeof ReadResultSchema>;
 
+/** What an agent deploys to: a Linux host root, or a Kubernetes cluster. */
+export const AgentKindSchema = z.enum(['host', 'kubernetes']);
+export type AgentKind = z.infer<typeof AgentKindSchema>;
+
 export const AgentFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('hello'),
     protocol: z.number().int(),
     agentVersion: z.string().max(64),
+    /** The kinds of destination the agent's applications deploy to (a host root, a Kubernetes cluster) as it connects. */
+    kinds: z.array(AgentKindSchema).max(2).optional(),
     /** Digest of every application's status the agent holds now: the resync's starting point. */
     digests: z.record(appName, digest),
   }),

@@ -99,7 +99,11 @@ test('a hub from the command line, an agent joined to it, and status across envi
   assert.match(unknownApp.stderr, /no application "nope" in environment "edge"/);
 
   const listed = await trueup(['hub', 'agents', 'list', '--data-dir', dataDir, '-o', 'json']);
-  assert.deepEqual((JSON.parse(listed.stdout) as { environments: { name: string; connected: boolean; labels: object }[] }).environments.map((e) => [e.name, e.connected, e.labels]), [['edge', true, { site: 'lab' }]]);
+  const environments = (JSON.parse(listed.stdout) as { environments: { name: string; connected: boolean; labels: object; kinds?: string[]; agentVersion?: string }[] }).environments;
+  assert.deepEqual(environments.map((e) => [e.name, e.connected, e.labels, e.kinds]), [['edge', true, { site: 'lab' }, ['host']]]);
+  assert.match(environments[0]?.agentVersion ?? '', /^\d+\.\d+\.\d+$/, 'the version the agent said in its hello');
+  const table = await trueup(['hub', 'agents', 'list', '--data-dir', dataDir]);
+  assert.match(table.stdout, /^edge\s+connected\s+\S+\s+host\s+\d+\.\d+\.\d+\s+1\s+0\s+site=lab$/m);
   const revoked = await trueup(['hub', 'agents', 'revoke', 'edge', '--data-dir', dataDir]);
   assert.equal(revoked.code, 0, revoked.stderr);
   await eventually('the agent told it is revoked', async () => (/hub link down \(4401/.test(agent.output()) ? true : undefined));

@@ -110,6 +110,7 @@ export class LinkRegistry {
           await store.signals.publish('applications', environment);
         }
       },
+      agentInfo: ({ version, kinds }) => store.environments.setAgentInfo(environment, version, kinds),
       commandResult: async (id, result) => {
         await this.#finish({ id, environment, result });
         for (const resolve of this.#waiters.get(id) ?? []) resolve(result);

@@ -3,7 +3,7 @@
  * It owns sequence bookkeeping (what was sent, what the hub acknowledged, a bounded window of
  * unacknowledged events) and heartbeats; the transport adapter performs the actions it returns.
  */
-import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_RESYNC_MS, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
+import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_RESYNC_MS, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type AgentKind, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
 
 /** An event waiting in the agent's outbox, numbered by it. */
 export interface OutboxEntry {
@@ -63,10 +63,10 @@ export interface Step {
 }
 
 /** A new session on an open socket: the hello goes first. */
-export function openAgentSession(now: number, agentVersion: string, digests: Record<string, string>): Step {
+export function openAgentSession(now: number, agentVersion: string, digests: Record<string, string>, kinds: readonly AgentKind[] = []): Step {
   return {
     state: { phase: 'hello', ackedSeq: 0, inflight: [], lastHeardAt: now, lastSentAt: now, lastResyncAt: now },
-    actions: [{ type: 'send', frame: { type: 'hello', protocol: LINK_PROTOCOL_VERSION, agentVersion, digests } }],
+    actions: [{ type: 'send', frame: { type: 'hello', protocol: LINK_PROTOCOL_VERSION, agentVersion, ...(kinds.length === 0 ? {} : { kinds: [...kinds] }), digests } }],
   };
 }
 

@@ -3,7 +3,7 @@
  * that feeds the agent session machine and performs its actions; reconnects with jittered
  * backoff. The agent, the runner and load simulators use it with their own outbox and handler.
  */
-import { AgentFrameSchema, HubFrameSchema, LINK_PATH, parseFrame, LinkCloseCodes, type CommandResult, type LinkCommand, type LinkRead, type ReadResult } from '@trueup/api';
+import { AgentFrameSchema, HubFrameSchema, LINK_PATH, parseFrame, LinkCloseCodes, type AgentKind, type CommandResult, type LinkCommand, type LinkRead, type ReadResult } from '@trueup/api';
 import type WebSocket from 'ws';
 import { openAgentSession, SEND_WINDOW, stepAgentSession, type AgentSessionAction, type AgentSessionInput, type AgentSessionState, type OutboxEntry } from './agent-session.ts';
 import { reconnectDelay } from './backoff.ts';
@@ -29,6 +29,8 @@ export interface LinkClientOptions {
   /** Bearer credential of this agent. */
   credential: string;
   agentVersion: string;
+  /** What the agent's applications deploy to now, told in each hello. */
+  kinds?: () => readonly AgentKind[];
   outbox: LinkOutbox;
   onCommand(command: LinkCommand): Promise<CommandResult>;
   /** Reads of objects for the hub; without it every read is answered unsupported. */
@@ -92,7 +94,7 @@ export class LinkClient {
     const { socket, closeInfo } = dialHub(LINK_PATH, this.#options);
     this.#socket = socket;
     socket.on('open', () => {
-      const step = openAgentSession(this.#now(), this.#options.agentVersion, this.#options.outbox.digests());
+      const step = openAgentSession(this.#now(), this.#options.agentVersion, this.#options.outbox.digests(), this.#options.kinds?.() ?? []);
       this.#session = step.state;
       this.#perform(step.actions);
     });

@@ -3,7 +3,7 @@
  * adapter to compute the resync (what the hub lacks), then stores events once each by sequence
  * number, acknowledges them, relays commands and keeps heartbeats.
  */
-import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
+import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type AgentKind, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
 
 export interface HubSessionState {
   phase: 'hello' | 'resync' | 'streaming' | 'closed';
@@ -34,6 +34,8 @@ export type HubSessionAction =
   | { type: 'close'; code: number; reason: string }
   /** Compare the agent's digests with the store; feed `resync-ready` (at hello) or `want-ready` (periodic). */
   | { type: 'resync'; digests: Record<string, string>; periodic: boolean }
+  /** The agent's hello: its version and what it deploys to, for the environment's record. */
+  | { type: 'agent-info'; version: string; kinds: AgentKind[] }
   /** Store this event (idempotent by environment and seq), then feed `stored`. */
   | { type: 'store'; seq: number; at: number; event: LinkEvent }
   | { type: 'command-result'; id: string; result: CommandResult }
@@ -84,7 +86,7 @@ function onFrame(state: HubSessionState, frame: AgentFrame): HubStep {
   if (state.phase === 'hello') {
     if (frame.type !== 'hello') return close(state, LinkCloseCodes.protocolError, `expected hello, got ${frame.type}`);
     if (frame.protocol !== LINK_PROTOCOL_VERSION) return close(state, LinkCloseCodes.unsupportedVersion, `agent speaks link protocol ${frame.protocol}, hub ${LINK_PROTOCOL_VERSION}`);
-    return { state: { ...state, phase: 'resync' }, actions: [{ type: 'resync', digests: frame.digests, periodic: false }] };
+    return { state: { ...state, phase: 'resync' }, actions: [{ type: 'agent-info', version: frame.agentVersion, kinds: frame.kinds ?? [] }, { type: 'resync', digests: frame.digests, periodic: false }] };
   }
   if (frame.type === 'hello') return close(state, LinkCloseCodes.protocolError, 'hello received twice');
   if (state.phase === 'resync') {

@@ -3,13 +3,15 @@
  * performs its actions through the handlers (the store, the command queue). Events are stored
  * one at a time, in the order received, and acknowledged only once stored.
  */
-import { AgentFrameSchema, LINK_MAX_FRAME_BYTES, LinkCloseCodes, parseFrame, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
+import { AgentFrameSchema, LINK_MAX_FRAME_BYTES, LinkCloseCodes, parseFrame, type AgentKind, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
 import type WebSocket from 'ws';
 import { rawText } from './client.ts';
 import { openHubSession, stepHubSession, type HubSessionAction, type HubSessionInput, type HubSessionState } from './hub-session.ts';
 
 export interface LinkSessionHandlers {
   resync(digests: Record<string, string>): Promise<{ ackedSeq: number; want: string[] }>;
+  /** The agent said who it is (hello): its version and what it deploys to. */
+  agentInfo?(info: { version: string; kinds: AgentKind[] }): Promise<void>;
   store(seq: number, at: number, event: LinkEvent): Promise<void>;
   commandResult(id: string, result: CommandResult): Promise<void>;
   /** The agent's answer to a read (not stored: a read changes nothing). */
@@ -104,6 +106,9 @@ export function serveLinkSession(socket: WebSocket, environment: string, handler
           break;
         case 'close':
           close(action.code, action.reason);
+          break;
+        case 'agent-info':
+          if (handlers.agentInfo !== undefined) queue(() => handlers.agentInfo?.({ version: action.version, kinds: action.kinds }) ?? Promise.resolve());
           break;
         case 'resync':
           queue(async () => {

@@ -10,6 +10,11 @@ const event = (application: string): LinkEvent => ({ kind: 'removed', applicatio
 const entry = (seq: number): OutboxEntry => ({ seq, at: 1000 + seq, event: event(`app-${seq}`) });
 const welcome = (ackedSeq: number, want: string[] = [], heartbeatMs = LINK_HEARTBEAT_MS): HubFrame => ({ type: 'welcome', protocol: 1, environment: 'prod', ackedSeq, want, heartbeatMs });
 
+test('the hello names what the agent deploys to, when it knows', () => {
+  assert.deepEqual(openAgentSession(0, '1.2.3', {}, ['host', 'kubernetes']).actions, [{ type: 'send', frame: { type: 'hello', protocol: 1, agentVersion: '1.2.3', kinds: ['host', 'kubernetes'], digests: {} } }]);
+  assert.deepEqual(openAgentSession(0, '1.2.3', {}, []).actions, [{ type: 'send', frame: { type: 'hello', protocol: 1, agentVersion: '1.2.3', digests: {} } }]);
+});
+
 function runAgent(inputs: AgentSessionInput[]): { state: AgentSessionState; actions: unknown[] } {
   let { state, actions } = openAgentSession(0, 'test', { web: digest });
   const all: unknown[] = [...actions];
@@ -74,24 +79,25 @@ function runHub(inputs: HubSessionInput[]): { state: HubSessionState; actions: u
   return { state, actions: all };
 }
 
-const hello = { type: 'frame', now: 1, frame: { type: 'hello', protocol: 1, agentVersion: 'x', digests: { web: digest } } } as const;
+const hello: HubSessionInput = { type: 'frame', now: 1, frame: { type: 'hello', protocol: 1, agentVersion: 'x', kinds: ['kubernetes'], digests: { web: digest } } };
+const info = { type: 'agent-info', version: 'x', kinds: ['kubernetes'] } as const;
 const ready = (ackedSeq: number): HubSessionInput => ({ type: 'resync-ready', now: 2, ackedSeq, want: ['web'] });
 const ev = (seq: number): HubSessionInput => ({ type: 'frame', now: 3, frame: { type: 'event', seq, at: 5, event: event('web') } });
 
 test('hub session', async (t) => {
   const cases: { name: string; inputs: HubSessionInput[]; phase: HubSessionState['phase']; want: unknown[] }[] = [
-    { name: 'hello asks for the resync', inputs: [hello], phase: 'resync', want: [{ type: 'resync', digests: { web: digest }, periodic: false }] },
+    { name: 'hello asks for the resync', inputs: [hello], phase: 'resync', want: [info, { type: 'resync', digests: { web: digest }, periodic: false }] },
     { name: 'an event before hello closes', inputs: [ev(1)], phase: 'closed', want: [{ type: 'close', code: LinkCloseCodes.protocolError, reason: 'expected hello, got event' }] },
     { name: 'another protocol version closes', inputs: [{ type: 'frame', now: 1, frame: { type: 'hello', protocol: 9, agentVersion: 'x', digests: {} } }], phase: 'closed', want: [{ type: 'close', code: LinkCloseCodes.unsupportedVersion, reason: 'agent speaks link protocol 9, hub 1' }] },
-    { name: 'an event before welcome closes', inputs: [hello, ev(1)], phase: 'closed', want: [{ type: 'resync', digests: { web: digest }, periodic: false }, { type: 'close', code: LinkCloseCodes.protocolError, reason: 'event before welcome' }] },
-    { name: 'welcome then queued commands', inputs: [hello, ready(4)], phase: 'streaming', want: [{ type: 'resync', digests: { web: digest }, periodic: false }, { type: 'send', frame: { type: 'welcome', protocol: 1, environment: 'prod', ackedSeq: 4, want: ['web'], heartbeatMs: LINK_HEARTBEAT_MS } }, { type: 'deliver-queued' }] },
+    { name: 'an event before welcome closes', inputs: [hello, ev(1)], phase: 'closed', want: [info, { type: 'resync', digests: { web: digest }, periodic: false }, { type: 'close', code: LinkCloseCodes.protocolError, reason: 'event before welcome' }] },
+    { name: 'welcome then queued commands', inputs: [hello, ready(4)], phase: 'streaming', want: [info, { type: 'resync', digests: { web: digest }, periodic: false }, { type: 'send', frame: { type: 'welcome', protocol: 1, environment: 'prod', ackedSeq: 4, want: ['web'], heartbeatMs: LINK_HEARTBEAT_MS } }, { type: 'deliver-queued' }] },
     { name: 'a new event is stored, then acknowledged', inputs: [hello, ready(4), ev(6), { type: 'stored', now: 4, seq: 6 }], phase: 'streaming', want: [{ type: 'store', seq: 6, at: 5, event: event('web') }, { type: 'send', frame: { type: 'ack', seq: 6 } }] },
     { name: 'a replayed event is acknowledged, not stored', inputs: [hello, ready(4), ev(3)], phase: 'streaming', want: [{ type: 'send', frame: { type: 'ack', seq: 4 } }] },
     { name: 'a second hello closes', inputs: [hello, ready(0), hello], phase: 'closed', want: [{ type: 'close', code: LinkCloseCodes.protocolError, reason: 'hello received twice' }] },
-    { name: 'a command waits for streaming', inputs: [hello, { type: 'command', now: 2, command: { id: 'c', verb: 'sync', application: 'web' } }], phase: 'resync', want: [{ type: 'resync', digests: { web: digest }, periodic: false }] },
+    { name: 'a command waits for streaming', inputs: [hello, { type: 'command', now: 2, command: { id: 'c', verb: 'sync', application: 'web' } }], phase: 'resync', want: [info, { type: 'resync', digests: { web: digest }, periodic: false }] },
     { name: 'a command result is passed on', inputs: [hello, ready(0), { type: 'frame', now: 3, frame: { type: 'command-result', id: 'c', result: { ok: false, code: 'X', message: 'no' } } }], phase: 'streaming', want: [{ type: 'command-result', id: 'c', result: { ok: false, code: 'X', message: 'no' } }] },
     { name: 'a periodic resync is answered with want', inputs: [hello, ready(0), { type: 'frame', now: 3, frame: { type: 'resync', digests: { web: digest } } }, { type: 'want-ready', now: 4, want: ['web'] }], phase: 'streaming', want: [{ type: 'resync', digests: { web: digest }, periodic: true }, { type: 'send', frame: { type: 'want', want: ['web'] } }] },
-    { name: 'a read waits for streaming', inputs: [hello, { type: 'read', now: 2, read: { id: 'r', application: 'web', object: 'k', what: 'children' } }], phase: 'resync', want: [{ type: 'resync', digests: { web: digest }, periodic: false }] },
+    { name: 'a read waits for streaming', inputs: [hello, { type: 'read', now: 2, read: { id: 'r', application: 'web', object: 'k', what: 'children' } }], phase: 'resync', want: [info, { type: 'resync', digests: { web: digest }, periodic: false }] },
     { name: 'a read is sent while streaming', inputs: [hello, ready(0), { type: 'read', now: 2, read: { id: 'r', application: 'web', object: 'k', what: 'children' } }], phase: 'streaming', want: [{ type: 'send', frame: { type: 'read', read: { id: 'r', application: 'web', object: 'k', what: 'children' } } }] },
     { name: 'a read\'s answer is passed on', inputs: [hello, ready(0), { type: 'frame', now: 3, frame: { type: 'read-result', id: 'r', result: { what: 'children', key: 'k', items: [] } } }], phase: 'streaming', want: [{ type: 'read-result', id: 'r', result: { what: 'children', key: 'k', items: [] } }] },
     { name: 'a silent agent is closed', inputs: [hello, ready(0), { type: 'tick', now: 1 + LINK_SILENCE_MS }], phase: 'closed', want: [{ type: 'close', code: LinkCloseCodes.silent, reason: 'the agent sent nothing, not even a heartbeat' }] },
@@ -127,6 +133,7 @@ test('hub session with its own heartbeat period: told in the welcome, sent when 
     actions.push(...step.actions);
   }
   assert.deepEqual(actions, [
+    info,
     { type: 'resync', digests: { web: digest }, periodic: false },
     { type: 'send', frame: { type: 'welcome', protocol: 1, environment: 'prod', ackedSeq: 0, want: ['web'], heartbeatMs: 2000 } },
     { type: 'deliver-queued' },

@@ -21,6 +21,8 @@ export interface EnvironmentRecord {
   connected: boolean;
   lastSeenAt: number | undefined;
   agentVersion: string | undefined;
+  /** What its agent deploys to (a host root, a Kubernetes cluster), as it said when it last connected; empty before. */
+  agentKinds: string[];
   ackedSeq: number;
   applications: number;
   /** Times its agent connected (each counted as the hub recorded it, since the environment was made). */
@@ -87,6 +89,11 @@ export class Environments {
     return (await this.#db.run('UPDATE environments SET revoked_at = ?, connected = 0 WHERE name = ?', [now, environment])) === 1;
   }
 
+  /** The agent's hello: its version and what it deploys to. */
+  async setAgentInfo(environment: string, version: string, kinds: readonly string[]): Promise<void> {
+    await this.#db.run('UPDATE environments SET agent_version = ?, agent_kinds = ? WHERE name = ?', [version, kinds.join(','), environment]);
+  }
+
   /** A connection (`connected`) is also counted: the environment's `connections` moves by one. */
   async setConnected(environment: string, connected: boolean, now: number, agentVersion?: string): Promise<void> {
     await this.#db.run('UPDATE environments SET connected = ?, last_seen_at = ?, agent_version = COALESCE(?, agent_version), connections = connections + ? WHERE name = ?',
@@ -135,6 +142,7 @@ function toEnvironment(row: Row, labels: Row[]): EnvironmentRecord {
     connected: Number(row.connected) === 1,
     lastSeenAt: optionalNumber(row.last_seen_at),
     agentVersion: row.agent_version === null || row.agent_version === undefined ? undefined : String(row.agent_version),
+    agentKinds: typeof row.agent_kinds === 'string' && row.agent_kinds !== '' ? row.agent_kinds.split(',') : [],
     ackedSeq: Number(row.acked_seq),
     applications: Number(row.applications),
     connections: Number(row.connections ?? 0),

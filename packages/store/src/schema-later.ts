@@ -234,4 +234,11 @@ ALTER TABLE runs ADD COLUMN plan TEXT;
 ALTER TABLE run_jobs ADD COLUMN outputs TEXT;
 `,
   },
+  {
+    version: 15,
+    name: 'environments: what the agent deploys to (host, kubernetes), as its hello said',
+    sql: () => `
+ALTER TABLE environments ADD COLUMN agent_kinds TEXT;
+`,
+  },
 ];

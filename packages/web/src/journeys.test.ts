@@ -198,11 +198,13 @@ test('the web UI against a hub with a host agent', { skip: skipWithoutChromium()
     await shoot(page, 'ledger-light');
   });
 
-  await t.test('environments: the agent connected, with its version and counts', async () => {
+  await t.test('environments: the agent connected, with what it deploys to, its version and counts', async () => {
     await page.getByRole('link', { name: 'Environments' }).click();
     const row = page.getByRole('row', { name: /^prod/ });
     await row.getByText('connected').waitFor();
     await row.getByText('region=eu').waitFor();
+    await row.getByRole('cell', { name: 'host', exact: true }).waitFor();
+    await row.getByRole('cell', { name: /^\d+\.\d+\.\d+$/ }).waitFor();
     await page.getByRole('columnheader', { name: 'Reconnects' }).waitFor();
     assert.deepEqual(await axeViolations(page), []);
     await shoot(page, 'environments-light');

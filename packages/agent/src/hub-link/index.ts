@@ -3,7 +3,7 @@
  * trusting only the hub's pinned CA, reports status and events through its outbox, and runs the
  * hub's commands. Without a credential or a join token there is no link.
  */
-import type { ApplicationStatus, LinkRead, PassTrigger, ReadResult } from '@trueup/api';
+import type { AgentKind, ApplicationStatus, LinkRead, PassTrigger, ReadResult } from '@trueup/api';
 import { LinkClient, type LinkClientState } from '@trueup/link';
 import type { AgentEvent } from '../events.ts';
 import { runCommand, type CommandTarget } from './commands.ts';
@@ -37,6 +37,8 @@ export const AGENT_VERSION = '0.1.0';
 
 export interface LinkedAgent extends CommandTarget {
   statuses(): ApplicationStatus[];
+  /** What the agent's applications deploy to now, told to the hub at each connection. */
+  kinds(): AgentKind[];
   /** Reads one object of an application; undefined when the agent does not run it. */
   read(read: LinkRead): Promise<ReadResult> | undefined;
   /** The spec of each application as loaded from Git, credentials by reference only. */
@@ -52,6 +54,7 @@ export async function startHubLink(stateDir: string, options: HubLinkOptions, ag
     ca: credential.ca,
     credential: credential.credential,
     agentVersion: AGENT_VERSION,
+    kinds: () => agent.kinds(),
     outbox,
     onCommand: (command) => runCommand(command, agent),
     onRead: async (read) => (await agent.read(read)) ?? { what: 'error', code: 'AGENT_APPLICATION_UNKNOWN', message: `this agent runs no application "${read.application}"` },

@@ -150,7 +150,7 @@ async function createJoinToken({ values }: CommandContext): Promise<number> {
   return 0;
 }
 
-interface EnvironmentItem { name: string; connected: boolean; revoked: boolean; lastSeenAt?: string; applications: number; queuedCommands: number; labels: Record<string, string> }
+interface EnvironmentItem { name: string; connected: boolean; revoked: boolean; lastSeenAt?: string; agentVersion?: string; kinds?: string[]; applications: number; queuedCommands: number; labels: Record<string, string> }
 
 async function listAgents({ values }: CommandContext): Promise<number> {
   const { items } = await (await requireHubClient(values)).get<{ items: EnvironmentItem[] }>('/api/v1/environments');
@@ -158,8 +158,8 @@ async function listAgents({ values }: CommandContext): Promise<number> {
     printJson({ environments: items });
     return 0;
   }
-  process.stdout.write(formatTable(['ENVIRONMENT', 'AGENT', 'LAST SEEN', 'APPS', 'QUEUED', 'LABELS'], items.map((e) => [
-    e.name, e.revoked ? 'revoked' : e.connected ? 'connected' : 'offline', e.lastSeenAt ?? '-', String(e.applications), String(e.queuedCommands),
+  process.stdout.write(formatTable(['ENVIRONMENT', 'AGENT', 'LAST SEEN', 'KIND', 'VERSION', 'APPS', 'QUEUED', 'LABELS'], items.map((e) => [
+    e.name, e.revoked ? 'revoked' : e.connected ? 'connected' : 'offline', e.lastSeenAt ?? '-', e.kinds?.join('+') ?? '-', e.agentVersion ?? '-', String(e.applications), String(e.queuedCommands),
     Object.entries(e.labels).map(([k, v]) => `${k}=${v}`).join(','),
   ])));
   return 0;

@@ -23,6 +23,7 @@ export function environmentRoutes(app: Hono, { store, auth, links, now }: HubDep
       revoked: e.revokedAt !== undefined,
       ...(e.lastSeenAt === undefined ? {} : { lastSeenAt: new Date(e.lastSeenAt).toISOString() }),
       ...(e.agentVersion === undefined ? {} : { agentVersion: e.agentVersion }),
+      ...(e.agentKinds.length === 0 ? {} : { kinds: e.agentKinds }),
       applications: e.applications,
       queuedCommands: (await store.commands.open(e.name)).length,
       reconnects: Math.max(0, e.connections - 1),

@@ -1,6 +1,6 @@
 /**
- * Every environment's agent: connected or last seen, version, reconnects, queue, application
- * counts. A revoked or silent agent stands out: listed first, marked, and named above the table.
+ * Every environment's agent: connected or last seen, what it deploys to (host, Kubernetes),
+ * version, reconnects, queue, application counts. A revoked or silent agent stands out: listed first, marked, and named above the table.
  * Reconnects are the hub's own count; a hub too old to keep one is asked for its ledger's last
  * 1,000 connections instead, and the column says so.
  */
@@ -34,7 +34,7 @@ export default function EnvironmentsPage(): ReactNode {
       {items.length === 0 ? <Empty title="No environments yet">Make a join token with <code>trueup hub join-token create</code> and start an agent with it.</Empty> : (
         <Card title={`${items.length} environments`}>
           <table className="plain">
-            <thead><tr><th>Environment</th><th>Agent</th><th>Version</th><th>Labels</th><th>Applications</th><th>Reconnects</th><th>Queued commands</th></tr></thead>
+            <thead><tr><th>Environment</th><th>Agent</th><th>Kind</th><th>Version</th><th>Labels</th><th>Applications</th><th>Reconnects</th><th>Queued commands</th></tr></thead>
             <tbody>{items.map((e) => <EnvironmentRow key={e.name} environment={e} reconnects={reconnectsOf(e, connects.data)} />)}</tbody>
           </table>
         </Card>
@@ -75,6 +75,7 @@ function EnvironmentRow({ environment: e, reconnects }: { environment: Environme
     <tr className={state === 'revoked' || state === 'silent' ? 'stands-out' : ''}>
       <td><Link to={`/?environment=${encodeURIComponent(e.name)}`}>{e.name}</Link></td>
       <td><Badge value={state} label="agent" /> {e.connected ? null : <span className="muted">last seen <Time iso={e.lastSeenAt} /></span>}</td>
+      <td>{e.kinds === undefined ? <span className="muted">unknown</span> : e.kinds.map((k) => (k === 'kubernetes' ? 'Kubernetes' : 'host')).join(' + ')}</td>
       <td>{e.agentVersion ?? <span className="muted">unknown</span>}</td>
       <td>{Object.entries(e.labels).map(([k, v]) => <code key={k}>{k}={v} </code>)}</td>
       <td>{e.applications}{counts.data === undefined ? null : (
