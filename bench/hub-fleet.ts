@@ -90,7 +90,7 @@ for (const name of ['config', 'edge']) {
   work[name] = repo;
 }
 const hubDir = join(dir, 'hub');
-const hubProcess = spawn(process.execPath, [...(process.env.HUB_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.HUB_CPU_PROF}`]), CLI, 'hub', '--data-dir', hubDir, '--listen', '127.0.0.1:0', '--poll-interval', values['poll-interval']], { stdio: ['ignore', 'ignore', 'pipe'] });
+const hubProcess = spawn(process.execPath, [...(process.env.HUB_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''), ...(process.env.HUB_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.HUB_CPU_PROF}`]), CLI, 'hub', '--data-dir', hubDir, '--listen', '127.0.0.1:0', '--poll-interval', values['poll-interval']], { stdio: ['ignore', 'ignore', 'pipe'] });
 let hubErr = '';
 hubProcess.stderr.on("data", (chunk: Buffer) => { hubErr += chunk.toString(); if (process.env.HUB_TRACE !== undefined) process.stderr.write(chunk); });
 hubProcess.once('exit', (code, signal) => log(`hub exited: code ${String(code)}, signal ${String(signal)}`));
