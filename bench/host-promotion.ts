@@ -11,8 +11,8 @@
  *   then the hub's held `wait` until the agent reports that revision Healthy (the CI hand-off).
  */
 import { parseArgs } from 'node:util';
-import type { GitopsSetResult, ReleaseView, RevisionWaitResult } from '@trueup/api';
-import { eventually, startHandoffEnv } from '@trueup/testkit/handoff';
+import type { GitopsSetResult, RevisionWaitResult } from '@trueup/api';
+import { promotionManifest, releaseAndSettle, startHandoffEnv, trackPromotions } from '@trueup/testkit/handoff';
 import { describeMachine } from './machine.ts';
 import { renderTable, type Row } from './table.ts';
 
@@ -26,20 +26,14 @@ const env = await startHandoffEnv({
   environments: ['dev'],
   files: (repoURL) => ({
     'envs/dev/app.yaml': 'apiVersion: host.trueup.dev/v1alpha1\nkind: File\nmetadata:\n  name: version\nspec:\n  path: /srv/version\n  content: "0"   # promoted\n---\napiVersion: host.trueup.dev/v1alpha1\nkind: File\nmetadata:\n  name: build\nspec:\n  path: /srv/build\n  content: "0"   # set by CI\n',
-    '.trueup/promotions/web.yml': `apiVersion: trueup.dev/v1alpha1
-kind: Promotion
-metadata: { name: web }
-spec:
-  repo: ${repoURL}
-  values: [{ name: version }]
+    '.trueup/promotions/web.yml': promotionManifest(repoURL, `  values: [{ name: version }]
   stages:
     - { name: dev, application: dev/web, set: [{ file: envs/dev/app.yaml, key: spec.content, document: 0, value: version }] }
-`,
+`),
   }),
 });
+await trackPromotions(env, 1);
 const { client } = env.testHub;
-await eventually('the agent reports web Healthy', async () => ((await client.get<{ total: number }>('/api/v1/applications?health=Healthy')).total === 1 ? true : undefined));
-await env.operator.post('/api/v1/promotions/sources', { repoURL: env.repoURL });
 
 const promoted: number[] = [];
 /** Per promotion (hub clock): release made → stage claimed, claimed → commit pushed, pushed → Healthy. */
@@ -48,12 +42,7 @@ const handedOff: number[] = [];
 let failures = 0;
 for (let run = 1; run <= runs; run += 1) {
   let started = performance.now();
-  const { release } = await env.operator.post<{ release: ReleaseView }>('/api/v1/releases', { promotion: 'web', values: { version: String(run) } });
-  let stage: ReleaseView['stages'][number] | undefined;
-  do {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    stage = (await client.get<ReleaseView>(`/api/v1/releases/${release.id}`)).stages[0];
-  } while (stage?.state !== 'healthy' && stage?.state !== 'failed' && performance.now() - started < GIVE_UP_MS);
+  const { release, stage } = await releaseAndSettle(env, 'web', { version: String(run) }, POLL_MS, GIVE_UP_MS);
   const state = stage?.state;
   if (state !== 'healthy') failures += 1;
   promoted.push(performance.now() - started);

@@ -17,8 +17,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { ReleaseView } from '@trueup/api';
-import { eventually, startHandoffEnv } from '@trueup/testkit/handoff';
+import { promotionManifest, releaseAndSettle, startHandoffEnv, trackPromotions, webDeployment, WEB_IMAGE_KEY } from '@trueup/testkit/handoff';
 import { startBenchKube } from './kube-env.ts';
 import { describeMachine } from './machine.ts';
 import { renderTable, type Row } from './table.ts';
@@ -29,24 +28,8 @@ const log = (message: string): void => void process.stderr.write(`[bench] ${mess
 const POLL_MS = 20;
 const GIVE_UP_MS = 60_000;
 
-const deployment = (image: string): string => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: ${image}   # promoted
-          ports: [{ containerPort: 8080 }]
-`;
 const objects = (image: string): string => [
-  deployment(image),
+  webDeployment(image),
   'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: { app: web }\n  ports: [{ port: 80, targetPort: 8080 }]\n',
   ...Array.from({ length: 8 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config-${i}\ndata: { index: "${i}" }\n`),
 ].join('---\n');
@@ -61,20 +44,13 @@ const env = await startHandoffEnv({
   destination: () => `{ kubernetes: { kubeconfig: "${kube.kubeconfig}", namespace: ${pull} } }`,
   files: (repoURL) => ({
     'envs/staging/web.yaml': objects('registry.invalid/web:0'),
-    '.trueup/promotions/web.yml': `apiVersion: trueup.dev/v1alpha1
-kind: Promotion
-metadata: { name: web }
-spec:
-  repo: ${repoURL}
-  values: [{ name: image }]
+    '.trueup/promotions/web.yml': promotionManifest(repoURL, `  values: [{ name: image }]
   stages:
-    - { name: staging, application: staging/web, set: [{ file: envs/staging/web.yaml, key: "spec.template.spec.containers[name=web].image", value: image }] }
-`,
+    - { name: staging, application: staging/web, set: [{ file: envs/staging/web.yaml, key: "${WEB_IMAGE_KEY}", value: image }] }
+`),
   }),
 });
-const { client } = env.testHub;
-await eventually('the agent reports web Healthy', async () => ((await client.get<{ total: number }>('/api/v1/applications?health=Healthy')).total === 1 ? true : undefined), 120_000);
-await env.operator.post('/api/v1/promotions/sources', { repoURL: env.repoURL });
+await trackPromotions(env, 1, 120_000);
 
 // The push side's Deployment, created as kubectl apply would.
 const pushPath = `/apis/apps/v1/namespaces/${push}/deployments`;
@@ -103,12 +79,7 @@ let failures = 0;
 for (let run = 1; run <= runs; run += 1) {
   const image = `registry.invalid/web:${run}`;
   let started = performance.now();
-  const { release } = await env.operator.post<{ release: ReleaseView }>('/api/v1/releases', { promotion: 'web', values: { image } });
-  let stage: ReleaseView['stages'][number] | undefined;
-  do {
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    stage = (await client.get<ReleaseView>(`/api/v1/releases/${release.id}`)).stages[0];
-  } while (stage?.state !== 'healthy' && stage?.state !== 'failed' && performance.now() - started < GIVE_UP_MS);
+  const { release, stage } = await releaseAndSettle(env, 'web', { image }, POLL_MS, GIVE_UP_MS);
   const state = stage?.state;
   if (state !== 'healthy') failures += 1;
   promoted.push(performance.now() - started);

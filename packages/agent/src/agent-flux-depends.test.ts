@@ -5,30 +5,17 @@
  * applied is.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createServedRepo, createWorkRepo, kubeNamespace } from '@trueup/testkit';
-import { startAgent } from './agent.ts';
-import { brief, getObject, isSyncedAndHealthy, kubeEnv, waitForStatus } from './testing.ts';
+import { createFleetRepo, fluxGitRepository, fluxKustomization, kubeNamespace } from '@trueup/testkit';
+import { brief, getObject, isSyncedAndHealthy, kubeEnv, startFluxAgent, waitForStatus } from './testing.ts';
 
 function tree(repoURL: string, fluxNs: string, infraNs: string, appsNs: string, infraOptions = ''): Record<string, string> {
-  const kustomization = (name: string, spec: string) => `---
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: { name: ${name}, namespace: ${fluxNs} }
-spec:
-  interval: 10m
-  sourceRef: { kind: GitRepository, name: flux-system }
-${spec}`;
+  const kustomization = (name: string, spec: string): string => fluxKustomization(fluxNs, name, spec);
   return {
-    'clusters/prod/sync.yaml': `---
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: { name: flux-system, namespace: ${fluxNs} }
-spec: { interval: 1m, ref: { branch: main }, url: ${repoURL} }
-${kustomization('infrastructure', `  path: ./infrastructure\n  prune: true\n  targetNamespace: ${infraNs}\n${infraOptions}`)}
+    'clusters/prod/sync.yaml': `${fluxGitRepository(fluxNs, repoURL)}${kustomization('infrastructure', `  path: ./infrastructure\n  prune: true\n  targetNamespace: ${infraNs}\n${infraOptions}`)}
 ${kustomization('apps', `  dependsOn: [{ name: infrastructure }]\n  path: ./apps\n  prune: true\n  targetNamespace: ${appsNs}\n`)}`,
     'infrastructure/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: infra-settings }\ndata: { ready: "yes" }\n',
     'apps/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web-config }\ndata: { version: "1" }\n',
@@ -40,23 +27,9 @@ test('dependsOn holds every pass of a Flux Kustomization, not only its first, wh
   if (env === undefined) return;
   const [fluxNs, infraNs, appsNs] = [await kubeNamespace(env, t), await kubeNamespace(env, t), await kubeNamespace(env, t)];
   const dir = await mkdtemp(join(tmpdir(), 'trueup-flux-depends-'));
-  const bare = await createServedRepo(join(dir, 'repos'), 'fleet.git');
-  const work = await createWorkRepo(join(dir, 'work'));
-  const push = async (files: Record<string, string>, message: string): Promise<void> => {
-    await work.write(files);
-    await work.commit(message);
-    await work.git('push', '--quiet', bare, 'main');
-  };
-  await push(tree(`file://${bare}`, fluxNs, infraNs, appsNs), 'flux tree');
-  const saved = process.env['KUBECONFIG'];
-  process.env['KUBECONFIG'] = env.kubeconfig;
-  const agent = await startAgent({ stateDir: join(dir, 'state'), paths: [join(work.dir, 'clusters/prod')] });
-  t.after(async () => {
-    await agent.stop();
-    await rm(dir, { recursive: true, force: true });
-    if (saved === undefined) delete process.env['KUBECONFIG'];
-    else process.env['KUBECONFIG'] = saved;
-  });
+  const { url, work, push } = await createFleetRepo(dir);
+  await push(tree(url, fluxNs, infraNs, appsNs), 'flux tree');
+  const agent = await startFluxAgent(t, env, dir, work.dir);
   const version = async (): Promise<unknown> => (await getObject(env, `/api/v1/namespaces/${appsNs}/configmaps/web-config`))?.['data'];
   await waitForStatus(agent, isSyncedAndHealthy, 'apps Ready', 60_000, 'apps');
   assert.deepEqual(await version(), { version: '1' });
@@ -96,24 +69,13 @@ test('wait: true: a Kustomization is Ready only once every object it applied is 
   if (env === undefined) return;
   const [fluxNs, infraNs, appsNs] = [await kubeNamespace(env, t), await kubeNamespace(env, t), await kubeNamespace(env, t)];
   const dir = await mkdtemp(join(tmpdir(), 'trueup-flux-wait-'));
-  const bare = await createServedRepo(join(dir, 'repos'), 'fleet.git');
-  const work = await createWorkRepo(join(dir, 'work'));
-  await work.write({
-    ...tree(`file://${bare}`, fluxNs, infraNs, appsNs, '  wait: true\n'),
+  const { url, work, push } = await createFleetRepo(dir);
+  await push({
+    ...tree(url, fluxNs, infraNs, appsNs, '  wait: true\n'),
     // No volume will ever bind this claim: it stays Pending, so Progressing.
     'infrastructure/claim.yaml': 'apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: { name: data }\nspec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } }\n',
-  });
-  await work.commit('flux tree');
-  await work.git('push', '--quiet', bare, 'main');
-  const saved = process.env['KUBECONFIG'];
-  process.env['KUBECONFIG'] = env.kubeconfig;
-  const agent = await startAgent({ stateDir: join(dir, 'state'), paths: [join(work.dir, 'clusters/prod')] });
-  t.after(async () => {
-    await agent.stop();
-    await rm(dir, { recursive: true, force: true });
-    if (saved === undefined) delete process.env['KUBECONFIG'];
-    else process.env['KUBECONFIG'] = saved;
-  });
+  }, 'flux tree');
+  const agent = await startFluxAgent(t, env, dir, work.dir);
   const infra = await waitForStatus(agent, (s) => s.sync === 'Synced', 'infrastructure Synced', 60_000, 'infrastructure');
   assert.equal(infra.health.status, 'Progressing', JSON.stringify(brief(infra)));
   assert.deepEqual(infra.resources.map((r) => `${r.kind}/${r.name} ${r.health.status}`).sort(), ['ConfigMap/infra-settings Healthy', 'PersistentVolumeClaim/data Progressing']);

@@ -6,22 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { createServedRepo, createWorkRepo, kubeCall, kubeNamespace, kubeRequest, type KubeTestEnv } from '@trueup/testkit';
-import { startAgent, type Agent } from './agent.ts';
-import { brief, getObject, isSyncedAndHealthy, kubeEnv, waitForStatus } from './testing.ts';
+import { createFleetRepo, fluxGitRepository, fluxKustomization, kubeCall, kubeNamespace, kubeRequest, type KubeTestEnv } from '@trueup/testkit';
+import type { Agent } from './agent.ts';
+import { brief, getObject, isSyncedAndHealthy, kubeEnv, startFluxAgent, waitForStatus } from './testing.ts';
 
-const kustomization = (fluxNs: string, name: string, spec: string) => `---
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: { name: ${name}, namespace: ${fluxNs} }
-spec:
-  interval: 10m
-  sourceRef: { kind: GitRepository, name: flux-system }
-${spec}`;
+const kustomization = fluxKustomization;
 
 const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\ndata: { ready: "yes" }\n`;
 /** A Deployment no node can run until the test labels the node with `zone`: Progressing until then. */
@@ -57,32 +50,13 @@ async function fluxTree(t: TestContext, files: (repoURL: string) => Record<strin
   const env = await kubeEnv(t);
   if (env === undefined) return undefined;
   const dir = await mkdtemp(join(tmpdir(), 'trueup-flux-health-'));
-  const bare = await createServedRepo(join(dir, 'repos'), 'fleet.git');
-  const work = await createWorkRepo(join(dir, 'work'));
-  const push = async (changed: Record<string, string>, message: string): Promise<void> => {
-    await work.write(changed);
-    await work.commit(message);
-    await work.git('push', '--quiet', bare, 'main');
-  };
-  await push(files(`file://${bare}`), 'flux tree');
-  const saved = process.env['KUBECONFIG'];
-  process.env['KUBECONFIG'] = env.kubeconfig;
-  const agent = await startAgent({ stateDir: join(dir, 'state'), paths: [join(work.dir, 'clusters/prod')] });
-  t.after(async () => {
-    await agent.stop();
-    await rm(dir, { recursive: true, force: true });
-    if (saved === undefined) delete process.env['KUBECONFIG'];
-    else process.env['KUBECONFIG'] = saved;
-  });
+  const { url, work, push } = await createFleetRepo(dir);
+  await push(files(url), 'flux tree');
+  const agent = await startFluxAgent(t, env, dir, work.dir);
   return { env, agent, push };
 }
 
-const sync = (fluxNs: string, repoURL: string) => `---
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: { name: flux-system, namespace: ${fluxNs} }
-spec: { interval: 1m, ref: { branch: main }, url: ${repoURL} }
-`;
+const sync = fluxGitRepository;
 
 test('healthChecks: a Kustomization is Ready only once the cluster objects and the applications it names are, and holds its dependents until then', async (t) => {
   const env0 = await kubeEnv(t);

@@ -9,18 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { createServedRepo, createWorkRepo, kubeNamespace, type KubeTestEnv, type WorkRepo } from '@trueup/testkit';
+import { createFleetRepo, fluxBootstrap, fluxKustomization, kubeNamespace, type KubeTestEnv, type WorkRepo } from '@trueup/testkit';
 import { startAgent, type Agent } from './agent.ts';
 import { brief, getObject, isSyncedAndHealthy, kubeEnv, waitForStatus } from './testing.ts';
-
-const kustomization = (fluxNs: string, name: string, spec: string) => `---
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: { name: ${name}, namespace: ${fluxNs} }
-spec:
-  interval: 10m
-  sourceRef: { kind: GitRepository, name: flux-system }
-${spec}`;
 
 const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\ndata: { a: "1" }\n`;
 
@@ -38,22 +29,11 @@ async function fleet(t: TestContext): Promise<Fleet | undefined> {
   if (env === undefined) return undefined;
   const [fluxNs, appsNs, keptNs] = [await kubeNamespace(env, t), await kubeNamespace(env, t), await kubeNamespace(env, t)];
   const dir = await mkdtemp(join(tmpdir(), 'trueup-flux-prune-'));
-  const bare = await createServedRepo(join(dir, 'repos'), 'fleet.git');
-  const work = await createWorkRepo(join(dir, 'work'));
-  const push = async (files: Record<string, string | null>, message: string): Promise<void> => {
-    await work.write(files);
-    await work.commit(message);
-    await work.git('push', '--quiet', bare, 'main');
-  };
+  const { url, work, push } = await createFleetRepo(dir);
   await push({
-    'clusters/prod/flux-system/gotk-sync.yaml': `---
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: { name: flux-system, namespace: ${fluxNs} }
-spec: { interval: 1m, ref: { branch: main }, url: file://${bare} }
-${kustomization(fluxNs, 'flux-system', '  path: ./clusters/prod\n  prune: true\n')}`,
-    'clusters/prod/apps.yaml': kustomization(fluxNs, 'apps', `  path: ./apps\n  prune: true\n  targetNamespace: ${appsNs}\n`),
-    'clusters/prod/kept.yaml': kustomization(fluxNs, 'kept', `  path: ./kept\n  prune: true\n  deletionPolicy: Orphan\n  targetNamespace: ${keptNs}\n`),
+    ...fluxBootstrap(fluxNs, url),
+    'clusters/prod/apps.yaml': fluxKustomization(fluxNs, 'apps', `  path: ./apps\n  prune: true\n  targetNamespace: ${appsNs}\n`),
+    'clusters/prod/kept.yaml': fluxKustomization(fluxNs, 'kept', `  path: ./kept\n  prune: true\n  deletionPolicy: Orphan\n  targetNamespace: ${keptNs}\n`),
     'apps/config.yaml': configMap('web-config'),
     'kept/config.yaml': configMap('kept-config'),
   }, 'flux tree');

@@ -1,13 +1,14 @@
 /**
  * One application inside the agent: its reconcile pass (fetch → render → observe → plan → apply
- * → prune → summarize), its drift heals, and the in-memory state between them. Passes and heals
- * of one application never overlap.
+ * → prune → summarize), and the in-memory state between passes; its drift heals (drift-healer.ts)
+ * run in the same queue, so passes and heals of one application never overlap.
  */
-import { hasSyncOption, keyId, LINK_FALLBACK_GIT_POLL_MS, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type DriftSignal, type LiveObject, type Manifest, type ObjectKey, type PassTrigger, type PlannedChange, type ReadResult, type RevisionInfo, type SelfHealPause } from '@trueup/api';
-import { diffObject, fightingIds, inventoryAfterPass, inventoryBeforeApply, keysToObserve, mayExist, objectToApply, planPass, recordHeal, splitHooks, suggestIgnore, summarize, withObserved, type DiffOptions, type FightState, type ObjectDiff, type PassError } from '@trueup/engine';
+import { hasSyncOption, keyId, parseDuration, type AppliedChange, type ApplicationStatus, type DesiredObject, type LiveObject, type Manifest, type ObjectKey, type PassTrigger, type PlannedChange, type ReadResult, type RevisionInfo, type SelfHealPause } from '@trueup/api';
+import { inventoryAfterPass, inventoryBeforeApply, keysToObserve, mayExist, planPass, splitHooks, summarize, withObserved, type DiffOptions, type ObjectDiff, type PassError } from '@trueup/engine';
 import { stripCredentials, type GitCache } from '@trueup/git';
 import { applyPlan, type ApplyFailure } from './apply-plan.ts';
 import type { ChartCache } from './chart-cache.ts';
+import { DriftHealer, replaceLive } from './drift-healer.ts';
 import { ObservedBatch } from './observed-batch.ts';
 import type { AgentEventBody, AgentListener } from './events.ts';
 import { CheckedObjects, withHealthChecks, type CheckResult } from './health-checks.ts';
@@ -15,6 +16,7 @@ import type { LoadedApplication } from './load-applications.ts';
 import { readObject } from './object-read.ts';
 import { applyError, historyEntry, pruneNote, sameKeys, toPassError } from './pass-outcome.ts';
 import { healPaused, heldPlan, plannedChanges, selfHealState, WHOLE_APPLICATION } from './self-heal-pause.ts';
+import { SourceFetch } from './source-fetch.ts';
 import type { StateStore } from './state-store.ts';
 import type { Target } from './targets.ts';
 
@@ -33,19 +35,6 @@ export interface PassPlan {
 
 /** Status changes the watch reports within this window are applied together. */
 const OBSERVED_BATCH_MS = 10;
-/**
- * A pass on its interval takes where the ref pointed up to this long ago (at most half the
- * interval) when another application's listing of the same repository says so: one
- * `git ls-remote` serves every application on the repository in that time.
- */
-const SHARED_LISTING_MAX_AGE_MS = 5000;
-
-/** A drift signal waiting to be healed; `driftId` is set once the event is recorded (a deferred heal). */
-interface PendingHeal {
-  signal: DriftSignal;
-  at: number;
-  driftId?: number;
-}
 
 export interface RuntimeDeps {
   loaded: LoadedApplication;
@@ -64,15 +53,6 @@ export interface RuntimeDeps {
   hubGitPollMs?: () => number;
 }
 
-/**
- * Whether a linked hub that polls can list this source itself: anonymous HTTP(S), as the hub
- * holds no credentials. Then the hub tells the agent of a new commit, and the agent's own look on
- * an interval pass becomes a slow fallback.
- */
-export function hubPollsSource(source: { repoURL: string; credentials?: unknown; chart?: unknown }): boolean {
-  return source.chart === undefined && source.credentials === undefined && /^https?:\/\/[^@/]+\//i.test(source.repoURL);
-}
-
 export class AppRuntime {
   readonly name: string;
   readonly #deps: RuntimeDeps;
@@ -82,7 +62,7 @@ export class AppRuntime {
   #resources: DesiredObject[] = [];
   #desiredById = new Map<string, DesiredObject>();
   readonly #diffOptions: DiffOptions;
-  readonly #listingMaxAgeMs: number;
+  readonly #source: SourceFetch;
   #live: LiveObject[] = [];
   /** The last observation as the provider returned it, absent inventory-only objects included. */
   #observedLive: LiveObject[] = [];
@@ -95,12 +75,9 @@ export class AppRuntime {
   #status: ApplicationStatus | undefined;
   #error: PassError | undefined;
   #lastFailure = '';
-  #fights: FightState = new Map();
   #queue: Promise<unknown> = Promise.resolve();
   #passes = 0;
-  #healing = new Map<string, PendingHeal>();
-  /** The last drift of each object: its fields and who made it, for the Fighting hint. */
-  #lastDrift = new Map<string, { fields: string[]; changedBy: string | undefined }>();
+  readonly #healer: DriftHealer;
   /** The watch's reports of objects that changed without drifting (their status). */
   readonly #observed: ObservedBatch;
   #watch;
@@ -122,11 +99,12 @@ export class AppRuntime {
     this.#pauses = deps.store.selfHealPauses(this.name);
     const { ignoreDifferences, syncPolicy } = deps.loaded.application.spec;
     this.#diffOptions = { ignoreDifferences, respectIgnoreDifferences: hasSyncOption(syncPolicy, 'RespectIgnoreDifferences') };
-    this.#listingMaxAgeMs = Math.min(SHARED_LISTING_MAX_AGE_MS, (parseDuration(syncPolicy.interval) ?? 0) / 2);
+    this.#source = new SourceFetch(deps);
     this.#observed = new ObservedBatch(OBSERVED_BATCH_MS, (batch) => {
       void this.#exclusive(async () => this.#applyObserved(batch)).catch((error: unknown) => this.#emit({ type: 'error', application: this.name, message: String(error) }));
     });
-    this.#watch = deps.target.provider.watch((signal) => this.#onDrift(signal), (key, manifest) => {
+    this.#healer = this.#driftHealer();
+    this.#watch = deps.target.provider.watch((signal) => this.#healer.onDrift(signal), (key, manifest) => {
       if (this.#desiredById.has(keyId(key))) this.#observed.add(keyId(key), manifest);
     });
   }
@@ -212,20 +190,13 @@ export class AppRuntime {
   }
 
   async #pass(trigger: PassTrigger, mode: PassMode, options: PassOptions): Promise<ApplicationStatus> {
-    const { loaded } = this.#deps;
-    const { source } = loaded.application.spec;
     const startedAt = this.#now();
     this.#passes++;
     this.#emit({ type: 'pass-started', application: this.name, trigger });
     try {
-      const maxAgeMs = trigger !== 'interval' ? 0 : (this.#deps.hubGitPollMs?.() ?? 0) > 0 && hubPollsSource(source) ? LINK_FALLBACK_GIT_POLL_MS : this.#listingMaxAgeMs;
-      const artifact = source.chart === undefined
-        ? await this.#deps.git.sync(source, { baseDir: loaded.baseDir, lastRevision: this.#renderedRevision, maxAgeMs })
-        : await this.#deps.charts.sync({ ...source, chart: source.chart }, { baseDir: loaded.baseDir });
+      const { artifact, revisionInfo } = await this.#source.fetch(trigger, { renderedRevision: this.#renderedRevision, revisionInfo: this.#revisionInfo });
       this.#revision = artifact.revision;
-      if (source.chart === undefined && this.#revisionInfo?.sha !== artifact.revision) {
-        this.#revisionInfo = await this.#deps.git.commitInfo(source, artifact.revision, { baseDir: loaded.baseDir }).catch(() => undefined);
-      }
+      this.#revisionInfo = revisionInfo;
       const refs = (await this.#deps.target.refRevisions?.()) ?? ''; // `$values/…` sources
       if (artifact.revision !== this.#renderedRevision || refs !== this.#renderedRefs) {
         const { desired, children, rendered } = await this.#deps.target.render(artifact.dir);
@@ -307,7 +278,7 @@ export class AppRuntime {
   #summarize(pruneSkipped?: string): ApplicationStatus {
     const { application } = this.#deps.loaded;
     const now = this.#now();
-    const fighting = fightingIds(this.#fights, now).map((id) => this.#desiredById.get(id)).filter((d) => d !== undefined);
+    const fighting = this.#healer.fighting(now).map((id) => this.#desiredById.get(id)).filter((d) => d !== undefined);
     const previous = this.#status?.conditions ?? [];
     const summary = summarize({
       name: this.name,
@@ -318,7 +289,7 @@ export class AppRuntime {
       live: this.#live,
       diffs: this.#diffs,
       fighting: fighting.map((d) => `${d.key.kind}/${d.key.name}`),
-      fightingHints: fighting.map((d) => this.#ignoreHint(d)),
+      fightingHints: fighting.map((d) => this.#healer.ignoreHint(d, this.#live)),
       diffOptions: this.#diffOptions,
       ...(this.#error === undefined ? {} : { error: this.#error }),
       ...(pruneSkipped === undefined ? {} : { pruneSkipped }),
@@ -342,14 +313,6 @@ export class AppRuntime {
 
   #plan(): ReturnType<typeof planPass> {
     return planPass({ desired: this.#desired, live: this.#live, options: this.#diffOptions });
-  }
-
-  /** The ignoreDifferences entry that would end a fight over this object. */
-  #ignoreHint(desired: DesiredObject): string {
-    const drift = this.#lastDrift.get(keyId(desired.key));
-    if (drift === undefined) return '';
-    const live = this.#live.find((l) => keyId(l.key) === keyId(desired.key));
-    return suggestIgnore(desired.key, drift.fields, drift.changedBy, live?.manifest);
   }
 
   /**
@@ -400,80 +363,33 @@ export class AppRuntime {
     if (healthMoved) this.#saveSummary();
   }
 
-  /** Coalesces bursts of signals for one object into one heal. */
-  #onDrift(signal: DriftSignal, deferred?: PendingHeal): void {
-    const id = keyId(signal.key);
-    if (!this.#desiredById.has(id) || this.#healing.has(id)) return;
-    this.#healing.set(id, deferred ?? { signal, at: this.#now() });
-    setTimeout(() => void this.#exclusive(() => this.#heal(id)).catch((error: unknown) => this.#emit({ type: 'error', application: this.name, message: String(error) })), 5);
-  }
-
-  async #heal(id: string): Promise<void> {
-    const pending = this.#healing.get(id);
-    this.#healing.delete(id);
-    const desired = this.#desiredById.get(id);
-    if (pending === undefined || desired === undefined) return;
-    const { target: { provider }, store, loaded } = this.#deps;
-    const [live] = await provider.observe([desired.key], this.#desiredById);
-    if (live === undefined) return;
-    this.#replaceLive(id, live);
-    const diff = diffObject(desired, live, this.#diffOptions);
-    this.#diffs.set(id, diff);
-    if (diff.action === 'unchanged' || diff.action === 'delete') {
-      this.#saveSummary();
-      return;
-    }
-    const deferred = pending.driftId !== undefined;
-    const driftId = pending.driftId ?? this.#recordDrift(desired, pending, diff);
-    if (loaded.application.spec.syncPolicy.automated?.selfHeal !== true || healPaused(this.#pauses, id)) {
-      this.#saveSummary();
-      return;
-    }
-    if (!deferred) {
-      const decision = recordHeal(this.#fights, id, this.#now());
-      this.#fights = decision.state;
-      if (decision.delayMs > 0) {
+  /** What the drift healer sees of this application and may change. */
+  #driftHealer(): DriftHealer {
+    const { target, store, loaded } = this.#deps;
+    return new DriftHealer({
+      name: this.name,
+      provider: target.provider,
+      store,
+      now: this.#now,
+      diffOptions: this.#diffOptions,
+      desiredById: () => this.#desiredById,
+      selfHeals: (id) => loaded.application.spec.syncPolicy.automated?.selfHeal === true && !healPaused(this.#pauses, id),
+      observed: (id, live, diff) => {
+        replaceLive(this.#live, id, live);
+        this.#diffs.set(id, diff);
+      },
+      failed: (error) => {
+        this.#error = error;
         this.#saveSummary();
-        this.#emit({ type: 'heal-deferred', application: this.name, key: desired.key, delayMs: decision.delayMs });
-        setTimeout(() => this.#onDrift(pending.signal, { ...pending, driftId }), decision.delayMs);
-        return;
-      }
-    }
-    try {
-      await provider.apply({ desired: objectToApply(desired, live, this.#diffOptions), live, reason: diff.action });
-    } catch (error) {
-      this.#error = toPassError(error);
-      this.#saveSummary();
-      return;
-    }
-    const [after] = await provider.observe([desired.key], this.#desiredById);
-    if (after !== undefined) {
-      this.#replaceLive(id, after);
-      this.#diffs.set(id, diffObject(desired, after, this.#diffOptions));
-    }
-    store.markHealed(driftId, new Date(this.#now()).toISOString());
-    this.#emit({ type: 'drift-healed', application: this.name, key: desired.key, durationMs: this.#now() - pending.at });
-    this.#saveSummary();
-  }
-
-  #recordDrift(desired: DesiredObject, pending: PendingHeal, diff: ObjectDiff): number {
-    const fields = diff.action === 'update' ? diff.fields : ['(absent)'];
-    const detectedAt = new Date(pending.at).toISOString();
-    const { changedBy } = pending.signal;
-    this.#lastDrift.set(keyId(desired.key), { fields, changedBy });
-    const id = this.#deps.store.recordDrift({ application: this.name, key: desired.key, source: pending.signal.source, fields, detectedAt, ...(changedBy === undefined ? {} : { changedBy }) });
-    this.#emit({ type: 'drift-detected', application: this.name, key: desired.key, source: pending.signal.source, fields, ...(changedBy === undefined ? {} : { changedBy }) });
-    return id;
+      },
+      saveSummary: () => void this.#saveSummary(),
+      emit: (body) => this.#emit(body),
+      exclusive: (body) => this.#exclusive(body),
+    });
   }
 
   #emit(body: AgentEventBody): void {
     this.#deps.emit({ ...body, revision: this.#revision, pass: this.#passes });
-  }
-
-  #replaceLive(id: string, live: LiveObject): void {
-    const index = this.#live.findIndex((l) => keyId(l.key) === id);
-    if (index >= 0) this.#live[index] = live;
-    else this.#live.push(live);
   }
 
   #exclusive<T>(body: () => Promise<T>): Promise<T> {

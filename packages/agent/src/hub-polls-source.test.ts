@@ -1,7 +1,7 @@
 /** Which sources a polling hub covers, so the agent's own look at Git may slow to the fallback. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hubPollsSource } from './app-runtime.ts';
+import { hubPollsSource } from './source-fetch.ts';
 
 test('hubPollsSource: anonymous HTTP(S) Git only', () => {
   const cases: [string, { repoURL: string; credentials?: unknown; chart?: unknown }, boolean][] = [

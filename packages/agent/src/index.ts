@@ -9,3 +9,4 @@ export * from './run-once.ts';
 export { API_TOKEN_FILE, readApiToken } from './api-access.ts';
 export { parseListenAddress, type ListenAddress } from './listen-address.ts';
 export { lockStateDir, stateLockHolder, STATE_LOCK_FILE, type LockHolder, type StateLock } from './state-lock.ts';
+export { hubPollsSource } from './source-fetch.ts';

@@ -2,11 +2,12 @@
  * Helpers for the agent's Kubernetes tests: an agent on a namespace of its own, with the
  * test env's kustomize and helm, and ways to read objects and wait for a status.
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { ApplicationStatus, HistoryEntry } from '@trueup/api';
 import { kubeNamespace, kubeRequest, kubeTestEnv, runningAgent, type KubeTestEnv } from '@trueup/testkit';
-import type { Agent } from './agent.ts';
+import { startAgent, type Agent } from './agent.ts';
 import { StateStore } from './state-store.ts';
 
 export interface KubeAgentOptions {
@@ -44,6 +45,24 @@ export async function kubeAgent(t: TestContext, files: Record<string, string>, o
     ...(options.extraSource === undefined ? {} : { extraSource: options.extraSource }),
   });
   return { ...running, env, namespace };
+}
+
+/**
+ * An agent on the Flux tree in `workDir/clusters/prod`, with the test env as its cluster
+ * (KUBECONFIG, as it was again at the end); stopped, and `dir` (its state in `dir/state`)
+ * removed, when the test ends.
+ */
+export async function startFluxAgent(t: TestContext, env: KubeTestEnv, dir: string, workDir: string): Promise<Agent> {
+  const saved = process.env['KUBECONFIG'];
+  process.env['KUBECONFIG'] = env.kubeconfig;
+  const agent = await startAgent({ stateDir: join(dir, 'state'), paths: [join(workDir, 'clusters/prod')] });
+  t.after(async () => {
+    await agent.stop();
+    await rm(dir, { recursive: true, force: true });
+    if (saved === undefined) delete process.env['KUBECONFIG'];
+    else process.env['KUBECONFIG'] = saved;
+  });
+  return agent;
 }
 
 /** The object at an API path, or undefined when there is none. */

@@ -5,42 +5,17 @@
  * (an object not in the application, a field its file does not set) leave nothing paused.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { startAgent } from '@trueup/agent';
 import type { ApplicationDetailBody, ResourceDetailBody } from '@trueup/api';
 import type { LedgerEntry } from '@trueup/store';
-import { agentFixture } from '@trueup/testkit';
-import { startTestHub } from '@trueup/testkit/hub';
-import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { eventually, trueupWithoutHubEnv } from './cli-testing.ts';
+import { hubWithHostAgent } from './hub-agent-testing.ts';
 
 const run = promisify(execFile);
-const MAIN = join(import.meta.dirname, 'main.js');
-
-function trueup(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRUEUP_HUB: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const FILES = `# files of the web tier
 ---
@@ -62,19 +37,9 @@ spec:
 `;
 
 test('a hand fix adopted into Git through the hub: one line changes, the agent heals nothing back, self-heal resumes', async (t) => {
-  const defer = lastInFirstOut(t);
-  const testHub = await startTestHub();
-  defer(() => testHub.stop());
-  const { client } = testHub;
-  const fixture = await agentFixture({ files: { 'app/files.yaml': FILES } });
-  defer(() => fixture.cleanup());
-  const { token } = await client.post<{ token: string }>('/api/v1/join-tokens', { name: 'prod' });
-  const tokenFile = join(fixture.dir, 'join-token');
-  await writeFile(tokenFile, token, { mode: 0o600 });
-  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], listen: '127.0.0.1:0', onEvent: (e) => fixture.onEvent(e), hub: { joinTokenFile: tokenFile } });
+  const { defer, client, fixture, hubArgs: hub, startJoinedAgent } = await hubWithHostAgent(t, { 'app/files.yaml': FILES });
+  const agent = await startJoinedAgent();
   defer(() => agent.stop({ stopServices: true }));
-  const { info } = testHub.hub;
-  const hub = ['--hub', info.url, '--ca-file', info.caCertFile, '--token-file', info.adminTokenFile];
   const APP = '/api/v1/environments/prod/applications/test';
   const detail = (): Promise<ApplicationDetailBody> => client.get(APP);
   await eventually('the application synced at the hub', async () => ((await detail()).sync === 'Synced' ? true : undefined));
@@ -88,11 +53,11 @@ test('a hand fix adopted into Git through the hub: one line changes, the agent h
   const pausedObjects = async (): Promise<string[]> => (agent.applications()[0]?.selfHeal?.objects ?? []).map((o) => o.object);
 
   // Refused: an object not in the application; nothing paused, nothing committed.
-  const unknown = await trueup(['adopt', 'prod/test', '--object', 'host.trueup.dev/v1alpha1/File//nope', ...hub]);
+  const unknown = await trueupWithoutHubEnv(['adopt', 'prod/test', '--object', 'host.trueup.dev/v1alpha1/File//nope', ...hub]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /no object "host\.trueup\.dev\/v1alpha1\/File\/\/nope" in application "prod\/test": nothing paused/);
   // Refused: a field the object's file does not set (the live value comes from elsewhere); the pause it took is undone.
-  const owner = await trueup(['adopt', 'prod/test', 'File/other', '--field', 'spec.owner', ...hub]);
+  const owner = await trueupWithoutHubEnv(['adopt', 'prod/test', 'File/other', '--field', 'spec.owner', ...hub]);
   assert.equal(owner.code, 2);
   assert.match(owner.stderr, /app\/files\.yaml/);
   assert.match(owner.stderr, /spec\.owner/);
@@ -102,7 +67,7 @@ test('a hand fix adopted into Git through the hub: one line changes, the agent h
   assert.deepEqual(asked.items.map((e) => [e.details.verb, e.details.object]), [['pause', otherKey], ['resume', otherKey]], 'the refusal undid the pause it took');
 
   // A person pauses self-heal of motd and fixes it by hand: reported OutOfSync, not healed.
-  assert.equal((await trueup(['pause', 'prod/test', '--object', motdKey, ...hub])).code, 0);
+  assert.equal((await trueupWithoutHubEnv(['pause', 'prod/test', '--object', motdKey, ...hub])).code, 0);
   await writeFile(motd, 'by hand');
   await agent.refresh('test');
   const drift = await eventually('motd OutOfSync at the hub', async () => {
@@ -112,7 +77,7 @@ test('a hand fix adopted into Git through the hub: one line changes, the agent h
   assert.equal((drift.live?.spec as { content?: string }).content, 'by hand');
 
   // Adopted: one commit on the tracked branch that changes only the content line, with who.
-  const adopted = await trueup(['adopt', 'prod/test', 'File/motd', ...hub]);
+  const adopted = await trueupWithoutHubEnv(['adopt', 'prod/test', 'File/motd', ...hub]);
   assert.equal(adopted.code, 0, adopted.stderr);
   assert.match(adopted.stdout, /^app\/files\.yaml:9 spec\.content: "one" → "by hand"$/m);
   assert.match(adopted.stdout, /committed \w{12}, applied by the agent; self-heal of host\.trueup\.dev\/v1alpha1\/File\/\/motd resumed/);
@@ -142,7 +107,7 @@ test('a hand fix adopted into Git through the hub: one line changes, the agent h
   await eventually('healed to the adopted value', async () => ((await readFile(motd, 'utf8')) === 'by hand' ? true : undefined));
 
   // Nothing drifted: refused, nothing left paused, no commit.
-  const nothing = await trueup(['adopt', 'prod/test', '--object', otherKey, ...hub]);
+  const nothing = await trueupWithoutHubEnv(['adopt', 'prod/test', '--object', otherKey, ...hub]);
   assert.equal(nothing.code, 2);
   assert.match(nothing.stderr, /has not drifted/);
   assert.deepEqual(await pausedObjects(), []);

@@ -6,43 +6,19 @@
  * clear 503 for a read while the agent is offline.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startAgent, type Agent } from '@trueup/agent';
+import type { Agent } from '@trueup/agent';
 import type { ApplicationDetailBody, ApplicationStatus, ResourceChildrenBody, ResourceDetailBody } from '@trueup/api';
 import { HubApiError } from '@trueup/hub';
 import type { LedgerEntry } from '@trueup/store';
-import { agentFixture, hostManifest } from '@trueup/testkit';
-import { startTestHub } from '@trueup/testkit/hub';
-import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { hostManifest } from '@trueup/testkit';
+import { eventually, trueupWithoutHubEnv } from './cli-testing.ts';
+import { hubWithHostAgent } from './hub-agent-testing.ts';
 
-const MAIN = join(import.meta.dirname, 'main.js');
 const SECRET = 'hunter2-secret-value';
-
-function trueup(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRUEUP_HUB: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const files = (motd: string, withExtra: boolean): Record<string, string> => ({
   'app/files.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: motd })
@@ -51,21 +27,10 @@ const files = (motd: string, withExtra: boolean): Record<string, string> => ({
 });
 
 test('pause, resume, prune, dry run, spec, commit and object reads of a host agent through the hub', async (t) => {
-  const defer = lastInFirstOut(t);
-  const testHub = await startTestHub();
-  defer(() => testHub.stop());
-  const { client } = testHub;
-  const fixture = await agentFixture({ files: files('one\n', true) });
-  defer(() => fixture.cleanup());
-  const { token } = await client.post<{ token: string }>('/api/v1/join-tokens', { name: 'prod' });
-  const tokenFile = join(fixture.dir, 'join-token');
-  await writeFile(tokenFile, token, { mode: 0o600 });
-  const start = (): Promise<Agent> => startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], listen: '127.0.0.1:0', onEvent: (e) => fixture.onEvent(e), hub: { joinTokenFile: tokenFile } });
-  let agent = await start();
+  const { defer, client, fixture, hubArgs: hub, startJoinedAgent: start } = await hubWithHostAgent(t, files('one\n', true));
+  let agent: Agent = await start();
   let running = true;
   defer(() => (running ? agent.stop({ stopServices: true }) : undefined));
-  const { info } = testHub.hub;
-  const hub = ['--hub', info.url, '--ca-file', info.caCertFile, '--token-file', info.adminTokenFile];
   const APP = '/api/v1/environments/prod/applications/test';
   const detail = (): Promise<ApplicationDetailBody & { status: ApplicationStatus }> => client.get(APP);
   const motd = join(fixture.root, 'etc/motd');
@@ -93,7 +58,7 @@ test('pause, resume, prune, dry run, spec, commit and object reads of a host age
   await assert.rejects(client.get(`${APP}/resources/${encodeURIComponent('host.trueup.dev/v1alpha1/File//nope')}`), (error) => error instanceof HubApiError && error.status === 404);
 
   // Paused: a hand edit is reported (OutOfSync, drift in the ledger) and not healed, even by a pass.
-  const paused = await trueup(['pause', 'prod/test', ...hub]);
+  const paused = await trueupWithoutHubEnv(['pause', 'prod/test', ...hub]);
   assert.equal(paused.code, 0, paused.stderr);
   assert.match(paused.stdout, /self-heal paused for the application/);
   await writeFile(motd, 'by hand\n');
@@ -105,10 +70,10 @@ test('pause, resume, prune, dry run, spec, commit and object reads of a host age
     return d.sync === 'OutOfSync' && d.selfHeal?.state === 'paused' ? d : undefined;
   });
   assert.equal(outOfSync.selfHeal?.pause?.by, 'token:admin');
-  const shown = await trueup(['status', 'prod/test', ...hub]);
+  const shown = await trueupWithoutHubEnv(['status', 'prod/test', ...hub]);
   assert.match(shown.stdout, /^commit \w{12} by .+ at \S+: initial$/m);
   assert.match(shown.stdout, /^self-heal paused by token:admin at \S+$/m);
-  const local = await trueup(['status', '--state-dir', fixture.stateDir]);
+  const local = await trueupWithoutHubEnv(['status', '--state-dir', fixture.stateDir]);
   assert.match(local.stdout, /OutOfSync .*self-heal paused by token:admin/);
   assert.equal(outOfSync.status.resources.find((r) => r.name === 'motd')?.sync, 'OutOfSync');
   const drift = await client.get<ResourceDetailBody>(`${APP}/resources/${encodeURIComponent('host.trueup.dev/v1alpha1/File//motd')}`);
@@ -126,7 +91,7 @@ test('pause, resume, prune, dry run, spec, commit and object reads of a host age
   assert.equal(agent.applications()[0]?.selfHeal?.pause?.by, 'token:admin');
 
   // Resumed: healed at once, before the command answers.
-  const resumed = await trueup(['resume', 'prod/test', ...hub]);
+  const resumed = await trueupWithoutHubEnv(['resume', 'prod/test', ...hub]);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stdout, /self-heal resumed for the application: Synced, Healthy/);
   assert.equal(await readFile(motd, 'utf8'), 'one\n');
@@ -134,8 +99,8 @@ test('pause, resume, prune, dry run, spec, commit and object reads of a host age
 
   // One object paused: the others heal, it does not.
   const motdKey = 'host.trueup.dev/v1alpha1/File//motd';
-  assert.equal((await trueup(['pause', 'prod/test', '--object', motdKey, ...hub])).code, 0);
-  const unknown = await trueup(['pause', 'prod/test', '--object', 'v1/ConfigMap/x/y', ...hub]);
+  assert.equal((await trueupWithoutHubEnv(['pause', 'prod/test', '--object', motdKey, ...hub])).code, 0);
+  const unknown = await trueupWithoutHubEnv(['pause', 'prod/test', '--object', 'v1/ConfigMap/x/y', ...hub]);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stdout, /AGENT_OBJECT_UNKNOWN/);
   await writeFile(motd, 'again by hand\n');
@@ -143,18 +108,18 @@ test('pause, resume, prune, dry run, spec, commit and object reads of a host age
   assert.equal(await readFile(motd, 'utf8'), 'again by hand\n');
   assert.deepEqual(agent.applications()[0]?.selfHeal?.objects.map((o) => o.object), [motdKey]);
   assert.equal(agent.applications()[0]?.selfHeal?.state, 'active');
-  assert.equal((await trueup(['resume', 'prod/test', '--object', motdKey, ...hub])).code, 0);
+  assert.equal((await trueupWithoutHubEnv(['resume', 'prod/test', '--object', motdKey, ...hub])).code, 0);
   assert.equal(await readFile(motd, 'utf8'), 'one\n');
 
   // The same against the agent's own loopback API, without a hub.
-  const localPause = await trueup(['pause', 'test', '--state-dir', fixture.stateDir]);
+  const localPause = await trueupWithoutHubEnv(['pause', 'test', '--state-dir', fixture.stateDir]);
   assert.equal(localPause.code, 0, localPause.stderr);
   assert.match(localPause.stdout, /^test: self-heal paused for the application: Synced, Healthy\n$/);
   assert.equal(agent.applications()[0]?.selfHeal?.pause?.by, 'local API');
   await writeFile(motd, 'locally by hand\n');
   await agent.refresh('test');
   assert.equal(await readFile(motd, 'utf8'), 'locally by hand\n');
-  assert.equal((await trueup(['resume', 'test', '--state-dir', fixture.stateDir])).code, 0);
+  assert.equal((await trueupWithoutHubEnv(['resume', 'test', '--state-dir', fixture.stateDir])).code, 0);
   assert.equal(await readFile(motd, 'utf8'), 'one\n');
 
   // The ledger says who paused and resumed what.
@@ -165,18 +130,18 @@ test('pause, resume, prune, dry run, spec, commit and object reads of a host age
   const extra = join(fixture.root, 'etc/extra');
   assert.ok(existsSync(extra));
   const second = await fixture.commit(files('two\n', false), 'motd two, no extra\n\nThe body says why.');
-  const planned = await trueup(['sync', 'prod/test', '--dry-run', '--no-prune', ...hub]);
+  const planned = await trueupWithoutHubEnv(['sync', 'prod/test', '--dry-run', '--no-prune', ...hub]);
   assert.equal(planned.code, 0, planned.stderr);
   assert.match(planned.stdout, /compared \(dry run, 1 change planned\)/);
   assert.match(planned.stdout, /update +host\.trueup\.dev\/v1alpha1\/File\/\/motd \(spec\.content\)/);
   assert.equal(await readFile(motd, 'utf8'), 'one\n', 'a dry run changes nothing');
   const withPrune = await client.post<{ result?: { plan?: { object: string; action: string }[] } }>(`${APP}/sync?wait=true&dryRun=true&prune=true`);
   assert.deepEqual(withPrune.result?.plan?.map((c) => [c.action, c.object]), [['update', motdKey], ['delete', 'host.trueup.dev/v1alpha1/File//extra']]);
-  const noPrune = await trueup(['sync', 'prod/test', '--no-prune', ...hub]);
+  const noPrune = await trueupWithoutHubEnv(['sync', 'prod/test', '--no-prune', ...hub]);
   assert.equal(await readFile(motd, 'utf8'), 'two\n');
   assert.match(noPrune.stdout, /synced at/);
   assert.ok(existsSync(extra), 'kept without prune');
-  assert.equal((await trueup(['sync', 'prod/test', '--prune', ...hub])).code, 0);
+  assert.equal((await trueupWithoutHubEnv(['sync', 'prod/test', '--prune', ...hub])).code, 0);
   assert.ok(!existsSync(extra), 'pruned');
   const after = await eventually('the new commit at the hub', async () => ((await detail()).revisionInfo?.sha === second ? detail() : undefined));
   assert.equal(after.revisionInfo?.message, 'motd two, no extra\n\nThe body says why.');

@@ -10,18 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startAgent, StateStore, type Agent } from '@trueup/agent';
-import { createServedRepo, createWorkRepo, kubeNamespace, kubeRequest, kubeTestEnv } from '@trueup/testkit';
+import { createFleetRepo, fluxBootstrap, fluxKustomization, kubeNamespace, kubeRequest, kubeTestEnv } from '@trueup/testkit';
 
 const MAIN = join(import.meta.dirname, 'main.js');
-
-const kustomization = (ns: string, name: string, spec: string) => `---
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata: { name: ${name}, namespace: ${ns} }
-spec:
-  interval: 10m
-  sourceRef: { kind: GitRepository, name: flux-system }
-${spec}`;
 
 async function until(what: string, done: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; !(await done());) {
@@ -35,21 +26,10 @@ test('a Kustomization removed from Git after its agent was killed with SIGKILL i
   if (env === undefined) return;
   const [fluxNs, appsNs] = [await kubeNamespace(env, t), await kubeNamespace(env, t)];
   const dir = await mkdtemp(join(tmpdir(), 'trueup-kill-children-'));
-  const bare = await createServedRepo(join(dir, 'repos'), 'fleet.git');
-  const work = await createWorkRepo(join(dir, 'work'));
-  const push = async (files: Record<string, string | null>, message: string): Promise<void> => {
-    await work.write(files);
-    await work.commit(message);
-    await work.git('push', '--quiet', bare, 'main');
-  };
+  const { url, work, push } = await createFleetRepo(dir);
   await push({
-    'clusters/prod/flux-system/gotk-sync.yaml': `---
-apiVersion: source.toolkit.fluxcd.io/v1
-kind: GitRepository
-metadata: { name: flux-system, namespace: ${fluxNs} }
-spec: { interval: 1m, ref: { branch: main }, url: file://${bare} }
-${kustomization(fluxNs, 'flux-system', '  path: ./clusters/prod\n  prune: true\n')}`,
-    'clusters/prod/apps.yaml': kustomization(fluxNs, 'apps', `  path: ./apps\n  prune: true\n  targetNamespace: ${appsNs}\n`),
+    ...fluxBootstrap(fluxNs, url),
+    'clusters/prod/apps.yaml': fluxKustomization(fluxNs, 'apps', `  path: ./apps\n  prune: true\n  targetNamespace: ${appsNs}\n`),
     'apps/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web-config }\ndata: { a: "1" }\n',
   }, 'flux tree');
   const stateDir = join(dir, 'state');

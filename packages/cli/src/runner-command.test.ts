@@ -5,90 +5,18 @@
  * runner, a job that targets an environment ends failed as "runner lost" and is not run again.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { Auth, HubClient, startHub, type RunningHub } from '@trueup/hub';
 import { repoKey } from '@trueup/api';
 import { createWorkRepo, requireGit } from '@trueup/testkit';
-
-const MAIN = join(import.meta.dirname, 'main.js');
-/** Short leases so a lost runner is noticed quickly here; the default is 45 s. */
-const LEASE_MS = 3000;
-
-interface RunView {
-  status: string;
-  conclusion: string | null;
-  jobs: { key: string; status: string; conclusion: string | null; runner: string | null; attempt: number; note: string | null; steps: { id: string; name: string; conclusion: string | null }[] }[];
-}
-
-async function setup(t: TestContext): Promise<{ dir: string; hub: RunningHub; client: HubClient }> {
-  const dir = await mkdtemp(join(tmpdir(), 'trueup-runner-'));
-  // No poll during the tests: pushes reach the hub by its webhook.
-  const hub = await startHub({ dataDir: join(dir, 'hub'), listen: '127.0.0.1:0', log: () => undefined, runnerLeaseMs: LEASE_MS, pipelinePollMs: 3_600_000 });
-  t.after(async () => {
-    await hub.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const adminToken = (await readFile(hub.info.adminTokenFile, 'utf8')).trim();
-  return { dir, hub, client: new HubClient({ url: hub.url, token: adminToken, ca: hub.tls.ca }) };
-}
-
-async function runner(t: TestContext, client: HubClient, dir: string, name: string, labels: string): Promise<ChildProcess & { output: () => string }> {
-  const made = await trueup(['runner', 'token', 'create', '--ttl', '10m', '--data-dir', join(dir, 'hub')]);
-  assert.equal(made.code, 0, made.stderr);
-  const token = made.stdout.trim();
-  const tokenFile = join(dir, `${name}.token`);
-  await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-  const child = spawn(process.execPath, [MAIN, 'runner', '--join', tokenFile, '--labels', labels, '--work-dir', join(dir, name), '--name', name], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let output = '';
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  t.after(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  });
-  await eventually(`${name} linked`, async () => (output.includes('linked to') ? true : undefined), 30_000, () => output);
-  return Object.assign(child, { output: () => output });
-}
-
-function trueup(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000, detail: () => string = () => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const value = await fn().catch((error: unknown) => {
-      last = error;
-      return undefined;
-    });
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : ''} ${detail()}`);
-}
-
-const finished = (client: HubClient, id: string): Promise<RunView> => eventually(`run ${id} to finish`, async () => {
-  const run = await client.get<RunView>(`/api/v1/runs/${id}`);
-  return run.status === 'completed' ? run : undefined;
-}, 120_000);
+import { eventually, finished, hubForRunners, startRunner, trueup, type RunView } from './runner-testing.ts';
 
 test('a workflow dispatched on the hub runs on joined runners: needs, outputs, steps and the log', async (t) => {
   if (!(await requireGit(t))) return;
-  const { dir, client } = await setup(t);
+  const { dir, client } = await hubForRunners(t);
   const repo = await createWorkRepo(join(dir, 'repo'));
   await repo.write({
     '.trueup/workflows/ci.yml': `on:
@@ -115,7 +43,7 @@ jobs:
     'word.txt': 'banana\n',
   });
   await repo.commit('workflow');
-  const one = await runner(t, client, dir, 'r1', 'linux');
+  const one = await startRunner(t, dir, 'r1', 'linux');
   const hubArgs = ['--data-dir', join(dir, 'hub')];
   const dispatched = await trueup(['runs', 'dispatch', repo.dir, '--workflow', 'ci', '--ref', 'main', '--input', 'greeting=hi', '-o', 'json', ...hubArgs]);
   assert.equal(dispatched.code, 0, dispatched.stderr);
@@ -150,7 +78,7 @@ jobs:
 
 test('a runner killed mid-job: its build job is queued again elsewhere, its environment job ends as "runner lost"', async (t) => {
   if (!(await requireGit(t))) return;
-  const { dir, client } = await setup(t);
+  const { dir, client } = await hubForRunners(t);
   const repo = await createWorkRepo(join(dir, 'repo'));
   await repo.write({
     '.trueup/workflows/slow.yml': `on: workflow_dispatch
@@ -167,8 +95,8 @@ jobs:
 `,
   });
   await repo.commit('slow');
-  const build = await runner(t, client, dir, 'b1', 'linux');
-  const deploy = await runner(t, client, dir, 'd1', 'deployer');
+  const build = await startRunner(t, dir, 'b1', 'linux');
+  const deploy = await startRunner(t, dir, 'd1', 'deployer');
   const run = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'slow' });
   const job = async (key: string): Promise<RunView['jobs'][number] | undefined> => (await client.get<RunView>(`/api/v1/runs/${run.id}`)).jobs.find((j) => j.key === key);
   const stepRunning = async (key: string): Promise<true | undefined> => ((await job(key))?.steps[0]?.conclusion === null ? true : undefined);
@@ -191,8 +119,8 @@ jobs:
   }, 30_000);
   assert.equal(waiting.runner, null);
   // A new deployer runner gets nothing: the lost deploy job is not run again by itself.
-  const deploy2 = await runner(t, client, dir, 'd2', 'deployer');
-  await runner(t, client, dir, 'b2', 'linux');
+  const deploy2 = await startRunner(t, dir, 'd2', 'deployer');
+  await startRunner(t, dir, 'b2', 'linux');
   await eventually('the build job running again', () => stepRunning('build'));
   const again = await job('build');
   assert.equal(again?.attempt, 2);
@@ -218,7 +146,7 @@ jobs:
 
 test('a tracked repository: a push runs the workflows whose filters match; Trueup\'s own commits run nothing', async (t) => {
   if (!(await requireGit(t))) return;
-  const { dir, hub, client } = await setup(t);
+  const { dir, hub, client } = await hubForRunners(t);
   const repo = await createWorkRepo(join(dir, 'repo'));
   await repo.write({
     '.trueup/workflows/app.yml': `on:
@@ -246,7 +174,7 @@ jobs:
   const first = await repo.commit('start');
   const added = await trueup(['hub', 'repos', 'add', repo.dir, '--data-dir', join(dir, 'hub')]);
   assert.equal(added.code, 0, added.stderr);
-  await runner(t, client, dir, 'r1', 'linux');
+  await startRunner(t, dir, 'r1', 'linux');
   const secret = (await readFile(join(dir, 'hub', 'webhook.secret'), 'utf8')).trim();
   const pushed = async (): Promise<void> => {
     const hook = new HubClient({ url: hub.url, token: secret, ca: hub.tls.ca });
@@ -286,7 +214,7 @@ jobs:
 
 test('secrets and a protected environment: sealed at rest, released after an approval by another person; a newer run supersedes a waiting one', async (t) => {
   if (!(await requireGit(t))) return;
-  const { dir, hub, client } = await setup(t);
+  const { dir, hub, client } = await hubForRunners(t);
   const repo = await createWorkRepo(join(dir, 'repo'));
   await repo.write({
     '.trueup/workflows/deploy.yml': `on: workflow_dispatch
@@ -307,7 +235,7 @@ jobs:
   await client.post('/api/v1/secrets', { repository: repo.dir, name: 'TOKEN', value: 'repo-level' });
   await client.post('/api/v1/secrets', { repository: repo.dir, environment: 'production', name: 'DEPLOY_KEY', value: 's3cr3t-value' });
   await client.post('/api/v1/pipeline-environments/production', { requiredApprovals: 1 });
-  await runner(t, client, dir, 'r1', 'linux');
+  await startRunner(t, dir, 'r1', 'linux');
   const auth = new Auth(hub.store, Date.now);
   const viewer = new HubClient({ url: hub.url, token: await auth.createToken('watcher', 'viewer'), ca: hub.tls.ca });
   const job = async (id: string, key: string): Promise<RunView['jobs'][number] | undefined> => (await client.get<RunView>(`/api/v1/runs/${id}`)).jobs.find((j) => j.key === key);
@@ -375,12 +303,12 @@ test('the hub restarted mid-run: the run ends failed with a clear note, and its 
 
 test('a schedule of a tracked repository\'s default branch starts runs by itself', async (t) => {
   if (!(await requireGit(t))) return;
-  const { dir, client } = await setup(t);
+  const { dir, client } = await hubForRunners(t);
   const repo = await createWorkRepo(join(dir, 'repo'));
   await repo.write({ '.trueup/workflows/nightly.yml': "on:\n  schedule:\n    - cron: '* * * * *'\njobs:\n  tick:\n    runs-on: linux\n    steps:\n      - run: echo tick\n" });
   await repo.commit('nightly');
   await client.post('/api/v1/repos', { url: repo.dir });
-  await runner(t, client, dir, 'r1', 'linux');
+  await startRunner(t, dir, 'r1', 'linux');
   // Every minute: within 70 s a run with event "schedule" has started.
   const run = await eventually('a scheduled run', async () => (await client.get<{ items: { id: string; event: string; ref: string }[] }>('/api/v1/runs')).items.find((r) => r.event === 'schedule'), 75_000);
   assert.equal(run.ref, 'refs/heads/main');
@@ -389,14 +317,14 @@ test('a schedule of a tracked repository\'s default branch starts runs by itself
 
 test('concurrency groups: a newer run with cancel-in-progress cancels the one holding the group; without it, it waits its turn', async (t) => {
   if (!(await requireGit(t))) return;
-  const { dir, client } = await setup(t);
+  const { dir, client } = await hubForRunners(t);
   const repo = await createWorkRepo(join(dir, 'repo'));
   await repo.write({
     '.trueup/workflows/cip.yml': "on: workflow_dispatch\njobs:\n  deploy:\n    runs-on: linux\n    concurrency:\n      group: deploy-${{ github.ref }}\n      cancel-in-progress: true\n    steps:\n      - run: sleep 600\n",
     '.trueup/workflows/queue.yml': "on: workflow_dispatch\nconcurrency: one-at-a-time\njobs:\n  work:\n    runs-on: linux\n    steps:\n      - run: sleep 1\n",
   });
   await repo.commit('groups');
-  await runner(t, client, dir, 'r1', 'linux');
+  await startRunner(t, dir, 'r1', 'linux');
   const job = async (id: string, key: string): Promise<RunView['jobs'][number] | undefined> => (await client.get<RunView>(`/api/v1/runs/${id}`)).jobs.find((j) => j.key === key);
   const first = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'cip' });
   await eventually('the first deploy running', async () => ((await job(first.id, 'deploy'))?.steps[0]?.conclusion === null ? true : undefined));
@@ -406,7 +334,7 @@ test('concurrency groups: a newer run with cancel-in-progress cancels the one ho
   await client.post(`/api/v1/runs/${second.id}/cancel`);
   assert.equal((await finished(client, second.id)).conclusion, 'cancelled');
   // Without cancel-in-progress the second run waits for the first, then runs (though a second runner is idle).
-  await runner(t, client, dir, 'r2', 'linux');
+  await startRunner(t, dir, 'r2', 'linux');
   const a = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'queue' });
   const b = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'queue' });
   const [doneA, doneB] = [await finished(client, a.id), await finished(client, b.id)];
@@ -419,12 +347,12 @@ test('concurrency groups: a newer run with cancel-in-progress cancels the one ho
 
 test('a matrix with max-parallel 1 runs its jobs one after another though two runners are idle', async (t) => {
   if (!(await requireGit(t))) return;
-  const { dir, client } = await setup(t);
+  const { dir, client } = await hubForRunners(t);
   const repo = await createWorkRepo(join(dir, 'repo'));
   await repo.write({ '.trueup/workflows/m.yml': "on: workflow_dispatch\njobs:\n  m:\n    runs-on: linux\n    strategy:\n      max-parallel: 1\n      matrix:\n        n: [1, 2, 3]\n    steps:\n      - run: sleep 1\n" });
   await repo.commit('m');
-  await runner(t, client, dir, 'r1', 'linux');
-  await runner(t, client, dir, 'r2', 'linux');
+  await startRunner(t, dir, 'r1', 'linux');
+  await startRunner(t, dir, 'r2', 'linux');
   const run = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'm' });
   const done = await finished(client, run.id);
   assert.equal(done.conclusion, 'success');
@@ -435,11 +363,11 @@ test('a matrix with max-parallel 1 runs its jobs one after another though two ru
 
 test('a runner that stops answering with its connection open loses its job after the lease; its late answers change nothing', async (t) => {
   if (!(await requireGit(t))) return;
-  const { dir, client } = await setup(t);
+  const { dir, client } = await hubForRunners(t);
   const repo = await createWorkRepo(join(dir, 'repo'));
   await repo.write({ '.trueup/workflows/b.yml': 'on: workflow_dispatch\njobs:\n  build:\n    runs-on: linux\n    steps:\n      - run: sleep 3\n' });
   await repo.commit('b');
-  const frozen = await runner(t, client, dir, 'r1', 'linux');
+  const frozen = await startRunner(t, dir, 'r1', 'linux');
   const run = await client.post<{ id: string }>('/api/v1/runs', { repository: repo.dir, workflow: 'b' });
   const job = async (): Promise<RunView['jobs'][number] | undefined> => (await client.get<RunView>(`/api/v1/runs/${run.id}`)).jobs[0];
   await eventually('the step running', async () => ((await job())?.steps[0]?.conclusion === null ? true : undefined));
@@ -448,7 +376,7 @@ test('a runner that stops answering with its connection open loses its job after
   frozen.kill('SIGSTOP');
   t.after(() => { frozen.kill('SIGCONT'); });
   await eventually('the job queued again', async () => ((await job())?.status === 'queued' ? true : undefined), 20_000);
-  await runner(t, client, dir, 'r2', 'linux');
+  await startRunner(t, dir, 'r2', 'linux');
   const done = await finished(client, run.id);
   assert.equal(done.conclusion, 'success');
   assert.equal(done.jobs[0]?.attempt, 2);

@@ -1,4 +1,4 @@
-/** For tests of joined runners: a real hub (TLS), `trueup runner` processes, the CLI, and waiting. */
+/** For tests of joined runners: a real hub (TLS), `trueup runner` processes, and the runs they run. */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -6,8 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { HubClient, startHub, type HubOptions, type RunningHub } from '@trueup/hub';
+import { startPostgres } from '@trueup/testkit/postgres';
+import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { eventually, MAIN, trueup } from './cli-testing.ts';
 
-export const MAIN = join(import.meta.dirname, 'main.js');
+export { eventually, trueup } from './cli-testing.ts';
 
 export interface RunView {
   id: string;
@@ -24,6 +27,7 @@ export interface HubSetup {
   hubArgs: string[];
 }
 
+/** Short leases so a lost runner is noticed quickly in tests; the default is 45 s. */
 export async function hubForRunners(t: TestContext, options: Partial<HubOptions> = {}): Promise<HubSetup> {
   const dir = await mkdtemp(join(tmpdir(), 'trueup-runner-'));
   const hub = await startHub({ dataDir: join(dir, 'hub'), listen: '127.0.0.1:0', log: () => undefined, runnerLeaseMs: 3000, pipelinePollMs: 3_600_000, ...options });
@@ -35,48 +39,69 @@ export async function hubForRunners(t: TestContext, options: Partial<HubOptions>
   return { dir, hub, client: new HubClient({ url: hub.url, token: adminToken, ca: hub.tls.ca }), hubArgs: ['--data-dir', join(dir, 'hub')] };
 }
 
-export async function startRunner(t: TestContext, dir: string, name: string, labels: string): Promise<ChildProcess & { output: () => string }> {
+export type RunnerProcess = ChildProcess & { output: () => string };
+
+/** A runner joined with a token the CLI creates, once it says it linked. */
+export async function startRunner(t: TestContext, dir: string, name: string, labels: string): Promise<RunnerProcess> {
   const made = await trueup(['runner', 'token', 'create', '--ttl', '10m', '--data-dir', join(dir, 'hub')]);
   assert.equal(made.code, 0, made.stderr);
+  const child = await spawnRunner(t.after.bind(t), dir, made.stdout, name, labels);
+  await eventually(`${name} linked`, async () => (child.output().includes('linked to') ? true : undefined), 90_000, () => child.output());
+  return child;
+}
+
+/**
+ * `trueup runner --join` with this token, its work in `dir/name`; stopped with `stopSignal` at
+ * teardown (`defer`) unless it has exited. Not waited for: the caller waits for what it needs.
+ */
+export async function spawnRunner(defer: (fn: () => Promise<void>) => void, dir: string, token: string, name: string, labels: string, stopSignal: NodeJS.Signals = 'SIGTERM'): Promise<RunnerProcess> {
   const tokenFile = join(dir, `${name}.token`);
-  await writeFile(tokenFile, made.stdout, { mode: 0o600 });
+  await writeFile(tokenFile, token, { mode: 0o600 });
   const child = spawn(process.execPath, [MAIN, 'runner', '--join', tokenFile, '--labels', labels, '--work-dir', join(dir, name), '--name', name], { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  t.after(async () => {
+  defer(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
+    child.kill(stopSignal);
     await exited;
   });
-  await eventually(`${name} linked`, async () => (output.includes('linked to') ? true : undefined), 90_000, () => output);
   return Object.assign(child, { output: () => output });
 }
 
-export function trueup(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+export interface HubReplicas {
+  dir: string;
+  a: RunningHub;
+  b: RunningHub;
+  viaA: HubClient;
+  viaB: HubClient;
+  /** Stops replica A now (it is not stopped again at teardown). */
+  stopA: () => Promise<void>;
+  /** Runs at teardown, before the replicas and PostgreSQL stop. */
+  defer: (fn: () => Promise<void>) => void;
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000, detail: () => string = () => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    const value = await fn().catch((error: unknown) => {
-      last = error;
-      return undefined;
-    });
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : ''} ${detail()}`);
+/** Two hub replicas on one fresh PostgreSQL database and one data directory, with an admin client for each. */
+export async function hubReplicas(t: TestContext, database: string, options: Partial<HubOptions> = {}): Promise<HubReplicas> {
+  const defer = lastInFirstOut(t);
+  const pg = await startPostgres();
+  defer(() => pg.stop());
+  const url = await pg.createDatabase(database);
+  const dir = await mkdtemp(join(tmpdir(), 'trueup-replicas-'));
+  defer(() => rm(dir, { recursive: true, force: true }));
+  const hubOptions = { dataDir: join(dir, 'hub'), database: url, listen: '127.0.0.1:0', log: () => undefined, pipelinePollMs: 3_600_000, ...options };
+  const a = await startHub(hubOptions);
+  let aStopped = false;
+  const stopA = async (): Promise<void> => {
+    if (aStopped) return;
+    aStopped = true;
+    await a.stop();
+  };
+  defer(stopA);
+  const b = await startHub(hubOptions);
+  defer(() => b.stop());
+  const token = (await readFile(a.info.adminTokenFile, 'utf8')).trim();
+  return { dir, a, b, viaA: new HubClient({ url: a.url, token, ca: a.tls.ca }), viaB: new HubClient({ url: b.url, token, ca: b.tls.ca }), stopA, defer };
 }
 
 export const finished = (client: HubClient, id: string): Promise<RunView> => eventually(`run ${id} to finish`, async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isTrueupError } from '@trueup/api';
 import { readProcStat } from './proc-stat.ts';
-import { apply, hostObject, observe, providerProcess, sandbox, waitFor } from './testing.ts';
+import { apply, hostObject, observe, providerProcess, sandbox, sleep, waitFor } from './testing.ts';
 
 const lines = async (file: string): Promise<string[]> => (await readFile(file, 'utf8').catch(() => '')).split('\n').filter((line) => line !== '');
 
@@ -25,8 +25,9 @@ for (const [what, crashAtSpawn] of [
     const box = await sandbox();
     try {
       const log = join(box.root, 'runs.log');
+      // A run waits at a gate the test opens, so the orphan is still running for as long as the test needs, however slow the machine.
       // It prints after the kill: its output must not go to a pipe the dead agent held (SIGPIPE would end it).
-      const spec = { run: 'echo "start $$" >> "$TRUEUP_ROOT/runs.log"; sleep 1.5; echo progress; echo oops >&2; echo "end $$" >> "$TRUEUP_ROOT/runs.log"' };
+      const spec = { run: 'echo "start $$" >> "$TRUEUP_ROOT/runs.log"; until [ -e "$TRUEUP_ROOT/gate" ]; do sleep 0.05; done; echo progress; echo oops >&2; echo "end $$" >> "$TRUEUP_ROOT/runs.log"' };
       const agentA = providerProcess({ root: box.root, stateDir: box.stateDir, application: 'app', steps: [{ kind: 'Command', name: 'migrate', spec }], ...(crashAtSpawn === undefined ? {} : { crashAtSpawn }) });
       await waitFor(async () => (await lines(log)).length === 1 || undefined, 10_000, 'the first run started');
       if (crashAtSpawn === undefined) agentA.child.kill('SIGKILL');
@@ -34,7 +35,13 @@ for (const [what, crashAtSpawn] of [
       assert.deepEqual((await lines(log)).map((line) => line.split(' ')[0]), ['start'], 'the orphan still runs');
 
       const agentB = box.reopen();
-      const live = await apply(agentB, hostObject('Command', 'migrate', spec));
+      const applying = apply(agentB, hostObject('Command', 'migrate', spec));
+      // While the orphan is held at the gate, a second run started alongside it would log its start
+      // within this window; on a slow machine the window only catches less, it never fails a correct agent.
+      await Promise.race([applying, sleep(500)]);
+      assert.deepEqual((await lines(log)).map((line) => line.split(' ')[0]), ['start'], 'nothing run alongside the orphan');
+      await writeFile(join(box.root, 'gate'), '');
+      const live = await applying;
       assert.ok(live.manifest !== undefined, 'in sync after the second run');
       const log2 = await lines(log);
       assert.equal(log2.length, 4, `two runs: ${log2.join(', ')}`);
@@ -58,7 +65,8 @@ test('Command: an orphan run that made its guard true is waited for and not run 
     await apply(agentB, hostObject('Command', 'once', guarded), 'create');
     assert.equal((await lines(log)).length, 2, 'the orphan ended and the command did not run again');
 
-    const slow = { run: 'echo "start $$" >> "$TRUEUP_ROOT/slow.log"; sleep 30; echo "end $$" >> "$TRUEUP_ROOT/slow.log"', timeout: '1s' };
+    // The timeout leaves the second run time to log its start before it is killed, even on a loaded machine.
+    const slow = { run: 'echo "start $$" >> "$TRUEUP_ROOT/slow.log"; sleep 30; echo "end $$" >> "$TRUEUP_ROOT/slow.log"', timeout: '3s' };
     const slowLog = join(box.root, 'slow.log');
     const agentC = providerProcess({ root: box.root, stateDir: box.stateDir, application: 'app', steps: [{ kind: 'Command', name: 'slow', spec: slow }] });
     await waitFor(async () => (await lines(slowLog)).length === 1 || undefined, 10_000, 'the slow run started');

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import type { LinkEvent, WhoAmI } from '@trueup/api';
 import type { HubStore } from '@trueup/store';
 import { onBothEngines } from '@trueup/store/testing';
-import { testApp, type TestApp } from './testing.ts';
+import { sseReader, testApp, type TestApp } from './testing.ts';
 
 const status = (name: string, n: number): LinkEvent => ({ kind: 'status', application: name, digest: n.toString(16).padStart(64, '0'), status: { name, revision: `r${n}`, sync: 'Synced', health: { status: 'Healthy' } } });
 const json = async <T>(response: Response): Promise<T> => (await response.json()) as T;
@@ -183,7 +183,7 @@ test('access', async (t) => {
     const abort = new AbortController();
     const response = await alice('/api/v1/stream', { signal: abort.signal });
     assert.equal(response.status, 200);
-    const next = reader(response.body ?? new ReadableStream());
+    const next = sseReader(response.body ?? new ReadableStream());
     assert.deepEqual([await next(), await next(), await next()].map((m) => [m.event, (m.data as { environment?: string; name?: string }).name ?? '']), [['snapshot', 'web'], ['snapshot', 'web'], ['synced', '']]);
     await store.ledger.ingest('prod', 'ag-prod', 10, Date.now(), status('api', 10));
     await store.ledger.ingest('prod', 'ag-prod', 11, Date.now(), status('web', 11));
@@ -213,24 +213,3 @@ test('access', async (t) => {
   });
 });
 
-interface Message { event: string; id?: string; data: unknown }
-
-function reader(stream: ReadableStream<Uint8Array>): () => Promise<Message> {
-  const chunks = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  return async function next(): Promise<Message> {
-    for (;;) {
-      const end = buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trimStart()]));
-        if (fields.data === undefined) continue;
-        return { event: fields.event ?? 'message', ...(fields.id === undefined ? {} : { id: fields.id }), data: JSON.parse(fields.data) };
-      }
-      const { value, done } = await chunks.read();
-      if (done) throw new Error('stream ended');
-      buffer += value;
-    }
-  };
-}

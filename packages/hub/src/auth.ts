@@ -5,6 +5,8 @@
  * permissions are computed once from the policy. Answers are cached, and the cache is dropped
  * whenever the store's access version moves (a revoked token, a disabled user, a logout, a
  * policy change), which is read on every request: revocation holds at once on every replica.
+ * An OIDC identity's groups are asked of its provider again each period (oidc-sessions.ts): a
+ * cached one is loaded again once its `recheckAt` has passed.
  */
 import { createHash } from 'node:crypto';
 import { GLOBAL_PROJECT, type HubStore, type StoredIdentity } from '@trueup/store';
@@ -12,6 +14,7 @@ import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { HubErrors } from './errors.ts';
 import { LoginThrottle } from './login-throttle.ts';
+import type { OidcSessions } from './oidc-sessions.ts';
 import { BUILTIN_ROLES, isBuiltinRole, Permissions, roleVerbs, type ProjectGrant, type Role, type Target, type Verb } from './permissions.ts';
 import { hashSecret, parseSecretToken, randomId, randomSecret, verifySecret } from './secrets.ts';
 
@@ -34,6 +37,8 @@ export interface Identity {
   /** Whom user grants name: a local user's name, an OIDC user's subject. */
   grantee?: string | undefined;
   expiresAt?: number | undefined;
+  /** When the groups must be asked of the OIDC provider again (a cached identity is loaded again then). */
+  recheckAt?: number | undefined;
 }
 
 export interface Caller extends Identity {
@@ -48,13 +53,23 @@ export class Auth {
   readonly #identities = new Map<string, Identity | undefined>();
   readonly #permissions = new Map<string, Permissions>();
   readonly throttle: LoginThrottle;
+  #oidc: OidcSessions | undefined;
   #version = -1;
 
   constructor(store: HubStore, now: () => number, options: { sessionMs?: number } = {}) {
     this.#store = store;
     this.#now = now;
     this.#sessionMs = options.sessionMs ?? DEFAULT_SESSION_MS;
-    this.throttle = new LoginThrottle(now);
+    this.throttle = new LoginThrottle(store, now);
+  }
+
+  /** Keeps OIDC identities' groups current through their provider (a hub with OpenID Connect login). */
+  useOidc(sessions: OidcSessions): void {
+    this.#oidc = sessions;
+  }
+
+  get oidc(): OidcSessions | undefined {
+    return this.#oidc;
   }
 
   /** Makes a hub API token with a global role; the secret is returned once and stored only hashed. */
@@ -66,24 +81,27 @@ export class Auth {
   }
 
   /** A token acting as `identity`, shown once. */
-  async createUserToken(identity: StoredIdentity, name: string, ttlMs?: number): Promise<{ id: string; token: string; expiresAt: number | undefined }> {
+  async createUserToken(identity: StoredIdentity, name: string, ttlMs?: number, refreshToken?: string): Promise<{ id: string; token: string; expiresAt: number | undefined }> {
     const id = randomId();
     const secret = randomSecret();
     const expiresAt = ttlMs === undefined ? undefined : this.#now() + ttlMs;
     await this.#store.tokens.create({ id, name, role: 'user', secretHash: await hashSecret(secret), createdAt: this.#now(), owner: identity.subject, identity, ...(expiresAt === undefined ? {} : { expiresAt }) });
+    if (identity.kind === 'oidc' && refreshToken !== undefined) await this.#oidc?.remember(`t:${id}`, identity, refreshToken);
     return { id, token: `${API_TOKEN_PREFIX}.${id}.${secret}`, expiresAt };
   }
 
   /** A new browser session for `identity`: the cookie's value, stored only as its SHA-256. */
-  async createSession(identity: StoredIdentity): Promise<{ value: string; expiresAt: number }> {
+  async createSession(identity: StoredIdentity, refreshToken?: string): Promise<{ value: string; expiresAt: number }> {
     const value = randomSecret();
     const expiresAt = this.#now() + this.#sessionMs;
     await this.#store.sessions.create(sha256(value), { subject: identity.subject, identity, createdAt: this.#now(), expiresAt });
+    if (identity.kind === 'oidc') await this.#oidc?.remember(`s:${sha256(value)}`, identity, refreshToken);
     return { value, expiresAt };
   }
 
   async endSession(value: string): Promise<void> {
     await this.#store.sessions.delete(sha256(value));
+    await this.#oidc?.forget(`s:${sha256(value)}`);
   }
 
   get sessionMs(): number {
@@ -105,7 +123,7 @@ export class Auth {
     if (cookie === undefined) return undefined;
     const identity = await this.#cached(`s:${sha256(cookie)}`, async () => {
       const session = await this.#store.sessions.get(sha256(cookie), this.#now());
-      return session === undefined ? undefined : this.#live(session.identity, session.expiresAt);
+      return session === undefined ? undefined : this.#live(session.identity, session.expiresAt, `s:${sha256(cookie)}`);
     });
     return identity === undefined ? undefined : this.#callerOf(identity, 'cookie');
   }
@@ -182,7 +200,8 @@ export class Auth {
 
   async #cached(key: string, load: () => Promise<Identity | undefined>): Promise<Identity | undefined> {
     let identity: Identity | undefined;
-    if (this.#identities.has(key)) identity = this.#identities.get(key);
+    const cached = this.#identities.get(key);
+    if (this.#identities.has(key) && (cached?.recheckAt === undefined || cached.recheckAt > this.#now())) identity = cached;
     else {
       identity = await load();
       if (this.#identities.size > CACHE_LIMIT) this.#identities.clear();
@@ -198,19 +217,42 @@ export class Auth {
     if (record === undefined || record.revokedAt !== undefined) return undefined;
     if (!(await verifySecret(parsed.secret, record.secretHash))) return undefined;
     if (record.identity !== undefined) {
-      const identity = await this.#live(record.identity, record.expiresAt);
+      const identity = await this.#live(record.identity, record.expiresAt, `t:${parsed.id}`);
       return identity === undefined ? undefined : { ...identity, kind: 'token' };
     }
     if (!isBuiltinRole(record.role)) return undefined;
     return { subject: `token:${record.name}`, name: record.name, kind: 'token', groups: [], role: record.role, expiresAt: record.expiresAt };
   }
 
-  /** A local user's identity as the users table has it now (groups, disabled); an OIDC one as it logged in. */
-  async #live(stored: StoredIdentity, expiresAt: number | undefined): Promise<Identity | undefined> {
-    if (stored.kind === 'oidc') return fromStored(stored, expiresAt);
+  /**
+   * A local user's identity as the users table has it now (groups, disabled); an OIDC one as its
+   * provider last said (asked again each period), or as it logged in when nothing is kept for it.
+   * `holder` is the session (`s:HASH`) or token (`t:ID`) it comes through: ended when the provider refuses.
+   */
+  async #live(stored: StoredIdentity, expiresAt: number | undefined, holder: string): Promise<Identity | undefined> {
+    if (stored.kind === 'oidc') {
+      const check = this.#oidc === undefined ? { state: 'unchecked' as const } : await this.#oidc.check(holder);
+      switch (check.state) {
+        case 'unchecked':
+          return fromStored(stored, expiresAt);
+        case 'live':
+          return { ...fromStored(check.identity, expiresAt), recheckAt: check.recheckAt };
+        case 'ended':
+          await this.#end(holder, stored.subject, check.reason);
+          return undefined;
+      }
+    }
     const user = await this.#store.users.get(stored.name);
     if (user === undefined || user.disabledAt !== undefined) return undefined;
     return fromStored({ ...stored, groups: user.groups }, expiresAt);
+  }
+
+  /** Ends the session or revokes the token an OIDC identity came through, on every replica. */
+  async #end(holder: string, subject: string, reason: string): Promise<void> {
+    const id = holder.slice(2);
+    if (holder.startsWith('s:')) await this.#store.sessions.delete(id);
+    else await this.#store.tokens.revoke(id, this.#now());
+    await this.#store.ledger.append({ environment: '', at: this.#now(), kind: holder.startsWith('s:') ? 'session-ended' : 'token-revoked', actor: subject, details: { reason, ...(holder.startsWith('t:') ? { id } : {}) } });
   }
 
   async #callerOf(identity: Identity, via: Caller['via']): Promise<Caller> {

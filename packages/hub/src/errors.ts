@@ -12,6 +12,7 @@ export const HubErrors = defineErrors({
   HUB_WEBHOOK_REPLAYED: { message: 'this webhook delivery was received before', retryable: false, httpStatus: 409 },
   HUB_TLS_INVALID: { message: 'the TLS certificate or key cannot be used', retryable: false, httpStatus: 500 },
   HUB_LISTEN_INVALID: { message: 'expected --listen HOST:PORT', retryable: false, httpStatus: 500 },
+  HUB_OPTION_INVALID: { message: 'a hub option is out of its range', retryable: false, httpStatus: 500 },
   HUB_UNAVAILABLE: { message: 'the hub\'s database is not reachable', retryable: true, httpStatus: 503 },
   HUB_CONFLICT: { message: 'the request conflicts with the current state', retryable: false, httpStatus: 409 },
   HUB_LOGIN_FAILED: { message: 'unknown user or wrong password', retryable: false, httpStatus: 401 },

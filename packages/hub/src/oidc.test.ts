@@ -4,47 +4,12 @@
  * mapped to project roles; replayed or forged callbacks refused; redirects kept on the hub.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
 import { test } from 'node:test';
 import type { WhoAmI } from '@trueup/api';
-import { startTestHub, type TestHub } from '@trueup/testkit/hub';
-import { startOidcProvider, type TestOidcProvider } from '@trueup/testkit/oidc-provider';
+import { startTestHub } from '@trueup/testkit/hub';
+import { startOidcProvider } from '@trueup/testkit/oidc-provider';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
-
-interface Answer { status: number; location: string | null; cookies: string[]; body: string }
-
-function call(hub: TestHub, path: string, options: { method?: string; cookie?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, hub.hub.url), { method: options.method ?? 'GET', ca: hub.hub.tls.ca, headers: { ...options.headers, ...(options.cookie === undefined ? {} : { cookie: options.cookie }) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const setCookie = res.headers['set-cookie'] ?? [];
-        resolve({ status: res.statusCode ?? 0, location: res.headers.location ?? null, cookies: setCookie, body: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-const cookieOf = (answer: Answer, name: string): string | undefined => answer.cookies.map((c) => c.split(';')[0] ?? '').find((pair) => pair.startsWith(`${name}=`) && pair.length > name.length + 1);
-
-/** The browser's whole login: hub → provider's form as `login` → hub's callback; returns the callback's answer. */
-async function browserLogin(hub: TestHub, provider: TestOidcProvider, login: string, redirect: string): Promise<{ answer: Answer; callback: string; state: string }> {
-  const start = await call(hub, `/auth/oidc/login?redirect=${encodeURIComponent(redirect)}`);
-  assert.equal(start.status, 302, start.body);
-  assert.ok(start.location?.startsWith(provider.issuer), String(start.location));
-  const authorization = new URL(start.location ?? '');
-  assert.equal(authorization.searchParams.get('code_challenge_method'), 'S256');
-  assert.ok((authorization.searchParams.get('nonce') ?? '') !== '');
-  const state = cookieOf(start, 'trueup_oidc_state') ?? '';
-  assert.ok(start.cookies.some((c) => /trueup_oidc_state=.+HttpOnly.*Secure|trueup_oidc_state=.+Secure.*HttpOnly/i.test(c)));
-  const callback = await provider.signIn(start.location ?? '', login);
-  assert.ok(callback.startsWith(`${hub.hub.url}/auth/oidc/callback?`), callback);
-  const answer = await call(hub, new URL(callback).pathname + new URL(callback).search, { cookie: state });
-  return { answer, callback, state };
-}
+import { browserLogin, call, cookieOf } from './oidc-browser-testing.ts';
 
 test('OIDC login through a real provider', async (t) => {
   const cleanup = lastInFirstOut(t);

@@ -3,7 +3,9 @@
  * state and nonce. A login in progress lives in the store (so the callback may reach another
  * replica), keyed by the SHA-256 of its state, which the browser also holds in a short-lived
  * cookie. The provider's `sub`, `preferred_username`/`name` and `groups` claims become the hub
- * identity `oidc:SUB`. Plain HTTP is allowed only for an issuer on a loopback address.
+ * identity `oidc:SUB`. Plain HTTP is allowed only for an issuer on a loopback address. With a
+ * refresh token (scope `offline_access`, or a provider that issues one anyway) the hub asks the
+ * provider again every `groupsRefreshMs` for the user's groups (oidc-sessions.ts).
  */
 import * as client from 'openid-client';
 import type { HubStore, StoredIdentity } from '@trueup/store';
@@ -18,9 +20,20 @@ export interface OidcOptions {
   name?: string | undefined;
   /** The claim holding the groups; default `groups`. */
   groupsClaim?: string | undefined;
-  /** Scopes asked for; default `openid profile email groups`. */
+  /** Scopes asked for; default `openid profile email groups offline_access`. */
   scopes?: string | undefined;
+  /** How often a session's groups are asked of the provider again (with its refresh token); default 5 minutes. */
+  groupsRefreshMs?: number | undefined;
 }
+
+export const DEFAULT_OIDC_SCOPES = 'openid profile email groups offline_access';
+export const DEFAULT_GROUPS_REFRESH_MS = 5 * 60_000;
+
+/** What the provider says of a user when the hub asks again: its groups now, and the refresh token to use next. */
+export type OidcRefreshed =
+  | { outcome: 'current'; groups: string[]; refreshToken: string | undefined }
+  /** The provider refused the refresh token (revoked, expired, or a user it no longer knows). */
+  | { outcome: 'refused'; reason: string };
 
 /** Where the CLI waits for the one-time code: its loopback port and its PKCE challenge. */
 export interface CliLogin {
@@ -30,6 +43,8 @@ export interface CliLogin {
 
 export interface FinishedLogin {
   identity: StoredIdentity;
+  /** Given when the provider issued one: the groups are asked again with it. */
+  refreshToken: string | undefined;
   redirect: string;
   cli: CliLogin | undefined;
 }
@@ -66,7 +81,7 @@ export class HubOidc {
     const nonce = client.randomNonce();
     await this.#store.loginRequests.put(`oidc:${sha256(state)}`, { verifier, nonce, redirect, ...(cli === undefined ? {} : { cli }) }, this.#now() + LOGIN_MS);
     const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: this.redirectUri, scope: this.#options.scopes ?? 'openid profile email groups', state, nonce,
+      redirect_uri: this.redirectUri, scope: this.#options.scopes ?? DEFAULT_OIDC_SCOPES, state, nonce,
       code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
     });
     return { url, state };
@@ -89,17 +104,57 @@ export class HubOidc {
     }
     const claims = tokens.claims();
     if (claims === undefined) throw HubErrors.create('HUB_OIDC_FAILED', 'the provider sent no ID token');
-    let groups = claims[this.#options.groupsClaim ?? 'groups'];
-    if (groups === undefined) {
-      const info = await client.fetchUserInfo(config, tokens.access_token, claims.sub).catch(() => undefined);
-      groups = info?.[this.#options.groupsClaim ?? 'groups'];
-    }
+    const groups = await this.#groups(config, claims, tokens.access_token);
     const name = [claims.preferred_username, claims.name, claims.email, claims.sub].find((v): v is string => typeof v === 'string' && v !== '') ?? claims.sub;
     return {
-      identity: { kind: 'oidc', subject: `oidc:${claims.sub}`, name, groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string').slice(0, 1000) : [] },
+      identity: { kind: 'oidc', subject: `oidc:${claims.sub}`, name, groups },
+      refreshToken: tokens.refresh_token,
       redirect: typeof pending.redirect === 'string' ? pending.redirect : '/',
       cli: parseCli(pending.cli),
     };
+  }
+
+  /**
+   * Trades the refresh token for new tokens and reads the user's groups from them (or from the
+   * userinfo endpoint). A refusal by the provider is an answer; a provider that cannot be reached
+   * throws HUB_UNAVAILABLE.
+   */
+  async refresh(refreshToken: string, subject: string): Promise<OidcRefreshed> {
+    const config = await this.#discover();
+    let tokens: Awaited<ReturnType<typeof client.refreshTokenGrant>>;
+    try {
+      tokens = await client.refreshTokenGrant(config, refreshToken);
+    } catch (error) {
+      if (error instanceof client.ResponseBodyError) return { outcome: 'refused', reason: `${error.error}${error.error_description === undefined ? '' : `: ${error.error_description}`}` };
+      throw HubErrors.create('HUB_UNAVAILABLE', `the OpenID provider ${this.#options.issuer} did not answer a refresh: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const claims = tokens.claims();
+    if (claims !== undefined && `oidc:${claims.sub}` !== subject) return { outcome: 'refused', reason: 'the provider answered for another user' };
+    let info: Record<string, unknown> | undefined = claims;
+    if (info === undefined) {
+      try {
+        info = await client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck);
+      } catch (error) {
+        throw HubErrors.create('HUB_UNAVAILABLE', `the OpenID provider ${this.#options.issuer} did not say who the user is: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (`oidc:${String(info.sub)}` !== subject) return { outcome: 'refused', reason: 'the provider answered for another user' };
+    return { outcome: 'current', groups: await this.#groups(config, info, tokens.access_token), refreshToken: tokens.refresh_token };
+  }
+
+  /** The groups claim of an ID token, or of the userinfo answer when the token has none. */
+  async #groups(config: client.Configuration, claims: Record<string, unknown>, accessToken: string): Promise<string[]> {
+    const claim = this.#options.groupsClaim ?? 'groups';
+    let groups = claims[claim];
+    if (groups === undefined) {
+      const info = await client.fetchUserInfo(config, accessToken, String(claims.sub)).catch(() => undefined);
+      groups = info?.[claim];
+    }
+    return Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string').slice(0, 1000) : [];
+  }
+
+  get groupsRefreshMs(): number {
+    return this.#options.groupsRefreshMs ?? DEFAULT_GROUPS_REFRESH_MS;
   }
 
   async #discover(): Promise<client.Configuration> {
@@ -122,7 +177,7 @@ function parseCli(value: unknown): CliLogin | undefined {
   return typeof cli?.port === 'number' && typeof cli.challenge === 'string' ? { port: cli.port, challenge: cli.challenge } : undefined;
 }
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 

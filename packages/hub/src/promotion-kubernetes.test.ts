@@ -8,24 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ReleaseView } from '@trueup/api';
 import { kubeCall, kubeNamespace, kubeTestEnv, requireGit } from '@trueup/testkit';
-import { eventually, startHandoffEnv } from '@trueup/testkit/handoff';
-
-const deployment = (image: string): string => `# web: its image is set by promotion
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata:
-      labels: { app: web }
-    spec:
-      containers:
-        - name: web
-          image: ${image}   # promoted
-`;
+import { eventually, promotionManifest, startHandoffEnv, trackPromotions, webDeployment, WEB_IMAGE_KEY } from '@trueup/testkit/handoff';
 
 const hostApp = (image: string): string => `apiVersion: host.trueup.dev/v1alpha1
 kind: File
@@ -45,26 +28,20 @@ test('a release reaches a Kubernetes stage: the Deployment rolls out to the rele
     destination: (name, root) => (name === 'staging' ? `{ kubernetes: { kubeconfig: "${kube.kubeconfig}", namespace: ${namespace} } }` : `{ host: { root: "${root}" } }`),
     files: (repoURL) => ({
       'envs/dev/app.yaml': hostApp('registry.invalid/web:1.0.0'),
-      'envs/staging/web.yaml': deployment('registry.invalid/web:1.0.0'),
-      '.trueup/promotions/web.yml': `apiVersion: trueup.dev/v1alpha1
-kind: Promotion
-metadata: { name: web }
-spec:
-  repo: ${repoURL}
-  values: [{ name: image }]
+      'envs/staging/web.yaml': webDeployment('registry.invalid/web:1.0.0'),
+      '.trueup/promotions/web.yml': promotionManifest(repoURL, `  values: [{ name: image }]
   stages:
     - { name: dev, application: dev/web, set: [{ file: envs/dev/app.yaml, key: spec.content, value: image }] }
     - name: staging
       application: staging/web
-      set: [{ file: envs/staging/web.yaml, key: "spec.template.spec.containers[name=web].image", value: image }]
+      set: [{ file: envs/staging/web.yaml, key: "${WEB_IMAGE_KEY}", value: image }]
       gates: { soak: 1s }
-`,
+`),
     }),
   });
   t.after(() => env.stop());
   const { client } = env.testHub;
-  await eventually('both agents report web Healthy', async () => ((await client.get<{ total: number }>('/api/v1/applications?health=Healthy')).total === 2 ? true : undefined), 120_000);
-  await env.operator.post('/api/v1/promotions/sources', { repoURL: env.repoURL });
+  await trackPromotions(env, 2, 120_000);
 
   await env.operator.post('/api/v1/releases', { promotion: 'web', values: { image: 'registry.invalid/web:1.1.0' } });
   const view = await eventually('web-1 Healthy in staging', async () => {

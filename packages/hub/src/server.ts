@@ -37,6 +37,8 @@ import { authenticateRunner } from './runner-join.ts';
 import { ensurePki, loadTls, serverNames, type HubTls } from './pki.ts';
 import { randomSecret } from './secrets.ts';
 import { HubOidc, type OidcOptions } from './oidc.ts';
+import { OidcSessions } from './oidc-sessions.ts';
+import { checkLinkBuffer, checkLinkHeartbeat, DEFAULT_LINK_BUFFER_BYTES } from './link-options.ts';
 
 export interface HubOptions {
   dataDir: string;
@@ -72,6 +74,10 @@ export interface HubOptions {
   registryAuthFile?: string;
   /** How often the shared Git poll lists each followed repository, ms; default 30 s; 0 disables it. */
   pollIntervalMs?: number;
+  /** Bytes that may wait to be sent to one agent before its link is cut (4429); default 8 MiB, 64 KiB to 1 GiB. */
+  linkBufferBytes?: number;
+  /** How often each side of an agent's link sends at least a heartbeat, ms; an agent silent three periods is cut (4408); default 15 s, 250 ms to 15 s. */
+  linkHeartbeatMs?: number;
 }
 
 export interface RunningHub {
@@ -106,13 +112,17 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const now = options.now ?? Date.now;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const { host, port } = parseListen(options.listen ?? '127.0.0.1:8443');
+  const linkSession = {
+    maxBufferedBytes: checkLinkBuffer(options.linkBufferBytes ?? DEFAULT_LINK_BUFFER_BYTES),
+    ...(options.linkHeartbeatMs === undefined ? {} : { heartbeatMs: checkLinkHeartbeat(options.linkHeartbeatMs) }),
+  };
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined ? await loadTls(options.tlsCert, options.tlsKey) : await ensurePki(join(dataDir, 'pki'), serverNames(host));
   const store = await openStore(options.database ?? join(dataDir, 'hub.db'));
   const metrics = new HubMetrics({ processMetrics: true });
   const feed = new ChangeFeed();
   const auth = new Auth(store, now);
   const pollIntervalMs = options.pollIntervalMs ?? REPO_POLL_MS;
-  const links = new LinkRegistry({ store, feed, metrics, now, log, gitPollMs: pollIntervalMs });
+  const links = new LinkRegistry({ store, feed, metrics, now, log, gitPollMs: pollIntervalMs, session: linkSession });
   const poller = new RepoPoller({ store, links, metrics, now, log, intervalMs: pollIntervalMs, homeDir: join(dataDir, 'poll-home') });
   const unsubscribeFeed = store.signals.subscribe('applications', () => feed.notify());
   const adminTokenFile = join(dataDir, ADMIN_TOKEN_FILE);
@@ -148,6 +158,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
   const artifactLimits = { maxBytes: options.artifactMaxBytes ?? DEFAULT_ARTIFACT_LIMITS.maxBytes, retentionMs: options.artifactRetentionMs ?? DEFAULT_ARTIFACT_LIMITS.retentionMs };
   const oidc = options.oidc === undefined ? undefined : new HubOidc(options.oidc, { store, now, hubUrl: () => hub.url });
+  if (oidc !== undefined) auth.useOidc(new OidcSessions({ store, box, oidc, now, log }));
   const deps: HubDeps = { store, links, feed, auth, metrics, now, hub, webhookSecret, runners, runs, triggers, gate, box, gitops, artifactLimits, ...(oidc === undefined ? {} : { oidc }) };
   const promotions = new PromotionEngine(deps, { dataDir, log, registryAuth: await readRegistryAuth(options.registryAuthFile ?? join(dataDir, 'registry-auth.json'), options.registryAuthFile !== undefined), ...(options.promotionTickMs === undefined ? {} : { tickMs: options.promotionTickMs }) });
   deps.promotions = promotions;
@@ -158,8 +169,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   sweepArtifacts();
   const artifactSweep = setInterval(sweepArtifacts, 3600_000);
   artifactSweep.unref();
-  // Expired sessions and logins in progress are dropped hourly (they are refused when expired anyway).
-  const pruning = setInterval(() => void store.sessions.prune(now()).catch(() => undefined), 3_600_000);
+  // Expired sessions, logins in progress and old failed-login counts are dropped hourly (they are refused when expired anyway).
+  const pruning = setInterval(() => void store.sessions.prune(now()).then(() => auth.throttle.prune()).then(() => store.oidcRefresh.prune(now())).catch(() => undefined), 3_600_000);
   pruning.unref();
   const server = createAdaptorServer({ fetch: app.fetch, createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert, minVersion: 'TLSv1.2' } }) as Server;
   const agents = new AgentAuthenticator(store);

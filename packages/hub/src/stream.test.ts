@@ -3,29 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LinkEvent } from '@trueup/api';
 import { onBothEngines } from '@trueup/store/testing';
-import { testApp } from './testing.ts';
-
-interface Message { event: string; id?: string; data: unknown }
-
-function reader(body: ReadableStream<Uint8Array>): () => Promise<Message> {
-  const chunks = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  return async function next(): Promise<Message> {
-    for (;;) {
-      const end = buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trimStart()]));
-        if (fields.data === undefined) continue;
-        return { event: fields.event ?? 'message', ...(fields.id === undefined ? {} : { id: fields.id }), data: JSON.parse(fields.data) };
-      }
-      const { value, done } = await chunks.read();
-      if (done) throw new Error('stream ended');
-      buffer += value;
-    }
-  };
-}
+import { sseReader, testApp } from './testing.ts';
 
 const status = (name: string, n: number): LinkEvent => ({ kind: 'status', application: name, digest: n.toString(16).padStart(64, '0'), status: { name, revision: `r${n}`, sync: 'Synced', health: { status: 'Healthy' } } });
 
@@ -45,7 +23,7 @@ test('stream', async (t) => {
     const first = new AbortController();
     const response = await as('viewer', '/api/v1/stream', { signal: first.signal });
     assert.equal(response.headers.get('content-type'), 'text/event-stream');
-    const next = reader(response.body ?? new ReadableStream());
+    const next = sseReader(response.body ?? new ReadableStream());
     const snapshot = [await next(), await next()];
     assert.deepEqual(snapshot.map((m) => [m.event, (m.data as { name: string }).name]), [['snapshot', 'api'], ['snapshot', 'web']]);
     const synced = await next();
@@ -61,7 +39,7 @@ test('stream', async (t) => {
     await report({ kind: 'removed', application: 'web' });
     const second = new AbortController();
     const resumed = await as('viewer', '/api/v1/stream', { signal: second.signal, headers: { 'last-event-id': upsert.id ?? '' } });
-    const again = reader(resumed.body ?? new ReadableStream());
+    const again = sseReader(resumed.body ?? new ReadableStream());
     const deltas = [await again(), await again(), await again()];
     assert.deepEqual(deltas.map((m) => m.event), ['upsert', 'delete', 'synced']);
     assert.deepEqual(deltas[1]?.data, { environment: 'prod', name: 'web' });
@@ -71,7 +49,7 @@ test('stream', async (t) => {
     // With ?ledger=true: entries written while it is open come too, after what was there.
     const third = new AbortController();
     const withLedger = await as('viewer', '/api/v1/stream?ledger=true', { signal: third.signal, headers: { 'last-event-id': deltas[2]?.id ?? '' } });
-    const ledger = reader(withLedger.body ?? new ReadableStream());
+    const ledger = sseReader(withLedger.body ?? new ReadableStream());
     assert.equal((await ledger()).event, 'synced');
     await report({ kind: 'drift', application: 'api', object: 'ConfigMap/c', source: 'watch', fields: ['data.a'] });
     const entry = await ledger();

@@ -32,3 +32,31 @@ export async function testApp(store: HubStore): Promise<TestApp> {
     as: async (role, path, init = {}) => app.request(path, { ...init, headers: { ...(role === 'nobody' ? {} : { authorization: `Bearer ${tokens[role]}` }), ...(init.headers as Record<string, string> | undefined) } }),
   };
 }
+
+/** A message of the hub's Server-Sent Events, as `sseReader` reads it. */
+export interface SseMessage {
+  event: string;
+  id?: string;
+  data: unknown;
+}
+
+/** A reader of `body`: each call answers the next message with data (comments and data-less blocks skipped); rejects when the stream ends. */
+export function sseReader(body: ReadableStream<Uint8Array>): () => Promise<SseMessage> {
+  const chunks = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  return async function next(): Promise<SseMessage> {
+    for (;;) {
+      const end = buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const fields = Object.fromEntries(block.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trimStart()]));
+        if (fields.data === undefined) continue;
+        return { event: fields.event ?? 'message', ...(fields.id === undefined ? {} : { id: fields.id }), data: JSON.parse(fields.data) };
+      }
+      const { value, done } = await chunks.read();
+      if (done) throw new Error('stream ended');
+      buffer += value;
+    }
+  };
+}

@@ -3,12 +3,11 @@
  * yet), a server-side dry-run apply to predict what Git would change, server-side apply under
  * field manager `trueup`, careful prune, and drift from the watches.
  */
-import { displayKey, isTrueupError, keyId, keyOf, type ApplyRequest, type DesiredObject, type DriftSignal, type DriftWatch, type LiveObject, type Manifest, type ObjectKey, type Provider } from '@trueup/api';
-import { changedBy, isHook, objectSyncOptions, TRUEUP_FIELD_MANAGER } from '@trueup/engine';
+import { displayKey, isTrueupError, keyId, keyOf, type ApplyRequest, type DesiredObject, type LiveObject, type Manifest, type ObjectKey, type Provider } from '@trueup/api';
+import { isHook, objectSyncOptions, TRUEUP_FIELD_MANAGER } from '@trueup/engine';
 import type { ClusterSession } from './cluster-session.ts';
-import { changeRoutes, type ChangeHandler } from './change-routes.ts';
 import { resourcePath, type ResourceInfo } from './discovery.ts';
-import { isDrift } from './drift-filter.ts';
+import { DriftWatches } from './drift-watches.ts';
 import { KubeErrors } from './errors.ts';
 import { kubeStatusOf } from './kube-client.ts';
 import { assertNamespaceOwned } from './namespace-guard.ts';
@@ -23,12 +22,12 @@ const APPLY_PATCH = 'application/apply-patch+yaml';
 const CONCURRENCY = 16;
 const KIND_WAIT_MS = 30_000;
 
-/** How a delete treats what the object owns (`PrunePropagationPolicy`). */
 /** Kinds that controllers create and own, whose owners an application declares: the children a tree shows. */
 const OWNED_KINDS: readonly (readonly [string, string])[] = [
   ['apps/v1', 'ReplicaSet'], ['v1', 'Pod'], ['batch/v1', 'Job'], ['apps/v1', 'ControllerRevision'], ['discovery.k8s.io/v1', 'EndpointSlice'], ['v1', 'PersistentVolumeClaim'],
 ];
 
+/** How a delete treats what the object owns (`PrunePropagationPolicy`). */
 export type PrunePropagation = 'foreground' | 'background' | 'orphan';
 
 export interface KubernetesProviderOptions {
@@ -70,11 +69,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
   const { session, application } = options;
   const namespace = options.namespace ?? 'default';
   const predictions = new Map<string, Prediction>();
-  /** resourceVersions our own writes produced: their watch events are not drift. */
-  const ownVersions = new Set<string>();
-  /** Objects we are writing now: their watch events wait until our write's resourceVersion is known. */
-  const inFlight = new Map<string, Array<() => void>>();
-  const watches = new Set<() => void>();
+  const watches = new DriftWatches(session);
   /**
    * The inventory as last read or written. Only this application's agent writes it, so after the
    * first read a pass needs no request for it.
@@ -229,28 +224,10 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     throw KubeErrors.create('KUBE_CONFLICT', `${displayKey(key)}: still being deleted after ${KIND_WAIT_MS / 1000} s`);
   }
 
-  /**
-   * Runs our write of one object. Its watch event can arrive before the write's answer: events of
-   * the object wait until then, when `record` has noted the resourceVersion that is ours.
-   */
-  async function writing(key: ObjectKey, write: () => Promise<void>): Promise<void> {
-    const id = keyId(key);
-    inFlight.set(id, inFlight.get(id) ?? []);
-    try {
-      await write();
-    } finally {
-      const held = inFlight.get(id) ?? [];
-      inFlight.delete(id);
-      for (const judge of held) judge();
-    }
-  }
-
   function record(desired: DesiredObject, applied: Manifest, mirror: { remember(manifest: Manifest): void }): void {
-    const version = applied.metadata['resourceVersion'];
-    if (typeof version === 'string') ownVersions.add(version);
-    if (ownVersions.size > 10_000) ownVersions.delete(ownVersions.values().next().value ?? '');
+    watches.ownWrite(applied);
     if (applied.metadata.labels?.[APPLICATION_LABEL] !== undefined) mirror.remember(applied);
-    predictions.set(keyId(desired.key), { desired: desired.manifest, resourceVersion: version, expected: applied });
+    predictions.set(keyId(desired.key), { desired: desired.manifest, resourceVersion: applied.metadata['resourceVersion'], expected: applied });
   }
 
   return {
@@ -274,7 +251,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     },
 
     async apply({ desired }: ApplyRequest) {
-      await writing(desired.key, async () => {
+      await watches.writing(desired.key, async () => {
         const info = await resourceOf(desired.key, KIND_WAIT_MS);
         const mirror = await session.mirror(info);
         try {
@@ -299,45 +276,8 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
       await deleteObject(info, live.key, options.prunePropagation);
     },
 
-    watch(onDrift: (signal: DriftSignal) => void, onObserved?: (key: ObjectKey, manifest: Manifest) => void): DriftWatch {
-      const judge = (key: ObjectKey, before: Manifest | undefined, after: Manifest | undefined): void => {
-        const version = after?.metadata['resourceVersion'];
-        if (typeof version === 'string' && ownVersions.has(version)) return; // our write: the pass observes it
-        if (!isDrift(before, after)) {
-          if (after !== undefined) onObserved?.(key, after);
-          return;
-        }
-        const by = after === undefined ? undefined : changedBy(before, after);
-        const detail = after === undefined ? 'deleted' : `changed${by === undefined ? '' : ` by ${by.manager}${by.fields.length === 0 ? '' : `: ${by.fields.slice(0, 5).join(', ')}`}`}`;
-        onDrift({ key, source: 'watch', detail, ...(by === undefined ? {} : { changedBy: by.manager }) });
-      };
-      const routes = changeRoutes(session);
-      let watched: string[] = [];
-      const handler: ChangeHandler = (key, id, { before, after }) => {
-        const held = inFlight.get(id);
-        if (held === undefined) judge(key, before, after);
-        else held.push(() => judge(key, before, after));
-      };
-      const stop = (): void => {
-        routes.route(handler, watched, []);
-        watched = [];
-      };
-      watches.add(stop);
-      return {
-        update(objects) {
-          const next = objects.map((object) => keyId(object.key));
-          routes.route(handler, watched, next);
-          watched = next;
-          const kinds = new Map(objects.map((object) => [`${object.key.apiVersion}/${object.key.kind}`, object.key]));
-          for (const key of kinds.values()) {
-            void session.discovery.resolve(key.apiVersion, key.kind).then((info) => (info === undefined ? undefined : session.mirror(info))).catch(() => undefined);
-          }
-        },
-        async close() {
-          stop();
-          watches.delete(stop);
-        },
-      };
+    watch(onDrift, onObserved) {
+      return watches.watch(onDrift, onObserved);
     },
 
     async children(owner, limit) {
@@ -387,8 +327,7 @@ export function createKubernetesProvider(options: KubernetesProviderOptions): Ku
     async close() {
       if (closed) return; // the session is shared: release our use of it once
       closed = true;
-      for (const stop of watches) stop();
-      watches.clear();
+      watches.stopAll();
       session.release();
     },
   };

@@ -25,7 +25,12 @@ export interface AgentSessionState {
   lastSentAt: number;
   /** When the digests were last offered (hello or resync). */
   lastResyncAt: number;
+  /** The period the hub asked for in its welcome (until then LINK_HEARTBEAT_MS): heartbeats leave this often, and a hub silent three times as long is gone. */
+  heartbeatMs?: number;
 }
+
+/** A hub's welcome may ask for heartbeats this often at least (a shorter period would be noise). */
+export const MIN_HEARTBEAT_MS = 250;
 
 export type AgentSessionInput =
   | { type: 'frame'; now: number; frame: HubFrame }
@@ -80,18 +85,24 @@ export function stepAgentSession(state: AgentSessionState, input: AgentSessionIn
       if (state.phase !== 'streaming') return { state, actions: [] };
       return sent(state, input.now, [{ type: 'send', frame: { type: 'resync', digests: input.digests } }]);
     case 'tick':
-      if (input.now - state.lastHeardAt >= LINK_SILENCE_MS) return close(state, LinkCloseCodes.silent, 'the hub sent nothing, not even a heartbeat');
+      if (input.now - state.lastHeardAt >= silenceMs(state)) return close(state, LinkCloseCodes.silent, 'the hub sent nothing, not even a heartbeat');
       if (state.phase === 'streaming' && input.now - state.lastResyncAt >= LINK_RESYNC_MS) return { state: { ...state, lastResyncAt: input.now }, actions: [{ type: 'gather-digests' }] };
-      if (input.now - state.lastSentAt >= LINK_HEARTBEAT_MS) return sent(state, input.now, [{ type: 'send', frame: { type: 'heartbeat', at: input.now } }]);
+      if (input.now - state.lastSentAt >= (state.heartbeatMs ?? LINK_HEARTBEAT_MS)) return sent(state, input.now, [{ type: 'send', frame: { type: 'heartbeat', at: input.now } }]);
       return { state, actions: [] };
   }
+}
+
+/** How long the hub may say nothing: three of its heartbeat periods (LINK_SILENCE_MS before its welcome). */
+function silenceMs(state: AgentSessionState): number {
+  return state.heartbeatMs === undefined ? LINK_SILENCE_MS : 3 * state.heartbeatMs;
 }
 
 function onFrame(state: AgentSessionState, frame: HubFrame): Step {
   if (state.phase === 'hello') {
     if (frame.type !== 'welcome') return close(state, LinkCloseCodes.protocolError, `expected welcome, got ${frame.type}`);
     if (frame.protocol !== LINK_PROTOCOL_VERSION) return close(state, LinkCloseCodes.unsupportedVersion, `hub speaks link protocol ${frame.protocol}, agent ${LINK_PROTOCOL_VERSION}`);
-    return { state: { ...state, phase: 'streaming', ackedSeq: frame.ackedSeq, inflight: [] }, actions: [{ type: 'resync', want: frame.want, ackedSeq: frame.ackedSeq, ...(frame.gitPollMs === undefined ? {} : { gitPollMs: frame.gitPollMs }) }] };
+    const heartbeatMs = Math.min(LINK_HEARTBEAT_MS, Math.max(MIN_HEARTBEAT_MS, frame.heartbeatMs));
+    return { state: { ...state, phase: 'streaming', ackedSeq: frame.ackedSeq, inflight: [], heartbeatMs }, actions: [{ type: 'resync', want: frame.want, ackedSeq: frame.ackedSeq, ...(frame.gitPollMs === undefined ? {} : { gitPollMs: frame.gitPollMs }) }] };
   }
   switch (frame.type) {
     case 'welcome':

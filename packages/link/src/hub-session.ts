@@ -14,6 +14,8 @@ export interface HubSessionState {
   lastSentAt: number;
   /** Told in the welcome: how often the hub polls the repositories it can read (absent: it does not). */
   gitPollMs?: number;
+  /** Told in the welcome: how often each side sends at least a heartbeat (absent: LINK_HEARTBEAT_MS); an agent silent three times as long is cut. */
+  heartbeatMs?: number;
 }
 
 export type HubSessionInput =
@@ -44,8 +46,8 @@ export interface HubStep {
   actions: HubSessionAction[];
 }
 
-export function openHubSession(now: number, environment: string, gitPollMs?: number): HubSessionState {
-  return { phase: 'hello', environment, receivedSeq: 0, lastHeardAt: now, lastSentAt: now, ...(gitPollMs === undefined || gitPollMs <= 0 ? {} : { gitPollMs }) };
+export function openHubSession(now: number, environment: string, gitPollMs?: number, heartbeatMs?: number): HubSessionState {
+  return { phase: 'hello', environment, receivedSeq: 0, lastHeardAt: now, lastSentAt: now, ...(gitPollMs === undefined || gitPollMs <= 0 ? {} : { gitPollMs }), ...(heartbeatMs === undefined ? {} : { heartbeatMs }) };
 }
 
 export function stepHubSession(state: HubSessionState, input: HubSessionInput): HubStep {
@@ -55,7 +57,7 @@ export function stepHubSession(state: HubSessionState, input: HubSessionInput): 
       return onFrame({ ...state, lastHeardAt: input.now }, input.frame);
     case 'resync-ready': {
       if (state.phase !== 'resync') return { state, actions: [] };
-      const welcome: HubFrame = { type: 'welcome', protocol: LINK_PROTOCOL_VERSION, environment: state.environment, ackedSeq: input.ackedSeq, want: input.want, heartbeatMs: LINK_HEARTBEAT_MS, ...(state.gitPollMs === undefined ? {} : { gitPollMs: state.gitPollMs }) };
+      const welcome: HubFrame = { type: 'welcome', protocol: LINK_PROTOCOL_VERSION, environment: state.environment, ackedSeq: input.ackedSeq, want: input.want, heartbeatMs: state.heartbeatMs ?? LINK_HEARTBEAT_MS, ...(state.gitPollMs === undefined ? {} : { gitPollMs: state.gitPollMs }) };
       return { state: { ...state, phase: 'streaming', receivedSeq: input.ackedSeq, lastSentAt: input.now }, actions: [{ type: 'send', frame: welcome }, { type: 'deliver-queued' }] };
     }
     case 'want-ready':
@@ -70,8 +72,8 @@ export function stepHubSession(state: HubSessionState, input: HubSessionInput): 
       if (state.phase !== 'streaming') return { state, actions: [] };
       return { state: { ...state, lastSentAt: input.now }, actions: [{ type: 'send', frame: { type: 'read', read: input.read } }] };
     case 'tick':
-      if (input.now - state.lastHeardAt >= LINK_SILENCE_MS) return close(state, LinkCloseCodes.silent, 'the agent sent nothing, not even a heartbeat');
-      if (state.phase === 'streaming' && input.now - state.lastSentAt >= LINK_HEARTBEAT_MS) {
+      if (input.now - state.lastHeardAt >= (state.heartbeatMs === undefined ? LINK_SILENCE_MS : 3 * state.heartbeatMs)) return close(state, LinkCloseCodes.silent, 'the agent sent nothing, not even a heartbeat');
+      if (state.phase === 'streaming' && input.now - state.lastSentAt >= (state.heartbeatMs ?? LINK_HEARTBEAT_MS)) {
         return { state: { ...state, lastSentAt: input.now }, actions: [{ type: 'send', frame: { type: 'heartbeat', at: input.now } }] };
       }
       return { state, actions: [] };

@@ -43,11 +43,13 @@ export interface LinkSessionOptions {
   maxBufferedBytes?: number;
   /** Told in the welcome: how often the hub polls the repositories it can read. */
   gitPollMs?: number | undefined;
+  /** How often each side sends at least a heartbeat, told in the welcome (default LINK_HEARTBEAT_MS); an agent silent three times as long is cut. */
+  heartbeatMs?: number | undefined;
 }
 
 export function serveLinkSession(socket: WebSocket, environment: string, handlers: LinkSessionHandlers, options: LinkSessionOptions = {}): LinkSession {
   const now = options.now ?? Date.now;
-  let state: HubSessionState = openHubSession(now(), environment, options.gitPollMs);
+  let state: HubSessionState = openHubSession(now(), environment, options.gitPollMs, options.heartbeatMs);
   let work: Promise<void> = Promise.resolve();
   /** Why the hub cut the connection itself, when it did without a close handshake. */
   let cut: { code: number; reason: string } | undefined;

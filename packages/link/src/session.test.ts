@@ -8,7 +8,7 @@ import { reconnectDelay, RECONNECT_MAX_MS } from './backoff.ts';
 const digest = 'a'.repeat(64);
 const event = (application: string): LinkEvent => ({ kind: 'removed', application });
 const entry = (seq: number): OutboxEntry => ({ seq, at: 1000 + seq, event: event(`app-${seq}`) });
-const welcome = (ackedSeq: number, want: string[] = []): HubFrame => ({ type: 'welcome', protocol: 1, environment: 'prod', ackedSeq, want, heartbeatMs: LINK_HEARTBEAT_MS });
+const welcome = (ackedSeq: number, want: string[] = [], heartbeatMs = LINK_HEARTBEAT_MS): HubFrame => ({ type: 'welcome', protocol: 1, environment: 'prod', ackedSeq, want, heartbeatMs });
 
 function runAgent(inputs: AgentSessionInput[]): { state: AgentSessionState; actions: unknown[] } {
   let { state, actions } = openAgentSession(0, 'test', { web: digest });
@@ -35,6 +35,9 @@ test('agent session', async (t) => {
     { name: 'a read\'s answer is sent', inputs: [{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'read-done', now: 3, id: 'r1', result: { what: 'error', code: 'AGENT_OBJECT_UNKNOWN', message: 'none' } }], phase: 'streaming', last: { type: 'send', frame: { type: 'read-result', id: 'r1', result: { what: 'error', code: 'AGENT_OBJECT_UNKNOWN', message: 'none' } } } },
     { name: 'heartbeat when idle for the period', inputs: [{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'tick', now: LINK_HEARTBEAT_MS }], phase: 'streaming', last: { type: 'send', frame: { type: 'heartbeat', at: LINK_HEARTBEAT_MS } } },
     { name: 'a silent hub closes the session', inputs: [{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'tick', now: 1 + LINK_SILENCE_MS }], phase: 'closed', last: { type: 'close', code: LinkCloseCodes.silent, reason: 'the hub sent nothing, not even a heartbeat' } },
+    { name: 'the welcome\'s heartbeat period is kept', inputs: [{ type: 'frame', now: 1, frame: welcome(0, [], 2000) }, { type: 'tick', now: 1999 }, { type: 'tick', now: 2001 }], phase: 'streaming', last: { type: 'send', frame: { type: 'heartbeat', at: 2001 } } },
+    { name: 'a hub silent three of its heartbeat periods closes the session', inputs: [{ type: 'frame', now: 1, frame: welcome(0, [], 2000) }, { type: 'frame', now: 2, frame: { type: 'heartbeat', at: 2 } }, { type: 'tick', now: 6001 }, { type: 'tick', now: 6002 }], phase: 'closed', last: { type: 'close', code: LinkCloseCodes.silent, reason: 'the hub sent nothing, not even a heartbeat' } },
+    { name: 'a welcome\'s period below the floor is raised to it', inputs: [{ type: 'frame', now: 1, frame: welcome(0, [], 1) }, { type: 'tick', now: 100 }, { type: 'tick', now: 251 }], phase: 'streaming', last: { type: 'send', frame: { type: 'heartbeat', at: 251 } } },
     { name: 'every resync period the digests are gathered', inputs: [{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'frame', now: LINK_RESYNC_MS - 1, frame: { type: 'heartbeat', at: 1 } }, { type: 'tick', now: LINK_RESYNC_MS }], phase: 'streaming', last: { type: 'gather-digests' } },
     { name: 'gathered digests are offered to the hub', inputs: [{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'digests', now: 2, digests: { web: digest } }], phase: 'streaming', last: { type: 'send', frame: { type: 'resync', digests: { web: digest } } } },
     { name: 'the hub\'s want is passed on', inputs: [{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'frame', now: 2, frame: { type: 'want', want: ['web'] } }], phase: 'streaming', last: { type: 'want', want: ['web'] } },
@@ -113,4 +116,22 @@ test('reconnect delays grow, jitter, and stay capped at 30 s', () => {
     }
   }
   assert.equal(reconnectDelay(50, 0), RECONNECT_MAX_MS / 2);
+});
+
+test('hub session with its own heartbeat period: told in the welcome, sent when idle, and an agent silent three periods is closed', () => {
+  let state = openHubSession(0, 'prod', undefined, 2000);
+  const actions: unknown[] = [];
+  for (const input of [hello, ready(0), { type: 'tick', now: 2002 }, { type: 'frame', now: 2500, frame: { type: 'heartbeat', at: 2500 } }, { type: 'tick', now: 8499 }, { type: 'tick', now: 8500 }] as HubSessionInput[]) {
+    const step = stepHubSession(state, input);
+    state = step.state;
+    actions.push(...step.actions);
+  }
+  assert.deepEqual(actions, [
+    { type: 'resync', digests: { web: digest }, periodic: false },
+    { type: 'send', frame: { type: 'welcome', protocol: 1, environment: 'prod', ackedSeq: 0, want: ['web'], heartbeatMs: 2000 } },
+    { type: 'deliver-queued' },
+    { type: 'send', frame: { type: 'heartbeat', at: 2002 } },
+    { type: 'send', frame: { type: 'heartbeat', at: 8499 } },
+    { type: 'close', code: LinkCloseCodes.silent, reason: 'the agent sent nothing, not even a heartbeat' },
+  ]);
 });

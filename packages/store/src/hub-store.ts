@@ -9,6 +9,8 @@ import { Reads } from './reads.ts';
 import { ApiTokens } from './tokens.ts';
 import { Policy } from './policy.ts';
 import { accessVersion, LoginRequests, Sessions, Users } from './users.ts';
+import { LoginFailures } from './login-failures.ts';
+import { OidcRefresh } from './oidc-refresh.ts';
 import { PipelineRepos } from './pipeline-repos.ts';
 import { PipelineSecrets } from './pipeline-secrets.ts';
 import { Releases } from './releases.ts';
@@ -44,6 +46,10 @@ export interface HubStore {
   readonly users: Users;
   readonly sessions: Sessions;
   readonly loginRequests: LoginRequests;
+  /** Failed logins per user and address, shared by every replica. */
+  readonly loginFailures: LoginFailures;
+  /** What OIDC sessions and tokens hold from their provider (groups, a sealed refresh token). */
+  readonly oidcRefresh: OidcRefresh;
   readonly policy: Policy;
   /** Moves with every change that can take access away: compared by the hub on each request. */
   accessVersion(): Promise<number>;
@@ -93,6 +99,8 @@ export async function openStore(location: string): Promise<HubStore> {
     users: new Users(db),
     sessions: new Sessions(db),
     loginRequests: new LoginRequests(db),
+    loginFailures: new LoginFailures(db),
+    oidcRefresh: new OidcRefresh(db),
     policy: new Policy(db),
     accessVersion: () => accessVersion(db),
     releases: new Releases(db),

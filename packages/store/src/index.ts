@@ -24,3 +24,5 @@ export * from './policy.ts';
 export * from './visibility.ts';
 export * from './reads.ts';
 export * from './releases.ts';
+export * from './login-failures.ts';
+export * from './oidc-refresh.ts';

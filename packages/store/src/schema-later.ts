@@ -199,4 +199,23 @@ CREATE TABLE promotion_holds (
 );
 `,
   },
+  {
+    version: 11,
+    name: 'failed logins counted in the store for every replica; what an OIDC session or token holds from its provider: a sealed refresh token, the groups, when they were last checked',
+    sql: () => `
+CREATE TABLE login_failures (
+  key_hash TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_at BIGINT NOT NULL
+);
+CREATE INDEX login_failures_by_time ON login_failures (last_at);
+CREATE TABLE oidc_refresh (
+  holder TEXT PRIMARY KEY,
+  identity TEXT NOT NULL,
+  refresh TEXT NOT NULL,
+  checked_at BIGINT NOT NULL,
+  claimed_at BIGINT
+);
+`,
+  },
 ];

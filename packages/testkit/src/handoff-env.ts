@@ -111,3 +111,5 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
   }
   throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${last instanceof Error ? last.message : JSON.stringify(last)}`}`);
 }
+
+export { promotionManifest, releaseAndSettle, trackPromotions, webDeployment, WEB_IMAGE_KEY, type SettledRelease } from './promotion-fixtures.ts';

@@ -1,5 +1,5 @@
 /** A real hub for tests: HTTPS on 127.0.0.1 with its own CA, SQLite in a temp dir or a PostgreSQL URL. */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HubClient, startHub, type HubOptions, type RunningHub } from '@trueup/hub';
@@ -44,4 +44,18 @@ export async function startTestHub(options: { database?: string; log?: (message:
     },
   };
   return testHub;
+}
+
+/** A join token for `environment`, written to `dir/join-token` (mode 0600): the file an agent joins with. */
+export async function writeJoinToken(client: HubClient, dir: string, environment: string): Promise<string> {
+  const { token } = await client.post<{ token: string }>('/api/v1/join-tokens', { name: environment });
+  const file = join(dir, 'join-token');
+  await writeFile(file, token, { mode: 0o600 });
+  return file;
+}
+
+/** The CLI's flags that reach this hub as its administrator: `--hub`, `--ca-file`, `--token-file`. */
+export function adminCliArgs(testHub: TestHub): string[] {
+  const { info } = testHub.hub;
+  return ['--hub', info.url, '--ca-file', info.caCertFile, '--token-file', info.adminTokenFile];
 }

@@ -10,3 +10,4 @@ export * from './helm-repo.ts';
 export * from './free-port.ts';
 export * from './oci-registry.ts';
 export * from './sops-age.ts';
+export * from './flux-fleet.ts';

@@ -2,7 +2,9 @@
  * A real OpenID Connect provider for tests: the maintained `oidc-provider` package on loopback
  * HTTP, with its development login form (any login name; the accounts given here supply the
  * `name` and `groups` claims), PKCE required, and consent granted up front for its one client.
- * `signIn` drives the login form with fetch and a cookie jar, as a browser would.
+ * `signIn` drives the login form with fetch and a cookie jar, as a browser would. Refresh tokens
+ * are issued to the client; the accounts may be changed while it runs (`accounts`): a refresh
+ * then answers the new groups, and a login the accounts no longer hold is unknown to it.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +17,8 @@ export interface TestAccount {
 
 export interface TestOidcProvider {
   issuer: string;
+  /** The accounts it knows, as given: change a user's groups, or delete the user, at any time. */
+  accounts: Record<string, TestAccount>;
   /** Registers the one client (its redirect URIs are known only once the hub listens). */
   setClient(client: { clientId: string; clientSecret: string; redirectUris: string[] }): void;
   /**
@@ -41,18 +45,23 @@ export async function startOidcProvider(accounts: Record<string, TestAccount>): 
 
   const setClient: TestOidcProvider['setClient'] = (client) => {
     const configuration: Configuration = {
-      clients: [{ client_id: client.clientId, client_secret: client.clientSecret, redirect_uris: client.redirectUris, grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
+      clients: [{ client_id: client.clientId, client_secret: client.clientSecret, redirect_uris: client.redirectUris, grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
       claims: CLAIMS,
       scopes: ['openid', 'profile', 'email', 'groups'],
       conformIdTokenClaims: false,
       ttl: { Interaction: 600, Grant: 3600, Session: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
       pkce: { required: () => true },
+      // A refresh token to every login of the one client, offline_access asked or not.
+      issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
       cookies: { keys: ['test-provider-cookie-key-0123456789'] },
       features: { devInteractions: { enabled: true } },
-      findAccount: (_ctx, id) => ({
-        accountId: id,
-        claims: () => ({ sub: id, preferred_username: id, name: accounts[id]?.name ?? id, email: `${id}@example.test`, groups: accounts[id]?.groups ?? [] }),
-      }),
+      findAccount: (_ctx, id) => {
+        if (accounts[id] === undefined) return undefined;
+        return {
+          accountId: id,
+          claims: () => ({ sub: id, preferred_username: id, name: accounts[id]?.name ?? id, email: `${id}@example.test`, groups: accounts[id]?.groups ?? [] }),
+        };
+      },
       // The one client is first-party: consent is granted without asking.
       loadExistingGrant: async (ctx) => {
         const accountId = ctx.oidc.session?.accountId;
@@ -70,6 +79,7 @@ export async function startOidcProvider(accounts: Record<string, TestAccount>): 
 
   return {
     issuer,
+    accounts,
     setClient,
     async signIn(authorizationUrl, login) {
       const jar = new Map<string, string>();

@@ -4,18 +4,19 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseDuration } from '@trueup/api';
-import { startHub, type OidcOptions } from '@trueup/hub';
+import { checkLinkHeartbeat, parseLinkBuffer, readOidcConfig, startHub, type OidcOptions } from '@trueup/hub';
 import { outputFormat, outputOption, type Command, type CommandContext } from '../command.ts';
 import { requireHubClient, hubClientOptions } from '../hub-target.ts';
 import { formatTable, printJson } from '../output.ts';
 import { ACCESS_USAGE, accessOptions } from './hub-access.ts';
 
-const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F] [--artifact-max-mib 256] [--artifact-retention-days 30] [--poll-interval 30s]
+const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F] [--artifact-max-mib 256] [--artifact-retention-days 30] [--poll-interval 30s] [--link-buffer 8MiB] [--link-heartbeat 15s]
        trueup hub join-token create --name ENV [--label k=v]… [--ttl 1h] [--hub URL | --data-dir D]
        trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]
        trueup hub repos add URL [--credentials FILE] | trueup hub repos list [--hub URL | --data-dir D]
        ${ACCESS_USAGE}
-       OpenID Connect login: trueup hub … --oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file F] [--oidc-name NAME]`;
+       OpenID Connect login: trueup hub … --oidc-config FILE (issuer, clientId, clientSecretFile, name, scopes, groupsClaim, groupsRefresh)
+                          or trueup hub … --oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file F] [--oidc-name NAME]`;
 
 export const hubCommand: Command = {
   name: 'hub',
@@ -32,12 +33,15 @@ export const hubCommand: Command = {
     'webhook-secret-file': { type: 'string' },
     'secrets-key-file': { type: 'string' },
     'poll-interval': { type: 'string' },
+    'link-buffer': { type: 'string' },
+    'link-heartbeat': { type: 'string' },
     name: { type: 'string' },
     label: { type: 'string', multiple: true },
     ttl: { type: 'string' },
     credentials: { type: 'string' },
     'artifact-max-mib': { type: 'string' },
     'artifact-retention-days': { type: 'string' },
+    'oidc-config': { type: 'string' },
     'oidc-issuer': { type: 'string' },
     'oidc-client-id': { type: 'string' },
     'oidc-client-secret-file': { type: 'string' },
@@ -76,6 +80,12 @@ async function serve({ values }: CommandContext): Promise<number> {
   for (const [flag, value] of [['--artifact-max-mib', artifactMaxMib], ['--artifact-retention-days', artifactDays]] as const) {
     if (value !== undefined && !/^[1-9]\d{0,5}$/.test(value)) throw new Error(`${flag} takes a whole number of at least 1, not "${value}"`);
   }
+  const linkBuffer = text(values['link-buffer']);
+  const linkBufferBytes = linkBuffer === undefined ? undefined : parseLinkBuffer(linkBuffer);
+  const linkHeartbeat = text(values['link-heartbeat']);
+  const linkHeartbeatMs = linkHeartbeat === undefined ? undefined : parseDuration(linkHeartbeat);
+  if (linkHeartbeat !== undefined && linkHeartbeatMs === undefined) throw new Error(`--link-heartbeat ${linkHeartbeat}: expected a duration such as 15s or 500ms`);
+  if (linkHeartbeatMs !== undefined) checkLinkHeartbeat(linkHeartbeatMs, `--link-heartbeat ${linkHeartbeat ?? ''}`);
   const oidc = await oidcOptions(values);
   const hub = await startHub({
     ...(oidc === undefined ? {} : { oidc }),
@@ -87,6 +97,8 @@ async function serve({ values }: CommandContext): Promise<number> {
     ...(webhookSecretFile === undefined ? {} : { webhookSecretFile }),
     ...(secretsKeyFile === undefined ? {} : { secretsKeyFile }),
     ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
+    ...(linkBufferBytes === undefined ? {} : { linkBufferBytes }),
+    ...(linkHeartbeatMs === undefined ? {} : { linkHeartbeatMs }),
     ...(artifactMaxMib === undefined ? {} : { artifactMaxBytes: Number(artifactMaxMib) * 1024 * 1024 }),
     ...(artifactDays === undefined ? {} : { artifactRetentionMs: Number(artifactDays) * 24 * 3600_000 }),
   });
@@ -102,6 +114,12 @@ async function serve({ values }: CommandContext): Promise<number> {
 async function oidcOptions(values: CommandContext['values']): Promise<OidcOptions | undefined> {
   const issuer = text(values['oidc-issuer']);
   const clientId = text(values['oidc-client-id']);
+  const configFile = text(values['oidc-config']);
+  if (configFile !== undefined) {
+    const flags = ['oidc-issuer', 'oidc-client-id', 'oidc-client-secret-file', 'oidc-name'].filter((flag) => values[flag] !== undefined);
+    if (flags.length > 0) throw new Error(`--oidc-config ${configFile} holds the whole provider: drop --${flags.join(', --')}`);
+    return readOidcConfig(configFile);
+  }
   if (issuer === undefined && clientId === undefined) return undefined;
   if (issuer === undefined || clientId === undefined) throw new Error('give --oidc-issuer URL and --oidc-client-id ID together');
   const secretFile = text(values['oidc-client-secret-file']);

@@ -1,7 +1,8 @@
 /**
  * Logging in and out, who the caller is, which login providers exist, and the caller's API
  * tokens. A password login sets the session cookie (HttpOnly, Secure, SameSite=Strict); the
- * CLI then trades the session for an API token. Failed logins are slowed per user and address.
+ * CLI then trades the session for an API token. Failed logins are slowed per user and address,
+ * counted in the store for every replica.
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { AuthProvidersSchema, LoginRequestSchema, TokenCreatedSchema, TokenCreateRequestSchema, TokenSchema, WhoAmISchema, type WhoAmI } from '@trueup/api';
@@ -75,7 +76,7 @@ export function accessRoutes(app: Hono, deps: HubDeps): void {
     if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) throw HubErrors.create('HUB_REQUEST_INVALID', 'a login is a JSON body with content-type application/json', { field: 'content-type' });
     const { username, password } = await parseBody(LoginRequestSchema, c);
     const address = clientAddress(c);
-    const wait = auth.throttle.waitMs(username, address);
+    const wait = await auth.throttle.waitMs(username, address);
     if (wait > 0) {
       c.header('retry-after', String(Math.ceil(wait / 1000)));
       throw HubErrors.create('HUB_LOGIN_THROTTLED', `too many failed logins for "${username}" from ${address}: try again in ${Math.ceil(wait / 1000)} s`);
@@ -83,11 +84,11 @@ export function accessRoutes(app: Hono, deps: HubDeps): void {
     const user = await store.users.get(username);
     const ok = await verifySecret(password, user?.passwordHash ?? (await DUMMY_HASH));
     if (!ok || user === undefined || user.passwordHash === undefined || user.disabledAt !== undefined) {
-      auth.throttle.failed(username, address);
+      await auth.throttle.failed(username, address);
       await store.ledger.append({ environment: '', at: now(), kind: 'login-failed', actor: `user:${username}`, details: { address } });
       throw HubErrors.create('HUB_LOGIN_FAILED');
     }
-    auth.throttle.succeeded(username, address);
+    await auth.throttle.succeeded(username, address);
     const session = await auth.createSession({ kind: 'user', subject: `user:${user.name}`, name: user.name, groups: user.groups });
     setSessionCookie(c, session.value, auth.sessionMs);
     await store.ledger.append({ environment: '', at: now(), kind: 'login', actor: `user:${user.name}`, details: { method: 'password', address } });

@@ -53,10 +53,12 @@ export function oidcRoutes(app: Hono, deps: HubDeps): void {
     setCookie(c, STATE_COOKIE, '', { httpOnly: true, secure: true, sameSite: 'Lax', path: '/auth/oidc', maxAge: 0 });
     if (finished.cli !== undefined) {
       const code = randomSecret();
-      await store.loginRequests.put(`cli:${sha256(code)}`, { identity: finished.identity, challenge: finished.cli.challenge }, now() + CLI_CODE_MS);
+      // The refresh token waits sealed for the CLI's exchange, and then stays with its API token.
+      const refresh = finished.refreshToken === undefined || auth.oidc === undefined ? {} : { refresh: auth.oidc.seal(finished.refreshToken, `c:${sha256(code)}`) };
+      await store.loginRequests.put(`cli:${sha256(code)}`, { identity: finished.identity, challenge: finished.cli.challenge, ...refresh }, now() + CLI_CODE_MS);
       return c.redirect(`http://127.0.0.1:${finished.cli.port}/callback?code=${encodeURIComponent(code)}`, 302);
     }
-    const session = await auth.createSession(finished.identity);
+    const session = await auth.createSession(finished.identity, finished.refreshToken);
     setSessionCookie(c, session.value, auth.sessionMs);
     await store.ledger.append({ environment: '', at: now(), kind: 'login', actor: finished.identity.subject, details: { method: 'oidc', name: finished.identity.name, groups: finished.identity.groups } });
     return c.redirect(finished.redirect, 302);
@@ -67,7 +69,8 @@ export function oidcRoutes(app: Hono, deps: HubDeps): void {
     const challenge = createHash('sha256').update(request.verifier).digest('base64url');
     if (pending === undefined || pending.challenge !== challenge) throw HubErrors.create('HUB_LOGIN_FAILED', 'the login code is unknown, used, expired, or not this client\'s');
     const identity = pending.identity as { kind: 'oidc'; subject: string; name: string; groups: string[] };
-    const made = await auth.createUserToken(identity, request.name, CLI_TOKEN_MS);
+    const refreshToken = typeof pending.refresh === 'string' ? auth.oidc?.open(pending.refresh, `c:${sha256(request.code)}`) : undefined;
+    const made = await auth.createUserToken(identity, request.name, CLI_TOKEN_MS, refreshToken);
     await store.ledger.append({ environment: '', at: now(), kind: 'login', actor: identity.subject, details: { method: 'oidc', via: 'cli', token: made.id } });
     return c.json({ id: made.id, name: request.name, owner: identity.subject, createdAt: new Date(now()).toISOString(), expiresAt: made.expiresAt === undefined ? null : new Date(made.expiresAt).toISOString(), token: made.token }, 201);
   });

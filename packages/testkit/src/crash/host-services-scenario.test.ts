@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import type { ApplicationStatus } from '@trueup/api';
 import { agentFixture } from '../app-fixture.ts';
 import { SERVICE_INVARIANTS, hostServicesScenario } from './host-services-scenario.ts';
+import type { Violation } from './scenario.ts';
 
 test('the services scenario reports each of its invariants when it is broken', async () => {
   const fixture = await agentFixture({ files: { 'README.md': 'checks\n' } });
@@ -21,12 +22,20 @@ test('the services scenario reports each of its invariants when it is broken', a
     }
     await mkdir(join(fixture.root, 'var'), { recursive: true });
     await writeFile(join(fixture.root, 'var/commands.log'), 'start job 1\nstart job 2\nend job 1\nend job 2\n');
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the sampler's turn
     const status = { resources: [{ kind: 'Service', name: 'svc-a', health: { status: 'Healthy' } }] } as unknown as ApplicationStatus;
-    const violations = await scenario.checkConverged({ generation: 0, stateDir: fixture.stateDir, status, inventory: [] });
-    const found = new Set(violations.map((v) => v.invariant));
     // No Service runs (no agent ran): each declared one counts 0 both ways, and svc-a reads Healthy.
-    for (const invariant of SERVICE_INVARIANTS.filter((name) => name !== 'not-converged')) assert.ok(found.has(invariant), `${invariant} not reported: ${JSON.stringify(violations)}`);
+    const expected = SERVICE_INVARIANTS.filter((name) => name !== 'not-converged');
+    // The two live runs reach the report once the sampler has seen them (its pace is the machine's):
+    // checked again until every invariant was reported, each check adding what it newly found.
+    const violations: Violation[] = [];
+    const found = new Set<string>();
+    for (const deadline = Date.now() + 60_000; !expected.every((name) => found.has(name)) && Date.now() < deadline;) {
+      const now = await scenario.checkConverged({ generation: 0, stateDir: fixture.stateDir, status, inventory: [] });
+      violations.push(...now);
+      for (const violation of now) found.add(violation.invariant);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const invariant of expected) assert.ok(found.has(invariant), `${invariant} not reported: ${JSON.stringify(violations)}`);
     assert.ok(violations.some((v) => v.invariant === 'command-runs-interleaved' && v.detail.includes('run 2 started while run 1')));
   } finally {
     for (const child of children) if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');

@@ -24,11 +24,15 @@ export function ApplicationsPage(): ReactNode {
   const offersProject = useQueryParamOffered('/api/v1/applications', 'project');
   const whoami = useWhoami();
   const filters = Object.fromEntries(FILTERS.map((f) => [f, f === 'project' && !offersProject ? undefined : params.get(f) ?? undefined])) as Record<(typeof FILTERS)[number], string | undefined>;
+  // From the URL as it is now, not as last drawn: a change made before the page drew the one
+  // before it (the search box's delayed commit, a slow renderer) must not put the old filters back.
   const set = (key: (typeof FILTERS)[number], value: string | undefined): void => {
-    const next = new URLSearchParams(params);
-    if (value === undefined || value === '') next.delete(key);
-    else next.set(key, value);
-    setParams(next, { replace: key === 'q' });
+    setParams((current) => {
+      const next = new URLSearchParams(current);
+      if (value === undefined || value === '') next.delete(key);
+      else next.set(key, value);
+      return next;
+    }, { replace: key === 'q' });
   };
   const countsProject = useQueryParamOffered('/api/v1/applications/counts', 'project') ? filters.project : undefined;
   const queryClient = useQueryClient();
@@ -91,11 +95,12 @@ export function ApplicationsPage(): ReactNode {
   };
 
   const sortBy = (column: string): void => {
-    const next = new URLSearchParams(params);
-    const order = filters.sort === column && filters.order !== 'desc' ? 'desc' : 'asc';
-    next.set('sort', column);
-    next.set('order', order);
-    setParams(next);
+    setParams((current) => {
+      const next = new URLSearchParams(current);
+      next.set('order', current.get('sort') === column && current.get('order') !== 'desc' ? 'desc' : 'asc');
+      next.set('sort', column);
+      return next;
+    });
   };
   const total = list.data?.pages[0]?.total;
   const ready = list.data !== undefined && live.state !== 'connecting';
