@@ -41,8 +41,8 @@ export class Commands {
   }
 
   /**
-   * Persists many commands (a push fanned out) and their ledger entries in one transaction,
-   * written in multi-row statements: thousands cost one commit.
+   * Persists many commands (a push fanned out) and their ledger entries in one transaction:
+   * thousands cost one commit.
    */
   async createMany(commands: readonly { command: LinkCommand; environment: string }[], requestedBy: string, now: number): Promise<void> {
     if (commands.length === 0) return;
