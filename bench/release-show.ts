@@ -4,7 +4,8 @@
  * real hub. Seeds three promotions (dev → staging → prod) whose releases together left the given
  * number of ledger events (release-created, then per stage promotion-started, promotion-committed
  * and the agent's sync of that revision), then times `GET /api/v1/releases/{term}` (what
- * `trueup release show` asks) by a commit SHA and by an image digest, and
+ * `trueup release show` asks: every stage, the run that made the release, and every agent that
+ * applied each of its commits) by a commit SHA and by an image digest, and
  * `GET /api/v1/releases?environment=prod` (what `trueup release list --environment prod` asks).
  * The anchor, measured in the same run, is the same answer assembled the way a user of a tool
  * without this record would: the ledger export read whole and filtered client-side.
@@ -52,7 +53,8 @@ async function seed(location: string): Promise<{ sha: string; digest: string }> 
     const promotion = PROMOTIONS[r % PROMOTIONS.length] ?? 'web';
     const digest = `registry.local/${promotion}@sha256:${hex(`image-${r}`, 64)}`;
     let at = base + r * 3_600_000;
-    const { release } = await store.releases.create({ promotion, values: { image: digest }, origin: 'image-automation', createdBy: 'automation', createdAt: at });
+    const run = { id: `run-${r}`, job: 'release' };
+    const { release } = await store.releases.create({ promotion, values: { image: digest }, origin: `run ${run.id}/${run.job}`, run, createdBy: 'automation', createdAt: at });
     await store.ledger.append({ environment: '', at, kind: 'release-created', actor: 'automation', details: { releaseId: release.id, promotion, values: release.values, origin: 'image-automation' } });
     for (const stage of STAGES) {
       const application = `${stage}/${promotion}`;
@@ -138,7 +140,7 @@ for (const engine of values.engines.split(',')) {
           label: `release show SHA (prod commit, 12 hex)`,
           ours: () => client.get<ReleaseView>(`/api/v1/releases/${probe.sha.slice(0, 12)}`),
           anchor: async () => anchors.bySha(await exportLedger(hub.url, token, hub.tls.ca), probe.sha),
-          check: (answer) => (answer as ReleaseView).stages.some((s) => s.stage === 'prod' && s.revision === probe.sha && s.state === 'healthy'),
+          check: (answer) => (answer as ReleaseView).stages.some((s) => s.stage === 'prod' && s.revision === probe.sha && s.state === 'healthy') && (answer as ReleaseView).applied?.length === STAGES.length && (answer as ReleaseView).run?.job === 'release',
         },
         {
           label: 'release show DIGEST (image value)',

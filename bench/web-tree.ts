@@ -7,7 +7,9 @@
  * opening 1/10 of the resources). The anchor, measured in the same runs: the same page in its
  * list view (`?view=list`), which draws every resource as a table row at once → its last row
  * in the page. Also counts the API requests each view made before it was visible (for the tree:
- * before its `trueup:tree-drawn` performance mark), and the time to that mark in the page.
+ * before its `trueup:tree-drawn` performance mark), and the time to that mark in the page, and
+ * the bytes the tree's page received before it (the application's read and the scripts, as sent
+ * and as decoded, from the page's resource timings).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -45,6 +47,7 @@ const hub = await startHub({ dataDir: dir, listen: '127.0.0.1:0', log: () => und
 const token = (await readFile(hub.info.adminTokenFile, 'utf8')).trim();
 const browser = await launchChromium();
 const samples = { drawn: [] as number[], tree: [] as number[], expand: [] as number[], list: [] as number[], treeRequests: 0, listRequests: 0, treeRows: 0, listRows: 0 };
+const bytes = { readSent: 0, readDecoded: 0, scriptsSent: 0, scriptsDecoded: 0 };
 
 async function open(path: string): Promise<{ page: Page; requests: { path: string; at: number }[]; close: () => Promise<void> }> {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
@@ -77,6 +80,20 @@ try {
         // The same in the page's own clock: its navigation start → the mark, without the browser
         // context's creation or the locator's polling.
         const drawnInPage = await page.evaluate(() => performance.getEntriesByName('trueup:tree-drawn')[0]?.startTime ?? Number.NaN);
+        if (run === RUNS) {
+          const entries = await page.evaluate<{ name: string; sent: number; decoded: number; end: number }[]>("performance.getEntriesByType('resource').map((r) => ({ name: r.name, sent: r.encodedBodySize, decoded: r.decodedBodySize, end: r.responseEnd }))");
+          const drawnMark = await page.evaluate(() => performance.getEntriesByName('trueup:tree-drawn')[0]?.startTime ?? performance.now());
+          for (const entry of entries.filter((e) => e.end <= drawnMark)) {
+            const path = new URL(entry.name).pathname;
+            if (path === `/api/v1${APP}`) {
+              bytes.readSent += entry.sent;
+              bytes.readDecoded += entry.decoded;
+            } else if (path.endsWith('.js')) {
+              bytes.scriptsSent += entry.sent;
+              bytes.scriptsDecoded += entry.decoded;
+            }
+          }
+        }
         if (run === RUNS) process.stderr.write(`tree: requests before the tree ${requests.filter((r) => r.at <= drawnAt).map((r) => r.path).join(', ')}; after ${requests.filter((r) => r.at > drawnAt).map((r) => r.path).join(', ')}\n`);
         const click = performance.now();
         await page.getByRole('treeitem', { name: 'ConfigMap (150)' }).click();
@@ -118,3 +135,5 @@ process.stdout.write([
   row('Click on a kind (150 resources) → its first row visible', samples.expand, '—', '—'),
   row(`Anchor: navigation → list view with every resource drawn (${samples.listRequests} API requests by then)`, samples.list, `${samples.listRows} table rows`, '1.00×'),
 ].join('\n') + '\n');
+const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
+process.stdout.write(`\nBefore the tree was drawn (last run): the application's read ${kib(bytes.readSent)} sent, ${kib(bytes.readDecoded)} decoded; scripts ${kib(bytes.scriptsSent)} sent, ${kib(bytes.scriptsDecoded)} decoded.\n`);

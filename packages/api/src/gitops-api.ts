@@ -28,7 +28,12 @@ const FileEditSchema = z.strictObject({
   document: z.number().int().min(0).optional(),
   line: z.number().int().min(1).optional().describe('instead of document: the document whose content starts on this line (an object\'s origin)'),
   allowTypeChange: z.boolean().optional(),
+  match: z.strictObject({ kind: z.string().min(1).max(253), name: z.string().min(1).max(253) }).optional().describe('instead of document or line: the document of this kind whose metadata.name is the name, or is inside it (a rendered name with a prefix or suffix)'),
+  expect: z.string().max(65_536).optional().describe('the value the key must hold now; another value refuses the edit (GITOPS_VALUE_DIFFERS)'),
+  valuesOf: z.strictObject({ template: z.string().min(1).max(4096), field: z.string().min(1).max(1024) }).optional().describe('file is a Helm values file: the key is the values key the template takes field from (refused when not exactly one)'),
 });
+
+export type FileEdit = z.infer<typeof FileEditSchema>;
 
 export const GitopsSetRequestSchema = z.strictObject({
   repoURL: z.string().min(1).max(2048),
@@ -52,7 +57,9 @@ export type GitopsSetResult = z.infer<typeof GitopsSetResultSchema>;
 export const AdoptRequestSchema = z.strictObject({
   object: z.string().min(1).max(1024).describe('the object\'s key (apiVersion/kind/namespace/name), or KIND/NAME or KIND/NAMESPACE/NAME naming one object'),
   fields: z.array(z.string().min(1).max(1024)).max(100).optional().describe('key paths to adopt; default every scalar field whose live value differs from Git'),
-  timeout: z.number().int().min(1).max(100).optional().describe('seconds to wait for the agent to apply the commit, default 90'),
+  timeout: z.number().int().min(1).max(100).optional().describe('seconds to wait for the agent to apply the commit (only when committing to the tracked branch), default 90'),
+  branch: z.string().min(1).max(255).optional().describe('the branch to commit on: the tracked branch commits there and waits for the agent; another branch (created from the tracked one when missing) leaves self-heal paused until the tracked branch holds the values'),
+  newBranch: z.boolean().optional().describe('without branch: commit on a new branch trueup/adopt/ENV-APP-KIND-NAME-ID (what `trueup adopt` does by default); false or absent: the tracked branch'),
 });
 export type AdoptRequest = z.infer<typeof AdoptRequestSchema>;
 
@@ -63,5 +70,15 @@ export const AdoptResultSchema = z.object({
   file: z.string(),
   changes: z.array(z.object({ file: z.string(), line: z.number(), key: z.string(), from: z.unknown(), to: z.unknown() })),
   resumed: z.boolean(),
+  /** The branch the commit is on. */
+  branch: z.string(),
+  /** The branch the application follows. */
+  tracked: z.string(),
+  /** Whether self-heal of the object stays paused until the tracked branch's applied revision holds the adopted values. */
+  pending: z.boolean(),
+  /** How to look at the change: a `git diff` of the tracked branch and the adoption's. */
+  compare: z.string().optional(),
+  /** The adoption's id, as the ledger's gitops-commit and adoption-resumed entries name it. */
+  id: z.string().optional(),
 });
 export type AdoptResult = z.infer<typeof AdoptResultSchema>;

@@ -74,6 +74,8 @@ export const EnvironmentSchema = z.object({
   applications: z.number().int(),
   /** Commands waiting for the agent (offline or not yet answered). */
   queuedCommands: z.number().int(),
+  /** Times the agent connected again after its first connection, as the hub counted them (absent from older hubs). */
+  reconnects: z.number().int().min(0).optional(),
 }).meta({ id: 'Environment' });
 export const EnvironmentListSchema = z.object({ items: z.array(EnvironmentSchema) }).meta({ id: 'EnvironmentList' });
 

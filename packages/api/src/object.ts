@@ -31,6 +31,12 @@ export interface Origin {
   /** Path relative to the repository root. */
   file: string;
   line: number;
+  /** The tool that rendered the object from `file`: it may differ from the file's text (patches, templates). */
+  renderedBy?: 'kustomize' | 'helm';
+  /** Kustomize: the object is no document of `file` (a generator's output, or a base outside the repository). */
+  generated?: boolean;
+  /** Helm: the chart's folder, relative to the repository root (its values.yaml). */
+  chart?: string;
 }
 
 export interface DesiredObject {

@@ -23,7 +23,7 @@ export type TemplateValue = null | boolean | number | string | TemplateExpressio
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** A built-in action: implemented by the runner itself, never fetched. */
-export type BuiltinAction = 'checkout' | 'upload-artifact' | 'download-artifact' | 'gitops-set' | 'wait-healthy' | 'sync' | 'deploy';
+export type BuiltinAction = 'checkout' | 'upload-artifact' | 'download-artifact' | 'gitops-set' | 'wait-healthy' | 'sync' | 'deploy' | 'release';
 
 export type StepAction =
   | { kind: 'run'; run: TemplateValue; shell: TemplateValue | undefined; workingDirectory: TemplateValue | undefined }

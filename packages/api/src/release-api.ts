@@ -16,6 +16,33 @@ export const ReleaseCreateSchema = z.strictObject({
 });
 export type ReleaseCreate = z.infer<typeof ReleaseCreateSchema>;
 
+/** A release made by a pipeline job (`uses: trueup/release`): the hub names the run and job from its own records. */
+export const JobReleaseCreateSchema = z.strictObject({
+  promotion: name,
+  values: z.record(name, z.string().min(1).max(1024)),
+});
+export type JobReleaseCreate = z.infer<typeof JobReleaseCreateSchema>;
+
+/**
+ * The `with:` inputs of `uses: trueup/release`: `promotion`, and `values` as one NAME=VALUE per
+ * line (or separated by spaces). Throws naming the input and the line that is wrong.
+ */
+export function releaseStepRequest(withs: Record<string, string>): JobReleaseCreate {
+  const promotion = (withs.promotion ?? '').trim();
+  if (promotion === '') throw new Error('trueup/release: input "promotion" is required');
+  const entries = (withs.values ?? '').split(/[\n ]+/).map((line) => line.trim()).filter((line) => line !== '');
+  if (entries.length === 0) throw new Error('trueup/release: input "values" is required: one NAME=VALUE per line, such as image=registry.example.com/web@sha256:…');
+  const values: Record<string, string> = {};
+  entries.forEach((entry, index) => {
+    const at = entry.indexOf('=');
+    if (at < 1 || at === entry.length - 1) throw new Error(`trueup/release: "values" entry ${index + 1} ("${entry}") is not NAME=VALUE`);
+    const name = entry.slice(0, at);
+    if (name in values) throw new Error(`trueup/release: "values" names "${name}" twice`);
+    values[name] = entry.slice(at + 1);
+  });
+  return JobReleaseCreateSchema.parse({ promotion, values });
+}
+
 export const PromoteRequestSchema = z.strictObject({
   /** A stage name, or the environment of a stage's application. */
   to: z.string().min(1).max(253),
@@ -79,11 +106,44 @@ export interface ReleaseStageView {
   reported?: { revision: string; sync: string; health: string; lastSyncedAt?: string; runsThisRelease: boolean };
 }
 
+/** The pipeline run and job that made a release, as the hub recorded them. */
+export interface ReleaseRunView {
+  id: string;
+  job: string;
+  workflow?: string;
+  repository?: string;
+  /** The commit the run built. */
+  sha?: string;
+  /** Who or what started the run. */
+  actor?: string;
+  status?: string;
+  conclusion?: string;
+}
+
+/** One agent's pass that applied one of the release's commits (release show only). */
+export interface ReleaseAppliedView {
+  environment: string;
+  application: string;
+  revision: string;
+  /** The stage whose commit it is. */
+  stage?: string;
+  /** When the agent reported applying it, ISO 8601. */
+  at: string;
+  /** The pass's result (succeeded, failed…). */
+  result: string;
+  /** Whether the application still runs that commit, and its health now if so. */
+  runsNow: boolean;
+  health?: string;
+}
+
 export interface ReleaseView {
   id: string;
   promotion: string;
   values: Record<string, string>;
   origin: string;
+  run?: ReleaseRunView;
+  /** Every agent that applied a commit of the release, oldest first (release show only). */
+  applied?: ReleaseAppliedView[];
   createdBy: string;
   createdAt: string;
   stages: ReleaseStageView[];

@@ -36,7 +36,7 @@ spec:
   content: 'keep'
 `;
 
-test('a hand fix adopted into Git through the hub: one line changes, the agent heals nothing back, self-heal resumes', async (t) => {
+test('a hand fix adopted into the tracked branch through the hub (--branch main): one line changes, the agent heals nothing back, self-heal resumes', async (t) => {
   const { defer, client, fixture, hubArgs: hub, startJoinedAgent } = await hubWithHostAgent(t, { 'app/files.yaml': FILES });
   const agent = await startJoinedAgent();
   defer(() => agent.stop({ stopServices: true }));
@@ -77,10 +77,10 @@ test('a hand fix adopted into Git through the hub: one line changes, the agent h
   assert.equal((drift.live?.spec as { content?: string }).content, 'by hand');
 
   // Adopted: one commit on the tracked branch that changes only the content line, with who.
-  const adopted = await trueupWithoutHubEnv(['adopt', 'prod/test', 'File/motd', ...hub]);
+  const adopted = await trueupWithoutHubEnv(['adopt', 'prod/test', 'File/motd', '--branch', 'main', ...hub]);
   assert.equal(adopted.code, 0, adopted.stderr);
   assert.match(adopted.stdout, /^app\/files\.yaml:9 spec\.content: "one" → "by hand"$/m);
-  assert.match(adopted.stdout, /committed \w{12}, applied by the agent; self-heal of host\.trueup\.dev\/v1alpha1\/File\/\/motd resumed/);
+  assert.match(adopted.stdout, /committed \w{12} on main, applied by the agent; self-heal of host\.trueup\.dev\/v1alpha1\/File\/\/motd resumed/);
   assert.equal(await commits(), before + 1);
   const diff = (await run('git', ['--git-dir', bare, 'diff', '--unified=0', 'main~1', 'main'])).stdout;
   assert.deepEqual(diff.split('\n').filter((line) => /^[-+][^-+]/.test(line)), ['-  content: "one"   # the banner', '+  content: "by hand"   # the banner']);

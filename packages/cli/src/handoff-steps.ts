@@ -1,9 +1,10 @@
 /**
- * The hub side of `uses: trueup/gitops-set`, `uses: trueup/wait-healthy` and `uses: trueup/sync` in `trueup run`:
+ * The hub side of `uses: trueup/gitops-set`, `uses: trueup/wait-healthy`, `uses: trueup/sync` and
+ * `uses: trueup/release` (a release whose origin names the local run) in `trueup run`:
  * the same requests as `trueup gitops set --hub` and `trueup gitops wait` (inputs and outputs:
  * see @trueup/runner's handoff-requests); gitops-set also takes `run` for the Trueup-Run trailer.
  */
-import type { GitopsSetResult, RevisionWaitResult } from '@trueup/api';
+import { releaseStepRequest, type GitopsSetResult, type RevisionWaitResult } from '@trueup/api';
 import type { HubClient } from '@trueup/hub';
 import { gitopsSetStep, waitHealthyStep, type HandoffHub, type HandoffSteps } from '@trueup/runner';
 
@@ -23,6 +24,11 @@ export function hubHandoffSteps(client: HubClient, runId: string): HandoffSteps 
         },
       };
       if (action === 'gitops-set') return gitopsSetStep(hub, withs, log);
+      if (action === 'release') {
+        const made = await client.post<{ created: boolean; release: { id: string } }>('/api/v1/releases', { ...releaseStepRequest(withs), origin: `run ${runId}` });
+        log(`[trueup] ${made.created ? 'made' : 'already made:'} release ${made.release.id}`);
+        return { release: made.release.id, created: String(made.created) };
+      }
       if (action === 'sync') {
         const [environment = '', name = ''] = need('application').split('/');
         if (environment === '' || name === '') throw new Error(`trueup/sync: "application" must be ENV/APP, not "${withs.application ?? ''}"`);

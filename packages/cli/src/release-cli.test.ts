@@ -95,6 +95,13 @@ spec:
   assert.match(bySha.stdout, /^release web-1 of web: version=v1/);
   assert.match(bySha.stdout, new RegExp(`prod \\(prod/web\\): healthy \\(running now\\)\\n(?: {2}.*\\n)*? {2}agent reports revision ${revision.slice(0, 12)}: Synced, Healthy.*; runs this release\\n`));
 
+  // dev's agent moves on to the commit that put web-1 in prod: it holds web-1's dev commit, so dev still runs web-1.
+  const devNow = await eventually('dev applied the prod commit', async () => {
+    const reported = (await testHub.client.get<ReleaseView>('/api/v1/releases/web-1')).stages.find((st) => st.stage === 'dev')?.reported;
+    return reported?.revision === revision ? reported : undefined;
+  });
+  assert.equal(devNow.runsThisRelease, true, 'a later commit that holds the stage\'s commit runs the release');
+
   await as('olga', ['release', 'create', 'web', '--value', 'version=v2']);
   await as('olga', ['release', 'approve', 'web-2', '--stage', 'prod']);
   await stateIn('web-2', 'prod', 'healthy');

@@ -4,7 +4,7 @@
  * caller's edits commit together or not at all; a caller whose edit fails (a missing key) gets
  * its error and the others' edits still commit.
  */
-import { commitMessage, planCommit, type CommitPlan, type FileEdit, type PlannedChange } from './plan.ts';
+import { commitMessage, filesRead, planCommit, type CommitPlan, type FileEdit, type PlannedChange } from './plan.ts';
 import { formatKeyPath, parseKeyPath } from './key-path.ts';
 import type { CommitOrigin } from './trailers.ts';
 import { WorkTree, type Identity, type RepoTarget } from './work-tree.ts';
@@ -101,7 +101,7 @@ export class BranchWriter {
     const failed = new Map<Pending, unknown>();
     try {
       const tree = await this.workTree();
-      const result = await writeWith(tree, batch.flatMap((item) => item.edits.map((edit) => edit.file)), (read) => {
+      const result = await writeWith(tree, batch.flatMap((item) => filesRead(item.edits)), (read) => {
         failed.clear();
         return this.decide(read, batch, failed);
       }, { ...(this.options.identity === undefined ? {} : { identity: this.options.identity }), ...(this.options.retry === undefined ? {} : { retry: this.options.retry }) });
@@ -111,7 +111,7 @@ export class BranchWriter {
         if (error !== undefined) {
           item.reject(error);
         } else if (result.outcome === 'committed') {
-          const mine = result.changes.filter((change) => item.edits.some((edit) => edit.file.replace(/^\.\/+/, '') === change.file && sameKey(edit, change)));
+          const mine = result.changes.filter((change) => item.edits.some((edit) => edit.file.replace(/^\.\/+/, '') === change.file && (edit.valuesOf !== undefined || sameKey(edit, change))));
           item.resolve(mine.length === 0 ? { outcome: 'unchanged', revision: result.revision } : { outcome: 'committed', revision: result.revision, changes: mine, batchSize: writers.length });
         } else {
           item.resolve({ outcome: 'unchanged', revision: result.revision });

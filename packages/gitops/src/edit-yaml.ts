@@ -22,6 +22,17 @@ export interface ScalarEdit {
   document?: number;
   /** Instead of `document`: the document whose content starts on (or spans) this 1-based line, as an object's origin records it. */
   line?: number;
+  /**
+   * Instead of `document` or `line`: the one document of this kind whose `metadata.name` is the
+   * name, or is inside it (a rendered name that kustomize gave a prefix or suffix).
+   */
+  match?: { kind: string; name: string } | undefined;
+  /**
+   * The value the key must hold now (as text) for the edit to be made: what the object renders
+   * from. A different value means something between the file and the object changes it (an
+   * overlay's patch, a transformer, another values file): refused, naming both values.
+   */
+  expect?: string | undefined;
 }
 
 export interface EditChange {
@@ -63,7 +74,7 @@ function editOne(text: string, file: string, edit: ScalarEdit): { text: string; 
   const segments = parseKeyPath(edit.key, file);
   const key = formatKeyPath(segments);
   const parsed = parseFile(text, file);
-  const target = findTarget(parsed, segments, file, key, edit.document ?? documentOfLine(parsed, file, key, edit.line));
+  const target = findTarget(parsed, segments, file, key, edit.document ?? documentOfMatch(parsed, file, key, edit.match) ?? documentOfLine(parsed, file, key, edit.line));
   const { resolved, index } = target;
   const fail = (code: 'GITOPS_NOT_A_SCALAR' | 'GITOPS_TYPE_CHANGE' | 'GITOPS_VALUE_INVALID', why: string, offset?: number) =>
     GitopsErrors.create(code, why, { file, field: key, ...(offset === undefined ? {} : { line: parsed.lineAt(offset) }) });
@@ -89,6 +100,9 @@ function editOne(text: string, file: string, edit: ScalarEdit): { text: string; 
     throw fail('GITOPS_TYPE_CHANGE', `"${key}" holds a ${isMap(node) ? 'mapping' : 'list'}, not a single value: replacing it needs --allow-type-change`, node.range?.[0]);
   }
   const current: unknown = isScalar(node) ? node.value : undefined;
+  if (edit.expect !== undefined && scalarText(current) !== edit.expect) {
+    throw GitopsErrors.create('GITOPS_VALUE_DIFFERS', `${file}:${parsed.lineAt(node?.range?.[0] ?? 0)} sets "${key}" to ${JSON.stringify(scalarText(current) ?? null)}, but the object renders ${JSON.stringify(edit.expect)}: something between this file and the object changes it (an overlay's patch, a transformer, another values file); write the value where that is set`, { file, field: key, line: parsed.lineAt(node?.range?.[0] ?? 0) });
+  }
   const intended = intendedValue(current, edit, (why) => fail('GITOPS_TYPE_CHANGE', why, node?.range?.[0]));
   if (isScalar(node) && sameValue(current, intended)) return { text };
   if (typeof intended === 'string' && intended.includes('\n') && node?.srcToken?.type !== 'block-scalar') {
@@ -142,6 +156,31 @@ function documentOfLine(parsed: ParsedFile, file: string, key: string, line: num
   const found = documentAtLine(parsed, line);
   if (found === -1) throw GitopsErrors.create('GITOPS_KEY_NOT_FOUND', `no YAML document at line ${line}: the file changed since the object was applied`, { file, field: key, line });
   return found;
+}
+
+/** A scalar as text, the way a rendered manifest's value compares with it. */
+function scalarText(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return undefined;
+}
+
+/** The document of `match`'s kind whose name is the rendered name or inside it; exactly one, else refused. */
+function documentOfMatch(parsed: ParsedFile, file: string, key: string, match: ScalarEdit['match']): number | undefined {
+  if (match === undefined) return undefined;
+  const candidates = parsed.docs.map((doc, index) => ({ index, doc, value: doc.toJS() as unknown })).filter(({ value }) => {
+    if (typeof value !== 'object' || value === null) return false;
+    const { kind, metadata } = value as { kind?: unknown; metadata?: { name?: unknown } };
+    return kind === match.kind && typeof metadata?.name === 'string' && metadata.name !== '' && match.name.includes(metadata.name);
+  });
+  // The longest name inside the rendered one is the object's own (`web-canary` over `web` for `prod-web-canary`).
+  const nameOf = (value: unknown): string => (value as { metadata: { name: string } }).metadata.name;
+  const longest = Math.max(0, ...candidates.map(({ value }) => nameOf(value).length));
+  const chosen = candidates.filter(({ value }) => nameOf(value).length === longest);
+  if (chosen.length === 1) return chosen[0]?.index;
+  if (chosen.length === 0) throw GitopsErrors.create('GITOPS_KEY_NOT_FOUND', `no ${match.kind} in ${file} whose name is (part of) "${match.name}": the object does not come from this file`, { file, field: key });
+  throw GitopsErrors.create('GITOPS_KEY_AMBIGUOUS', `${chosen.length} documents of kind ${match.kind} in ${file} could be "${match.name}" (lines ${chosen.map(({ doc }) => parsed.lineAt(doc.range[0])).join(', ')})`, { file, field: key });
 }
 
 function notFound(file: string, key: string, reason: string, document: number | undefined): Error {

@@ -5,11 +5,17 @@
 import { isTrueupError, type TrueupError } from '@trueup/api';
 import { editYaml, type EditChange, type ScalarEdit } from './edit-yaml.ts';
 import { GitopsErrors } from './errors.ts';
+import { valuesKeyOf } from './helm-values-key.ts';
 import { buildTrailers, type CommitOrigin } from './trailers.ts';
 
 export interface FileEdit extends ScalarEdit {
   /** Path of the YAML file, relative to the repository root. */
   file: string;
+  /**
+   * A Helm values file: `key` is ignored and the values key is the one the chart's `template`
+   * file takes `field` from (see valuesKeyOf), read from the same branch tip.
+   */
+  valuesOf?: { template: string; field: string } | undefined;
 }
 
 export interface PlannedChange extends EditChange {
@@ -47,7 +53,7 @@ export function planCommit(read: (file: string) => string | undefined, edits: re
       const file = checkPath(edit.file);
       const before = files.get(file) ?? read(file);
       if (before === undefined) throw GitopsErrors.create('GITOPS_FILE_NOT_FOUND', `${file} does not exist in the branch, or is not a regular file`, { file, field: edit.key });
-      const result = editYaml(before, file, [edit]);
+      const result = editYaml(before, file, [edit.valuesOf === undefined ? edit : { ...edit, key: valuesKeyFrom(read, edit.valuesOf) }]);
       if (result.changes.length === 0) continue;
       files.set(file, result.text);
       changes.push(...result.changes.map((change) => ({ ...change, file })));
@@ -58,6 +64,18 @@ export function planCommit(read: (file: string) => string | undefined, edits: re
   }
   if (changes.length === 0) return { action: 'none', failed };
   return { action: 'commit', files, changes, message: commitMessage(changes, options), failed };
+}
+
+/** The files the edits read: each edited file, and the template a values edit takes its key from. */
+export function filesRead(edits: readonly FileEdit[]): string[] {
+  return edits.flatMap((edit) => (edit.valuesOf === undefined ? [edit.file] : [edit.file, edit.valuesOf.template]));
+}
+
+function valuesKeyFrom(read: (file: string) => string | undefined, from: { template: string; field: string }): string {
+  const template = checkPath(from.template);
+  const text = read(template);
+  if (text === undefined) throw GitopsErrors.create('GITOPS_FILE_NOT_FOUND', `the chart's template ${template} does not exist in the branch`, { file: template, field: from.field });
+  return valuesKeyOf(text, template, from.field);
 }
 
 export function commitMessage(changes: readonly PlannedChange[], options: PlanOptions): string {

@@ -14,6 +14,8 @@ export interface RepoTarget {
   repoURL: string;
   /** The branch written. */
   ref: string;
+  /** A branch to start `ref` from when `ref` does not exist yet (the first push creates it). */
+  base?: string;
   credentials?: RepoCredentials;
   /** Folder relative credential files resolve against; default the working directory. */
   baseDir?: string;
@@ -31,12 +33,14 @@ export class WorkTree {
   readonly repo: RepoUrl;
   readonly ref: string;
   readonly dir: string;
+  readonly base: string | undefined;
   private readonly auth: GitAuth;
   private readonly onGitCommand: GitCommandHook | undefined;
 
-  private constructor(repo: RepoUrl, ref: string, dir: string, auth: GitAuth, onGitCommand: GitCommandHook | undefined) {
+  private constructor(repo: RepoUrl, ref: string, base: string | undefined, dir: string, auth: GitAuth, onGitCommand: GitCommandHook | undefined) {
     this.repo = repo;
     this.ref = ref;
+    this.base = base === ref ? undefined : base;
     this.dir = dir;
     this.auth = auth;
     this.onGitCommand = onGitCommand;
@@ -45,17 +49,30 @@ export class WorkTree {
   /** Makes `dir` (created if needed) a repository to work on `target`'s branch in. */
   static async open(target: RepoTarget, dir: string, onGitCommand?: GitCommandHook): Promise<WorkTree> {
     checkBranch(target.ref);
+    if (target.base !== undefined) checkBranch(target.base);
     const repo = parseRepoUrl(target.repoURL);
     const auth = await loadAuth(target.credentials, repo.transport, target.baseDir ?? process.cwd(), repo.userinfo);
     await mkdir(dir, { recursive: true });
-    const tree = new WorkTree(repo, target.ref, dir, auth, onGitCommand);
+    const tree = new WorkTree(repo, target.ref, target.base, dir, auth, onGitCommand);
     await tree.run(['init', '--quiet'], 'init a working copy');
     return tree;
   }
 
-  /** Fetches the branch's tip (depth 1) and resets the working copy to it; returns its SHA. */
+  /**
+   * Fetches the branch's tip (depth 1) and resets the working copy to it; returns its SHA. A
+   * branch that does not exist yet starts from the tip of `base`, when one was given.
+   */
   async sync(): Promise<string> {
-    await this.run(['fetch', '--quiet', '--no-tags', '--depth=1', this.repo.url, `+refs/heads/${this.ref}:refs/trueup/base`], `fetch branch "${this.ref}"`);
+    const fetchArgs = (branch: string): string[] => ['fetch', '--quiet', '--no-tags', '--depth=1', this.repo.url, `+refs/heads/${branch}:refs/trueup/base`];
+    if (this.base === undefined) {
+      await this.run(fetchArgs(this.ref), `fetch branch "${this.ref}"`);
+    } else {
+      const result = await runGit({ ...this.options(), args: fetchArgs(this.ref) });
+      if (result.exitCode !== 0) {
+        if (!/couldn't find remote ref/i.test(result.stderr)) throw classifyFailure(result, { operation: `fetch branch "${this.ref}"`, display: this.repo.display, ref: this.ref });
+        await this.run(fetchArgs(this.base), `fetch branch "${this.base}" to start "${this.ref}" from`);
+      }
+    }
     const sha = (await this.run(['rev-parse', 'refs/trueup/base'], 'read the fetched commit')).trim();
     await this.run(['checkout', '--quiet', '--force', '-B', 'trueup-work', sha], 'check out the branch');
     return sha;

@@ -93,3 +93,22 @@ test('gitops set: 20 concurrent writers to one branch on different keys all land
   t.diagnostic(`attempts: ${attempts.join(',')}`);
   assert.ok(attempts.some((count) => count > 1), `the writers raced: attempts ${attempts.join(',')}`);
 });
+
+test('gitops set: a branch that does not exist starts from its base; the next write goes on the new branch; a missing base is named', async (t) => {
+  if (!await requireGit(t)) return;
+  const repo = await configRepo(t, { 'values.yaml': VALUES });
+  const main = await runTestGit(repo.bare, ['rev-parse', 'main']);
+  const first = await setInRepo({ repoURL: repo.url, ref: 'fix/tag', base: 'main' }, [{ file: 'values.yaml', key: 'image.tag', value: '1.5.0' }], { origin: { source: 'adopt' } });
+  assert.equal(first.outcome, 'committed');
+  assert.equal(await runTestGit(repo.bare, ['rev-parse', 'fix/tag~1']), main, 'the new branch starts at main');
+  assert.equal(await runTestGit(repo.bare, ['rev-parse', 'main']), main, 'main is left as it was');
+  const second = await setInRepo({ repoURL: repo.url, ref: 'fix/tag', base: 'main' }, [{ file: 'values.yaml', key: 'replicaCount', value: '3' }], { origin: { source: 'adopt' } });
+  assert.equal(await runTestGit(repo.bare, ['rev-parse', 'fix/tag~1']), first.revision, 'an existing branch is written on, not started again');
+  assert.equal(second.outcome, 'committed');
+  assert.equal(await repo.show('values.yaml', 'fix/tag'), VALUES.replace('"1.4.2"', '"1.5.0"').replace('replicaCount: 2', 'replicaCount: 3'));
+  await assert.rejects(setInRepo({ repoURL: repo.url, ref: 'fix/other', base: 'nope' }, [{ file: 'values.yaml', key: 'replicaCount', value: '4' }], { origin: { source: 'adopt' } }), (error: unknown) => {
+    assert.ok(isTrueupError(error, 'GIT_REF_NOT_FOUND'), String(error));
+    assert.match(error.describe(), /nope/);
+    return true;
+  });
+});

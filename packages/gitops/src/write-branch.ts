@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GitopsErrors } from './errors.ts';
-import { checkPath, planCommit, type CommitPlan, type FailedEdit, type FileEdit, type PlanOptions, type PlannedChange } from './plan.ts';
+import { checkPath, filesRead, planCommit, type CommitPlan, type FailedEdit, type FileEdit, type PlanOptions, type PlannedChange } from './plan.ts';
 import type { Identity, WorkTree } from './work-tree.ts';
 
 export interface RetryPolicy {
@@ -31,7 +31,7 @@ export interface WriteOptions extends PlanOptions {
 
 /** Fetches, decides with `planCommit` and writes; see `writeWith`. */
 export function writeBranch(tree: WorkTree, edits: readonly FileEdit[], options: WriteOptions): Promise<WriteResult> {
-  return writeWith(tree, edits.map((edit) => edit.file), (read) => planCommit(read, edits, options), options);
+  return writeWith(tree, filesRead(edits), (read) => planCommit(read, edits, options), options);
 }
 
 /**

@@ -41,6 +41,24 @@ export function namedFields(live: Json, paths: readonly string[]): FieldToAdopt[
   return paths.map((path) => ({ path, value: valueAt(live, parseKeyPath(path)) }));
 }
 
+/** The scalar at `path` of `manifest` as text (how a YAML file spells it), or undefined when there is none. */
+export function scalarAt(manifest: Json, path: string): string | undefined {
+  const value = valueAt(manifest, parseKeyPath(path));
+  if (value === null) return 'null';
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
+}
+
+/** Whether `manifest` (an object as Git now renders it) holds each field at its adopted value. */
+export function holdsFields(manifest: Json, fields: readonly FieldToAdopt[]): boolean {
+  return fields.every((field) => sameScalar(valueAt(manifest, parseKeyPath(field.path)), field.value));
+}
+
+/** Scalars compare by their text: a YAML edit writes `3` for the live 3 and `"3"` for the live "3" alike. */
+function sameScalar(a: unknown, b: unknown): boolean {
+  const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : value === undefined ? undefined : JSON.stringify(value));
+  return text(a) === text(b);
+}
+
 function valueAt(root: unknown, segments: readonly PathSegment[]): unknown {
   let current = root;
   for (const segment of segments) {

@@ -11,6 +11,7 @@ import { HubErrors } from './errors.ts';
 import type { RouteSpec } from './route-spec.ts';
 import { getCookie } from 'hono/cookie';
 import { REQUEST_HEADER, SESSION_COOKIE } from './auth.ts';
+import { compression } from './compression.ts';
 import { accessRoutes, accessSpecs } from './routes/access.ts';
 import { oidcRoutes, oidcSpecs } from './routes/oidc.ts';
 import { projectRoutes, projectSpecs } from './routes/projects.ts';
@@ -32,11 +33,12 @@ import { openApiRoutes } from './routes/openapi.ts';
 import { pipelineSecretRoutes, pipelineSecretSpecs } from './routes/pipeline-secrets.ts';
 import { releaseRoutes, releaseSpecs } from './routes/releases.ts';
 import { runRoutes, runSpecs } from './routes/runs.ts';
+import { runStreamRoutes, runStreamSpecs } from './routes/run-stream.ts';
 import { streamRoutes, streamSpecs } from './routes/stream.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { webhookRoutes, webhookSpecs } from './routes/webhooks.ts';
 
-export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...artifactSpecs, ...jobStepSpecs, ...deploymentSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs, ...adoptSpecs, ...accessSpecs, ...oidcSpecs, ...userSpecs, ...projectSpecs, ...releaseSpecs];
+export const ROUTE_SPECS: readonly RouteSpec[] = [...healthSpecs, ...joinSpecs, ...environmentSpecs, ...applicationCountSpecs, ...applicationSpecs, ...eventSpecs, ...streamSpecs, ...webhookSpecs, ...runSpecs, ...runStreamSpecs, ...artifactSpecs, ...jobStepSpecs, ...deploymentSpecs, ...pipelineSecretSpecs, ...gitopsWaitSpecs, ...gitopsSetSpecs, ...adoptSpecs, ...accessSpecs, ...oidcSpecs, ...userSpecs, ...projectSpecs, ...releaseSpecs];
 
 export function createHubApp(deps: HubDeps, options: { log?: (message: string) => void; uiDir?: string } = {}): Hono {
   const app = new Hono();
@@ -45,6 +47,7 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
     await next();
     deps.metrics.httpDuration.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
+  app.use(compression());
   // Bodies are cut off while they stream in, chunked or not: nothing past the limit is buffered.
   const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw HubErrors.create('HUB_BODY_TOO_LARGE', `request body exceeds ${MAX_BODY_BYTES} bytes`); } });
   // An artifact upload streams to the store under its own, larger limit (routes/artifacts.ts).
@@ -70,6 +73,7 @@ export function createHubApp(deps: HubDeps, options: { log?: (message: string) =
   streamRoutes(app, deps);
   webhookRoutes(app, deps);
   runRoutes(app, deps);
+  runStreamRoutes(app, deps);
   artifactRoutes(app, deps);
   jobStepRoutes(app, deps);
   deploymentRoutes(app, deps);

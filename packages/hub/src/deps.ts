@@ -10,6 +10,7 @@ import type { EnvironmentGate } from './environment-gate.ts';
 import type { PipelineRuns } from './pipeline-runs.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { PipelineTriggers } from './pipeline-triggers.ts';
+import type { AdoptionWatcher } from './adopt-watch.ts';
 import type { PromotionEngine } from './promotion-engine.ts';
 import type { RunnerHub } from './runner-hub.ts';
 import type { ArtifactLimits } from './routes/artifacts.ts';
@@ -39,4 +40,6 @@ export interface HubDeps {
   artifactLimits?: ArtifactLimits;
   /** Releases promoted between environments; absent, the hub runs no promotions. */
   promotions?: PromotionEngine;
+  /** Resumes self-heal of objects adopted on a branch once Git holds them; absent, nobody does. */
+  adoptions?: AdoptionWatcher;
 }

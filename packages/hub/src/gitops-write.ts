@@ -11,6 +11,8 @@ export interface GitopsWrite {
   request: Pick<GitopsSetRequest, 'repoURL' | 'ref' | 'edits' | 'source' | 'run'>;
   /** Who the ledger names: the caller, or for a job the person or trigger that started its run. */
   actor: string;
+  /** A branch to start `request.ref` from when it does not exist yet. */
+  base?: string;
   /** The ledger's environment of the commit: '' when the write may touch several. */
   environment: string;
   /** More for the ledger entry (the job, the runner). */
@@ -23,12 +25,12 @@ export async function writeGitops(deps: HubDeps, write: GitopsWrite): Promise<Gi
   const { request } = write;
   const origin = { source: request.source ?? 'gitops-set', ...(request.run === undefined ? {} : { run: request.run }) };
   const edits = request.edits.map(({ document, line, allowTypeChange, ...edit }) => ({ ...edit, ...(document === undefined ? {} : { document }), ...(line === undefined ? {} : { line }), ...(allowTypeChange === undefined ? {} : { allowTypeChange }) }));
-  const result = await gitops.writers.writer({ repoURL: request.repoURL, ref: request.ref }).submit({ edits, origin });
+  const result = await gitops.writers.writer({ repoURL: request.repoURL, ref: request.ref, ...(write.base === undefined ? {} : { base: write.base }) }).submit({ edits, origin });
   if (result.outcome === 'unchanged') return { outcome: 'unchanged', revision: result.revision, refreshed: [] };
   await deps.store.ledger.append({
     environment: write.environment, at: deps.now(), kind: 'gitops-commit', actor: write.actor,
     details: {
-      repo: repoKey(request.repoURL), repoURL: request.repoURL, ref: request.ref, revision: result.revision, source: origin.source,
+      repo: repoKey(request.repoURL), repoURL: request.repoURL, ref: request.ref, ...(write.base === undefined ? {} : { base: write.base }), revision: result.revision, source: origin.source,
       ...(request.run === undefined ? {} : { run: request.run }), ...(write.details ?? {}), changes: result.changes, batchSize: result.batchSize,
     },
   });

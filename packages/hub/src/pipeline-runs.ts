@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JobConclusion, JobEvent, JsonValue } from '@trueup/api';
-import type { HubStore, RunJobRecord } from '@trueup/store';
+import type { HubStore, RunJobRecord, RunRecord } from '@trueup/store';
 import { ancestors, evaluateString, evaluateTemplate, needsStatus, planJob, readyJobs, resolveInputs, runConclusion, triggers, truthy, WorkflowErrors, type JobState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
 import { repoKey } from '@trueup/api';
 import { ConcurrencyGroups } from './concurrency-groups.ts';
@@ -14,9 +14,11 @@ import type { EnvironmentGate } from './environment-gate.ts';
 import { HubErrors } from './errors.ts';
 import { JobLog } from './job-log.ts';
 import { secretScope, type SecretBox } from './secret-box.ts';
-import type { JobOutcome, RunnerHub } from './runner-hub.ts';
+import type { JobOutcome, JobRequest, RunnerHub } from './runner-hub.ts';
 import { RepoCredentials } from './repo-credentials.ts';
 import { workflowAt } from './run-source.ts';
+import { Slots } from './slots.ts';
+import { admittedBefore, githubContext, parseRunPlan, resumedStates, runPlanJson, type RunPlan } from './run-resume.ts';
 
 export interface DispatchRequest {
   repository: string;
@@ -34,6 +36,8 @@ interface LiveRun {
   controller: AbortController;
   jobs: Map<string, { record: RunJobRecord; log: JobLog }>;
   done: Promise<void>;
+  /** Resumed after a restart: the jobs as the store held them, by key. */
+  resumed?: Map<string, RunJobRecord>;
 }
 
 export class PipelineRuns {
@@ -83,14 +87,11 @@ export class PipelineRuns {
     const id = randomUUID();
     const now = this.#now();
     const event = at.rollback === undefined ? at.event : 'rollback';
-    await this.#store.runs.create({ id, repository: at.repository, workflow: workflow.file, event, ref, sha, actor: at.actor, createdAt: now });
+    const plan: RunPlan = { event: at.event, inputs, ...(at.schedule === undefined ? {} : { schedule: at.schedule }), ...(at.rollback === undefined ? {} : { rollback: at.rollback }) };
+    await this.#store.runs.create({ id, repository: at.repository, workflow: workflow.file, event, ref, sha, actor: at.actor, createdAt: now, plan: runPlanJson(plan) });
     await this.#store.runOwners.own(id, this.replica, now);
     await this.#store.ledger.append({ environment: '', at: now, kind: 'run-started', actor: at.actor, details: { run: id, repository: at.repository, workflow: workflow.file, ref, sha, event } });
-    const github: Record<string, JsonValue> = {
-      event_name: at.event, ref, ref_name: ref.replace(/^refs\/(heads|tags)\//, ''), ref_type: ref.startsWith('refs/tags/') ? 'tag' : 'branch', sha,
-      repository: at.repository, workflow: workflow.name, run_id: id, run_number: 1, run_attempt: 1, actor: at.actor, triggering_actor: at.actor,
-      server_url: '', event: at.event === 'workflow_dispatch' ? { inputs } : at.event === 'schedule' ? { schedule: at.schedule ?? '' } : { ref, after: sha },
-    };
+    const github = githubContext({ id, repository: at.repository, workflowName: workflow.name, ref, sha, actor: at.actor }, plan);
     const run: RunContext = { runId: id, github, inputs, vars: {}, secrets: {} };
     const live: LiveRun = { createdAt: now, attempts: new Map(), controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
     this.#live.set(id, live);
@@ -98,6 +99,40 @@ export class PipelineRuns {
       .catch((error: unknown) => this.#log(`run ${id}: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => this.#live.delete(id));
     return { id, sha };
+  }
+
+  /**
+   * Takes up a run another hub process left in progress (this hub before a restart, or a
+   * replica that is gone): jobs that ended keep their result, jobs on a runner are adopted back
+   * when it returns (lost after the lease: failed if they target an environment, else queued
+   * again), jobs not started are planned and queued. A run that cannot resume ends failed, saying why.
+   */
+  async resume(record: RunRecord): Promise<void> {
+    if (this.#live.has(record.id)) return;
+    const plan = parseRunPlan(record.plan);
+    let workflow: Workflow | undefined;
+    let why = plan === undefined ? 'the hub restarted and this run was started by a hub that did not keep its plan; start a new run to run it again' : undefined;
+    if (why === undefined) {
+      workflow = await this.workflowAt(record.repository, record.sha, record.workflow).then((found) => found.workflow, (error: unknown) => {
+        why = `the hub restarted and could not read the workflow again (${error instanceof Error ? error.message : String(error)}); start a new run`;
+        return undefined;
+      });
+    }
+    if (plan === undefined || workflow === undefined) {
+      await this.#store.runs.abandonRun(record.id, why ?? 'the hub restarted', this.#now());
+      await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-abandoned', details: { run: record.id, reason: why ?? 'hub restarted' } });
+      return;
+    }
+    const records = await this.#store.runs.jobs(record.id);
+    const github = githubContext({ id: record.id, repository: record.repository, workflowName: workflow.name, ref: record.ref, sha: record.sha, actor: record.actor }, plan);
+    const run: RunContext = { runId: record.id, github, inputs: plan.inputs, vars: {}, secrets: {} };
+    const live: LiveRun = { createdAt: record.createdAt, attempts: new Map(), controller: new AbortController(), jobs: new Map(), done: Promise.resolve(), resumed: new Map(records.map((job) => [job.key, job])) };
+    this.#live.set(record.id, live);
+    await this.#store.runOwners.own(record.id, this.replica, this.#now());
+    await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-resumed', details: { run: record.id, replica: this.replica, running: records.filter((job) => job.status === 'running').map((job) => job.key).join(',') } });
+    live.done = this.#execute(workflow, run, record.repository, record.sha, live, resumedStates(workflow, records), plan.rollback === undefined ? undefined : rollbackJobs(workflow, plan.rollback))
+      .catch((error: unknown) => this.#log(`run ${record.id}: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => this.#live.delete(record.id));
   }
 
   /** The live log of a job instance while the hub holds it. */
@@ -161,7 +196,7 @@ export class PipelineRuns {
     }
     const running = new Map<string, Promise<void>>();
     const cancelled = (): boolean => live.controller.signal.aborted;
-    const runSlot = await this.#runConcurrency(workflow, run, live, prior !== undefined);
+    const runSlot = await this.#runConcurrency(workflow, run, live, prior !== undefined && live.resumed === undefined);
     if (!runSlot.ok) {
       for (const job of workflow.jobs) states.set(job.id, 'cancelled');
       await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-concurrency-cancelled', details: { run: run.runId, reason: runSlot.reason } });
@@ -174,7 +209,8 @@ export class PipelineRuns {
         const status = needsStatus(workflow.jobs, states, job.id, cancelled());
         const probe = planJob(workflow, job, run, needs, status);
         const environment = probe.kind === 'skip' || probe.environment === undefined || probe.environment === '' ? undefined : probe.environment;
-        const gate = environment === undefined ? { ok: true as const, release: () => undefined } : await this.#admit(live, run, job.id, environment);
+        // A job that passed the door before a restart is not stopped at it again.
+        const gate = environment === undefined || (live.resumed !== undefined && admittedBefore(live.resumed, job.id)) ? { ok: true as const, release: () => undefined } : await this.#admit(live, run, job.id, environment);
         const plan = probe.kind === 'skip' || !gate.ok ? probe : planJob(workflow, job, { ...run, secrets: await this.#secretsFor(repository, environment) }, needs, status);
         if (!gate.ok) {
           conclusion = 'cancelled';
@@ -255,31 +291,47 @@ export class PipelineRuns {
 
   async #runInstance(live: LiveRun, runId: string, key: string, name: string, environment: string | undefined, labels: string[], offer: { job: string; spec: Record<string, unknown>; repository: { url: string; sha: string } }): Promise<{ conclusion: JobConclusion; outputs: Record<string, string> }> {
     const log = new JobLog();
-    const record: RunJobRecord = { runId, key, name, environment, status: 'queued', conclusion: undefined, runnerId: undefined, attempt: 0, note: undefined, queuedAt: this.#now(), startedAt: undefined, finishedAt: undefined, steps: [] };
+    const prior = live.resumed?.get(key);
+    if (prior !== undefined) log.append(`[trueup] the hub restarted; ${prior.status === 'completed' ? 'this job had ended' : 'the log goes on from here'}\n`);
+    if (prior?.status === 'completed') {
+      log.end();
+      live.jobs.set(key, { record: prior, log });
+      return { conclusion: prior.conclusion === 'success' || prior.conclusion === 'skipped' || prior.conclusion === 'cancelled' ? prior.conclusion : 'failure', outputs: prior.outputs ?? {} };
+    }
+    const record: RunJobRecord = prior === undefined ? { runId, key, name, environment, status: 'queued', conclusion: undefined, runnerId: undefined, attempt: 0, note: undefined, queuedAt: this.#now(), startedAt: undefined, finishedAt: undefined, steps: [] } : { ...prior, steps: [...prior.steps] };
     live.jobs.set(key, { record, log });
     await this.#putJob(live, record);
     const save = (): void => {
       void this.#putJob(live, record).catch((error: unknown) => this.#log(`run ${runId} job ${key}: ${String(error)}`));
     };
-    const outcome: JobOutcome = await this.#runners.run({
+    const request: JobRequest = {
       key: offer.job, labels, environment, offer,
       onStarted: (runnerId, attempt) => {
-        Object.assign(record, { status: 'running', runnerId, attempt: attempt + (live.attempts.get(key) ?? 0), startedAt: this.#now() });
+        Object.assign(record, { status: 'running', runnerId, attempt: attempt + (live.attempts.get(key) ?? 0), startedAt: record.startedAt ?? this.#now() });
         save();
       },
       onRequeued: (runnerId) => {
         log.append(`[trueup] the runner ${runnerId} was lost; the job is queued again\n`);
-        Object.assign(record, { status: 'queued', runnerId: undefined, steps: [], note: `re-queued after runner ${runnerId} was lost` });
+        Object.assign(record, { status: 'queued', runnerId: undefined, startedAt: undefined, steps: [], note: `re-queued after runner ${runnerId} was lost` });
         save();
         void this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'runner-lost', details: { run: runId, job: key, runner: runnerId, action: 'requeued' } });
       },
       onEvent: (event) => this.#onEvent(record, log, event, save),
-    });
+    };
+    // Before a restart: on a runner, it is adopted back; offered maybe, a job for an environment
+    // waits a lease for its runner to claim it before it is offered again (never run twice).
+    const onRunner = prior?.status === 'running' && prior.runnerId !== undefined;
+    const outcome: JobOutcome = await (onRunner && await this.#runners.claimedElsewhere(offer.job, this.replica)
+      ? this.#runners.adoptRemote(request)
+      : onRunner && prior?.runnerId !== undefined
+      ? this.#runners.adopt(request, { runnerId: prior.runnerId, attempt: prior.attempt })
+      : this.#runners.run(request, prior === undefined ? {} : { resumed: true, ...(environment === undefined ? {} : { holdMs: this.#runners.leaseMs }) }));
     let conclusion: JobConclusion;
     let outputs: Record<string, string> = {};
     if (outcome.kind === 'result') {
       conclusion = outcome.result.conclusion;
       outputs = outcome.result.outputs;
+      record.outputs = outputs;
     } else if (outcome.kind === 'lost') {
       conclusion = 'failure';
       record.note = 'runner lost';
@@ -371,28 +423,4 @@ export interface RollbackScope {
 function rollbackJobs(workflow: Workflow, scope: RollbackScope): { jobs: Set<string>; note: string } {
   const job = scope.job.replace(/#\d+$/, '');
   return { jobs: new Set([job, ...ancestors(workflow.jobs, job)]), note: `not part of the rollback of ${scope.environment} to run ${scope.of}` };
-}
-
-/** `strategy.max-parallel`: at most this many instances of a job at once. */
-class Slots {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-
-  constructor(size: number) {
-    this.#free = Math.max(1, size);
-  }
-
-  async take(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free -= 1;
-      return;
-    }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
-  }
-
-  give(): void {
-    const next = this.#waiting.shift();
-    if (next === undefined) this.#free += 1;
-    else next();
-  }
 }

@@ -327,7 +327,8 @@ export class PromotionEngine {
   }
 
   /** Makes a release (values not given come from the newest release); the same values again give the existing one. */
-  async createRelease(promotionName: string, values: Record<string, string>, origin: string, actor: string): Promise<{ created: boolean; release: ReleaseRecord }> {
+  /** `run`: the pipeline run and job that asked (the hub's record of them, never the caller's words). */
+  async createRelease(promotionName: string, values: Record<string, string>, origin: string, actor: string, run?: { id: string; job: string }): Promise<{ created: boolean; release: ReleaseRecord }> {
     const { promotion } = this.get(promotionName);
     const [newest] = await this.#deps.store.releases.list({ promotion: promotionName, limit: 1 });
     const declared = promotion.spec.values.map((v) => v.name);
@@ -339,8 +340,8 @@ export class PromotionEngine {
       if (value === undefined) throw HubErrors.create('HUB_REQUEST_INVALID', `value "${name}" is missing and no earlier release of ${promotionName} has one`, { field: `values.${name}` });
       complete[name] = value;
     }
-    const result = await this.#deps.store.releases.create({ promotion: promotionName, values: complete, origin, createdBy: actor, createdAt: this.#deps.now() });
-    if (result.created) await this.#ledger({ environment: '', kind: 'release-created', actor, details: { releaseId: result.release.id, promotion: promotionName, values: complete, origin } });
+    const result = await this.#deps.store.releases.create({ promotion: promotionName, values: complete, origin, ...(run === undefined ? {} : { run }), createdBy: actor, createdAt: this.#deps.now() });
+    if (result.created) await this.#ledger({ environment: '', kind: 'release-created', actor, details: { releaseId: result.release.id, promotion: promotionName, values: complete, origin, ...(run === undefined ? {} : { run: run.id, job: run.job }) } });
     this.wake();
     return result;
   }

@@ -34,7 +34,16 @@ export function releaseView(state: PromotionState, release: ReleaseRecord, now: 
       ...optional('finishedAt', iso(record.finishedAt)),
     };
   });
-  return { id: release.id, promotion: release.promotion, values: release.values, origin: release.origin, createdBy: release.createdBy, createdAt: new Date(release.createdAt).toISOString(), stages };
+  return { ...releaseHead(release), stages };
+}
+
+/** What a release is, without its stages: values, origin, the run that made it, who and when. */
+export function releaseHead(release: ReleaseRecord): Omit<ReleaseView, 'stages'> {
+  return {
+    id: release.id, promotion: release.promotion, values: release.values, origin: release.origin,
+    ...(release.run === undefined ? {} : { run: { id: release.run.id, job: release.run.job } }),
+    createdBy: release.createdBy, createdAt: new Date(release.createdAt).toISOString(),
+  };
 }
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {

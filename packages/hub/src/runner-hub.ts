@@ -4,82 +4,20 @@
  * polling. Every frame from a runner renews the leases of its jobs; a runner silent for the
  * lease time, or gone and not back within it, loses them: a build job is queued again, a job
  * that targets an environment ends failed as "runner lost" and is never run again by itself.
+ * After a hub restart (or a replica's takeover) a resumed run adopts its jobs back: a runner
+ * that returns reporting a job keeps it, and its events and result continue here.
  */
-import { LINK_HEARTBEAT_MS, LinkCloseCodes, parseFrame, RUNNER_LINK_PROTOCOL_VERSION, RunnerFrameSchema, type HubRunnerFrame, type JobEvent, type RunnerFrame, type RunnerJobResult, type RunnerOffer } from '@trueup/api';
+import { LINK_HEARTBEAT_MS, LinkCloseCodes, parseFrame, RUNNER_LINK_PROTOCOL_VERSION, RunnerFrameSchema, type HubRunnerFrame, type JobEvent, type RunnerFrame } from '@trueup/api';
 import { rawText } from '@trueup/link';
 import { labelsMatch } from '@trueup/workflow';
 import type WebSocket from 'ws';
+import { ReturningJobs, type EarlyReport } from './returning-jobs.ts';
+import type { JobOutcome, JobRequest, Pending, RemoteJobFrame, RunnerHubOptions, RunnerSession, SharedQueuePort } from './runner-hub-types.ts';
+
+export type { JobOutcome, JobRequest, RemoteJobFrame, RunnerHubOptions, SharedQueuePort } from './runner-hub-types.ts';
 
 /** A runner silent this long (or disconnected and not back) has lost its jobs. */
 export const RUNNER_LEASE_MS = 45_000;
-
-export type JobOutcome = { kind: 'result'; result: RunnerJobResult; runnerId: string } | { kind: 'lost'; runnerId: string } | { kind: 'cancelled'; reason: string };
-
-export interface JobRequest {
-  key: string;
-  labels: string[];
-  /** Set for a job that targets an environment: never re-queued after its runner is lost. */
-  environment: string | undefined;
-  offer: RunnerOffer;
-  onEvent(event: JobEvent): void;
-  /** Offered and accepted by a runner. */
-  onStarted(runnerId: string, attempt: number): void;
-  /** The runner was lost and the job waits again. */
-  onRequeued(runnerId: string): void;
-}
-
-interface Pending extends JobRequest {
-  /** Published to the queue shared by replicas (a runner of another replica may take it). */
-  published: boolean;
-  /** Never published: a job this replica runs for another replica's run. */
-  localOnly: boolean;
-  attempt: number;
-  queuedAt: number;
-  runnerId: string | undefined;
-  accepted: boolean;
-  declinedBy: Set<string>;
-  cancelled: string | undefined;
-  resolve(outcome: JobOutcome): void;
-}
-
-interface RunnerSession {
-  id: string;
-  name: string;
-  labels: string[];
-  capacity: number;
-  socket: WebSocket | undefined;
-  jobs: Set<string>;
-  lastHeard: number;
-  lastSent: number;
-}
-
-/** The queue shared by hub replicas (PostgreSQL); absent on a single hub. */
-export interface SharedQueuePort {
-  /** Offers a job no runner of this replica can take now to the other replicas. */
-  publish(job: { key: string; labels: string[]; environment: string | undefined; offer: RunnerOffer; queuedAt: number }): void;
-  /** Takes a published job for this replica's runner; false when another replica took it. */
-  claim(key: string): Promise<boolean>;
-  /** The job ended or left the queue here: its shared row goes. */
-  forget(key: string): void;
-  /** Asks the replica that runs the job to cancel it. */
-  cancelRemote(key: string, reason: string): void;
-  /** A runner here has room: look for jobs other replicas published. */
-  pull(): void;
-}
-
-/** What the replica that runs a job for another replica's run reports back, in order. */
-export type RemoteJobFrame =
-  | { kind: 'started'; runnerId: string; attempt: number }
-  | { kind: 'event'; event: JobEvent }
-  | { kind: 'requeued'; runnerId: string }
-  | { kind: 'outcome'; outcome: JobOutcome };
-
-export interface RunnerHubOptions {
-  now?: () => number;
-  leaseMs?: number;
-  log?: (message: string) => void;
-  onSeen?: (runnerId: string, labels: string[]) => void;
-}
 
 export class RunnerHub {
   readonly #now: () => number;
@@ -93,6 +31,10 @@ export class RunnerHub {
   readonly #assigned = new Map<string, Pending>();
   /** Jobs of runs here that a runner of another replica runs, by key. */
   readonly #remote = new Map<string, Pending>();
+  /** Jobs a previous hub process left on runners, until their run resumes (or the lease ends). */
+  readonly #returning = new ReturningJobs();
+  /** Frames from another replica's runner for jobs of runs taken over here, before the run resumed. */
+  readonly #earlyRemote = new Map<string, RemoteJobFrame[]>();
   #shared: SharedQueuePort | undefined;
   readonly #ticker: NodeJS.Timeout;
 
@@ -108,6 +50,11 @@ export class RunnerHub {
   /** Linked runners, for the API. */
   linked(): { id: string; name: string; labels: string[]; capacity: number; running: string[] }[] {
     return [...this.#runners.values()].filter((r) => r.socket !== undefined).map((r) => ({ id: r.id, name: r.name, labels: r.labels, capacity: r.capacity, running: [...r.jobs] }));
+  }
+
+  /** How long a runner may be silent or gone before it loses its jobs. */
+  get leaseMs(): number {
+    return this.#leaseMs;
   }
 
   /** How often both sides send at least a heartbeat: a third of the lease, at most LINK_HEARTBEAT_MS. */
@@ -128,17 +75,107 @@ export class RunnerHub {
    * Queues a job and offers it at once if a runner can take it; resolves when it ends. Not
    * taken here at once, it is also published to the other replicas (`localOnly`: never).
    */
-  run(request: JobRequest, options: { localOnly?: boolean } = {}): Promise<JobOutcome> {
+  run(request: JobRequest, options: { localOnly?: boolean; resumed?: boolean; holdMs?: number } = {}): Promise<JobOutcome> {
     return new Promise((resolve) => {
-      const job: Pending = { ...request, published: false, localOnly: options.localOnly === true, attempt: 0, queuedAt: this.#now(), runnerId: undefined, accepted: false, declinedBy: new Set(), cancelled: undefined, resolve: () => undefined };
-      job.resolve = (outcome) => {
-        if (job.published) this.#shared?.forget(job.key);
-        resolve(outcome);
-      };
+      const job = this.#pending(request, resolve, options.localOnly === true);
+      const early = this.#takeEarly(job);
+      if (early?.result !== undefined) return job.resolve({ kind: 'result', result: early.result, runnerId: early.runnerId });
+      job.notBefore = options.holdMs === undefined ? 0 : this.#now() + options.holdMs;
+      job.claimable = options.resumed === true;
       this.#queue.push(job);
       this.#dispatch();
       this.#publishWaiting();
     });
+  }
+
+  /**
+   * Jobs a previous hub process had on runners: a runner that comes back reporting one keeps it
+   * (it is not told to stop) until its run resumes here and adopts or queues it.
+   */
+  expect(keys: Iterable<string>): void {
+    // Two leases: on PostgreSQL the run is taken over only once its replica was silent a lease.
+    for (const key of keys) this.#returning.expect(key, this.#now() + 2 * this.#leaseMs);
+  }
+
+  /**
+   * A job a previous hub process had offered to `runnerId`, taken back as running there: its
+   * events and result continue here. A runner not back within the lease has lost it.
+   */
+  adopt(request: JobRequest, held: { runnerId: string; attempt: number }): Promise<JobOutcome> {
+    return new Promise((resolve) => {
+      const job = this.#pending(request, resolve, true);
+      Object.assign(job, { attempt: held.attempt, runnerId: held.runnerId, accepted: true });
+      const early = this.#takeEarly(job);
+      if (early?.result !== undefined) return job.resolve({ kind: 'result', result: early.result, runnerId: early.runnerId });
+      let session = this.#runners.get(held.runnerId);
+      if (session === undefined) {
+        // Not back yet: its lease runs from now.
+        session = { id: held.runnerId, name: held.runnerId, labels: [], capacity: 1, socket: undefined, jobs: new Set(), reported: new Set(), lastHeard: this.#now(), lastSent: 0 };
+        this.#runners.set(held.runnerId, session);
+      }
+      session.jobs.add(job.key);
+      this.#assigned.set(job.key, job);
+      // Back already, and without it: the runner no longer has the job.
+      if (session.socket !== undefined && !session.reported.has(job.key)) this.#lose(session, job.key);
+    });
+  }
+
+  /** Where the shared queue says another replica's runner runs the job of a run taken over here: it goes on there, reporting here. */
+  async claimedElsewhere(key: string, replica: string): Promise<boolean> {
+    const claimer = await this.#shared?.claimedBy(key).catch(() => undefined);
+    return claimer !== undefined && claimer !== replica;
+  }
+
+  /** A job of a run taken over here that a runner of another replica runs: its frames continue here. */
+  adoptRemote(request: JobRequest): Promise<JobOutcome> {
+    return new Promise((resolve) => {
+      const job = this.#pending(request, resolve, true);
+      // Its shared row is this replica's now: it goes when the job ends.
+      job.published = true;
+      this.#returning.take(job.key);
+      this.#remote.set(job.key, job);
+      const early = this.#earlyRemote.get(job.key) ?? [];
+      this.#earlyRemote.delete(job.key);
+      for (const frame of early) this.remoteFrame(job.key, frame);
+    });
+  }
+
+  #pending(request: JobRequest, resolve: (outcome: JobOutcome) => void, localOnly: boolean): Pending {
+    const job: Pending = { ...request, published: false, localOnly, attempt: 0, queuedAt: this.#now(), runnerId: undefined, accepted: false, notBefore: 0, declinedBy: new Set(), cancelled: undefined, claimable: false, resolve: () => undefined };
+    job.resolve = (outcome) => {
+      if (job.published) this.#shared?.forget(job.key);
+      resolve(outcome);
+    };
+    return job;
+  }
+
+  /** What a runner reported for an expected job before it was adopted or queued here: replayed now. */
+  #takeEarly(job: Pending): EarlyReport | undefined {
+    const early = this.#returning.take(job.key);
+    if (early === undefined) return undefined;
+    job.onStarted(early.runnerId, Math.max(1, job.attempt));
+    for (const event of early.events) job.onEvent(event);
+    return early;
+  }
+
+  /** A runner reports running a job that waits in the queue (its offer was taken before a restart): it is that runner's. */
+  #claimQueued(session: RunnerSession, key: string): Pending | undefined {
+    const at = this.#queue.findIndex((j) => j.key === key && j.claimable);
+    if (at === -1) return undefined;
+    const [job] = this.#queue.splice(at, 1) as [Pending];
+    if (job.published) {
+      job.published = false;
+      this.#shared?.forget(key);
+    }
+    Object.assign(job, { attempt: job.attempt + 1, runnerId: session.id, accepted: true, claimable: false });
+    session.jobs.add(key);
+    this.#assigned.set(key, job);
+    job.onStarted(session.id, job.attempt);
+    return job;
+  }
+
+  #isExpected(key: string): boolean {
+    return this.#returning.isExpected(key, this.#now());
   }
 
   /** Whether a linked runner here has the labels and room for a job now. */
@@ -149,6 +186,13 @@ export class RunnerHub {
   /** What the replica running a job of a run here reports. */
   remoteFrame(key: string, frame: RemoteJobFrame): void {
     let job = this.#remote.get(key);
+    if (job === undefined && this.#isExpected(key)) {
+      // A run taken over here, not resumed yet: kept for when it adopts the job.
+      const early = this.#earlyRemote.get(key) ?? [];
+      if (early.length < 10_000) early.push(frame);
+      this.#earlyRemote.set(key, early);
+      return;
+    }
     if (job === undefined) {
       // Taken by another replica while it waited here: it leaves this replica's queue.
       const at = this.#queue.findIndex((j) => j.key === key);
@@ -234,13 +278,16 @@ export class RunnerHub {
   }
 
   #hello(socket: WebSocket, runner: { id: string; name: string }, frame: Extract<RunnerFrame, { type: 'hello' }>): RunnerSession {
-    const session: RunnerSession = this.#runners.get(runner.id) ?? { id: runner.id, name: runner.name, labels: [], capacity: 1, socket: undefined, jobs: new Set(), lastHeard: 0, lastSent: 0 };
-    Object.assign(session, { labels: frame.labels, capacity: frame.capacity, socket, lastHeard: this.#now() });
+    const session: RunnerSession = this.#runners.get(runner.id) ?? { id: runner.id, name: runner.name, labels: [], capacity: 1, socket: undefined, jobs: new Set(), reported: new Set(), lastHeard: 0, lastSent: 0 };
+    Object.assign(session, { name: runner.name, labels: frame.labels, capacity: frame.capacity, socket, reported: new Set(frame.running), lastHeard: this.#now() });
     this.#runners.set(runner.id, session);
     this.#send(session, { type: 'welcome', protocol: RUNNER_LINK_PROTOCOL_VERSION, runnerId: runner.id, name: runner.name, heartbeatMs: this.heartbeatMs });
     // Jobs the runner still runs: kept if still its own, else stopped there.
     const still = new Set(frame.running);
-    for (const key of still) if (!session.jobs.has(key)) this.#send(session, { type: 'cancel', job: key, reason: 'the hub no longer holds this job for this runner' });
+    for (const key of still) {
+      if (session.jobs.has(key) || this.#claimQueued(session, key) !== undefined || this.#isExpected(key)) continue;
+      this.#send(session, { type: 'cancel', job: key, reason: 'the hub no longer holds this job for this runner' });
+    }
     for (const key of [...session.jobs]) if (!still.has(key) && this.#assigned.get(key)?.accepted === true) this.#lose(session, key);
     this.#onSeen(runner.id, frame.labels);
     this.#dispatch();
@@ -249,8 +296,14 @@ export class RunnerHub {
 
   #onFrame(session: RunnerSession, frame: RunnerFrame): void {
     if (frame.type === 'hello') return session.socket?.close(LinkCloseCodes.protocolError, 'hello received twice');
-    if (frame.type === 'heartbeat') return;
-    const job = this.#assigned.get(frame.job);
+    if (frame.type === 'heartbeat') {
+      session.reported = new Set(frame.running);
+      for (const key of frame.running) if (!session.jobs.has(key)) this.#claimQueued(session, key);
+      return;
+    }
+    let job = this.#assigned.get(frame.job);
+    if (job === undefined && frame.type !== 'declined') job = this.#claimQueued(session, frame.job);
+    if (job === undefined && this.#isExpected(frame.job)) return this.#returning.keep(session.id, frame);
     if (job === undefined || job.runnerId !== session.id) {
       if (frame.type !== 'declined' && frame.type !== 'result') this.#send(session, { type: 'cancel', job: frame.job, reason: 'the hub no longer holds this job for this runner' });
       return;
@@ -324,7 +377,7 @@ export class RunnerHub {
   #pick(job: Pending): RunnerSession | undefined {
     let best: RunnerSession | undefined;
     for (const runner of this.#runners.values()) {
-      if (runner.socket === undefined || runner.jobs.size >= runner.capacity || job.declinedBy.has(runner.id)) continue;
+      if (runner.socket === undefined || runner.jobs.size >= runner.capacity || job.declinedBy.has(runner.id) || job.notBefore > this.#now()) continue;
       if (!labelsMatch(job.labels, runner.labels)) continue;
       if (best === undefined || runner.jobs.size / runner.capacity < best.jobs.size / best.capacity) best = runner;
     }
@@ -333,6 +386,13 @@ export class RunnerHub {
 
   #tick(): void {
     const now = this.#now();
+    this.#returning.sweep(now);
+    for (const key of this.#earlyRemote.keys()) if (!this.#isExpected(key)) this.#earlyRemote.delete(key);
+    // A held job whose time came is offered now.
+    if (this.#queue.some((job) => job.notBefore !== 0 && job.notBefore <= now)) {
+      for (const job of this.#queue) if (job.notBefore <= now) job.notBefore = 0;
+      this.#dispatch();
+    }
     for (const runner of this.#runners.values()) {
       if (now - runner.lastHeard < this.#leaseMs) continue;
       if (runner.socket !== undefined) {

@@ -28,8 +28,10 @@ import { PipelineRuns } from './pipeline-runs.ts';
 import { SecretBox } from './secret-box.ts';
 import { PipelineTriggers } from './pipeline-triggers.ts';
 import { PromotionEngine } from './promotion-engine.ts';
+import { AdoptionWatcher } from './adopt-watch.ts';
 import { readRegistryAuth } from './registry-auth.ts';
 import { RUNNER_LEASE_MS, RunnerHub } from './runner-hub.ts';
+import { expectUnfinishedJobs, renewAndTakeOver, resumeUnfinishedRuns } from './run-takeover.ts';
 import { SharedQueue } from './shared-queue.ts';
 import { DEFAULT_ARTIFACT_LIMITS } from './routes/artifacts.ts';
 import { REPO_POLL_MS, RepoPoller } from './repo-poller.ts';
@@ -137,22 +139,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   // Replicas on one PostgreSQL share the runner queue: a runner linked to any of them runs any run's jobs.
   const shared = store.engine === 'postgres' ? new SharedQueue({ store, box, runners, log }) : undefined;
   const runs = new PipelineRuns({ store, runners, gate, box, now, log, ...(shared === undefined ? {} : { replica: shared.replica }) });
-  // Each replica renews the runs it holds; the runs of a replica silent past the runner lease end
-  // failed with a note, whichever replica notices (a run is never left "running" by a gone replica).
+  // Runs outlive the hub process (run-takeover.ts): each replica renews the runs it holds and
+  // takes over those of a replica silent past the runner lease; one hub on SQLite resumes its own.
   const leaseMs = options.runnerLeaseMs ?? RUNNER_LEASE_MS;
-  const renewRuns = async (): Promise<void> => {
-    await store.runOwners.renew(runs.replica, now());
-    for (const ended of await store.runOwners.endStale(now() - leaseMs, 'the hub replica that held this run stopped answering; start a new run to run it again', now())) {
-      await store.ledger.append({ environment: '', at: now(), kind: 'run-abandoned', details: { run: ended.id, reason: 'hub replica gone', replica: ended.owner } });
-    }
-  };
+  await expectUnfinishedJobs(store, runners);
+  const renewRuns = (): Promise<void> => renewAndTakeOver(store, runs, runners, { leaseMs, now, log });
   const runOwnerTimer = store.engine === 'postgres' ? setInterval(() => void renewRuns().catch((error: unknown) => log(`renewing runs: ${String(error)}`)), Math.max(250, Math.floor(leaseMs / 3))) : undefined;
   runOwnerTimer?.unref();
-  // Runs in progress lived in the previous hub process: they end failed, clearly, and nothing of
-  // them runs again by itself. (On PostgreSQL other replicas may hold live runs: left as they are.)
-  for (const id of store.engine !== 'sqlite' ? [] : await store.runs.abandon('the hub restarted while this job was in progress; start a new run to run it again', now())) {
-    await store.ledger.append({ environment: '', at: now(), kind: 'run-abandoned', details: { run: id, reason: 'hub restarted' } });
-  }
+  // In the background: reading each run's workflow again must not keep the hub from listening
+  // (its jobs are expected back meanwhile).
+  if (store.engine === 'sqlite') void resumeUnfinishedRuns(store, runs, log).catch((error: unknown) => log(`resuming runs: ${String(error)}`));
   const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, credentials: runs.credentials, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
   await triggers.start();
     const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
@@ -163,6 +159,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const promotions = new PromotionEngine(deps, { dataDir, log, registryAuth: await readRegistryAuth(options.registryAuthFile ?? join(dataDir, 'registry-auth.json'), options.registryAuthFile !== undefined), ...(options.promotionTickMs === undefined ? {} : { tickMs: options.promotionTickMs }) });
   deps.promotions = promotions;
   await promotions.start();
+  const adoptions = new AdoptionWatcher(deps, { log });
+  deps.adoptions = adoptions;
+  adoptions.start();
   const app = createHubApp(deps, { log });
   // Expired artifacts, and chunks of uploads that never completed (a day old), are removed hourly.
   const sweepArtifacts = (): void => void store.runArtifacts.sweep(now(), now() - 24 * 3600_000).catch((error: unknown) => log(`sweeping artifacts: ${String(error)}`));
@@ -242,6 +241,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       runners.close();
       triggers.close();
       await promotions.close();
+      await adoptions.close();
       wss.close();
       server.closeAllConnections();
       await new Promise((done) => server.close(done));

@@ -55,6 +55,10 @@ export class SharedQueue implements SharedQueuePort {
     return this.#store.sharedJobs.claim(key, this.replica);
   }
 
+  claimedBy(key: string): Promise<string | undefined> {
+    return this.#store.sharedJobs.claimedBy(key);
+  }
+
   forget(key: string): void {
     this.#write(() => this.#store.sharedJobs.remove(key));
   }
@@ -90,7 +94,8 @@ export class SharedQueue implements SharedQueuePort {
 
   /** Runs another replica's job on a runner here, relaying what happens to its owner. */
   #runFor(owner: string, key: string, labels: string[], environment: string | undefined, offer: RunnerOffer): void {
-    const relay = (frame: Frame): void => this.#write(() => this.#relay(owner, key, frame));
+    // To whoever holds the run now: another replica may have taken it over since.
+    const relay = (frame: Frame): void => this.#write(async () => this.#relay((await this.#store.sharedJobs.ownerOf(key)) ?? owner, key, frame));
     void this.#runners.run({
       key, labels, environment, offer,
       onStarted: (runnerId, attempt) => relay({ kind: 'started', runnerId, attempt }),

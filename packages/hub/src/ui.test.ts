@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { LinkEvent } from '@trueup/api';
 import { onBothEngines } from '@trueup/store/testing';
 import { createHubApp } from './app.ts';
@@ -19,6 +19,8 @@ test('the hub serves the UI and counts applications by state', async (t) => {
   await writeFile(join(dir, 'index.html'), '<!doctype html><title>Trueup</title>');
   await writeFile(join(dir, 'index.html.gz'), gzipSync('<!doctype html><title>Trueup</title>'));
   await writeFile(join(dir, 'assets', 'main-abc.js'), 'console.log(1)');
+  await writeFile(join(dir, 'assets', 'main-abc.js.br'), brotliCompressSync('console.log(1)'));
+  await writeFile(join(dir, 'assets', 'main-abc.js.gz'), gzipSync('console.log(1)'));
 
   await onBothEngines(t, 'ui and counts', async (store) => {
     const { deps, tokens } = await testApp(store);
@@ -30,6 +32,9 @@ test('the hub serves the UI and counts applications by state', async (t) => {
     const asset = await app.request('/assets/main-abc.js');
     assert.equal(await asset.text(), 'console.log(1)');
     assert.match(asset.headers.get('cache-control') ?? '', /immutable/);
+    const brotli = await app.request('/assets/main-abc.js', { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    assert.equal(brotli.headers.get('content-encoding'), 'br', 'the build\'s brotli file, when the browser takes it');
+    assert.equal((await app.request('/assets/main-abc.js', { headers: { 'accept-encoding': 'gzip' } })).headers.get('content-encoding'), 'gzip');
     assert.equal((await app.request('/assets/missing.js')).status, 404);
     // API paths never fall back to the page.
     const unknown = await app.request('/api/v1/nothing');

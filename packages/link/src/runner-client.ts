@@ -80,7 +80,9 @@ export class RunnerLinkClient {
     this.#socket = socket;
     socket.on('open', () => {
       this.#lastHeard = Date.now();
-      this.#sendNow({ type: 'hello', protocol: RUNNER_LINK_PROTOCOL_VERSION, version: this.#options.version, labels: this.#options.labels, capacity: this.#options.capacity, running: [...this.#running.keys()] });
+      // A job that ended while the link was down is still this runner's until its result is sent.
+      const unreported = this.#backlog.flatMap((f) => (f.type === 'result' ? [f.job] : []));
+      this.#sendNow({ type: 'hello', protocol: RUNNER_LINK_PROTOCOL_VERSION, version: this.#options.version, labels: this.#options.labels, capacity: this.#options.capacity, running: [...new Set([...this.#running.keys(), ...unreported])].slice(0, 64) });
     });
     socket.on('message', (data, isBinary) => {
       if (isBinary) return this.#close(LinkCloseCodes.protocolError, 'binary frames are not spoken');

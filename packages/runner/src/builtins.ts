@@ -22,6 +22,7 @@ export async function runBuiltin(job: JobState, action: { action: BuiltinAction;
     case 'gitops-set':
     case 'wait-healthy':
     case 'sync':
+    case 'release':
       return runHandoffStep(job, action.action, withs);
     case 'deploy':
       return runDeployStep(job, withs);

@@ -1,5 +1,5 @@
 /**
- * `uses: trueup/gitops-set`, `uses: trueup/wait-healthy` and `uses: trueup/sync`: the hand-off
+ * `uses: trueup/gitops-set`, `uses: trueup/wait-healthy`, `uses: trueup/sync` and `uses: trueup/release`: the hand-off
  * from a pipeline to the pull agents. The runner knows no hub; whoever runs it (`trueup run` with TRUEUP_HUB, a joined
  * runner) passes the implementation in. A step fails with the implementation's error message.
  */
@@ -7,7 +7,7 @@ import type { JobDeploymentRequest } from '@trueup/api';
 import { RunnerErrors } from './errors.ts';
 import { activeSignal, type JobState } from './job-state.ts';
 
-export type HandoffAction = 'gitops-set' | 'wait-healthy' | 'sync';
+export type HandoffAction = 'gitops-set' | 'wait-healthy' | 'sync' | 'release';
 
 export interface HandoffSteps {
   /** Runs the step with its `with:` inputs; resolves to its outputs, rejects to fail it. `log` lines go to the step's log. */

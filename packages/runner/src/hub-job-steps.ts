@@ -7,8 +7,10 @@
  * deployments and config commits go into the hub's ledger.
  * sync: with application (ENV/APP), revision [full SHA the agent must report], timeout [10m]
  * → outputs revision, sync, health. gitops-set, wait-healthy: see handoff-requests.ts.
+ * release: with promotion, values (NAME=VALUE lines) → outputs release, created; the hub records
+ * the run and job.
  */
-import { parseDuration, type GitopsSetResult, type JobDeploymentRequest, type RevisionWaitResult } from '@trueup/api';
+import { parseDuration, releaseStepRequest, type GitopsSetResult, type JobDeploymentRequest, type RevisionWaitResult } from '@trueup/api';
 import { gitopsSetStep, waitHealthyStep, type HandoffHub } from './handoff-requests.ts';
 import type { HandoffSteps } from './handoff-steps.ts';
 import { hubJson, type HubEndpoint } from './hub-request.ts';
@@ -33,6 +35,11 @@ export function hubJobSteps(hub: HubEndpoint, runId: string, jobKey: string): Ha
       };
       if (action === 'gitops-set') return gitopsSetStep(handoff, withs, log);
       if (action === 'wait-healthy') return waitHealthyStep(handoff, withs, log, signal);
+      if (action === 'release') {
+        const made = await hubJson<{ created: boolean; release: { id: string } }>(hub, 'POST', `${base}/releases`, releaseStepRequest(withs), signal);
+        log(`[trueup] ${made.created ? 'made' : 'already made:'} release ${made.release.id} of run ${runId}/${jobKey}`);
+        return { release: made.release.id, created: String(made.created) };
+      }
       const application = withs.application ?? '';
       if (!/^[^/]+\/[^/]+$/.test(application)) throw new Error(`trueup/sync: "application" must be ENV/APP, not "${application}"`);
       const revision = withs.revision ?? '';

@@ -130,7 +130,7 @@ function defaultName(step: StepSpec, contexts: Record<string, JsonValue>, functi
       return `Run ${text.split('\n').find((line) => line.trim() !== '')?.trim() ?? ''}`.slice(0, 80);
     }
     case 'builtin':
-      return action.action === 'gitops-set' || action.action === 'wait-healthy' ? `trueup/${action.action}` : `actions/${action.action}@${action.ref}`;
+      return action.action === 'gitops-set' || action.action === 'wait-healthy' || action.action === 'release' ? `trueup/${action.action}` : `actions/${action.action}@${action.ref}`;
     case 'local':
       return action.path;
   }

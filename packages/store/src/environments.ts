@@ -23,6 +23,8 @@ export interface EnvironmentRecord {
   agentVersion: string | undefined;
   ackedSeq: number;
   applications: number;
+  /** Times its agent connected (each counted as the hub recorded it, since the environment was made). */
+  connections: number;
 }
 
 export interface AgentCredentialRecord {
@@ -85,9 +87,10 @@ export class Environments {
     return (await this.#db.run('UPDATE environments SET revoked_at = ?, connected = 0 WHERE name = ?', [now, environment])) === 1;
   }
 
+  /** A connection (`connected`) is also counted: the environment's `connections` moves by one. */
   async setConnected(environment: string, connected: boolean, now: number, agentVersion?: string): Promise<void> {
-    await this.#db.run('UPDATE environments SET connected = ?, last_seen_at = ?, agent_version = COALESCE(?, agent_version) WHERE name = ?',
-      [connected ? 1 : 0, now, agentVersion ?? null, environment]);
+    await this.#db.run('UPDATE environments SET connected = ?, last_seen_at = ?, agent_version = COALESCE(?, agent_version), connections = connections + ? WHERE name = ?',
+      [connected ? 1 : 0, now, agentVersion ?? null, connected ? 1 : 0, environment]);
   }
 
   /** Marks the environments whose agents this replica holds as seen now (liveness across replicas). */
@@ -134,6 +137,7 @@ function toEnvironment(row: Row, labels: Row[]): EnvironmentRecord {
     agentVersion: row.agent_version === null || row.agent_version === undefined ? undefined : String(row.agent_version),
     ackedSeq: Number(row.acked_seq),
     applications: Number(row.applications),
+    connections: Number(row.connections ?? 0),
   };
 }
 

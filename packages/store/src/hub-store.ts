@@ -1,4 +1,5 @@
 /** The hub's store: one database (SQLite file or PostgreSQL URL), migrated at open, one object per aggregate. */
+import { Adoptions } from './adoptions.ts';
 import { Applications } from './applications.ts';
 import { Commands } from './commands.ts';
 import { openPostgres, openSqlite, type Db } from './db.ts';
@@ -54,6 +55,7 @@ export interface HubStore {
   /** Moves with every change that can take access away: compared by the hub on each request. */
   accessVersion(): Promise<number>;
   readonly releases: Releases;
+  readonly adoptions: Adoptions;
   /** Between replicas on PostgreSQL; within the process on SQLite. */
   readonly signals: Signals;
   readonly polledHeads: PolledHeads;
@@ -87,7 +89,7 @@ export async function openStore(location: string): Promise<HubStore> {
     tokens: new ApiTokens(db),
     webhooks: new WebhookDeliveries(db),
     runners: new Runners(db),
-    runs: new Runs(db),
+    runs: new Runs(db, (runId) => signals.publish('runs', runId)),
     runArtifacts: new RunArtifacts(db),
     deployments: new Deployments(db),
     sharedJobs: new SharedJobs(db),
@@ -104,6 +106,7 @@ export async function openStore(location: string): Promise<HubStore> {
     policy: new Policy(db),
     accessVersion: () => accessVersion(db),
     releases: new Releases(db),
+    adoptions: new Adoptions(db),
     signals,
     ping: async () => {
       await db.all('SELECT 1 AS ok');

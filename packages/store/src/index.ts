@@ -24,5 +24,6 @@ export * from './policy.ts';
 export * from './visibility.ts';
 export * from './reads.ts';
 export * from './releases.ts';
+export * from './adoptions.ts';
 export * from './login-failures.ts';
 export * from './oidc-refresh.ts';

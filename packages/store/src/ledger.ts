@@ -113,6 +113,17 @@ export class Ledger {
     });
   }
 
+  /**
+   * The first sync entry of each agent's application at each of these commits, oldest first: who
+   * applied them and when (an agent reports every pass; the first at a commit is when it applied it).
+   */
+  async syncsOf(revisions: readonly string[], limit = 500): Promise<LedgerEntry[]> {
+    const wanted = [...new Set(revisions.filter((r) => /^[0-9a-f]{40,64}$/.test(r)))];
+    if (wanted.length === 0) return [];
+    const rows = await this.#db.all(`SELECT * FROM events WHERE id IN (SELECT MIN(id) FROM events WHERE revision IN (${wanted.map(() => '?').join(', ')}) AND kind = 'sync' GROUP BY environment, application, revision) ORDER BY id LIMIT ?`, [...wanted, limit]);
+    return rows.map(toEntry);
+  }
+
   async append(entry: NewLedgerEntry): Promise<number> {
     return this.#db.transaction((tx) => insert(tx, entry));
   }
@@ -209,9 +220,15 @@ async function nextVersion(tx: Queryable): Promise<number> {
 }
 
 async function insert(tx: Queryable, entry: NewLedgerEntry, agentId?: string, seq?: number): Promise<number> {
-  const [row] = await tx.all('INSERT INTO events (environment, agent_id, seq, at, kind, application, actor, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
-    [entry.environment, agentId ?? null, seq ?? null, entry.at, entry.kind, entry.application ?? null, entry.actor ?? null, JSON.stringify(entry.details)]);
+  const [row] = await tx.all('INSERT INTO events (environment, agent_id, seq, at, kind, application, actor, body, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+    [entry.environment, agentId ?? null, seq ?? null, entry.at, entry.kind, entry.application ?? null, entry.actor ?? null, JSON.stringify(entry.details), entryRevision(entry.details)]);
   return Number(row?.id);
+}
+
+/** The commit an entry names (a sync's, a commit's, a deployment's), kept in its own indexed column. */
+function entryRevision(details: Record<string, unknown>): string | null {
+  const revision = details.revision;
+  return typeof revision === 'string' && /^[0-9a-f]{40,64}$/.test(revision) ? revision : null;
 }
 
 /** A URL as the hub may keep it: any `user:password@` taken out. */

@@ -5,6 +5,8 @@ export interface Dialect {
   id: string;
   /** Text compared byte-wise, so ordering and cursors agree across engines. */
   text: string;
+  /** The text of a top-level key of a JSON text column. */
+  jsonText: (column: string, key: string) => string;
 }
 
 export interface Migration {

@@ -8,15 +8,16 @@ import { StoreErrors } from './errors.ts';
 import type { Dialect, Migration } from './migration-types.ts';
 import { CORE_MIGRATIONS } from './schema-core.ts';
 import { LATER_MIGRATIONS } from './schema-later.ts';
+import { ADOPTION_MIGRATIONS } from './schema-adoptions.ts';
 
 export type { Migration } from './migration-types.ts';
 
 const DIALECTS: Record<Engine, Dialect> = {
-  sqlite: { id: 'INTEGER PRIMARY KEY AUTOINCREMENT', text: 'TEXT' },
-  postgres: { id: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', text: 'TEXT COLLATE "C"' },
+  sqlite: { id: 'INTEGER PRIMARY KEY AUTOINCREMENT', text: 'TEXT', jsonText: (column, key) => `json_extract(${column}, '$.${key}')` },
+  postgres: { id: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', text: 'TEXT COLLATE "C"', jsonText: (column, key) => `(${column}::jsonb ->> '${key}')` },
 };
 
-export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...LATER_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...LATER_MIGRATIONS, ...ADOPTION_MIGRATIONS];
 
 /** Applies the migrations the database lacks; returns the schema version now in force. */
 export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {

@@ -22,6 +22,8 @@ export interface ReleaseRecord {
   seq: number;
   values: Record<string, string>;
   origin: string;
+  /** The pipeline run and job that made it, when a job did. */
+  run?: { id: string; job: string } | undefined;
   createdBy: string;
   createdAt: number;
 }
@@ -88,7 +90,7 @@ export class Releases {
    * Makes the next release of `promotion` with these values; when a release with the same values
    * exists, returns it instead (`created: false`): image automation asking twice makes one release.
    */
-  async create(release: { promotion: string; values: Record<string, string>; origin: string; createdBy: string; createdAt: number }): Promise<{ created: boolean; release: ReleaseRecord }> {
+  async create(release: { promotion: string; values: Record<string, string>; origin: string; run?: { id: string; job: string } | undefined; createdBy: string; createdAt: number }): Promise<{ created: boolean; release: ReleaseRecord }> {
     const contentKey = valuesKey(release.values);
     return this.#db.transaction(async (tx) => {
       if (this.#db.engine === 'postgres') await tx.all(`SELECT pg_advisory_xact_lock(${STAGE_LOCK + 1})`);
@@ -97,8 +99,8 @@ export class Releases {
       const [last] = await tx.all('SELECT MAX(seq) AS seq FROM releases WHERE promotion = ?', [release.promotion]);
       const seq = Number(last?.seq ?? 0) + 1;
       const id = `${release.promotion}-${seq}`;
-      await tx.run('INSERT INTO releases (id, promotion, seq, content, content_key, origin, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [id, release.promotion, seq, JSON.stringify(release.values), contentKey, release.origin, release.createdBy, release.createdAt]);
+      await tx.run('INSERT INTO releases (id, promotion, seq, content, content_key, origin, created_by, created_at, run_id, job) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [id, release.promotion, seq, JSON.stringify(release.values), contentKey, release.origin, release.createdBy, release.createdAt, release.run?.id ?? null, release.run?.job ?? null]);
       return { created: true, release: { id, seq, ...release } };
     });
   }
@@ -269,6 +271,7 @@ function toRelease(row: Row): ReleaseRecord {
   return {
     id: String(row.id), promotion: String(row.promotion), seq: Number(row.seq), values: JSON.parse(String(row.content)) as Record<string, string>,
     origin: String(row.origin), createdBy: String(row.created_by), createdAt: Number(row.created_at),
+    ...(row.run_id === null || row.run_id === undefined ? {} : { run: { id: String(row.run_id), job: String(row.job ?? '') } }),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Which hub replica holds each run in progress, and when it last said so. A replica renews its
- * runs while it lives; runs whose replica has been silent past the lease are ended by any other
- * replica, failed with a note, so nothing stays "running" after its replica is gone.
+ * runs while it lives; runs whose replica has been silent past the lease are taken over by
+ * another replica, which resumes them, so nothing stays "running" after its replica is gone.
  */
 import type { Db } from './db.ts';
 
@@ -22,19 +22,28 @@ export class RunOwners {
   }
 
   /**
-   * Ends the runs in progress whose replica was last seen before `staleBefore`: their unfinished
-   * jobs fail with `note`, their shared queue rows go. Returns the runs ended.
+   * Takes over the runs in progress whose replica was last seen before `staleBefore`, for
+   * `replica` to resume: one UPDATE per run, so exactly one replica takes each. The jobs the gone
+   * replica published and nobody claimed leave the shared queue (the new holder publishes them
+   * again); the claimed ones report to the new holder from now on.
    */
-  async endStale(staleBefore: number, note: string, now: number): Promise<{ id: string; owner: string }[]> {
-    return this.#db.transaction(async (tx) => {
-      const rows = await tx.all("SELECT id, owner FROM runs WHERE status <> 'completed' AND owner IS NOT NULL AND owner_seen_at < ?", [staleBefore]);
-      for (const row of rows) {
-        const id = String(row.id);
-        await tx.run("UPDATE run_jobs SET status = 'completed', conclusion = 'failure', note = ?, finished_at = ? WHERE run_id = ? AND status <> 'completed'", [note, now, id]);
-        await tx.run("UPDATE runs SET status = 'completed', conclusion = 'failure', finished_at = ? WHERE id = ?", [now, id]);
-        await tx.run('DELETE FROM runner_job_queue WHERE owner = ?', [String(row.owner)]);
-      }
-      return rows.map((row) => ({ id: String(row.id), owner: String(row.owner) }));
-    });
+  async takeOver(replica: string, staleBefore: number, now: number): Promise<{ id: string; owner: string }[]> {
+    const rows = await this.#db.all("SELECT id, owner FROM runs WHERE status <> 'completed' AND owner IS NOT NULL AND owner <> ? AND owner_seen_at < ?", [replica, staleBefore]);
+    const taken: { id: string; owner: string }[] = [];
+    for (const row of rows) {
+      const id = String(row.id);
+      const owner = String(row.owner);
+      const changed = await this.#db.transaction(async (tx) => {
+        const updated = await tx.run("UPDATE runs SET owner = ?, owner_seen_at = ? WHERE id = ? AND owner = ? AND owner_seen_at < ? AND status <> 'completed'", [replica, now, id, owner, staleBefore]);
+        if (updated === 1) {
+          await tx.run("DELETE FROM runner_job_queue WHERE owner = ? AND job_key LIKE ? AND state = 'queued'", [owner, `${id}/%`]);
+          // A job a runner of another replica runs goes on there, reporting to the new holder.
+          await tx.run('UPDATE runner_job_queue SET owner = ? WHERE owner = ? AND job_key LIKE ?', [replica, owner, `${id}/%`]);
+        }
+        return updated;
+      });
+      if (changed === 1) taken.push({ id, owner });
+    }
+    return taken;
   }
 }

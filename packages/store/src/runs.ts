@@ -17,6 +17,8 @@ export interface RunRecord {
   conclusion: string | undefined;
   createdAt: number;
   finishedAt: number | undefined;
+  /** What a hub needs to resume the run after a restart (JSON, written by the hub); absent for older runs. */
+  plan?: string | undefined;
 }
 
 export interface RunJobRecord {
@@ -35,40 +37,71 @@ export interface RunJobRecord {
   startedAt: number | undefined;
   finishedAt: number | undefined;
   steps: { id: string; name: string; conclusion?: string; startedAt?: number; finishedAt?: number }[];
+  /** The outputs of a finished job, for the jobs that need it when the run resumes after a restart. */
+  outputs?: Record<string, string> | undefined;
 }
+
+/** Told the id of each run written (`*` when several were), after the write. */
+export type RunChanged = (runId: string) => Promise<void>;
 
 export class Runs {
   readonly #db: Db;
+  readonly #changed: RunChanged;
 
-  constructor(db: Db) {
+  constructor(db: Db, changed: RunChanged = async () => undefined) {
     this.#db = db;
+    this.#changed = changed;
+  }
+
+  /** A signal lost costs a live page one update, never the write: the page reads again when it reconnects. */
+  async #signal(runId: string): Promise<void> {
+    await this.#changed(runId).catch(() => undefined);
   }
 
   async create(run: Omit<RunRecord, 'status' | 'conclusion' | 'finishedAt'>): Promise<void> {
-    await this.#db.run("INSERT INTO runs (id, repository, workflow, event, ref, sha, actor, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
-      [run.id, run.repository, run.workflow, run.event, run.ref, run.sha, run.actor, run.createdAt]);
+    await this.#db.run("INSERT INTO runs (id, repository, workflow, event, ref, sha, actor, status, created_at, plan) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)",
+      [run.id, run.repository, run.workflow, run.event, run.ref, run.sha, run.actor, run.createdAt, run.plan ?? null]);
+    await this.#signal(run.id);
+  }
+
+  /** Runs not completed, oldest first. */
+  async unfinished(): Promise<RunRecord[]> {
+    return (await this.#db.all("SELECT * FROM runs WHERE status <> 'completed' ORDER BY created_at, id")).map(toRun);
+  }
+
+  /** Ends one run that cannot go on: its unfinished jobs fail with `note`. */
+  async abandonRun(id: string, note: string, now: number): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx.run("UPDATE run_jobs SET status = 'completed', conclusion = 'failure', note = ?, finished_at = ? WHERE run_id = ? AND status <> 'completed'", [note, now, id]);
+      await tx.run("UPDATE runs SET status = 'completed', conclusion = 'failure', finished_at = ? WHERE id = ? AND status <> 'completed'", [now, id]);
+    });
+    await this.#signal(id);
   }
 
   async finish(id: string, conclusion: string, now: number): Promise<void> {
     await this.#db.run("UPDATE runs SET status = 'completed', conclusion = ?, finished_at = ? WHERE id = ?", [conclusion, now, id]);
+    await this.#signal(id);
   }
 
   /**
-   * Ends what a previous hub process left in progress (its runs do not survive it): each run
-   * and job not completed ends failed with `note`. Returns the runs ended.
+   * Ends every run and job in progress, failed with `note` (a hub that resumes runs ends only the
+   * ones it cannot resume, with abandonRun). Returns the runs ended.
    */
   async abandon(note: string, now: number): Promise<string[]> {
-    return this.#db.transaction(async (tx) => {
+    const ended = await this.#db.transaction(async (tx) => {
       const ids = (await tx.all("SELECT id FROM runs WHERE status <> 'completed'")).map((row) => String(row.id));
       await tx.run("UPDATE run_jobs SET status = 'completed', conclusion = 'failure', note = ?, finished_at = ? WHERE status <> 'completed'", [note, now]);
       await tx.run("UPDATE runs SET status = 'completed', conclusion = 'failure', finished_at = ? WHERE status <> 'completed'", [now]);
       return ids;
     });
+    if (ended.length > 0) await this.#signal('*');
+    return ended;
   }
 
   /** A re-run: the run is in progress again. */
   async reopen(id: string): Promise<void> {
     await this.#db.run("UPDATE runs SET status = 'running', conclusion = NULL, finished_at = NULL WHERE id = ?", [id]);
+    await this.#signal(id);
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
@@ -76,7 +109,6 @@ export class Runs {
     return row === undefined ? undefined : toRun(row);
   }
 
-  /** Newest first. */
   /** Newest first; with `visible` other than all, only runs with a job deploying to a visible environment. */
   async list(limit: number, visible: Visibility = 'all'): Promise<RunRecord[]> {
     if (visible === 'all') return (await this.#db.all('SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?', [limit])).map(toRun);
@@ -87,11 +119,12 @@ export class Runs {
 
   /** Writes a job's whole row (the hub holds the live state; this keeps what it shows). */
   async putJob(job: RunJobRecord): Promise<void> {
-    const values = [job.name, job.environment ?? null, job.status, job.conclusion ?? null, job.runnerId ?? null, job.attempt, job.note ?? null, job.queuedAt, job.startedAt ?? null, job.finishedAt ?? null, JSON.stringify(job.steps)];
+    const values = [job.name, job.environment ?? null, job.status, job.conclusion ?? null, job.runnerId ?? null, job.attempt, job.note ?? null, job.queuedAt, job.startedAt ?? null, job.finishedAt ?? null, JSON.stringify(job.steps), job.outputs === undefined ? null : JSON.stringify(job.outputs)];
     await this.#db.transaction(async (tx) => {
-      const changed = await tx.run('UPDATE run_jobs SET name = ?, environment = ?, status = ?, conclusion = ?, runner_id = ?, attempt = ?, note = ?, queued_at = ?, started_at = ?, finished_at = ?, steps = ? WHERE run_id = ? AND job_key = ?', [...values, job.runId, job.key]);
-      if (changed === 0) await tx.run('INSERT INTO run_jobs (name, environment, status, conclusion, runner_id, attempt, note, queued_at, started_at, finished_at, steps, run_id, job_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [...values, job.runId, job.key]);
+      const changed = await tx.run('UPDATE run_jobs SET name = ?, environment = ?, status = ?, conclusion = ?, runner_id = ?, attempt = ?, note = ?, queued_at = ?, started_at = ?, finished_at = ?, steps = ?, outputs = ? WHERE run_id = ? AND job_key = ?', [...values, job.runId, job.key]);
+      if (changed === 0) await tx.run('INSERT INTO run_jobs (name, environment, status, conclusion, runner_id, attempt, note, queued_at, started_at, finished_at, steps, outputs, run_id, job_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [...values, job.runId, job.key]);
     });
+    await this.#signal(job.runId);
   }
 
   async jobs(runId: string): Promise<RunJobRecord[]> {
@@ -103,6 +136,7 @@ function toRun(row: Row): RunRecord {
   return {
     id: String(row.id), repository: String(row.repository), workflow: String(row.workflow), event: String(row.event), ref: String(row.ref), sha: String(row.sha), actor: String(row.actor),
     status: String(row.status) as RunStatus, conclusion: row.conclusion === null ? undefined : String(row.conclusion), createdAt: Number(row.created_at), finishedAt: optionalNumber(row.finished_at),
+    ...(row.plan === null || row.plan === undefined ? {} : { plan: String(row.plan) }),
   };
 }
 
@@ -112,5 +146,6 @@ function toJob(row: Row): RunJobRecord {
     conclusion: row.conclusion === null ? undefined : String(row.conclusion), runnerId: row.runner_id === null ? undefined : String(row.runner_id), attempt: Number(row.attempt),
     note: row.note === null ? undefined : String(row.note), queuedAt: Number(row.queued_at), startedAt: optionalNumber(row.started_at), finishedAt: optionalNumber(row.finished_at),
     steps: JSON.parse(String(row.steps)) as RunJobRecord['steps'],
+    ...(row.outputs === null || row.outputs === undefined ? {} : { outputs: JSON.parse(String(row.outputs)) as Record<string, string> }),
   };
 }

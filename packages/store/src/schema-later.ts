@@ -1,4 +1,4 @@
-/** Schema versions 5 on: access, link reads, the shared Git poll, artifacts and the job queue, releases. */
+/** Schema versions 5 on: access, link reads, the shared Git poll, artifacts and the job queue, releases, failed logins and OIDC refresh, agents' connection counts. */
 import type { Migration } from './migration-types.ts';
 
 export const LATER_MIGRATIONS: readonly Migration[] = [
@@ -216,6 +216,22 @@ CREATE TABLE oidc_refresh (
   checked_at BIGINT NOT NULL,
   claimed_at BIGINT
 );
+`,
+  },
+  {
+    version: 12,
+    name: 'environments: how many times each agent connected, counted from the ledger so far and kept from now on',
+    sql: () => `
+ALTER TABLE environments ADD COLUMN connections BIGINT NOT NULL DEFAULT 0;
+UPDATE environments SET connections = (SELECT COUNT(*) FROM events WHERE events.environment = environments.name AND events.kind = 'agent-connected')
+`,
+  },
+  {
+    version: 13,
+    name: 'runs resumed after a restart: their plan and the outputs of finished jobs',
+    sql: () => `
+ALTER TABLE runs ADD COLUMN plan TEXT;
+ALTER TABLE run_jobs ADD COLUMN outputs TEXT;
 `,
   },
 ];

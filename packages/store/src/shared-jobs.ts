@@ -52,6 +52,12 @@ export class SharedJobs {
     return row?.claimed_by === null || row?.claimed_by === undefined ? undefined : String(row.claimed_by);
   }
 
+  /** The replica that holds the run of a published job now (it changes when a replica takes the run over). */
+  async ownerOf(key: string): Promise<string | undefined> {
+    const [row] = await this.#db.all('SELECT owner FROM runner_job_queue WHERE job_key = ?', [key]);
+    return row === undefined ? undefined : String(row.owner);
+  }
+
   async remove(key: string): Promise<void> {
     await this.#db.run('DELETE FROM runner_job_queue WHERE job_key = ?', [key]);
   }

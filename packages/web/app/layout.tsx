@@ -42,6 +42,7 @@ export function Layout(): ReactNode {
           <NavLink to="/environments" end>Environments</NavLink>
           <NavLink to="/ledger">Ledger</NavLink>
           <NavLink to="/runs">Runs</NavLink>
+          <NavLink to="/releases">Releases</NavLink>
         </nav>
         <span className="spacer" />
         <span className="live" role="status" aria-label="Live updates">{LIVE_TEXT[live.state]}</span>

@@ -199,11 +199,17 @@ test('the web UI against a hub with a host agent', { skip: skipWithoutChromium()
   });
 
   await t.test('environments: the agent connected, with its version and counts', async () => {
+    // More connections than the ledger's last 1,000 entries hold: the hub's own count shows.
+    for (let i = 0; i < 1_200; i++) await testHub.hub.store.environments.setConnected('prod', true, Date.now());
+    const listed = await testHub.client.get<{ items: { name: string; reconnects?: number }[] }>('/api/v1/environments');
+    const reconnects = listed.items.find((e) => e.name === 'prod')?.reconnects ?? 0;
+    assert.ok(reconnects >= 1_200, `the hub counted ${reconnects} reconnects`);
     await page.getByRole('link', { name: 'Environments' }).click();
     const row = page.getByRole('row', { name: /^prod/ });
     await row.getByText('connected').waitFor();
     await row.getByText('region=eu').waitFor();
     await page.getByRole('columnheader', { name: 'Reconnects' }).waitFor();
+    await row.getByRole('cell', { name: String(reconnects), exact: true }).waitFor();
     assert.deepEqual(await axeViolations(page), []);
     await shoot(page, 'environments-light');
   });

@@ -1,7 +1,9 @@
 /**
  * Pipeline run pages in headless Chromium, against a real hub and a real runner (`trueup runner`
  * joined over its link): the list, a run's jobs in stages, a job's log followed live, and a
- * deploy that waits for an approval given from the page.
+ * deploy that waits for an approval given from the page. The run page follows the run on its
+ * stream: it reads the run once (and once more after the approval it sent), never on a timer;
+ * the list follows the runs' stream.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -63,6 +65,13 @@ test('pipeline runs in the web UI: jobs in stages, logs, an approval from the pa
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
+  const runReads: string[] = [];
+  const listReads: string[] = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname.startsWith(`/api/v1/runs/${run.id}`) && !url.pathname.includes('/jobs/')) runReads.push(`${r.method()} ${url.pathname}`);
+    if (url.pathname === '/api/v1/runs' && r.method() === 'GET') listReads.push(url.search);
+  });
   await page.goto(`${testHub.hub.url}/runs`);
   await signInWithToken(page, testHub.adminToken);
   await page.getByRole('table', { name: 'Runs' }).getByRole('link', { name: 'ci' }).click();
@@ -80,9 +89,14 @@ test('pipeline runs in the web UI: jobs in stages, logs, an approval from the pa
   await page.getByRole('button', { name: 'deploy', exact: true }).click();
   await page.getByRole('region', { name: 'Log' }).getByText(/deployed the thing/).waitFor();
   await page.getByRole('region', { name: 'Run' }).getByText('success', { exact: true }).waitFor();
+  await page.getByRole('status', { name: 'Run updates' }).getByText('Live').waitFor();
+  // Every change (build done, the approval asked, deploy running, the run's end) came on the stream.
+  assert.deepEqual(runReads.filter((r) => r.startsWith('GET')).sort(), [`GET /api/v1/runs/${run.id}`, `GET /api/v1/runs/${run.id}`, `GET /api/v1/runs/${run.id}/stream`], 'one read, the stream, one read after the approval');
   const done = await testHub.client.get<{ conclusion: string; jobs: { key: string; conclusion: string }[] }>(`/api/v1/runs/${run.id}`);
   assert.deepEqual(done.jobs.map((j) => [j.key, j.conclusion]), [['build', 'success'], ['deploy', 'success']]);
   await page.getByRole('link', { name: 'Runs' }).click();
   await page.getByRole('table', { name: 'Runs' }).getByText('success').waitFor();
+  // The list, too, came on its stream (once per visit), never read on a timer.
+  assert.deepEqual(listReads, ['?limit=200&watch=true', '?limit=200&watch=true']);
   assert.deepEqual(await axeViolations(page), []);
 });

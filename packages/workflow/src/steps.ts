@@ -12,6 +12,7 @@ const BUILTINS: Record<string, BuiltinAction> = {
   'trueup/wait-healthy': 'wait-healthy',
   'trueup/sync': 'sync',
   'trueup/deploy': 'deploy',
+  'trueup/release': 'release',
 };
 export const SHELLS = new Set(['bash', 'sh']);
 

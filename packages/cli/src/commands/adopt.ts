@@ -1,6 +1,7 @@
 /**
- * `trueup adopt ENV/APP --object KEY [--field PATH]…`: a hand fix of one object written back into
- * Git through the hub, instead of healed away (see the hub's adopt route).
+ * `trueup adopt ENV/APP KIND/NAME [--field PATH]… [--branch B]`: a hand fix of one object written
+ * back into Git through the hub, instead of healed away (see the hub's adopt route): on a new
+ * branch by default, self-heal paused until that branch is merged and applied.
  */
 import type { AdoptResult } from '@trueup/api';
 import { outputFormat, outputOption, type Command } from '../command.ts';
@@ -9,9 +10,9 @@ import { printJson, shortSha, withProgress } from '../output.ts';
 
 export const adoptCommand: Command = {
   name: 'adopt',
-  usage: 'trueup adopt ENV/APP (KIND/NAME | --object KEY) [--field PATH]… [--fields A,B] [--timeout S] --hub URL [--ca-file F] [--token-file F] [-o json]\n  KEY: apiVersion/kind/namespace/name (namespace empty for host objects); KIND/NAME or KIND/NAMESPACE/NAME when it names one object; PATH: a key path such as spec.replicas.\n  Without --field, every scalar field whose live value differs from Git is adopted.',
-  summary: 'Adopt a hand fix of one object into Git: pause its self-heal, commit its live values into the file it came from, wait until the agent applied the commit, resume.',
-  options: { ...hubClientOptions, ...outputOption, object: { type: 'string' }, field: { type: 'string', multiple: true }, fields: { type: 'string' }, timeout: { type: 'string' } },
+  usage: 'trueup adopt ENV/APP (KIND/NAME | --object KEY) [--field PATH]… [--fields A,B] [--branch B] [--timeout S] --hub URL [--ca-file F] [--token-file F] [-o json]\n  KEY: apiVersion/kind/namespace/name (namespace empty for host objects); KIND/NAME or KIND/NAMESPACE/NAME when it names one object; PATH: a key path such as spec.replicas.\n  Without --field, every scalar field whose live value differs from Git is adopted.\n  Without --branch, the commit goes on a new branch trueup/adopt/ENV-APP-KIND-NAME-ID; self-heal of the object stays paused until the tracked branch, with it merged, is applied. --branch equal to the tracked branch commits there and waits (--timeout) for the agent to apply it.',
+  summary: 'Adopt a hand fix of one object into Git: pause its self-heal, commit its live values into the file it came from on a branch; self-heal resumes once the tracked branch holds them and the agent applied it.',
+  options: { ...hubClientOptions, ...outputOption, object: { type: 'string' }, field: { type: 'string', multiple: true }, fields: { type: 'string' }, timeout: { type: 'string' }, branch: { type: 'string' } },
   async run({ values, positionals }) {
     const [target, positionalObject] = positionals;
     const [environment, application, ...rest] = (target ?? '').split('/');
@@ -23,19 +24,31 @@ export const adoptCommand: Command = {
     if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > 100)) throw new Error('--timeout: expected whole seconds, 1 to 100');
     const client = await requireHubClient(values);
     const path = `/api/v1/environments/${encodeURIComponent(environment)}/applications/${encodeURIComponent(application)}/adopt`;
-    const body = { object, ...(named.length === 0 ? {} : { fields: named }), ...(timeout === undefined ? {} : { timeout }) };
+    const branch = typeof values.branch === 'string' ? values.branch.trim() : undefined;
+    if (branch === '') throw new Error('--branch: give a branch name');
+    // The command's default is a new branch (the API's is the tracked one, as the web UI's action).
+    const body = { object, ...(named.length === 0 ? {} : { fields: named }), ...(timeout === undefined ? {} : { timeout }), ...(branch === undefined ? { newBranch: true } : { branch }) };
     const result = await withProgress(`adopting ${object} of ${environment}/${application} into Git`, client.post<AdoptResult>(path, body));
     if (outputFormat(values) === 'json') {
       printJson(result);
       return 0;
     }
     for (const change of result.changes) process.stdout.write(`${change.file}:${change.line} ${change.key}: ${show(change.from)} → ${show(change.to)}\n`);
-    process.stdout.write(result.outcome === 'unchanged'
-      ? `Git already holds these values at ${shortSha(result.revision)}; self-heal of ${result.object} resumed\n`
-      : `committed ${shortSha(result.revision)}, applied by the agent; self-heal of ${result.object} resumed\n`);
+    process.stdout.write(`${summary(result)}\n`);
     return 0;
   },
 };
+
+function summary(result: AdoptResult): string {
+  if (result.outcome === 'unchanged' && result.pending) return `${result.branch} already holds these values at ${shortSha(result.revision)}; self-heal of ${result.object} stays paused until ${result.tracked} holds them and is applied`;
+  if (result.outcome === 'unchanged') return `Git already holds these values at ${shortSha(result.revision)} on ${result.branch}; self-heal of ${result.object} resumed`;
+  if (!result.pending) return `committed ${shortSha(result.revision)} on ${result.branch}, applied by the agent; self-heal of ${result.object} resumed`;
+  return [
+    `committed ${shortSha(result.revision)} on branch ${result.branch}`,
+    `self-heal of ${result.object} stays paused until ${result.tracked}, with this branch merged, is applied`,
+    ...(result.compare === undefined ? [] : [`compare: ${result.compare}`]),
+  ].join('\n');
+}
 
 function show(value: unknown): string {
   return value === undefined ? '(added)' : typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value);

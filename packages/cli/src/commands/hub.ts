@@ -10,7 +10,7 @@ import { requireHubClient, hubClientOptions } from '../hub-target.ts';
 import { formatTable, printJson } from '../output.ts';
 import { ACCESS_USAGE, accessOptions } from './hub-access.ts';
 
-const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F] [--artifact-max-mib 256] [--artifact-retention-days 30] [--poll-interval 30s] [--link-buffer 8MiB] [--link-heartbeat 15s]
+const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database postgres://…] [--tls-cert F --tls-key F] [--public-url URL] [--webhook-secret-file F] [--secrets-key-file F] [--artifact-max-mib 256] [--artifact-retention-days 30] [--poll-interval 30s] [--link-buffer 8MiB] [--link-heartbeat 15s] [--runner-lease 45s]
        trueup hub join-token create --name ENV [--label k=v]… [--ttl 1h] [--hub URL | --data-dir D]
        trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]
        trueup hub repos add URL [--credentials FILE] | trueup hub repos list [--hub URL | --data-dir D]
@@ -35,6 +35,7 @@ export const hubCommand: Command = {
     'poll-interval': { type: 'string' },
     'link-buffer': { type: 'string' },
     'link-heartbeat': { type: 'string' },
+    'runner-lease': { type: 'string' },
     name: { type: 'string' },
     label: { type: 'string', multiple: true },
     ttl: { type: 'string' },
@@ -75,6 +76,9 @@ async function serve({ values }: CommandContext): Promise<number> {
   const pollInterval = text(values['poll-interval']);
   const pollIntervalMs = pollInterval === undefined ? undefined : pollInterval === '0' ? 0 : parseDuration(pollInterval);
   if (pollIntervalMs === undefined && pollInterval !== undefined) throw new Error(`--poll-interval ${pollInterval}: expected a duration such as 30s or 2m, or 0 to poll no repository`);
+  const runnerLease = text(values['runner-lease']);
+  const runnerLeaseMs = runnerLease === undefined ? undefined : parseDuration(runnerLease);
+  if (runnerLease !== undefined && (runnerLeaseMs === undefined || runnerLeaseMs < 1000)) throw new Error(`--runner-lease ${runnerLease}: expected a duration of at least 1s, such as 45s`);
   const artifactMaxMib = text(values['artifact-max-mib']);
   const artifactDays = text(values['artifact-retention-days']);
   for (const [flag, value] of [['--artifact-max-mib', artifactMaxMib], ['--artifact-retention-days', artifactDays]] as const) {
@@ -99,6 +103,7 @@ async function serve({ values }: CommandContext): Promise<number> {
     ...(pollIntervalMs === undefined ? {} : { pollIntervalMs }),
     ...(linkBufferBytes === undefined ? {} : { linkBufferBytes }),
     ...(linkHeartbeatMs === undefined ? {} : { linkHeartbeatMs }),
+    ...(runnerLeaseMs === undefined ? {} : { runnerLeaseMs }),
     ...(artifactMaxMib === undefined ? {} : { artifactMaxBytes: Number(artifactMaxMib) * 1024 * 1024 }),
     ...(artifactDays === undefined ? {} : { artifactRetentionMs: Number(artifactDays) * 24 * 3600_000 }),
   });

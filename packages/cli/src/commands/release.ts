@@ -5,7 +5,7 @@
  * `unhold STAGE --promotion P`, `track REPO_URL [--ref R]` (read its `.trueup/promotions/`), and
  * `trueup promote ID --to ENV` (a person's promotion; to an older release, a rollback that holds).
  */
-import type { ReleaseStageView, ReleaseView } from '@trueup/api';
+import type { ReleaseAppliedView, ReleaseRunView, ReleaseStageView, ReleaseView } from '@trueup/api';
 import { outputFormat, outputOption, type Command } from '../command.ts';
 import { hubClientOptions, requireHubClient } from '../hub-target.ts';
 import { formatTable, printJson, shortSha } from '../output.ts';
@@ -38,6 +38,7 @@ export const releaseCommand: Command = {
           return 0;
         }
         process.stdout.write(`release ${release.id} of ${release.promotion}: ${valuesText(release.values)}\n  made ${release.createdAt} by ${release.createdBy} (${release.origin})\n`);
+        if (release.run !== undefined) process.stdout.write(`  ${runText(release.run)}\n`);
         for (const stage of release.stages) {
           const state = stage.state === undefined ? 'not promoted' : `${stage.state}${stage.current ? ' (running now)' : ''}`;
           process.stdout.write(`\n${stage.stage} (${stage.application}): ${state}\n`);
@@ -53,6 +54,8 @@ export const releaseCommand: Command = {
             for (const who of gate.approvedBy ?? []) process.stdout.write(`    approved by ${who}\n`);
           }
         }
+        if ((release.applied ?? []).length > 0) process.stdout.write('\nwhere it was applied:\n');
+        for (const applied of release.applied ?? []) process.stdout.write(`  ${appliedText(applied)}\n`);
         return release.stages.some((s) => s.current && s.state === 'failed') ? 1 : 0;
       }
       case 'create': {
@@ -118,6 +121,17 @@ export const promoteCommand: Command = {
 function need(value: string | undefined, what: string): string {
   if (value === undefined || value === '') throw new Error(`give ${what}: ${USAGE}`);
   return value;
+}
+
+function runText(run: ReleaseRunView): string {
+  const where = [run.workflow === undefined ? '' : `workflow ${run.workflow}`, run.repository === undefined ? '' : `of ${run.repository}`, run.sha === undefined ? '' : `at ${shortSha(run.sha)}`].filter((part) => part !== '').join(' ');
+  const how = [run.actor === undefined ? '' : `started by ${run.actor}`, run.status === undefined ? '' : `${run.status}${run.conclusion === undefined ? '' : ` (${run.conclusion})`}`].filter((part) => part !== '').join(', ');
+  return `made by run ${run.id}, job ${run.job}${where === '' ? '' : ` (${where}${how === '' ? '' : `; ${how}`})`}`;
+}
+
+function appliedText(applied: ReleaseAppliedView): string {
+  const now = applied.runsNow ? `runs it now, ${applied.health ?? 'Unknown'}` : 'runs another revision now';
+  return `applied ${shortSha(applied.revision)}${applied.stage === undefined ? '' : ` (${applied.stage})`}: ${applied.environment}/${applied.application} at ${applied.at}, ${applied.result}, ${now}`;
 }
 
 function valuesText(values: Record<string, string>): string {

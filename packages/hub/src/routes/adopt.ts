@@ -1,14 +1,21 @@
 /**
  * `POST …/applications/{name}/adopt`: a hand fix of one object written back into Git instead of
- * healed away. Self-heal of the object is paused, its live state read from the agent, the drifted
- * fields written into the file and document the object came from (through the hub's one writer
- * for the tracked branch, in the ledger with who), and once the agent reports that commit applied
- * and the object Synced, self-heal resumes. A refusal before the commit resumes what it paused; a
- * failure after it leaves the object paused and says how to go on.
+ * healed away. Self-heal of the object is paused, its live state read from the agent, and the
+ * drifted fields written into the file and document the object came from, through the hub's one
+ * writer per branch, in the ledger with who. On another branch than the tracked one (`branch`, or
+ * `newBranch`: a new one started from the tracked one — what `trueup adopt` asks by default), the
+ * object stays paused until the tracked branch's applied revision holds the adopted values (the
+ * watcher in adopt-watch.ts resumes it). On the tracked branch (the API's default, which the web
+ * UI's action uses), the route waits for the agent to apply the commit and resumes. A refusal
+ * before the commit resumes what it paused; a failure after it leaves the object paused and says
+ * how to go on.
  */
-import { AdoptRequestSchema, AdoptResultSchema, keyId, type ApplicationStatus, type AdoptResult } from '@trueup/api';
+import { AdoptRequestSchema, AdoptResultSchema, keyId, type ApplicationStatus, type AdoptResult, type FileEdit } from '@trueup/api';
 import type { Context, Hono } from 'hono';
-import { driftedFields, namedFields } from '../adopt-plan.ts';
+import { agentCommand, readObject } from '../adopt-agent.ts';
+import { adoptBranchName, adoptTarget, compareHint } from '../adopt-branch.ts';
+import { adoptEdits } from '../adopt-edits.ts';
+import { driftedFields, namedFields, type FieldToAdopt } from '../adopt-plan.ts';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
 import { writeGitops } from '../gitops-write.ts';
@@ -18,12 +25,11 @@ import { parseBody } from '../validate.ts';
 import { awaitRevision } from './gitops-wait.ts';
 
 const DEFAULT_TIMEOUT_S = 90;
-const AGENT_ANSWER_MS = 30_000;
 
 export const adoptSpecs: RouteSpec[] = [
   {
     method: 'post', path: '/api/v1/environments/{environment}/applications/{name}/adopt', role: 'operator', body: AdoptRequestSchema,
-    summary: 'Adopt a hand fix of one object into Git: pause its self-heal, write its drifted live fields into the file and document it came from (one commit on the tracked branch), wait until the agent applied it, resume. Refused before any commit when a field cannot be written; left paused, with the reason, when the commit is not applied.',
+    summary: 'Adopt a hand fix of one object into Git: pause its self-heal, write its drifted live fields into the file and document it came from as one commit. On another branch than the tracked one (`branch`, or `newBranch`: trueup/adopt/…), self-heal stays paused until the tracked branch\'s applied revision holds the values; on the tracked branch (the default), wait until the agent applied it, resume. Refused before any commit when a field cannot be written; left paused, with the reason, when the commit is not applied.',
     responses: { 200: { description: 'adopted', schema: AdoptResultSchema }, 404: { description: 'unknown application or object' } },
   },
 ];
@@ -35,9 +41,9 @@ export function adoptRoutes(app: Hono, deps: HubDeps): void {
 async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   const environment = c.req.param('environment') ?? '';
   const application = c.req.param('name') ?? '';
-  const target = { environment, application };
-  const caller = await deps.auth.require(c, 'gitops-write', target);
-  await deps.auth.require(c, 'pause-self-heal', target);
+  const scope = { environment, application };
+  const caller = await deps.auth.require(c, 'gitops-write', scope);
+  await deps.auth.require(c, 'pause-self-heal', scope);
   const request = await parseBody(AdoptRequestSchema, c);
   const found = await deps.store.applications.get(environment, application);
   if (found === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no application "${application}" in environment "${environment}"`);
@@ -45,7 +51,7 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   const resource = findResource(status, request.object);
   if (resource === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no object "${request.object}" in application "${environment}/${application}": nothing paused`);
   const origin = resource.origin;
-  if (origin === undefined || status.source.repoURL === '') throw HubErrors.create('HUB_REQUEST_INVALID', `"${request.object}" has no source file in ${status.source.repoURL || 'a repository'} the hub can write (it was rendered, or came from elsewhere): nothing paused`, { field: 'object' });
+  if (origin === undefined || status.source.repoURL === '') throw HubErrors.create('HUB_REQUEST_INVALID', `"${request.object}" has no source file in ${status.source.repoURL || 'a repository'} the hub can write (it came from elsewhere): nothing paused`, { field: 'object' });
   if (deps.gitops === undefined) throw HubErrors.create('HUB_NOT_FOUND', 'this hub writes no Git: it was started without a gitops work folder');
   if (!(await deps.links.reachable(environment))) throw HubErrors.create('HUB_AGENT_OFFLINE', `the agent of "${environment}" is not linked: adoption reads the live object from it`);
   const actor = caller.subject.slice(0, 253);
@@ -58,20 +64,21 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   };
 
   // Before the commit: any refusal resumes what this call paused.
-  let edits: { file: string; key: string; value: string; line: number }[];
+  let edits: FileEdit[];
+  let fields: FieldToAdopt[];
+  const id = randomId();
+  const target = adoptTarget(status.source.ref, request.branch, request.newBranch === true, () => adoptBranchName(environment, application, resource.kind, resource.name, id));
   try {
-    const read = await deps.links.read(environment, { id: randomId(), application, object, what: 'object' }, AGENT_ANSWER_MS);
-    if (read === undefined) throw HubErrors.create('HUB_AGENT_TIMEOUT', `the agent of "${environment}" did not answer the read of "${object}"`);
-    if (read.what !== 'object') throw HubErrors.create('HUB_AGENT_FAILED', read.what === 'error' ? `${read.code}: ${read.message}` : 'unexpected answer');
+    const read = await readObject(deps, environment, application, object);
     if (read.live === null || read.desired === null) throw HubErrors.create('HUB_REQUEST_INVALID', `"${object}" ${read.live === null ? 'does not exist live' : 'is not in Git'}: nothing to adopt`, { field: 'object' });
-    const fields = request.fields === undefined ? driftedFields(read.live, read.desired) : namedFields(read.live, request.fields);
+    fields = request.fields === undefined ? driftedFields(read.live, read.desired) : namedFields(read.live, request.fields);
     if (fields.length === 0) throw HubErrors.create('HUB_REQUEST_INVALID', `"${object}" has not drifted: its live state is what Git says`, { field: 'fields' });
     for (const field of fields) {
       if (field.value === undefined) throw HubErrors.create('HUB_REQUEST_INVALID', `"${object}" has no live field "${field.path}"`, { field: 'fields' });
       if (typeof field.value === 'object' && field.value !== null) throw HubErrors.create('HUB_REQUEST_INVALID', `the live value of "${field.path}" is ${Array.isArray(field.value) ? 'a list' : 'a mapping'}: adopt its fields one by one (--field ${field.path}.…)`, { field: 'fields' });
       if (typeof field.value === 'string' && /<redacted: \d+ bytes>/.test(field.value)) throw HubErrors.create('HUB_REQUEST_INVALID', `"${field.path}" holds a secret value: it is not adopted into Git`, { field: 'fields' });
     }
-    edits = fields.map((field) => ({ file: origin.file, key: field.path, value: scalarText(field.value), line: origin.line }));
+    edits = adoptEdits(origin, { kind: resource.kind, name: resource.name, id: object }, fields, read.desired);
   } catch (error) {
     return resumeThenThrow(error);
   }
@@ -79,11 +86,20 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   let written;
   try {
     written = await writeGitops(deps, {
-      request: { repoURL: status.source.repoURL, ref: status.source.ref, edits, source: 'adopt' },
-      actor, environment, details: { application, object, adopted: edits.map((e) => e.key) },
+      request: { repoURL: status.source.repoURL, ref: target.branch, edits, source: 'adopt' },
+      ...(target.direct ? {} : { base: status.source.ref }),
+      actor, environment, details: { application, object, adopted: edits.map((e) => e.key), ...(target.direct ? {} : { adoption: id, tracked: status.source.ref }) },
     });
   } catch (error) {
     return resumeThenThrow(error);
+  }
+  const base = { object, outcome: written.outcome, revision: written.revision, file: origin.file, changes: written.changes ?? [], branch: target.branch, tracked: status.source.ref };
+  if (!target.direct) {
+    // On a branch: paused until the tracked branch's applied revision holds the values (at once when
+    // it already does: the watcher looks now). A branch that already held them is not written.
+    await deps.store.adoptions.create({ id, environment, application, object, repoURL: status.source.repoURL, tracked: status.source.ref, branch: target.branch, revision: written.revision, file: origin.file, fields: fields.map((f) => ({ path: f.path, value: f.value })), requestedBy: actor, createdAt: deps.now() });
+    deps.adoptions?.wake();
+    return { ...base, resumed: false, pending: true, ...(written.outcome === 'committed' ? { compare: compareHint(status.source.ref, target.branch) } : {}), id };
   }
 
   // After the commit: the object stays paused until the agent applied it; any failure says so.
@@ -91,29 +107,12 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   const timeoutMs = (request.timeout ?? DEFAULT_TIMEOUT_S) * 1000;
   const verdict = await awaitRevision(deps, environment, application, written.revision, timeoutMs, c.req.raw.signal);
   if (verdict.state !== 'healthy') throw leftPaused(`the agent did not report ${written.revision.slice(0, 12)} applied and Healthy (${verdict.state}: ${verdict.reason})`);
-  const after = await deps.links.read(environment, { id: randomId(), application, object, what: 'object' }, AGENT_ANSWER_MS);
-  if (after?.what !== 'object' || after.sync !== 'Synced') throw leftPaused(`"${object}" is ${after?.what === 'object' ? after.sync : 'not readable'} after the commit was applied: Git and the live object still differ`);
+  const after = await readObject(deps, environment, application, object).catch(() => undefined);
+  if (after === undefined || after.sync !== 'Synced') throw leftPaused(`"${object}" is ${after === undefined ? 'not readable' : after.sync} after the commit was applied: Git and the live object still differ`);
   await agentCommand(deps, environment, application, actor, 'resume', object).catch((error: unknown) => {
     throw leftPaused(`the resume was not confirmed (${error instanceof Error ? error.message : String(error)})`);
   });
-  return { object, outcome: written.outcome, revision: written.revision, file: origin.file, changes: written.changes ?? [], resumed: true };
-}
-
-/** Sends pause or resume of one object to the agent, recorded like the pause route's, and waits for its result. */
-async function agentCommand(deps: HubDeps, environment: string, application: string, requestedBy: string, verb: 'pause' | 'resume', object: string): Promise<void> {
-  const id = randomId();
-  const command = { id, verb, application, requestedBy, object };
-  await deps.store.commands.create(command, environment, requestedBy, deps.now());
-  deps.metrics.commands.inc({ verb });
-  const result = deps.links.waitForResult(id, AGENT_ANSWER_MS);
-  await deps.links.deliver(environment, command);
-  await result;
-  const record = await deps.store.commands.get(id);
-  if (record?.state !== 'succeeded') throw HubErrors.create('HUB_AGENT_FAILED', `the agent did not ${verb} self-heal of "${object}": ${record?.state ?? 'no answer'}${record?.result?.message === undefined ? '' : ` (${String(record.result.message)})`}`);
-}
-
-function scalarText(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return { ...base, resumed: true, pending: false };
 }
 
 /** The object by its key, or by KIND/NAME or KIND/NAMESPACE/NAME when that names one object only. */

@@ -7,7 +7,7 @@ import { isLinkedElsewhere } from '../link-registry.ts';
 import type { RouteSpec } from '../route-spec.ts';
 
 export const environmentSpecs: RouteSpec[] = [
-  { method: 'get', path: '/api/v1/environments', summary: 'Every environment, with its agent\'s liveness.', role: 'viewer', responses: { 200: { description: 'environments', schema: EnvironmentListSchema } } },
+  { method: 'get', path: '/api/v1/environments', summary: 'Every environment, with its agent\'s liveness and how many times it reconnected.', role: 'viewer', responses: { 200: { description: 'environments', schema: EnvironmentListSchema } } },
   { method: 'post', path: '/api/v1/environments/{environment}/revoke', summary: 'Revoke the environment\'s agent credential and close its link.', role: 'admin', responses: { 204: { description: 'revoked' }, 404: { description: 'no such environment' } } },
 ];
 
@@ -25,6 +25,7 @@ export function environmentRoutes(app: Hono, { store, auth, links, now }: HubDep
       ...(e.agentVersion === undefined ? {} : { agentVersion: e.agentVersion }),
       applications: e.applications,
       queuedCommands: (await store.commands.open(e.name)).length,
+      reconnects: Math.max(0, e.connections - 1),
     })));
     return c.json({ items });
   });

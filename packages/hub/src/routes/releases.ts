@@ -11,9 +11,11 @@ import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
 import type { PromotionEngine } from '../promotion-engine.ts';
 import { currentIn, type PromotionState } from '../promotion-decide.ts';
-import { releaseView } from '../promotion-view.ts';
+import { releaseHead, releaseView } from '../promotion-view.ts';
+import { releaseProvenance } from '../release-provenance.ts';
+import { runsRelease } from '../release-running.ts';
+import { jobReleaseRoutes, jobReleaseSpecs } from './job-releases.ts';
 import type { RouteSpec } from '../route-spec.ts';
-import { sameRevision } from '../wait-verdict.ts';
 import { parseBody, parseQuery } from '../validate.ts';
 
 export const releaseSpecs: RouteSpec[] = [
@@ -26,6 +28,7 @@ export const releaseSpecs: RouteSpec[] = [
   { method: 'post', path: '/api/v1/releases', summary: 'Make a release of a promotion (values not given are carried over from its newest release); the same values again answer the existing release.', role: 'operator', body: ReleaseCreateSchema, responses: { 200: { description: 'the release' } } },
   { method: 'get', path: '/api/v1/releases/{id}', summary: 'A release (named by its id, a commit a promotion wrote, or a value it bundles such as an image tag or digest) in every stage: state, revision, who, timings, gates with who approved, holds.', role: 'viewer', responses: { 200: { description: 'the release' } } },
   { method: 'post', path: '/api/v1/releases/{id}/promote', summary: 'Promote a release to a stage now (by hand: gates are not waited for); an older release than the stage runs is a rollback and holds the stage.', role: 'operator', body: PromoteRequestSchema, responses: { 200: { description: 'started' } } },
+  ...jobReleaseSpecs,
   { method: 'post', path: '/api/v1/releases/{id}/approve', summary: 'Approve a release for a stage (the stage\'s approvals gate names the role).', role: 'operator', body: ReleaseApproveSchema, responses: { 200: { description: 'approved' } } },
 ];
 
@@ -35,6 +38,7 @@ function engineOf(deps: HubDeps): PromotionEngine {
 }
 
 export function releaseRoutes(app: Hono, deps: HubDeps): void {
+  jobReleaseRoutes(app, deps, engineOf);
   app.get('/api/v1/promotions', async (c) => {
     const caller = await deps.auth.requireSomewhere(c, 'get');
     const engine = engineOf(deps);
@@ -164,13 +168,13 @@ async function views(deps: HubDeps, releases: readonly ReleaseRecord[], explain 
       continue;
     }
     result.push(state === undefined
-      ? { id: release.id, promotion: release.promotion, values: release.values, origin: release.origin, createdBy: release.createdBy, createdAt: new Date(release.createdAt).toISOString(), stages: [] }
+      ? { ...releaseHead(release), stages: [] }
       : releaseView(state, release, deps.now(), explain));
   }
   return explain ? Promise.all(result.map((view) => withReports(deps, view))) : result;
 }
 
-/** Each stage the release reached, with what its agent reports now: where it runs. */
+/** Each stage the release reached, with what its agent reports now (where it runs); the run that made it and every agent that applied it. */
 async function withReports(deps: HubDeps, view: ReleaseView): Promise<ReleaseView> {
   const stages = await Promise.all(view.stages.map(async (stage) => {
     if (stage.state === undefined) return stage;
@@ -178,8 +182,8 @@ async function withReports(deps: HubDeps, view: ReleaseView): Promise<ReleaseVie
     const found = await deps.store.applications.get(environment, name);
     if (found === undefined) return stage;
     const applied = typeof found.status.appliedRevision === 'string' && found.status.appliedRevision !== '' ? found.status.appliedRevision : found.summary.revision;
-    const reported = { revision: applied, sync: found.summary.sync, health: found.summary.health, runsThisRelease: stage.revision !== undefined && sameRevision(applied, stage.revision) };
+    const reported = { revision: applied, sync: found.summary.sync, health: found.summary.health, runsThisRelease: await runsRelease(deps, view.promotion, stage, applied) };
     return { ...stage, reported: found.summary.lastSyncedAt === undefined ? reported : { ...reported, lastSyncedAt: found.summary.lastSyncedAt } };
   }));
-  return { ...view, stages };
+  return { ...view, stages, ...(await releaseProvenance(deps, { ...view, stages })) };
 }

@@ -6,12 +6,13 @@
 import { RepoAddRequestSchema, RunDispatchRequestSchema, RunnerJoinRequestSchema, RunnerJoinResponseSchema, RunnerTokenRequestSchema } from '@trueup/api';
 import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { Caller } from '../auth.ts';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
 import { parseTtl } from '../join.ts';
 import type { PipelineRuns } from '../pipeline-runs.ts';
 import type { RouteSpec } from '../route-spec.ts';
+import { iso, mayReadRun, readRunView, showRun } from '../run-view.ts';
+import { watchRuns } from './run-stream.ts';
 import type { RunnerHub } from '../runner-hub.ts';
 import { createRunnerToken, exchangeRunnerToken } from '../runner-join.ts';
 import { parseBody } from '../validate.ts';
@@ -21,7 +22,7 @@ export const runSpecs: RouteSpec[] = [
   { method: 'post', path: '/api/v1/runners/join', summary: 'Exchange a runner token, once, for a runner credential.', role: 'public', body: RunnerJoinRequestSchema, responses: { 200: { description: 'the credential', schema: RunnerJoinResponseSchema }, 401: { description: 'unknown, used or expired token' } } },
   { method: 'get', path: '/api/v1/runners', summary: 'Runners joined to the hub, with the linked ones\' labels, capacity and jobs.', role: 'viewer', responses: { 200: { description: 'runners' } } },
   { method: 'post', path: '/api/v1/runs', summary: 'Run a workflow of a repository at a ref (workflow_dispatch, with inputs).', role: 'operator', body: RunDispatchRequestSchema, responses: { 201: { description: 'the run\'s id and commit' } } },
-  { method: 'get', path: '/api/v1/runs', summary: 'Runs, newest first.', role: 'viewer', responses: { 200: { description: 'runs' } } },
+  { method: 'get', path: '/api/v1/runs', summary: 'Runs, newest first; with ?watch=true as Server-Sent Events: the list, then each run written (routes/run-stream.ts).', role: 'viewer', responses: { 200: { description: 'runs' } } },
   { method: 'get', path: '/api/v1/runs/{id}', summary: 'A run with its jobs and steps: status, conclusion, runner, timing.', role: 'viewer', responses: { 200: { description: 'the run' }, 404: { description: 'no such run' } } },
   { method: 'get', path: '/api/v1/runs/{id}/jobs/{job}/log', summary: 'A job\'s log; with ?follow=true as Server-Sent Events until the job ends.', role: 'viewer', responses: { 200: { description: 'the log', contentType: 'text/plain' } } },
   { method: 'post', path: '/api/v1/repos', summary: 'Track a repository: new commits run its workflows whose `on:` filters match.', role: 'admin', body: RepoAddRequestSchema, responses: { 201: { description: 'tracked' }, 409: { description: 'tracked already' } } },
@@ -60,20 +61,16 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
     return c.json(started, 201);
   });
   app.get('/api/v1/runs', async (c) => {
-    const caller = await auth.requireCaller(c);
     const limit = Math.min(500, Math.max(1, Number(c.req.query('limit') ?? '50') || 50));
+    if (c.req.query('watch') === 'true') return watchRuns(c, deps, limit);
+    const caller = await auth.requireCaller(c);
     return c.json({ items: (await store.runs.list(limit, caller.permissions.visibility('get'))).map(showRun) });
   });
   app.get('/api/v1/runs/:id', async (c) => {
     const caller = await auth.requireCaller(c);
-    const run = await store.runs.get(c.req.param('id'));
+    const run = await readRunView(deps, c.req.param('id'));
     if (run === undefined || !(await mayReadRun(deps, caller, run.id))) throw HubErrors.create('HUB_NOT_FOUND', `no run ${c.req.param('id')}`);
-    const jobs = (await store.runs.jobs(run.id)).map((job) => ({
-      key: job.key, name: job.name, environment: job.environment ?? null, status: job.status, conclusion: job.conclusion ?? null, runner: job.runnerId ?? null, attempt: job.attempt, note: job.note ?? null,
-      queuedAt: iso(job.queuedAt), startedAt: iso(job.startedAt), finishedAt: iso(job.finishedAt),
-      steps: job.steps.map((step) => ({ id: step.id, name: step.name, conclusion: step.conclusion ?? null, startedAt: iso(step.startedAt), finishedAt: iso(step.finishedAt) })),
-    }));
-    return c.json({ ...showRun(run), jobs });
+    return c.json(run);
   });
   app.get('/api/v1/runs/:id/jobs/:job/log', async (c) => {
     const caller = await auth.requireCaller(c);
@@ -131,19 +128,4 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
     if (!(await pipelines().runs.cancel(c.req.param('id'), caller.subject))) throw HubErrors.create('HUB_CONFLICT', `run ${c.req.param('id')} is not in progress on this hub`);
     return c.json({ cancelling: true }, 202);
   });
-}
-
-/** A run is readable by whoever sees everything, or sees an environment one of its jobs deploys to. */
-async function mayReadRun({ store, auth }: HubDeps, caller: Caller, id: string): Promise<boolean> {
-  if (caller.permissions.everywhere.has('get')) return true;
-  for (const job of await store.runs.jobs(id)) if (job.environment !== undefined && (await auth.canSee(caller, job.environment))) return true;
-  return false;
-}
-
-function iso(ms: number | undefined): string | null {
-  return ms === undefined ? null : new Date(ms).toISOString();
-}
-
-function showRun(run: { id: string; repository: string; workflow: string; event: string; ref: string; sha: string; actor: string; status: string; conclusion: string | undefined; createdAt: number; finishedAt: number | undefined }): Record<string, unknown> {
-  return { id: run.id, repository: run.repository, workflow: run.workflow, event: run.event, ref: run.ref, sha: run.sha, actor: run.actor, status: run.status, conclusion: run.conclusion ?? null, createdAt: iso(run.createdAt), finishedAt: iso(run.finishedAt) };
 }

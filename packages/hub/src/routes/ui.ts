@@ -1,5 +1,5 @@
 /**
- * The web UI at `/`: the files `npm install` built into packages/web/dist, precompressed (gzip),
+ * The web UI at `/`: the files `npm install` built into packages/web/dist, precompressed (brotli or gzip, as the browser accepts),
  * hashed assets cached for a year, and every other non-API path answered with index.html so
  * deep links work. Without a built UI, `/` says how to build it.
  */

@@ -71,6 +71,6 @@ const SOURCE_COMMENT = /^# Source: ([^\n]+)$/m;
 export function sourceOrigin(folder: string, chunk: string): Origin {
   const source = SOURCE_COMMENT.exec(chunk)?.[1]?.trim();
   const slash = source?.indexOf('/') ?? -1;
-  if (source === undefined || slash === -1) return { file: joinRelative(folder, CHART_FILE), line: 1 };
-  return { file: joinRelative(folder, source.slice(slash + 1)), line: 1 };
+  if (source === undefined || slash === -1) return { file: joinRelative(folder, CHART_FILE), line: 1, renderedBy: 'helm', chart: folder };
+  return { file: joinRelative(folder, source.slice(slash + 1)), line: 1, renderedBy: 'helm', chart: folder };
 }

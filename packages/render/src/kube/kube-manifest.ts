@@ -21,6 +21,8 @@ export interface SourceDocument {
   lineOf(path: FieldPath): number;
   /** What produced the document, for messages: `helm template of charts/web`. */
   producedBy?: string;
+  /** The tool that rendered it, carried into the object's origin (see Origin). */
+  rendered?: Pick<Origin, 'renderedBy' | 'generated' | 'chart'>;
 }
 
 /** Collects objects across documents, enforcing the object limit as it goes. */
@@ -47,7 +49,7 @@ export class ObjectCollector {
     if (this.objects.length >= this.#maxObjects) {
       throw RenderErrors.create('RENDER_LIMIT', `more than ${this.#maxObjects} objects`, { file: doc.file, line: doc.lineOf(at) });
     }
-    const origin: Origin = { file: doc.file, line: doc.lineOf(at) };
+    const origin: Origin = { file: doc.file, line: doc.lineOf(at), ...doc.rendered };
     const key = keyOf(manifest);
     const generateName = generateNameOf(manifest);
     this.objects.push({ key: generateName === undefined ? key : { ...key, name: generateName }, manifest, origin });

@@ -43,21 +43,22 @@ function readAnnotation(value: unknown): Record<string, unknown> | undefined {
 }
 
 export function kustomizeOrigin(map: OriginMap, value: unknown): Origin {
+  const generated: Origin = { ...map.fallback, renderedBy: 'kustomize', generated: true };
   const fields = readAnnotation(value);
-  if (fields === undefined || fields['repo'] !== undefined) return map.fallback;
+  if (fields === undefined || fields['repo'] !== undefined) return generated;
   for (const field of FIELDS) {
     const named = fields[field];
     if (typeof named !== 'string') continue;
     const resolved = path.resolve(map.overlayDir, named);
     const copy = map.copies === undefined ? undefined : path.relative(map.copies.dir, resolved);
     if (copy !== undefined && copy !== '' && !copy.startsWith('..') && !path.isAbsolute(copy)) {
-      return { file: path.posix.join(map.copies!.folder, copy.split(path.sep).join('/')), line: 1 };
+      return { file: path.posix.join(map.copies!.folder, copy.split(path.sep).join('/')), line: 1, renderedBy: 'kustomize', ...(field === 'path' ? {} : { generated: true }) };
     }
     const relative = path.relative(map.repoReal, resolved);
-    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return map.fallback;
-    return { file: relative.split(path.sep).join('/'), line: 1 };
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return generated;
+    return { file: relative.split(path.sep).join('/'), line: 1, renderedBy: 'kustomize', ...(field === 'path' ? {} : { generated: true }) };
   }
-  return map.fallback;
+  return generated;
 }
 
 /** The object as a direct `kustomize build` of the folder prints it. */

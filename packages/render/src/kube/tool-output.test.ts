@@ -13,10 +13,10 @@ test('splitDocuments: cuts at markers on their own line only', () => {
 });
 
 test('sourceOrigin: helm\'s chart-name path becomes the file in the chart folder', () => {
-  assert.deepEqual(sourceOrigin('charts/web', '# Source: web-chart/templates/deploy.yaml\nkind: A'), { file: 'charts/web/templates/deploy.yaml', line: 1 });
-  assert.deepEqual(sourceOrigin('charts/web', '# Source: web-chart/charts/db/templates/sts.yaml\n'), { file: 'charts/web/charts/db/templates/sts.yaml', line: 1 });
-  assert.deepEqual(sourceOrigin('.', '# Source: web-chart/crds/crd.yaml\n'), { file: 'crds/crd.yaml', line: 1 });
-  assert.deepEqual(sourceOrigin('charts/web', 'kind: A'), { file: 'charts/web/Chart.yaml', line: 1 });
+  assert.deepEqual(sourceOrigin('charts/web', '# Source: web-chart/templates/deploy.yaml\nkind: A'), { file: 'charts/web/templates/deploy.yaml', line: 1, renderedBy: 'helm', chart: 'charts/web' });
+  assert.deepEqual(sourceOrigin('charts/web', '# Source: web-chart/charts/db/templates/sts.yaml\n'), { file: 'charts/web/charts/db/templates/sts.yaml', line: 1, renderedBy: 'helm', chart: 'charts/web' });
+  assert.deepEqual(sourceOrigin('.', '# Source: web-chart/crds/crd.yaml\n'), { file: 'crds/crd.yaml', line: 1, renderedBy: 'helm', chart: '.' });
+  assert.deepEqual(sourceOrigin('charts/web', 'kind: A'), { file: 'charts/web/Chart.yaml', line: 1, renderedBy: 'helm', chart: 'charts/web' });
 });
 
 test('collectToolOutput: errors in a document name its origin', async () => {

@@ -46,7 +46,8 @@ export function collectToolOutput(tool: ToolOutput): DesiredObject[] {
     for (const doc of parseChunk(tool, chunk)) {
       const origin = tool.originOf(chunk, doc.value);
       const value = tool.strip === undefined ? doc.value : tool.strip(doc.value);
-      collector.add({ value, file: origin.file, lineOf: () => origin.line, producedBy: tool.producedBy });
+      const { file, line, ...rendered } = origin;
+      collector.add({ value, file, lineOf: () => line, producedBy: tool.producedBy, ...(Object.keys(rendered).length === 0 ? {} : { rendered }) });
     }
   }
   return collector.objects;

@@ -1,5 +1,5 @@
 /** What the caller may do, from `GET /api/v1/whoami`; and where an OIDC login starts. Pure. */
-export const VERBS = ['get', 'refresh', 'sync', 'sync-prune', 'sync-dry-run', 'pause-self-heal'] as const;
+export const VERBS = ['get', 'refresh', 'sync', 'sync-prune', 'sync-dry-run', 'pause-self-heal', 'gitops-write', 'approve'] as const;
 export type Verb = (typeof VERBS)[number];
 
 export interface Whoami {

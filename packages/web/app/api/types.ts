@@ -1,7 +1,8 @@
 /** The API's types, from the api package only (types: nothing of it reaches the bundle). */
 export type {
   ApplicationCounts, ApplicationPageBody as ApplicationPage, ApplicationSummaryBody as ApplicationSummary, ApplicationStatus,
-  CommandBody as Command, Condition, EnvironmentBody as Environment, LedgerEntryBody as LedgerEntry, LedgerPageBody as LedgerPage, ResourceStatus,
+  AdoptResult, CommandBody as Command, Condition, EnvironmentBody as Environment, GateView, LedgerEntryBody as LedgerEntry, LedgerPageBody as LedgerPage,
+  ReleaseStageView, ReleaseView, ResourceStatus,
 } from '@trueup/api';
 
 export const SYNC_STATES = ['Synced', 'OutOfSync', 'Unknown'] as const;

@@ -63,7 +63,7 @@ export default function ApplicationPage(): ReactNode {
         {status.error === undefined ? null : <p role="alert" className="state-error">{status.error.code}: {status.error.message}</p>}
       </Card>
       <Actions environment={environment} name={name} detail={detail.data} drawn={drawn} />
-      <Resources base={path} status={status} />
+      <Resources base={path} status={status} project={detail.data.spec?.project} />
       <Conditions conditions={status.conditions ?? []} />
       <Card title="History">
         {history.error !== null ? <ErrorState error={history.error} /> : history.data === undefined ? <Loading what="history" /> : <Timeline entries={newestFirst(history.data.items)} />}

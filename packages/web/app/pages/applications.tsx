@@ -18,7 +18,7 @@ const ROW = 40;
 const FILTERS = ['environment', 'project', 'sync', 'health', 'label', 'q', 'sort', 'order'] as const;
 const COLUMNS = [['name', 'Name'], ['environment', 'Environment'], ['sync', 'Sync'], ['health', 'Health'], ['revision', 'Revision'], ['lastSyncedAt', 'Last synced']] as const;
 
-export function ApplicationsPage(): ReactNode {
+export default function ApplicationsPage(): ReactNode {
   const [params, setParams] = useSearchParams();
   // Project: a filter only on a hub whose list reads it.
   const offersProject = useQueryParamOffered('/api/v1/applications', 'project');

@@ -1,6 +1,8 @@
 /**
  * Every environment's agent: connected or last seen, version, reconnects, queue, application
  * counts. A revoked or silent agent stands out: listed first, marked, and named above the table.
+ * Reconnects are the hub's own count; a hub too old to keep one is asked for its ledger's last
+ * 1,000 connections instead, and the column says so.
  */
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
@@ -14,7 +16,8 @@ const SILENT_MS = 5 * 60_000;
 
 export default function EnvironmentsPage(): ReactNode {
   const environments = useQuery({ queryKey: ['environments'], queryFn: ({ signal }) => getJson<{ items: Environment[] }>('/api/v1/environments', signal), refetchInterval: 10_000 });
-  const connects = useQuery({ queryKey: ['connects'], queryFn: ({ signal }) => getJson<LedgerPage>('/api/v1/events?kind=agent-connected&order=desc&limit=1000', signal).then(countByEnvironment), refetchInterval: 30_000 });
+  const counted = environments.data?.items.every((e) => e.reconnects !== undefined) ?? true;
+  const connects = useQuery({ queryKey: ['connects'], queryFn: ({ signal }) => getJson<LedgerPage>('/api/v1/events?kind=agent-connected&order=desc&limit=1000', signal).then(countByEnvironment), refetchInterval: 30_000, enabled: !counted });
   if (environments.error !== null) return <ErrorState error={environments.error} retry={() => void environments.refetch()} />;
   if (environments.data === undefined) return <Loading what="environments" />;
   const now = Date.now();
@@ -32,7 +35,7 @@ export default function EnvironmentsPage(): ReactNode {
         <Card title={`${items.length} environments`}>
           <table className="plain">
             <thead><tr><th>Environment</th><th>Agent</th><th>Version</th><th>Labels</th><th>Applications</th><th>Reconnects</th><th>Queued commands</th></tr></thead>
-            <tbody>{items.map((e) => <EnvironmentRow key={e.name} environment={e} connects={connects.data?.get(e.name)} />)}</tbody>
+            <tbody>{items.map((e) => <EnvironmentRow key={e.name} environment={e} reconnects={reconnectsOf(e, connects.data)} />)}</tbody>
           </table>
         </Card>
       )}
@@ -51,6 +54,13 @@ function needsAttention(e: Environment, now: number): boolean {
   return state === 'revoked' || state === 'silent';
 }
 
+/** The hub's count, else one less than the connections among the ledger's last 1,000 (from an older hub). */
+function reconnectsOf(e: Environment, ledgerConnects: Map<string, number> | undefined): { count: number; exact: boolean } | undefined {
+  if (e.reconnects !== undefined) return { count: e.reconnects, exact: true };
+  const connects = ledgerConnects?.get(e.name);
+  return ledgerConnects === undefined ? undefined : { count: Math.max(0, (connects ?? 0) - 1), exact: false };
+}
+
 /** Connections per environment among the ledger entries. */
 function countByEnvironment(page: LedgerPage): Map<string, number> {
   const counts = new Map<string, number>();
@@ -58,7 +68,7 @@ function countByEnvironment(page: LedgerPage): Map<string, number> {
   return counts;
 }
 
-function EnvironmentRow({ environment: e, connects }: { environment: Environment; connects: number | undefined }): ReactNode {
+function EnvironmentRow({ environment: e, reconnects }: { environment: Environment; reconnects: { count: number; exact: boolean } | undefined }): ReactNode {
   const counts = useQuery({ queryKey: ['counts', e.name], queryFn: ({ signal }) => getJson<ApplicationCounts>(`/api/v1/applications/counts?environment=${encodeURIComponent(e.name)}`, signal) });
   const state = agentState(e, Date.now());
   return (
@@ -73,7 +83,9 @@ function EnvironmentRow({ environment: e, connects }: { environment: Environment
           {Object.entries(counts.data.health).filter(([h, n]) => n > 0 && h !== 'Healthy').map(([h, n]) => <span key={h}><Badge value={h} /> {n}</span>)}
         </span>
       )}</td>
-      <td title="connections after the first, as the ledger records them">{connects === undefined ? '…' : Math.max(0, connects - 1)}</td>
+      <td title={reconnects?.exact === false ? 'connections after the first among the ledger\'s last 1,000' : 'connections after the first, as the hub counted them'}>
+        {reconnects === undefined ? '…' : reconnects.count}
+      </td>
       <td>{e.queuedCommands}</td>
     </tr>
   );

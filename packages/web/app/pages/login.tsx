@@ -9,7 +9,7 @@ import { ApiError, request, sessionChanged, setToken } from '../api/client.ts';
 import { oidcHref, readProviders } from '../api/session.ts';
 import { Button, Loading, TextField } from '../ui/primitives.tsx';
 
-export function LoginPage(): ReactNode {
+export default function LoginPage(): ReactNode {
   const providers = useQuery({ queryKey: ['auth-providers'], queryFn: readProviders, retry: false, staleTime: Infinity });
   const offers = providers.data ?? { password: false, oidc: null };
   const others = offers.password || offers.oidc !== null;

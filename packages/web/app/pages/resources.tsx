@@ -17,7 +17,7 @@ export function toTreeResource(r: ResourceStatus): TreeResource {
   return { key: resourceKey(r), kind: r.kind, name: r.name, namespace: r.namespace, sync: r.sync, health: r.health.status, host: r.apiVersion.startsWith('host.trueup.dev/') };
 }
 
-export function Resources({ base, status }: { base: string; status: ApplicationStatus }): ReactNode {
+export function Resources({ base, status, project }: { base: string; status: ApplicationStatus; project: string | undefined }): ReactNode {
   const [params, setParams] = useSearchParams();
   const view = params.get('view') === 'list' ? 'list' : 'tree';
   const setView = (next: 'tree' | 'list'): void => {
@@ -29,6 +29,7 @@ export function Resources({ base, status }: { base: string; status: ApplicationS
   const resources = status.resources ?? [];
   const treeResources = useMemo(() => resources.map(toTreeResource), [resources]);
   const diffs = useMemo(() => new Map(resources.map((r) => [resourceKey(r), r.diff])), [resources]);
+  const syncs = useMemo(() => new Map(resources.map((r) => [resourceKey(r), r.sync])), [resources]);
   const [selected, setSelected] = useState<{ key: string; title: string } | undefined>();
   const select = (key: string, title: string): void => setSelected((s) => (s?.key === key ? undefined : { key, title }));
   return (
@@ -45,7 +46,7 @@ export function Resources({ base, status }: { base: string; status: ApplicationS
       </Card>
       {selected === undefined ? null : (
         <Suspense fallback={<Loading what={selected.title} />}>
-          <ResourceDetail key={selected.key} base={base} resourceKey={selected.key} title={selected.title} reportedDiff={diffs.get(selected.key)} onClose={() => setSelected(undefined)} />
+          <ResourceDetail key={selected.key} base={base} resourceKey={selected.key} title={selected.title} reportedDiff={diffs.get(selected.key)} reportedSync={syncs.get(selected.key)} project={project} onClose={() => setSelected(undefined)} />
         </Suspense>
       )}
     </>

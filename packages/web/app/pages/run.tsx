@@ -1,13 +1,14 @@
 /**
  * One pipeline run: its jobs in stages (each stage the jobs that became ready together, or their
  * `needs` when the hub gives them), each job's steps, its log followed live, approvals for a
- * deploy waiting on them, cancel and re-run.
+ * deploy waiting on them, cancel and re-run. The run's changes come pushed on its stream.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useParams } from 'react-router';
 import { getJson, postJson, request } from '../api/client.ts';
+import { runQueryKey, useRunStream } from '../api/run-stream.ts';
 import { Badge, Button, Card, ErrorState, Loading, Time } from '../ui/primitives.tsx';
 import { runState, type RunSummary } from './runs.tsx';
 
@@ -59,14 +60,18 @@ export function stages(jobs: readonly RunJob[]): RunJob[][] {
 }
 
 const APPROVAL = /waiting for approval to deploy to (\S+?):/;
+const STREAM_TEXT = { connecting: 'Connecting…', live: 'Live', retrying: 'Reconnecting…', absent: 'Refreshed every 2 s' } as const;
 
 export default function RunPage(): ReactNode {
   const { id = '' } = useParams();
   const path = `/api/v1/runs/${encodeURIComponent(id)}`;
+  const stream = useRunStream(id);
   const run = useQuery({
-    queryKey: ['run', id],
+    queryKey: runQueryKey(id),
     queryFn: ({ signal }) => getJson<Run>(path, signal),
-    refetchInterval: (q) => (q.state.data?.status === 'completed' ? false : 2_000),
+    // Pushed by the stream; read every 2 s only from a hub that has no stream of runs.
+    staleTime: stream === 'absent' ? 0 : Infinity,
+    refetchInterval: (q) => (stream !== 'absent' || q.state.data?.status === 'completed' ? false : 2_000),
   });
   const [open, setOpen] = useState<string | undefined>();
   const queryClient = useQueryClient();
@@ -76,7 +81,7 @@ export default function RunPage(): ReactNode {
       if (error instanceof SyntaxError) return undefined;
       throw error;
     }),
-    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['run', id] }),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: runQueryKey(id) }),
   });
   if (run.error !== null) return <ErrorState error={run.error} retry={() => void run.refetch()} />;
   if (run.data === undefined) return <Loading what={`run ${id}`} />;
@@ -92,6 +97,7 @@ export default function RunPage(): ReactNode {
           <span>by {r.actor} ({r.event})</span>
           <span>started <Time iso={r.createdAt ?? undefined} /></span>
           {r.finishedAt === null ? null : <span>finished <Time iso={r.finishedAt} /></span>}
+          <span className="muted" role="status" aria-label="Run updates">{STREAM_TEXT[stream]}</span>
         </div>
         {act.error === null ? null : <p role="alert" className="state-error">{act.error.message}</p>}
       </Card>

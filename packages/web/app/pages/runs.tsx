@@ -1,23 +1,12 @@
-/** Pipeline runs, newest first: workflow, commit, who started it, status, when. */
+/** Pipeline runs, newest first: workflow, commit, who started it, status, when; kept current by the runs' stream. */
 import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { getJson } from '../api/client.ts';
+import { RUNS_KEY, RUNS_LIMIT, useRunsStream, type RunSummary } from '../api/run-stream.ts';
 import { Badge, Card, Empty, ErrorState, Loading, Time } from '../ui/primitives.tsx';
 
-export interface RunSummary {
-  id: string;
-  repository: string;
-  workflow: string;
-  event: string;
-  ref: string;
-  sha: string;
-  actor: string;
-  status: string;
-  conclusion: string | null;
-  createdAt: string | null;
-  finishedAt: string | null;
-}
+export type { RunSummary } from '../api/run-stream.ts';
 
 /** What a run or a job shows: its conclusion once completed, else its status. */
 export function runState(r: { status: string; conclusion: string | null }): string {
@@ -25,11 +14,13 @@ export function runState(r: { status: string; conclusion: string | null }): stri
 }
 
 export default function RunsPage(): ReactNode {
+  const stream = useRunsStream();
   const runs = useQuery({
-    queryKey: ['runs'],
-    queryFn: ({ signal }) => getJson<{ items: RunSummary[] }>('/api/v1/runs?limit=200', signal),
-    // Runs have no stream yet: read again while any is in progress.
-    refetchInterval: (q) => (q.state.data?.items.some((r) => r.status !== 'completed') === true ? 2_000 : 15_000),
+    queryKey: RUNS_KEY,
+    queryFn: ({ signal }) => getJson<{ items: RunSummary[] }>(`/api/v1/runs?limit=${RUNS_LIMIT}`, signal),
+    // The stream sends the list and each change; a hub without it is read again while a run is in progress.
+    enabled: stream === 'absent',
+    refetchInterval: (q) => (stream !== 'absent' ? false : q.state.data?.items.some((r) => r.status !== 'completed') === true ? 2_000 : 15_000),
   });
   if (runs.error !== null) return <ErrorState error={runs.error} retry={() => void runs.refetch()} />;
   if (runs.data === undefined) return <Loading what="pipeline runs" />;

@@ -1,14 +1,17 @@
 /**
  * One resource, opened from the tree: its diff (unified or side by side), the live object and
  * the desired one, from `GET …/resources/{key}`. A hub that does not serve objects yet, or an
- * agent that is offline, leaves the diff the agent last reported.
+ * agent that is offline, leaves the diff the agent last reported. An object out of sync can be
+ * adopted into Git by who may write config and pause self-heal.
  */
 import { useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { stringify } from 'yaml';
 import { ApiError, getJson } from '../api/client.ts';
+import { can, useWhoami } from '../api/session.ts';
 import { Badge, Button, Loading } from '../ui/primitives.tsx';
 import { ResourceDiff } from '../ui/resource-diff.tsx';
+import { AdoptAction } from './adopt-action.tsx';
 
 export interface ResourceDetailBody {
   key: string;
@@ -21,8 +24,12 @@ export interface ResourceDetailBody {
 
 type Tab = 'diff' | 'live' | 'desired';
 
-export function ResourceDetail({ base, resourceKey, title, reportedDiff, onClose }: { base: string; resourceKey: string; title: string; reportedDiff: string | undefined; onClose: () => void }): ReactNode {
+export function ResourceDetail({ base, resourceKey, title, reportedDiff, reportedSync, project, onClose }: {
+  base: string; resourceKey: string; title: string; reportedDiff: string | undefined; reportedSync: string | undefined; project: string | undefined; onClose: () => void;
+}): ReactNode {
   const [tab, setTab] = useState<Tab>('diff');
+  const whoami = useWhoami();
+  const mayAdopt = can(whoami, 'gitops-write', project) && can(whoami, 'pause-self-heal', project);
   const detail = useQuery({
     queryKey: ['resource', base, resourceKey],
     queryFn: ({ signal }) => getJson<ResourceDetailBody>(`${base}/resources/${encodeURIComponent(resourceKey)}`, signal),
@@ -33,6 +40,8 @@ export function ResourceDetail({ base, resourceKey, title, reportedDiff, onClose
   const offline = error instanceof ApiError && error.status === 503;
   const diff = detail.data?.diff ?? reportedDiff;
   const health = detail.data?.health;
+  const outOfSync = (detail.data?.sync ?? reportedSync) === 'OutOfSync';
+  const [adopting, setAdopting] = useState(false);
   return (
     <section className="card resource-detail" aria-label={`Resource ${title}`}>
       <header className="card-head">
@@ -43,6 +52,7 @@ export function ResourceDetail({ base, resourceKey, title, reportedDiff, onClose
           <Button onClick={onClose} aria-label={`Close ${title}`}>Close</Button>
         </div>
       </header>
+      {(outOfSync || adopting) && mayAdopt ? <AdoptAction base={base} resourceKey={resourceKey} onStart={() => setAdopting(true)} /> : null}
       <div className="tabs" role="tablist" aria-label="Show">
         {(['diff', 'live', 'desired'] as const).map((t) => (
           <button key={t} type="button" role="tab" aria-selected={tab === t} className="tab" onClick={() => setTab(t)}>{t === 'diff' ? 'Diff' : t === 'live' ? 'Live' : 'Desired'}</button>

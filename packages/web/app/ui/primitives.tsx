@@ -5,6 +5,7 @@ const TONE: Record<string, string> = {
   Synced: 'good', Healthy: 'good', succeeded: 'good', connected: 'good', heal: 'good',
   OutOfSync: 'warn', Progressing: 'info', Suspended: 'muted', queued: 'warn', delivered: 'info', drift: 'warn', sync: 'info',
   Degraded: 'bad', Missing: 'bad', failed: 'bad', revoked: 'bad', silent: 'bad', denied: 'bad', offline: 'warn',
+  passed: 'good', waiting: 'warn', healthy: 'good', promoting: 'info', verifying: 'info',
   'command-requested': 'info', 'command-finished': 'good', 'agent-connected': 'good', 'agent-disconnected': 'warn', 'agent-revoked': 'bad',
 };
 
