@@ -3,7 +3,8 @@
  * the hub with a fleet linked to it. The hub runs as its own process (`trueup hub`, SQLite),
  * so its RSS and CPU are its own; the agents are simulated by this one process, which opens one
  * real link per agent with the link package's client and the agent's outbox (bench/fleet-sim.ts).
- * A real Git server (smart HTTP, `git http-backend`) serves the repositories.
+ * A real Git server (smart HTTP, `git http-backend`) serves the repositories from a process of
+ * its own (bench/git-server-process.ts).
  *
  * Each agent runs `--apps` applications: app-00 … app-18 follow `config.git` main, app-19 follows
  * `edge.git` main. Measured:
@@ -27,8 +28,9 @@ import { parseArgs } from 'node:util';
 import { parseDuration, type HubInfo } from '@trueup/api';
 import { GitCache } from '@trueup/git';
 import { HubClient } from '@trueup/hub';
-import { createServedRepo, createWorkRepo, hostManifest, startGitHttpServer } from '@trueup/testkit';
+import { createServedRepo, createWorkRepo, hostManifest } from '@trueup/testkit';
 import { limiter, SimAgent, type SimApp } from './fleet-sim.ts';
+import { startGitServerProcess } from './git-server-process.ts';
 import { percentile } from './stats.ts';
 
 const { values } = parseArgs({
@@ -76,7 +78,8 @@ const rows: string[] = [];
 const row = (cells: (string | number)[]): void => void rows.push(`| ${cells.join(' | ')} |`);
 
 const dir = await mkdtemp(join(tmpdir(), 'trueup-bench-fleet-'));
-const git = await startGitHttpServer({ root: join(dir, 'served') });
+// In a process of its own: the hub's listings must not wait for this process's 500 sockets.
+const git = await startGitServerProcess(join(dir, 'served'));
 const work: Record<string, Awaited<ReturnType<typeof createWorkRepo>>> = {};
 for (const name of ['config', 'edge']) {
   await createServedRepo(join(dir, 'served'), `${name}.git`);
@@ -87,7 +90,7 @@ for (const name of ['config', 'edge']) {
   work[name] = repo;
 }
 const hubDir = join(dir, 'hub');
-const hubProcess = spawn(process.execPath, [...(process.env.HUB_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.HUB_CPU_PROF}`]), CLI, 'hub', '--data-dir', hubDir, '--listen', '127.0.0.1:0', '--poll-interval', values['poll-interval']], { stdio: ['ignore', 'ignore', 'pipe'] });
+const hubProcess = spawn(process.execPath, [...(process.env.HUB_NODE_FLAGS ?? '').split(' ').filter((f) => f !== ''), ...(process.env.HUB_CPU_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.HUB_CPU_PROF}`]), CLI, 'hub', '--data-dir', hubDir, '--listen', '127.0.0.1:0', '--poll-interval', values['poll-interval']], { stdio: ['ignore', 'ignore', 'pipe'] });
 let hubErr = '';
 hubProcess.stderr.on("data", (chunk: Buffer) => { hubErr += chunk.toString(); if (process.env.HUB_TRACE !== undefined) process.stderr.write(chunk); });
 hubProcess.once('exit', (code, signal) => log(`hub exited: code ${String(code)}, signal ${String(signal)}`));
@@ -202,7 +205,8 @@ try {
     await work.edge?.commit(`edge ${commit}`);
     const pushedAt = performance.now();
     await work.edge?.git('push', '--quiet', git.url('edge.git'), 'main');
-    await until('every agent fetched the commit', () => (sims.every((s, i) => (s.git?.cache.stats.fetch ?? 0) > (stats0[i]?.fetch ?? 0)) ? true : undefined), POLL_MS + 300_000, 20);
+    // Each agent's ls-remote and fetch are two git processes here (16 at a time): allow a second per agent.
+    await until('every agent fetched the commit', () => (sims.every((s, i) => (s.git?.cache.stats.fetch ?? 0) > (stats0[i]?.fetch ?? 0)) ? true : undefined), POLL_MS + 120_000 + 1000 * AGENTS, 20);
     pollPath.push(performance.now() - pushedAt);
     await sleep(2000);
     const fetches = sims.map((s, i) => (s.git?.cache.stats.fetch ?? 0) - (stats0[i]?.fetch ?? 0));

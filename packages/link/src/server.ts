@@ -4,6 +4,7 @@
  * one at a time, in the order received, and acknowledged only once stored.
  */
 import { AgentFrameSchema, LINK_MAX_FRAME_BYTES, LinkCloseCodes, parseFrame, type AgentKind, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
+import * as ws from 'ws';
 import type WebSocket from 'ws';
 import { rawText } from './client.ts';
 import { openHubSession, stepHubSession, type HubSessionAction, type HubSessionInput, type HubSessionState } from './hub-session.ts';
@@ -67,28 +68,38 @@ export function serveLinkSession(socket: WebSocket, environment: string, handler
     }
     if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason.slice(0, 120));
   };
-  const send = (frame: HubFrame): void => {
-    if (socket.readyState !== socket.OPEN) return;
+  /** Whether frames may be sent now; a reader too slow is cut instead. */
+  const writable = (): boolean => {
+    if (socket.readyState !== socket.OPEN) return false;
     if (socket.bufferedAmount > maxBuffered) {
       // A peer that does not read would not read a close frame either: cut the connection, so
       // nothing more is buffered for it, and report why.
       cut = { code: LinkCloseCodes.slowReader, reason: `agent does not read: over ${maxBuffered} bytes wait to be sent to it` };
       socket.terminate();
-      return;
+      return false;
     }
-    socket.send(JSON.stringify(frame));
+    return true;
+  };
+  /** Frames held while `together` runs, sent when it ends. */
+  let held: HubFrame[] | undefined;
+  const send = (frame: HubFrame): void => {
+    if (held !== undefined) held.push(frame);
+    else if (writable()) socket.send(JSON.stringify(frame));
   };
   /**
-   * Frames sent inside `fn` leave in one write: the connection under the WebSocket is corked
-   * until they are all queued (a push's commands for one agent become one TLS write, not one each).
+   * Frames sent inside `fn` leave in one write (a push's commands for one agent: one TLS write,
+   * not one each). Framed by ws's own framing into one buffer written to the connection under
+   * the WebSocket: nothing else writes there in between, since without extensions ws writes
+   * each message at once. With an extension negotiated, each frame goes through ws instead.
    */
   const together = (fn: () => void): void => {
-    const raw = (socket as unknown as { _socket?: { cork?: () => void; uncork?: () => void } })._socket;
-    raw?.cork?.();
+    const frames: HubFrame[] = [];
+    held = frames;
     try {
       fn();
     } finally {
-      raw?.uncork?.();
+      held = undefined;
+      if (frames.length > 0 && writable()) sendFrames(socket, frames);
     }
   };
   // Handler calls run in order; a failure closes the link so the agent resends from its outbox.
@@ -182,3 +193,16 @@ export function serveLinkSession(socket: WebSocket, environment: string, handler
 }
 
 export { LINK_MAX_FRAME_BYTES };
+
+/** ws's framing (RFC 6455), which its types do not declare; a server's frames are not masked. */
+const { Sender } = ws as unknown as { Sender: { frame(this: void, data: Buffer, options: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }): Buffer[] } };
+const TEXT = 1;
+
+function sendFrames(socket: WebSocket, frames: readonly HubFrame[]): void {
+  const raw = (socket as unknown as { _socket?: { write(data: Buffer): boolean } })._socket;
+  if (raw === undefined || socket.extensions !== '') {
+    for (const frame of frames) socket.send(JSON.stringify(frame));
+    return;
+  }
+  raw.write(Buffer.concat(frames.flatMap((frame) => Sender.frame(Buffer.from(JSON.stringify(frame)), { fin: true, opcode: TEXT, mask: false, readOnly: true, rsv1: false }))));
+}

@@ -69,6 +69,17 @@ test('access store', async (t) => {
     const ranges = [...Array.from({ length: 30 }, (_, i) => scope(['prod-eu', 'prod-us'], [`zz${i}*`, `web_${i}`])), scope(['prod-eu', 'prod-us'], ['we*']), scope(['prod-eu'], ['web']), scope(['stage'], ["o'brien"])];
     assert.deepEqual(await names(ranges), ['prod-eu/web', 'prod-eu/web_1', 'prod-us/web', "stage/o'brien"]);
     assert.equal((await store.applications.list({ limit: 1, visible: ranges })).total, 4);
+    // Pages of the ranges by cursor, in either order: each visible application once.
+    for (const order of ['asc', 'desc'] as const) {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.applications.list({ limit: 1, visible: ranges, order, ...(cursor === undefined ? {} : { cursor }) });
+        seen.push(...page.items.map((i) => `${i.environment}/${i.name}`));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      assert.deepEqual(seen, order === 'asc' ? ["stage/o'brien", 'prod-eu/web', 'prod-us/web', 'prod-eu/web_1'] : ['prod-eu/web_1', 'prod-us/web', 'prod-eu/web', "stage/o'brien"], order);
+    }
     assert.deepEqual((await store.environments.list(ranges)).map((e) => [e.name, e.applications]), [['prod-eu', 2], ['prod-us', 1], ['stage', 1]]);
     // Visibility is one condition among the list's others (a removed application stays removed).
     await store.ledger.ingest('prod-us', 'a-prod-us', 10, NOW, { kind: 'removed', application: 'batch' });

@@ -1,6 +1,7 @@
 /** Applications as the agents last reported them: list with filter, sort and keyset paging; changes by version. */
 import type { Db, Param, Row } from './db.ts';
 import { StoreErrors } from './errors.ts';
+import { rangesSource, visibleKeyRanges } from './visible-ranges.ts';
 import { visibilitySql, type Scope, type Visibility } from './visibility.ts';
 
 export const APPLICATION_SORTS = ['name', 'environment', 'sync', 'health', 'revision', 'lastSyncedAt'] as const;
@@ -71,7 +72,11 @@ export class Applications {
     if (query.sync !== undefined) add('a.sync = ?', query.sync);
     if (query.health !== undefined) add('a.health = ?', query.health);
     for (const label of query.labels ?? []) add('EXISTS (SELECT 1 FROM environment_labels l WHERE l.environment = a.environment AND l.key = ? AND l.value = ?)', label.key, label.value);
-    if (query.visible !== undefined && query.visible !== 'all') {
+    // Visibility that comes to key ranges is read as those ranges; any other is a condition.
+    const ranges = query.visible === undefined ? undefined : visibleKeyRanges(query.visible);
+    if (ranges !== undefined && ranges.length === 0) add('1 = 0');
+    const source = ranges === undefined || ranges.length === 0 ? { sql: 'applications a', params: [] } : rangesSource(this.#db.engine, ranges);
+    if (query.visible !== undefined && query.visible !== 'all' && ranges === undefined) {
       const visible = visibilitySql(this.#db.engine, query.visible, 'a.environment', 'a.name');
       add(visible.clause, ...visible.params);
     }
@@ -93,9 +98,9 @@ export class Applications {
       pageParams.push(value, environment, name);
     }
     // The count and the page are independent: on PostgreSQL they run side by side on two connections.
-    const counting = this.#db.all(`SELECT COUNT(*) AS n FROM applications a WHERE ${filter}`, params);
-    const paging = this.#db.all(`SELECT a.environment, a.name, a.revision, a.sync, a.health, a.last_synced_at FROM applications a WHERE ${pageWhere.join(' AND ')}
-      ORDER BY ${column} ${direction}, a.environment ${direction}, a.name ${direction} LIMIT ?`, [...pageParams, query.limit + 1]);
+    const counting = this.#db.all(`SELECT COUNT(*) AS n FROM ${source.sql} WHERE ${filter}`, [...source.params, ...params]);
+    const paging = this.#db.all(`SELECT a.environment, a.name, a.revision, a.sync, a.health, a.last_synced_at FROM ${source.sql} WHERE ${pageWhere.join(' AND ')}
+      ORDER BY ${column} ${direction}, a.environment ${direction}, a.name ${direction} LIMIT ?`, [...source.params, ...pageParams, query.limit + 1]);
     const [[count], rows] = await Promise.all([counting, paging]);
     const items = rows.slice(0, query.limit).map(toSummary);
     const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;

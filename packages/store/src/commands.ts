@@ -41,19 +41,32 @@ export class Commands {
   }
 
   /**
-   * Persists many commands (a push fanned out) and their ledger entries in one transaction,
-   * written in multi-row statements: thousands cost one commit.
+   * Persists many commands (a push fanned out) and their ledger entries in one transaction:
+   * thousands cost one commit.
    */
   async createMany(commands: readonly { command: LinkCommand; environment: string }[], requestedBy: string, now: number): Promise<void> {
     if (commands.length === 0) return;
+    const rows = commands.map(({ command, environment }) => {
+      const args = argsOf(command);
+      return { command, environment, args: JSON.stringify(args), body: JSON.stringify({ id: command.id, verb: command.verb, ...args }) };
+    });
     await this.#db.transaction(async (tx) => {
-      for (let start = 0; start < commands.length; start += CREATE_CHUNK) {
-        const chunk = commands.slice(start, start + CREATE_CHUNK);
-        const rows = chunk.map(({ command, environment }) => ({ command, environment, args: argsOf(command) }));
-        await tx.run(`INSERT INTO commands (id, environment, application, verb, args, state, requested_by, requested_at) VALUES ${rows.map(() => "(?, ?, ?, ?, ?, 'queued', ?, ?)").join(', ')}`,
-          rows.flatMap(({ command, environment, args }) => [command.id, environment, command.application, command.verb, JSON.stringify(args), requestedBy, now]));
-        await tx.run(`INSERT INTO events (environment, at, kind, application, actor, body) VALUES ${rows.map(() => "(?, ?, 'command-requested', ?, ?, ?)").join(', ')}`,
-          rows.flatMap(({ command, environment, args }) => [environment, now, command.application, requestedBy, JSON.stringify({ id: command.id, verb: command.verb, ...args })]));
+      if (tx.engine === 'postgres') {
+        // One statement per table whatever the number of rows: the rows go as one JSON parameter.
+        const json = JSON.stringify(rows.map((r) => ({ id: r.command.id, environment: r.environment, application: r.command.application, verb: r.command.verb, args: r.args, body: r.body })));
+        await tx.run(`INSERT INTO commands (id, environment, application, verb, args, state, requested_by, requested_at)
+          SELECT id, environment, application, verb, args, 'queued', ?, ? FROM jsonb_to_recordset(?::jsonb) AS c (id text, environment text, application text, verb text, args text)`, [requestedBy, now, json]);
+        await tx.run(`INSERT INTO events (environment, at, kind, application, actor, body)
+          SELECT environment, ?, 'command-requested', application, ?, body FROM jsonb_to_recordset(?::jsonb) AS e (environment text, application text, body text)`, [now, requestedBy, json]);
+        return;
+      }
+      // SQLite in process: the same two prepared statements run once per row cost less than
+      // compiling multi-row statements.
+      for (const { command, environment, args, body } of rows) {
+        await tx.run("INSERT INTO commands (id, environment, application, verb, args, state, requested_by, requested_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)",
+          [command.id, environment, command.application, command.verb, args, requestedBy, now]);
+        await tx.run("INSERT INTO events (environment, at, kind, application, actor, body) VALUES (?, ?, 'command-requested', ?, ?, ?)",
+          [environment, now, command.application, requestedBy, body]);
       }
     });
   }
@@ -95,13 +108,13 @@ export class Commands {
     return this.#db.transaction(async (tx) => {
       const changes: boolean[] = [];
       for (const { id, environment, result } of results) {
-        const changed = await tx.run("UPDATE commands SET state = ?, finished_at = ?, result = ? WHERE id = ? AND environment = ? AND state IN ('queued', 'delivered')",
+        // RETURNING: the ledger entry's fields come with the update, not from a second read.
+        const [row] = await tx.all("UPDATE commands SET state = ?, finished_at = ?, result = ? WHERE id = ? AND environment = ? AND state IN ('queued', 'delivered') RETURNING application, requested_by",
           [result.ok ? 'succeeded' : 'failed', now, JSON.stringify(result), id, environment]);
-        changes.push(changed === 1);
-        if (changed !== 1) continue;
-        const [row] = await tx.all('SELECT application, requested_by FROM commands WHERE id = ?', [id]);
-        await tx.run('INSERT INTO events (environment, at, kind, application, actor, body) VALUES (?, ?, ?, ?, ?, ?)',
-          [environment, now, 'command-finished', String(row?.application), String(row?.requested_by), JSON.stringify({ id, ...result })]);
+        changes.push(row !== undefined);
+        if (row === undefined) continue;
+        await tx.run("INSERT INTO events (environment, at, kind, application, actor, body) VALUES (?, ?, 'command-finished', ?, ?, ?)",
+          [environment, now, String(row.application), String(row.requested_by), JSON.stringify({ id, ...result })]);
       }
       return changes;
     });

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { isTrueupError } from '@trueup/api';
 import pg from 'pg';
 import { StoreErrors } from './errors.ts';
@@ -47,13 +47,14 @@ export function openSqlite(file: string): Db {
     turn = result.catch(() => undefined);
     return result;
   };
+  const prepare = preparedOnce(db);
   const direct: Queryable = {
     engine: 'sqlite',
     async all(sql, params = []) {
-      return db.prepare(sql).all(...(params as SQLInputValue[])) as Row[];
+      return prepare(sql).all(...(params as SQLInputValue[])) as Row[];
     },
     async run(sql, params = []) {
-      return Number(db.prepare(sql).run(...(params as SQLInputValue[])).changes);
+      return Number(prepare(sql).run(...(params as SQLInputValue[])).changes);
     },
   };
   return {
@@ -73,6 +74,30 @@ export function openSqlite(file: string): Db {
       }
     }),
     close: () => serial(() => db.close()),
+  };
+}
+
+/** Statements kept prepared, by their SQL; past this many the least recently used is dropped. */
+const PREPARED_STATEMENTS = 256;
+
+/**
+ * SQLite's statements compiled once and reused: parsing and planning a statement costs more
+ * than running it on a small table (a push's thousands of command writes repeat a few
+ * statements). A Map keeps insertion order, so re-inserting on use makes it an LRU.
+ */
+function preparedOnce(db: DatabaseSync): (sql: string) => StatementSync {
+  const statements = new Map<string, StatementSync>();
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare(sql);
+      if (statements.size >= PREPARED_STATEMENTS) {
+        const [oldest] = statements.keys();
+        if (oldest !== undefined) statements.delete(oldest);
+      }
+    } else statements.delete(sql);
+    statements.set(sql, statement);
+    return statement;
   };
 }
 

@@ -193,4 +193,23 @@ test('store', async (t) => {
     const finished = (await store.ledger.list({ limit: 10, kind: 'command-finished' })).items.map((e) => e.details.id).sort();
     assert.deepEqual(finished, ['c1', 'c2', 'c3'], 'one ledger entry per finished command');
   });
+  await onBothEngines(t, 'commands of a push: many stored at once, in order, each with its ledger entry, then marked delivered', async (store) => {
+    await joined(store, 'prod');
+    await joined(store, 'stage');
+    // More than fits one statement of either engine's parameter limit, written as one.
+    const commands = Array.from({ length: 1200 }, (_, i) => ({
+      environment: i % 3 === 0 ? 'stage' : 'prod',
+      command: { id: `p${String(i).padStart(4, '0')}`, verb: 'refresh' as const, application: `app-${i % 7}`, ...(i === 5 ? { prune: true, object: 'v1/ConfigMap/web/x' } : {}) },
+    }));
+    await store.commands.createMany(commands, 'webhook:plain', NOW);
+    const open = await store.commands.open('prod');
+    assert.deepEqual(open.map((c) => c.id), commands.filter((c) => c.environment === 'prod').map((c) => c.command.id));
+    assert.deepEqual(open.find((c) => c.id === 'p0005'), { id: 'p0005', verb: 'refresh', application: 'app-5', prune: true, object: 'v1/ConfigMap/web/x', requestedBy: 'webhook:plain' });
+    const requested = await store.ledger.list({ limit: 1000, environment: 'stage', kind: 'command-requested' });
+    assert.deepEqual(requested.items.map((e) => [e.details.id, e.application, e.actor]), commands.filter((c) => c.environment === 'stage').map((c) => [c.command.id, c.command.application, 'webhook:plain']));
+    await store.commands.deliveredMany(open.slice(0, 500).map((c) => c.id), NOW + 1);
+    assert.equal((await store.commands.open('prod', { undelivered: true })).length, open.length - 500);
+    assert.equal((await store.commands.get('p0001'))?.state, 'delivered');
+    assert.equal((await store.commands.get('p0000'))?.state, 'queued', 'stage\'s were not sent');
+  });
 });

@@ -26,7 +26,7 @@ export interface SqlFilter {
 const TRUE: SqlFilter = { clause: '1 = 1', params: [] };
 const FALSE: SqlFilter = { clause: '1 = 0', params: [] };
 
-const isWild = (glob: string): boolean => /[*?]/.test(glob);
+export const isWild = (glob: string): boolean => /[*?]/.test(glob);
 const matchesAll = (globs: readonly string[]): boolean => globs.includes('*');
 
 /** One glob as a condition on `column`: equality without wildcards, GLOB on SQLite, LIKE on PostgreSQL. */
@@ -105,7 +105,7 @@ function visibilityFilter(engine: Engine, visibility: Visibility, environmentCol
 const MAX_RANGES = 2000;
 
 /** `abc*` → its literal prefix, when that is plain ASCII (so string order is byte order on both engines). */
-function asciiPrefix(glob: string): string | undefined {
+export function asciiPrefix(glob: string): string | undefined {
   const prefix = glob.slice(0, -1);
   return glob.endsWith('*') && prefix !== '' && !isWild(prefix) && /^[\x20-\x7e]+$/.test(prefix) ? prefix : undefined;
 }
@@ -166,7 +166,7 @@ function keyRanges(engine: Engine, scopes: readonly Scope[], environmentColumn: 
 }
 
 /** The least string above every string that starts with `prefix` (ASCII). */
-function successor(prefix: string): string {
+export function successor(prefix: string): string {
   return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }
 
