@@ -1,12 +1,13 @@
 /** The pull agent: one reconcile loop per application, drift watches, state, and a loopback API. */
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ApplicationStatus, LinkRead } from '@trueup/api';
+import type { ApplicationStatus, LinkRead, SourceMoved } from '@trueup/api';
 import { GitCache } from '@trueup/git';
 import { AppSet } from './app-set.ts';
 import { ChartCache } from './chart-cache.ts';
 import { startHubLink, type HubLink, type HubLinkOptions } from './hub-link/index.ts';
 import { specForHub } from './hub-link/spec.ts';
+import { applicationsToRefresh } from './hub-link/source-moved.ts';
 import type { AgentEvent, AgentListener } from './events.ts';
 import { FLUX_SECRETS_FOLDER } from './flux-tree.ts';
 import { loadApplications } from './load-applications.ts';
@@ -98,6 +99,14 @@ async function start(options: AgentOptions, stateDir: string, address: ListenAdd
       if (app === undefined) return undefined;
       // Resumed: a pass under the application's own policy now heals what drifted meanwhile.
       return app.runtime.resumeSelfHeal(object).then(async ({ resumed }) => ({ status: await app.scheduler.refresh(), resumed }));
+    },
+    sourceMoved: (source: SourceMoved) => {
+      const reading = [...apps.values()].map((app) => ({ name: app.runtime.name, source: app.loaded.application.spec.source, revision: app.runtime.status?.revision }));
+      for (const name of applicationsToRefresh(reading, source)) void apps.get(name)?.scheduler.refresh();
+    },
+    catchUp: () => {
+      // A pass running now listed Git moments ago; every other application looks again.
+      for (const app of apps.values()) if (!app.scheduler.passing) void app.scheduler.refresh();
     },
     ready: () => finishedFirstPass.size === apps.size,
     metrics: () => metrics.render(),

@@ -73,6 +73,11 @@ export class PassScheduler {
     return done;
   }
 
+  /** Whether a pass runs now. */
+  get passing(): boolean {
+    return this.#running;
+  }
+
   /** Asks the gate of a held pass again now. */
   wake(): void {
     const held = this.#held;

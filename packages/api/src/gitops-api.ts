@@ -50,7 +50,8 @@ export const GitopsSetResultSchema = z.object({
   /** Callers whose edits share the commit. */
   batchSize: z.number().optional(),
   changes: z.array(z.object({ file: z.string(), line: z.number(), key: z.string(), from: z.unknown(), to: z.unknown() })).optional(),
-  refreshed: z.array(z.object({ environment: z.string(), application: z.string(), command: z.string() })),
+  /** The applications told to refresh: with the command sent to each, or none when its agent was told by one source-moved frame (ADR 30). */
+  refreshed: z.array(z.object({ environment: z.string(), application: z.string(), command: z.string().optional() })),
 });
 export type GitopsSetResult = z.infer<typeof GitopsSetResultSchema>;
 

@@ -166,8 +166,8 @@ export const PlainPushSchema = z.strictObject({
 
 export const WebhookResultSchema = z.object({
   source: z.string(),
-  /** The applications told to refresh, with the command sent to each. */
-  refreshed: z.array(z.object({ environment: z.string(), application: z.string(), command: z.string() })),
+  /** The applications told to refresh: with the command sent to each, or none when its agent was told by one source-moved frame (ADR 30). */
+  refreshed: z.array(z.object({ environment: z.string(), application: z.string(), command: z.string().optional() })),
   ignored: z.string().optional(),
 }).meta({ id: 'WebhookResult' });
 

@@ -5,9 +5,10 @@
  *
  * Agent → hub: `hello` (first), then `event` (numbered by the agent, kept until acked),
  * `command-result`, `read-result`, `heartbeat`, and every LINK_RESYNC_MS `resync`. Hub → agent:
- * `welcome` (answers hello), `ack`, `command`, `read`, `heartbeat`, `want` (answers resync). The
- * hub never sends manifests or credentials: a command names an application the agent already
- * runs and a verb from a closed list, a read names one of its objects (ADR 14, ADR 19).
+ * `welcome` (answers hello), `ack`, `command`, `read`, `heartbeat`, `want` (answers resync), and
+ * `source-moved` to an agent whose hello `accepts` it (ADR 30). The hub never sends manifests or
+ * credentials: a command names an application the agent already runs and a verb from a closed
+ * list, a read names one of its objects, a source-moved names a repository and ref (ADR 14, 19).
  */
 import { z } from 'zod';
 
@@ -141,6 +142,25 @@ export type ReadResult = z.infer<typeof ReadResultSchema>;
 export const AgentKindSchema = z.enum(['host', 'kubernetes']);
 export type AgentKind = z.infer<typeof AgentKindSchema>;
 
+/** Hub frames an agent may announce it understands; the hub sends none of them to an agent that did not. */
+export const LinkAcceptsSchema = z.enum(['source-moved']);
+export type LinkAccepts = z.infer<typeof LinkAcceptsSchema>;
+
+/**
+ * A followed Git ref moved (a webhook, the hub's poll, the hub's own commit): the agent refreshes
+ * every application that reads `repoURL` at `ref` (its source, a Helm `$values` ref source), at
+ * once. `revision`, when known, lets it leave alone an application already there.
+ */
+export const SourceMovedSchema = z.strictObject({
+  repoURL: z.string().min(1).max(2048),
+  /** `refs/heads/main`, `refs/tags/v1` or a short name, as pushed. */
+  ref: z.string().min(1).max(1024),
+  revision: z.string().regex(/^[0-9a-f]{40,64}$/).optional(),
+  /** The repository's default branch, when known: applications following `HEAD` follow it. */
+  defaultBranch: z.string().max(1024).optional(),
+});
+export type SourceMoved = z.infer<typeof SourceMovedSchema>;
+
 export const AgentFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('hello'),
@@ -148,6 +168,8 @@ export const AgentFrameSchema = z.discriminatedUnion('type', [
     agentVersion: z.string().max(64),
     /** The kinds of destination the agent's applications deploy to (a host root, a Kubernetes cluster) as it connects. */
     kinds: z.array(AgentKindSchema).max(2).optional(),
+    /** Hub frames beyond protocol 1's that the agent understands (absent: none; the hub falls back to commands). */
+    accepts: z.array(LinkAcceptsSchema).max(16).optional(),
     /** Digest of every application's status the agent holds now: the resync's starting point. */
     digests: z.record(appName, digest),
   }),
@@ -183,6 +205,8 @@ export const HubFrameSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('command'), command: LinkCommandSchema }),
   z.strictObject({ type: z.literal('read'), read: LinkReadSchema }),
   z.strictObject({ type: z.literal('heartbeat'), at: z.number().int() }),
+  /** Only to an agent whose hello accepts it: refresh what reads this repository and ref. */
+  z.strictObject({ type: z.literal('source-moved'), source: SourceMovedSchema }),
 ]);
 export type HubFrame = z.infer<typeof HubFrameSchema>;
 

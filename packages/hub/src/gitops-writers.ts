@@ -35,7 +35,7 @@ export class HubGitops {
   fanOut(deps: HubDeps, repoURL: string, ref: string, revision: string, actor: string): Promise<Refreshed[]> {
     let pending = this.#fanOuts.get(revision);
     if (pending === undefined) {
-      pending = refreshFollowers(deps, { repoURLs: [repoURL], ref: `refs/heads/${ref}` }, actor);
+      pending = refreshFollowers(deps, { repoURLs: [repoURL], ref: `refs/heads/${ref}`, revision }, actor);
       this.#fanOuts.set(revision, pending);
       pending.catch(() => this.#fanOuts.delete(revision));
       if (this.#fanOuts.size > 1000) this.#fanOuts.delete(this.#fanOuts.keys().next().value ?? '');

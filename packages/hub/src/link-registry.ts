@@ -2,7 +2,7 @@
  * The live links of this hub: one per environment (a newer link from the same agent replaces
  * the older), their store-backed session handlers, and the delivery of commands.
  */
-import { LinkCloseCodes, type CommandResult, type LinkCommand, type LinkRead, type ReadResult } from '@trueup/api';
+import { LinkCloseCodes, type CommandResult, type LinkCommand, type LinkRead, type ReadResult, type SourceMoved } from '@trueup/api';
 import { serveLinkSession, type LinkSession, type LinkSessionOptions } from '@trueup/link';
 import type { HubStore } from '@trueup/store';
 import type WebSocket from 'ws';
@@ -110,7 +110,7 @@ export class LinkRegistry {
           await store.signals.publish('applications', environment);
         }
       },
-      agentInfo: ({ version, kinds }) => store.environments.setAgentInfo(environment, version, kinds),
+      agentInfo: ({ version, kinds, accepts }) => store.environments.setAgentInfo(environment, version, kinds, accepts),
       commandResult: async (id, result) => {
         await this.#finish({ id, environment, result });
         for (const resolve of this.#waiters.get(id) ?? []) resolve(result);
@@ -178,6 +178,18 @@ export class LinkRegistry {
     await this.#deps.store.commands.deliveredMany(sent, this.#deps.now());
     for (const environment of elsewhere) await this.#deps.store.signals.publish('commands', JSON.stringify({ environment, origin: this.#replica }));
     return sent.length;
+  }
+
+  /** Whether the agent linked to this replica announced it understands source-moved (ADR 30). */
+  acceptsSourceMoved(environment: string): boolean {
+    return this.#sessions.get(environment)?.accepts('source-moved') === true;
+  }
+
+  /** Sends one source-moved frame on each of these environments' links here that accept it; the environments told. */
+  sourceMoved(environments: Iterable<string>, source: SourceMoved): string[] {
+    const told: string[] = [];
+    for (const environment of environments) if (this.#sessions.get(environment)?.sourceMoved(source) === true) told.push(environment);
+    return told;
   }
 
   #onCommandSignal(payload: string): void {

@@ -126,7 +126,7 @@ export class RepoPoller {
     const plan = planPoll(refs, listing, await store.polledHeads.heads(repo.key));
     let refreshed = 0;
     for (const { ref, sha } of plan.moved) {
-      const told = await refreshFollowers(this.#deps, { repoURLs: [repo.url], ref, defaultBranch: plan.defaultBranch }, 'poll', { skipAt: sha });
+      const told = await refreshFollowers(this.#deps, { repoURLs: [repo.url], ref, defaultBranch: plan.defaultBranch, revision: sha }, 'poll', { skipAt: sha });
       refreshed += told.length;
     }
     await store.polledHeads.record(repo.key, plan.heads, now());

@@ -3,7 +3,7 @@
  * It owns sequence bookkeeping (what was sent, what the hub acknowledged, a bounded window of
  * unacknowledged events) and heartbeats; the transport adapter performs the actions it returns.
  */
-import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_RESYNC_MS, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type AgentKind, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
+import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_RESYNC_MS, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type AgentKind, type CommandResult, type HubFrame, type LinkAccepts, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult, type SourceMoved } from '@trueup/api';
 
 /** An event waiting in the agent's outbox, numbered by it. */
 export interface OutboxEntry {
@@ -27,6 +27,8 @@ export interface AgentSessionState {
   lastResyncAt: number;
   /** The period the hub asked for in its welcome (until then LINK_HEARTBEAT_MS): heartbeats leave this often, and a hub silent three times as long is gone. */
   heartbeatMs?: number;
+  /** Hub frames announced in the hello; with `source-moved` the agent catches up at each welcome (ADR 30). */
+  accepts: readonly LinkAccepts[];
 }
 
 /** A hub's welcome may ask for heartbeats this often at least (a shorter period would be noise). */
@@ -55,7 +57,14 @@ export type AgentSessionAction =
   /** Time for the periodic resync: gather the digests and feed `digests`. */
   | { type: 'gather-digests' }
   /** The hub asked again for these applications: make sure a current status of each is queued, then feed `pending`. */
-  | { type: 'want'; want: string[] };
+  | { type: 'want'; want: string[] }
+  /** A followed Git ref moved: refresh every application that reads it (ADR 30). */
+  | { type: 'source-moved'; source: SourceMoved }
+  /**
+   * Linked again (or for the first time): the hub tells no agent of what moved while it was away,
+   * so refresh every application that is not in a pass already (ADR 30).
+   */
+  | { type: 'catch-up' };
 
 export interface Step {
   state: AgentSessionState;
@@ -63,10 +72,10 @@ export interface Step {
 }
 
 /** A new session on an open socket: the hello goes first. */
-export function openAgentSession(now: number, agentVersion: string, digests: Record<string, string>, kinds: readonly AgentKind[] = []): Step {
+export function openAgentSession(now: number, agentVersion: string, digests: Record<string, string>, kinds: readonly AgentKind[] = [], accepts: readonly LinkAccepts[] = []): Step {
   return {
-    state: { phase: 'hello', ackedSeq: 0, inflight: [], lastHeardAt: now, lastSentAt: now, lastResyncAt: now },
-    actions: [{ type: 'send', frame: { type: 'hello', protocol: LINK_PROTOCOL_VERSION, agentVersion, ...(kinds.length === 0 ? {} : { kinds: [...kinds] }), digests } }],
+    state: { phase: 'hello', ackedSeq: 0, inflight: [], lastHeardAt: now, lastSentAt: now, lastResyncAt: now, accepts },
+    actions: [{ type: 'send', frame: { type: 'hello', protocol: LINK_PROTOCOL_VERSION, agentVersion, ...(kinds.length === 0 ? {} : { kinds: [...kinds] }), ...(accepts.length === 0 ? {} : { accepts: [...accepts] }), digests } }],
   };
 }
 
@@ -102,7 +111,8 @@ function onFrame(state: AgentSessionState, frame: HubFrame): Step {
     if (frame.type !== 'welcome') return close(state, LinkCloseCodes.protocolError, `expected welcome, got ${frame.type}`);
     if (frame.protocol !== LINK_PROTOCOL_VERSION) return close(state, LinkCloseCodes.unsupportedVersion, `hub speaks link protocol ${frame.protocol}, agent ${LINK_PROTOCOL_VERSION}`);
     const heartbeatMs = Math.min(LINK_HEARTBEAT_MS, Math.max(MIN_HEARTBEAT_MS, frame.heartbeatMs));
-    return { state: { ...state, phase: 'streaming', ackedSeq: frame.ackedSeq, inflight: [], heartbeatMs }, actions: [{ type: 'resync', want: frame.want, ackedSeq: frame.ackedSeq, ...(frame.gitPollMs === undefined ? {} : { gitPollMs: frame.gitPollMs }) }] };
+    const resync: AgentSessionAction = { type: 'resync', want: frame.want, ackedSeq: frame.ackedSeq, ...(frame.gitPollMs === undefined ? {} : { gitPollMs: frame.gitPollMs }) };
+    return { state: { ...state, phase: 'streaming', ackedSeq: frame.ackedSeq, inflight: [], heartbeatMs }, actions: state.accepts.includes('source-moved') ? [resync, { type: 'catch-up' }] : [resync] };
   }
   switch (frame.type) {
     case 'welcome':
@@ -117,6 +127,10 @@ function onFrame(state: AgentSessionState, frame: HubFrame): Step {
       return { state, actions: [{ type: 'run-read', read: frame.read }] };
     case 'want':
       return { state, actions: [{ type: 'want', want: frame.want }] };
+    case 'source-moved':
+      // The hub sends it only to an agent that announced it; any other agent says so and closes.
+      if (!state.accepts.includes('source-moved')) return close(state, LinkCloseCodes.protocolError, 'source-moved was not announced in the hello');
+      return { state, actions: [{ type: 'source-moved', source: frame.source }] };
     case 'heartbeat':
       return { state, actions: [] };
   }

@@ -3,7 +3,7 @@
  * that feeds the agent session machine and performs its actions; reconnects with jittered
  * backoff. The agent, the runner and load simulators use it with their own outbox and handler.
  */
-import { AgentFrameSchema, HubFrameSchema, LINK_PATH, parseFrame, LinkCloseCodes, type AgentKind, type CommandResult, type LinkCommand, type LinkRead, type ReadResult } from '@trueup/api';
+import { AgentFrameSchema, HubFrameSchema, LINK_PATH, parseFrame, LinkCloseCodes, type AgentKind, type CommandResult, type LinkAccepts, type LinkCommand, type LinkRead, type ReadResult, type SourceMoved } from '@trueup/api';
 import type WebSocket from 'ws';
 import { openAgentSession, SEND_WINDOW, stepAgentSession, type AgentSessionAction, type AgentSessionInput, type AgentSessionState, type OutboxEntry } from './agent-session.ts';
 import { reconnectDelay } from './backoff.ts';
@@ -33,6 +33,14 @@ export interface LinkClientOptions {
   kinds?: () => readonly AgentKind[];
   outbox: LinkOutbox;
   onCommand(command: LinkCommand): Promise<CommandResult>;
+  /**
+   * A followed Git ref moved (ADR 30): refresh what reads it. With it, the hello announces
+   * `accepts: ['source-moved']` and `onCatchUp` runs at each welcome; without it the hub sends
+   * per-application refresh commands instead.
+   */
+  onSourceMoved?(source: SourceMoved): void;
+  /** Linked (again): refresh what may have moved while unlinked. Called only with `onSourceMoved`. */
+  onCatchUp?(): void;
   /** Reads of objects for the hub; without it every read is answered unsupported. */
   onRead?(read: LinkRead): Promise<ReadResult>;
   /** Connection state changes, for logs and tests. */
@@ -94,7 +102,8 @@ export class LinkClient {
     const { socket, closeInfo } = dialHub(LINK_PATH, this.#options);
     this.#socket = socket;
     socket.on('open', () => {
-      const step = openAgentSession(this.#now(), this.#options.agentVersion, this.#options.outbox.digests(), this.#options.kinds?.() ?? []);
+      const accepts: LinkAccepts[] = this.#options.onSourceMoved === undefined ? [] : ['source-moved'];
+      const step = openAgentSession(this.#now(), this.#options.agentVersion, this.#options.outbox.digests(), this.#options.kinds?.() ?? [], accepts);
       this.#session = step.state;
       this.#perform(step.actions);
     });
@@ -157,6 +166,12 @@ export class LinkClient {
         case 'want':
           this.#options.outbox.ensureStatus(action.want);
           this.#pump();
+          break;
+        case 'source-moved':
+          this.#options.onSourceMoved?.(action.source);
+          break;
+        case 'catch-up':
+          this.#options.onCatchUp?.();
           break;
       }
     }

@@ -3,7 +3,7 @@
  * adapter to compute the resync (what the hub lacks), then stores events once each by sequence
  * number, acknowledges them, relays commands and keeps heartbeats.
  */
-import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type AgentKind, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
+import { LINK_HEARTBEAT_MS, LINK_PROTOCOL_VERSION, LINK_SILENCE_MS, LinkCloseCodes, type AgentFrame, type AgentKind, type CommandResult, type HubFrame, type LinkAccepts, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult, type SourceMoved } from '@trueup/api';
 
 export interface HubSessionState {
   phase: 'hello' | 'resync' | 'streaming' | 'closed';
@@ -16,6 +16,8 @@ export interface HubSessionState {
   gitPollMs?: number;
   /** Told in the welcome: how often each side sends at least a heartbeat (absent: LINK_HEARTBEAT_MS); an agent silent three times as long is cut. */
   heartbeatMs?: number;
+  /** What the agent's hello announced it understands beyond protocol 1 (ADR 30). */
+  accepts: LinkAccepts[];
 }
 
 export type HubSessionInput =
@@ -27,6 +29,8 @@ export type HubSessionInput =
   | { type: 'stored'; now: number; seq: number }
   | { type: 'command'; now: number; command: LinkCommand }
   | { type: 'read'; now: number; read: LinkRead }
+  /** A followed ref moved: sent only to an agent that accepts it, while streaming. */
+  | { type: 'source-moved'; now: number; source: SourceMoved }
   | { type: 'tick'; now: number };
 
 export type HubSessionAction =
@@ -35,7 +39,7 @@ export type HubSessionAction =
   /** Compare the agent's digests with the store; feed `resync-ready` (at hello) or `want-ready` (periodic). */
   | { type: 'resync'; digests: Record<string, string>; periodic: boolean }
   /** The agent's hello: its version and what it deploys to, for the environment's record. */
-  | { type: 'agent-info'; version: string; kinds: AgentKind[] }
+  | { type: 'agent-info'; version: string; kinds: AgentKind[]; accepts: LinkAccepts[] }
   /** Store this event (idempotent by environment and seq), then feed `stored`. */
   | { type: 'store'; seq: number; at: number; event: LinkEvent }
   | { type: 'command-result'; id: string; result: CommandResult }
@@ -49,7 +53,7 @@ export interface HubStep {
 }
 
 export function openHubSession(now: number, environment: string, gitPollMs?: number, heartbeatMs?: number): HubSessionState {
-  return { phase: 'hello', environment, receivedSeq: 0, lastHeardAt: now, lastSentAt: now, ...(gitPollMs === undefined || gitPollMs <= 0 ? {} : { gitPollMs }), ...(heartbeatMs === undefined ? {} : { heartbeatMs }) };
+  return { phase: 'hello', environment, receivedSeq: 0, accepts: [], lastHeardAt: now, lastSentAt: now, ...(gitPollMs === undefined || gitPollMs <= 0 ? {} : { gitPollMs }), ...(heartbeatMs === undefined ? {} : { heartbeatMs }) };
 }
 
 export function stepHubSession(state: HubSessionState, input: HubSessionInput): HubStep {
@@ -73,6 +77,9 @@ export function stepHubSession(state: HubSessionState, input: HubSessionInput): 
     case 'read':
       if (state.phase !== 'streaming') return { state, actions: [] };
       return { state: { ...state, lastSentAt: input.now }, actions: [{ type: 'send', frame: { type: 'read', read: input.read } }] };
+    case 'source-moved':
+      if (state.phase !== 'streaming' || !state.accepts.includes('source-moved')) return { state, actions: [] };
+      return { state: { ...state, lastSentAt: input.now }, actions: [{ type: 'send', frame: { type: 'source-moved', source: input.source } }] };
     case 'tick':
       if (input.now - state.lastHeardAt >= (state.heartbeatMs === undefined ? LINK_SILENCE_MS : 3 * state.heartbeatMs)) return close(state, LinkCloseCodes.silent, 'the agent sent nothing, not even a heartbeat');
       if (state.phase === 'streaming' && input.now - state.lastSentAt >= (state.heartbeatMs ?? LINK_HEARTBEAT_MS)) {
@@ -86,7 +93,8 @@ function onFrame(state: HubSessionState, frame: AgentFrame): HubStep {
   if (state.phase === 'hello') {
     if (frame.type !== 'hello') return close(state, LinkCloseCodes.protocolError, `expected hello, got ${frame.type}`);
     if (frame.protocol !== LINK_PROTOCOL_VERSION) return close(state, LinkCloseCodes.unsupportedVersion, `agent speaks link protocol ${frame.protocol}, hub ${LINK_PROTOCOL_VERSION}`);
-    return { state: { ...state, phase: 'resync' }, actions: [{ type: 'agent-info', version: frame.agentVersion, kinds: frame.kinds ?? [] }, { type: 'resync', digests: frame.digests, periodic: false }] };
+    const accepts = frame.accepts ?? [];
+    return { state: { ...state, phase: 'resync', accepts }, actions: [{ type: 'agent-info', version: frame.agentVersion, kinds: frame.kinds ?? [], accepts }, { type: 'resync', digests: frame.digests, periodic: false }] };
   }
   if (frame.type === 'hello') return close(state, LinkCloseCodes.protocolError, 'hello received twice');
   if (state.phase === 'resync') {

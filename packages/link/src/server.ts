@@ -3,7 +3,7 @@
  * performs its actions through the handlers (the store, the command queue). Events are stored
  * one at a time, in the order received, and acknowledged only once stored.
  */
-import { AgentFrameSchema, LINK_MAX_FRAME_BYTES, LinkCloseCodes, parseFrame, type AgentKind, type CommandResult, type HubFrame, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult } from '@trueup/api';
+import { AgentFrameSchema, LINK_MAX_FRAME_BYTES, LinkCloseCodes, parseFrame, type AgentKind, type CommandResult, type HubFrame, type LinkAccepts, type LinkCommand, type LinkEvent, type LinkRead, type ReadResult, type SourceMoved } from '@trueup/api';
 import * as ws from 'ws';
 import type WebSocket from 'ws';
 import { rawText } from './client.ts';
@@ -12,7 +12,7 @@ import { openHubSession, stepHubSession, type HubSessionAction, type HubSessionI
 export interface LinkSessionHandlers {
   resync(digests: Record<string, string>): Promise<{ ackedSeq: number; want: string[] }>;
   /** The agent said who it is (hello): its version and what it deploys to. */
-  agentInfo?(info: { version: string; kinds: AgentKind[] }): Promise<void>;
+  agentInfo?(info: { version: string; kinds: AgentKind[]; accepts: LinkAccepts[] }): Promise<void>;
   store(seq: number, at: number, event: LinkEvent): Promise<void>;
   commandResult(id: string, result: CommandResult): Promise<void>;
   /** The agent's answer to a read (not stored: a read changes nothing). */
@@ -32,6 +32,10 @@ export interface LinkSession {
   commands(commands: readonly LinkCommand[]): boolean;
   /** Sends a read if the session streams; returns whether it was sent. */
   read(read: LinkRead): boolean;
+  /** Whether the agent's hello announced it understands this frame (false before its hello). */
+  accepts(frame: LinkAccepts): boolean;
+  /** Sends a source-moved if the session streams and the agent accepts it; returns whether it was sent. */
+  sourceMoved(source: SourceMoved): boolean;
   close(code: number, reason: string): void;
 }
 
@@ -119,7 +123,7 @@ export function serveLinkSession(socket: WebSocket, environment: string, handler
           close(action.code, action.reason);
           break;
         case 'agent-info':
-          if (handlers.agentInfo !== undefined) queue(() => handlers.agentInfo?.({ version: action.version, kinds: action.kinds }) ?? Promise.resolve());
+          if (handlers.agentInfo !== undefined) queue(() => handlers.agentInfo?.({ version: action.version, kinds: action.kinds, accepts: action.accepts }) ?? Promise.resolve());
           break;
         case 'resync':
           queue(async () => {
@@ -186,6 +190,14 @@ export function serveLinkSession(socket: WebSocket, environment: string, handler
     read(read) {
       if (state.phase !== 'streaming') return false;
       input({ type: 'read', now: now(), read });
+      return true;
+    },
+    accepts(frame) {
+      return state.accepts.includes(frame);
+    },
+    sourceMoved(source) {
+      if (state.phase !== 'streaming' || !state.accepts.includes('source-moved')) return false;
+      input({ type: 'source-moved', now: now(), source });
       return true;
     },
     close,

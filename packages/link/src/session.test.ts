@@ -80,7 +80,7 @@ function runHub(inputs: HubSessionInput[]): { state: HubSessionState; actions: u
 }
 
 const hello: HubSessionInput = { type: 'frame', now: 1, frame: { type: 'hello', protocol: 1, agentVersion: 'x', kinds: ['kubernetes'], digests: { web: digest } } };
-const info = { type: 'agent-info', version: 'x', kinds: ['kubernetes'] } as const;
+const info = { type: 'agent-info', version: 'x', kinds: ['kubernetes'], accepts: [] } as const;
 const ready = (ackedSeq: number): HubSessionInput => ({ type: 'resync-ready', now: 2, ackedSeq, want: ['web'] });
 const ev = (seq: number): HubSessionInput => ({ type: 'frame', now: 3, frame: { type: 'event', seq, at: 5, event: event('web') } });
 
@@ -106,6 +106,47 @@ test('hub session', async (t) => {
     await t.test(c.name, () => {
       const { state, actions } = runHub(c.inputs);
       assert.equal(state.phase, c.phase);
+      assert.deepEqual(actions.slice(-c.want.length), c.want);
+    });
+  }
+});
+
+const moved = { repoURL: 'https://git.example/ops/config.git', ref: 'refs/heads/main', revision: 'a'.repeat(40) };
+
+test('agent session with source-moved announced: said in the hello, each welcome catches up, the frame is passed on', () => {
+  let { state, actions } = openAgentSession(0, 'test', {}, [], ['source-moved']);
+  const all: unknown[] = [...actions];
+  for (const input of [{ type: 'frame', now: 1, frame: welcome(3) }, { type: 'frame', now: 2, frame: { type: 'source-moved', source: moved } }] as AgentSessionInput[]) {
+    ({ state, actions } = stepAgentSession(state, input));
+    all.push(...actions);
+  }
+  assert.deepEqual(all, [
+    { type: 'send', frame: { type: 'hello', protocol: 1, agentVersion: 'test', accepts: ['source-moved'], digests: {} } },
+    { type: 'resync', want: [], ackedSeq: 3 },
+    { type: 'catch-up' },
+    { type: 'source-moved', source: moved },
+  ]);
+});
+
+test('agent session without the announcement: no catch-up at the welcome, and a source-moved is a protocol error', () => {
+  const { state, actions } = runAgent([{ type: 'frame', now: 1, frame: welcome(0) }, { type: 'frame', now: 2, frame: { type: 'source-moved', source: moved } }]);
+  assert.equal(state.phase, 'closed');
+  assert.deepEqual(actions.slice(1), [{ type: 'resync', want: [], ackedSeq: 0 }, { type: 'close', code: LinkCloseCodes.protocolError, reason: 'source-moved was not announced in the hello' }]);
+});
+
+test('hub session: a source-moved goes only to a streaming agent that announced it', async (t) => {
+  const announcing: HubSessionInput = { type: 'frame', now: 1, frame: { type: 'hello', protocol: 1, agentVersion: 'x', accepts: ['source-moved'], digests: {} } };
+  const send: HubSessionInput = { type: 'source-moved', now: 3, source: moved };
+  const cases: { name: string; inputs: HubSessionInput[]; want: unknown[]; accepts: string[] }[] = [
+    { name: 'announced, streaming: sent', inputs: [announcing, ready(0), send], accepts: ['source-moved'], want: [{ type: 'send', frame: { type: 'source-moved', source: moved } }] },
+    { name: 'the announcement reaches the environment\'s record', inputs: [announcing], accepts: ['source-moved'], want: [{ type: 'agent-info', version: 'x', kinds: [], accepts: ['source-moved'] }, { type: 'resync', digests: {}, periodic: false }] },
+    { name: 'announced, before the welcome: not sent', inputs: [announcing, send], accepts: ['source-moved'], want: [{ type: 'resync', digests: {}, periodic: false }] },
+    { name: 'not announced: never sent', inputs: [hello, ready(0), send], accepts: [], want: [{ type: 'deliver-queued' }] },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, () => {
+      const { state, actions } = runHub(c.inputs);
+      assert.deepEqual(state.accepts, c.accepts);
       assert.deepEqual(actions.slice(-c.want.length), c.want);
     });
   }

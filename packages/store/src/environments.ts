@@ -90,8 +90,15 @@ export class Environments {
   }
 
   /** The agent's hello: its version and what it deploys to. */
-  async setAgentInfo(environment: string, version: string, kinds: readonly string[]): Promise<void> {
-    await this.#db.run('UPDATE environments SET agent_version = ?, agent_kinds = ? WHERE name = ?', [version, kinds.join(','), environment]);
+  /** `accepts`: the hub frames beyond protocol 1 its hello announced (ADR 30). */
+  async setAgentInfo(environment: string, version: string, kinds: readonly string[], accepts: readonly string[] = []): Promise<void> {
+    await this.#db.run('UPDATE environments SET agent_version = ?, agent_kinds = ?, agent_accepts = ? WHERE name = ?', [version, kinds.join(','), accepts.join(','), environment]);
+  }
+
+  /** The environments whose agent announced, at its last hello, that it understands `frame`. */
+  async accepting(frame: string): Promise<Set<string>> {
+    const rows = await this.#db.all("SELECT name, agent_accepts FROM environments WHERE agent_accepts IS NOT NULL AND agent_accepts <> ''");
+    return new Set(rows.filter((row) => String(row.agent_accepts).split(',').includes(frame)).map((row) => String(row.name)));
   }
 
   /** A connection (`connected`) is also counted: the environment's `connections` moves by one. */

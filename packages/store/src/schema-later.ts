@@ -241,4 +241,11 @@ ALTER TABLE run_jobs ADD COLUMN outputs TEXT;
 ALTER TABLE environments ADD COLUMN agent_kinds TEXT;
 `,
   },
+  {
+    version: 16,
+    name: 'environments: the hub frames the agent understands beyond protocol 1 (source-moved), as its hello said',
+    sql: () => `
+ALTER TABLE environments ADD COLUMN agent_accepts TEXT;
+`,
+  },
 ];

@@ -3,7 +3,7 @@
  * trusting only the hub's pinned CA, reports status and events through its outbox, and runs the
  * hub's commands. Without a credential or a join token there is no link.
  */
-import type { AgentKind, ApplicationStatus, LinkRead, PassTrigger, ReadResult } from '@trueup/api';
+import type { AgentKind, ApplicationStatus, LinkRead, PassTrigger, ReadResult, SourceMoved } from '@trueup/api';
 import { LinkClient, type LinkClientState } from '@trueup/link';
 import type { AgentEvent } from '../events.ts';
 import { runCommand, type CommandTarget } from './commands.ts';
@@ -43,6 +43,10 @@ export interface LinkedAgent extends CommandTarget {
   read(read: LinkRead): Promise<ReadResult> | undefined;
   /** The spec of each application as loaded from Git, credentials by reference only. */
   spec(name: string): Record<string, unknown> | undefined;
+  /** A followed Git ref moved (ADR 30): refresh every application that reads it, at once. */
+  sourceMoved(source: SourceMoved): void;
+  /** Linked (again): refresh every application not in a pass already (ADR 30). */
+  catchUp(): void;
 }
 
 export async function startHubLink(stateDir: string, options: HubLinkOptions, agent: LinkedAgent): Promise<HubLink | undefined> {
@@ -57,6 +61,8 @@ export async function startHubLink(stateDir: string, options: HubLinkOptions, ag
     kinds: () => agent.kinds(),
     outbox,
     onCommand: (command) => runCommand(command, agent),
+    onSourceMoved: (source) => agent.sourceMoved(source),
+    onCatchUp: () => agent.catchUp(),
     onRead: async (read) => (await agent.read(read)) ?? { what: 'error', code: 'AGENT_APPLICATION_UNKNOWN', message: `this agent runs no application "${read.application}"` },
     ...(options.onState === undefined ? {} : { onState: options.onState }),
     ...(options.proxy === undefined ? {} : { proxy: options.proxy }),

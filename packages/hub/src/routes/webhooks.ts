@@ -32,7 +32,7 @@ export function webhookRoutes(app: Hono, deps: HubDeps): void {
     if (push.after !== undefined && push.messages !== undefined && onlyTrueupCommits(push.messages) && deps.gitops?.announced(push.after) === true) {
       return c.json({ source: push.source, refreshed: [], ignored: `only Trueup commits, up to ${push.after.slice(0, 12)}, which the hub wrote and already announced` }, 202);
     }
-    const refreshed = await refreshFollowers(deps, push, `webhook:${push.source}`);
+    const refreshed = await refreshFollowers(deps, { ...push, revision: push.after }, `webhook:${push.source}`);
     // Tracked repositories' workflows: scanned now rather than at the next poll.
     for (const key of new Set(push.repoURLs.map(repoKey))) void deps.triggers?.scan(key);
     return c.json({ source: push.source, refreshed }, 202);
