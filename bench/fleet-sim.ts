@@ -2,14 +2,16 @@
  * Many agents in one process for the hub's benchmarks: each joins with a real join token (the
  * agent's own join code), keeps the agent's SQLite outbox, and holds one real link with the
  * link package's client (the agent session machine, TLS WebSocket, heartbeats). It reports
- * synthetic applications and records when each hub command arrives; optionally it answers a
- * refresh as the agent's pass would begin, with a real `git ls-remote` and shallow fetch
- * through the agent's Git cache.
+ * synthetic applications and records when each of its applications is told to refresh (a hub
+ * command, or by default one source-moved frame for all those reading the moved ref, ADR 30, as
+ * the agent announces it); optionally it begins the pass as the agent would, with a real
+ * `git ls-remote` and shallow fetch through the agent's Git cache.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { joinHub, SqliteOutbox } from '@trueup/agent/hub-link';
-import type { ApplicationStatus, LinkCommand } from '@trueup/api';
+import type { ApplicationStatus, LinkCommand, SourceMoved } from '@trueup/api';
+import { applicationsToRefresh } from '@trueup/agent/hub-link';
 import type { GitCache } from '@trueup/git';
 import type { HubClient } from '@trueup/hub';
 import { LinkClient } from '@trueup/link';
@@ -28,11 +30,16 @@ export interface SimAgentOptions {
   apps: SimApp[];
   /** Resources per application status (the objects it manages). */
   resources: number;
+  /** Announce source-moved in the hello (the agent since ADR 30); false: an older agent, told by commands. */
+  sourceMoved?: boolean;
 }
 
 export interface Received {
   at: number;
-  command: LinkCommand;
+  /** The application told to refresh. */
+  application: string;
+  /** The command, when told by one. */
+  command?: LinkCommand;
 }
 
 /** How long a simulated pass takes: the command's answer comes this long after the command. */
@@ -47,6 +54,7 @@ export class SimAgent {
   git: { cache: GitCache; limit: <T>(fn: () => Promise<T>) => Promise<T> } | undefined;
   readonly #apps: Map<string, SimApp>;
   readonly #dir: string;
+  readonly #sourceMoved: boolean;
   #client: LinkClient | undefined;
   #onReceive: ((agent: SimAgent, received: Received) => void) | undefined;
   streaming = false;
@@ -55,6 +63,7 @@ export class SimAgent {
     this.environment = options.environment;
     this.#dir = options.dir;
     this.#apps = new Map(options.apps.map((app) => [app.name, app]));
+    this.#sourceMoved = options.sourceMoved !== false;
     for (const app of options.apps) this.statuses.set(app.name, syntheticStatus(app, options.resources, 0));
     this.outbox = new SqliteOutbox(join(options.dir, 'state'), () => [...this.statuses.values()]);
   }
@@ -76,6 +85,7 @@ export class SimAgent {
       outbox: this.outbox,
       proxy,
       onCommand: (command) => this.#onCommand(command),
+      ...(this.#sourceMoved ? { onSourceMoved: (source: SourceMoved) => this.#onSourceMoved(source), onCatchUp: () => undefined } : {}),
       onState: (state) => {
         this.streaming = state.state === 'streaming';
       },
@@ -105,18 +115,34 @@ export class SimAgent {
     this.outbox.close();
   }
 
+  /** As the agent: every application reading the moved ref starts its pass at once (no answer to the hub). */
+  #onSourceMoved(source: SourceMoved): void {
+    const reading = [...this.#apps.values()].map((app) => ({ name: app.name, source: { repoURL: app.repoURL, ref: app.ref }, revision: this.statuses.get(app.name)?.revision }));
+    const at = performance.now();
+    for (const name of applicationsToRefresh(reading, source)) {
+      const received = { at, application: name };
+      this.received.push(received);
+      this.#onReceive?.(this, received);
+      void this.#pass(name).catch(() => undefined);
+    }
+  }
+
+  /** The start of a pass as the agent's (with Git: ls-remote, and a fetch when the ref moved); whether it ran one. */
+  async #pass(name: string): Promise<boolean> {
+    const app = this.#apps.get(name);
+    if (this.git === undefined || app === undefined) return false;
+    const { cache, limit } = this.git;
+    const last = this.statuses.get(app.name)?.revision;
+    const artifact = await limit(() => cache.sync({ repoURL: app.repoURL, ref: app.ref, path: 'app' }, { lastRevision: last }));
+    this.statuses.set(app.name, { ...(this.statuses.get(app.name) as ApplicationStatus), revision: artifact.revision });
+    return true;
+  }
+
   async #onCommand(command: LinkCommand): Promise<{ ok: boolean; message: string }> {
-    const received = { at: performance.now(), command };
+    const received = { at: performance.now(), application: command.application, command };
     this.received.push(received);
     this.#onReceive?.(this, received);
-    const app = this.#apps.get(command.application);
-    if (this.git !== undefined && app !== undefined && command.verb === 'refresh') {
-      const { cache, limit } = this.git;
-      const last = this.statuses.get(app.name)?.revision;
-      const artifact = await limit(() => cache.sync({ repoURL: app.repoURL, ref: app.ref, path: 'app' }, { lastRevision: last }));
-      this.statuses.set(app.name, { ...(this.statuses.get(app.name) as ApplicationStatus), revision: artifact.revision });
-      return { ok: true, message: 'refreshed' };
-    }
+    if (command.verb === 'refresh' && await this.#pass(command.application)) return { ok: true, message: 'refreshed' };
     // An agent answers once its pass is over, not at once.
     await new Promise((resolve) => setTimeout(resolve, ANSWER_AFTER_MS));
     return { ok: true, message: 'refreshed' };

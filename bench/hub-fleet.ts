@@ -1,5 +1,5 @@
 /**
- * `node bench/hub-fleet.ts [--agents 500] [--apps 20] [--runs 20] [--idle-seconds 30] [--poll-interval 10s] [--commits 2]`:
+ * `node bench/hub-fleet.ts [--agents 500] [--apps 20] [--runs 20] [--idle-seconds 30] [--poll-interval 10s] [--commits 2] [--legacy]`:
  * the hub with a fleet linked to it. The hub runs as its own process (`trueup hub`, SQLite),
  * so its RSS and CPU are its own; the agents are simulated by this one process, which opens one
  * real link per agent with the link package's client and the agent's outbox (bench/fleet-sim.ts).
@@ -8,9 +8,10 @@
  *
  * Each agent runs `--apps` applications: app-00 … app-18 follow `config.git` main, app-19 follows
  * `edge.git` main. Measured:
- *  1. webhook → every subscribed agent has been told to start its pass (the refresh command
- *     arrives on its link): a push to edge.git (one application per agent) and to config.git
- *     (19 per agent); per agent, the time of its last command;
+ *  1. webhook → every subscribed agent has been told to start its pass (its one source-moved
+ *     frame arrives on its link, ADR 30; with `--legacy` the agents do not announce it and get a
+ *     refresh command per application): a push to edge.git (one application per agent) and to
+ *     config.git (19 per agent); per agent, the time its last application was told;
  *  2. the hub's RSS and CPU while the fleet is linked and nothing happens;
  *  3. Git load: the hub's `ls-remote`s per poll interval (by its User-Agent in the Git server's
  *     log) and, after a commit, each agent's ls-remote and fetch (its Git cache's counts, checked
@@ -41,6 +42,8 @@ const { values } = parseArgs({
     'idle-seconds': { type: 'string', default: '30' },
     'poll-interval': { type: 'string', default: '10s' },
     commits: { type: 'string', default: '2' },
+    /** The simulated agents do not announce source-moved: the hub tells them by one command per application (before ADR 30). */
+    legacy: { type: 'boolean', default: false },
   },
 });
 const AGENTS = Number(values.agents);
@@ -113,7 +116,7 @@ try {
   const joinLimit = limiter(8);
   const joinStarted = performance.now();
   const credentials = await Promise.all(Array.from({ length: AGENTS }, (_, i) => joinLimit(async () => {
-    const sim = new SimAgent({ environment: `env-${String(i).padStart(3, '0')}`, dir: join(dir, 'agents', String(i)), apps: apps(APPS), resources: 5 });
+    const sim = new SimAgent({ environment: `env-${String(i).padStart(3, '0')}`, dir: join(dir, 'agents', String(i)), apps: apps(APPS), resources: 5, sourceMoved: !values.legacy });
     await mkdir(join(dir, 'agents', String(i)), { recursive: true });
     sims.push(sim);
     return { sim, credential: await sim.join(admin) };
@@ -181,7 +184,7 @@ try {
     const p50 = percentile(all, 50);
     const p99 = percentile(all, 99);
     const met = p50 <= 100 && p99 <= 500 ? 'met' : 'not met';
-    row([`webhook → every subscribed agent told to start its pass (${repo}.git: ${perAgent} application(s) per agent, ${AGENTS * perAgent} commands)`, `${AGENTS} agents × ${APPS} applications linked, hub SQLite`, `${RUNS} pushes × ${AGENTS} agents`, ms(p50), `${ms(percentile(all, 10))} – ${ms(percentile(all, 90))} (p10–p90)`, ms(p99), `POST answered ${ms(percentile(posts, 50))}`, `p50 ≤ 100 ms, p99 ≤ 500 ms: ${met}`, `Argo CD's 3 min default poll (90 s average wait): ${(90_000 / p50).toFixed(0)}× faster`]);
+    row([`webhook → every subscribed agent told to start its pass (${repo}.git: ${perAgent} application(s) per agent, ${values.legacy ? `${AGENTS * perAgent} commands` : `${AGENTS} source-moved frames`})`, `${AGENTS} agents × ${APPS} applications linked, hub SQLite`, `${RUNS} pushes × ${AGENTS} agents`, ms(p50), `${ms(percentile(all, 10))} – ${ms(percentile(all, 90))} (p10–p90)`, ms(p99), `POST answered ${ms(percentile(posts, 50))}`, `p50 ≤ 100 ms, p99 ≤ 500 ms: ${met}`, `Argo CD's 3 min default poll (90 s average wait): ${(90_000 / p50).toFixed(0)}× faster`]);
     log(`${repo}: p50 ${ms(p50)} p99 ${ms(p99)}`);
   }
   const afterWebhooks = processUsage(pid);

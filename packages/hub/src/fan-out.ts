@@ -70,7 +70,7 @@ export async function refreshFollowers(deps: Pick<HubDeps, 'store' | 'links' | '
   const local = (environment: string): boolean => links.acceptsSourceMoved(environment);
   const remote = followers.some((app) => !local(app.environment));
   const accepting = remote ? await store.environments.accepting('source-moved') : new Set<string>();
-  const records = remote ? new Map((await store.environments.list()).map((e) => [e.name, e])) : new Map();
+  const records = new Map(remote ? (await store.environments.list()).map((e) => [e.name, e]) : []);
   const at = now();
   const plan = planFanOut(followers, local, (environment) => {
     const record = records.get(environment);

@@ -94,6 +94,12 @@ async function pollCommands(client: HubClient, after: number): Promise<string[]>
   return page.items.filter((e) => e.id > after && e.actor === 'poll').map((e) => `${e.environment}/${e.application ?? ''}`).sort();
 }
 
+/** The poll's source-moved ledger entries after `after` (ADR 30): one per moved ref. */
+async function pollMoves(client: HubClient, after: number): Promise<Record<string, unknown>[]> {
+  const page = await client.get<{ items: LedgerEntry[] }>('/api/v1/events?kind=source-moved&order=asc&limit=1000');
+  return page.items.filter((e) => e.id > after && e.actor === 'poll').map((e) => ({ ref: e.details.ref, applications: e.details.applications, agentsTold: e.details.agentsTold, commands: e.details.commands }));
+}
+
 const lastId = async (client: HubClient): Promise<number> => (await client.get<{ items: LedgerEntry[] }>('/api/v1/events?limit=1')).items[0]?.id ?? 0;
 
 const status = (name: string, repoURL: string, ref: string, revision: string): LinkEvent => ({
@@ -170,8 +176,9 @@ test('the hub polls each repository once per round and refreshes exactly the age
   const second = await repos.push(repos.config, 'main', 'config 2\n');
   assert.deepEqual(await round(), { refreshed: 52, config: 1, other: 1 });
   const told = await pollCommands(client, mark);
-  assert.deepEqual(told.filter((a) => !a.startsWith('sim-')), ['a/web', 'b/web']);
-  assert.equal(told.filter((a) => a.startsWith('sim-')).length, 50, 'queued for the offline environments too');
+  assert.deepEqual(told.filter((a) => !a.startsWith('sim-')), [], 'the linked agents announced source-moved: one frame each, no command');
+  assert.equal(told.filter((a) => a.startsWith('sim-')).length, 50, 'queued for the offline environments that never announced it');
+  assert.deepEqual(await pollMoves(client, mark), [{ ref: 'refs/heads/main', applications: 52, agentsTold: 2, commands: 50 }]);
   await eventually('a and b at the new commit', async () => ((await revisionAt(client, 'a', 'web')) === second && (await revisionAt(client, 'b', 'web')) === second ? true : undefined));
   assert.equal(await readFile(join(dir, 'a', 'root', 'web', 'motd'), 'utf8'), 'config 2\n');
   assert.equal(await revisionAt(client, 'b', 'api'), initial, 'b/api follows dev: not told');
@@ -180,13 +187,15 @@ test('the hub polls each repository once per round and refreshes exactly the age
   mark = await lastId(client);
   const dev = await repos.push(repos.config, 'dev', 'config dev\n');
   assert.deepEqual(await round(), { refreshed: 1, config: 1, other: 1 });
-  assert.deepEqual(await pollCommands(client, mark), ['b/api']);
+  assert.deepEqual(await pollCommands(client, mark), []);
+  assert.deepEqual(await pollMoves(client, mark), [{ ref: 'refs/heads/dev', applications: 1, agentsTold: 1, commands: 0 }]);
   await eventually('b/api at the dev commit', async () => ((await revisionAt(client, 'b', 'api')) === dev ? true : undefined));
 
   // Nothing moved: one listing each, nobody told.
   mark = await lastId(client);
   assert.deepEqual(await round(), { refreshed: 0, config: 1, other: 1 });
   assert.deepEqual(await pollCommands(client, mark), []);
+  assert.deepEqual(await pollMoves(client, mark), []);
 
   // A repository the hub cannot read (it needs a password the hub does not hold): left to its agents, logged once.
   const privateServer = await startGitHttpServer({ root: join(dir, 'served'), username: 'u', password: 'p' });

@@ -13,6 +13,7 @@ import { linkEventsOf } from './report.ts';
 
 export { readCredential, joinHub, type HubCredential } from './join.ts';
 export { SqliteOutbox, statusDigest } from './outbox.ts';
+export { applicationsToRefresh, type ReadingApplication } from './source-moved.ts';
 
 export interface HubLinkOptions {
   /** A join token file, used only when the state dir holds no credential yet. */
