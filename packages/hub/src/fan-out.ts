@@ -65,24 +65,28 @@ export function planFanOut(followers: readonly Follower[], linkedHere: (environm
 export async function refreshFollowers(deps: Pick<HubDeps, 'store' | 'links' | 'metrics' | 'now'>, push: Push, actor: string, options: { skipAt?: string } = {}): Promise<Refreshed[]> {
   const { store, links, metrics, now } = deps;
   const keys = [...new Set(push.repoURLs.map(repoKey))];
-  const followers = (await Promise.all(keys.map((key) => store.applications.following(key)))).flat()
-    .filter((app) => refFollows(app.ref, push.ref, push.defaultBranch) && (options.skipAt === undefined || app.revision !== options.skipAt));
-  const local = (environment: string): boolean => links.acceptsSourceMoved(environment);
-  const remote = followers.some((app) => !local(app.environment));
-  const accepting = remote ? await store.environments.accepting('source-moved') : new Set<string>();
-  const records = new Map(remote ? (await store.environments.list()).map((e) => [e.name, e]) : []);
-  const at = now();
-  const plan = planFanOut(followers, local, (environment) => {
-    const record = records.get(environment);
-    return accepting.has(environment) && record !== undefined && !isLinkedElsewhere(record, at) && !links.connected(environment);
-  });
+  const follows = (ref: string): boolean => refFollows(ref, push.ref, push.defaultBranch);
+  // The frames first, from the environments alone (a few hundred rows, not one per application):
+  // what the agents wait for leaves before the hub reads every follower for commands and the answer.
+  const environments = (await Promise.all(keys.map((key) => store.applications.followingEnvironments(key, options.skipAt)))).flat().filter((row) => follows(row.ref));
+  const framed = new Set(environments.map((row) => row.environment).filter((environment) => links.acceptsSourceMoved(environment)));
   const revision = push.revision !== undefined && /^[0-9a-f]{40,64}$/.test(push.revision) && !/^0+$/.test(push.revision) ? push.revision : undefined;
-  const told: string[] = [];
+  const told = new Set<string>();
   for (const key of keys) {
     const url = push.repoURLs.find((u) => repoKey(u) === key) ?? key;
     const source: SourceMoved = { repoURL: withoutUserinfo(url), ref: push.ref, ...(revision === undefined ? {} : { revision }), ...(push.defaultBranch === undefined ? {} : { defaultBranch: push.defaultBranch }) };
-    told.push(...links.sourceMoved(plan.frames, source));
+    for (const environment of links.sourceMoved(framed, source)) told.add(environment);
   }
+  const followers = (await Promise.all(keys.map((key) => store.applications.following(key)))).flat()
+    .filter((app) => follows(app.ref) && (options.skipAt === undefined || app.revision !== options.skipAt));
+  const remote = followers.some((app) => !framed.has(app.environment));
+  const accepting = remote ? await store.environments.accepting('source-moved') : new Set<string>();
+  const records = new Map(remote ? (await store.environments.list()).map((e) => [e.name, e]) : []);
+  const at = now();
+  const plan = planFanOut(followers, (environment) => framed.has(environment), (environment) => {
+    const record = records.get(environment);
+    return accepting.has(environment) && record !== undefined && !isLinkedElsewhere(record, at) && !links.connected(environment);
+  });
   const ids = randomIds(plan.commands.length);
   const commands = plan.commands.map((app, i) => ({ environment: app.environment, command: { id: ids[i] ?? '', verb: 'refresh', application: app.name } satisfies LinkCommand }));
   // One transaction for all: each further transaction would wait its turn behind the agents'
@@ -93,7 +97,7 @@ export async function refreshFollowers(deps: Pick<HubDeps, 'store' | 'links' | '
   if (followers.length > 0) {
     await store.ledger.append({
       environment: '', at, kind: 'source-moved', actor,
-      details: { repoURL: withoutUserinfo(push.repoURLs[0] ?? ''), ref: push.ref, ...(revision === undefined ? {} : { revision }), applications: followers.length, agentsTold: new Set(told).size, commands: commands.length, away: plan.away.length },
+      details: { repoURL: withoutUserinfo(push.repoURLs[0] ?? ''), ref: push.ref, ...(revision === undefined ? {} : { revision }), applications: followers.length, agentsTold: told.size, commands: commands.length, away: plan.away.length },
     });
   }
   const byCommand = new Map(commands.map(({ environment, command }) => [`${environment}/${command.application}`, command.id]));

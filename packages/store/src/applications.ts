@@ -133,6 +133,17 @@ export class Applications {
     return rows.map((row) => ({ environment: String(row.environment), name: String(row.name), ref: String(row.ref), revision: String(row.revision) }));
   }
 
+  /**
+   * The environments with applications reading the repository of `key`, by the ref they follow,
+   * with how many (those at `skipAt` left out): a push's agents found without reading every
+   * application (ADR 30).
+   */
+  async followingEnvironments(key: string, skipAt?: string): Promise<{ environment: string; ref: string; applications: number }[]> {
+    const rows = await this.#db.all(`SELECT environment, ref, COUNT(*) AS n FROM applications WHERE repo_key = ? AND deleted = 0${skipAt === undefined ? '' : ' AND revision <> ?'} GROUP BY environment, ref ORDER BY environment, ref`,
+      skipAt === undefined ? [key] : [key, skipAt]);
+    return rows.map((row) => ({ environment: String(row.environment), ref: String(row.ref), applications: Number(row.n) }));
+  }
+
   async version(): Promise<number> {
     const [row] = await this.#db.all("SELECT value FROM counters WHERE name = 'applications'");
     return Number(row?.value ?? 0);
