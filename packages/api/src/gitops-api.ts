@@ -82,3 +82,31 @@ export const AdoptResultSchema = z.object({
   id: z.string().optional(),
 });
 export type AdoptResult = z.infer<typeof AdoptResultSchema>;
+
+export const AdoptionSchema = z.object({
+  id: z.string(),
+  environment: z.string(),
+  application: z.string(),
+  object: z.string(),
+  /** The branch the adoption was committed on, and the one the application follows. */
+  branch: z.string(),
+  tracked: z.string(),
+  /** The adoption's commit. */
+  revision: z.string(),
+  file: z.string(),
+  fields: z.array(z.string()),
+  state: z.enum(['pending', 'applied', 'superseded', 'withdrawn']),
+  requestedBy: z.string(),
+  createdAt: z.string().describe('ISO 8601'),
+  /** How to look at the change beside the tracked branch. */
+  compare: z.string(),
+});
+export type Adoption = z.infer<typeof AdoptionSchema>;
+
+export const AdoptionListSchema = z.object({ items: z.array(AdoptionSchema) });
+export type AdoptionList = z.infer<typeof AdoptionListSchema>;
+
+export const AdoptionQuerySchema = z.strictObject({
+  environment: z.string().min(1).max(253).optional(),
+  application: z.string().min(1).max(253).optional(),
+});

@@ -41,6 +41,11 @@ export const DEFAULT_WINDOW_MS = 10_000;
 
 export class BranchWriter {
   readonly windowMs: number;
+  /** The working copy's folder. */
+  get dir(): string {
+    return this.options.dir;
+  }
+
   private readonly options: BranchWriterOptions;
   private tree: Promise<WorkTree> | undefined;
   private pending: Pending[] = [];
@@ -180,6 +185,25 @@ export class WriterRegistry {
       writer = this.make(target, id);
       this.writers.set(id, writer);
     }
+    return writer;
+  }
+
+  /** How many writers are open. */
+  get size(): number {
+    return this.writers.size;
+  }
+
+  /**
+   * Closes the writer of `target`'s branch (its pending edits are written first) and forgets it;
+   * the next write to the branch makes a new one. Returns the closed writer, or undefined when
+   * there was none.
+   */
+  async release(target: RepoTarget): Promise<BranchWriter | undefined> {
+    const id = writerId(target);
+    const writer = this.writers.get(id);
+    if (writer === undefined) return undefined;
+    this.writers.delete(id);
+    await writer.close();
     return writer;
   }
 
