@@ -116,7 +116,7 @@ export class BranchWriter {
         if (error !== undefined) {
           item.reject(error);
         } else if (result.outcome === 'committed') {
-          const mine = result.changes.filter((change) => item.edits.some((edit) => edit.file.replace(/^\.\/+/, '') === change.file && (edit.valuesOf !== undefined || sameKey(edit, change))));
+          const mine = result.changes.filter((change) => item.edits.some((edit) => (edit.file.replace(/^\.\/+/, '') === change.file && (edit.valuesOf !== undefined || sameKey(edit, change))) || (edit.valuesOf?.layers ?? []).some((layer) => layer.file === change.file)));
           item.resolve(mine.length === 0 ? { outcome: 'unchanged', revision: result.revision } : { outcome: 'committed', revision: result.revision, changes: mine, batchSize: writers.length });
         } else {
           item.resolve({ outcome: 'unchanged', revision: result.revision });
