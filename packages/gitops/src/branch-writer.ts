@@ -46,17 +46,28 @@ export class BranchWriter {
     return this.options.dir;
   }
 
+  /** The repository and branch written. */
+  get target(): RepoTarget {
+    return this.options.target;
+  }
+
   private readonly options: BranchWriterOptions;
   private tree: Promise<WorkTree> | undefined;
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
+  private lastUsed = Date.now();
 
   constructor(options: BranchWriterOptions) {
     this.options = options;
     this.windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
     if (!Number.isFinite(this.windowMs) || this.windowMs < 0) throw new RangeError(`windowMs must be a duration in ms, not ${this.windowMs}`);
+  }
+
+  /** Since when nothing is pending or being written (ms since the epoch), or undefined while busy. */
+  get idleSince(): number | undefined {
+    return this.pending.length > 0 || this.running !== undefined ? undefined : this.lastUsed;
   }
 
   /** Callers waiting for the next batch (a queue-depth metric). */
@@ -99,6 +110,7 @@ export class BranchWriter {
     this.running = run;
     await run;
     this.running = undefined;
+    this.lastUsed = Date.now();
     if (!this.closed) this.schedule();
   }
 
@@ -205,6 +217,21 @@ export class WriterRegistry {
     this.writers.delete(id);
     await writer.close();
     return writer;
+  }
+
+  /** Whether a writer of `target`'s branch is open. */
+  has(target: RepoTarget): boolean {
+    return this.writers.has(writerId(target));
+  }
+
+  /** Releases every writer idle for `idleMs` or more at `now`; returns their targets. */
+  async releaseIdle(idleMs: number, now = Date.now()): Promise<RepoTarget[]> {
+    const idle = [...this.writers.values()].filter((writer) => {
+      const since = writer.idleSince;
+      return since !== undefined && now - since >= idleMs;
+    });
+    for (const writer of idle) await this.release(writer.target);
+    return idle.map((writer) => writer.target);
   }
 
   async close(): Promise<void> {

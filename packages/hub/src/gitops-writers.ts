@@ -3,7 +3,8 @@
  * adoption) to a branch goes through its queue, so concurrent callers batch into one commit and
  * never race each other's pushes. After a commit, the applications following that branch are told
  * to refresh once (not once per caller). A writer of a branch made for one adoption is released
- * (closed, its working copy removed) when the adoption ends.
+ * (closed, its working copy removed) when the adoption ends; any writer idle for 10 minutes is
+ * released too.
  */
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -11,6 +12,9 @@ import { join } from 'node:path';
 import { BranchProbe, BranchWriter, WriterRegistry, writerId, type RepoTarget } from '@trueup/gitops';
 import type { HubDeps } from './deps.ts';
 import { refreshFollowers, type Refreshed } from './fan-out.ts';
+
+/** A writer idle this long is released (its working copy removed); the next write opens a new one. */
+export const WRITER_IDLE_MS = 10 * 60_000;
 
 /** Default batching window of the hub's writers: short, so a hand-off reaches the agent quickly. */
 export const HUB_WINDOW_MS = 250;
@@ -22,9 +26,13 @@ export class HubGitops {
   readonly #dir: string;
   /** One probe per repository (branch tips and ancestry), by repository. */
   readonly #probes = new Map<string, Promise<BranchProbe>>();
+  readonly #sweep: NodeJS.Timeout;
 
-  constructor(options: { dir: string; windowMs?: number | undefined }) {
+  constructor(options: { dir: string; windowMs?: number | undefined; idleMs?: number | undefined; log?: (message: string) => void }) {
     this.#dir = options.dir;
+    const idleMs = options.idleMs ?? WRITER_IDLE_MS;
+    this.#sweep = setInterval(() => void this.releaseIdle(idleMs).catch((error: unknown) => options.log?.(`releasing idle gitops writers: ${error instanceof Error ? error.message : String(error)}`)), Math.max(1000, Math.min(idleMs, 60_000)));
+    this.#sweep.unref();
     this.writers = new WriterRegistry((target: RepoTarget, id: string) => new BranchWriter({
       target,
       dir: join(options.dir, hashed(id)),
@@ -32,11 +40,18 @@ export class HubGitops {
     }));
   }
 
-  /** Closes the writer of `repoURL`'s `branch`, if open, and removes its working copy. */
+  /** Closes the writer of `repoURL`'s `branch`, if open, and removes its working copy (unless a new writer of it opened meanwhile). */
   async release(repoURL: string, branch: string): Promise<void> {
     const target = { repoURL, ref: branch };
     await this.writers.release(target);
-    await rm(join(this.#dir, hashed(writerId(target))), { recursive: true, force: true });
+    if (!this.writers.has(target)) await rm(join(this.#dir, hashed(writerId(target))), { recursive: true, force: true });
+  }
+
+  /** Releases the writers (and working copies) idle for `idleMs`: the next write to their branch opens a new one. */
+  async releaseIdle(idleMs: number): Promise<number> {
+    const released = await this.writers.releaseIdle(idleMs);
+    for (const target of released) if (!this.writers.has(target)) await rm(join(this.#dir, hashed(writerId(target))), { recursive: true, force: true });
+    return released.length;
   }
 
   /** The repository's probe, opened on first use (a failed open is tried again next time). */
@@ -69,6 +84,7 @@ export class HubGitops {
   }
 
   close(): Promise<void> {
+    clearInterval(this.#sweep);
     return this.writers.close();
   }
 }
