@@ -3,7 +3,8 @@
  * three ways an object comes from Git: a plain manifest (its document at the origin's line), a
  * Kustomize build (the base file kustomize's origin annotation names, the document by kind and
  * prefixed name; a field an overlay's patch sets, and a generator's object, refused with why), and
- * a Helm chart (the values key the template takes the field from; a literal field refused). The
+ * a Helm chart (the values key the template takes the field from, in the last values file that sets
+ * it; a literal field, a key the inline values set, and a chart of a Helm repository refused). The
  * plain and Kustomize adoptions commit on the tracked branch and the agent applies them; the Helm
  * one goes on a new branch, and self-heal resumes by itself once main holds it and is applied.
  */
@@ -16,7 +17,7 @@ import { promisify } from 'node:util';
 import { startAgent } from '@trueup/agent';
 import type { AdoptResult, ResourceDetailBody } from '@trueup/api';
 import type { CommandRecord } from '@trueup/store';
-import { agentFixture, kubeCall, kubeNamespace, kubeTestEnv } from '@trueup/testkit';
+import { agentFixture, kubeCall, kubeNamespace, kubeTestEnv, serveHelmRepo } from '@trueup/testkit';
 import { startTestHub } from '@trueup/testkit/hub';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
 import { HubApiError } from './client.ts';
@@ -92,7 +93,11 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
   const { client } = testHub;
   const fixture = await agentFixture({ files: FILES });
   defer(() => fixture.cleanup());
-  const appFiles = [];
+  // A chart of a Helm repository: no file of a Git repository renders it.
+  const charts = await serveHelmRepo([{ name: 'remote', version: '1.0.0', files: { 'values.yaml': 'level: "1"\n', 'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  level: {{ .Values.level | quote }}\n' } }], { helm: join(env.binDir, 'helm') });
+  defer(() => charts.close());
+  const appFiles = [join(fixture.dir, 'remote.app.yaml')];
+  await writeFile(appFiles[0] ?? '', application('remote', charts.url, '.', env.kubeconfig, namespace).replace(', path: . }', ', chart: remote, ref: 1.0.0 }').replace('ref: main, ', ''));
   for (const [name, path, more] of [['plain', 'plain', ''], ['kust', 'kust/prod', ''], ['chart', 'chart', ''], ['layered', 'layered', LAYERED_HELM]] as const) {
     const file = join(fixture.dir, `${name}.app.yaml`);
     await writeFile(file, application(name, fixture.repoURL, path, env.kubeconfig, namespace, more));
@@ -105,7 +110,7 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
   const bare = new URL(fixture.repoURL).pathname;
   const show = async (file: string, branch = 'main'): Promise<string> => (await run('git', ['--git-dir', bare, 'show', `${branch}:${file}`])).stdout;
   const app = (name: string): string => `/api/v1/environments/cluster/applications/${name}`;
-  for (const name of ['plain', 'kust', 'chart', 'layered']) {
+  for (const name of ['plain', 'kust', 'chart', 'layered', 'remote']) {
     await eventually(`${name} synced at the hub`, async () => {
       const detail = await client.get<{ sync: string }>(app(name));
       if (detail.sync !== 'Synced') throw new Error(JSON.stringify(detail).slice(0, 3000));
@@ -185,6 +190,10 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
     return page.items.length > 0 ? page : undefined;
   });
   assert.deepEqual(resumed.items.map((e) => [e.details.object, e.details.branch]), [[cfg, chart.branch]]);
+
+  // A chart of a Helm repository: refused before anything is paused, saying why.
+  await handEdit('remote', 'remote-cfg', { level: '9' });
+  await refused('remote', 'ConfigMap/remote-cfg', ['data.level'], 'HUB_REQUEST_INVALID', new RegExp(`was rendered by Helm from the chart remote 1\\.0\\.0 of the Helm repository ${charts.url.replace(/[.:/]/g, '\\$&')}, not from files of a Git repository`));
 
   // Helm with values files and inline values: the value is written where the winning one comes from.
   // (layered first applies main as moved above, so the pause below is not undone by a new revision.)

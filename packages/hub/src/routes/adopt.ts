@@ -72,6 +72,7 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   if (resource === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no object "${request.object}" in application "${environment}/${application}": nothing paused`);
   const origin = resource.origin;
   if (origin === undefined || status.source.repoURL === '') throw HubErrors.create('HUB_REQUEST_INVALID', `"${request.object}" has no source file in ${status.source.repoURL || 'a repository'} the hub can write (it came from elsewhere): nothing paused`, { field: 'object' });
+  if (status.source.chart !== undefined) throw HubErrors.create('HUB_REQUEST_INVALID', `"${request.object}" was rendered by Helm from the chart ${status.source.chart} ${status.source.ref} of the Helm repository ${status.source.repoURL}, not from files of a Git repository: there is no file to write its values into; set them in the Application's values by hand: nothing paused`, { field: 'object' });
   if (deps.gitops === undefined) throw HubErrors.create('HUB_NOT_FOUND', 'this hub writes no Git: it was started without a gitops work folder');
   if (!(await deps.links.reachable(environment))) throw HubErrors.create('HUB_AGENT_OFFLINE', `the agent of "${environment}" is not linked: adoption reads the live object from it`);
   const actor = caller.subject.slice(0, 253);
