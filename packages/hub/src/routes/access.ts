@@ -129,7 +129,9 @@ export function accessRoutes(app: Hono, deps: HubDeps): void {
       identity = { kind: 'user', subject: `user:${user.name}`, name: user.name, groups: user.groups };
     }
     if (identity === undefined) throw HubErrors.create('HUB_REQUEST_INVALID', 'the hub\'s own tokens act as no user: name one with "user" (a local user, e.g. for CI)', { field: 'body.user' });
-    const made = await auth.createUserToken(identity, request.name, request.ttl === undefined ? undefined : parseTokenTtl(request.ttl));
+    // A token an OIDC user makes for themselves follows the login it is made through (ADR 26).
+    const madeThrough = identity.kind === 'oidc' && request.user === undefined ? caller.holder : undefined;
+    const made = await auth.createUserToken(identity, request.name, request.ttl === undefined ? undefined : parseTokenTtl(request.ttl), { madeThrough });
     await store.ledger.append({ environment: '', at: now(), kind: 'token-created', actor: caller.subject, details: { id: made.id, name: request.name, owner: identity.subject, ...(made.expiresAt === undefined ? {} : { expiresAt: new Date(made.expiresAt).toISOString() }) } });
     return c.json({ ...showToken({ id: made.id, name: request.name, owner: identity.subject, createdAt: now(), expiresAt: made.expiresAt }), token: made.token }, 201);
   });
