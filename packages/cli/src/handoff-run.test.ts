@@ -4,7 +4,6 @@
  * waits until the agent reports it Healthy, and fails when the wait times out or no hub is named.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,20 +11,8 @@ import { startAgent } from '@trueup/agent';
 import { workflowRepo } from '@trueup/runner/testing';
 import { agentFixture } from '@trueup/testkit';
 import { startTestHub } from '@trueup/testkit/hub';
+import { trueupOffline, trueupWith } from './cli-testing.ts';
 
-const MAIN = join(import.meta.dirname, 'main.js');
-
-function trueup(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRUEUP_HUB: '', TRUEUP_TOKEN: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('a workflow hands off through the hub and waits for the agent', async (t) => {
   const testHub = await startTestHub();
@@ -58,7 +45,7 @@ jobs:
       - run: echo "deployed \${{ steps.set.outputs.revision }}, \${{ steps.wait.outputs.state }}"
 `);
   t.after(repo.cleanup);
-  const ok = await trueup(['run'], repo.dir, env);
+  const ok = await trueupWith(env, ['run'], { cwd: repo.dir });
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /deploy ▸ trueup\/gitops-set/);
   assert.match(ok.stdout, /\[trueup\] committed [0-9a-f]{40} \(app\/motd\.yaml spec\.content = v2\); refreshing dev\/test/);
@@ -75,12 +62,12 @@ jobs:
         with: { app: dev/test, revision: "${'b'.repeat(40)}", timeout: 2s }
 `);
   t.after(late.cleanup);
-  const timedOut = await trueup(['run'], late.dir, env);
+  const timedOut = await trueupWith(env, ['run'], { cwd: late.dir });
   assert.equal(timedOut.code, 1, timedOut.stdout + timedOut.stderr);
   assert.match(timedOut.stdout, /trueup\/wait-healthy: timed out: waiting for the agent to apply bbbbbbbbbbbb/);
 
   // Without a hub the step says what it needs.
-  const alone = await trueup(['run'], late.dir, {});
+  const alone = await trueupOffline(['run'], { cwd: late.dir });
   assert.equal(alone.code, 1, alone.stdout + alone.stderr);
   assert.match(alone.stdout, /trueup\/wait-healthy needs a hub: set TRUEUP_HUB and TRUEUP_TOKEN/);
 });
