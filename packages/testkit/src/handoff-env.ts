@@ -98,4 +98,4 @@ spec:
 
 export { eventually } from './eventually.ts';
 
-export { promotionManifest, releaseAndSettle, trackPromotions, webDeployment, WEB_IMAGE_KEY, type SettledRelease } from './promotion-fixtures.ts';
+export { promotionManifest, releaseAndSettle, trackPromotions, versionPromotion, webDeployment, WEB_IMAGE_KEY, type SettledRelease } from './promotion-fixtures.ts';
