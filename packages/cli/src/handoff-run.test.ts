@@ -4,31 +4,21 @@
  * waits until the agent reports it Healthy, and fails when the wait times out or no hub is named.
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startAgent } from '@trueup/agent';
 import { workflowRepo } from '@trueup/runner/testing';
 import { agentFixture } from '@trueup/testkit';
-import { startTestHub } from '@trueup/testkit/hub';
+import { joinedAgent, startTestHub } from '@trueup/testkit/hub';
 import { trueupOffline, trueupWith } from './cli-testing.ts';
-
 
 test('a workflow hands off through the hub and waits for the agent', async (t) => {
   const testHub = await startTestHub();
   t.after(() => testHub.stop());
   const fixture = await agentFixture({ files: { 'app/motd.yaml': 'apiVersion: host.trueup.dev/v1alpha1\nkind: File\nmetadata:\n  name: motd\nspec:\n  path: /etc/motd\n  content: "v1"   # set by CI\n' } });
   t.after(() => fixture.cleanup());
-  const { client } = testHub;
-  const { token } = await client.post<{ token: string }>('/api/v1/join-tokens', { name: 'dev', labels: {}, ttl: '10m' });
-  const tokenFile = join(fixture.dir, 'join-token');
-  await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], hub: { joinTokenFile: tokenFile } });
+  const agent = await joinedAgent(testHub, fixture, 'dev');
   t.after(() => agent.stop());
-  for (let tries = 0; !(await client.get<{ total: number }>('/api/v1/applications?environment=dev')).total; tries++) {
-    assert.ok(tries < 200, 'the agent reports its application');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   const env = { TRUEUP_HUB: testHub.hub.url, TRUEUP_TOKEN: testHub.adminToken, TRUEUP_CA_FILE: testHub.hub.info.caCertFile };
 
   const repo = workflowRepo(`on: push
