@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import type { WhoAmI } from '@trueup/api';
 import { startTestHub } from '@trueup/testkit/hub';
 import { startOidcProvider } from '@trueup/testkit/oidc-provider';
-import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
+import { skipWithoutPostgres, startPostgres, testOnBothDatabases } from '@trueup/testkit/postgres';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
 import { HubApiError, HubClient } from './client.ts';
 import { browserLogin, call, cookieOf, seedProdWebForViewers } from './oidc-browser-testing.ts';
@@ -87,16 +87,7 @@ async function groupsFollowTheProvider(cleanup: (fn: () => unknown) => void, dat
   for (const e of endings) assert.match(e.details.reason, /^the provider refused: invalid_grant/);
 }
 
-test('OIDC groups follow the provider (sqlite)', async (t) => {
-  await groupsFollowTheProvider(lastInFirstOut(t), undefined);
-});
-
-test('OIDC groups follow the provider (postgres)', { skip: skipWithoutPostgres() }, async (t) => {
-  const cleanup = lastInFirstOut(t);
-  const pg = await startPostgres();
-  cleanup(() => pg.stop());
-  await groupsFollowTheProvider(cleanup, await pg.createDatabase('oidc_groups'));
-});
+testOnBothDatabases('OIDC groups follow the provider', 'oidc_groups', groupsFollowTheProvider);
 
 test('two replicas on one PostgreSQL check a session once and agree on its groups', { skip: skipWithoutPostgres() }, async (t) => {
   const cleanup = lastInFirstOut(t);

@@ -7,11 +7,9 @@
  * hub's clock is held by the test, so nothing waits on time.
  */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { startTestHub, type TestHub } from '@trueup/testkit/hub';
 import { startOidcProvider } from '@trueup/testkit/oidc-provider';
-import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
-import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { testOnBothDatabases } from '@trueup/testkit/postgres';
 import { browserLogin, call, cookieOf, groupsOf, seedProdWebForViewers } from './oidc-browser-testing.ts';
 import { startHub } from './server.ts';
 
@@ -76,16 +74,8 @@ async function tokensFollowTheLogin(cleanup: (fn: () => unknown) => void, databa
   for (const e of revoked) assert.match(e.details.reason ?? '', /^the provider refused: invalid_grant/);
 }
 
-test('API tokens of an OIDC user follow the login they were made from (sqlite)', async (t) => {
-  await tokensFollowTheLogin(lastInFirstOut(t), undefined);
-});
-
-test('API tokens of an OIDC user follow the login they were made from, across replicas (postgres)', { skip: skipWithoutPostgres() }, async (t) => {
-  const cleanup = lastInFirstOut(t);
-  const pg = await startPostgres();
-  cleanup(() => pg.stop());
-  await tokensFollowTheLogin(cleanup, await pg.createDatabase('oidc_tokens'));
-});
+// On PostgreSQL, with a second replica.
+testOnBothDatabases('API tokens of an OIDC user follow the login they were made from', 'oidc_tokens', tokensFollowTheLogin);
 
 async function noRefreshTokenEnds(cleanup: (fn: () => unknown) => void, database: string | undefined): Promise<void> {
   const provider = await startOidcProvider({ carol: { groups: ['viewers'] } });
@@ -117,13 +107,4 @@ async function noRefreshTokenEnds(cleanup: (fn: () => unknown) => void, database
   for (const e of ended) assert.match(e.details.reason ?? '', /no refresh token .* older than 1h: log in again/);
 }
 
-test('a login without a refresh token ends with its tokens after groupsMaxAge (sqlite)', async (t) => {
-  await noRefreshTokenEnds(lastInFirstOut(t), undefined);
-});
-
-test('a login without a refresh token ends with its tokens after groupsMaxAge (postgres)', { skip: skipWithoutPostgres() }, async (t) => {
-  const cleanup = lastInFirstOut(t);
-  const pg = await startPostgres();
-  cleanup(() => pg.stop());
-  await noRefreshTokenEnds(cleanup, await pg.createDatabase('oidc_max_age'));
-});
+testOnBothDatabases('a login without a refresh token ends with its tokens after groupsMaxAge', 'oidc_max_age', noRefreshTokenEnds);
