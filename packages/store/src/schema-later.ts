@@ -1,4 +1,4 @@
-/** Schema versions 5 on: access, link reads, the shared Git poll, artifacts and the job queue, releases, failed logins and OIDC refresh, agents' connection counts. */
+/** Schema versions 5 on: access, link reads, the shared Git poll, artifacts and the job queue, releases, failed logins and OIDC refresh, agents' connection counts, OIDC token followers. */
 import type { Migration } from './migration-types.ts';
 
 export const LATER_MIGRATIONS: readonly Migration[] = [
@@ -246,6 +246,17 @@ ALTER TABLE environments ADD COLUMN agent_kinds TEXT;
     name: 'environments: the hub frames the agent understands beyond protocol 1 (source-moved), as its hello said',
     sql: () => `
 ALTER TABLE environments ADD COLUMN agent_accepts TEXT;
+`,
+  },
+  {
+    version: 19,
+    name: 'OIDC: API tokens that follow the login they were made from',
+    sql: () => `
+CREATE TABLE oidc_followers (
+  holder TEXT PRIMARY KEY,
+  login TEXT NOT NULL
+);
+CREATE INDEX oidc_followers_by_login ON oidc_followers (login);
 `,
   },
 ];
