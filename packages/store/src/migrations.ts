@@ -9,6 +9,7 @@ import type { Dialect, Migration } from './migration-types.ts';
 import { CORE_MIGRATIONS } from './schema-core.ts';
 import { LATER_MIGRATIONS } from './schema-later.ts';
 import { ADOPTION_MIGRATIONS } from './schema-adoptions.ts';
+import { RUN_LOG_MIGRATIONS } from './schema-run-logs.ts';
 
 export type { Migration } from './migration-types.ts';
 
@@ -17,7 +18,7 @@ const DIALECTS: Record<Engine, Dialect> = {
   postgres: { id: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', text: 'TEXT COLLATE "C"', jsonText: (column, key) => `(${column}::jsonb ->> '${key}')` },
 };
 
-export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...LATER_MIGRATIONS, ...ADOPTION_MIGRATIONS];
+export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...LATER_MIGRATIONS, ...ADOPTION_MIGRATIONS, ...RUN_LOG_MIGRATIONS];
 
 /** Applies the migrations the database lacks; returns the schema version now in force. */
 export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
