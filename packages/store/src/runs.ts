@@ -112,6 +112,11 @@ export class Runs {
     await this.#signal(job.runId);
   }
 
+  async job(runId: string, key: string): Promise<RunJobRecord | undefined> {
+    const [row] = await this.#db.all('SELECT * FROM run_jobs WHERE run_id = ? AND job_key = ?', [runId, key]);
+    return row === undefined ? undefined : toJob(row);
+  }
+
   async jobs(runId: string): Promise<RunJobRecord[]> {
     return (await this.#db.all('SELECT * FROM run_jobs WHERE run_id = ? ORDER BY queued_at, job_key', [runId])).map(toJob);
   }
