@@ -8,6 +8,8 @@ test('adopt branch name: the object in a name git takes', () => {
     { args: ['prod', 'web', 'File', 'motd', 'a1b2c3d4e5'], want: 'trueup/adopt/prod-web-file-motd-a1b2c3d4' },
     { args: ['Prod EU', 'web', 'Deployment', 'shop..api.', 'x'], want: 'trueup/adopt/prod-eu-web-deployment-shop.api-x' },
     { args: ['-e', 'a', 'K', '~:^', 'id'], want: 'trueup/adopt/e-a-k-x-id' },
+    // A random id in base64url: its - and _ are left out, so the name ends in letters and digits.
+    { args: ['prod', 'test', 'File', 'motd', '6yb-Mqtu_Z'], want: 'trueup/adopt/prod-test-file-motd-6ybmqtuz' },
   ];
   for (const { args: [environment = '', application = '', kind = '', name = '', id = ''], want } of cases) {
     const branch = adoptBranchName(environment, application, kind, name, id);

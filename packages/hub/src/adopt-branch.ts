@@ -6,10 +6,11 @@ export interface AdoptTarget {
   direct: boolean;
 }
 
-/** `trueup/adopt/ENV-APP-KIND-NAME-ID`, lower case, each part reduced to what a branch name takes. */
+/** `trueup/adopt/ENV-APP-KIND-NAME-ID`, lower case, each part reduced to what a branch name takes; the id to letters and digits. */
 export function adoptBranchName(environment: string, application: string, kind: string, name: string, id: string): string {
   const part = (text: string): string => text.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/\.{2,}/g, '.').replace(/^[-.]+|[-.]+$/g, '').slice(0, 40) || 'x';
-  return `trueup/adopt/${[environment, application, kind, name].map(part).join('-')}-${part(id).slice(0, 8)}`;
+  const suffix = id.toLowerCase().replace(/[^a-z0-9]+/g, '').slice(0, 8) || 'x';
+  return `trueup/adopt/${[environment, application, kind, name].map(part).join('-')}-${suffix}`;
 }
 
 /**

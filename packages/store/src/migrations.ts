@@ -18,7 +18,8 @@ const DIALECTS: Record<Engine, Dialect> = {
   postgres: { id: 'BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY', text: 'TEXT COLLATE "C"', jsonText: (column, key) => `(${column}::jsonb ->> '${key}')` },
 };
 
-export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...LATER_MIGRATIONS, ...ADOPTION_MIGRATIONS, ...RUN_LOG_MIGRATIONS];
+/** Every version in number order, whichever file of the schema holds it. */
+export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...LATER_MIGRATIONS, ...ADOPTION_MIGRATIONS, ...RUN_LOG_MIGRATIONS].sort((a, b) => a.version - b.version);
 
 /** Applies the migrations the database lacks; returns the schema version now in force. */
 export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {

@@ -18,6 +18,11 @@ async function joined(store: HubStore, environment: string, labels: Record<strin
   assert.equal(await store.environments.join(`tok-${agentId}`, { agentId, credentialHash: `hash-${agentId}` }, NOW + 1), true);
 }
 
+test('the schema versions, from every file that holds them, are each used once and run in number order', () => {
+  const versions = MIGRATIONS.map((m) => m.version);
+  assert.deepEqual(versions, [...new Set(versions)].sort((a, b) => a - b));
+});
+
 test('store', async (t) => {
   await onBothEngines(t, 'migrations run once and a newer schema is refused', async (store, location) => {
     const latest = MIGRATIONS.at(-1)?.version;
