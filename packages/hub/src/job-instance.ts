@@ -52,6 +52,9 @@ export class JobInstances {
     const log = new JobLog(store.runLogs, runId, key, { onError: (error) => this.#deps.log(`run ${runId} job ${key}: its log: ${String(error)}`) });
     if (prior !== undefined) log.append('[trueup] the hub restarted; the log goes on from here\n');
     else if ((live.attempts.get(key) ?? 0) > 0) await store.runLogs.reset(runId, key);
+    // Text the runner numbered: what it sends again after a reconnect (or to this hub after a restart) is written once.
+    let lastSeq = prior === undefined ? 0 : await store.runLogs.runnerSeq(runId, key);
+    let runnerAttempt = prior?.attempt ?? 0;
     const record: RunJobRecord = prior === undefined ? { runId, key, name, environment, status: 'queued', conclusion: undefined, runnerId: undefined, attempt: 0, note: undefined, queuedAt: now(), startedAt: undefined, finishedAt: undefined, steps: [] } : { ...prior, steps: [...prior.steps] };
     await writes.put(record);
     const save = (): void => {
@@ -60,6 +63,8 @@ export class JobInstances {
     const request: JobRequest = {
       key: offer.job, labels, environment, offer,
       onStarted: (runnerId, attempt) => {
+        // Another attempt (re-queued to a runner): its runner numbers its text from 1.
+        if (attempt !== runnerAttempt) [lastSeq, runnerAttempt] = [0, attempt];
         Object.assign(record, { status: 'running', runnerId, attempt: attempt + (live.attempts.get(key) ?? 0), startedAt: record.startedAt ?? now() });
         save();
       },
@@ -69,7 +74,13 @@ export class JobInstances {
         save();
         void store.ledger.append({ environment: '', at: now(), kind: 'runner-lost', details: { run: runId, job: key, runner: runnerId, action: 'requeued' } });
       },
-      onEvent: (event) => this.#onEvent(record, log, event, save),
+      onEvent: (event) => {
+        if (event.type === 'log' && event.seq !== undefined) {
+          if (event.seq <= lastSeq) return;
+          lastSeq = event.seq;
+        }
+        this.#onEvent(record, log, event, save);
+      },
     };
     // Before a restart: on a runner, it is adopted back; offered maybe, a job for an environment
     // waits a lease for its runner to claim it before it is offered again (never run twice).
@@ -105,7 +116,7 @@ export class JobInstances {
     const now = this.#deps.now;
     switch (event.type) {
       case 'log':
-        log.append(event.text);
+        log.append(event.text, event.seq);
         break;
       case 'step-started':
         record.steps[event.index] = { id: event.id, name: event.name, startedAt: now() };

@@ -7,13 +7,14 @@ import { JobLog, logText, type LogAppender } from './job-log.ts';
 test('job log writer', async (t) => {
   await onBothEngines(t, 'lines within the flush time go as one chunk; a full chunk goes at once', async (store) => {
     const log = new JobLog(store.runLogs, 'run-1', 'build', { flushMs: 50 });
-    log.append('one\n');
-    log.append('two\n');
+    log.append('one\n', 1);
+    log.append('two\n', 2);
     for (let waited = 0; (await store.runLogs.read('run-1', 'build')) === undefined; waited += 20) {
       assert.ok(waited < 10_000, 'the chunk was never written');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.deepEqual((await store.runLogs.read('run-1', 'build'))?.chunks, [{ seq: 1, text: 'one\ntwo\n' }]);
+    assert.equal(await store.runLogs.runnerSeq('run-1', 'build'), 2, 'the runner\'s number of the last text in the chunk');
 
     // A flush time no test waits for: only the size sends these.
     const big = new JobLog(store.runLogs, 'run-1', 'deploy', { flushMs: 3_600_000, chunkBytes: 10 });

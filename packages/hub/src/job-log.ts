@@ -30,7 +30,7 @@ export class JobLog {
   readonly #flushMs: number;
   readonly #chunkBytes: number;
   readonly #onError: (error: unknown) => void;
-  #pending: string[] = [];
+  #pending: { text: string; seq: number | undefined }[] = [];
   #pendingBytes = 0;
   #droppedHere = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -47,12 +47,13 @@ export class JobLog {
     this.#onError = options.onError ?? (() => undefined);
   }
 
-  append(text: string): void {
+  /** `seq`: the runner's number of this text, kept with the chunk it goes in. */
+  append(text: string, seq?: number): void {
     if (this.#ended || text === '') return;
-    this.#pending.push(text);
+    this.#pending.push({ text, seq });
     this.#pendingBytes += Buffer.byteLength(text);
     while (this.#pendingBytes > this.#max && this.#pending.length > 1) {
-      const size = Buffer.byteLength(this.#pending.shift() as string);
+      const size = Buffer.byteLength((this.#pending.shift() as { text: string }).text);
       this.#pendingBytes -= size;
       this.#droppedHere += size;
     }
@@ -84,18 +85,20 @@ export class JobLog {
     while (this.#pending.length > 0) {
       const pieces: string[] = [];
       let bytes = 0;
+      let seq: number | undefined;
       if (this.#droppedHere > 0) {
         pieces.push(`[trueup] ${this.#droppedHere} bytes of this log came faster than the store took them and are not kept\n`);
         this.#droppedHere = 0;
       }
       while (this.#pending.length > 0 && (pieces.length === 0 || bytes < this.#chunkBytes)) {
-        const piece = this.#pending.shift() as string;
-        const size = Buffer.byteLength(piece);
+        const piece = this.#pending.shift() as { text: string; seq: number | undefined };
+        const size = Buffer.byteLength(piece.text);
         this.#pendingBytes -= size;
         bytes += size;
-        pieces.push(piece);
+        pieces.push(piece.text);
+        seq = piece.seq ?? seq;
       }
-      await this.#logs.append(this.#runId, this.#key, pieces.join(''), this.#max).catch(this.#onError);
+      await this.#logs.append(this.#runId, this.#key, pieces.join(''), this.#max, seq).catch(this.#onError);
     }
   }
 }

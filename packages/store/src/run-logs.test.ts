@@ -28,15 +28,23 @@ test('job logs', async (t) => {
     await store.runLogs.append('run-1', 'build', 'x'.repeat(20), 10);
     assert.deepEqual(await store.runLogs.read('run-1', 'build'), { chunks: [{ seq: 4, text: 'x'.repeat(20) }], dropped: 14, firstSeq: 4, lastSeq: 4 });
 
-    // A job run again starts empty, numbered on.
-    await store.runLogs.reset('run-1', 'build');
-    assert.deepEqual(await store.runLogs.read('run-1', 'build'), { chunks: [], dropped: 0, firstSeq: 5, lastSeq: 4 });
-    assert.equal(await store.runLogs.append('run-1', 'build', 'again\n', 100), 5);
+    // The runner's number of the last text written: kept with each chunk that says it, 0 when none did.
+    assert.equal(await store.runLogs.runnerSeq('run-1', 'build'), 0);
+    await store.runLogs.append('run-1', 'build', 'numbered\n', 1000, 42);
+    await store.runLogs.append('run-1', 'build', 'not numbered\n', 1000);
+    assert.equal(await store.runLogs.runnerSeq('run-1', 'build'), 42);
+    assert.equal(await store.runLogs.runnerSeq('run-1', 'nothing'), 0);
 
-    for (let waited = 0; heard.length < 7; waited += 20) {
+    // A job run again starts empty, numbered on, and its runner numbers from 1 again.
+    await store.runLogs.reset('run-1', 'build');
+    assert.deepEqual(await store.runLogs.read('run-1', 'build'), { chunks: [], dropped: 0, firstSeq: 7, lastSeq: 6 });
+    assert.equal(await store.runLogs.runnerSeq('run-1', 'build'), 0);
+    assert.equal(await store.runLogs.append('run-1', 'build', 'again\n', 100), 7);
+
+    for (let waited = 0; heard.length < 9; waited += 20) {
       if (waited > 10_000) throw new Error(`heard only ${JSON.stringify(heard)}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    assert.deepEqual(heard, ['run-1/build', 'run-1/build', 'run-1/deploy#1', 'run-1/build', 'run-1/build', 'run-1/build', 'run-1/build']);
+    assert.deepEqual(heard, ['run-1/build', 'run-1/build', 'run-1/deploy#1', 'run-1/build', 'run-1/build', 'run-1/build', 'run-1/build', 'run-1/build', 'run-1/build']);
   });
 });

@@ -32,13 +32,17 @@ export class RunLogs {
     this.#changed = changed;
   }
 
-  /** Appends one chunk; older chunks go while the job's log is over `cap` bytes (the newest always stays). Returns its number. */
-  async append(runId: string, jobKey: string, text: string, cap: number): Promise<number> {
+  /**
+   * Appends one chunk; older chunks go while the job's log is over `cap` bytes (the newest always
+   * stays). `runnerSeq`: the runner's number of the last text in it, kept to drop text sent again.
+   * Returns the chunk's number.
+   */
+  async append(runId: string, jobKey: string, text: string, cap: number, runnerSeq?: number): Promise<number> {
     const bytes = Buffer.byteLength(text);
     const seq = await this.#db.transaction(async (tx) => {
       // The head row first: on PostgreSQL it is locked until commit, so writers of one job take turns.
-      const bumped = await tx.run('UPDATE run_job_log_heads SET last_seq = last_seq + 1, kept_bytes = kept_bytes + ? WHERE run_id = ? AND job_key = ?', [bytes, runId, jobKey]);
-      if (bumped === 0) await tx.run('INSERT INTO run_job_log_heads (run_id, job_key, last_seq, kept_bytes, dropped_bytes) VALUES (?, ?, 1, ?, 0)', [runId, jobKey, bytes]);
+      const bumped = await tx.run('UPDATE run_job_log_heads SET last_seq = last_seq + 1, kept_bytes = kept_bytes + ?, runner_seq = COALESCE(?, runner_seq) WHERE run_id = ? AND job_key = ?', [bytes, runnerSeq ?? null, runId, jobKey]);
+      if (bumped === 0) await tx.run('INSERT INTO run_job_log_heads (run_id, job_key, last_seq, kept_bytes, dropped_bytes, runner_seq) VALUES (?, ?, 1, ?, 0, ?)', [runId, jobKey, bytes, runnerSeq ?? 0]);
       const head = await readHead(tx, runId, jobKey);
       if (head === undefined) throw new Error(`the log head of ${runId}/${jobKey} vanished`);
       await tx.run('INSERT INTO run_job_logs (run_id, job_key, seq, text, bytes) VALUES (?, ?, ?, ?, ?)', [runId, jobKey, head.lastSeq, text, bytes]);
@@ -60,11 +64,17 @@ export class RunLogs {
     return { chunks, dropped: head.dropped, firstSeq, lastSeq: Math.max(head.lastSeq, chunks.at(-1)?.seq ?? 0) };
   }
 
+  /** The runner's number of the last text written for the job (0 when none was numbered). */
+  async runnerSeq(runId: string, jobKey: string): Promise<number> {
+    const [row] = await this.#db.all('SELECT runner_seq FROM run_job_log_heads WHERE run_id = ? AND job_key = ?', [runId, jobKey]);
+    return row === undefined ? 0 : Number(row.runner_seq);
+  }
+
   /** A job run again: its log starts empty, numbered on from where it was (a follower resumes into the new attempt). */
   async reset(runId: string, jobKey: string): Promise<void> {
     await this.#db.transaction(async (tx) => {
       await tx.run('DELETE FROM run_job_logs WHERE run_id = ? AND job_key = ?', [runId, jobKey]);
-      await tx.run('UPDATE run_job_log_heads SET kept_bytes = 0, dropped_bytes = 0 WHERE run_id = ? AND job_key = ?', [runId, jobKey]);
+      await tx.run('UPDATE run_job_log_heads SET kept_bytes = 0, dropped_bytes = 0, runner_seq = 0 WHERE run_id = ? AND job_key = ?', [runId, jobKey]);
     });
     await this.#changed(`${runId}/${jobKey}`).catch(() => undefined);
   }

@@ -4,7 +4,7 @@ import type { Migration } from './migration-types.ts';
 export const RUN_LOG_MIGRATIONS: readonly Migration[] = [
   {
     version: 17,
-    name: 'job logs in the store: chunks numbered per job, the newest kept up to a cap, what was dropped counted',
+    name: 'job logs in the store: chunks numbered per job, the newest kept up to a cap, what was dropped counted, the runner\'s number of the last text written',
     sql: ({ text }) => `
 CREATE TABLE run_job_logs (
   run_id ${text} NOT NULL,
@@ -20,6 +20,7 @@ CREATE TABLE run_job_log_heads (
   last_seq BIGINT NOT NULL,
   kept_bytes BIGINT NOT NULL,
   dropped_bytes BIGINT NOT NULL,
+  runner_seq BIGINT NOT NULL DEFAULT 0,
   PRIMARY KEY (run_id, job_key)
 );
 `,
