@@ -54,7 +54,6 @@ export class JobInstances {
     else if ((live.attempts.get(key) ?? 0) > 0) await store.runLogs.reset(runId, key);
     // Text the runner numbered: what it sends again after a reconnect (or to this hub after a restart) is written once.
     let lastSeq = prior === undefined ? 0 : await store.runLogs.runnerSeq(runId, key);
-    let runnerAttempt = prior?.attempt ?? 0;
     const record: RunJobRecord = prior === undefined ? { runId, key, name, environment, status: 'queued', conclusion: undefined, runnerId: undefined, attempt: 0, note: undefined, queuedAt: now(), startedAt: undefined, finishedAt: undefined, steps: [] } : { ...prior, steps: [...prior.steps] };
     await writes.put(record);
     const save = (): void => {
@@ -63,13 +62,13 @@ export class JobInstances {
     const request: JobRequest = {
       key: offer.job, labels, environment, offer,
       onStarted: (runnerId, attempt) => {
-        // Another attempt (re-queued to a runner): its runner numbers its text from 1.
-        if (attempt !== runnerAttempt) [lastSeq, runnerAttempt] = [0, attempt];
         Object.assign(record, { status: 'running', runnerId, attempt: attempt + (live.attempts.get(key) ?? 0), startedAt: record.startedAt ?? now() });
         save();
       },
       onRequeued: (runnerId) => {
-        log.append(`[trueup] the runner ${runnerId} was lost; the job is queued again\n`);
+        // The next runner numbers its text from 1: the note, numbered 0, says so to the store too.
+        lastSeq = 0;
+        log.append(`[trueup] the runner ${runnerId} was lost; the job is queued again\n`, 0);
         Object.assign(record, { status: 'queued', runnerId: undefined, startedAt: undefined, steps: [], note: `re-queued after runner ${runnerId} was lost` });
         save();
         void store.ledger.append({ environment: '', at: now(), kind: 'runner-lost', details: { run: runId, job: key, runner: runnerId, action: 'requeued' } });
