@@ -1,7 +1,7 @@
 /**
- * `node bench/job-log-throughput.ts [--lines 100000] [--runs 5] [--database postgres://…]`: how
+ * `node bench/job-log-throughput.ts [--lines 100000] [--runs 5] [--postgres]`: how
  * many lines a step can print through the runner → the hub → the store. A real hub (HTTPS;
- * SQLite, or PostgreSQL with --database) and one runner linked over TLS running the real
+ * SQLite, or a PostgreSQL started for the run with --postgres) and one runner linked over TLS running the real
  * executor (output read line by line, masked, capped, sent as log events; the hub writes them
  * to the store in chunks). A sample is one job's printing step, from its start as the hub
  * recorded it to the job shown ended — which is after its whole log is in the store. The peer,
@@ -17,13 +17,16 @@ import { HubClient, startHub } from '@trueup/hub';
 import { joinRunner, RunnerLinkClient } from '@trueup/link';
 import { LocalArtifactStore, RemoteRepoSource, runJob } from '@trueup/runner';
 import { createWorkRepo } from '@trueup/testkit';
+import { startPostgres } from '@trueup/testkit/postgres';
 import { summarize } from './stats.ts';
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' }, database: { type: 'string' } } });
+const { values } = parseArgs({ options: { lines: { type: 'string', default: '100000' }, runs: { type: 'string', default: '5' }, postgres: { type: 'boolean', default: false } } });
 const LINES = Number(values.lines);
 const RUNS = Number(values.runs);
 const dir = await mkdtemp(join(tmpdir(), 'trueup-bench-logs-'));
-const hub = await startHub({ dataDir: join(dir, 'hub'), listen: '127.0.0.1:0', log: () => undefined, pipelinePollMs: 3_600_000, ...(values.database === undefined ? {} : { database: values.database }) });
+const pg = values.postgres ? await startPostgres() : undefined;
+const database = await pg?.createDatabase('bench_logs');
+const hub = await startHub({ dataDir: join(dir, 'hub'), listen: '127.0.0.1:0', log: () => undefined, pipelinePollMs: 3_600_000, ...(database === undefined ? {} : { database }) });
 const admin = new HubClient({ url: hub.url, token: (await readFile(hub.info.adminTokenFile, 'utf8')).trim(), ca: hub.tls.ca });
 const repo = await createWorkRepo(join(dir, 'repo'));
 const print = `seq 1 ${LINES} | sed 's/^/line of the log number /'`;
@@ -72,11 +75,12 @@ for (let i = 0; i < RUNS; i += 1) {
 }
 await runner.stop();
 await hub.stop();
+await pg?.stop();
 await rm(dir, { recursive: true, force: true });
 
 const rate = (value: number): string => `${Math.round(value).toLocaleString('en-US')} lines/s`;
 const log = summarize(logged);
 const file = summarize(filed);
-const engine = values.database === undefined ? 'SQLite' : 'PostgreSQL';
+const engine = pg === undefined ? 'SQLite' : 'PostgreSQL';
 process.stdout.write(`| A step printing ${LINES.toLocaleString('en-US')} lines → runner → hub → store (${engine}) | ${log.n} | ${rate(log.median)} | ${rate(log.min)} – ${rate(log.max)} (min–max) | ${(log.median / file.median).toFixed(2)}× the peer |\n`);
 process.stdout.write(`| Peer: the same step writing the lines to a file in its workspace | ${file.n} | ${rate(file.median)} | ${rate(file.min)} – ${rate(file.max)} (min–max) | 1× |\n`);
