@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startAgent, type AgentEvent } from '@trueup/agent';
-import { createServedRepo, createWorkRepo, kubeToolsBin } from '@trueup/testkit';
+import { createServedRepo, createWorkRepo, deploymentManifest, kubeToolsBin } from '@trueup/testkit';
 import { startBenchKube } from './kube-env.ts';
 import { describeMachine } from './machine.ts';
 import { renderTable } from './table.ts';
@@ -60,18 +60,7 @@ kind: GitRepository
 metadata: { name: flux-system, namespace: ${fluxNs} }
 spec: { interval: 1m, ref: { branch: main }, url: file://${bare} }
 ${kustomization(fluxNs, 'infrastructure', `  path: ./infrastructure\n  prune: true\n  targetNamespace: ${infraNs}\n`)}${kustomization(fluxNs, 'apps', `  dependsOn: [{ name: infrastructure }]\n  path: ./apps\n  prune: true\n  targetNamespace: ${appsNs}\n`)}`,
-      'infrastructure/db.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: db }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: db } }
-  template:
-    metadata: { labels: { app: db } }
-    spec:
-      nodeSelector: { "${zone}": "yes" }
-      containers: [{ name: db, image: registry.invalid/trueup/db:1 }]
-`,
+      'infrastructure/db.yaml': deploymentManifest({ name: 'db', image: 'registry.invalid/trueup/db:1', podSpec: [`nodeSelector: { "${zone}": "yes" }`] }),
       'apps/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: web-config }\ndata: { version: "1" }\n',
     });
     await work.commit('flux tree');

@@ -1,6 +1,6 @@
 /** App of apps: Applications declared in Git are run by the agent, on the parent's cluster. */
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { agentFixture, kubeCall, kubeNamespace } from '@trueup/testkit';
 import type { AgentEvent } from './events.ts';
 import { runOnce } from './run-once.ts';
@@ -33,14 +33,21 @@ spec:
 `;
 }
 
-test('Applications in Git (ours and Argo CD\'s) are started, replaced when changed, and stopped when removed', async (t) => {
+/** An agent on a cluster whose parent application `test` has folders web and api, and two namespaces for children (deleted afterwards). */
+async function parentOfWebAndApi(t: TestContext) {
   const run = await kubeAgent(t, { 'app/root.yaml': configMap('root', 'r'), 'web/cm.yaml': configMap('web', 'w1'), 'api/cm.yaml': configMap('api', 'a1') });
-  if (run === undefined) return;
-  const { fixture, agent, env, namespace } = run;
-  const [webNs, apiNs] = [`${namespace}-web`, `${namespace}-api`];
+  if (run === undefined) return undefined;
+  const [webNs, apiNs] = [`${run.namespace}-web`, `${run.namespace}-api`];
   t.after(async () => {
-    for (const ns of [webNs, apiNs]) await kubeCall(env, 'DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
+    for (const ns of [webNs, apiNs]) await kubeCall(run.env, 'DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
   });
+  return { ...run, webNs, apiNs };
+}
+
+test('Applications in Git (ours and Argo CD\'s) are started, replaced when changed, and stopped when removed', async (t) => {
+  const run = await parentOfWebAndApi(t);
+  if (run === undefined) return;
+  const { fixture, agent, env, webNs, apiNs } = run;
   await fixture.commit({ 'app/children.yaml': ours('web', fixture.repoURL, 'web', webNs) + argo('api', fixture.repoURL, 'api', apiNs) });
   await agent.refresh('test');
   await waitForStatus(agent, (s) => s.sync === 'Synced', 'web synced', 30_000, 'web');
@@ -60,13 +67,9 @@ test('Applications in Git (ours and Argo CD\'s) are started, replaced when chang
 });
 
 test('one child using a config management plugin fails alone: the parent and the other children sync, the bad child shows its own error', async (t) => {
-  const run = await kubeAgent(t, { 'app/root.yaml': configMap('root', 'r'), 'web/cm.yaml': configMap('web', 'w1'), 'api/cm.yaml': configMap('api', 'a1') });
+  const run = await parentOfWebAndApi(t);
   if (run === undefined) return;
-  const { fixture, agent, env, namespace } = run;
-  const [webNs, apiNs] = [`${namespace}-web`, `${namespace}-api`];
-  t.after(async () => {
-    for (const ns of [webNs, apiNs]) await kubeCall(env, 'DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
-  });
+  const { fixture, agent, env, namespace, webNs, apiNs } = run;
   const plugin = argo('cmp', fixture.repoURL, 'web', namespace).replace('path: web }', 'path: web, plugin: { name: tanka } }');
   await fixture.commit({ 'app/children.yaml': argo('web', fixture.repoURL, 'web', webNs) + plugin + argo('api', fixture.repoURL, 'api', apiNs) });
   const parentPass = await agent.refresh('test');
@@ -124,13 +127,9 @@ test('a one-off pass (trueup sync) runs the Applications Git declares after thei
 });
 
 test('a child removed from Git goes with its objects when it and its parent prune (Argo CD: with its resources finalizer); an empty render removes nothing', async (t) => {
-  const run = await kubeAgent(t, { 'app/root.yaml': configMap('root', 'r'), 'web/cm.yaml': configMap('web', 'w1'), 'api/cm.yaml': configMap('api', 'a1') });
+  const run = await parentOfWebAndApi(t);
   if (run === undefined) return;
-  const { fixture, agent, env, namespace } = run;
-  const [webNs, apiNs] = [`${namespace}-web`, `${namespace}-api`];
-  t.after(async () => {
-    for (const ns of [webNs, apiNs]) await kubeCall(env, 'DELETE', `/api/v1/namespaces/${ns}`).catch(() => undefined);
-  });
+  const { fixture, agent, env, webNs, apiNs } = run;
   const finalized = argo('api', fixture.repoURL, 'api', apiNs).replace('namespace: argocd }', 'namespace: argocd, finalizers: [resources-finalizer.argocd.argoproj.io] }');
   await fixture.commit({ 'app/children.yaml': ours('web', fixture.repoURL, 'web', webNs) + finalized });
   await agent.refresh('test');

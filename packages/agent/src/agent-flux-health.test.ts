@@ -10,7 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { createFleetRepo, fluxGitRepository, fluxKustomization, kubeCall, kubeNamespace, kubeRequest, type KubeTestEnv } from '@trueup/testkit';
+import { createFleetRepo, deploymentManifest, fluxGitRepository, fluxKustomization, kubeCall, kubeNamespace, kubeRequest, type KubeTestEnv } from '@trueup/testkit';
 import type { Agent } from './agent.ts';
 import { brief, getObject, isSyncedAndHealthy, kubeEnv, startFluxAgent, waitForStatus } from './testing.ts';
 
@@ -18,18 +18,7 @@ const kustomization = fluxKustomization;
 
 const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\ndata: { ready: "yes" }\n`;
 /** A Deployment no node can run until the test labels the node with `zone`: Progressing until then. */
-const deployment = (zone: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata: { name: db }
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: db } }
-  template:
-    metadata: { labels: { app: db } }
-    spec:
-      nodeSelector: { "${zone}": "yes" }
-      containers: [{ name: db, image: registry.invalid/trueup/db:1 }]
-`;
+const deployment = (zone: string) => deploymentManifest({ name: 'db', image: 'registry.invalid/trueup/db:1', podSpec: [`nodeSelector: { "${zone}": "yes" }`] });
 
 /** Labels the test env's node so that `deployment(zone)` can run; the label goes when the test ends. */
 async function labelNode(t: TestContext, env: KubeTestEnv, zone: string): Promise<void> {

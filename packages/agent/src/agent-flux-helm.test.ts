@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { shortenReleaseName } from '@trueup/api';
-import { createServedRepo, createWorkRepo, kubeCall, kubeNamespace, serveHelmRepo, serveOciRegistry } from '@trueup/testkit';
-import { startAgent } from './agent.ts';
+import { createServedRepo, createWorkRepo, kubeCall, kubeNamespace, serveHelmRepo, serveOciRegistry, type WorkRepo } from '@trueup/testkit';
+import { startAgent, type Agent } from './agent.ts';
 import { brief, getObject, kubeEnv, waitForStatus } from './testing.ts';
 
 const template = `apiVersion: v1
@@ -23,6 +23,24 @@ data:
   color: {{ .Values.color | quote }}
   chart: {{ .Chart.Name }}-{{ .Chart.Version }}
 `;
+
+/**
+ * Commits and pushes the Flux tree, then starts an agent on its `clusters/prod` with KUBECONFIG
+ * set to `kubeconfig` (as Flux's controllers have it in the cluster); both undone after the test.
+ */
+async function pushAndStartAgent(t: TestContext, kubeconfig: string, dir: string, work: WorkRepo, bare: string): Promise<Agent> {
+  await work.commit('flux tree');
+  await work.git('push', '--quiet', bare, 'main');
+  const saved = process.env['KUBECONFIG'];
+  process.env['KUBECONFIG'] = kubeconfig;
+  const agent = await startAgent({ stateDir: join(dir, 'state'), paths: [join(work.dir, 'clusters/prod')] });
+  t.after(async () => {
+    await agent.stop();
+    if (saved === undefined) delete process.env['KUBECONFIG'];
+    else process.env['KUBECONFIG'] = saved;
+  });
+  return agent;
+}
 
 test('HelmReleases from an HTTP and an OCI HelmRepository converge, with overlay patches, values and valuesFrom', async (t) => {
   const env = await kubeEnv(t);
@@ -81,16 +99,7 @@ patches:
       spec: { values: { greeting: prod } }
 `,
   });
-  await work.commit('flux tree');
-  await work.git('push', '--quiet', bare, 'main');
-  const saved = process.env['KUBECONFIG'];
-  process.env['KUBECONFIG'] = env.kubeconfig;
-  const agent = await startAgent({ stateDir: join(dir, 'state'), paths: [join(work.dir, 'clusters/prod')] });
-  t.after(async () => {
-    await agent.stop();
-    if (saved === undefined) delete process.env['KUBECONFIG'];
-    else process.env['KUBECONFIG'] = saved;
-  });
+  const agent = await pushAndStartAgent(t, env.kubeconfig, dir, work, bare);
   const root = await agent.refresh('flux-system');
   assert.equal(root?.error, undefined, JSON.stringify(brief(root)));
   const synced = (s: { sync: string; health: { status: string } }) => s.sync === 'Synced' && s.health.status === 'Healthy';
@@ -145,16 +154,7 @@ ${meta('HelmRelease', 'helm.toolkit.fluxcd.io/v2', 'api')}spec:
   chart: { spec: { chart: api, version: "1.x", sourceRef: { kind: HelmRepository, name: oci-charts } } }
 `,
   });
-  await work.commit('flux tree');
-  await work.git('push', '--quiet', bare, 'main');
-  const saved = process.env['KUBECONFIG'];
-  process.env['KUBECONFIG'] = env.kubeconfig;
-  const agent = await startAgent({ stateDir: join(dir, 'state'), paths: [join(work.dir, 'clusters/prod')] });
-  t.after(async () => {
-    await agent.stop();
-    if (saved === undefined) delete process.env['KUBECONFIG'];
-    else process.env['KUBECONFIG'] = saved;
-  });
+  const agent = await pushAndStartAgent(t, env.kubeconfig, dir, work, bare);
   const synced = (s: { sync: string; health: { status: string } }) => s.sync === 'Synced' && s.health.status === 'Healthy';
   const api = await waitForStatus(agent, synced, 'api', 60_000, 'api');
   assert.equal(api.revision, '1.1.0', JSON.stringify(brief(api)));

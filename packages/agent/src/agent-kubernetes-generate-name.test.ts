@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kubeRequest } from '@trueup/testkit';
-import { brief, historyOf, kubeAgent } from './testing.ts';
+import { brief, historyOf, hookJob, kubeAgent } from './testing.ts';
 
 const configMap = (value: string): string => `---
 apiVersion: v1
@@ -14,21 +14,6 @@ kind: ConfigMap
 metadata:
   name: settings
 data: { value: "${value}" }
-`;
-
-const generatedJob = (prefix: string, phase: string, deletePolicy?: string): string => `---
-apiVersion: batch/v1
-kind: Job
-metadata:
-  generateName: ${prefix}
-  annotations:
-    argocd.argoproj.io/hook: ${phase}${deletePolicy === undefined ? '' : `\n    argocd.argoproj.io/hook-delete-policy: ${deletePolicy}`}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers: [{ name: main, image: registry.local/migrate:1.0.0 }]
 `;
 
 async function jobNames(env: Parameters<typeof kubeRequest>[0], namespace: string): Promise<string[]> {
@@ -40,8 +25,8 @@ async function jobNames(env: Parameters<typeof kubeRequest>[0], namespace: strin
 test('a generateName hook runs under a fresh name on every sync, and its delete policy applies to each run', async (t) => {
   const run = await kubeAgent(t, {
     'app/settings.yaml': configMap('1'),
-    'app/migrate.yaml': generatedJob('migrate-', 'PreSync'),
-    'app/smoke.yaml': generatedJob('smoke-', 'PostSync', 'HookSucceeded'),
+    'app/migrate.yaml': hookJob({ generateName: 'migrate-' }, 'PreSync'),
+    'app/smoke.yaml': hookJob({ generateName: 'smoke-' }, 'PostSync', 'HookSucceeded'),
   });
   if (run === undefined) return;
   const { agent, env, namespace, fixture, first } = run;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { kubeRequest } from '@trueup/testkit';
-import { brief, getObject, historyOf, isSyncedAndHealthy, kubeAgent, kubeEnv, waitForStatus } from './testing.ts';
+import { brief, getObject, historyOf, hookJob, isSyncedAndHealthy, kubeAgent, kubeEnv, waitForStatus } from './testing.ts';
 
 const deployment = (name: string, image: string, extra = ''): string => `---
 apiVersion: apps/v1
@@ -114,21 +114,6 @@ test('a Helm chart with value files and inline values converges, follows a chang
 
 const waveConfigMap = (name: string, wave: number): string =>
   `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  annotations: { argocd.argoproj.io/sync-wave: "${wave}" }\ndata: { wave: "${wave}" }\n`;
-const hookJob = (name: string, phase: string, deletePolicy?: string): string => `---
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: ${name}
-  annotations:
-    argocd.argoproj.io/hook: ${phase}${deletePolicy === undefined ? '' : `\n    argocd.argoproj.io/hook-delete-policy: ${deletePolicy}`}
-spec:
-  backoffLimit: 0
-  template:
-    spec:
-      restartPolicy: Never
-      containers: [{ name: main, image: registry.local/migrate:1.0.0 }]
-`;
-
 test('waves run in order with a PreSync hook before them and a PostSync hook after, hooks stay out of the inventory and do not rerun', async (t) => {
   const run = await kubeAgent(t, {
     'app/early.yaml': waveConfigMap('early', -1),

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
-import { kubeCall, kubeNamespace, kubeRequest, kubeTestEnv, runningAgent, type KubeTestEnv } from '@trueup/testkit';
+import { deploymentManifest, kubeCall, kubeNamespace, kubeRequest, kubeTestEnv, runningAgent, type KubeTestEnv } from '@trueup/testkit';
 import { StateStore } from './state-store.ts';
 
 const configMap = (name: string, data: Record<string, string>): string =>
@@ -140,20 +140,7 @@ test('a controller that keeps changing a field back is Fighting, and the message
 
 test('health follows the cluster between passes: a Deployment turns Healthy from its status updates, with no other pass', async (t) => {
   const zone = `zone.trueup.dev/${randomBytes(4).toString('hex')}`;
-  const deployment = `---
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      nodeSelector: { "${zone}": "yes" }
-      containers: [{ name: web, image: registry.invalid/trueup/web:1 }]
-`;
+  const deployment = deploymentManifest({ image: 'registry.invalid/trueup/web:1', podSpec: [`nodeSelector: { "${zone}": "yes" }`] });
   const run = await kubeAgent(t, { 'app/web.yaml': deployment });
   if (run === undefined) return;
   const { first, fixture, env } = run;

@@ -282,7 +282,7 @@ export class AppRuntime {
     const previous = this.#status?.conditions ?? [];
     const summary = summarize({
       name: this.name,
-      source: { repoURL: stripCredentials(application.spec.source.repoURL), ref: application.spec.source.ref, path: application.spec.source.path },
+      source: { repoURL: stripCredentials(application.spec.source.repoURL), ref: application.spec.source.ref, path: application.spec.source.path, ...(application.spec.source.chart === undefined ? {} : { chart: application.spec.source.chart }) },
       revision: this.#revision,
       appliedRevision: this.#appliedRevision,
       desired: this.#desired,

@@ -108,3 +108,24 @@ export function brief(status: ApplicationStatus | undefined): unknown {
     resources: status.resources.map((r) => `${r.kind}/${r.name} ${r.sync} ${r.health.status}${r.health.message === undefined ? '' : ` (${r.health.message})`}${r.diff === undefined ? '' : `\n${r.diff}`}`),
   };
 }
+
+/**
+ * An Argo CD hook: a Job run at `phase` (PreSync, PostSync…), named `name` or, with
+ * `{ generateName }`, a fresh name with that prefix each time; `deletePolicy` as the annotation has it.
+ */
+export function hookJob(name: string | { generateName: string }, phase: string, deletePolicy?: string): string {
+  return `---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  ${typeof name === 'string' ? `name: ${name}` : `generateName: ${name.generateName}`}
+  annotations:
+    argocd.argoproj.io/hook: ${phase}${deletePolicy === undefined ? '' : `\n    argocd.argoproj.io/hook-delete-policy: ${deletePolicy}`}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{ name: main, image: registry.local/migrate:1.0.0 }]
+`;
+}

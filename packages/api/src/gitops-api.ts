@@ -30,7 +30,12 @@ const FileEditSchema = z.strictObject({
   allowTypeChange: z.boolean().optional(),
   match: z.strictObject({ kind: z.string().min(1).max(253), name: z.string().min(1).max(253) }).optional().describe('instead of document or line: the document of this kind whose metadata.name is the name, or is inside it (a rendered name with a prefix or suffix)'),
   expect: z.string().max(65_536).optional().describe('the value the key must hold now; another value refuses the edit (GITOPS_VALUE_DIFFERS)'),
-  valuesOf: z.strictObject({ template: z.string().min(1).max(4096), field: z.string().min(1).max(1024) }).optional().describe('file is a Helm values file: the key is the values key the template takes field from (refused when not exactly one)'),
+  valuesOf: z.strictObject({
+    template: z.string().min(1).max(4096),
+    field: z.string().min(1).max(1024),
+    layers: z.array(z.strictObject({ what: z.string().min(1).max(1024), file: z.string().min(1).max(4096).optional(), keys: z.array(z.string().max(1024)).max(10_000).optional() })).max(100).optional()
+      .describe('the values above file, lowest precedence first: the edit goes to the last values file that sets the key; a layer with keys (not a file of the repository) that sets it refuses the edit'),
+  }).optional().describe('file is a Helm values file: the key is the values key the template takes field from (refused when not exactly one)'),
 });
 
 export type FileEdit = z.infer<typeof FileEditSchema>;
@@ -82,3 +87,31 @@ export const AdoptResultSchema = z.object({
   id: z.string().optional(),
 });
 export type AdoptResult = z.infer<typeof AdoptResultSchema>;
+
+export const AdoptionSchema = z.object({
+  id: z.string(),
+  environment: z.string(),
+  application: z.string(),
+  object: z.string(),
+  /** The branch the adoption was committed on, and the one the application follows. */
+  branch: z.string(),
+  tracked: z.string(),
+  /** The adoption's commit. */
+  revision: z.string(),
+  file: z.string(),
+  fields: z.array(z.string()),
+  state: z.enum(['pending', 'applied', 'superseded', 'withdrawn']),
+  requestedBy: z.string(),
+  createdAt: z.string().describe('ISO 8601'),
+  /** How to look at the change beside the tracked branch. */
+  compare: z.string(),
+});
+export type Adoption = z.infer<typeof AdoptionSchema>;
+
+export const AdoptionListSchema = z.object({ items: z.array(AdoptionSchema) });
+export type AdoptionList = z.infer<typeof AdoptionListSchema>;
+
+export const AdoptionQuerySchema = z.strictObject({
+  environment: z.string().min(1).max(253).optional(),
+  application: z.string().min(1).max(253).optional(),
+});

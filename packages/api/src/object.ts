@@ -37,6 +37,19 @@ export interface Origin {
   generated?: boolean;
   /** Helm: the chart's folder, relative to the repository root (its values.yaml). */
   chart?: string;
+  /** Helm: the values given above the chart's values.yaml, lowest precedence first. */
+  values?: HelmValuesLayer[];
+}
+
+/**
+ * One layer of a Helm render's values: a values file of the repository (`file`, repo-relative:
+ * a key it sets can be written there), or something else (`keys`: the dotted key paths it sets,
+ * none of which can be written in the repository), each named in words by `what`.
+ */
+export interface HelmValuesLayer {
+  what: string;
+  file?: string | undefined;
+  keys?: string[] | undefined;
 }
 
 export interface DesiredObject {

@@ -34,7 +34,8 @@ export interface ApplicationStatus {
   revision: string;
   /** Revision last applied successfully. */
   appliedRevision: string;
-  source: { repoURL: string; ref: string; path: string };
+  /** `chart`: a chart of the Helm repository at `repoURL` (no Git repository), at version `ref`. */
+  source: { repoURL: string; ref: string; path: string; chart?: string };
   sync: SyncStatus;
   health: Health;
   conditions: Condition[];

@@ -16,32 +16,13 @@ import type { HubInfo } from '@trueup/api';
 import { freePort } from '@trueup/testkit';
 import { startOidcProvider } from '@trueup/testkit/oidc-provider';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { eventually, trueupWith } from './cli-testing.ts';
 
 const MAIN = join(import.meta.dirname, 'main.js');
 const CLEAN = { TRUEUP_TOKEN: '', TRUEUP_HUB: '', TRUEUP_CA_FILE: '' };
 
-function trueup(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...CLEAN, ...options.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdin.end(options.input ?? '');
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** `trueup` with no hub, token or CA from this process's environment: only `env` and the flags. */
+const cli = (args: string[], options: { env?: Record<string, string>; input?: string } = {}) => trueupWith({ ...CLEAN, ...options.env }, args, options.input === undefined ? {} : { input: options.input });
 
 function get(url: string, ca: string, cookie?: string): Promise<{ status: number; location: string; cookies: string[] }> {
   return new Promise((resolve, reject) => {
@@ -78,8 +59,8 @@ test('access from the command line: users, projects, roles, tokens, login and lo
   const ca = await readFile(info.caCertFile, 'utf8');
   const caSha256 = createHash('sha256').update(new X509Certificate(ca).raw).digest('hex');
   const local = ['--data-dir', dataDir];
-  const ok = async (args: string[], options: Parameters<typeof trueup>[1] = {}): Promise<string> => {
-    const run = await trueup(args, options);
+  const ok = async (args: string[], options: Parameters<typeof cli>[1] = {}): Promise<string> => {
+    const run = await cli(args, options);
     assert.equal(run.code, 0, `trueup ${args.join(' ')}: ${run.stderr}\n${hubLog}`);
     return run.stdout;
   };
@@ -99,14 +80,14 @@ test('access from the command line: users, projects, roles, tokens, login and lo
   assert.match(await ok(['hub', 'roles', 'list', ...local]), /deployer\s+custom\s+get,sync/);
   const ciToken = (await ok(['hub', 'tokens', 'create', '--name', 'pipeline', '--user', 'ci', '--ttl', '90d', ...local])).trim();
   assert.match(ciToken, /^tut\./);
-  const bad = await trueup(['hub', 'roles', 'grant', 'viewer', '--project', 'prod', ...local]);
+  const bad = await cli(['hub', 'roles', 'grant', 'viewer', '--project', 'prod', ...local]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /exactly one of --user U and --group G/);
 
   // alice logs in with her password; later commands find the saved token and the pinned CA.
   const config = join(dir, 'config-alice');
   const alice = { XDG_CONFIG_HOME: config };
-  const wrong = await trueup(['login', '--hub', url, '--ca-file', info.caCertFile, '--username', 'alice', '--password-stdin'], { env: alice, input: 'not-the-password\n' });
+  const wrong = await cli(['login', '--hub', url, '--ca-file', info.caCertFile, '--username', 'alice', '--password-stdin'], { env: alice, input: 'not-the-password\n' });
   assert.notEqual(wrong.code, 0);
   assert.equal(existsSync(join(config, 'trueup', 'hubs.json')), false);
   await ok(['login', '--hub', url, '--ca-file', info.caCertFile, '--username', 'alice', '--password-stdin'], { env: alice, input: 'alice-password-long\n' });
@@ -117,7 +98,7 @@ test('access from the command line: users, projects, roles, tokens, login and lo
   assert.equal((JSON.parse(await ok(['status', '--hub', url, '-o', 'json'], { env: alice })) as { applications: unknown[] }).applications.length, 0);
   const mine = JSON.parse(await ok(['hub', 'tokens', 'list', '--hub', url, '-o', 'json'], { env: alice })) as { tokens: { name: string; owner: string }[] };
   assert.deepEqual(mine.tokens.map((k) => k.owner), ['user:alice']);
-  const refused = await trueup(['hub', 'users', 'list', '--hub', url], { env: alice });
+  const refused = await cli(['hub', 'users', 'list', '--hub', url], { env: alice });
   assert.notEqual(refused.code, 0, 'alice holds no users verb');
 
   // dave logs in through the provider: the CLI's loopback listener receives the code.
@@ -143,15 +124,15 @@ test('access from the command line: users, projects, roles, tokens, login and lo
   // logout revokes the token at the hub and forgets it here.
   const daveToken = (JSON.parse(await readFile(join(dir, 'config-dave', 'trueup', 'hubs.json'), 'utf8')) as typeof hubs).hubs[url]?.token ?? '';
   await ok(['logout', '--hub', url], { env: daveEnv });
-  const after = await trueup(['status', '--hub', url], { env: daveEnv });
+  const after = await cli(['status', '--hub', url], { env: daveEnv });
   assert.notEqual(after.code, 0);
   assert.match(after.stderr, /trueup login --hub/);
-  const revoked = await trueup(['status', '--hub', url], { env: { ...daveEnv, TRUEUP_TOKEN: daveToken, TRUEUP_CA_FILE: info.caCertFile } });
+  const revoked = await cli(['status', '--hub', url], { env: { ...daveEnv, TRUEUP_TOKEN: daveToken, TRUEUP_CA_FILE: info.caCertFile } });
   assert.notEqual(revoked.code, 0, 'the token was revoked at the hub');
 
   // Disabling a user ends their tokens at once.
   await ok(['hub', 'users', 'disable', 'alice', ...local]);
-  assert.notEqual((await trueup(['status', '--hub', url], { env: alice })).code, 0);
+  assert.notEqual((await cli(['status', '--hub', url], { env: alice })).code, 0);
   const ledger = JSON.parse(await ok(['history', '--hub', url, '-o', 'json', 'prod'], { env: { TRUEUP_TOKEN: (await readFile(info.adminTokenFile, 'utf8')).trim(), TRUEUP_CA_FILE: info.caCertFile } })) as { events: unknown[] };
   assert.ok(Array.isArray(ledger.events));
 });

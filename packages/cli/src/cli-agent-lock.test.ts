@@ -5,20 +5,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startAgent } from '@trueup/agent';
 import { agentFixture, hostManifest, type AgentFixture } from '@trueup/testkit';
+import { trueup } from './cli-testing.ts';
 
 const MAIN = join(import.meta.dirname, 'main.js');
-
-function trueup(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function fixture(t: { after: (fn: () => Promise<void>) => void }, files: Record<string, string>): Promise<AgentFixture> {
   const f = await agentFixture({ files });

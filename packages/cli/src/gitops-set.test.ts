@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { isTrueupCommit } from '@trueup/gitops';
 import { configRepo } from '@trueup/gitops/testing';
 import { requireGit, runTestGit } from '@trueup/testkit';
+import { trueup } from './cli-testing.ts';
 
-const MAIN = join(import.meta.dirname, 'main.js');
 const VALUES = 'image:\n  repository: shop/web\n  tag: "1.4.2" # CI\n';
-
-function trueup(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('trueup gitops set: commits once, then says the value is already set; bad keys and refused pushes exit non-zero', async (t) => {
   if (!await requireGit(t)) return;
   const repo = await configRepo(t, { 'deploy/values.yaml': VALUES });
-  const set = (...extra: string[]) => trueup('gitops', 'set', '--repo', repo.url, '--file', 'deploy/values.yaml', ...extra);
+  const set = (...extra: string[]) => trueup(['gitops', 'set', '--repo', repo.url, '--file', 'deploy/values.yaml', ...extra]);
 
   const first = await set('--key', 'image.tag', '--value', '1.5.0', '--run', 'build-12', '--message', 'Release web 1.5.0');
   assert.equal(first.code, 0, first.stderr);
@@ -54,7 +40,7 @@ test('trueup gitops set: 20 processes at once on one branch, different keys: all
   if (!await requireGit(t)) return;
   const keys = Array.from({ length: 20 }, (_, index) => `app${index}`);
   const repo = await configRepo(t, { 'values.yaml': keys.map((key) => `${key}:\n  tag: "0" # CI\n`).join('') });
-  const runs = await Promise.all(keys.map((key) => trueup('gitops', 'set', '--repo', repo.url, '--file', 'values.yaml', '--key', `${key}.tag`, '--value', `1.0.${key.slice(3)}`, '--run', key)));
+  const runs = await Promise.all(keys.map((key) => trueup(['gitops', 'set', '--repo', repo.url, '--file', 'values.yaml', '--key', `${key}.tag`, '--value', `1.0.${key.slice(3)}`, '--run', key])));
   assert.deepEqual(runs.filter((run) => run.code !== 0).map((run) => run.stderr), []);
   assert.equal(await repo.show('values.yaml'), keys.map((key) => `${key}:\n  tag: "1.0.${key.slice(3)}" # CI\n`).join(''));
   assert.equal((await repo.log()).filter(isTrueupCommit).length, 20);

@@ -4,27 +4,14 @@
  * failing resource and its message, and a timeout for a revision that never comes.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startAgent } from '@trueup/agent';
 import { agentFixture, hostManifest } from '@trueup/testkit';
 import { startTestHub } from '@trueup/testkit/hub';
+import { trueupWithoutHubEnv } from './cli-testing.ts';
 
-const MAIN = join(import.meta.dirname, 'main.js');
-
-function trueup(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRUEUP_HUB: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('gitops wait: Healthy after a push, Degraded with the failing resource, a timeout', async (t) => {
   const testHub = await startTestHub();
@@ -45,7 +32,7 @@ test('gitops wait: Healthy after a push, Degraded with the failing resource, a t
 
   // The wait starts before the agent knows the commit; it returns once the agent applied it.
   const two = await fixture.commit({ 'app/files.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content: 'two\n' }) });
-  const waiting = trueup(['gitops', 'wait', '--app', 'dev/test', '--revision', two, '--timeout', '60s', ...hub, '-o', 'json']);
+  const waiting = trueupWithoutHubEnv(['gitops', 'wait', '--app', 'dev/test', '--revision', two, '--timeout', '60s', ...hub, '-o', 'json']);
   await new Promise((resolve) => setTimeout(resolve, 300));
   await push();
   const healthy = await waiting;
@@ -54,7 +41,7 @@ test('gitops wait: Healthy after a push, Degraded with the failing resource, a t
   assert.deepEqual([verdict.state, verdict.appliedRevision, verdict.health], ['healthy', two, 'Healthy']);
 
   // An abbreviated SHA of the revision already applied: answered at once, in words.
-  const again = await trueup(['gitops', 'wait', '--app', 'dev/test', '--revision', two.slice(0, 10), ...hub]);
+  const again = await trueupWithoutHubEnv(['gitops', 'wait', '--app', 'dev/test', '--revision', two.slice(0, 10), ...hub]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /is applied, Synced and Healthy/);
 
@@ -64,27 +51,27 @@ test('gitops wait: Healthy after a push, Degraded with the failing resource, a t
     'app/svc.yaml': hostManifest('Service', 'web', { command: [process.execPath, '-e', 'setInterval(() => {}, 1000)'], healthCheck: { exec: { command: ['false'] }, interval: '200ms', startPeriod: '0s' } }),
   });
   await push();
-  const degraded = await trueup(['gitops', 'wait', '--app', 'dev/test', '--revision', three, '--timeout', '60s', ...hub]);
+  const degraded = await trueupWithoutHubEnv(['gitops', 'wait', '--app', 'dev/test', '--revision', three, '--timeout', '60s', ...hub]);
   assert.equal(degraded.code, 1, degraded.stderr);
   assert.match(degraded.stderr, /is applied but Degraded/);
   assert.match(degraded.stderr, /Service\/web: Degraded/);
 
   // A revision the agent never sees: exit 3 when the time is up, saying what it waited for.
-  const never = await trueup(['gitops', 'wait', '--app', 'dev/test', '--revision', 'a'.repeat(40), '--timeout', '2s', ...hub]);
+  const never = await trueupWithoutHubEnv(['gitops', 'wait', '--app', 'dev/test', '--revision', 'a'.repeat(40), '--timeout', '2s', ...hub]);
   assert.equal(never.code, 3, never.stderr);
   assert.match(never.stderr, /timed out after 2s: waiting for the agent to apply aaaaaaaaaaaa/);
 
   // The hand-off as CI does it: set through the hub (which refreshes the agent), then wait.
-  const set = await trueup(['gitops', 'set', '--repo', fixture.repoURL, '--file', 'app/svc.yaml', '--key', 'spec.healthCheck.exec.command[0]', '--value', 'true', '--run', 'build-7', ...hub, '-o', 'json']);
+  const set = await trueupWithoutHubEnv(['gitops', 'set', '--repo', fixture.repoURL, '--file', 'app/svc.yaml', '--key', 'spec.healthCheck.exec.command[0]', '--value', 'true', '--run', 'build-7', ...hub, '-o', 'json']);
   assert.equal(set.code, 0, set.stderr);
   const written = JSON.parse(set.stdout) as { outcome: string; revision: string; refreshed: { environment: string; application: string }[] };
   assert.equal(written.outcome, 'committed');
   assert.deepEqual(written.refreshed.map((r) => `${r.environment}/${r.application}`), ['dev/test']);
-  const handedOff = await trueup(['gitops', 'wait', '--app', 'dev/test', '--revision', written.revision, '--timeout', '60s', ...hub]);
+  const handedOff = await trueupWithoutHubEnv(['gitops', 'wait', '--app', 'dev/test', '--revision', written.revision, '--timeout', '60s', ...hub]);
   assert.equal(handedOff.code, 0, handedOff.stderr);
 
   // Bad input: named before the hub is asked.
-  const bad = await trueup(['gitops', 'wait', '--app', 'dev', '--revision', two, ...hub]);
+  const bad = await trueupWithoutHubEnv(['gitops', 'wait', '--app', 'dev', '--revision', two, ...hub]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /--app must name the application as ENV\/APP/);
 });

@@ -4,44 +4,21 @@
  * waits until the agent reports it Healthy, and fails when the wait times out or no hub is named.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startAgent } from '@trueup/agent';
 import { workflowRepo } from '@trueup/runner/testing';
 import { agentFixture } from '@trueup/testkit';
-import { startTestHub } from '@trueup/testkit/hub';
-
-const MAIN = join(import.meta.dirname, 'main.js');
-
-function trueup(args: string[], cwd: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRUEUP_HUB: '', TRUEUP_TOKEN: '', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { joinedAgent, startTestHub } from '@trueup/testkit/hub';
+import { trueupOffline, trueupWith } from './cli-testing.ts';
 
 test('a workflow hands off through the hub and waits for the agent', async (t) => {
   const testHub = await startTestHub();
   t.after(() => testHub.stop());
   const fixture = await agentFixture({ files: { 'app/motd.yaml': 'apiVersion: host.trueup.dev/v1alpha1\nkind: File\nmetadata:\n  name: motd\nspec:\n  path: /etc/motd\n  content: "v1"   # set by CI\n' } });
   t.after(() => fixture.cleanup());
-  const { client } = testHub;
-  const { token } = await client.post<{ token: string }>('/api/v1/join-tokens', { name: 'dev', labels: {}, ttl: '10m' });
-  const tokenFile = join(fixture.dir, 'join-token');
-  await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], hub: { joinTokenFile: tokenFile } });
+  const agent = await joinedAgent(testHub, fixture, 'dev');
   t.after(() => agent.stop());
-  for (let tries = 0; !(await client.get<{ total: number }>('/api/v1/applications?environment=dev')).total; tries++) {
-    assert.ok(tries < 200, 'the agent reports its application');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   const env = { TRUEUP_HUB: testHub.hub.url, TRUEUP_TOKEN: testHub.adminToken, TRUEUP_CA_FILE: testHub.hub.info.caCertFile };
 
   const repo = workflowRepo(`on: push
@@ -58,7 +35,7 @@ jobs:
       - run: echo "deployed \${{ steps.set.outputs.revision }}, \${{ steps.wait.outputs.state }}"
 `);
   t.after(repo.cleanup);
-  const ok = await trueup(['run'], repo.dir, env);
+  const ok = await trueupWith(env, ['run'], { cwd: repo.dir });
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /deploy ▸ trueup\/gitops-set/);
   assert.match(ok.stdout, /\[trueup\] committed [0-9a-f]{40} \(app\/motd\.yaml spec\.content = v2\); refreshing dev\/test/);
@@ -75,12 +52,12 @@ jobs:
         with: { app: dev/test, revision: "${'b'.repeat(40)}", timeout: 2s }
 `);
   t.after(late.cleanup);
-  const timedOut = await trueup(['run'], late.dir, env);
+  const timedOut = await trueupWith(env, ['run'], { cwd: late.dir });
   assert.equal(timedOut.code, 1, timedOut.stdout + timedOut.stderr);
   assert.match(timedOut.stdout, /trueup\/wait-healthy: timed out: waiting for the agent to apply bbbbbbbbbbbb/);
 
   // Without a hub the step says what it needs.
-  const alone = await trueup(['run'], late.dir, {});
+  const alone = await trueupOffline(['run'], { cwd: late.dir });
   assert.equal(alone.code, 1, alone.stdout + alone.stderr);
   assert.match(alone.stdout, /trueup\/wait-healthy needs a hub: set TRUEUP_HUB and TRUEUP_TOKEN/);
 });

@@ -1,6 +1,5 @@
 /** `trueup hub`, `hub join-token create`, `agent --join`, `status --hub` and `hub agents revoke`, as processes. */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,43 +9,8 @@ import type { HubInfo } from '@trueup/api';
 import { HubClient } from '@trueup/hub';
 import { agentFixture, freePort, hostManifest } from '@trueup/testkit';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { daemon, eventually, trueup, trueupWith } from './cli-testing.ts';
 
-const MAIN = join(import.meta.dirname, 'main.js');
-
-function trueup(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function daemon(defer: (fn: () => unknown) => void, args: string[]): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let output = '';
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  defer(async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  });
-  return Object.assign(child, { output: () => output });
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('a hub from the command line, an agent joined to it, and status across environments', async (t) => {
   const defer = lastInFirstOut(t);
@@ -76,25 +40,25 @@ test('a hub from the command line, an agent joined to it, and status across envi
   const agent = daemon(defer, ['agent', '--state-dir', f.stateDir, '--listen', '127.0.0.1:0', '--join', tokenFile, f.appFile]);
   const env = { TRUEUP_HUB: info.url, TRUEUP_TOKEN: token, TRUEUP_CA_FILE: info.caCertFile };
   const status = await eventually('the agent\'s application in status --hub', async () => {
-    const result = await trueup(['status'], env);
+    const result = await trueupWith(env, ['status']);
     return /edge\s+test\s+\w{12}\s+Synced\s+Healthy/.test(result.stdout) ? result : undefined;
   }).catch((error: unknown) => assert.fail(`${String(error)}\nagent: ${agent.output()}\nhub: ${hub.output()}`));
   assert.match(status.stdout, /^ENVIRONMENT\s+NAME\s+REVISION\s+SYNC\s+HEALTH\s+LAST SYNCED/);
-  const json = await trueup(['status', '--hub', info.url, '--ca-file', info.caCertFile, '-o', 'json', 'edge/test'], { TRUEUP_TOKEN: token });
+  const json = await trueupWith({ TRUEUP_TOKEN: token }, ['status', '--hub', info.url, '--ca-file', info.caCertFile, '-o', 'json', 'edge/test']);
   assert.equal(json.code, 0, json.stderr);
   assert.equal((JSON.parse(json.stdout) as { environment: string; sync: string }).sync, 'Synced');
   assert.match(agent.output(), /linked to the hub/);
 
-  const refreshed = await trueup(['refresh', 'edge/test'], env);
+  const refreshed = await trueupWith(env, ['refresh', 'edge/test']);
   assert.equal(refreshed.code, 0, refreshed.stderr);
   assert.match(refreshed.stdout, /^edge\/test: refreshed at \w{12}: Synced, Healthy$/m);
   const synced = await trueup(['sync', '--hub', info.url, '--ca-file', info.caCertFile, '--token-file', info.adminTokenFile, 'edge/test']);
   assert.equal(synced.code, 0, synced.stderr);
   assert.match(synced.stdout, /^edge\/test: synced at/m);
-  const history = await trueup(['history', 'edge/test', '-o', 'json'], env);
+  const history = await trueupWith(env, ['history', 'edge/test', '-o', 'json']);
   const kinds = (JSON.parse(history.stdout) as { events: { kind: string; actor?: string }[] }).events.map((e) => e.kind);
   assert.ok(kinds.includes('sync') && kinds.includes('command-finished'), kinds.join(','));
-  const unknownApp = await trueup(['refresh', 'edge/nope'], env);
+  const unknownApp = await trueupWith(env, ['refresh', 'edge/nope']);
   assert.equal(unknownApp.code, 2);
   assert.match(unknownApp.stderr, /no application "nope" in environment "edge"/);
 
@@ -110,7 +74,7 @@ test('a hub from the command line, an agent joined to it, and status across envi
   const unknown = await trueup(['hub', 'agents', 'revoke', 'nope', '--data-dir', dataDir]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /no environment "nope"/);
-  const noHub = await trueup(['status', '--hub', info.url, '--ca-file', info.caCertFile], { TRUEUP_TOKEN: 'tut.bad.aaaaaaaaaaaaaaaaaaaaaaaa' });
+  const noHub = await trueupWith({ TRUEUP_TOKEN: 'tut.bad.aaaaaaaaaaaaaaaaaaaaaaaa' }, ['status', '--hub', info.url, '--ca-file', info.caCertFile]);
   assert.equal(noHub.code, 2);
   assert.match(noHub.stderr, /bearer token/);
 });

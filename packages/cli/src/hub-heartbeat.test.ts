@@ -6,7 +6,6 @@
  * meanwhile (a refresh queued while it was away), and the ledger holds each of its events once.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,44 +15,8 @@ import { LinkCloseCodes, type HubInfo } from '@trueup/api';
 import { HubClient } from '@trueup/hub';
 import { agentFixture, freePort, hostManifest } from '@trueup/testkit';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { daemon, eventually, trueup } from './cli-testing.ts';
 
-const MAIN = join(import.meta.dirname, 'main.js');
-
-function trueup(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function daemon(defer: (fn: () => unknown) => void, args: string[]): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let output = '';
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  defer(async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGCONT');
-    child.kill('SIGTERM');
-    await exited;
-  });
-  return Object.assign(child, { output: () => output });
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 interface Entry { id: number; seq?: number; kind: string; application?: string; details: Record<string, unknown> }
 

@@ -15,18 +15,9 @@ import type { HubInfo } from '@trueup/api';
 import { freePort } from '@trueup/testkit';
 import { startOidcProvider } from '@trueup/testkit/oidc-provider';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { eventually, trueup } from './cli-testing.ts';
 
 const MAIN = join(import.meta.dirname, 'main.js');
-
-function trueup(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stderr }));
-  });
-}
 
 function get(url: string, ca: string, cookie?: string): Promise<{ status: number; location: string | undefined; cookies: string[]; body: string }> {
   return new Promise((resolve, reject) => {
@@ -38,16 +29,6 @@ function get(url: string, ca: string, cookie?: string): Promise<{ status: number
     req.on('error', reject);
     req.end();
   });
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 test('the hub takes its OpenID Connect provider from a file', async (t) => {

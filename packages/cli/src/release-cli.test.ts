@@ -1,6 +1,5 @@
 /** `trueup release …` and `trueup promote` as processes against a real hub with agents in dev and prod. */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -8,20 +7,8 @@ import type { ReleaseView } from '@trueup/api';
 import { requireGit } from '@trueup/testkit';
 import { eventually, startHandoffEnv } from '@trueup/testkit/handoff';
 import { Auth } from '@trueup/hub';
+import { trueupOffline } from './cli-testing.ts';
 
-const MAIN = join(import.meta.dirname, 'main.js');
-
-function trueup(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRUEUP_HUB: '', TRUEUP_TOKEN: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const app = (version: string): string => `apiVersion: host.trueup.dev/v1alpha1
 kind: Command
@@ -60,7 +47,7 @@ spec:
     tokens[name] = join(env.dir, `${name}.token`);
     await writeFile(tokens[name], await auth.createToken(name, role), { mode: 0o600 });
   }
-  const as = (who: string, args: string[]) => trueup([...args, '--hub', testHub.hub.url, '--ca-file', caFile, '--token-file', tokens[who] ?? '']);
+  const as = (who: string, args: string[]) => trueupOffline([...args, '--hub', testHub.hub.url, '--ca-file', caFile, '--token-file', tokens[who] ?? '']);
   const stateIn = (id: string, stage: string, state: string) => eventually(`${id} ${state} in ${stage}`, async () => {
     const view = await testHub.client.get<ReleaseView>(`/api/v1/releases/${id}`);
     return view.stages.find((s) => s.stage === stage)?.state === state ? view : undefined;

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { createWorkRepo, hostManifest, requireGit, requireSshd, startSshd } from '@trueup/testkit';
 import { MAIN } from './cli-testing.ts';
-import { dispatch, finished, hubForRunners, startRunner, trueup } from './runner-testing.ts';
+import { dispatch, finished, hubForRunners, sshDeploySecrets, startRunner, trueup } from './runner-testing.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -90,14 +90,7 @@ jobs:${deployJob('deploy', 'web', hostTrueup)}${deployJob('no-trueup', 'web', jo
   // Bytes that are not UTF-8.
   await writeFile(join(repo.dir, 'hosts/web/logo.bin'), Buffer.from([0, 255, 1, 254, 10, 13, 128]));
   const sha = await repo.commit('web');
-  const key = await readFile(sshd.clientKeyFile, 'utf8');
-  const secret = (environment: string, name: string, value: string): Promise<unknown> => client.post('/api/v1/secrets', { repository: repo.dir, environment, name, value });
-  await secret('web', 'SSH_PRIVATE_KEY', key);
-  await secret('web', 'SSH_KNOWN_HOSTS', await readFile(sshd.knownHostsFile, 'utf8'));
-  const other = join(dir, 'other_host_key');
-  await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
-  await secret('spoofed', 'SSH_PRIVATE_KEY', key);
-  await secret('spoofed', 'SSH_KNOWN_HOSTS', `[127.0.0.1]:${sshd.port} ${(await readFile(`${other}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ')}\n`);
+  await sshDeploySecrets(client, repo.dir, sshd, dir);
   const runner = await startRunner(t, dir, 'r1', 'linux');
   const runId = await dispatch(setup, repo.dir, 'push');
   const done = await finished(client, runId);

@@ -15,7 +15,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { startAgent } from '@trueup/agent';
 import { agentFixture, createWorkRepo, requireGit, requireSshd, startSshd } from '@trueup/testkit';
-import { dispatch, eventually, finished, hubForRunners, startRunner } from './runner-testing.ts';
+import { dispatch, eventually, finished, hubForRunners, sshDeploySecrets, startRunner } from './runner-testing.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -59,16 +59,9 @@ jobs:
 ${deployJob('web')}${deployJob('spoofed')}${deployJob('unpinned')}`,
   });
   const sha = await repo.commit('ship');
-  const key = await readFile(sshd.clientKeyFile, 'utf8');
-  const secret = (environment: string, name: string, value: string): Promise<unknown> => client.post('/api/v1/secrets', { repository: repo.dir, environment, name, value });
-  await secret('web', 'SSH_PRIVATE_KEY', key);
-  await secret('web', 'SSH_KNOWN_HOSTS', await readFile(sshd.knownHostsFile, 'utf8'));
-  // Another host key pinned for the same address: the real server's key does not match it.
-  const other = join(dir, 'other_host_key');
-  await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
-  await secret('spoofed', 'SSH_PRIVATE_KEY', key);
-  await secret('spoofed', 'SSH_KNOWN_HOSTS', `[127.0.0.1]:${sshd.port} ${(await readFile(`${other}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ')}\n`);
-  await secret('unpinned', 'SSH_PRIVATE_KEY', key);
+  // web pins the server's host key; spoofed another key for the same address; unpinned none.
+  const key = await sshDeploySecrets(client, repo.dir, sshd, dir);
+  await client.post('/api/v1/secrets', { repository: repo.dir, environment: 'unpinned', name: 'SSH_PRIVATE_KEY', value: key });
   const runner = await startRunner(t, dir, 'r1', 'linux');
   const runId = await dispatch(setup, repo.dir, 'ship');
   const done = await finished(client, runId);

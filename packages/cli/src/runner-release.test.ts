@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ReleaseView } from '@trueup/api';
 import { createWorkRepo, requireGit } from '@trueup/testkit';
-import { startHandoffEnv } from '@trueup/testkit/handoff';
+import { startHandoffEnv, versionPromotion } from '@trueup/testkit/handoff';
 import { dispatch, eventually, finished, startRunner, trueup } from './runner-testing.ts';
 
 const app = (version: string): string => `apiVersion: host.trueup.dev/v1alpha1
@@ -23,22 +23,7 @@ spec:
   content: "${version}"   # promoted
 `;
 
-const promotionFile = (repoURL: string): string => `apiVersion: trueup.dev/v1alpha1
-kind: Promotion
-metadata:
-  name: web
-spec:
-  repo: ${repoURL}
-  values:
-    - name: version
-  stages:
-    - name: dev
-      application: dev/web
-      set: [{ file: envs/dev/app.yaml, key: spec.content, value: version }]
-    - name: qa
-      application: qa/web
-      set: [{ file: envs/qa/app.yaml, key: spec.content, value: version }]
-`;
+const promotionFile = (repoURL: string): string => versionPromotion(repoURL, 'spec.content', ['dev', 'qa']);
 
 const WORKFLOW = `on: workflow_dispatch
 jobs:

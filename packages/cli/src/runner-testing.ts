@@ -1,16 +1,19 @@
 /** For tests of joined runners: a real hub (TLS), `trueup runner` processes, and the runs they run. */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { promisify } from 'node:util';
 import { HubClient, startHub, type HubOptions, type RunningHub } from '@trueup/hub';
 import { startPostgres } from '@trueup/testkit/postgres';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
 import { eventually, MAIN, trueup } from './cli-testing.ts';
 
 export { eventually, trueup } from './cli-testing.ts';
+
+const execFileAsync = promisify(execFile);
 
 export interface RunView {
   id: string;
@@ -114,4 +117,21 @@ export async function dispatch(setup: HubSetup, repoDir: string, workflow: strin
   const dispatched = await trueup(['runs', 'dispatch', repoDir, '--workflow', workflow, '--ref', 'main', '-o', 'json', ...inputs.flatMap((i) => ['--input', i]), ...setup.hubArgs]);
   assert.equal(dispatched.code, 0, dispatched.stderr);
   return (JSON.parse(dispatched.stdout) as { id: string }).id;
+}
+
+/**
+ * The secrets of an SSH deploy from `repository` to `sshd`: environment `web` holds the client
+ * key and pins the server's real host key; `spoofed` holds the key but pins another host key
+ * for the same address (made in `dir`), which the real server cannot match. Returns the client key.
+ */
+export async function sshDeploySecrets(client: HubClient, repository: string, sshd: { port: number; clientKeyFile: string; knownHostsFile: string }, dir: string): Promise<string> {
+  const key = await readFile(sshd.clientKeyFile, 'utf8');
+  const secret = (environment: string, name: string, value: string): Promise<unknown> => client.post('/api/v1/secrets', { repository, environment, name, value });
+  await secret('web', 'SSH_PRIVATE_KEY', key);
+  await secret('web', 'SSH_KNOWN_HOSTS', await readFile(sshd.knownHostsFile, 'utf8'));
+  const other = join(dir, 'other_host_key');
+  await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+  await secret('spoofed', 'SSH_PRIVATE_KEY', key);
+  await secret('spoofed', 'SSH_KNOWN_HOSTS', `[127.0.0.1]:${sshd.port} ${(await readFile(`${other}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ')}\n`);
+  return key;
 }

@@ -41,17 +41,33 @@ export const DEFAULT_WINDOW_MS = 10_000;
 
 export class BranchWriter {
   readonly windowMs: number;
+  /** The working copy's folder. */
+  get dir(): string {
+    return this.options.dir;
+  }
+
+  /** The repository and branch written. */
+  get target(): RepoTarget {
+    return this.options.target;
+  }
+
   private readonly options: BranchWriterOptions;
   private tree: Promise<WorkTree> | undefined;
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
+  private lastUsed = Date.now();
 
   constructor(options: BranchWriterOptions) {
     this.options = options;
     this.windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
     if (!Number.isFinite(this.windowMs) || this.windowMs < 0) throw new RangeError(`windowMs must be a duration in ms, not ${this.windowMs}`);
+  }
+
+  /** Since when nothing is pending or being written (ms since the epoch), or undefined while busy. */
+  get idleSince(): number | undefined {
+    return this.pending.length > 0 || this.running !== undefined ? undefined : this.lastUsed;
   }
 
   /** Callers waiting for the next batch (a queue-depth metric). */
@@ -94,6 +110,7 @@ export class BranchWriter {
     this.running = run;
     await run;
     this.running = undefined;
+    this.lastUsed = Date.now();
     if (!this.closed) this.schedule();
   }
 
@@ -111,7 +128,7 @@ export class BranchWriter {
         if (error !== undefined) {
           item.reject(error);
         } else if (result.outcome === 'committed') {
-          const mine = result.changes.filter((change) => item.edits.some((edit) => edit.file.replace(/^\.\/+/, '') === change.file && (edit.valuesOf !== undefined || sameKey(edit, change))));
+          const mine = result.changes.filter((change) => item.edits.some((edit) => (edit.file.replace(/^\.\/+/, '') === change.file && (edit.valuesOf !== undefined || sameKey(edit, change))) || (edit.valuesOf?.layers ?? []).some((layer) => layer.file === change.file)));
           item.resolve(mine.length === 0 ? { outcome: 'unchanged', revision: result.revision } : { outcome: 'committed', revision: result.revision, changes: mine, batchSize: writers.length });
         } else {
           item.resolve({ outcome: 'unchanged', revision: result.revision });
@@ -181,6 +198,40 @@ export class WriterRegistry {
       this.writers.set(id, writer);
     }
     return writer;
+  }
+
+  /** How many writers are open. */
+  get size(): number {
+    return this.writers.size;
+  }
+
+  /**
+   * Closes the writer of `target`'s branch (its pending edits are written first) and forgets it;
+   * the next write to the branch makes a new one. Returns the closed writer, or undefined when
+   * there was none.
+   */
+  async release(target: RepoTarget): Promise<BranchWriter | undefined> {
+    const id = writerId(target);
+    const writer = this.writers.get(id);
+    if (writer === undefined) return undefined;
+    this.writers.delete(id);
+    await writer.close();
+    return writer;
+  }
+
+  /** Whether a writer of `target`'s branch is open. */
+  has(target: RepoTarget): boolean {
+    return this.writers.has(writerId(target));
+  }
+
+  /** Releases every writer idle for `idleMs` or more at `now`; returns their targets. */
+  async releaseIdle(idleMs: number, now = Date.now()): Promise<RepoTarget[]> {
+    const idle = [...this.writers.values()].filter((writer) => {
+      const since = writer.idleSince;
+      return since !== undefined && now - since >= idleMs;
+    });
+    for (const writer of idle) await this.release(writer.target);
+    return idle.map((writer) => writer.target);
   }
 
   async close(): Promise<void> {

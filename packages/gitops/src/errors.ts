@@ -12,6 +12,7 @@ export const GitopsErrors = defineErrors({
   GITOPS_YAML_INVALID: { message: 'the file is not valid YAML', retryable: false, httpStatus: 400 },
   GITOPS_TYPE_CHANGE: { message: 'the value would change the YAML type of the key', retryable: false, httpStatus: 409 },
   GITOPS_VALUE_DIFFERS: { message: 'the file does not hold the value the object renders', retryable: false, httpStatus: 409 },
+  GITOPS_VALUE_NOT_IN_REPO: { message: 'the value that renders comes from outside the repository\'s files', retryable: false, httpStatus: 409 },
   GITOPS_TEMPLATED: { message: 'the field does not come from one values key of the chart', retryable: false, httpStatus: 409 },
   GITOPS_NOT_A_SCALAR: { message: 'the key does not hold a single value', retryable: false, httpStatus: 409 },
   GITOPS_VALUE_INVALID: { message: 'the value cannot be written there', retryable: false, httpStatus: 400 },

@@ -7,5 +7,6 @@ export { pushOutcome, type PushOutcome } from './push-outcome.ts';
 export { WorkTree, DEFAULT_IDENTITY, checkBranch, type Identity, type RepoTarget } from './work-tree.ts';
 export { writeBranch, DEFAULT_RETRY, type RetryPolicy, type WriteOptions, type WriteResult } from './write-branch.ts';
 export { setInRepo } from './set-in-repo.ts';
+export { BranchProbe } from './branch-probe.ts';
 export { BranchWriter, WriterRegistry, writerId, DEFAULT_WINDOW_MS, type BranchWriterOptions, type Submission, type SubmitResult } from './branch-writer.ts';
 export { adoptFields, documentAt, type AdoptField, type AdoptResult } from './adopt.ts';

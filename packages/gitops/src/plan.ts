@@ -2,10 +2,11 @@
  * Deciding a commit, purely: the files as they are in the branch and the edits asked for give the
  * new files, the changes and the commit message — or nothing to commit.
  */
-import { isTrueupError, type TrueupError } from '@trueup/api';
+import { isTrueupError, type HelmValuesLayer, type TrueupError } from '@trueup/api';
 import { editYaml, type EditChange, type ScalarEdit } from './edit-yaml.ts';
 import { GitopsErrors } from './errors.ts';
 import { valuesKeyOf } from './helm-values-key.ts';
+import { layerFiles, valuesFileFor } from './helm-values-layer.ts';
 import { buildTrailers, type CommitOrigin } from './trailers.ts';
 
 export interface FileEdit extends ScalarEdit {
@@ -13,9 +14,11 @@ export interface FileEdit extends ScalarEdit {
   file: string;
   /**
    * A Helm values file: `key` is ignored and the values key is the one the chart's `template`
-   * file takes `field` from (see valuesKeyOf), read from the same branch tip.
+   * file takes `field` from (see valuesKeyOf), read from the same branch tip. With `layers`, the
+   * edit goes to the last values file that sets that key (`file` when none does), and is refused
+   * when a layer that is no file of the repository sets it (see valuesFileFor).
    */
-  valuesOf?: { template: string; field: string } | undefined;
+  valuesOf?: { template: string; field: string; layers?: HelmValuesLayer[] | undefined } | undefined;
 }
 
 export interface PlannedChange extends EditChange {
@@ -50,10 +53,11 @@ export function planCommit(read: (file: string) => string | undefined, edits: re
   const failed: FailedEdit[] = [];
   for (const edit of edits) {
     try {
-      const file = checkPath(edit.file);
+      const key = edit.valuesOf === undefined ? edit.key : valuesKeyFrom(read, edit.valuesOf);
+      const file = checkPath(edit.valuesOf?.layers === undefined ? edit.file : valuesFileFor((f) => files.get(f) ?? read(f), edit.file, key, edit.valuesOf.layers));
       const before = files.get(file) ?? read(file);
       if (before === undefined) throw GitopsErrors.create('GITOPS_FILE_NOT_FOUND', `${file} does not exist in the branch, or is not a regular file`, { file, field: edit.key });
-      const result = editYaml(before, file, [edit.valuesOf === undefined ? edit : { ...edit, key: valuesKeyFrom(read, edit.valuesOf) }]);
+      const result = editYaml(before, file, [{ ...edit, key }]);
       if (result.changes.length === 0) continue;
       files.set(file, result.text);
       changes.push(...result.changes.map((change) => ({ ...change, file })));
@@ -68,7 +72,7 @@ export function planCommit(read: (file: string) => string | undefined, edits: re
 
 /** The files the edits read: each edited file, and the template a values edit takes its key from. */
 export function filesRead(edits: readonly FileEdit[]): string[] {
-  return edits.flatMap((edit) => (edit.valuesOf === undefined ? [edit.file] : [edit.file, edit.valuesOf.template]));
+  return edits.flatMap((edit) => (edit.valuesOf === undefined ? [edit.file] : [edit.file, edit.valuesOf.template, ...layerFiles(edit.valuesOf.layers)]));
 }
 
 function valuesKeyFrom(read: (file: string) => string | undefined, from: { template: string; field: string }): string {

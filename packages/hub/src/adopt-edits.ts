@@ -2,9 +2,10 @@
  * Where each adopted field is written, purely, from the object's origin: a plain file's document
  * at the origin's line; a file kustomize rendered the object from (the document of its kind and
  * name, and only where the file holds the value the object renders: a patch or transformer in
- * between is refused at commit time); a Helm chart's values.yaml at the values key the template
- * takes the field from (only a template of the chart itself, and only when the key holds the
- * rendered value). A generated object, a subchart's, or a chart's object with no template is
+ * between is refused at commit time); a Helm chart's values at the values key the template
+ * takes the field from, in the file whose value wins (the last values file of the repository that
+ * sets the key, else the chart's values.yaml; refused when a layer that is no file of the
+ * repository sets it), and only when that file holds the rendered value. A generated object, a subchart's, or a chart's object with no template is
  * refused with the reason, before anything is paused for long or committed.
  */
 import type { FileEdit, Origin } from '@trueup/api';
@@ -31,7 +32,7 @@ export function adoptEdits(origin: Origin, object: { kind: string; name: string;
       return fields.map((field) => {
         const expect = scalarAt(desired, field.path);
         if (expect === undefined) throw HubErrors.create('HUB_REQUEST_INVALID', `"${field.path}" of "${object.id}" is not in what the chart renders: no values key of ${valuesFile} owns it`, { field: 'fields' });
-        return { file: valuesFile, key: field.path, value: text(field.value), valuesOf: { template: origin.file, field: field.path }, expect };
+        return { file: valuesFile, key: field.path, value: text(field.value), valuesOf: { template: origin.file, field: field.path, ...(origin.values === undefined ? {} : { layers: origin.values }) }, expect };
       });
     }
   }

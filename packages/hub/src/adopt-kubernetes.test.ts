@@ -3,7 +3,8 @@
  * three ways an object comes from Git: a plain manifest (its document at the origin's line), a
  * Kustomize build (the base file kustomize's origin annotation names, the document by kind and
  * prefixed name; a field an overlay's patch sets, and a generator's object, refused with why), and
- * a Helm chart (the values key the template takes the field from; a literal field refused). The
+ * a Helm chart (the values key the template takes the field from, in the last values file that sets
+ * it; a literal field, a key the inline values set, and a chart of a Helm repository refused). The
  * plain and Kustomize adoptions commit on the tracked branch and the agent applies them; the Helm
  * one goes on a new branch, and self-heal resumes by itself once main holds it and is applied.
  */
@@ -16,7 +17,7 @@ import { promisify } from 'node:util';
 import { startAgent } from '@trueup/agent';
 import type { AdoptResult, ResourceDetailBody } from '@trueup/api';
 import type { CommandRecord } from '@trueup/store';
-import { agentFixture, kubeCall, kubeNamespace, kubeTestEnv } from '@trueup/testkit';
+import { agentFixture, kubeCall, kubeNamespace, kubeTestEnv, serveHelmRepo } from '@trueup/testkit';
 import { startTestHub } from '@trueup/testkit/hub';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
 import { HubApiError } from './client.ts';
@@ -58,13 +59,21 @@ generatorOptions: { disableNameSuffixHash: true }
   'chart/Chart.yaml': 'apiVersion: v2\nname: cfg\nversion: 0.1.0\n',
   'chart/values.yaml': '# chart defaults\nlevel: "1"   # raised by hand in incidents\n',
   'chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  level: {{ .Values.level | quote }}\n  fixed: "yes"\n',
+  // Rendered with two values files and inline values (the Application's): level wins from values-eu.yaml, tier from the inline values.
+  'layered/Chart.yaml': 'apiVersion: v2\nname: layered\nversion: 0.1.0\n',
+  'layered/values.yaml': 'level: "1"\ntier: web\n',
+  'layered/values-prod.yaml': '# prod\nlevel: "3"\n',
+  'layered/values-eu.yaml': '# eu, over prod\nlevel: "4"   # the region\'s\n',
+  'layered/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  level: {{ .Values.level | quote }}\n  tier: {{ .Values.tier }}\n',
 };
 
-const application = (name: string, repoURL: string, path: string, kubeconfig: string, namespace: string): string => `apiVersion: trueup.dev/v1alpha1
+const LAYERED_HELM = ', helm: { valueFiles: [values-prod.yaml, values-eu.yaml], values: "tier: api\\n" }';
+
+const application = (name: string, repoURL: string, path: string, kubeconfig: string, namespace: string, more = ''): string => `apiVersion: trueup.dev/v1alpha1
 kind: Application
 metadata: { name: ${name} }
 spec:
-  source: { repoURL: "${repoURL}", ref: main, path: ${path} }
+  source: { repoURL: "${repoURL}", ref: main, path: ${path}${more} }
   destination: { kubernetes: { kubeconfig: "${kubeconfig}", namespace: ${namespace} } }
   syncPolicy:
     interval: 1h
@@ -84,10 +93,14 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
   const { client } = testHub;
   const fixture = await agentFixture({ files: FILES });
   defer(() => fixture.cleanup());
-  const appFiles = [];
-  for (const [name, path] of [['plain', 'plain'], ['kust', 'kust/prod'], ['chart', 'chart']] as const) {
+  // A chart of a Helm repository: no file of a Git repository renders it.
+  const charts = await serveHelmRepo([{ name: 'remote', version: '1.0.0', files: { 'values.yaml': 'level: "1"\n', 'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  level: {{ .Values.level | quote }}\n' } }], { helm: join(env.binDir, 'helm') });
+  defer(() => charts.close());
+  const appFiles = [join(fixture.dir, 'remote.app.yaml')];
+  await writeFile(appFiles[0] ?? '', application('remote', charts.url, '.', env.kubeconfig, namespace).replace(', path: . }', ', chart: remote, ref: 1.0.0 }').replace('ref: main, ', ''));
+  for (const [name, path, more] of [['plain', 'plain', ''], ['kust', 'kust/prod', ''], ['chart', 'chart', ''], ['layered', 'layered', LAYERED_HELM]] as const) {
     const file = join(fixture.dir, `${name}.app.yaml`);
-    await writeFile(file, application(name, fixture.repoURL, path, env.kubeconfig, namespace));
+    await writeFile(file, application(name, fixture.repoURL, path, env.kubeconfig, namespace, more));
     appFiles.push(file);
   }
   const tokenFile = join(fixture.dir, 'join-token');
@@ -97,7 +110,7 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
   const bare = new URL(fixture.repoURL).pathname;
   const show = async (file: string, branch = 'main'): Promise<string> => (await run('git', ['--git-dir', bare, 'show', `${branch}:${file}`])).stdout;
   const app = (name: string): string => `/api/v1/environments/cluster/applications/${name}`;
-  for (const name of ['plain', 'kust', 'chart']) {
+  for (const name of ['plain', 'kust', 'chart', 'layered', 'remote']) {
     await eventually(`${name} synced at the hub`, async () => {
       const detail = await client.get<{ sync: string }>(app(name));
       if (detail.sync !== 'Synced') throw new Error(JSON.stringify(detail).slice(0, 3000));
@@ -111,7 +124,11 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
     assert.equal((await client.post<CommandRecord>(`${app(name)}/pause?wait=true&timeout=30`, { object: key })).state, 'succeeded');
     await kubeCall(env, 'PATCH', `/api/v1/namespaces/${namespace}/configmaps/${configMap}?fieldManager=kubectl-edit`, { data }, { contentType: 'application/merge-patch+json' });
     await agent.refresh(name);
-    await eventually(`${configMap} OutOfSync`, async () => ((await client.get<ResourceDetailBody>(`${app(name)}/resources/${encodeURIComponent(key)}`)).sync === 'OutOfSync' ? true : undefined));
+    await eventually(`${configMap} OutOfSync`, async () => {
+      const read = await client.get<ResourceDetailBody>(`${app(name)}/resources/${encodeURIComponent(key)}`);
+      if (read.sync !== 'OutOfSync') throw new Error(`${read.sync}: ${JSON.stringify(read).slice(0, 2000)}`);
+      return true;
+    });
     return key;
   };
   const adopt = (name: string, object: string, fields?: string[]): Promise<AdoptResult> => client.post<AdoptResult>(`${app(name)}/adopt`, { object, branch: 'main', timeout: 60, ...(fields === undefined ? {} : { fields }) });
@@ -173,4 +190,26 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
     return page.items.length > 0 ? page : undefined;
   });
   assert.deepEqual(resumed.items.map((e) => [e.details.object, e.details.branch]), [[cfg, chart.branch]]);
+
+  // A chart of a Helm repository: refused before anything is paused, saying why.
+  await handEdit('remote', 'remote-cfg', { level: '9' });
+  await refused('remote', 'ConfigMap/remote-cfg', ['data.level'], 'HUB_REQUEST_INVALID', new RegExp(`was rendered by Helm from the chart remote 1\\.0\\.0 of the Helm repository ${charts.url.replace(/[.:/]/g, '\\$&')}, not from files of a Git repository`));
+
+  // Helm with values files and inline values: the value is written where the winning one comes from.
+  // (layered first applies main as moved above, so the pause below is not undone by a new revision.)
+  const mainNow = (await run('git', ['--git-dir', bare, 'rev-parse', 'main'])).stdout.trim();
+  await agent.refresh('layered');
+  await eventually('layered at main', async () => ((await client.get<{ revision: string }>(app('layered'))).revision === mainNow ? true : undefined));
+  const layered = await handEdit('layered', 'layered-cfg', { level: '6', tier: 'db' });
+  await refused('layered', 'ConfigMap/layered-cfg', ['data.tier'], 'GITOPS_VALUE_NOT_IN_REPO', /the values key "tier" is set by the inline spec\.source\.helm\.values of the Application \(at "tier"\), which is not a file of the repository/);
+  const eu = await adopt('layered', 'ConfigMap/layered-cfg', ['data.level']);
+  assert.deepEqual([eu.outcome, eu.changes.map((c) => [c.file, c.line, c.key, c.from, c.to])], ['committed', [['layered/values-eu.yaml', 2, 'level', '4', '6']]]);
+  assert.equal(await show('layered/values-eu.yaml'), '# eu, over prod\nlevel: "6"   # the region\'s\n', 'the last values file that sets the key, its bytes kept');
+  assert.equal(await show('layered/values-prod.yaml'), FILES['layered/values-prod.yaml']);
+  assert.equal(await show('layered/values.yaml'), FILES['layered/values.yaml']);
+  // Applied and resumed: level stays as adopted, tier heals back to the inline value.
+  await eventually('layered-cfg healed to the inline tier, the adopted level kept', async () => {
+    const data = (await client.get<ResourceDetailBody>(`${app('layered')}/resources/${encodeURIComponent(layered)}`)).live?.data as Record<string, string> | undefined;
+    return data?.tier === 'api' && data.level === '6' ? true : undefined;
+  });
 });

@@ -3,11 +3,16 @@
  * each status change its agent reports (and on a slow tick), a pending adoption whose application
  * applied a revision not yet looked at is checked by reading the object's desired state from the
  * agent; when every adopted field renders at its adopted value (the branch was merged and applied),
- * self-heal resumes and the ledger says so. Level-triggered: a missed signal only delays it, and a
+ * self-heal resumes and the adoption ends `applied`. When the applied revision has the adoption's
+ * commit in its history but renders another value (merged, then changed again), self-heal resumes
+ * and it ends `superseded`. A branch deleted before its commit reached the tracked branch ends it
+ * `withdrawn` (self-heal resumed); so does a resume by hand (routes/applications.ts). Each end is
+ * in the ledger. Level-triggered: a missed signal only delays it, and a
  * restarted hub finds the pending adoptions in the store.
  */
 import type { AdoptionRecord } from '@trueup/store';
 import { agentCommand, readObject } from './adopt-agent.ts';
+import { endAdoption, type AdoptionEnd } from './adopt-end.ts';
 import { holdsFields } from './adopt-plan.ts';
 import type { HubDeps } from './deps.ts';
 
@@ -15,6 +20,8 @@ export interface AdoptionWatcherOptions {
   log: (message: string) => void;
   /** How often pending adoptions are looked at without a status change, ms; default 5000. */
   tickMs?: number;
+  /** How often a pending adoption's branch is looked for (deleted: withdrawn), ms; default 15000. */
+  branchCheckMs?: number;
 }
 
 export class AdoptionWatcher {
@@ -22,6 +29,8 @@ export class AdoptionWatcher {
   readonly #options: AdoptionWatcherOptions;
   /** Adoption id → the applied revision it was last checked at. */
   readonly #checked = new Map<string, string>();
+  /** Adoption id → when its branch was last looked for. */
+  readonly #branchLooked = new Map<string, number>();
   #unsubscribe: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -67,6 +76,7 @@ export class AdoptionWatcher {
     const pending = await this.#deps.store.adoptions.pending();
     const live = new Set(pending.map((a) => a.id));
     for (const id of this.#checked.keys()) if (!live.has(id)) this.#checked.delete(id);
+    for (const id of this.#branchLooked.keys()) if (!live.has(id)) this.#branchLooked.delete(id);
     for (const adoption of pending) {
       if (this.#closed) return;
       await this.#check(adoption).catch((error: unknown) => this.#options.log(`adoption ${adoption.id} of ${adoption.object}: ${error instanceof Error ? error.message : String(error)}`));
@@ -78,17 +88,44 @@ export class AdoptionWatcher {
     const found = await deps.store.applications.get(adoption.environment, adoption.application);
     if (found === undefined) return;
     const applied = typeof found.status.appliedRevision === 'string' && found.status.appliedRevision !== '' ? found.status.appliedRevision : found.summary.revision;
-    if (applied === '' || this.#checked.get(adoption.id) === applied) return;
-    if (!(await deps.links.reachable(adoption.environment))) return;
-    const read = await readObject(deps, adoption.environment, adoption.application, adoption.object);
-    this.#checked.set(adoption.id, applied);
-    if (read.desired === null || !holdsFields(read.desired, adoption.fields)) return;
-    // Resume first (idempotent), then resolve once: a replica that loses the race only resumed twice.
-    await agentCommand(deps, adoption.environment, adoption.application, adoption.requestedBy, 'resume', adoption.object);
-    if (!(await deps.store.adoptions.resolve(adoption.id, 'resumed', applied, deps.now()))) return;
-    await deps.store.ledger.append({
-      environment: adoption.environment, application: adoption.application, at: deps.now(), kind: 'adoption-resumed', actor: adoption.requestedBy,
-      details: { adoption: adoption.id, object: adoption.object, branch: adoption.branch, tracked: adoption.tracked, commit: adoption.revision, appliedRevision: applied, fields: adoption.fields.map((f) => f.path) },
-    });
+    if (applied !== '' && this.#checked.get(adoption.id) !== applied && (await deps.links.reachable(adoption.environment))) {
+      const read = await readObject(deps, adoption.environment, adoption.application, adoption.object);
+      this.#checked.set(adoption.id, applied);
+      if (read.desired !== null && holdsFields(read.desired, adoption.fields)) {
+        await this.#resumeAndEnd(adoption, 'applied', applied, `${adoption.tracked} at ${applied.slice(0, 12)} holds the adopted values`);
+        return;
+      }
+      const probe = await deps.gitops?.probe(adoption.repoURL);
+      if (probe !== undefined && (await probe.contains(shortBranch(adoption.tracked), adoption.revision, applied))) {
+        await this.#resumeAndEnd(adoption, 'superseded', applied, `${adoption.tracked} at ${applied.slice(0, 12)} took the adoption's commit ${adoption.revision.slice(0, 12)} but holds another value`);
+        return;
+      }
+    }
+    await this.#checkBranchGone(adoption);
   }
+
+  /** A branch deleted before its commit reached the tracked branch: withdrawn, self-heal resumed. Looked at every 15 s at most. */
+  async #checkBranchGone(adoption: AdoptionRecord): Promise<void> {
+    const deps = this.#deps;
+    const last = this.#branchLooked.get(adoption.id) ?? 0;
+    if (deps.gitops === undefined || deps.now() - last < (this.#options.branchCheckMs ?? 15_000)) return;
+    this.#branchLooked.set(adoption.id, deps.now());
+    const probe = await deps.gitops.probe(adoption.repoURL);
+    if ((await probe.tip(adoption.branch)) !== undefined) return;
+    const trackedTip = await probe.tip(shortBranch(adoption.tracked));
+    // Merged and deleted, not yet applied: the applied revision decides, later.
+    if (trackedTip !== undefined && (await probe.contains(shortBranch(adoption.tracked), adoption.revision, trackedTip))) return;
+    if (!(await deps.links.reachable(adoption.environment))) return;
+    await this.#resumeAndEnd(adoption, 'withdrawn', '', `the branch ${adoption.branch} was deleted without being merged into ${adoption.tracked}`);
+  }
+
+  /** Resume first (idempotent), then end once: a replica that loses the race only resumed twice. */
+  async #resumeAndEnd(adoption: AdoptionRecord, state: AdoptionEnd, revision: string, reason: string): Promise<void> {
+    await agentCommand(this.#deps, adoption.environment, adoption.application, adoption.requestedBy, 'resume', adoption.object);
+    await endAdoption(this.#deps, adoption, { state, revision, actor: adoption.requestedBy, reason });
+  }
+}
+
+function shortBranch(ref: string): string {
+  return ref.replace(/^refs\/heads\//, '');
 }

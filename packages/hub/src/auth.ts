@@ -39,6 +39,8 @@ export interface Identity {
   expiresAt?: number | undefined;
   /** When the groups must be asked of the OIDC provider again (a cached identity is loaded again then). */
   recheckAt?: number | undefined;
+  /** The session (`s:HASH`) or token (`t:ID`) an OIDC identity came through. */
+  holder?: string | undefined;
 }
 
 export interface Caller extends Identity {
@@ -80,13 +82,18 @@ export class Auth {
     return `${API_TOKEN_PREFIX}.${id}.${secret}`;
   }
 
-  /** A token acting as `identity`, shown once. */
-  async createUserToken(identity: StoredIdentity, name: string, ttlMs?: number, refreshToken?: string): Promise<{ id: string; token: string; expiresAt: number | undefined }> {
+  /**
+   * A token acting as `identity`, shown once. An OIDC identity's token keeps the login's
+   * `refreshToken` (the CLI's login), or follows the login of the session or token it was made
+   * through (`madeThrough`), so its groups follow the provider as that login's do.
+   */
+  async createUserToken(identity: StoredIdentity, name: string, ttlMs?: number, oidc: { refreshToken?: string | undefined; madeThrough?: string | undefined } = {}): Promise<{ id: string; token: string; expiresAt: number | undefined }> {
     const id = randomId();
     const secret = randomSecret();
     const expiresAt = ttlMs === undefined ? undefined : this.#now() + ttlMs;
     await this.#store.tokens.create({ id, name, role: 'user', secretHash: await hashSecret(secret), createdAt: this.#now(), owner: identity.subject, identity, ...(expiresAt === undefined ? {} : { expiresAt }) });
-    if (identity.kind === 'oidc' && refreshToken !== undefined) await this.#oidc?.remember(`t:${id}`, identity, refreshToken);
+    if (identity.kind === 'oidc' && oidc.madeThrough !== undefined) await this.#oidc?.follow(`t:${id}`, oidc.madeThrough);
+    else if (identity.kind === 'oidc') await this.#oidc?.remember(`t:${id}`, identity, oidc.refreshToken);
     return { id, token: `${API_TOKEN_PREFIX}.${id}.${secret}`, expiresAt };
   }
 
@@ -234,11 +241,11 @@ export class Auth {
       const check = this.#oidc === undefined ? { state: 'unchecked' as const } : await this.#oidc.check(holder);
       switch (check.state) {
         case 'unchecked':
-          return fromStored(stored, expiresAt);
+          return { ...fromStored(stored, expiresAt), holder };
         case 'live':
-          return { ...fromStored(check.identity, expiresAt), recheckAt: check.recheckAt };
+          return { ...fromStored(check.identity, expiresAt), recheckAt: check.recheckAt, holder };
         case 'ended':
-          await this.#end(holder, stored.subject, check.reason);
+          for (const ended of check.holders) await this.#end(ended, stored.subject, check.reason);
           return undefined;
       }
     }
@@ -247,11 +254,11 @@ export class Auth {
     return fromStored({ ...stored, groups: user.groups }, expiresAt);
   }
 
-  /** Ends the session or revokes the token an OIDC identity came through, on every replica. */
+  /** Ends the session or revokes the token of an OIDC login that is over, on every replica. */
   async #end(holder: string, subject: string, reason: string): Promise<void> {
     const id = holder.slice(2);
-    if (holder.startsWith('s:')) await this.#store.sessions.delete(id);
-    else await this.#store.tokens.revoke(id, this.#now());
+    const ended = holder.startsWith('s:') ? await this.#store.sessions.delete(id) : await this.#store.tokens.revoke(id, this.#now());
+    if (!ended) return;
     await this.#store.ledger.append({ environment: '', at: this.#now(), kind: holder.startsWith('s:') ? 'session-ended' : 'token-revoked', actor: subject, details: { reason, ...(holder.startsWith('t:') ? { id } : {}) } });
   }
 

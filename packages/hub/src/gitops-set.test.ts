@@ -6,15 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { startAgent } from '@trueup/agent';
 import type { GitopsSetResult, RevisionWaitResult } from '@trueup/api';
 import { isTrueupCommit } from '@trueup/gitops';
 import { agentFixture } from '@trueup/testkit';
-import { startTestHub } from '@trueup/testkit/hub';
+import { joinedAgent, startTestHub } from '@trueup/testkit/hub';
 import type { LedgerEntry } from '@trueup/store';
 import { HubApiError, HubClient } from './client.ts';
 
@@ -40,15 +38,8 @@ test('20 concurrent hand-offs through the hub: ≤ 2 commits, 0 failures, the ag
   const fixture = await agentFixture({ files: { 'app/files.yaml': files() } });
   t.after(() => fixture.cleanup());
   const { client } = testHub;
-  const { token } = await client.post<{ token: string }>('/api/v1/join-tokens', { name: 'dev', labels: {}, ttl: '10m' });
-  const tokenFile = join(fixture.dir, 'join-token');
-  await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], hub: { joinTokenFile: tokenFile } });
+  const agent = await joinedAgent(testHub, fixture, 'dev');
   t.after(() => agent.stop());
-  for (let tries = 0; !(await client.get<{ total: number }>('/api/v1/applications?environment=dev')).total; tries++) {
-    assert.ok(tries < 200, 'the agent reports its application');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
   const bare = new URL(fixture.repoURL).pathname;
   const log = async (): Promise<string[]> => (await run('git', ['--git-dir', bare, 'log', '--format=%H%x00%B%x01', 'main'])).stdout.split('\x01').map((s) => s.trim()).filter(Boolean);
   const before = (await log()).length;

@@ -16,21 +16,7 @@ import { startTestHub } from '@trueup/testkit/hub';
 import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
 import type { ApplicationPage, CommandRecord, LedgerEntry } from '@trueup/store';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
+import { eventually } from '@trueup/testkit/eventually';
 
 test('a host agent joins a hub (SQLite) and reports to it through restarts, partitions and revocation', (t) => scenario(lastInFirstOut(t)));
 

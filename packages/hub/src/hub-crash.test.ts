@@ -15,19 +15,10 @@ import { LinkClient } from '@trueup/link';
 import { freePort } from '@trueup/testkit';
 import { HubClient } from './client.ts';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { eventually } from '@trueup/testkit/eventually';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'cli', 'src', 'main.js');
 const EVENTS = 3000;
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await Promise.resolve(fn()).catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('a hub killed with SIGKILL during a burst loses and doubles nothing', async (t) => {
   const defer = lastInFirstOut(t);

@@ -5,30 +5,14 @@
  * the hub: a kubectl-style edit is reported with who made it and left alone until resumed.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { startAgent } from '@trueup/agent';
 import { keyId, type ResourceChildrenBody, type ResourceDetailBody } from '@trueup/api';
 import type { CommandRecord, LedgerEntry } from '@trueup/store';
-import { agentFixture, kubeCall, kubeNamespace, kubeTestEnv } from '@trueup/testkit';
-import { startTestHub } from '@trueup/testkit/hub';
+import { agentFixture, deploymentManifest, KWOK_TOLERATION, kubeCall, kubeNamespace, kubeTestEnv } from '@trueup/testkit';
+import { startTestHub, writeJoinToken } from '@trueup/testkit/hub';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
+import { eventually } from '@trueup/testkit/eventually';
 
 const SECRET_VALUE = 'correct-horse-battery-staple';
 
@@ -44,26 +28,12 @@ test('a Kubernetes object and its owned tree, read through the hub with secrets 
     files: {
       'app/settings.yaml': '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata: { mode: fast }\n',
       'app/secret.yaml': `---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\nstringData: { password: ${SECRET_VALUE} }\n`,
-      'app/web.yaml': `---
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      containers: [{ name: web, image: example.invalid/web:1 }]
-      tolerations: [{ key: kwok.x-k8s.io/node, operator: Exists, effect: NoSchedule }]
-`,
+      'app/web.yaml': deploymentManifest({ image: 'example.invalid/web:1', podSpec: [KWOK_TOLERATION] }),
     },
     destination: `{ kubernetes: { kubeconfig: "${env.kubeconfig}", namespace: ${namespace} } }`,
   });
   defer(() => fixture.cleanup());
-  const tokenFile = join(fixture.dir, 'join-token');
-  await writeFile(tokenFile, (await client.post<{ token: string }>('/api/v1/join-tokens', { name: 'cluster' })).token);
+  const tokenFile = await writeJoinToken(client, fixture.dir, 'cluster');
   const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], onEvent: (e) => fixture.onEvent(e), hub: { joinTokenFile: tokenFile } });
   defer(() => agent.stop());
   const APP = '/api/v1/environments/cluster/applications/test';

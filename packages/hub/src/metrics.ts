@@ -14,6 +14,9 @@ export class HubMetrics {
   readonly repoPollLeader = new Gauge({ name: 'trueup_hub_repo_poll_leader', help: '1 when this replica runs the shared Git poll (holds its lock).', registers: [this.registry] });
   readonly polledRepositories = new Gauge({ name: 'trueup_hub_polled_repositories', help: 'Repositories the live applications follow, at the last poll.', registers: [this.registry] });
   readonly streamSubscribers = new Gauge({ name: 'trueup_hub_stream_subscribers', help: 'Open /api/v1/stream connections.', registers: [this.registry] });
+  /** How many branch writers are open now; set by the hub that has them. */
+  writerCount: () => number = () => 0;
+  readonly gitopsWriters: Gauge = new Gauge({ name: 'trueup_hub_gitops_writers', help: 'Branch writers open, each with a working copy (an adoption\'s is released when it ends).', registers: [this.registry], collect: (): void => this.gitopsWriters.set(this.writerCount()) });
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics === true) collectDefaultMetrics({ register: this.registry });

@@ -1,6 +1,8 @@
 /** A browser's side of an OIDC login to a real hub, for tests: HTTPS calls that keep what the cookies and redirects say. */
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
+import type { HubStore } from '@trueup/store';
+import type { HubClient } from './client.ts';
 
 /** What these calls need of a test hub and a test provider (testkit's, passed in by the test). */
 interface TestHub { hub: { url: string; tls: { ca: string } } }
@@ -39,4 +41,20 @@ export async function browserLogin(hub: TestHub, provider: TestOidcProvider, log
   assert.ok(callback.startsWith(`${hub.hub.url}/auth/oidc/callback?`), callback);
   const answer = await call(hub, new URL(callback).pathname + new URL(callback).search, { cookie: state });
   return { answer, callback, state };
+}
+
+/** The whoami groups of a call, or its status when it was refused. */
+export async function groupsOf(answer: Promise<Answer>): Promise<string[] | number> {
+  const me = await answer;
+  return me.status === 200 ? (JSON.parse(me.body) as { groups: string[] }).groups : me.status;
+}
+
+/** What OIDC tests look through: an agent's environment `prod` with application `web`, and project `prod` granting viewer to group `viewers`. */
+export async function seedProdWebForViewers(hub: TestHub & { hub: { store: HubStore }; client: HubClient }, now: number): Promise<void> {
+  const { store } = hub.hub;
+  await store.environments.createJoinToken({ id: 'j', environment: 'prod', labels: {}, secretHash: 'x', createdAt: 1, expiresAt: now + 60_000 });
+  await store.environments.join('j', { agentId: 'ag', credentialHash: 'x' }, now);
+  await store.ledger.ingest('prod', 'ag', 1, now, { kind: 'status', application: 'web', digest: 'd'.repeat(64), status: { name: 'web', revision: 'r1', sync: 'Synced', health: { status: 'Healthy' } } });
+  await hub.client.post('/api/v1/projects', { name: 'prod', environments: ['prod'] });
+  await hub.client.post('/api/v1/grants', { project: 'prod', role: 'viewer', group: 'viewers' });
 }

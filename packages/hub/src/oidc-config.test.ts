@@ -18,9 +18,9 @@ test('OIDC configuration files', async (t) => {
   };
 
   await t.test('YAML, with the secret from a file beside it', async () => {
-    const file = await write('good.yaml', 'issuer: https://idp.example.com/realms/x\nclientId: trueup\nclientSecretFile: client.secret\nname: Example SSO\nscopes: [openid, profile, groups, offline_access]\ngroupsClaim: roles\ngroupsRefresh: 2m\n');
+    const file = await write('good.yaml', 'issuer: https://idp.example.com/realms/x\nclientId: trueup\nclientSecretFile: client.secret\nname: Example SSO\nscopes: [openid, profile, groups, offline_access]\ngroupsClaim: roles\ngroupsRefresh: 2m\ngroupsMaxAge: 8h\n');
     assert.deepEqual(await readOidcConfig(file), {
-      issuer: 'https://idp.example.com/realms/x', clientId: 'trueup', clientSecret: 's3cret', name: 'Example SSO', scopes: 'openid profile groups offline_access', groupsClaim: 'roles', groupsRefreshMs: 120_000,
+      issuer: 'https://idp.example.com/realms/x', clientId: 'trueup', clientSecret: 's3cret', name: 'Example SSO', scopes: 'openid profile groups offline_access', groupsClaim: 'roles', groupsRefreshMs: 120_000, groupsMaxAgeMs: 8 * 3_600_000,
     });
   });
 
@@ -38,6 +38,8 @@ test('OIDC configuration files', async (t) => {
     { name: 'a scope with a space', text: 'issuer: https://idp.example.com\nclientId: trueup\nscopes:\n  - openid\n  - "a b"\n', want: 'bad.yaml:5: scopes[1]: a scope is printable ASCII without spaces' },
     { name: 'a refresh period that is no duration', text: 'issuer: https://idp.example.com\nclientId: trueup\ngroupsRefresh: often\n', want: 'bad.yaml:3: groupsRefresh: "often" is not a duration such as 5m or 1h' },
     { name: 'a refresh period too short', text: 'issuer: https://idp.example.com\nclientId: trueup\ngroupsRefresh: 1s\n', want: 'bad.yaml:3: groupsRefresh: must be between 10s and 24h' },
+    { name: 'a maximum age too long', text: 'issuer: https://idp.example.com\nclientId: trueup\ngroupsMaxAge: 1000h\n', want: 'bad.yaml:3: groupsMaxAge: must be between 1m and 720h' },
+    { name: 'a maximum age that is no duration', text: 'issuer: https://idp.example.com\nclientId: trueup\ngroupsMaxAge: 1d\n', want: 'bad.yaml:3: groupsMaxAge: "1d" is not a duration such as 5m or 1h' },
     { name: 'a secret file that is not there', text: 'issuer: https://idp.example.com\nclientId: trueup\nclientSecretFile: nope.secret\n', want: `bad.yaml:3: clientSecretFile: cannot read ${join(dir, 'nope.secret')}: ENOENT` },
     { name: 'an empty secret file', text: 'issuer: https://idp.example.com\nclientId: trueup\nclientSecretFile: empty.secret\n', want: `bad.yaml:3: clientSecretFile: ${join(dir, 'empty.secret')} is empty` },
     { name: 'not YAML', text: 'issuer: [https://idp\nclientId: x\n', want: 'bad.yaml:' },

@@ -10,6 +10,7 @@
  *   scopes: [openid, profile, email, groups, offline_access]
  *   groupsClaim: groups
  *   groupsRefresh: 5m                       # how often a session's groups are asked again
+ *   groupsMaxAge: 12h                       # without a refresh token: log in again after this
  *
  * Which group may do what is not here: groups are granted roles in projects in the store
  * (ADR 18), the one place every replica reads.
@@ -22,6 +23,8 @@ import { isLoopback, type OidcOptions } from './oidc.ts';
 
 export const MIN_GROUPS_REFRESH_MS = 10_000;
 export const MAX_GROUPS_REFRESH_MS = 24 * 3_600_000;
+export const MIN_GROUPS_MAX_AGE_MS = 60_000;
+export const MAX_GROUPS_MAX_AGE_MS = 30 * 86_400_000;
 const MAX_FILE_BYTES = 64 * 1024;
 
 const OidcConfigSchema = z.strictObject({
@@ -33,6 +36,7 @@ const OidcConfigSchema = z.strictObject({
   scopes: z.array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, 'a scope is printable ASCII without spaces')).min(1).max(32).optional(),
   groupsClaim: z.string().min(1).max(128).optional(),
   groupsRefresh: z.string().min(1).max(32).optional(),
+  groupsMaxAge: z.string().min(1).max(32).optional(),
 });
 
 /** Reads and checks the provider's file; the client secret comes from its own file. */
@@ -54,12 +58,16 @@ export async function readOidcConfig(path: string): Promise<OidcOptions> {
   }
   if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopback(issuer.hostname))) throw fieldError(document, path, ['issuer'], 'an issuer must use https (plain http only on a loopback address)');
   if (config.scopes !== undefined && !config.scopes.includes('openid')) throw fieldError(document, path, ['scopes'], 'the scopes must include openid');
-  let groupsRefreshMs: number | undefined;
-  if (config.groupsRefresh !== undefined) {
-    groupsRefreshMs = parseDuration(config.groupsRefresh);
-    if (groupsRefreshMs === undefined) throw fieldError(document, path, ['groupsRefresh'], `"${config.groupsRefresh}" is not a duration such as 5m or 1h`);
-    if (groupsRefreshMs < MIN_GROUPS_REFRESH_MS || groupsRefreshMs > MAX_GROUPS_REFRESH_MS) throw fieldError(document, path, ['groupsRefresh'], 'must be between 10s and 24h');
-  }
+  const duration = (field: 'groupsRefresh' | 'groupsMaxAge', min: number, max: number, range: string): number | undefined => {
+    const text = config[field];
+    if (text === undefined) return undefined;
+    const ms = parseDuration(text);
+    if (ms === undefined) throw fieldError(document, path, [field], `"${text}" is not a duration such as 5m or 1h`);
+    if (ms < min || ms > max) throw fieldError(document, path, [field], `must be between ${range}`);
+    return ms;
+  };
+  const groupsRefreshMs = duration('groupsRefresh', MIN_GROUPS_REFRESH_MS, MAX_GROUPS_REFRESH_MS, '10s and 24h');
+  const groupsMaxAgeMs = duration('groupsMaxAge', MIN_GROUPS_MAX_AGE_MS, MAX_GROUPS_MAX_AGE_MS, '1m and 720h');
   let clientSecret: string | undefined;
   if (config.clientSecretFile !== undefined) {
     const secretFile = resolve(dirname(file), config.clientSecretFile);
@@ -76,5 +84,6 @@ export async function readOidcConfig(path: string): Promise<OidcOptions> {
     ...(config.scopes === undefined ? {} : { scopes: config.scopes.join(' ') }),
     ...(config.groupsClaim === undefined ? {} : { groupsClaim: config.groupsClaim }),
     ...(groupsRefreshMs === undefined ? {} : { groupsRefreshMs }),
+    ...(groupsMaxAgeMs === undefined ? {} : { groupsMaxAgeMs }),
   };
 }

@@ -14,10 +14,10 @@ import { test } from 'node:test';
 import type { WhoAmI } from '@trueup/api';
 import { startTestHub } from '@trueup/testkit/hub';
 import { startOidcProvider } from '@trueup/testkit/oidc-provider';
-import { skipWithoutPostgres, startPostgres } from '@trueup/testkit/postgres';
+import { skipWithoutPostgres, startPostgres, testOnBothDatabases } from '@trueup/testkit/postgres';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
 import { HubApiError, HubClient } from './client.ts';
-import { browserLogin, call, cookieOf } from './oidc-browser-testing.ts';
+import { browserLogin, call, cookieOf, seedProdWebForViewers } from './oidc-browser-testing.ts';
 import { startHub } from './server.ts';
 
 const PERIOD_MS = 60_000;
@@ -33,12 +33,7 @@ async function groupsFollowTheProvider(cleanup: (fn: () => unknown) => void, dat
   });
   cleanup(() => hub.stop());
   provider.setClient({ clientId: 'trueup-hub', clientSecret: 'client-secret-for-tests', redirectUris: [`${hub.hub.url}/auth/oidc/callback`] });
-  const { store } = hub.hub;
-  await store.environments.createJoinToken({ id: 'j', environment: 'prod', labels: {}, secretHash: 'x', createdAt: 1, expiresAt: clock + 60_000 });
-  await store.environments.join('j', { agentId: 'ag', credentialHash: 'x' }, clock);
-  await store.ledger.ingest('prod', 'ag', 1, clock, { kind: 'status', application: 'web', digest: 'd'.repeat(64), status: { name: 'web', revision: 'r1', sync: 'Synced', health: { status: 'Healthy' } } });
-  await hub.client.post('/api/v1/projects', { name: 'prod', environments: ['prod'] });
-  await hub.client.post('/api/v1/grants', { project: 'prod', role: 'viewer', group: 'viewers' });
+  await seedProdWebForViewers(hub, clock);
 
   // carol in a browser; erin through the CLI's loopback login, which ends in an API token.
   const session = cookieOf((await browserLogin(hub, provider, 'carol', '/')).answer, 'trueup_session') ?? '';
@@ -92,16 +87,7 @@ async function groupsFollowTheProvider(cleanup: (fn: () => unknown) => void, dat
   for (const e of endings) assert.match(e.details.reason, /^the provider refused: invalid_grant/);
 }
 
-test('OIDC groups follow the provider (sqlite)', async (t) => {
-  await groupsFollowTheProvider(lastInFirstOut(t), undefined);
-});
-
-test('OIDC groups follow the provider (postgres)', { skip: skipWithoutPostgres() }, async (t) => {
-  const cleanup = lastInFirstOut(t);
-  const pg = await startPostgres();
-  cleanup(() => pg.stop());
-  await groupsFollowTheProvider(cleanup, await pg.createDatabase('oidc_groups'));
-});
+testOnBothDatabases('OIDC groups follow the provider', 'oidc_groups', groupsFollowTheProvider);
 
 test('two replicas on one PostgreSQL check a session once and agree on its groups', { skip: skipWithoutPostgres() }, async (t) => {
   const cleanup = lastInFirstOut(t);

@@ -7,6 +7,11 @@
  * session or revokes the token. While the provider cannot be reached, the groups last seen hold
  * and are asked for again after another period. Replicas claim each check in the store first,
  * so a refresh token is spent by one of them.
+ *
+ * An API token an OIDC user makes follows the login it was made from (the session or CLI token
+ * it was made with): it is checked through that login, loses a group with it, and is revoked with
+ * it. A login whose provider issued no refresh token cannot be asked again: its sessions and
+ * tokens end once its groups are older than `groupsMaxAgeMs`, and the user logs in again.
  */
 import type { HubStore, StoredIdentity } from '@trueup/store';
 import type { HubOidc } from './oidc.ts';
@@ -18,10 +23,11 @@ const CLAIM_LOST_RETRY_MS = 2_000;
 const CLAIM_STALE_MS = 60_000;
 
 export type OidcCheck =
-  /** Nothing is kept for this holder (the provider gave no refresh token): the identity stays as at login. */
+  /** Nothing is kept for this holder (made before logins were kept): the identity stays as at login. */
   | { state: 'unchecked' }
   | { state: 'live'; identity: StoredIdentity; recheckAt: number }
-  | { state: 'ended'; reason: string };
+  /** The login is over: `holders` (the login and the tokens following it) must end. */
+  | { state: 'ended'; reason: string; holders: string[] };
 
 export interface OidcSessionsDeps {
   store: HubStore;
@@ -40,45 +46,61 @@ export class OidcSessions {
 
   /** Keeps what a login got for `holder` (`s:HASH` for a session, `t:ID` for a token). */
   async remember(holder: string, identity: StoredIdentity, refreshToken: string | undefined): Promise<void> {
-    const { store, box, now, log } = this.#deps;
+    const { store, box, oidc, now, log } = this.#deps;
     if (refreshToken === undefined) {
-      log(`OIDC login of ${identity.subject}: the provider issued no refresh token, so its groups stay as they are until the session ends (ask for scope offline_access)`);
-      return;
+      log(`OIDC login of ${identity.subject}: the provider issued no refresh token, so its groups cannot be asked again and it must log in again after ${formatMs(oidc.groupsMaxAgeMs)} (ask for scope offline_access)`);
     }
-    await store.oidcRefresh.put(holder, { identity, refresh: box.seal(refreshToken, scope(holder)), checkedAt: now() });
+    await store.oidcRefresh.put(holder, { identity, refresh: refreshToken === undefined ? undefined : box.seal(refreshToken, scope(holder)), checkedAt: now() });
+  }
+
+  /** A token made through `holder` (a session or token of an OIDC login) follows that login. */
+  async follow(token: string, holder: string): Promise<void> {
+    const { store } = this.#deps;
+    const login = await store.oidcRefresh.loginOf(holder);
+    if ((await store.oidcRefresh.get(login)) !== undefined) await store.oidcRefresh.follow(token, login);
   }
 
   /** The identity `holder` acts as now, asking the provider again when the last answer is older than the period. */
   async check(holder: string): Promise<OidcCheck> {
     const { store, box, oidc, now, log } = this.#deps;
     const periodMs = oidc.groupsRefreshMs;
-    const record = await store.oidcRefresh.get(holder);
+    const login = await store.oidcRefresh.loginOf(holder);
+    const record = await store.oidcRefresh.get(login);
     if (record === undefined) return { state: 'unchecked' };
+    if (record.refresh === undefined) {
+      const endsAt = record.checkedAt + oidc.groupsMaxAgeMs;
+      if (now() < endsAt) return { state: 'live', identity: record.identity, recheckAt: endsAt };
+      return this.#end(login, `the provider issued no refresh token and the groups of the login are older than ${formatMs(oidc.groupsMaxAgeMs)}: log in again`);
+    }
     if (now() < record.checkedAt + periodMs) return { state: 'live', identity: record.identity, recheckAt: record.checkedAt + periodMs };
     const checkedAt = now();
-    if (!(await store.oidcRefresh.claim(holder, record.checkedAt, checkedAt, checkedAt - CLAIM_STALE_MS))) {
+    if (!(await store.oidcRefresh.claim(login, record.checkedAt, checkedAt, checkedAt - CLAIM_STALE_MS))) {
       // Another replica is checking: what was known holds a moment, then its answer is read.
       return { state: 'live', identity: record.identity, recheckAt: checkedAt + Math.min(periodMs, CLAIM_LOST_RETRY_MS) };
     }
     let answer: Awaited<ReturnType<HubOidc['refresh']>>;
     try {
-      answer = await oidc.refresh(box.open(record.refresh, scope(holder)), record.identity.subject);
+      answer = await oidc.refresh(box.open(record.refresh, scope(login)), record.identity.subject);
     } catch (error) {
       log(`OIDC groups of ${record.identity.subject}: ${error instanceof Error ? error.message : String(error)}; the groups last seen hold until the next check`);
-      await store.oidcRefresh.put(holder, { ...record, checkedAt });
+      await store.oidcRefresh.put(login, { ...record, checkedAt });
       return { state: 'live', identity: record.identity, recheckAt: checkedAt + periodMs };
     }
-    if (answer.outcome === 'refused') {
-      await store.oidcRefresh.delete(holder);
-      return { state: 'ended', reason: `the provider refused: ${answer.reason}` };
-    }
+    if (answer.outcome === 'refused') return this.#end(login, `the provider refused: ${answer.reason}`);
     const identity = { ...record.identity, groups: answer.groups };
-    const refresh = answer.refreshToken === undefined ? record.refresh : box.seal(answer.refreshToken, scope(holder));
-    await store.oidcRefresh.put(holder, { identity, refresh, checkedAt });
+    const refresh = answer.refreshToken === undefined ? record.refresh : box.seal(answer.refreshToken, scope(login));
+    await store.oidcRefresh.put(login, { identity, refresh, checkedAt });
     if (!sameGroups(record.identity.groups, identity.groups)) {
       await store.ledger.append({ environment: '', at: checkedAt, kind: 'groups-changed', actor: identity.subject, details: { from: record.identity.groups, to: identity.groups } });
     }
     return { state: 'live', identity, recheckAt: checkedAt + periodMs };
+  }
+
+  async #end(login: string, reason: string): Promise<OidcCheck> {
+    const { store } = this.#deps;
+    const holders = [login, ...(await store.oidcRefresh.followers(login))];
+    await store.oidcRefresh.delete(login);
+    return { state: 'ended', reason, holders };
   }
 
   /** A refresh token sealed to wait elsewhere (a CLI login's one-time code), under `label`. */
@@ -90,13 +112,18 @@ export class OidcSessions {
     return this.#deps.box.open(sealed, scope(label));
   }
 
+  /** The holder logged out: what it kept goes, unless tokens made through it still follow it. */
   async forget(holder: string): Promise<void> {
-    await this.#deps.store.oidcRefresh.delete(holder);
+    await this.#deps.store.oidcRefresh.release(holder);
   }
 }
 
 function scope(holder: string): string {
   return `oidc-refresh\n${holder}`;
+}
+
+function formatMs(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
 }
 
 function sameGroups(a: readonly string[], b: readonly string[]): boolean {

@@ -24,10 +24,13 @@ export interface OidcOptions {
   scopes?: string | undefined;
   /** How often a session's groups are asked of the provider again (with its refresh token); default 5 minutes. */
   groupsRefreshMs?: number | undefined;
+  /** How long the groups of a login without a refresh token hold before it must log in again; default 12 hours. */
+  groupsMaxAgeMs?: number | undefined;
 }
 
 export const DEFAULT_OIDC_SCOPES = 'openid profile email groups offline_access';
 export const DEFAULT_GROUPS_REFRESH_MS = 5 * 60_000;
+export const DEFAULT_GROUPS_MAX_AGE_MS = 12 * 3_600_000;
 
 /** What the provider says of a user when the hub asks again: its groups now, and the refresh token to use next. */
 export type OidcRefreshed =
@@ -155,6 +158,10 @@ export class HubOidc {
 
   get groupsRefreshMs(): number {
     return this.#options.groupsRefreshMs ?? DEFAULT_GROUPS_REFRESH_MS;
+  }
+
+  get groupsMaxAgeMs(): number {
+    return this.#options.groupsMaxAgeMs ?? DEFAULT_GROUPS_MAX_AGE_MS;
   }
 
   async #discover(): Promise<client.Configuration> {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ReleaseView } from '@trueup/api';
 import { requireGit } from '@trueup/testkit';
-import { eventually, startHandoffEnv } from '@trueup/testkit/handoff';
+import { eventually, startHandoffEnv, versionPromotion } from '@trueup/testkit/handoff';
 import { openStore, type LedgerEntry } from '@trueup/store';
 import { HubApiError } from './client.ts';
 
@@ -27,24 +27,7 @@ spec:
     VERSION: "${version}"   # promoted
 `;
 
-const promotionFile = (repoURL: string): string => `apiVersion: trueup.dev/v1alpha1
-kind: Promotion
-metadata:
-  name: web
-spec:
-  repo: ${repoURL}
-  values:
-    - name: version
-  stages:
-    - name: dev
-      application: dev/web
-      set: [{ file: envs/dev/app.yaml, key: spec.env.VERSION, value: version }]
-    - name: prod
-      application: prod/web
-      set: [{ file: envs/prod/app.yaml, key: spec.env.VERSION, value: version }]
-      gates:
-        approvals: { count: 1, role: operator }
-`;
+const promotionFile = (repoURL: string): string => versionPromotion(repoURL, 'spec.env.VERSION', ['dev', 'prod'], ['prod']);
 
 test('a release goes dev → prod behind an approval; a failure stops it; a rollback holds', async (t) => {
   if (!(await requireGit(t))) return;

@@ -9,16 +9,7 @@ import { agentFixture, hostManifest } from '@trueup/testkit';
 import { startConnectProxy } from '@trueup/testkit/connect-proxy';
 import { startTestHub } from '@trueup/testkit/hub';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { eventually } from '@trueup/testkit/eventually';
 
 test('an agent behind a CONNECT-only proxy joins, reports, and reconnects after the tunnel is cut', async (t) => {
   const defer = lastInFirstOut(t);

@@ -16,16 +16,7 @@ import { startHub } from './server.ts';
 import type { CommandRecord } from '@trueup/store';
 import type { ResourceDetailBody } from '@trueup/api';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { eventually } from '@trueup/testkit/eventually';
 
 test('replicas on one PostgreSQL route commands and changes to each other', { skip: skipWithoutPostgres() }, async (t) => {
   const defer = lastInFirstOut(t);

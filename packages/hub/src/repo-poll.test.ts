@@ -19,16 +19,7 @@ import { lastInFirstOut } from '@trueup/testkit/teardown';
 import { HubClient } from './client.ts';
 import { POLL_USER_AGENT } from './repo-poller.ts';
 import { startHub, type RunningHub } from './server.ts';
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { eventually } from '@trueup/testkit/eventually';
 
 interface Repos {
   server: GitHttpServer;

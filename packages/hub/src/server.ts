@@ -151,7 +151,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   if (store.engine === 'sqlite') void resumeUnfinishedRuns(store, runs, log).catch((error: unknown) => log(`resuming runs: ${String(error)}`));
   const triggers = new PipelineTriggers({ store, runs, dataDir, now, log, credentials: runs.credentials, ...(options.pipelinePollMs === undefined ? {} : { pollMs: options.pipelinePollMs }) });
   await triggers.start();
-    const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs });
+  const gitops = new HubGitops({ dir: join(dataDir, 'gitops'), windowMs: options.gitopsWindowMs, log });
+  metrics.writerCount = () => gitops.writers.size;
   const artifactLimits = { maxBytes: options.artifactMaxBytes ?? DEFAULT_ARTIFACT_LIMITS.maxBytes, retentionMs: options.artifactRetentionMs ?? DEFAULT_ARTIFACT_LIMITS.retentionMs };
   const oidc = options.oidc === undefined ? undefined : new HubOidc(options.oidc, { store, now, hubUrl: () => hub.url });
   if (oidc !== undefined) auth.useOidc(new OidcSessions({ store, box, oidc, now, log }));

@@ -7,16 +7,7 @@ import { startAgent, type Agent } from '@trueup/agent';
 import { agentFixture, hostManifest, kubeNamespace, kubeTestEnv } from '@trueup/testkit';
 import { startTestHub } from '@trueup/testkit/hub';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+import { eventually } from '@trueup/testkit/eventually';
 
 test('a host root and a Kubernetes cluster in one hub', async (t) => {
   const defer = lastInFirstOut(t);

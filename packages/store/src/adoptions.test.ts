@@ -14,12 +14,17 @@ test('adoptions, and the records release show reads', async (t) => {
     assert.deepEqual((await adoptions.pending()).map((a) => a.id), ['a1', 'a2', 'a0']);
     assert.deepEqual((await adoptions.pending({ environment: 'prod', application: 'web' })).map((a) => a.id), ['a1', 'a0']);
     assert.deepEqual((await adoptions.get('a1'))?.fields, base.fields, 'values keep their types');
-    assert.equal(await adoptions.resolve('a1', 'resumed', 'b'.repeat(40), NOW + 3), true);
-    assert.equal(await adoptions.resolve('a1', 'ended', '', NOW + 4), false, 'resolved once');
+    assert.equal(await adoptions.resolve('a1', 'applied', 'b'.repeat(40), NOW + 3), true);
+    assert.equal(await adoptions.resolve('a1', 'withdrawn', '', NOW + 4), false, 'resolved once');
     const resolved = await adoptions.get('a1');
-    assert.deepEqual([resolved?.state, resolved?.resolvedAt, resolved?.resolvedRevision], ['resumed', NOW + 3, 'b'.repeat(40)]);
+    assert.deepEqual([resolved?.state, resolved?.resolvedAt, resolved?.resolvedRevision], ['applied', NOW + 3, 'b'.repeat(40)]);
     assert.deepEqual((await adoptions.pending({ environment: 'prod' })).map((a) => a.id), ['a2', 'a0']);
     assert.equal(await adoptions.get('nope'), undefined);
+    // Rows an older hub ended as resumed or ended read as applied and withdrawn.
+    const older = ['resumed', 'ended'] as unknown as ('applied' | 'withdrawn')[];
+    await adoptions.resolve('a2', older[0] ?? 'applied', 'c'.repeat(40), NOW + 5);
+    await adoptions.resolve('a0', older[1] ?? 'withdrawn', '', NOW + 6);
+    assert.deepEqual([(await adoptions.get('a2'))?.state, (await adoptions.get('a0'))?.state], ['applied', 'withdrawn']);
   });
 
   await onBothEngines(t, 'a release keeps its run and job; the syncs of a commit are found by an indexed read', async (store) => {

@@ -1,11 +1,16 @@
 /**
  * Adoptions committed on a branch other than the one their application follows: the object's
  * self-heal stays paused until the revision its agent applies from the tracked branch holds the
- * adopted values (the branch was merged), then the adoption is resolved once, by one replica.
+ * adopted values (the branch was merged), then the adoption ends once, by one replica, in one of
+ * three states: `applied` (Git holds the values), `superseded` (the tracked branch took the
+ * adoption's commit but holds another value), `withdrawn` (resumed by hand, or the branch deleted
+ * unmerged). Rows written as `resumed` or `ended` before those names read as applied and withdrawn.
  */
 import type { Db, Row } from './db.ts';
 
-export type AdoptionState = 'pending' | 'resumed' | 'ended';
+export type AdoptionState = 'pending' | 'applied' | 'superseded' | 'withdrawn';
+
+const OLDER_NAMES: Readonly<Record<string, AdoptionState>> = { resumed: 'applied', ended: 'withdrawn' };
 
 export interface AdoptedField {
   path: string;
@@ -30,7 +35,7 @@ export interface AdoptionRecord {
   requestedBy: string;
   createdAt: number;
   resolvedAt?: number | undefined;
-  /** The applied revision that held the values (resumed), or '' (ended by hand). */
+  /** The applied revision that held the values (applied) or took the commit (superseded), or '' (withdrawn). */
   resolvedRevision?: string | undefined;
 }
 
@@ -79,7 +84,7 @@ function toAdoption(row: Row): AdoptionRecord {
   return {
     id: String(row.id), environment: String(row.environment), application: String(row.application), object: String(row.object),
     repoURL: String(row.repo_url), tracked: String(row.tracked), branch: String(row.branch), revision: String(row.revision), file: String(row.file),
-    fields: JSON.parse(String(row.fields)) as AdoptedField[], state: String(row.state) as AdoptionState, requestedBy: String(row.requested_by), createdAt: Number(row.created_at),
+    fields: JSON.parse(String(row.fields)) as AdoptedField[], state: OLDER_NAMES[String(row.state)] ?? (String(row.state) as AdoptionState), requestedBy: String(row.requested_by), createdAt: Number(row.created_at),
     ...(row.resolved_at === null || row.resolved_at === undefined ? {} : { resolvedAt: Number(row.resolved_at) }),
     ...(row.resolved_revision === null || row.resolved_revision === undefined ? {} : { resolvedRevision: String(row.resolved_revision) }),
   };

@@ -29,4 +29,25 @@ test('oidc refresh records', async (t) => {
     await oidcRefresh.prune(NOW + 1000);
     assert.equal(await oidcRefresh.get('s:hash1'), undefined, 'an expired session does not');
   });
+  await onBothEngines(t, 'a token follows the login it was made from, which lives while the token does', async (store) => {
+    const { oidcRefresh } = store;
+    await store.sessions.create('hash2', { subject: carol.subject, identity: carol, createdAt: NOW, expiresAt: NOW + 1000 });
+    await store.tokens.create({ id: 'tok1', name: 'ci', role: 'user', secretHash: 'x', createdAt: NOW, owner: carol.subject, identity: carol });
+    await oidcRefresh.put('s:hash2', { identity: carol, refresh: undefined, checkedAt: NOW });
+    assert.deepEqual(await oidcRefresh.get('s:hash2'), { identity: carol, refresh: undefined, checkedAt: NOW }, 'a login without a refresh token is kept too');
+    await oidcRefresh.follow('t:tok1', 's:hash2');
+    assert.deepEqual([await oidcRefresh.loginOf('t:tok1'), await oidcRefresh.loginOf('s:hash2')], ['s:hash2', 's:hash2']);
+    assert.deepEqual(await oidcRefresh.followers('s:hash2'), ['t:tok1']);
+    await oidcRefresh.release('s:hash2');
+    assert.notEqual(await oidcRefresh.get('s:hash2'), undefined, 'a logout keeps the record its tokens follow');
+    await oidcRefresh.prune(NOW + 1000);
+    assert.notEqual(await oidcRefresh.get('s:hash2'), undefined, 'the session has expired, but its token lives');
+    await store.tokens.revoke('tok1', NOW + 1000);
+    await oidcRefresh.prune(NOW + 1000);
+    assert.deepEqual([await oidcRefresh.get('s:hash2'), await oidcRefresh.followers('s:hash2')], [undefined, []], 'with the token revoked, both go');
+    await oidcRefresh.put('s:hash3', { identity: carol, refresh: 'sealed', checkedAt: NOW });
+    await oidcRefresh.follow('t:tok2', 's:hash3');
+    await oidcRefresh.delete('s:hash3');
+    assert.deepEqual([await oidcRefresh.get('s:hash3'), await oidcRefresh.loginOf('t:tok2')], [undefined, 't:tok2'], 'a refused login drops its followers\' links');
+  });
 });

@@ -1,4 +1,4 @@
-/** Schema versions 5 on: access, link reads, the shared Git poll, artifacts and the job queue, releases, failed logins and OIDC refresh, agents' connection counts. */
+/** Schema versions 5 on: access, link reads, the shared Git poll, artifacts and the job queue, releases, failed logins and OIDC refresh, agents' connection counts, OIDC token followers. */
 import type { Migration } from './migration-types.ts';
 
 export const LATER_MIGRATIONS: readonly Migration[] = [
@@ -239,6 +239,17 @@ ALTER TABLE run_jobs ADD COLUMN outputs TEXT;
     name: 'environments: what the agent deploys to (host, kubernetes), as its hello said',
     sql: () => `
 ALTER TABLE environments ADD COLUMN agent_kinds TEXT;
+`,
+  },
+  {
+    version: 19,
+    name: 'OIDC: API tokens that follow the login they were made from',
+    sql: () => `
+CREATE TABLE oidc_followers (
+  holder TEXT PRIMARY KEY,
+  login TEXT NOT NULL
+);
+CREATE INDEX oidc_followers_by_login ON oidc_followers (login);
 `,
   },
 ];

@@ -110,9 +110,12 @@ export class Sessions {
     return row === undefined ? undefined : { subject: String(row.subject), identity: parseIdentity(String(row.identity)), createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) };
   }
 
-  async delete(idHash: string): Promise<void> {
-    await this.#db.transaction(async (tx) => {
-      if ((await tx.run('DELETE FROM sessions WHERE id_hash = ?', [idHash])) === 1) await bumpAccessVersion(tx);
+  /** Ends a session; false when there was none. */
+  async delete(idHash: string): Promise<boolean> {
+    return this.#db.transaction(async (tx) => {
+      const deleted = (await tx.run('DELETE FROM sessions WHERE id_hash = ?', [idHash])) === 1;
+      if (deleted) await bumpAccessVersion(tx);
+      return deleted;
     });
   }
 

@@ -96,20 +96,6 @@ spec:
   }
 }
 
-/** Polls `fn` until it returns a value (errors count as not yet); fails naming `what` and the last error. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${last instanceof Error ? last.message : JSON.stringify(last)}`}`);
-}
+export { eventually } from './eventually.ts';
 
-export { promotionManifest, releaseAndSettle, trackPromotions, webDeployment, WEB_IMAGE_KEY, type SettledRelease } from './promotion-fixtures.ts';
+export { promotionManifest, releaseAndSettle, trackPromotions, versionPromotion, webDeployment, WEB_IMAGE_KEY, type SettledRelease } from './promotion-fixtures.ts';

@@ -2,7 +2,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startAgent, type Agent } from '@trueup/agent';
 import { HubClient, startHub, type HubOptions, type RunningHub } from '@trueup/hub';
+import type { AgentFixture } from './app-fixture.ts';
+import { eventually } from './eventually.ts';
 
 export interface TestHub {
   hub: RunningHub;
@@ -58,4 +61,20 @@ export async function writeJoinToken(client: HubClient, dir: string, environment
 export function adminCliArgs(testHub: TestHub): string[] {
   const { info } = testHub.hub;
   return ['--hub', info.url, '--ca-file', info.caCertFile, '--token-file', info.adminTokenFile];
+}
+
+/**
+ * An agent running `fixture`'s application, joined to the hub as `environment`; resolves once
+ * the hub lists its application. The caller stops it.
+ */
+export async function joinedAgent(testHub: TestHub, fixture: Pick<AgentFixture, 'dir' | 'stateDir' | 'appFile'>, environment: string): Promise<Agent> {
+  const joinTokenFile = await writeJoinToken(testHub.client, fixture.dir, environment);
+  const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], hub: { joinTokenFile } });
+  try {
+    await eventually(`the agent of ${environment} to report its application`, async () => ((await testHub.client.get<{ total: number }>(`/api/v1/applications?environment=${encodeURIComponent(environment)}`)).total > 0 ? true : undefined), 20_000);
+  } catch (error) {
+    await agent.stop();
+    throw error;
+  }
+  return agent;
 }

@@ -11,3 +11,5 @@ export * from './free-port.ts';
 export * from './oci-registry.ts';
 export * from './sops-age.ts';
 export * from './flux-fleet.ts';
+export * from './eventually.ts';
+export * from './kube-manifests.ts';

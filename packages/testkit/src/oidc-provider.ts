@@ -19,8 +19,11 @@ export interface TestOidcProvider {
   issuer: string;
   /** The accounts it knows, as given: change a user's groups, or delete the user, at any time. */
   accounts: Record<string, TestAccount>;
-  /** Registers the one client (its redirect URIs are known only once the hub listens). */
-  setClient(client: { clientId: string; clientSecret: string; redirectUris: string[] }): void;
+  /**
+   * Registers the one client (its redirect URIs are known only once the hub listens);
+   * `refreshTokens: false` makes a provider that issues no refresh token.
+   */
+  setClient(client: { clientId: string; clientSecret: string; redirectUris: string[]; refreshTokens?: boolean }): void;
   /**
    * Follows an authorization URL through the provider's login form as `login` and returns the
    * URL the provider sends the browser back to (the client's redirect URI with code and state).
@@ -45,7 +48,7 @@ export async function startOidcProvider(accounts: Record<string, TestAccount>): 
 
   const setClient: TestOidcProvider['setClient'] = (client) => {
     const configuration: Configuration = {
-      clients: [{ client_id: client.clientId, client_secret: client.clientSecret, redirect_uris: client.redirectUris, grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
+      clients: [{ client_id: client.clientId, client_secret: client.clientSecret, redirect_uris: client.redirectUris, grant_types: client.refreshTokens === false ? ['authorization_code'] : ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' }],
       claims: CLAIMS,
       scopes: ['openid', 'profile', 'email', 'groups'],
       conformIdTokenClaims: false,

@@ -9,8 +9,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import pg from 'pg';
 import { freePort } from './free-port.ts';
+import { lastInFirstOut } from './teardown.ts';
 
 export interface TestPostgres {
   /** postgres://trueup@127.0.0.1:PORT/postgres */
@@ -137,4 +139,19 @@ async function waitReady(port: number, child: ChildProcess, log: () => string): 
     }
   }
   throw new Error(`postgres did not accept connections on 127.0.0.1:${port} within 30 s: ${log()}`);
+}
+
+/**
+ * Declares `NAME (sqlite)` and `NAME (postgres)` (skipped without PostgreSQL): `body` gets the
+ * test's last-in-first-out teardown and the database to give the hub (undefined: SQLite; else a
+ * fresh PostgreSQL database `database` on a server of its own).
+ */
+export function testOnBothDatabases(name: string, database: string, body: (cleanup: (fn: () => unknown) => void, url: string | undefined) => Promise<void>): void {
+  test(`${name} (sqlite)`, (t) => body(lastInFirstOut(t), undefined));
+  test(`${name} (postgres)`, { skip: skipWithoutPostgres() }, async (t) => {
+    const cleanup = lastInFirstOut(t);
+    const server = await startPostgres();
+    cleanup(() => server.stop());
+    await body(cleanup, await server.createDatabase(database));
+  });
 }

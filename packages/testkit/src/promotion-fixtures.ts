@@ -16,6 +16,19 @@ spec:
 ${spec}`;
 }
 
+/**
+ * A Promotion `web` of one value, `version`, set at `key` of `envs/STAGE/app.yaml` for each
+ * stage in order (its application `STAGE/web`); the stages in `approved` wait for one operator's
+ * approval.
+ */
+export function versionPromotion(repoURL: string, key: string, stages: readonly string[], approved: readonly string[] = []): string {
+  const stageLines = stages.map((stage) => `    - name: ${stage}
+      application: ${stage}/web
+      set: [{ file: envs/${stage}/app.yaml, key: ${key}, value: version }]
+${approved.includes(stage) ? '      gates:\n        approvals: { count: 1, role: operator }\n' : ''}`);
+  return promotionManifest(repoURL, `  values:\n    - name: version\n  stages:\n${stageLines.join('')}`);
+}
+
 /** The key of the `web` container's image in `webDeployment`: what a stage sets. */
 export const WEB_IMAGE_KEY = 'spec.template.spec.containers[name=web].image';
 

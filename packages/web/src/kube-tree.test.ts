@@ -4,27 +4,13 @@
  * Pod; a click shows the live object. A hub without the resource routes says so in the tree.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { startAgent } from '@trueup/agent';
-import { agentFixture, kubeNamespace, kubeTestEnv } from '@trueup/testkit';
-import { startTestHub } from '@trueup/testkit/hub';
+import { agentFixture, deploymentManifest, kubeNamespace, kubeTestEnv } from '@trueup/testkit';
+import { startTestHub, writeJoinToken } from '@trueup/testkit/hub';
 import { axeViolations, fetchStatus, launchChromium, signInWithToken, skipWithoutChromium } from './testing.ts';
 
-const DEPLOYMENT = `---
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 1
-  selector: { matchLabels: { app: web } }
-  template:
-    metadata: { labels: { app: web } }
-    spec:
-      containers: [{ name: web, image: registry.invalid/trueup/web:1 }]
-`;
+const DEPLOYMENT = deploymentManifest({ image: 'registry.invalid/trueup/web:1' });
 
 test('the resource tree of a Kubernetes application: Deployment → ReplicaSet → Pod', { skip: skipWithoutChromium() }, async (t) => {
   const env = await kubeTestEnv(t);
@@ -34,9 +20,7 @@ test('the resource tree of a Kubernetes application: Deployment → ReplicaSet �
   t.after(() => testHub.stop());
   const fixture = await agentFixture({ files: { 'app/web.yaml': DEPLOYMENT }, destination: `{ kubernetes: { kubeconfig: "${env.kubeconfig}", namespace: ${namespace} } }` });
   t.after(() => fixture.cleanup());
-  const { token } = await testHub.client.post<{ token: string }>('/api/v1/join-tokens', { name: 'cluster', ttl: '10m' });
-  const tokenFile = join(fixture.dir, 'join-token');
-  await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+  const tokenFile = await writeJoinToken(testHub.client, fixture.dir, 'cluster');
   const agent = await startAgent({ stateDir: fixture.stateDir, paths: [fixture.appFile], onEvent: (e) => fixture.onEvent(e), hub: { joinTokenFile: tokenFile } });
   t.after(() => agent.stop({ stopServices: true }));
   const deploymentKey = `apps/v1/Deployment/${namespace}/web`;

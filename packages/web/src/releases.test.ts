@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import type { ReleaseView } from '@trueup/api';
 import { Auth } from '@trueup/hub';
 import { requireGit } from '@trueup/testkit';
-import { eventually, startHandoffEnv } from '@trueup/testkit/handoff';
+import { eventually, startHandoffEnv, versionPromotion } from '@trueup/testkit/handoff';
 import type { Page } from 'playwright-core';
 import { axeViolations, launchChromium, signInWithToken, skipWithoutChromium } from './testing.ts';
 
@@ -25,24 +25,7 @@ spec:
   content: "${version}"   # promoted
 `;
 
-const promotionFile = (repoURL: string): string => `apiVersion: trueup.dev/v1alpha1
-kind: Promotion
-metadata:
-  name: web
-spec:
-  repo: ${repoURL}
-  values:
-    - name: version
-  stages:
-    - name: dev
-      application: dev/web
-      set: [{ file: envs/dev/app.yaml, key: spec.content, value: version }]
-    - name: prod
-      application: prod/web
-      set: [{ file: envs/prod/app.yaml, key: spec.content, value: version }]
-      gates:
-        approvals: { count: 1, role: operator }
-`;
+const promotionFile = (repoURL: string): string => versionPromotion(repoURL, 'spec.content', ['dev', 'prod'], ['prod']);
 
 test('releases in the web UI: stages, gates, a hold released and a promotion by an operator; a viewer cannot promote', { skip: skipWithoutChromium() }, async (t) => {
   if (!(await requireGit(t))) return;

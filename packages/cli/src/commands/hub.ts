@@ -15,7 +15,7 @@ const USAGE = `trueup hub --data-dir D [--listen 127.0.0.1:8443] [--database pos
        trueup hub agents list|revoke ENV [--hub URL | --data-dir D] [-o json]
        trueup hub repos add URL [--credentials FILE] | trueup hub repos list [--hub URL | --data-dir D]
        ${ACCESS_USAGE}
-       OpenID Connect login: trueup hub … --oidc-config FILE (issuer, clientId, clientSecretFile, name, scopes, groupsClaim, groupsRefresh)
+       OpenID Connect login: trueup hub … --oidc-config FILE (issuer, clientId, clientSecretFile, name, scopes, groupsClaim, groupsRefresh, groupsMaxAge)
                           or trueup hub … --oidc-issuer URL --oidc-client-id ID [--oidc-client-secret-file F] [--oidc-name NAME]`;
 
 export const hubCommand: Command = {

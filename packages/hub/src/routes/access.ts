@@ -27,7 +27,7 @@ export const accessSpecs: RouteSpec[] = [
   { method: 'get', path: '/api/v1/whoami', summary: 'The caller: identity, groups, projects with role and verbs, and each verb held anywhere.', role: 'viewer', responses: { 200: { description: 'the caller', schema: WhoAmISchema } } },
   { method: 'get', path: '/api/v1/auth/providers', summary: 'How one can log in: password, and the OpenID Connect provider if one is configured.', role: 'public', responses: { 200: { description: 'providers', schema: AuthProvidersSchema } } },
   { method: 'get', path: '/api/v1/tokens', summary: 'The caller\'s API tokens (every user\'s with ?all=true and the tokens verb); secrets are never shown again.', role: 'viewer', responses: { 200: { description: 'tokens', schema: z.object({ items: z.array(TokenSchema) }) } } },
-  { method: 'post', path: '/api/v1/tokens', summary: 'A new API token acting as the caller (or, with the tokens verb, as the named local user), optionally expiring; the secret is shown once.', role: 'viewer', body: TokenCreateRequestSchema, responses: { 201: { description: 'the token', schema: TokenCreatedSchema } } },
+  { method: 'post', path: '/api/v1/tokens', summary: 'A new API token acting as the caller (or, with the tokens verb, as the named local user), optionally expiring; the secret is shown once. An OpenID Connect user\'s token follows the login it is made through: its groups are those the provider gives that login, and it is revoked when the provider refuses it.', role: 'viewer', body: TokenCreateRequestSchema, responses: { 201: { description: 'the token', schema: TokenCreatedSchema } } },
   { method: 'post', path: '/api/v1/tokens/{id}/revoke', summary: 'Revokes a token (one\'s own, or any with the tokens verb), at once on every replica.', role: 'viewer', responses: { 204: { description: 'revoked' }, 404: { description: 'no such live token' } } },
 ];
 
@@ -129,7 +129,9 @@ export function accessRoutes(app: Hono, deps: HubDeps): void {
       identity = { kind: 'user', subject: `user:${user.name}`, name: user.name, groups: user.groups };
     }
     if (identity === undefined) throw HubErrors.create('HUB_REQUEST_INVALID', 'the hub\'s own tokens act as no user: name one with "user" (a local user, e.g. for CI)', { field: 'body.user' });
-    const made = await auth.createUserToken(identity, request.name, request.ttl === undefined ? undefined : parseTokenTtl(request.ttl));
+    // A token an OIDC user makes for themselves follows the login it is made through (ADR 26).
+    const madeThrough = identity.kind === 'oidc' && request.user === undefined ? caller.holder : undefined;
+    const made = await auth.createUserToken(identity, request.name, request.ttl === undefined ? undefined : parseTokenTtl(request.ttl), { madeThrough });
     await store.ledger.append({ environment: '', at: now(), kind: 'token-created', actor: caller.subject, details: { id: made.id, name: request.name, owner: identity.subject, ...(made.expiresAt === undefined ? {} : { expiresAt: new Date(made.expiresAt).toISOString() }) } });
     return c.json({ ...showToken({ id: made.id, name: request.name, owner: identity.subject, createdAt: now(), expiresAt: made.expiresAt }), token: made.token }, 201);
   });

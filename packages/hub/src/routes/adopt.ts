@@ -10,7 +10,7 @@
  * before the commit resumes what it paused; a failure after it leaves the object paused and says
  * how to go on.
  */
-import { AdoptRequestSchema, AdoptResultSchema, keyId, type ApplicationStatus, type AdoptResult, type FileEdit } from '@trueup/api';
+import { AdoptionListSchema, AdoptionQuerySchema, AdoptRequestSchema, AdoptResultSchema, keyId, type AdoptionList, type ApplicationStatus, type AdoptResult, type FileEdit } from '@trueup/api';
 import type { Context, Hono } from 'hono';
 import { agentCommand, readObject } from '../adopt-agent.ts';
 import { adoptBranchName, adoptTarget, compareHint } from '../adopt-branch.ts';
@@ -21,7 +21,7 @@ import { HubErrors } from '../errors.ts';
 import { writeGitops } from '../gitops-write.ts';
 import type { RouteSpec } from '../route-spec.ts';
 import { randomId } from '../secrets.ts';
-import { parseBody } from '../validate.ts';
+import { parseBody, parseQuery } from '../validate.ts';
 import { awaitRevision } from './gitops-wait.ts';
 
 const DEFAULT_TIMEOUT_S = 90;
@@ -32,10 +32,30 @@ export const adoptSpecs: RouteSpec[] = [
     summary: 'Adopt a hand fix of one object into Git: pause its self-heal, write its drifted live fields into the file and document it came from as one commit. On another branch than the tracked one (`branch`, or `newBranch`: trueup/adopt/…), self-heal stays paused until the tracked branch\'s applied revision holds the values; on the tracked branch (the default), wait until the agent applied it, resume. Refused before any commit when a field cannot be written; left paused, with the reason, when the commit is not applied.',
     responses: { 200: { description: 'adopted', schema: AdoptResultSchema }, 404: { description: 'unknown application or object' } },
   },
+  {
+    method: 'get', path: '/api/v1/adoptions', role: 'viewer', query: AdoptionQuerySchema,
+    summary: 'Adoptions still pending (committed on a branch, self-heal of the object paused until the tracked branch holds them), oldest first, each with its branch and how to compare it; of one environment or application when asked.',
+    responses: { 200: { description: 'pending adoptions', schema: AdoptionListSchema } },
+  },
 ];
 
 export function adoptRoutes(app: Hono, deps: HubDeps): void {
   app.post('/api/v1/environments/:environment/applications/:name/adopt', async (c) => c.json(await adopt(c, deps)));
+  app.get('/api/v1/adoptions', async (c) => c.json(await pendingAdoptions(c, deps)));
+}
+
+async function pendingAdoptions(c: Context, deps: HubDeps): Promise<AdoptionList> {
+  const caller = await deps.auth.requireCaller(c);
+  const query = parseQuery(AdoptionQuerySchema, c);
+  const pending = await deps.store.adoptions.pending({ ...(query.environment === undefined ? {} : { environment: query.environment }), ...(query.application === undefined ? {} : { application: query.application }) });
+  const visible = [];
+  for (const a of pending) if (await deps.auth.canSee(caller, a.environment, a.application)) visible.push(a);
+  return {
+    items: visible.map((a) => ({
+      id: a.id, environment: a.environment, application: a.application, object: a.object, branch: a.branch, tracked: a.tracked, revision: a.revision, file: a.file,
+      fields: a.fields.map((f) => f.path), state: a.state, requestedBy: a.requestedBy, createdAt: new Date(a.createdAt).toISOString(), compare: compareHint(a.tracked.replace(/^refs\/heads\//, ''), a.branch),
+    })),
+  };
 }
 
 async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
@@ -52,6 +72,7 @@ async function adopt(c: Context, deps: HubDeps): Promise<AdoptResult> {
   if (resource === undefined) throw HubErrors.create('HUB_NOT_FOUND', `no object "${request.object}" in application "${environment}/${application}": nothing paused`);
   const origin = resource.origin;
   if (origin === undefined || status.source.repoURL === '') throw HubErrors.create('HUB_REQUEST_INVALID', `"${request.object}" has no source file in ${status.source.repoURL || 'a repository'} the hub can write (it came from elsewhere): nothing paused`, { field: 'object' });
+  if (status.source.chart !== undefined) throw HubErrors.create('HUB_REQUEST_INVALID', `"${request.object}" was rendered by Helm from the chart ${status.source.chart} ${status.source.ref} of the Helm repository ${status.source.repoURL}, not from files of a Git repository: there is no file to write its values into; set them in the Application's values by hand: nothing paused`, { field: 'object' });
   if (deps.gitops === undefined) throw HubErrors.create('HUB_NOT_FOUND', 'this hub writes no Git: it was started without a gitops work folder');
   if (!(await deps.links.reachable(environment))) throw HubErrors.create('HUB_AGENT_OFFLINE', `the agent of "${environment}" is not linked: adoption reads the live object from it`);
   const actor = caller.subject.slice(0, 253);

@@ -3,6 +3,7 @@ import { ApplicationDetailSchema, ApplicationPageSchema, ApplicationQuerySchema,
 import type { Scope } from '@trueup/store';
 import type { z } from 'zod';
 import type { Context, Hono } from 'hono';
+import { withdrawByResume } from '../adopt-end.ts';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
 import type { RouteSpec } from '../route-spec.ts';
@@ -77,7 +78,8 @@ export function labelFilters(label: string | string[] | undefined): { key: strin
 }
 
 /** Persists the command, sends it if the agent is linked, and answers at once or (wait=true) with its result. */
-async function command<Q extends z.ZodType<{ wait?: 'true' | 'false' | undefined; timeout?: number | undefined }>>(c: Context, { store, auth, links, metrics, now }: HubDeps, verb: CommandVerb, querySchema: Q, body: (query: z.output<Q>) => Promise<CommandOptions>): Promise<Response> {
+async function command<Q extends z.ZodType<{ wait?: 'true' | 'false' | undefined; timeout?: number | undefined }>>(c: Context, deps: HubDeps, verb: CommandVerb, querySchema: Q, body: (query: z.output<Q>) => Promise<CommandOptions>): Promise<Response> {
+  const { store, auth, links, metrics, now } = deps;
   const environment = c.req.param('environment') ?? '';
   const application = c.req.param('name') ?? '';
   await auth.requireCaller(c);
@@ -98,6 +100,8 @@ async function command<Q extends z.ZodType<{ wait?: 'true' | 'false' | undefined
   // Waiting makes sense only for an agent linked now: for one away, the answer is at once "queued".
   const result = wait.wait === 'true' && (await links.reachable(environment)) ? links.waitForResult(id, (wait.timeout ?? 60) * 1000) : undefined;
   await links.deliver(environment, linkCommand);
+  // A person resuming self-heal gives up the adoptions of what was resumed: they end withdrawn.
+  if (verb === 'resume') await withdrawByResume(deps, environment, application, options.object, linkCommand.requestedBy);
   if (result !== undefined) await result;
   const record = await store.commands.get(id);
   const finished = record?.state === 'succeeded' || record?.state === 'failed';

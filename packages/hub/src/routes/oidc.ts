@@ -70,7 +70,7 @@ export function oidcRoutes(app: Hono, deps: HubDeps): void {
     if (pending === undefined || pending.challenge !== challenge) throw HubErrors.create('HUB_LOGIN_FAILED', 'the login code is unknown, used, expired, or not this client\'s');
     const identity = pending.identity as { kind: 'oidc'; subject: string; name: string; groups: string[] };
     const refreshToken = typeof pending.refresh === 'string' ? auth.oidc?.open(pending.refresh, `c:${sha256(request.code)}`) : undefined;
-    const made = await auth.createUserToken(identity, request.name, CLI_TOKEN_MS, refreshToken);
+    const made = await auth.createUserToken(identity, request.name, CLI_TOKEN_MS, { refreshToken });
     await store.ledger.append({ environment: '', at: now(), kind: 'login', actor: identity.subject, details: { method: 'oidc', via: 'cli', token: made.id } });
     return c.json({ id: made.id, name: request.name, owner: identity.subject, createdAt: new Date(now()).toISOString(), expiresAt: made.expiresAt === undefined ? null : new Date(made.expiresAt).toISOString(), token: made.token }, 201);
   });

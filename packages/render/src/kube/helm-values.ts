@@ -2,9 +2,9 @@
  * The values of a `helm template` run, in Helm's order of precedence: values files (from the
  * repository, confined to it), the inline `values` string, `valuesObject`, then `--set` parameters.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isTrueupError, type HelmSource } from '@trueup/api';
+import { isTrueupError, parseYamlDocuments, type HelmSource, type HelmValuesLayer } from '@trueup/api';
 import { RenderErrors } from '../errors.ts';
 import { confineRelative, isInside, realpathInRepo, type RepoRoot } from '../repo.ts';
 
@@ -87,4 +87,38 @@ export async function valuesArgs(options: HelmSource, valueFiles: readonly strin
 export function escapeSetValue(value: string): string {
   if (value.startsWith('{') && value.endsWith('}')) return value;
   return value.replace(/(\\*),/g, (match: string, slashes: string) => (slashes.length % 2 === 1 ? match : `${slashes}\\,`));
+}
+
+/**
+ * Where the values above the chart's values.yaml come from, lowest precedence first, for an
+ * adoption to find the file whose value wins: each values file of the repository by its path, and
+ * what is no file of it (another checkout's values file, the inline `values`, `valuesFrom`, the
+ * `valuesObject` or a HelmRelease's `spec.values`, a `--set` parameter) with the keys it sets.
+ */
+export async function valuesLayers(render: { repo: RepoRoot; folder: string; options: HelmSource; refs?: Readonly<Record<string, RepoRoot>> | undefined; valueLayers?: readonly Record<string, unknown>[] | undefined }): Promise<HelmValuesLayer[]> {
+  const { options, folder } = render;
+  const layers: HelmValuesLayer[] = [];
+  for (const [index, file] of options.valueFiles.entries()) {
+    const what = `spec.source.helm.valueFiles[${index}] ${JSON.stringify(file)}`;
+    if (!file.startsWith('$')) {
+      const relative = confineRelative(path.posix.join(folder, file));
+      if (relative !== undefined) layers.push({ what, file: relative });
+      continue;
+    }
+    const [real] = await resolveValueFiles(render.repo, folder, [file], true, render.refs ?? {}).catch(() => []);
+    if (real !== undefined) layers.push({ what: `${what} (a file of another source's checkout)`, keys: keyPaths(parseYamlDocuments(await readFile(real, 'utf8'), file)[0]?.value) });
+  }
+  if (options.values !== undefined && options.values.trim() !== '') layers.push({ what: 'the inline spec.source.helm.values of the Application', keys: keyPaths(parseYamlDocuments(options.values, 'spec.source.helm.values')[0]?.value) });
+  for (const [index, layer] of (render.valueLayers ?? []).entries()) layers.push({ what: `valuesFrom[${index}] (a ConfigMap or Secret of the cluster)`, keys: keyPaths(layer) });
+  if (options.valuesObject !== undefined) layers.push({ what: 'the valuesObject of the Application (or a HelmRelease\'s spec.values)', keys: keyPaths(options.valuesObject) });
+  for (const { name } of options.parameters) layers.push({ what: `the parameter ${name} (--set)`, keys: [name] });
+  return layers;
+}
+
+/** The dotted paths of a values tree's leaves (a list is a leaf). */
+function keyPaths(value: unknown, prefix = ''): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return prefix === '' ? [] : [prefix];
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) return prefix === '' ? [] : [prefix];
+  return entries.flatMap(([key, child]) => keyPaths(child, prefix === '' ? key : `${prefix}.${key}`));
 }

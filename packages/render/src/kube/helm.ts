@@ -10,7 +10,7 @@ import type { RenderLimits } from '../limits.ts';
 import { joinRelative, toAbsolute, type RepoRoot } from '../repo.ts';
 import { CHART_FILE } from './detect.ts';
 import { buildDependencies, dependenciesToFetch } from './helm-dependencies.ts';
-import { resolveValueFiles, valuesArgs } from './helm-values.ts';
+import { resolveValueFiles, valuesArgs, valuesLayers } from './helm-values.ts';
 import { runTool, toolEnv } from './run-tool.ts';
 import { withTempDir } from './temp-dir.ts';
 import { collectToolOutput } from './tool-output.ts';
@@ -58,7 +58,8 @@ export async function renderHelm(render: HelmRender): Promise<DesiredObject[]> {
     ];
     return runTool({ ...tool, args, noise: [/^Use --debug flag to render out invalid YAML$/] });
   });
-  return collectToolOutput({ output, producedBy: `helm template of ${folder}`, limits: render.limits, originOf: (chunk) => sourceOrigin(folder, chunk) });
+  const layers = await valuesLayers(render);
+  return collectToolOutput({ output, producedBy: `helm template of ${folder}`, limits: render.limits, originOf: (chunk) => ({ ...sourceOrigin(folder, chunk), ...(layers.length === 0 ? {} : { values: layers }) }) });
 }
 
 const SOURCE_COMMENT = /^# Source: ([^\n]+)$/m;
