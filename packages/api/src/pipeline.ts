@@ -68,7 +68,8 @@ export type JobConclusion = 'success' | 'failure' | 'skipped' | 'cancelled';
 export type JobEvent =
   | { type: 'job-started'; jobId: string; name: string; isolation: string }
   | { type: 'step-started'; index: number; id: string; name: string }
-  | { type: 'log'; index: number | null; text: string }
+  /** `seq`: numbered 1, 2, 3… per job by the runner link, so text sent again after a reconnect is written once. */
+  | { type: 'log'; index: number | null; text: string; seq?: number }
   | { type: 'step-finished'; index: number; id: string; conclusion: StepConclusion; outcome: StepConclusion; outputs: Record<string, string>; durationMs: number }
   | { type: 'job-finished'; jobId: string; conclusion: JobConclusion; outputs: Record<string, string>; summary: string; durationMs: number };
 

@@ -3,7 +3,9 @@
  * dir (SQLite): the runner that comes back keeps its job, the hub adopts it (its steps and log
  * go on, nothing that targets an environment runs twice), the jobs after it are planned with the
  * outputs of the jobs that ended before the restart. A job whose runner does not come back
- * within the lease fails as "runner lost" when it targets an environment.
+ * within the lease fails as "runner lost" when it targets an environment. The job's log keeps
+ * every line from before the restart and goes on after it, each line once, also for
+ * `trueup runs logs -f` followed across the restart.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -43,6 +45,19 @@ async function hubProcess(t: TestContext, dataDir: string, port: number, leaseSe
     return hub;
   }, 60_000, () => output);
   return { client, kill, output: () => output };
+}
+
+/** `trueup runs logs RUN JOB -f` against the hub of a data dir, as its own process. */
+function followLog(t: TestContext, dataDir: string, runId: string, job: string): { output(): string; done: Promise<number | null> } {
+  const child = spawn(process.execPath, [MAIN, 'runs', 'logs', runId, job, '-f', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const done = new Promise<number | null>((resolve) => child.once('close', resolve));
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { output: () => output, done };
 }
 
 /** Opens the gate a job waits at: a file in its own folder (jobs see only their folder of /tmp). */
@@ -90,9 +105,14 @@ jobs:
     runs-on: linux
     environment: staging
     steps:
-      - run: echo "deploying \${{ needs.build.outputs.artifact }}"
+      - run: |
+          echo "deploying \${{ needs.build.outputs.artifact }}"
+          for i in $(seq 1 40); do echo "before $i"; done
+          for i in $(seq 1 200); do echo "during $i"; sleep 0.02; done
       - run: ${WAIT_AT_GATE}
-      - run: echo "deploy done"
+      - run: |
+          for i in $(seq 1 40); do echo "after $i"; done
+          echo "deploy done"
   after:
     needs: [build, deploy]
     runs-on: linux
@@ -103,10 +123,11 @@ jobs:
   const sha = await repo.commit('ship');
   const runner = await startRunner(t, dir, 'r1', 'linux');
   const runId = await dispatchRun(hub.client, repo.dir, 'ship');
-  await eventually('the deploy job waiting at its gate', async () => {
-    const view = await hub.client.get<RunView>(`/api/v1/runs/${runId}`);
-    return view.jobs.find((j) => j.key === 'deploy')?.steps[0]?.conclusion === 'success' ? true : undefined;
-  });
+  // Its log followed from before the kill to the end of the job, across the restart; the hub is
+  // killed while the step prints, so some lines reached it and were not yet written.
+  await eventually('the deploy job printing', async () => (/during 20\n/.test(await hub.client.get<string>(`/api/v1/runs/${runId}/jobs/deploy/log`)) ? true : undefined));
+  const follower = followLog(t, dataDir, runId, 'deploy');
+  await eventually('the follower showing the lines so far', async () => (/during 20\n/.test(follower.output()) ? true : undefined), 30_000, () => follower.output());
   await hub.kill();
   hub = await hubProcess(t, dataDir, port, lease, database);
   await openGate(join(dir, 'r1'), 'deploy');
@@ -123,6 +144,13 @@ jobs:
   const deployLog = await log('deploy');
   assert.match(deployLog, /the hub restarted; the log goes on from here/);
   assert.match(deployLog, /deploy done/);
+  // Every line before and after the restart, each once, in order: in the store and as followed.
+  const numbered = (['before', 'during', 'after'] as const).flatMap((word) => Array.from({ length: word === 'during' ? 200 : 40 }, (_, i) => `${word} ${i + 1}`));
+  const shown = (text: string): string[] => text.split('\n').filter((line) => /^(before|during|after) \d+$/.test(line));
+  assert.deepEqual(shown(deployLog), numbered, deployLog);
+  const followed = await follower.done;
+  assert.equal(followed, 0, follower.output());
+  assert.deepEqual(shown(follower.output()), numbered, follower.output());
   assert.match(await log('after'), new RegExp(`after built-${sha}`));
   const deploy = (await hub.client.get<RunView>(`/api/v1/runs/${runId}`)).jobs.find((j) => j.key === 'deploy');
   assert.deepEqual(deploy?.steps.map((s) => s.conclusion), ['success', 'success', 'success']);

@@ -43,16 +43,17 @@ export class HubClient {
   }
 
   /**
-   * Reads a Server-Sent Events stream, calling `onEvent` with each event's name and data, until
-   * the hub ends it (or `signal` aborts). Rejects with HubApiError for an error answer.
+   * Reads a Server-Sent Events stream, calling `onEvent` with each event's name, data and id, until
+   * the hub ends it (or `signal` aborts). Rejects with HubApiError for an error answer. `lastEventId`
+   * resumes a stream whose events carry ids after the one given.
    */
-  stream(path: string, onEvent: (event: string, data: string) => void, signal?: AbortSignal): Promise<void> {
+  stream(path: string, onEvent: (event: string, data: string, id: string | undefined) => void, signal?: AbortSignal, lastEventId?: string): Promise<void> {
     const url = new URL(path, this.#options.url);
     return new Promise((resolve, reject) => {
       const req = request(url, {
         method: 'GET',
         ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }),
-        headers: { accept: 'text/event-stream', ...(this.#options.token === undefined ? {} : { authorization: `Bearer ${this.#options.token}` }) },
+        headers: { accept: 'text/event-stream', ...(this.#options.token === undefined ? {} : { authorization: `Bearer ${this.#options.token}` }), ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
         ...(signal === undefined ? {} : { signal }),
       }, (res) => {
         const status = res.statusCode ?? 0;
@@ -79,12 +80,14 @@ export class HubClient {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
             let event = 'message';
+            let id: string | undefined;
             const data: string[] = [];
             for (const line of block.split('\n')) {
               if (line.startsWith('event:')) event = line.slice(6).trim();
+              else if (line.startsWith('id:')) id = line.slice(3).trim();
               else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
             }
-            if (data.length > 0) onEvent(event, data.join('\n'));
+            if (data.length > 0) onEvent(event, data.join('\n'), id);
           }
         });
         res.on('end', () => resolve());

@@ -1,20 +1,21 @@
 /**
  * Runs on the hub: a workflow at a commit, planned job by job in `needs` order (planJob, as
  * `trueup run` does), each job instance handed to the runner hub and its events kept: status
- * and timing in the store, the log in a bounded buffer with live followers, and the run, each
+ * and timing in the store, the log in the store as it arrives (job-instance.ts), and the run, each
  * job's result and every lost runner in the ledger.
  */
 import { randomUUID } from 'node:crypto';
-import type { JobConclusion, JobEvent, JsonValue } from '@trueup/api';
+import type { JobConclusion, JsonValue } from '@trueup/api';
 import type { HubStore, RunJobRecord, RunRecord } from '@trueup/store';
 import { ancestors, evaluateString, evaluateTemplate, needsStatus, planJob, readyJobs, resolveInputs, runConclusion, triggers, truthy, WorkflowErrors, type JobState, type NeedResult, type RunContext, type Workflow, type WorkflowJob } from '@trueup/workflow';
 import { repoKey } from '@trueup/api';
 import { ConcurrencyGroups } from './concurrency-groups.ts';
 import type { EnvironmentGate } from './environment-gate.ts';
 import { HubErrors } from './errors.ts';
-import { JobLog } from './job-log.ts';
+import { JobInstances } from './job-instance.ts';
+import { JobWrites } from './job-writes.ts';
 import { secretScope, type SecretBox } from './secret-box.ts';
-import type { JobOutcome, JobRequest, RunnerHub } from './runner-hub.ts';
+import type { RunnerHub } from './runner-hub.ts';
 import { RepoCredentials } from './repo-credentials.ts';
 import { workflowAt } from './run-source.ts';
 import { Slots } from './slots.ts';
@@ -34,7 +35,8 @@ interface LiveRun {
   /** Attempts made before, by job key: a re-run counts on from them. */
   attempts: Map<string, number>;
   controller: AbortController;
-  jobs: Map<string, { record: RunJobRecord; log: JobLog }>;
+  /** The jobs handed to runners, by key. */
+  jobs: Set<string>;
   done: Promise<void>;
   /** Resumed after a restart: the jobs as the store held them, by key. */
   resumed?: Map<string, RunJobRecord>;
@@ -50,6 +52,8 @@ export class PipelineRuns {
   readonly #box: SecretBox;
   /** Credentials of private repositories, for the hub's fetches and the runners' checkouts. */
   readonly credentials: RepoCredentials;
+  readonly #writes: JobWrites;
+  readonly #instances: JobInstances;
   readonly #groups = new ConcurrencyGroups((runId, reason) => void this.cancel(runId, reason));
 
   /** This hub process: the runs it starts are held by it (run-owners in the store). */
@@ -64,6 +68,8 @@ export class PipelineRuns {
     this.#runners = deps.runners;
     this.#now = deps.now;
     this.#log = deps.log;
+    this.#writes = new JobWrites(deps.store);
+    this.#instances = new JobInstances({ store: deps.store, runners: deps.runners, writes: this.#writes, now: deps.now, replica: this.replica, log: deps.log });
   }
 
   /** Reads the workflow at the ref, checks the trigger and inputs, records the run and starts it. */
@@ -93,7 +99,7 @@ export class PipelineRuns {
     await this.#store.ledger.append({ environment: '', at: now, kind: 'run-started', actor: at.actor, details: { run: id, repository: at.repository, workflow: workflow.file, ref, sha, event } });
     const github = githubContext({ id, repository: at.repository, workflowName: workflow.name, ref, sha, actor: at.actor }, plan);
     const run: RunContext = { runId: id, github, inputs, vars: {}, secrets: {} };
-    const live: LiveRun = { createdAt: now, attempts: new Map(), controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
+    const live: LiveRun = { createdAt: now, attempts: new Map(), controller: new AbortController(), jobs: new Set(), done: Promise.resolve() };
     this.#live.set(id, live);
     live.done = this.#execute(workflow, run, at.repository, sha, live, undefined, at.rollback === undefined ? undefined : rollbackJobs(workflow, at.rollback))
       .catch((error: unknown) => this.#log(`run ${id}: ${error instanceof Error ? error.message : String(error)}`))
@@ -126,7 +132,7 @@ export class PipelineRuns {
     const records = await this.#store.runs.jobs(record.id);
     const github = githubContext({ id: record.id, repository: record.repository, workflowName: workflow.name, ref: record.ref, sha: record.sha, actor: record.actor }, plan);
     const run: RunContext = { runId: record.id, github, inputs: plan.inputs, vars: {}, secrets: {} };
-    const live: LiveRun = { createdAt: record.createdAt, attempts: new Map(), controller: new AbortController(), jobs: new Map(), done: Promise.resolve(), resumed: new Map(records.map((job) => [job.key, job])) };
+    const live: LiveRun = { createdAt: record.createdAt, attempts: new Map(), controller: new AbortController(), jobs: new Set(), done: Promise.resolve(), resumed: new Map(records.map((job) => [job.key, job])) };
     this.#live.set(record.id, live);
     await this.#store.runOwners.own(record.id, this.replica, this.#now());
     await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-resumed', details: { run: record.id, replica: this.replica, running: records.filter((job) => job.status === 'running').map((job) => job.key).join(',') } });
@@ -135,19 +141,11 @@ export class PipelineRuns {
       .finally(() => this.#live.delete(record.id));
   }
 
-  /** The live log of a job instance while the hub holds it. */
-  log(runId: string, key: string): JobLog | undefined {
-    return this.#live.get(runId)?.jobs.get(key)?.log ?? this.#finishedLogs.get(`${runId}/${key}`);
-  }
-
-  /** Logs of finished jobs, the newest few kept in memory. */
-  readonly #finishedLogs = new Map<string, JobLog>();
-
   async cancel(runId: string, actor: string): Promise<boolean> {
     const live = this.#live.get(runId);
     if (live === undefined) return false;
     live.controller.abort();
-    for (const key of live.jobs.keys()) this.#runners.cancel(`${runId}/${key}`, `cancelled by ${actor}`);
+    for (const key of live.jobs) this.#runners.cancel(`${runId}/${key}`, `cancelled by ${actor}`);
     await this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'run-cancel-requested', actor, details: { run: runId } });
     return true;
   }
@@ -170,7 +168,7 @@ export class PipelineRuns {
     if (done === undefined) throw HubErrors.create('HUB_CONFLICT', `this hub no longer holds the plan of run ${runId} (it ended long ago, or before a restart): start a new run`);
     if (!done.workflow.jobs.some((job) => job.id === jobId)) throw HubErrors.create('HUB_NOT_FOUND', `no job ${jobId} in run ${runId}`);
     const attempts = new Map((await this.#store.runs.jobs(runId)).map((job) => [job.key, job.attempt]));
-    const live: LiveRun = { createdAt: this.#now(), attempts, controller: new AbortController(), jobs: new Map(), done: Promise.resolve() };
+    const live: LiveRun = { createdAt: this.#now(), attempts, controller: new AbortController(), jobs: new Set(), done: Promise.resolve() };
     this.#live.set(runId, live);
     await this.#store.runs.reopen(runId);
     await this.#store.runOwners.own(runId, this.replica, this.#now());
@@ -192,7 +190,7 @@ export class PipelineRuns {
     for (const job of excluded) {
       states.set(job.id, 'skipped');
       results.set(job.id, { result: 'skipped', outputs: {} });
-      await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion: 'skipped', runnerId: undefined, attempt: 0, note: only?.note, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
+      await this.#writes.put({ runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion: 'skipped', runnerId: undefined, attempt: 0, note: only?.note, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
     }
     const running = new Map<string, Promise<void>>();
     const cancelled = (): boolean => live.controller.signal.aborted;
@@ -217,18 +215,18 @@ export class PipelineRuns {
           results.set(job.id, { result: 'cancelled', outputs: {} });
         } else if (plan.kind === 'skip') {
           conclusion = 'skipped';
-          await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: plan.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
+          await this.#writes.put({ runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: plan.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
           results.set(job.id, { result: 'skipped', outputs: {} });
         } else {
           const group = plan.concurrency;
           const slot = group === undefined ? { ok: true as const, release: () => undefined } : await this.#groups.acquire(group.group, run.runId, group.cancelInProgress, live.controller.signal, (why) => {
-            void this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment, status: 'waiting', conclusion: undefined, runnerId: undefined, attempt: 0, note: why, queuedAt: this.#now(), startedAt: undefined, finishedAt: undefined, steps: [] }).catch(() => undefined);
+            void this.#writes.put({ runId: run.runId, key: job.id, name: job.id, environment, status: 'waiting', conclusion: undefined, runnerId: undefined, attempt: 0, note: why, queuedAt: this.#now(), startedAt: undefined, finishedAt: undefined, steps: [] }).catch(() => undefined);
           });
           if (!slot.ok) {
             gate.release();
             conclusion = 'cancelled';
             results.set(job.id, { result: 'cancelled', outputs: {} });
-            await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: slot.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
+            await this.#writes.put({ runId: run.runId, key: job.id, name: job.id, environment, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: slot.reason, queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
           } else try {
             const repoSecrets = await this.credentials.get(repository);
             // The repository's password is masked in the job's log like a secret.
@@ -240,7 +238,7 @@ export class PipelineRuns {
               await slots.take();
               const outcome = await (async () => {
                 if (failFast.signal.aborted || cancelled()) return { conclusion: 'cancelled' as JobConclusion, outputs: {} };
-                return this.#runInstance(live, run.runId, key, spec.name, environment, plan.runsOn[index] ?? [], { job: `${run.runId}/${key}`, spec: spec as unknown as Record<string, unknown>, repository: { url: repository, sha, ...(repoSecrets === undefined ? {} : { credentials: repoSecrets }) } });
+                return this.#instances.run(live, run.runId, key, spec.name, environment, plan.runsOn[index] ?? [], { job: `${run.runId}/${key}`, spec: spec as unknown as Record<string, unknown>, repository: { url: repository, sha, ...(repoSecrets === undefined ? {} : { credentials: repoSecrets }) } });
               })().finally(() => slots.give());
               if (outcome.conclusion === 'failure' && plan.failFast) {
                 failFast.abort();
@@ -260,7 +258,7 @@ export class PipelineRuns {
       } catch (error) {
         conclusion = 'failure';
         results.set(job.id, { result: 'failure', outputs: {} });
-        await this.#putJob(live, { runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: error instanceof Error ? error.message : String(error), queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
+        await this.#writes.put({ runId: run.runId, key: job.id, name: job.id, environment: undefined, status: 'completed', conclusion, runnerId: undefined, attempt: 0, note: error instanceof Error ? error.message : String(error), queuedAt: this.#now(), startedAt: undefined, finishedAt: this.#now(), steps: [] });
       }
       states.set(job.id, conclusion);
     };
@@ -289,101 +287,17 @@ export class PipelineRuns {
     return this.#groups.acquire(group, run.runId, cancelInProgress, live.controller.signal, (why) => this.#log(`run ${run.runId}: ${why}`));
   }
 
-  async #runInstance(live: LiveRun, runId: string, key: string, name: string, environment: string | undefined, labels: string[], offer: { job: string; spec: Record<string, unknown>; repository: { url: string; sha: string } }): Promise<{ conclusion: JobConclusion; outputs: Record<string, string> }> {
-    const log = new JobLog();
-    const prior = live.resumed?.get(key);
-    if (prior !== undefined) log.append(`[trueup] the hub restarted; ${prior.status === 'completed' ? 'this job had ended' : 'the log goes on from here'}\n`);
-    if (prior?.status === 'completed') {
-      log.end();
-      live.jobs.set(key, { record: prior, log });
-      return { conclusion: prior.conclusion === 'success' || prior.conclusion === 'skipped' || prior.conclusion === 'cancelled' ? prior.conclusion : 'failure', outputs: prior.outputs ?? {} };
-    }
-    const record: RunJobRecord = prior === undefined ? { runId, key, name, environment, status: 'queued', conclusion: undefined, runnerId: undefined, attempt: 0, note: undefined, queuedAt: this.#now(), startedAt: undefined, finishedAt: undefined, steps: [] } : { ...prior, steps: [...prior.steps] };
-    live.jobs.set(key, { record, log });
-    await this.#putJob(live, record);
-    const save = (): void => {
-      void this.#putJob(live, record).catch((error: unknown) => this.#log(`run ${runId} job ${key}: ${String(error)}`));
-    };
-    const request: JobRequest = {
-      key: offer.job, labels, environment, offer,
-      onStarted: (runnerId, attempt) => {
-        Object.assign(record, { status: 'running', runnerId, attempt: attempt + (live.attempts.get(key) ?? 0), startedAt: record.startedAt ?? this.#now() });
-        save();
-      },
-      onRequeued: (runnerId) => {
-        log.append(`[trueup] the runner ${runnerId} was lost; the job is queued again\n`);
-        Object.assign(record, { status: 'queued', runnerId: undefined, startedAt: undefined, steps: [], note: `re-queued after runner ${runnerId} was lost` });
-        save();
-        void this.#store.ledger.append({ environment: '', at: this.#now(), kind: 'runner-lost', details: { run: runId, job: key, runner: runnerId, action: 'requeued' } });
-      },
-      onEvent: (event) => this.#onEvent(record, log, event, save),
-    };
-    // Before a restart: on a runner, it is adopted back; offered maybe, a job for an environment
-    // waits a lease for its runner to claim it before it is offered again (never run twice).
-    const onRunner = prior?.status === 'running' && prior.runnerId !== undefined;
-    const outcome: JobOutcome = await (onRunner && await this.#runners.claimedElsewhere(offer.job, this.replica)
-      ? this.#runners.adoptRemote(request)
-      : onRunner && prior?.runnerId !== undefined
-      ? this.#runners.adopt(request, { runnerId: prior.runnerId, attempt: prior.attempt })
-      : this.#runners.run(request, prior === undefined ? {} : { resumed: true, ...(environment === undefined ? {} : { holdMs: this.#runners.leaseMs }) }));
-    let conclusion: JobConclusion;
-    let outputs: Record<string, string> = {};
-    if (outcome.kind === 'result') {
-      conclusion = outcome.result.conclusion;
-      outputs = outcome.result.outputs;
-      record.outputs = outputs;
-    } else if (outcome.kind === 'lost') {
-      conclusion = 'failure';
-      record.note = 'runner lost';
-      log.append(`[trueup] runner lost: the runner ${outcome.runnerId} stopped answering while it ran this job for environment "${environment ?? ''}"; it is not run again unless a person asks\n`);
-    } else {
-      conclusion = 'cancelled';
-      record.note = outcome.reason;
-    }
-    Object.assign(record, { status: 'completed', conclusion, finishedAt: this.#now() });
-    log.end();
-    this.#keepLog(`${runId}/${key}`, log);
-    await this.#putJob(live, record);
-    await this.#store.ledger.append({ environment: environment ?? '', at: this.#now(), kind: environment === undefined ? 'job-finished' : 'deployment-job-finished', details: { run: runId, job: key, conclusion, runner: record.runnerId ?? null, attempt: record.attempt, ...(record.note === undefined ? {} : { note: record.note }) } });
-    return { conclusion, outputs };
-  }
-
-  #onEvent(record: RunJobRecord, log: JobLog, event: JobEvent, save: () => void): void {
-    switch (event.type) {
-      case 'log':
-        log.append(event.text);
-        break;
-      case 'step-started':
-        record.steps[event.index] = { id: event.id, name: event.name, startedAt: this.#now() };
-        save();
-        break;
-      case 'step-finished': {
-        const step = record.steps[event.index] ?? { id: event.id, name: event.id };
-        record.steps[event.index] = { ...step, conclusion: event.conclusion, finishedAt: this.#now() };
-        save();
-        break;
-      }
-      default:
-        break;
-    }
-  }
-
-  #keepLog(key: string, log: JobLog): void {
-    this.#finishedLogs.set(key, log);
-    while (this.#finishedLogs.size > 200) this.#finishedLogs.delete(this.#finishedLogs.keys().next().value as string);
-  }
-
   /** Waits at the environment's door; a refusal or a newer run ends the job (shown superseded, never run). */
   async #admit(live: LiveRun, run: RunContext, key: string, environment: string): Promise<{ ok: true; release: () => void } | { ok: false }> {
     const record: RunJobRecord = { runId: run.runId, key, name: key, environment, status: 'waiting', conclusion: undefined, runnerId: undefined, attempt: 0, note: undefined, queuedAt: this.#now(), startedAt: undefined, finishedAt: undefined, steps: [] };
     const admission = await this.#gate.admit(environment, { id: run.runId, actor: typeof run.github.actor === 'string' ? run.github.actor : '', ref: typeof run.github.ref === 'string' ? run.github.ref : '', createdAt: live.createdAt }, live.controller.signal, (why) => {
       if (record.note === why) return;
       record.note = why;
-      void this.#putJob(live, record).catch(() => undefined);
+      void this.#writes.put(record).catch(() => undefined);
     });
     if (admission.ok) return admission;
     Object.assign(record, { status: 'completed', conclusion: admission.superseded === undefined ? 'cancelled' : 'superseded', note: admission.reason, finishedAt: this.#now() });
-    await this.#putJob(live, record);
+    await this.#writes.put(record);
     await this.#store.ledger.append({ environment, at: this.#now(), kind: admission.superseded === undefined ? 'deployment-refused' : 'deployment-superseded', details: { run: run.runId, job: key, reason: admission.reason } });
     return { ok: false };
   }
@@ -393,22 +307,6 @@ export class PipelineRuns {
     const key = repoKey(repository);
     const sealed = await this.#store.pipelineSecrets.sealedFor(key, environment);
     return Object.fromEntries([...sealed].map(([name, entry]) => [name, this.#box.open(entry.sealed, secretScope(key, entry.environment, name))]));
-  }
-
-  /** Writes of one job in the order made: a late write never overwrites a newer state. */
-  readonly #writes = new Map<string, Promise<void>>();
-
-  async #putJob(live: LiveRun, record: RunJobRecord): Promise<void> {
-    void live;
-    const id = `${record.runId}/${record.key}`;
-    const snapshot = { ...record, steps: record.steps.filter((step) => step !== undefined) };
-    const next = (this.#writes.get(id) ?? Promise.resolve()).catch(() => undefined).then(() => this.#store.runs.putJob(snapshot));
-    this.#writes.set(id, next);
-    try {
-      await next;
-    } finally {
-      if (this.#writes.get(id) === next) this.#writes.delete(id);
-    }
   }
 }
 

@@ -44,6 +44,15 @@ export class ReturningJobs {
     return early;
   }
 
+  /** The job is here again: what its runner reported so far is replayed to it (started, then each event). */
+  replay(job: { key: string; attempt: number; onStarted(runnerId: string, attempt: number): void; onEvent(event: JobEvent): void }): EarlyReport | undefined {
+    const early = this.take(job.key);
+    if (early === undefined) return undefined;
+    job.onStarted(early.runnerId, Math.max(1, job.attempt));
+    for (const event of early.events) job.onEvent(event);
+    return early;
+  }
+
   /** Forgets the jobs whose lease ran out. */
   sweep(now: number): void {
     for (const [key, until] of this.#expected) {

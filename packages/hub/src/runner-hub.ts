@@ -9,9 +9,10 @@
  */
 import { LINK_HEARTBEAT_MS, LinkCloseCodes, parseFrame, RUNNER_LINK_PROTOCOL_VERSION, RunnerFrameSchema, type HubRunnerFrame, type JobEvent, type RunnerFrame } from '@trueup/api';
 import { rawText } from '@trueup/link';
-import { labelsMatch } from '@trueup/workflow';
 import type WebSocket from 'ws';
-import { ReturningJobs, type EarlyReport } from './returning-jobs.ts';
+import { RemoteJobs } from './remote-jobs.ts';
+import { ReturningJobs } from './returning-jobs.ts';
+import { hasRoomFor, newRunnerSession, pickRunner } from './runner-pick.ts';
 import type { JobOutcome, JobRequest, Pending, RemoteJobFrame, RunnerHubOptions, RunnerSession, SharedQueuePort } from './runner-hub-types.ts';
 
 export type { JobOutcome, JobRequest, RemoteJobFrame, RunnerHubOptions, SharedQueuePort } from './runner-hub-types.ts';
@@ -30,11 +31,9 @@ export class RunnerHub {
   /** Offered to or running on a runner, by key. */
   readonly #assigned = new Map<string, Pending>();
   /** Jobs of runs here that a runner of another replica runs, by key. */
-  readonly #remote = new Map<string, Pending>();
+  readonly #remote = new RemoteJobs();
   /** Jobs a previous hub process left on runners, until their run resumes (or the lease ends). */
   readonly #returning = new ReturningJobs();
-  /** Frames from another replica's runner for jobs of runs taken over here, before the run resumed. */
-  readonly #earlyRemote = new Map<string, RemoteJobFrame[]>();
   #shared: SharedQueuePort | undefined;
   readonly #ticker: NodeJS.Timeout;
 
@@ -78,7 +77,7 @@ export class RunnerHub {
   run(request: JobRequest, options: { localOnly?: boolean; resumed?: boolean; holdMs?: number } = {}): Promise<JobOutcome> {
     return new Promise((resolve) => {
       const job = this.#pending(request, resolve, options.localOnly === true);
-      const early = this.#takeEarly(job);
+      const early = this.#returning.replay(job);
       if (early?.result !== undefined) return job.resolve({ kind: 'result', result: early.result, runnerId: early.runnerId });
       job.notBefore = options.holdMs === undefined ? 0 : this.#now() + options.holdMs;
       job.claimable = options.resumed === true;
@@ -105,12 +104,12 @@ export class RunnerHub {
     return new Promise((resolve) => {
       const job = this.#pending(request, resolve, true);
       Object.assign(job, { attempt: held.attempt, runnerId: held.runnerId, accepted: true });
-      const early = this.#takeEarly(job);
+      const early = this.#returning.replay(job);
       if (early?.result !== undefined) return job.resolve({ kind: 'result', result: early.result, runnerId: early.runnerId });
       let session = this.#runners.get(held.runnerId);
       if (session === undefined) {
         // Not back yet: its lease runs from now.
-        session = { id: held.runnerId, name: held.runnerId, labels: [], capacity: 1, socket: undefined, jobs: new Set(), reported: new Set(), lastHeard: this.#now(), lastSent: 0 };
+        session = newRunnerSession(held.runnerId, held.runnerId, this.#now());
         this.#runners.set(held.runnerId, session);
       }
       session.jobs.add(job.key);
@@ -134,9 +133,7 @@ export class RunnerHub {
       job.published = true;
       this.#returning.take(job.key);
       this.#remote.set(job.key, job);
-      const early = this.#earlyRemote.get(job.key) ?? [];
-      this.#earlyRemote.delete(job.key);
-      for (const frame of early) this.remoteFrame(job.key, frame);
+      for (const frame of this.#remote.takeEarly(job.key)) this.remoteFrame(job.key, frame);
     });
   }
 
@@ -147,15 +144,6 @@ export class RunnerHub {
       resolve(outcome);
     };
     return job;
-  }
-
-  /** What a runner reported for an expected job before it was adopted or queued here: replayed now. */
-  #takeEarly(job: Pending): EarlyReport | undefined {
-    const early = this.#returning.take(job.key);
-    if (early === undefined) return undefined;
-    job.onStarted(early.runnerId, Math.max(1, job.attempt));
-    for (const event of early.events) job.onEvent(event);
-    return early;
   }
 
   /** A runner reports running a job that waits in the queue (its offer was taken before a restart): it is that runner's. */
@@ -180,19 +168,14 @@ export class RunnerHub {
 
   /** Whether a linked runner here has the labels and room for a job now. */
   canTake(labels: string[]): boolean {
-    return [...this.#runners.values()].some((runner) => runner.socket !== undefined && runner.jobs.size < runner.capacity && labelsMatch(labels, runner.labels));
+    return hasRoomFor(this.#runners.values(), labels);
   }
 
   /** What the replica running a job of a run here reports. */
   remoteFrame(key: string, frame: RemoteJobFrame): void {
     let job = this.#remote.get(key);
-    if (job === undefined && this.#isExpected(key)) {
-      // A run taken over here, not resumed yet: kept for when it adopts the job.
-      const early = this.#earlyRemote.get(key) ?? [];
-      if (early.length < 10_000) early.push(frame);
-      this.#earlyRemote.set(key, early);
-      return;
-    }
+    // A run taken over here, not resumed yet: kept for when it adopts the job.
+    if (job === undefined && this.#isExpected(key)) return this.#remote.keepEarly(key, frame);
     if (job === undefined) {
       // Taken by another replica while it waited here: it leaves this replica's queue.
       const at = this.#queue.findIndex((j) => j.key === key);
@@ -202,21 +185,7 @@ export class RunnerHub {
       this.#remote.set(key, job);
       if (job.cancelled !== undefined) this.#shared?.cancelRemote(key, job.cancelled);
     }
-    switch (frame.kind) {
-      case 'started':
-        job.onStarted(frame.runnerId, frame.attempt);
-        break;
-      case 'event':
-        job.onEvent(frame.event);
-        break;
-      case 'requeued':
-        job.onRequeued(frame.runnerId);
-        break;
-      case 'outcome':
-        this.#remote.delete(key);
-        job.resolve(frame.outcome);
-        break;
-    }
+    this.#remote.apply(key, job, frame);
   }
 
   #publishWaiting(): void {
@@ -278,7 +247,7 @@ export class RunnerHub {
   }
 
   #hello(socket: WebSocket, runner: { id: string; name: string }, frame: Extract<RunnerFrame, { type: 'hello' }>): RunnerSession {
-    const session: RunnerSession = this.#runners.get(runner.id) ?? { id: runner.id, name: runner.name, labels: [], capacity: 1, socket: undefined, jobs: new Set(), reported: new Set(), lastHeard: 0, lastSent: 0 };
+    const session: RunnerSession = this.#runners.get(runner.id) ?? newRunnerSession(runner.id, runner.name, 0);
     Object.assign(session, { name: runner.name, labels: frame.labels, capacity: frame.capacity, socket, reported: new Set(frame.running), lastHeard: this.#now() });
     this.#runners.set(runner.id, session);
     this.#send(session, { type: 'welcome', protocol: RUNNER_LINK_PROTOCOL_VERSION, runnerId: runner.id, name: runner.name, heartbeatMs: this.heartbeatMs });
@@ -341,7 +310,7 @@ export class RunnerHub {
   #dispatch(): void {
     for (let i = 0; i < this.#queue.length;) {
       const job = this.#queue[i] as Pending;
-      const runner = this.#pick(job);
+      const runner = pickRunner(this.#runners.values(), job, this.#now());
       if (runner === undefined) {
         i += 1;
         continue;
@@ -374,20 +343,10 @@ export class RunnerHub {
     this.#send(runner, { type: 'offer', offer: job.offer });
   }
 
-  #pick(job: Pending): RunnerSession | undefined {
-    let best: RunnerSession | undefined;
-    for (const runner of this.#runners.values()) {
-      if (runner.socket === undefined || runner.jobs.size >= runner.capacity || job.declinedBy.has(runner.id) || job.notBefore > this.#now()) continue;
-      if (!labelsMatch(job.labels, runner.labels)) continue;
-      if (best === undefined || runner.jobs.size / runner.capacity < best.jobs.size / best.capacity) best = runner;
-    }
-    return best;
-  }
-
   #tick(): void {
     const now = this.#now();
     this.#returning.sweep(now);
-    for (const key of this.#earlyRemote.keys()) if (!this.#isExpected(key)) this.#earlyRemote.delete(key);
+    this.#remote.sweep((key) => this.#isExpected(key));
     // A held job whose time came is offered now.
     if (this.#queue.some((job) => job.notBefore !== 0 && job.notBefore <= now)) {
       for (const job of this.#queue) if (job.notBefore <= now) job.notBefore = 0;

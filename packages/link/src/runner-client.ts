@@ -3,6 +3,9 @@
  * and capacity, offers taken while there is room, job events and results sent back, heartbeats
  * every LINK_HEARTBEAT_MS naming the jobs held (the lease renewal). Reconnects with jittered
  * backoff; a job keeps running across a reconnect and the hub is told about it in the hello.
+ * Log text is numbered per job, and the newest of it (RETAINED_LOG_BYTES) is kept while the job
+ * runs and sent again after each reconnect: what a hub received but had not yet written when it
+ * went away is written by the next one, which drops what it has by its number.
  */
 import { HubRunnerFrameSchema, LINK_HEARTBEAT_MS, LINK_SILENCE_MS, LinkCloseCodes, parseFrame, RUNNER_LINK_PATH, RUNNER_LINK_PROTOCOL_VERSION, RunnerFrameSchema, type JobEvent, type RunnerJobResult, type RunnerFrame, type RunnerOffer } from '@trueup/api';
 import WebSocket from 'ws';
@@ -35,11 +38,21 @@ interface Running {
   done: Promise<void>;
 }
 
+/** Log text of a running job kept to be sent again after a reconnect, at most this much per job. */
+export const RETAINED_LOG_BYTES = 1024 * 1024;
+
+interface Retained {
+  frames: RunnerFrame[];
+  bytes: number;
+}
+
 export class RunnerLinkClient {
   readonly #options: RunnerClientOptions;
   readonly #running = new Map<string, Running>();
   /** Frames for the hub while the link is down, bounded. */
   readonly #backlog: RunnerFrame[] = [];
+  /** The newest log frames of each job until its result is sent. */
+  readonly #retained = new Map<string, Retained>();
   #socket: WebSocket | undefined;
   #linked = false;
   #attempt = 0;
@@ -97,6 +110,7 @@ export class RunnerLinkClient {
           this.#heartbeatMs = frame.heartbeatMs;
           this.#attempt = 0;
           this.#options.onState?.({ state: 'linked' });
+          this.#sendRetained();
           for (const queued of this.#backlog.splice(0)) this.#send(queued);
           break;
         case 'offer':
@@ -133,7 +147,8 @@ export class RunnerLinkClient {
     const done = (async () => {
       let result: RunnerJobResult;
       try {
-        result = await this.#options.runJob(offer, { signal: controller.signal, emit: (event) => this.#send({ type: 'event', job, event }) });
+        let seq = 0;
+        result = await this.#options.runJob(offer, { signal: controller.signal, emit: (event) => this.#send(this.#retain({ type: 'event', job, event: event.type === 'log' ? { ...event, seq: ++seq } : event })) });
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.#send({ type: 'event', job, event: { type: 'log', index: null, text: `[trueup] the runner could not run the job: ${message}\n` } });
@@ -164,8 +179,31 @@ export class RunnerLinkClient {
     socket.send(JSON.stringify(RunnerFrameSchema.parse(frame)));
   }
 
+  /** Keeps a log frame of a running job (the newest RETAINED_LOG_BYTES of them) to send again after a reconnect. */
+  #retain(frame: Extract<RunnerFrame, { type: 'event' }>): RunnerFrame {
+    const text = frame.event.type === 'log' ? (frame.event as { text?: unknown }).text : undefined;
+    if (typeof text !== 'string') return frame;
+    const kept = this.#retained.get(frame.job) ?? { frames: [], bytes: 0 };
+    this.#retained.set(frame.job, kept);
+    kept.frames.push(frame);
+    kept.bytes += Buffer.byteLength(text);
+    while (kept.bytes > RETAINED_LOG_BYTES && kept.frames.length > 1) {
+      const dropped = kept.frames.shift() as Extract<RunnerFrame, { type: 'event' }>;
+      kept.bytes -= Buffer.byteLength(String((dropped.event as { text?: unknown }).text));
+    }
+    return frame;
+  }
+
+  /** After a welcome: the kept log frames that were sent before (the backlog holds the others), in order. */
+  #sendRetained(): void {
+    const queued = new Set(this.#backlog);
+    for (const kept of this.#retained.values()) for (const frame of kept.frames) if (!queued.has(frame)) this.#sendNow(frame);
+  }
+
   /** Job frames: sent when linked, else kept (bounded; log lines go first) until the next welcome. */
   #send(frame: RunnerFrame): void {
+    // A job whose result is sent needs none of its log kept.
+    if (frame.type === 'result' && this.#linked) this.#retained.delete(frame.job);
     if (this.#linked) return this.#sendNow(frame);
     this.#backlog.push(frame);
     const max = this.#options.maxBuffered ?? 10_000;

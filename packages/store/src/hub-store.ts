@@ -17,6 +17,7 @@ import { PipelineSecrets } from './pipeline-secrets.ts';
 import { Releases } from './releases.ts';
 import { Runners } from './runners.ts';
 import { Runs } from './runs.ts';
+import { RunLogs } from './run-logs.ts';
 import { RunArtifacts } from './run-artifacts.ts';
 import { Deployments } from './deployments.ts';
 import { SharedJobs } from './shared-jobs.ts';
@@ -38,6 +39,8 @@ export interface HubStore {
   readonly webhooks: WebhookDeliveries;
   readonly runners: Runners;
   readonly runs: Runs;
+  /** Jobs' logs, chunk by chunk; each append signals `run_logs` with `runId/jobKey`. */
+  readonly runLogs: RunLogs;
   readonly runArtifacts: RunArtifacts;
   readonly deployments: Deployments;
   readonly sharedJobs: SharedJobs;
@@ -90,6 +93,7 @@ export async function openStore(location: string): Promise<HubStore> {
     webhooks: new WebhookDeliveries(db),
     runners: new Runners(db),
     runs: new Runs(db, (runId) => signals.publish('runs', runId)),
+    runLogs: new RunLogs(db, (job) => signals.publish('run_logs', job)),
     runArtifacts: new RunArtifacts(db),
     deployments: new Deployments(db),
     sharedJobs: new SharedJobs(db),

@@ -12,6 +12,7 @@ export * from './signals.ts';
 export * from './runners.ts';
 export * from './runs.ts';
 export * from './run-artifacts.ts';
+export * from './run-logs.ts';
 export * from './deployments.ts';
 export * from './shared-jobs.ts';
 export * from './run-owners.ts';

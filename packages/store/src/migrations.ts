@@ -9,6 +9,7 @@ import type { Dialect, Migration } from './migration-types.ts';
 import { CORE_MIGRATIONS } from './schema-core.ts';
 import { LATER_MIGRATIONS } from './schema-later.ts';
 import { ADOPTION_MIGRATIONS } from './schema-adoptions.ts';
+import { RUN_LOG_MIGRATIONS } from './schema-run-logs.ts';
 
 export type { Migration } from './migration-types.ts';
 
@@ -18,7 +19,7 @@ const DIALECTS: Record<Engine, Dialect> = {
 };
 
 /** Every version in number order, whichever file of the schema holds it. */
-export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...LATER_MIGRATIONS, ...ADOPTION_MIGRATIONS].sort((a, b) => a.version - b.version);
+export const MIGRATIONS: readonly Migration[] = [...CORE_MIGRATIONS, ...LATER_MIGRATIONS, ...ADOPTION_MIGRATIONS, ...RUN_LOG_MIGRATIONS].sort((a, b) => a.version - b.version);
 
 /** Applies the migrations the database lacks; returns the schema version now in force. */
 export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number> {

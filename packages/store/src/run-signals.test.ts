@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { onBothEngines } from './testing.ts';
 
 test('run writes signal the run', async (t) => {
-  await onBothEngines(t, 'create, a job, finish, reopen, abandon', async (store) => {
+  await onBothEngines(t, 'create, a job, finish, reopen, abandonRun', async (store) => {
     const heard: string[] = [];
     let listening = false;
     let waiting: { count: number; resolve: () => void } | undefined;
@@ -35,8 +35,9 @@ test('run writes signal the run', async (t) => {
     await store.runs.reopen('run-1');
     await heardAll(4);
     assert.deepEqual(heard, ['run-1', 'run-1', 'run-1', 'run-1']);
-    assert.deepEqual(await store.runs.abandon('gone', 5), ['run-1']);
+    await store.runs.abandonRun('run-1', 'gone', 5);
     await heardAll(5);
-    assert.equal(heard[4], '*', 'several runs may end at once: every listener reads again');
+    assert.equal(heard[4], 'run-1');
+    assert.equal((await store.runs.get('run-1'))?.conclusion, 'failure');
   });
 });

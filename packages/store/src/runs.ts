@@ -83,21 +83,6 @@ export class Runs {
     await this.#signal(id);
   }
 
-  /**
-   * Ends every run and job in progress, failed with `note` (a hub that resumes runs ends only the
-   * ones it cannot resume, with abandonRun). Returns the runs ended.
-   */
-  async abandon(note: string, now: number): Promise<string[]> {
-    const ended = await this.#db.transaction(async (tx) => {
-      const ids = (await tx.all("SELECT id FROM runs WHERE status <> 'completed'")).map((row) => String(row.id));
-      await tx.run("UPDATE run_jobs SET status = 'completed', conclusion = 'failure', note = ?, finished_at = ? WHERE status <> 'completed'", [note, now]);
-      await tx.run("UPDATE runs SET status = 'completed', conclusion = 'failure', finished_at = ? WHERE status <> 'completed'", [now]);
-      return ids;
-    });
-    if (ended.length > 0) await this.#signal('*');
-    return ended;
-  }
-
   /** A re-run: the run is in progress again. */
   async reopen(id: string): Promise<void> {
     await this.#db.run("UPDATE runs SET status = 'running', conclusion = NULL, finished_at = NULL WHERE id = ?", [id]);
@@ -125,6 +110,11 @@ export class Runs {
       if (changed === 0) await tx.run('INSERT INTO run_jobs (name, environment, status, conclusion, runner_id, attempt, note, queued_at, started_at, finished_at, steps, outputs, run_id, job_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', [...values, job.runId, job.key]);
     });
     await this.#signal(job.runId);
+  }
+
+  async job(runId: string, key: string): Promise<RunJobRecord | undefined> {
+    const [row] = await this.#db.all('SELECT * FROM run_jobs WHERE run_id = ? AND job_key = ?', [runId, key]);
+    return row === undefined ? undefined : toJob(row);
   }
 
   async jobs(runId: string): Promise<RunJobRecord[]> {

@@ -1,12 +1,12 @@
 /**
  * Signals between hub replicas: "applications changed", "a command was queued for an
- * environment", "a command has its result", "a run (its jobs, their steps) changed". On PostgreSQL they travel as LISTEN/NOTIFY, so a
+ * environment", "a command has its result", "a run (its jobs, their steps) changed", "a job's log grew". On PostgreSQL they travel as LISTEN/NOTIFY, so a
  * command posted to one replica reaches the agent linked to another; on SQLite (one hub) they
  * stay in the process. A signal carries ids only: receivers read the store.
  */
 import pg from 'pg';
 
-export const SIGNAL_CHANNELS = ['applications', 'commands', 'command_results', 'reads', 'read_results', 'runner_jobs', 'runner_job_frames', 'runs'] as const;
+export const SIGNAL_CHANNELS = ['applications', 'commands', 'command_results', 'reads', 'read_results', 'runner_jobs', 'runner_job_frames', 'runs', 'run_logs'] as const;
 export type SignalChannel = (typeof SIGNAL_CHANNELS)[number];
 type Listener = (payload: string) => void;
 

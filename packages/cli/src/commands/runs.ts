@@ -4,10 +4,10 @@
  * and `dispatch REPOSITORY --workflow W [--ref R] [--input k=v]…` (workflow_dispatch).
  */
 import { resolve } from 'node:path';
-import { HubApiError, type HubClient } from '@trueup/hub';
 import { unpackArtifact } from '@trueup/runner';
 import { outputFormat, outputOption, type Command } from '../command.ts';
 import { hubClient, hubClientOptions } from '../hub-target.ts';
+import { followLog } from './runs-logs.ts';
 import { formatTable, printJson, shortSha } from '../output.ts';
 
 interface RunItem { id: string; workflow: string; event: string; ref: string; sha: string; actor: string; status: string; conclusion: string | null; createdAt: string; finishedAt: string | null }
@@ -46,7 +46,7 @@ export const runsCommand: Command = {
         return run.conclusion === null || run.conclusion === 'success' ? 0 : 1;
       }
       case 'logs':
-        return logs(client, need(args[0], 'RUN'), need(args[1], 'JOB'), values.follow === true);
+        return followLog(client, need(args[0], 'RUN'), need(args[1], 'JOB'), values.follow === true);
       case 'approve': {
         if (typeof values.environment !== 'string') throw new Error('approve needs --environment ENV');
         await client.post(`/api/v1/runs/${encodeURIComponent(need(args[0], 'RUN'))}/approve`, { environment: values.environment });
@@ -92,33 +92,6 @@ export const runsCommand: Command = {
     }
   },
 };
-
-async function logs(client: HubClient, run: string, job: string, follow: boolean): Promise<number> {
-  const path = `/api/v1/runs/${encodeURIComponent(run)}/jobs/${encodeURIComponent(job)}/log`;
-  if (!follow) {
-    process.stdout.write(await client.get<string>(path));
-    return 0;
-  }
-  const stop = new AbortController();
-  process.once('SIGINT', () => stop.abort());
-  // A job that waits for the jobs it needs has no log yet: wait for it while the run goes on.
-  for (;;) {
-    try {
-      await client.stream(`${path}?follow=true`, (event, data) => {
-        if (event === 'log') process.stdout.write(JSON.parse(data) as string);
-      }, stop.signal);
-      break;
-    } catch (error) {
-      if (!(error instanceof HubApiError && error.status === 404)) throw error;
-      const view = await client.get<RunView>(`/api/v1/runs/${encodeURIComponent(run)}`);
-      if (view.status === 'completed' || stop.signal.aborted) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-    }
-  }
-  const view = await client.get<RunView>(`/api/v1/runs/${encodeURIComponent(run)}`);
-  const conclusion = view.jobs.find((j) => j.key === job)?.conclusion;
-  return conclusion === 'success' || conclusion === 'skipped' ? 0 : 1;
-}
 
 function need(value: string | undefined, what: string): string {
   if (value === undefined || value === '') throw new Error(`give ${what}: ${USAGE}`);

@@ -1,11 +1,10 @@
 /**
  * Pipelines over the API: runner tokens and the runners' one-time exchange, the linked runners,
  * dispatching a workflow, runs and their jobs with status and timing, a job's log (plain, or
- * followed as Server-Sent Events), and cancelling a run.
+ * followed as Server-Sent Events: routes/job-log.ts), and cancelling a run.
  */
 import { RepoAddRequestSchema, RunDispatchRequestSchema, RunnerJoinRequestSchema, RunnerJoinResponseSchema, RunnerTokenRequestSchema } from '@trueup/api';
 import type { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
 import { parseTtl } from '../join.ts';
@@ -13,6 +12,7 @@ import type { PipelineRuns } from '../pipeline-runs.ts';
 import type { RouteSpec } from '../route-spec.ts';
 import { iso, mayReadRun, readRunView, showRun } from '../run-view.ts';
 import { watchRuns } from './run-stream.ts';
+import { jobLog } from './job-log.ts';
 import type { RunnerHub } from '../runner-hub.ts';
 import { createRunnerToken, exchangeRunnerToken } from '../runner-join.ts';
 import { parseBody } from '../validate.ts';
@@ -24,7 +24,7 @@ export const runSpecs: RouteSpec[] = [
   { method: 'post', path: '/api/v1/runs', summary: 'Run a workflow of a repository at a ref (workflow_dispatch, with inputs).', role: 'operator', body: RunDispatchRequestSchema, responses: { 201: { description: 'the run\'s id and commit' } } },
   { method: 'get', path: '/api/v1/runs', summary: 'Runs, newest first; with ?watch=true as Server-Sent Events: the list, then each run written (routes/run-stream.ts).', role: 'viewer', responses: { 200: { description: 'runs' } } },
   { method: 'get', path: '/api/v1/runs/{id}', summary: 'A run with its jobs and steps: status, conclusion, runner, timing.', role: 'viewer', responses: { 200: { description: 'the run' }, 404: { description: 'no such run' } } },
-  { method: 'get', path: '/api/v1/runs/{id}/jobs/{job}/log', summary: 'A job\'s log; with ?follow=true as Server-Sent Events until the job ends.', role: 'viewer', responses: { 200: { description: 'the log', contentType: 'text/plain' } } },
+  { method: 'get', path: '/api/v1/runs/{id}/jobs/{job}/log', summary: 'A job\'s log as the store keeps it (any replica); with ?follow=true as Server-Sent Events until the job ends, each `log` event\'s id the number to resume from with Last-Event-ID or ?after=N (routes/job-log.ts).', role: 'viewer', responses: { 200: { description: 'the log', contentType: 'text/plain' } } },
   { method: 'post', path: '/api/v1/repos', summary: 'Track a repository: new commits run its workflows whose `on:` filters match.', role: 'admin', body: RepoAddRequestSchema, responses: { 201: { description: 'tracked' }, 409: { description: 'tracked already' } } },
   { method: 'get', path: '/api/v1/repos', summary: 'Repositories whose workflows the hub runs.', role: 'viewer', responses: { 200: { description: 'repositories' } } },
   { method: 'post', path: '/api/v1/runs/{id}/jobs/{job}/rerun', summary: 'Run one job of a finished run again (the next attempt), with the outputs its needs had.', role: 'operator', responses: { 202: { description: 'queued' }, 409: { description: 'the run is in progress, or its plan is no longer held' } } },
@@ -72,41 +72,7 @@ export function runRoutes(app: Hono, deps: HubDeps & { runners?: RunnerHub; runs
     if (run === undefined || !(await mayReadRun(deps, caller, run.id))) throw HubErrors.create('HUB_NOT_FOUND', `no run ${c.req.param('id')}`);
     return c.json(run);
   });
-  app.get('/api/v1/runs/:id/jobs/:job/log', async (c) => {
-    const caller = await auth.requireCaller(c);
-    if (!(await mayReadRun(deps, caller, c.req.param('id')))) throw HubErrors.create('HUB_NOT_FOUND', `no run ${c.req.param('id')}`);
-    const log = pipelines().runs.log(c.req.param('id'), c.req.param('job'));
-    if (log === undefined) throw HubErrors.create('HUB_NOT_FOUND', `the hub holds no log of job ${c.req.param('job')} of run ${c.req.param('id')}`);
-    if (c.req.query('follow') !== 'true') return c.text(log.text());
-    return streamSSE(c, async (stream) => {
-      const chunks: (string | undefined)[] = [];
-      let wake: (() => void) | undefined;
-      const unfollow = log.follow((chunk) => {
-        chunks.push(chunk);
-        wake?.();
-      });
-      stream.onAbort(() => wake?.());
-      try {
-        const backlog = log.text();
-        if (backlog !== '') await stream.writeSSE({ event: 'log', data: JSON.stringify(backlog) });
-        for (;;) {
-          if (chunks.length === 0) await new Promise<void>((resolve) => { wake = resolve; setTimeout(resolve, 15_000).unref(); });
-          wake = undefined;
-          if (stream.aborted || stream.closed) break;
-          const next = chunks.splice(0);
-          const text = next.filter((chunk) => chunk !== undefined).join('');
-          if (text !== '') await stream.writeSSE({ event: 'log', data: JSON.stringify(text) });
-          if (next.includes(undefined)) {
-            await stream.writeSSE({ event: 'end', data: '{}' });
-            break;
-          }
-          if (next.length === 0) await stream.write(': keepalive\n\n');
-        }
-      } finally {
-        unfollow();
-      }
-    });
-  });
+  app.get('/api/v1/runs/:id/jobs/:job/log', (c) => jobLog(c, deps));
   app.post('/api/v1/repos', async (c) => {
     const caller = await auth.require(c, 'pipelines');
     const request = await parseBody(RepoAddRequestSchema, c);
