@@ -7,12 +7,12 @@
  * After a hub restart (or a replica's takeover) a resumed run adopts its jobs back: a runner
  * that returns reporting a job keeps it, and its events and result continue here.
  */
-import { LINK_HEARTBEAT_MS, LinkCloseCodes, parseFrame, RUNNER_LINK_PROTOCOL_VERSION, RunnerFrameSchema, type HubRunnerFrame, type JobEvent, type RunnerFrame } from '@trueup/api';
-import { rawText } from '@trueup/link';
+import { LINK_HEARTBEAT_MS, LinkCloseCodes, RUNNER_LINK_PROTOCOL_VERSION, type HubRunnerFrame, type JobEvent, type RunnerFrame } from '@trueup/api';
 import type WebSocket from 'ws';
 import { RemoteJobs } from './remote-jobs.ts';
 import { ReturningJobs } from './returning-jobs.ts';
 import { hasRoomFor, newRunnerSession, pickRunner } from './runner-pick.ts';
+import { serveRunnerSocket } from './runner-socket.ts';
 import type { JobOutcome, JobRequest, Pending, RemoteJobFrame, RunnerHubOptions, RunnerSession, SharedQueuePort } from './runner-hub-types.ts';
 
 export type { JobOutcome, JobRequest, RemoteJobFrame, RunnerHubOptions, SharedQueuePort } from './runner-hub-types.ts';
@@ -104,8 +104,12 @@ export class RunnerHub {
     return new Promise((resolve) => {
       const job = this.#pending(request, resolve, true);
       Object.assign(job, { attempt: held.attempt, runnerId: held.runnerId, accepted: true });
+      this.#dropStale(job.key);
       const early = this.#returning.replay(job);
-      if (early?.result !== undefined) return job.resolve({ kind: 'result', result: early.result, runnerId: early.runnerId });
+      if (early?.result !== undefined) {
+        job.resolve({ kind: 'result', result: early.result, runnerId: early.runnerId });
+        return this.#dispatch();
+      }
       let session = this.#runners.get(held.runnerId);
       if (session === undefined) {
         // Not back yet: its lease runs from now.
@@ -117,6 +121,14 @@ export class RunnerHub {
       // Back already, and without it: the runner no longer has the job.
       if (session.socket !== undefined && !session.reported.has(job.key)) this.#lose(session, job.key);
     });
+  }
+
+  /** A job taken over here that a runner here ran for the run's old replica: that entry (and its slot) gives way. */
+  #dropStale(key: string): void {
+    const stale = this.#assigned.get(key);
+    if (stale === undefined) return;
+    this.#assigned.delete(key);
+    if (stale.runnerId !== undefined) this.#runners.get(stale.runnerId)?.jobs.delete(key);
   }
 
   /** Where the shared queue says another replica's runner runs the job of a run taken over here: it goes on there, reporting here. */
@@ -221,28 +233,18 @@ export class RunnerHub {
   accept(socket: WebSocket, runner: { id: string; name: string }): void {
     const previous = this.#runners.get(runner.id);
     if (previous?.socket !== undefined) previous.socket.close(LinkCloseCodes.replaced, 'a newer link from this runner replaced this one');
-    let session: RunnerSession | undefined;
-    const close = (code: number, reason: string): void => socket.close(code, reason.slice(0, 120));
-    socket.on('message', (data, isBinary) => {
-      if (isBinary) return close(LinkCloseCodes.protocolError, 'binary frames are not spoken');
-      const parsed = parseFrame(RunnerFrameSchema, rawText(data));
-      if (!parsed.ok) return close(LinkCloseCodes.protocolError, parsed.reason);
-      const frame = parsed.frame;
-      if (session === undefined) {
-        if (frame.type !== 'hello') return close(LinkCloseCodes.protocolError, `expected hello, got ${frame.type}`);
-        if (frame.protocol !== RUNNER_LINK_PROTOCOL_VERSION) return close(LinkCloseCodes.unsupportedVersion, `runner speaks protocol ${frame.protocol}, hub ${RUNNER_LINK_PROTOCOL_VERSION}`);
-        session = this.#hello(socket, runner, frame);
-        return;
-      }
-      session.lastHeard = this.#now();
-      this.#onFrame(session, frame);
-    });
-    socket.on('error', () => close(LinkCloseCodes.protocolError, 'socket error'));
-    socket.on('close', () => {
-      if (session?.socket !== socket) return;
-      // Its jobs stay leased until the lease runs out: a runner back in time keeps them.
-      session.socket = undefined;
-      this.#log(`runner ${session.name}: link closed, ${session.jobs.size} job(s) held until the lease runs out`);
+    serveRunnerSocket(socket, {
+      hello: (frame) => this.#hello(socket, runner, frame),
+      frame: (session, frame) => {
+        session.lastHeard = this.#now();
+        this.#onFrame(session, frame);
+      },
+      closed: (session) => {
+        if (session.socket !== socket) return;
+        // Its jobs stay leased until the lease runs out: a runner back in time keeps them.
+        session.socket = undefined;
+        this.#log(`runner ${session.name}: link closed, ${session.jobs.size} job(s) held until the lease runs out`);
+      },
     });
   }
 
@@ -270,9 +272,10 @@ export class RunnerHub {
       for (const key of frame.running) if (!session.jobs.has(key)) this.#claimQueued(session, key);
       return;
     }
+    // Expected back (a restart, a takeover): kept for the run to adopt, over an entry that reported to the old replica.
+    if (this.#isExpected(frame.job) && frame.type !== 'declined') return this.#returning.keep(session.id, frame);
     let job = this.#assigned.get(frame.job);
     if (job === undefined && frame.type !== 'declined') job = this.#claimQueued(session, frame.job);
-    if (job === undefined && this.#isExpected(frame.job)) return this.#returning.keep(session.id, frame);
     if (job === undefined || job.runnerId !== session.id) {
       if (frame.type !== 'declined' && frame.type !== 'result') this.#send(session, { type: 'cancel', job: frame.job, reason: 'the hub no longer holds this job for this runner' });
       return;
