@@ -1,7 +1,8 @@
 /**
  * `trueup demo`: an example config repository served over real Git smart HTTP on loopback, a
  * hub (SQLite, HTTPS with its own CA), and an agent joined to it converging a demo root from the
- * repository. Ctrl-C stops everything.
+ * repository; with the Kubernetes test env built, a second environment too: its control plane
+ * and an agent applying the repository's `kube/` folder there. Ctrl-C stops everything.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { startAgent } from '@trueup/agent';
 import { HubClient, startHub } from '@trueup/hub';
 import { createServedRepo, createWorkRepo, startGitHttpServer } from '@trueup/testkit';
 import type { Command } from '../command.ts';
+import { demoKubeFiles, startDemoKubernetes, type DemoKubernetesStart } from '../demo/kubernetes.ts';
 import { demoApplication, demoRepositoryFiles } from '../demo/template.ts';
 import { logEvent } from '../event-log.ts';
 import { paint } from '../output.ts';
@@ -34,7 +36,7 @@ export const demoCommand: Command = {
     const repoURL = server.url('config.git');
     const work = await createWorkRepo(paths.work);
     const port = await freePort();
-    await work.write(demoRepositoryFiles(port));
+    await work.write({ ...demoRepositoryFiles(port), ...demoKubeFiles() });
     await work.commit('Add the demo web service');
     await configureWorkingCopy((...args) => work.git(...args), repoURL, password);
     await work.git('push', '--quiet', 'origin', 'main');
@@ -45,15 +47,18 @@ export const demoCommand: Command = {
     const joinToken = join(paths.secrets, 'join-token');
     await writeFile(joinToken, `${(await admin.post<{ token: string }>('/api/v1/join-tokens', { name: 'demo-host', labels: { demo: 'true' }, ttl: '10m' })).token}\n`, { mode: 0o600 });
     const agent = await startAgent({ stateDir: paths.state, paths: [join(dir, 'app.yaml')], listen: '127.0.0.1:0', onEvent: (event) => logEvent(event, true), hub: { joinTokenFile: joinToken } });
-    await installRefreshHook(bare, paths.state, 'demo');
+    const kube = await startDemoKubernetes({ dir, repoURL, secretsDir: paths.secrets, admin, onEvent: (event) => logEvent(event, true) });
+    const kubeStateDir = 'started' in kube ? kube.started.stateDir : undefined;
+    await installRefreshHook(bare, [{ stateDir: paths.state, application: 'demo' }, ...(kubeStateDir === undefined ? [] : [{ stateDir: kubeStateDir, application: 'demo-kube' }])]);
     await agent.refresh('demo');
-    process.stdout.write(instructions({ paths, agentUrl: agent.url ?? '', repoURL, webUrl: `http://127.0.0.1:${port}/`, hub: hub.info }));
+    process.stdout.write(instructions({ paths, agentUrl: agent.url ?? '', repoURL, webUrl: `http://127.0.0.1:${port}/`, hub: hub.info, kube }));
 
     await new Promise<void>((resolveStop) => {
       process.once('SIGINT', resolveStop);
       process.once('SIGTERM', resolveStop);
     });
-    process.stdout.write('\nStopping the agent, the web service, the hub and the Git server…\n');
+    process.stdout.write(`\nStopping the agent${'started' in kube ? 's, the Kubernetes test env' : ''}, the web service, the hub and the Git server…\n`);
+    if ('started' in kube) await kube.started.stop();
     await agent.stop({ stopServices: true });
     await hub.stop();
     await server.close();
@@ -69,12 +74,12 @@ async function configureWorkingCopy(git: (...args: string[]) => Promise<string>,
   await git('branch', '--set-upstream-to=origin/main', 'main').catch(() => git('push', '--quiet', '-u', 'origin', 'main'));
 }
 
-/** A post-receive hook asks the agent for a pass right after each push: `trueup refresh`, which reads the agent's URL and token from its state dir. */
-async function installRefreshHook(bare: string, stateDir: string, application: string): Promise<void> {
+/** A post-receive hook asks each agent for a pass right after each push: `trueup refresh`, which reads the agent's URL and token from its state dir. */
+async function installRefreshHook(bare: string, agents: readonly { stateDir: string; application: string }[]): Promise<void> {
   const hook = join(bare, 'hooks', 'post-receive');
   const trueup = fileURLToPath(new URL('../main.js', import.meta.url));
-  const argv = [process.execPath, trueup, 'refresh', application, '--state-dir', stateDir, '--no-wait'];
-  await writeFile(hook, `#!/bin/sh\n${argv.map(shellQuote).join(' ')} >/dev/null 2>&1\n`);
+  const lines = agents.map(({ stateDir, application }) => [process.execPath, trueup, 'refresh', application, '--state-dir', stateDir, '--no-wait'].map(shellQuote).join(' '));
+  await writeFile(hook, `#!/bin/sh\n${lines.map((line) => `${line} >/dev/null 2>&1`).join('\n')}\n`);
   await chmod(hook, 0o755);
 }
 
@@ -82,7 +87,7 @@ function shellQuote(word: string): string {
   return `'${word.replaceAll("'", "'\\''")}'`;
 }
 
-function instructions(o: { paths: { work: string; root: string; state: string; hub: string }; agentUrl: string; repoURL: string; webUrl: string; hub: { url: string; caCertFile: string; adminTokenFile: string } }): string {
+function instructions(o: { paths: { work: string; root: string; state: string; hub: string }; agentUrl: string; repoURL: string; webUrl: string; hub: { url: string; caCertFile: string; adminTokenFile: string }; kube: DemoKubernetesStart }): string {
   const rel = (path: string): string => relative(process.cwd(), path) || '.';
   const cmd = (text: string): string => paint(text, 'green');
   return `
@@ -92,7 +97,7 @@ ${paint('Trueup demo is running.', 'green')} An agent keeps ${rel(o.paths.root)}
   managed root                      ${rel(o.paths.root)}
   web service                       ${o.webUrl}
   agent API                         ${o.agentUrl}/api/v1/applications (token in ${rel(join(o.paths.state, 'api-token'))})
-  hub (the agent is joined to it)   ${o.hub.url}/api/v1/applications
+${'started' in o.kube ? `  Kubernetes (agent demo-kube)      KUBECONFIG=${rel(o.kube.started.kubeconfig)}, namespace demo (path kube)\n` : `  Kubernetes                        ${o.kube.missing}\n`}  hub (the agents are joined to it) ${o.hub.url}/api/v1/applications
     CA and admin token              ${rel(o.hub.caCertFile)}, ${rel(o.hub.adminTokenFile)}
   ${paint('web UI', 'green')}                            ${o.hub.url}/  (sign in with the admin token; the browser will ask you to accept the hub's own CA)
 
