@@ -9,6 +9,7 @@ import type WebSocket from 'ws';
 import type { ChangeFeed } from './change-feed.ts';
 import type { HubMetrics } from './metrics.ts';
 import { randomId } from './secrets.ts';
+import { decodeSourceMovedSignal, encodeSourceMovedSignal, tellLinkedFollowers } from './source-moved-frames.ts';
 import { writeBehind } from './write-behind.ts';
 
 export interface LinkRegistryDeps {
@@ -64,6 +65,7 @@ export class LinkRegistry {
       signals.subscribe('command_results', (payload) => this.#onResultSignal(payload)),
       signals.subscribe('reads', (payload) => this.#onReadSignal(payload)),
       signals.subscribe('read_results', (payload) => this.#onReadResultSignal(payload)),
+      signals.subscribe('source_moved', (payload) => this.#onSourceMovedSignal(payload)),
     ];
     this.#seen = setInterval(() => {
       deps.store.environments.seen([...this.#sessions.keys()], deps.now()).catch((error: unknown) => deps.log(`marking agents seen: ${String(error)}`));
@@ -190,6 +192,30 @@ export class LinkRegistry {
     const told: string[] = [];
     for (const environment of environments) if (this.#sessions.get(environment)?.sourceMoved(source) === true) told.push(environment);
     return told;
+  }
+
+  /**
+   * Tells the other replicas a ref moved, so each sends the frame on its own links (ADR 30).
+   * False when the signal would not fit in a NOTIFY, or could not be sent: the caller gives
+   * commands instead.
+   */
+  async publishSourceMoved(sources: readonly SourceMoved[], skipAt?: string): Promise<boolean> {
+    const payload = encodeSourceMovedSignal({ origin: this.#replica, sources: [...sources], ...(skipAt === undefined ? {} : { skipAt }) });
+    if (payload === undefined) return false;
+    try {
+      await this.#deps.store.signals.publish('source_moved', payload);
+      return true;
+    } catch (error) {
+      this.#deps.log(`signalling a moved ref: ${String(error)}`);
+      return false;
+    }
+  }
+
+  /** A missed one (`*` after the listener reconnected) is not replayed: an agent whose link went down with it catches up at its welcome. */
+  #onSourceMovedSignal(payload: string): void {
+    const signal = decodeSourceMovedSignal(payload);
+    if (signal === undefined || signal.origin === this.#replica || this.#sessions.size === 0) return;
+    void tellLinkedFollowers(this.#deps.store, this, signal.sources, signal.skipAt).catch((error: unknown) => this.#deps.log(`relaying a moved ref: ${String(error)}`));
   }
 
   #onCommandSignal(payload: string): void {

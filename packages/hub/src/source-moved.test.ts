@@ -77,7 +77,7 @@ test('a push: one source-moved frame to an agent that announced it, a catch-up a
   assert.equal(await readFile(join(fixture.root, 'etc/motd'), 'utf8'), 'two\n');
   const moved = await entries('kind=source-moved');
   assert.equal(moved.length, 1, 'one ledger entry for the push');
-  assert.deepEqual({ ...moved[0]?.details }, { repoURL: fixture.repoURL, ref: 'refs/heads/main', revision: second, applications: 2, agentsTold: 1, commands: 1, away: 0 });
+  assert.deepEqual({ ...moved[0]?.details }, { repoURL: fixture.repoURL, ref: 'refs/heads/main', revision: second, applications: 2, agentsTold: 1, signalled: 0, commands: 1, away: 0 });
   assert.equal(moved[0]?.actor, 'webhook:plain');
   assert.deepEqual((await entries('kind=command-requested&environment=edge')).length, 0, 'nothing stored for the agent told by the frame');
   assert.deepEqual((await entries('kind=command-requested&environment=old')).map((e) => e.application), ['test']);

@@ -1,12 +1,13 @@
 /**
  * Signals between hub replicas: "applications changed", "a command was queued for an
- * environment", "a command has its result", "a run (its jobs, their steps) changed", "a job's log grew". On PostgreSQL they travel as LISTEN/NOTIFY, so a
+ * environment", "a command has its result", "a run (its jobs, their steps) changed", "a job's log grew", "a Git ref moved" (ADR 30, the one signal that carries more than ids). On PostgreSQL they travel as LISTEN/NOTIFY, so a
  * command posted to one replica reaches the agent linked to another; on SQLite (one hub) they
- * stay in the process. A signal carries ids only: receivers read the store.
+ * stay in the process. A signal carries ids (receivers read the store), except a moved ref, which
+ * carries the ref itself (bounded; see the hub's source-moved-frames.ts).
  */
 import pg from 'pg';
 
-export const SIGNAL_CHANNELS = ['applications', 'commands', 'command_results', 'reads', 'read_results', 'runner_jobs', 'runner_job_frames', 'runs', 'run_logs'] as const;
+export const SIGNAL_CHANNELS = ['applications', 'commands', 'command_results', 'reads', 'read_results', 'runner_jobs', 'runner_job_frames', 'runs', 'run_logs', 'source_moved'] as const;
 export type SignalChannel = (typeof SIGNAL_CHANNELS)[number];
 type Listener = (payload: string) => void;
 
