@@ -50,6 +50,14 @@ export interface HelmValuesLayer {
   what: string;
   file?: string | undefined;
   keys?: string[] | undefined;
+  /**
+   * Inline values of the Application itself, with `keys`: the Application's `file` (repo-relative
+   * when `inRepo`, else the path the agent loaded it from), the 1-based `line` its document starts
+   * on, and the key path (`at`) of the values mapping (`spec.source.helm.valuesObject`) or string
+   * (`spec.source.helm.values`) in it. A key set in a mapping of a file in the repository can be
+   * written there.
+   */
+  application?: { file: string; line: number; at: string; inRepo: boolean; string?: boolean | undefined } | undefined;
 }
 
 export interface DesiredObject {
