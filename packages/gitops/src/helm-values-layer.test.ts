@@ -67,7 +67,7 @@ const APP = [
 ].join('\n');
 
 test('a key the Application\'s own valuesObject sets is written there when its file is in the repository: exactly that line changes', () => {
-  const inline = (inRepo: boolean, string = false) => ({ what: 'the valuesObject of the Application', keys: ['image.tag', 'level'], application: { file: 'apps/web.yaml', line: 6, at: string ? 'spec.source.helm.values' : 'spec.source.helm.valuesObject', inRepo, string } });
+  const inline = (inRepo: boolean, string = false) => ({ what: 'the valuesObject of the Application', keys: ['image.tag', 'level'], application: { file: 'apps/web.yaml', line: 6, at: string ? 'spec.source.helm.values' : 'spec.source.helm.valuesObject', ...(inRepo ? {} : { outside: 'the agent loaded it from a local path' }), string } });
   const files: Record<string, string> = { ...FILES, 'apps/web.yaml': APP };
   const readApp = (file: string): string | undefined => files[file];
   const edit = { file: 'c/values.yaml', key: 'spec.image', value: '4', expect: '3', valuesOf: { template: 'c/templates/d.yaml', field: 'spec.image', layers: [...FILES_LAYERS, inline(true)] } };
@@ -80,7 +80,7 @@ test('a key the Application\'s own valuesObject sets is written there when its f
   assert.deepEqual(plan.changes.map((c) => [c.file, c.key, c.line, c.from, c.to]), [['apps/web.yaml', 'spec.source.helm.valuesObject.image.tag', 15, '3', '4']]);
   assert.throws(() => planCommit(readApp, [{ ...edit, expect: '9' }], { origin: { source: 'adopt' } }), (error: unknown) => isTrueupError(error, 'GITOPS_VALUE_DIFFERS'));
   const refusals = [
-    { layer: inline(false), key: 'image.tag', says: /set by the valuesObject of the Application \(at "image\.tag"\), in the Application file apps\/web\.yaml:6 spec\.source\.helm\.valuesObject, which the agent loaded from a path outside the repository: it is not in Git/ },
+    { layer: inline(false), key: 'image.tag', says: /set by the valuesObject of the Application \(at "image\.tag"\), in the Application file apps\/web\.yaml:6 spec\.source\.helm\.valuesObject, which is not in the Git repository \(the agent loaded it from a local path\)/ },
     { layer: inline(true, true), key: 'level', says: /in the Application file apps\/web\.yaml:6 spec\.source\.helm\.values: a values string \(not a mapping\) is not edited in place; change "level" there by hand/ },
     { layer: inline(true), key: 'image', says: /apps\/web\.yaml:6 spec\.source\.helm\.valuesObject: the key is above values set there, not one value of it; change "image\.tag" there by hand/ },
   ];

@@ -28,8 +28,8 @@ export function valuesFileFor(read: (file: string) => string | undefined, chartV
     const overlapping = (layer.keys ?? []).find((set) => set === key || set.startsWith(`${key}.`) || key.startsWith(`${set}.`));
     if (overlapping === undefined) continue;
     const inline = layer.application;
-    if (inline !== undefined && inline.inRepo && inline.string !== true && overlapping === key) return { file: inline.file, key: `${inline.at}.${key}`, line: inline.line };
-    throw GitopsErrors.create('GITOPS_VALUE_NOT_IN_REPO', refusal(layer, key, overlapping, chartValues), { file: inline?.file ?? chartValues, field: inline === undefined ? key : `${inline.at}.${overlapping}`, ...(inline === undefined ? {} : { line: inline.line }) });
+    if (inline !== undefined && inline.outside === undefined && inline.string !== true && overlapping === key) return { file: inline.file, key: `${inline.at}.${key}`, line: inline.line };
+    throw GitopsErrors.create('GITOPS_VALUE_NOT_IN_REPO', refusal(layer, key, overlapping, chartValues), { file: inline?.file ?? chartValues, field: inline === undefined ? key : `${inline.at}.${overlapping}`, ...(inline?.line === undefined ? {} : { line: inline.line }) });
   }
   return { file: chartValues, key };
 }
@@ -38,15 +38,15 @@ function refusal(layer: HelmValuesLayer, key: string, overlapping: string, chart
   const inline = layer.application;
   const setBy = `the values key "${key}" is set by ${layer.what} (at "${overlapping}")`;
   if (inline === undefined) return `${setBy}, which is not a file of the repository: the value that renders comes from there, so writing ${chartValues} or a values file would change nothing; change it there by hand`;
-  const where = `${inline.file}:${inline.line} ${inline.at}`;
-  if (!inline.inRepo) return `${setBy}, in the Application file ${where}, which the agent loaded from a path outside the repository: it is not in Git, so writing ${chartValues} or a values file would change nothing; change it there by hand`;
+  const where = `${inline.file}${inline.line === undefined ? '' : `:${inline.line}`} ${inline.at}`;
+  if (inline.outside !== undefined) return `${setBy}, in the Application file ${where}, which is not in the Git repository (${inline.outside}), so writing ${chartValues} or a values file would change nothing; change it there by hand`;
   if (inline.string === true) return `${setBy}, in the Application file ${where}: a values string (not a mapping) is not edited in place; change "${overlapping}" there by hand, or move the values to valuesObject`;
   return `${setBy}, in the Application file ${where}: the key is ${key.startsWith(`${overlapping}.`) ? 'inside a value' : 'above values'} set there, not one value of it; change "${overlapping}" there by hand`;
 }
 
 /** The files whose text decides: every values file layer. */
 export function layerFiles(layers: readonly HelmValuesLayer[] | undefined): string[] {
-  return (layers ?? []).flatMap((layer) => (layer.file !== undefined ? [layer.file] : layer.application?.inRepo === true ? [layer.application.file] : []));
+  return (layers ?? []).flatMap((layer) => (layer.file !== undefined ? [layer.file] : layer.application !== undefined && layer.application.outside === undefined ? [layer.application.file] : []));
 }
 
 function setsKey(text: string, file: string, key: string): boolean {

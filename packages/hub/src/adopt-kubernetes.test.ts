@@ -201,7 +201,7 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
   await agent.refresh('layered');
   await eventually('layered at main', async () => ((await client.get<{ revision: string }>(app('layered'))).revision === mainNow ? true : undefined));
   const layered = await handEdit('layered', 'layered-cfg', { level: '6', tier: 'db' });
-  await refused('layered', 'ConfigMap/layered-cfg', ['data.tier'], 'GITOPS_VALUE_NOT_IN_REPO', /the values key "tier" is set by the inline spec\.source\.helm\.values of the Application \(at "tier"\), which is not a file of the repository/);
+  await refused('layered', 'ConfigMap/layered-cfg', ['data.tier'], 'GITOPS_VALUE_NOT_IN_REPO', /the values key "tier" is set by the inline spec\.source\.helm\.values of the Application \(at "tier"\), in the Application file \S+layered\S* spec\.source\.helm\.values, which is not in the Git repository \(the agent loaded it from a local file, not from a repository\)/);
   const eu = await adopt('layered', 'ConfigMap/layered-cfg', ['data.level']);
   assert.deepEqual([eu.outcome, eu.changes.map((c) => [c.file, c.line, c.key, c.from, c.to])], ['committed', [['layered/values-eu.yaml', 2, 'level', '4', '6']]]);
   assert.equal(await show('layered/values-eu.yaml'), '# eu, over prod\nlevel: "6"   # the region\'s\n', 'the last values file that sets the key, its bytes kept');
