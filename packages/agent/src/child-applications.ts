@@ -76,7 +76,16 @@ function childOf(object: DesiredObject, parent: LoadedApplication): LoadedApplic
       destination: { kubernetes: { ...kubernetes, ...pickCluster(parentCluster) } },
     },
   };
-  return { application, file: `${parent.file} → ${file}`, baseDir: parent.baseDir, declared, pruneWhenRemoved: prunesWhenRemoved(object, application) };
+  const notInSourceRepository = whyNotInSourceRepository(object, application, parent.application);
+  return { application, file: `${parent.file} → ${file}`, baseDir: parent.baseDir, declared: { ...declared, ...(notInSourceRepository === undefined ? {} : { notInSourceRepository }) }, pruneWhenRemoved: prunesWhenRemoved(object, application) };
+}
+
+/** The child's file is one of the repository and branch it renders from, as written (not rendered by a tool), or why not. */
+function whyNotInSourceRepository(object: DesiredObject, child: Application, parent: Application): string | undefined {
+  if (object.origin.renderedBy !== undefined) return `its parent renders it with ${object.origin.renderedBy}, so the file is not the Application as written`;
+  const [mine, parents] = [child.spec.source, parent.spec.source];
+  if (mine.repoURL !== parents.repoURL || mine.ref !== parents.ref) return `it is declared in ${parents.repoURL} at ${parents.ref}, not in ${mine.repoURL} at ${mine.ref} that it renders from`;
+  return undefined;
 }
 
 /** Argo CD's resources finalizer deletes an Application's objects with it; one of ours goes with them when it prunes itself. */

@@ -17,7 +17,7 @@ export interface LoadedApplication {
   /** Folder that relative paths in it (credential files) resolve against. */
   baseDir: string;
   /** An Application declared in a parent's render (app of apps): how and where Git declares it. */
-  declared?: { apiVersion: string; kind?: string; file: string; line: number };
+  declared?: { apiVersion: string; kind?: string; file: string; line: number; notInSourceRepository?: string };
   /**
    * Set when Git's declaration cannot run (a field Trueup cannot honour): the child is not
    * started and shows this error as its own; its parent is not affected. `application` then

@@ -98,6 +98,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
     ...(refs === undefined ? {} : { refRevisions: refs.fetch }),
     async render(checkout, signal) {
       const namespace = kubernetes.namespace;
+      const applicationFile = applicationFileOf(loaded);
       const renderIn = async (checkoutDir: string) => renderKubernetesManifests({
         checkoutDir,
         path: source.path,
@@ -106,6 +107,7 @@ export function createTarget(loaded: LoadedApplication, stateDir: string, store:
         // A chart from a Helm repository is rendered with Helm whatever its options.
         ...(source.helm === undefined && source.chart === undefined ? {} : { helm: source.helm ?? HelmSourceSchema.parse({}) }),
         ...(source.helm === undefined || source.helm.valuesFrom.length === 0 ? {} : { helmValueLayers: await helmValueLayers(session, source.helm, namespace) }),
+        ...(applicationFile === undefined ? {} : { applicationFile }),
         ...(source.kustomize === undefined ? {} : { kustomize: source.kustomize }),
         ...(source.directory === undefined ? {} : { directory: source.directory }),
         ...(application.spec.syncPolicy.automated?.allowEmpty === true ? { allowEmpty: true } : {}),
@@ -178,4 +180,15 @@ function refSourceFetcher(loaded: LoadedApplication, git: GitCache | undefined) 
 function prunePropagation(syncOptions: readonly string[]): { prunePropagation?: PrunePropagation } {
   const value = syncOptionValue(syncOptions, 'PrunePropagationPolicy');
   return value === undefined ? {} : { prunePropagation: value as PrunePropagation };
+}
+
+/**
+ * Where the Application is in Git, for an adoption to write a key its inline values set: a child
+ * declared in Git has a file and line. Flux's objects (a HelmRelease's spec.values) are not.
+ */
+function applicationFileOf(loaded: LoadedApplication): { file: string; line?: number; outside?: string } | undefined {
+  const { declared } = loaded;
+  if (declared === undefined) return { file: loaded.file, outside: 'the agent loaded it from a local file, not from a repository' };
+  if (declared.kind !== undefined) return undefined;
+  return { file: declared.file, line: declared.line, ...(declared.notInSourceRepository === undefined ? {} : { outside: declared.notInSourceRepository }) };
 }

@@ -33,7 +33,7 @@ const FileEditSchema = z.strictObject({
   valuesOf: z.strictObject({
     template: z.string().min(1).max(4096),
     field: z.string().min(1).max(1024),
-    layers: z.array(z.strictObject({ what: z.string().min(1).max(1024), file: z.string().min(1).max(4096).optional(), keys: z.array(z.string().max(1024)).max(10_000).optional() })).max(100).optional()
+    layers: z.array(z.strictObject({ what: z.string().min(1).max(1024), file: z.string().min(1).max(4096).optional(), keys: z.array(z.string().max(1024)).max(10_000).optional(), application: z.strictObject({ file: z.string().min(1).max(4096), line: z.number().int().positive().optional(), at: z.string().min(1).max(1024), outside: z.string().max(1024).optional(), string: z.boolean().optional() }).optional() })).max(100).optional()
       .describe('the values above file, lowest precedence first: the edit goes to the last values file that sets the key; a layer with keys (not a file of the repository) that sets it refuses the edit'),
   }).optional().describe('file is a Helm values file: the key is the values key the template takes field from (refused when not exactly one)'),
 });

@@ -50,6 +50,23 @@ export interface HelmValuesLayer {
   what: string;
   file?: string | undefined;
   keys?: string[] | undefined;
+  /** Inline values of the Application itself, with `keys`: where they are written in Git, or why not. */
+  application?: ApplicationValues | undefined;
+}
+
+/**
+ * An Application's own inline values: its `file` (repo-relative, or the path the agent loaded it
+ * from when `outside` says why it is no file of the repository), the 1-based `line` its document
+ * starts on, and the key path (`at`) of the values mapping (`spec.source.helm.valuesObject`) or
+ * string (`spec.source.helm.values`) in it. A key set in a mapping of a file of the repository can
+ * be written there.
+ */
+export interface ApplicationValues {
+  file: string;
+  line?: number | undefined;
+  at: string;
+  outside?: string | undefined;
+  string?: boolean | undefined;
 }
 
 export interface DesiredObject {

@@ -6,6 +6,7 @@
  */
 import { commitMessage, filesRead, planCommit, type CommitPlan, type FileEdit, type PlannedChange } from './plan.ts';
 import { formatKeyPath, parseKeyPath } from './key-path.ts';
+import { layerFiles } from './helm-values-layer.ts';
 import type { CommitOrigin } from './trailers.ts';
 import { WorkTree, type Identity, type RepoTarget } from './work-tree.ts';
 import { writeWith, type RetryPolicy } from './write-branch.ts';
@@ -128,7 +129,7 @@ export class BranchWriter {
         if (error !== undefined) {
           item.reject(error);
         } else if (result.outcome === 'committed') {
-          const mine = result.changes.filter((change) => item.edits.some((edit) => (edit.file.replace(/^\.\/+/, '') === change.file && (edit.valuesOf !== undefined || sameKey(edit, change))) || (edit.valuesOf?.layers ?? []).some((layer) => layer.file === change.file)));
+          const mine = result.changes.filter((change) => item.edits.some((edit) => (edit.file.replace(/^\.\/+/, '') === change.file && (edit.valuesOf !== undefined || sameKey(edit, change))) || layerFiles(edit.valuesOf?.layers).includes(change.file)));
           item.resolve(mine.length === 0 ? { outcome: 'unchanged', revision: result.revision } : { outcome: 'committed', revision: result.revision, changes: mine, batchSize: writers.length });
         } else {
           item.resolve({ outcome: 'unchanged', revision: result.revision });

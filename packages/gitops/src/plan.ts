@@ -16,7 +16,8 @@ export interface FileEdit extends ScalarEdit {
    * A Helm values file: `key` is ignored and the values key is the one the chart's `template`
    * file takes `field` from (see valuesKeyOf), read from the same branch tip. With `layers`, the
    * edit goes to the last values file that sets that key (`file` when none does), and is refused
-   * when a layer that is no file of the repository sets it (see valuesFileFor).
+   * when a layer that is no file of the repository sets it, except the Application's own
+   * `valuesObject` in a file of the repository, edited at the key's path there (see valuesFileFor).
    */
   valuesOf?: { template: string; field: string; layers?: HelmValuesLayer[] | undefined } | undefined;
 }
@@ -54,10 +55,11 @@ export function planCommit(read: (file: string) => string | undefined, edits: re
   for (const edit of edits) {
     try {
       const key = edit.valuesOf === undefined ? edit.key : valuesKeyFrom(read, edit.valuesOf);
-      const file = checkPath(edit.valuesOf?.layers === undefined ? edit.file : valuesFileFor((f) => files.get(f) ?? read(f), edit.file, key, edit.valuesOf.layers));
+      const target = edit.valuesOf?.layers === undefined ? { file: edit.file, key } : valuesFileFor((f) => files.get(f) ?? read(f), edit.file, key, edit.valuesOf.layers);
+      const file = checkPath(target.file);
       const before = files.get(file) ?? read(file);
       if (before === undefined) throw GitopsErrors.create('GITOPS_FILE_NOT_FOUND', `${file} does not exist in the branch, or is not a regular file`, { file, field: edit.key });
-      const result = editYaml(before, file, [{ ...edit, key }]);
+      const result = editYaml(before, file, [{ ...edit, key: target.key, ...(target.line === undefined ? {} : { line: target.line }) }]);
       if (result.changes.length === 0) continue;
       files.set(file, result.text);
       changes.push(...result.changes.map((change) => ({ ...change, file })));

@@ -69,6 +69,23 @@ generatorOptions: { disableNameSuffixHash: true }
 
 const LAYERED_HELM = ', helm: { valueFiles: [values-prod.yaml, values-eu.yaml], values: "tier: api\\n" }';
 
+const childApplication = (repoURL: string, namespace: string): string => `apiVersion: trueup.dev/v1alpha1
+kind: Application
+metadata: { name: inline }
+spec:
+  source:
+    repoURL: "${repoURL}"
+    ref: main
+    path: layered
+    helm:
+      valuesObject:
+        tier: api   # the child's own
+  destination: { kubernetes: { namespace: ${namespace} } }
+  syncPolicy:
+    interval: 1h
+    automated: { prune: true, selfHeal: true }
+`;
+
 const application = (name: string, repoURL: string, path: string, kubeconfig: string, namespace: string, more = ''): string => `apiVersion: trueup.dev/v1alpha1
 kind: Application
 metadata: { name: ${name} }
@@ -93,12 +110,14 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
   const { client } = testHub;
   const fixture = await agentFixture({ files: FILES });
   defer(() => fixture.cleanup());
+  // App of apps: the child's own valuesObject sets tier; the child's file is in the repository and branch it renders from.
+  await fixture.commit({ 'apps/inline.yaml': childApplication(fixture.repoURL, namespace) }, 'a child Application with inline values');
   // A chart of a Helm repository: no file of a Git repository renders it.
   const charts = await serveHelmRepo([{ name: 'remote', version: '1.0.0', files: { 'values.yaml': 'level: "1"\n', 'templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cfg\ndata:\n  level: {{ .Values.level | quote }}\n' } }], { helm: join(env.binDir, 'helm') });
   defer(() => charts.close());
   const appFiles = [join(fixture.dir, 'remote.app.yaml')];
   await writeFile(appFiles[0] ?? '', application('remote', charts.url, '.', env.kubeconfig, namespace).replace(', path: . }', ', chart: remote, ref: 1.0.0 }').replace('ref: main, ', ''));
-  for (const [name, path, more] of [['plain', 'plain', ''], ['kust', 'kust/prod', ''], ['chart', 'chart', ''], ['layered', 'layered', LAYERED_HELM]] as const) {
+  for (const [name, path, more] of [['plain', 'plain', ''], ['kust', 'kust/prod', ''], ['chart', 'chart', ''], ['layered', 'layered', LAYERED_HELM], ['apps', 'apps', '']] as const) {
     const file = join(fixture.dir, `${name}.app.yaml`);
     await writeFile(file, application(name, fixture.repoURL, path, env.kubeconfig, namespace, more));
     appFiles.push(file);
@@ -110,7 +129,7 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
   const bare = new URL(fixture.repoURL).pathname;
   const show = async (file: string, branch = 'main'): Promise<string> => (await run('git', ['--git-dir', bare, 'show', `${branch}:${file}`])).stdout;
   const app = (name: string): string => `/api/v1/environments/cluster/applications/${name}`;
-  for (const name of ['plain', 'kust', 'chart', 'layered', 'remote']) {
+  for (const name of ['plain', 'kust', 'chart', 'layered', 'remote', 'apps', 'inline']) {
     await eventually(`${name} synced at the hub`, async () => {
       const detail = await client.get<{ sync: string }>(app(name));
       if (detail.sync !== 'Synced') throw new Error(JSON.stringify(detail).slice(0, 3000));
@@ -201,7 +220,7 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
   await agent.refresh('layered');
   await eventually('layered at main', async () => ((await client.get<{ revision: string }>(app('layered'))).revision === mainNow ? true : undefined));
   const layered = await handEdit('layered', 'layered-cfg', { level: '6', tier: 'db' });
-  await refused('layered', 'ConfigMap/layered-cfg', ['data.tier'], 'GITOPS_VALUE_NOT_IN_REPO', /the values key "tier" is set by the inline spec\.source\.helm\.values of the Application \(at "tier"\), which is not a file of the repository/);
+  await refused('layered', 'ConfigMap/layered-cfg', ['data.tier'], 'GITOPS_VALUE_NOT_IN_REPO', /the values key "tier" is set by the inline spec\.source\.helm\.values of the Application \(at "tier"\), in the Application file \S+layered\S* spec\.source\.helm\.values, which is not in the Git repository \(the agent loaded it from a local file, not from a repository\)/);
   const eu = await adopt('layered', 'ConfigMap/layered-cfg', ['data.level']);
   assert.deepEqual([eu.outcome, eu.changes.map((c) => [c.file, c.line, c.key, c.from, c.to])], ['committed', [['layered/values-eu.yaml', 2, 'level', '4', '6']]]);
   assert.equal(await show('layered/values-eu.yaml'), '# eu, over prod\nlevel: "6"   # the region\'s\n', 'the last values file that sets the key, its bytes kept');
@@ -211,5 +230,18 @@ test('adoption of Kubernetes objects from plain manifests, a Kustomize overlay a
   await eventually('layered-cfg healed to the inline tier, the adopted level kept', async () => {
     const data = (await client.get<ResourceDetailBody>(`${app('layered')}/resources/${encodeURIComponent(layered)}`)).live?.data as Record<string, string> | undefined;
     return data?.tier === 'api' && data.level === '6' ? true : undefined;
+  });
+
+  // App of apps: a key the child's own valuesObject sets is written into the child's file in Git, exactly that line.
+  const inline = await handEdit('inline', 'inline-cfg', { tier: 'db' });
+  // On a new branch: the child renders the new value only once its parent applies the merge.
+  const child = await client.post<AdoptResult>(`${app('inline')}/adopt`, { object: 'ConfigMap/inline-cfg', fields: ['data.tier'], newBranch: true });
+  assert.deepEqual([child.outcome, child.changes.map((c) => [c.file, c.line, c.key, c.from, c.to])], ['committed', [['apps/inline.yaml', 11, 'spec.source.helm.valuesObject.tier', 'api', 'db']]]);
+  assert.equal(await show('apps/inline.yaml', child.branch), childApplication(fixture.repoURL, namespace).replace('tier: api', 'tier: db'));
+  await run('git', ['--git-dir', bare, 'update-ref', 'refs/heads/main', child.branch]);
+  await agent.refresh('apps');
+  await eventually('inline-cfg rendered from the adopted valuesObject', async () => {
+    const read = await client.get<ResourceDetailBody>(`${app('inline')}/resources/${encodeURIComponent(inline)}`);
+    return read.sync === 'Synced' && (read.live?.data as Record<string, string> | undefined)?.tier === 'db' ? true : undefined;
   });
 });

@@ -4,7 +4,7 @@
  */
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isTrueupError, parseYamlDocuments, type HelmSource, type HelmValuesLayer } from '@trueup/api';
+import { isTrueupError, parseYamlDocuments, type ApplicationValues, type HelmSource, type HelmValuesLayer } from '@trueup/api';
 import { RenderErrors } from '../errors.ts';
 import { confineRelative, isInside, realpathInRepo, type RepoRoot } from '../repo.ts';
 
@@ -95,7 +95,7 @@ export function escapeSetValue(value: string): string {
  * what is no file of it (another checkout's values file, the inline `values`, `valuesFrom`, the
  * `valuesObject` or a HelmRelease's `spec.values`, a `--set` parameter) with the keys it sets.
  */
-export async function valuesLayers(render: { repo: RepoRoot; folder: string; options: HelmSource; refs?: Readonly<Record<string, RepoRoot>> | undefined; valueLayers?: readonly Record<string, unknown>[] | undefined }): Promise<HelmValuesLayer[]> {
+export async function valuesLayers(render: { repo: RepoRoot; folder: string; options: HelmSource; refs?: Readonly<Record<string, RepoRoot>> | undefined; valueLayers?: readonly Record<string, unknown>[] | undefined; applicationFile?: Omit<ApplicationValues, 'at' | 'string'> | undefined }): Promise<HelmValuesLayer[]> {
   const { options, folder } = render;
   const layers: HelmValuesLayer[] = [];
   for (const [index, file] of options.valueFiles.entries()) {
@@ -108,9 +108,10 @@ export async function valuesLayers(render: { repo: RepoRoot; folder: string; opt
     const [real] = await resolveValueFiles(render.repo, folder, [file], true, render.refs ?? {}).catch(() => []);
     if (real !== undefined) layers.push({ what: `${what} (a file of another source's checkout)`, keys: keyPaths(parseYamlDocuments(await readFile(real, 'utf8'), file)[0]?.value) });
   }
-  if (options.values !== undefined && options.values.trim() !== '') layers.push({ what: 'the inline spec.source.helm.values of the Application', keys: keyPaths(parseYamlDocuments(options.values, 'spec.source.helm.values')[0]?.value) });
+  const inApplication = (at: string, string?: true) => (render.applicationFile === undefined ? {} : { application: { ...render.applicationFile, at, ...(string === undefined ? {} : { string }) } });
+  if (options.values !== undefined && options.values.trim() !== '') layers.push({ what: 'the inline spec.source.helm.values of the Application', keys: keyPaths(parseYamlDocuments(options.values, 'spec.source.helm.values')[0]?.value), ...inApplication('spec.source.helm.values', true) });
   for (const [index, layer] of (render.valueLayers ?? []).entries()) layers.push({ what: `valuesFrom[${index}] (a ConfigMap or Secret of the cluster)`, keys: keyPaths(layer) });
-  if (options.valuesObject !== undefined) layers.push({ what: 'the valuesObject of the Application (or a HelmRelease\'s spec.values)', keys: keyPaths(options.valuesObject) });
+  if (options.valuesObject !== undefined) layers.push({ what: 'the valuesObject of the Application (or a HelmRelease\'s spec.values)', keys: keyPaths(options.valuesObject), ...inApplication('spec.source.helm.valuesObject') });
   for (const { name } of options.parameters) layers.push({ what: `the parameter ${name} (--set)`, keys: [name] });
   return layers;
 }

@@ -5,7 +5,7 @@
  */
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import type { DesiredObject, HelmSource, Origin } from '@trueup/api';
+import type { ApplicationValues, DesiredObject, HelmSource, Origin } from '@trueup/api';
 import type { RenderLimits } from '../limits.ts';
 import { joinRelative, toAbsolute, type RepoRoot } from '../repo.ts';
 import { CHART_FILE } from './detect.ts';
@@ -29,6 +29,8 @@ export interface HelmRender {
   refs?: Readonly<Record<string, RepoRoot>>;
   /** Values read for `valuesFrom`, in order. */
   valueLayers?: readonly Record<string, unknown>[];
+  /** Where the Application's own inline values are in Git (see ApplicationValues). */
+  applicationFile?: Omit<ApplicationValues, 'at' | 'string'> | undefined;
 }
 
 export async function renderHelm(render: HelmRender): Promise<DesiredObject[]> {

@@ -4,7 +4,7 @@
  * Every object is checked (apiVersion, kind, metadata.name) and unique; namespaces are left as
  * written, for the provider to default with discovery.
  */
-import { HelmSourceSchema, type DesiredObject, type DirectorySource, type HelmSource, type KustomizeSource } from '@trueup/api';
+import { HelmSourceSchema, type ApplicationValues, type DesiredObject, type DirectorySource, type HelmSource, type KustomizeSource } from '@trueup/api';
 import { resolveRenderLimits, type RenderLimitOverrides, type RenderLimits } from '../limits.ts';
 import { openRepo, type RepoRoot } from '../repo.ts';
 import { resolveRenderPath } from '../walk.ts';
@@ -39,6 +39,8 @@ export interface RenderKubernetesOptions {
   refs?: Readonly<Record<string, string>>;
   /** `helm.valuesFrom`, as read from the cluster by the caller, in order. */
   helmValueLayers?: readonly Record<string, unknown>[];
+  /** Where the Application's own inline Helm values are in Git (`at` is filled in), for an adoption to write a key they set. */
+  applicationFile?: Omit<ApplicationValues, 'at' | 'string'> | undefined;
   limits?: RenderLimitOverrides;
   signal?: AbortSignal;
 }
@@ -84,7 +86,7 @@ async function renderWith(tool: KubeTool, { options, repo, folder, kustomization
       for (const [name, dir] of Object.entries(options.refs ?? {})) refs[name] = await openRepo(dir);
       return renderHelm({
         repo, folder, release: helm.releaseName ?? options.application, namespace: options.namespace, options: helm,
-        bin: toolBin('helm', options.tools?.helm), limits, signal, refs, ...(options.helmValueLayers === undefined ? {} : { valueLayers: options.helmValueLayers }),
+        bin: toolBin('helm', options.tools?.helm), limits, signal, refs, ...(options.helmValueLayers === undefined ? {} : { valueLayers: options.helmValueLayers }), ...(options.applicationFile === undefined ? {} : { applicationFile: options.applicationFile }),
       });
     }
   }
