@@ -21,23 +21,12 @@ import { agentFixture, kubeCall, kubeNamespace, kubeTestEnv, serveHelmRepo } fro
 import { startTestHub } from '@trueup/testkit/hub';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
 import { HubApiError } from './client.ts';
+import { eventually as waitUntil } from '@trueup/testkit/eventually';
 
 const run = promisify(execFile);
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
+/** The shared wait, with a longer default: these steps wait on a cluster or a partition. */
+const eventually = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => waitUntil(what, fn, timeoutMs);
 
 const FILES = {
   'plain/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast   # by hand sometimes\n',

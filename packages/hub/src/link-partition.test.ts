@@ -15,16 +15,10 @@ import { agentFixture, hostManifest } from '@trueup/testkit';
 import { startConnectProxy } from '@trueup/testkit/connect-proxy';
 import { startTestHub } from '@trueup/testkit/hub';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
+import { eventually as waitUntil } from '@trueup/testkit/eventually';
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** The shared wait, with a longer default: these steps wait on a cluster or a partition. */
+const eventually = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> => waitUntil(what, fn, timeoutMs);
 
 const motdFile = (content: string): Record<string, string> => ({ 'app/f.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content }) });
 

@@ -17,16 +17,8 @@ import { startConnectProxy } from '@trueup/testkit/connect-proxy';
 import { startTestHub } from '@trueup/testkit/hub';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
 import { HubClient } from './client.ts';
+import { eventually } from '@trueup/testkit/eventually';
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const motdFile = (content: string): Record<string, string> => ({ 'app/f.yaml': hostManifest('File', 'motd', { path: '/etc/motd', content }) });
 

@@ -19,6 +19,7 @@ import { startTestHub } from '@trueup/testkit/hub';
 import { lastInFirstOut } from '@trueup/testkit/teardown';
 import type { Page } from 'playwright-core';
 import { axeViolations, launchChromium, signInWithToken, skipWithoutChromium } from './testing.ts';
+import { eventually } from '@trueup/testkit/eventually';
 
 const run = promisify(execFile);
 const FILES = `apiVersion: host.trueup.dev/v1alpha1
@@ -30,15 +31,6 @@ spec:
   content: "one"   # the banner
 `;
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 test('adopt a hand fix into Git from the application page; a viewer is not offered it', { skip: skipWithoutChromium() }, async (t) => {
   const defer = lastInFirstOut(t);
