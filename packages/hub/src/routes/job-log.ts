@@ -12,8 +12,7 @@ import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
 import { logText } from '../job-log.ts';
 import { mayReadRun } from '../run-view.ts';
-
-const KEEPALIVE_MS = 15_000;
+import { SseWake } from './sse-wake.ts';
 
 export async function jobLog(c: Context, deps: HubDeps): Promise<Response> {
   const { store, auth, metrics } = deps;
@@ -30,13 +29,11 @@ export async function jobLog(c: Context, deps: HubDeps): Promise<Response> {
     return c.text('');
   }
   let after = resumePoint(c.req.header('last-event-id') ?? c.req.query('after'));
-  let dirty = true;
-  let wake: (() => void) | undefined;
+  // Poked at first: the stream reads what the store holds before it waits.
+  const wake = new SseWake(true);
   // Listening before the first read: a chunk written while it is read is read after it.
   const unsubscribe = store.signals.subscribe('run_logs', (changed) => {
-    if (changed !== `${runId}/${key}` && changed !== '*') return;
-    dirty = true;
-    wake?.();
+    if (changed === `${runId}/${key}` || changed === '*') wake.poke();
   });
   try {
     if (await store.runs.job(runId, key) === undefined && await store.runLogs.read(runId, key, Number.MAX_SAFE_INTEGER) === undefined) throw notFound();
@@ -46,20 +43,13 @@ export async function jobLog(c: Context, deps: HubDeps): Promise<Response> {
   }
   return streamSSE(c, async (stream) => {
     metrics.streamSubscribers.inc();
-    stream.onAbort(() => wake?.());
+    stream.onAbort(wake.interrupt);
     try {
       while (!stream.aborted && !stream.closed) {
-        if (!dirty) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, KEEPALIVE_MS).unref();
-          });
-          wake = undefined;
-          if (stream.aborted || stream.closed) break;
-          // A signal may be lost (a replica's listener reconnecting): read again now and then anyway.
-          if (!dirty) await stream.write(': keepalive\n\n');
-        }
-        dirty = false;
+        const changed = await wake.next();
+        if (stream.aborted || stream.closed) break;
+        // A signal may be lost (a replica's listener reconnecting): read again now and then anyway.
+        if (!changed) await stream.write(': keepalive\n\n');
         // The job's state before its log: a job shown ended has its whole log in the store.
         const ended = (await store.runs.job(runId, key))?.status === 'completed';
         const read = await store.runLogs.read(runId, key, after);

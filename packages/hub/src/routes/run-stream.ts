@@ -13,8 +13,7 @@ import { HubErrors } from '../errors.ts';
 import type { RouteSpec } from '../route-spec.ts';
 import type { Caller } from '../auth.ts';
 import { mayReadRun, readRunView, showRun } from '../run-view.ts';
-
-const KEEPALIVE_MS = 15_000;
+import { SseWake } from './sse-wake.ts';
 
 export const runStreamSpecs: RouteSpec[] = [
   { method: 'get', path: '/api/v1/runs/{id}/stream', summary: 'Server-Sent Events: the run (as GET /api/v1/runs/{id}) as a `run` event, then again after each change of it, its jobs or their steps.', role: 'viewer', responses: { 200: { description: 'event stream', contentType: 'text/event-stream' }, 404: { description: 'no such run' } } },
@@ -25,13 +24,10 @@ export function runStreamRoutes(app: Hono, deps: HubDeps): void {
   app.get('/api/v1/runs/:id/stream', async (c) => {
     const caller = await auth.requireCaller(c);
     const id = c.req.param('id');
-    let dirty = false;
-    let wake: (() => void) | undefined;
+    const wake = new SseWake();
     // Listening before the first read: a change made while it is read is sent after it.
     const unsubscribe = store.signals.subscribe('runs', (changed) => {
-      if (changed !== id && changed !== '*') return;
-      dirty = true;
-      wake?.();
+      if (changed === id || changed === '*') wake.poke();
     });
     let first;
     try {
@@ -44,23 +40,16 @@ export function runStreamRoutes(app: Hono, deps: HubDeps): void {
     let sent = JSON.stringify(first);
     return streamSSE(c, async (stream) => {
       metrics.streamSubscribers.inc();
-      stream.onAbort(() => wake?.());
+      stream.onAbort(wake.interrupt);
       try {
         await stream.writeSSE({ event: 'run', data: sent });
         while (!stream.aborted && !stream.closed) {
-          if (!dirty) {
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, KEEPALIVE_MS).unref();
-            });
-            wake = undefined;
-          }
+          const changed = await wake.next();
           if (stream.aborted || stream.closed) break;
-          if (!dirty) {
+          if (!changed) {
             await stream.write(': keepalive\n\n');
             continue;
           }
-          dirty = false;
           const again = await auth.caller(c);
           if (again === undefined || !(await mayReadRun(deps, again, id))) break;
           const view = await readRunView(deps, id);
@@ -87,10 +76,10 @@ export function runStreamRoutes(app: Hono, deps: HubDeps): void {
 export async function watchRuns(c: Context, deps: HubDeps, limit: number): Promise<Response> {
   const { store, auth, metrics } = deps;
   const changed = new Set<string>();
-  let wake: (() => void) | undefined;
+  const wake = new SseWake();
   const unsubscribe = store.signals.subscribe('runs', (id) => {
     changed.add(id);
-    wake?.();
+    wake.poke();
   });
   const list = async (caller: Caller): Promise<string> => JSON.stringify({ items: (await store.runs.list(limit, caller.permissions.visibility('get'))).map(showRun) });
   let first: string;
@@ -102,20 +91,14 @@ export async function watchRuns(c: Context, deps: HubDeps, limit: number): Promi
   }
   return streamSSE(c, async (stream) => {
     metrics.streamSubscribers.inc();
-    stream.onAbort(() => wake?.());
+    stream.onAbort(wake.interrupt);
     try {
       await stream.writeSSE({ event: 'runs', data: first });
       while (!stream.aborted && !stream.closed) {
-        if (changed.size === 0) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            setTimeout(resolve, KEEPALIVE_MS).unref();
-          });
-          wake = undefined;
-        }
+        const poked = changed.size > 0 || await wake.next();
         if (stream.aborted || stream.closed) break;
         if (changed.size === 0) {
-          await stream.write(': keepalive\n\n');
+          if (!poked) await stream.write(': keepalive\n\n');
           continue;
         }
         const ids = [...changed];

@@ -14,9 +14,9 @@ import { streamSSE } from 'hono/streaming';
 import type { HubDeps } from '../deps.ts';
 import { HubErrors } from '../errors.ts';
 import type { RouteSpec } from '../route-spec.ts';
+import { SseWake } from './sse-wake.ts';
 
 const PAGE = 500;
-const KEEPALIVE_MS = 15_000;
 
 export const streamSpecs: RouteSpec[] = [
   { method: 'get', path: '/api/v1/stream', summary: 'Server-Sent Events: snapshot, a synced marker, then deltas; resumable with Last-Event-ID. With ?ledger=true, new ledger entries too.', role: 'viewer', responses: { 200: { description: 'event stream', contentType: 'text/event-stream' } } },
@@ -31,14 +31,10 @@ export function streamRoutes(app: Hono, { store, auth, feed, metrics }: HubDeps)
     // Read before anything is sent: an entry written from here on is sent.
     let ledgerId = withLedger ? ((await store.ledger.list({ order: 'desc', limit: 1 })).items[0]?.id ?? 0) : 0;
     return streamSSE(c, async (stream) => {
-      let wake: (() => void) | undefined;
-      let dirty = false;
-      const unsubscribe = feed.subscribe(() => {
-        dirty = true;
-        wake?.();
-      });
+      const wake = new SseWake();
+      const unsubscribe = feed.subscribe(wake.poke);
       metrics.streamSubscribers.inc();
-      stream.onAbort(() => wake?.());
+      stream.onAbort(wake.interrupt);
       try {
         let version: number;
         if (lastId === undefined) {
@@ -54,19 +50,12 @@ export function streamRoutes(app: Hono, { store, auth, feed, metrics }: HubDeps)
         }
         await stream.writeSSE({ event: 'synced', id: String(version), data: JSON.stringify({ version }) });
         while (!stream.aborted && !stream.closed) {
-          if (!dirty) {
-            await new Promise<void>((resolve) => {
-              wake = resolve;
-              setTimeout(resolve, KEEPALIVE_MS).unref();
-            });
-            wake = undefined;
-          }
+          const changed = await wake.next();
           if (stream.aborted || stream.closed) break;
-          if (!dirty) {
+          if (!changed) {
             await stream.write(': keepalive\n\n');
             continue;
           }
-          dirty = false;
           const again = await auth.caller(c);
           if (again === undefined) break;
           caller = again;
